@@ -1,0 +1,16 @@
+// gateway/cli/commands.hpp
+//
+// The subcommands of x400gwctl, one add_* function per group. Each adds its
+// subcommands to `app`; the callback of the subcommand that runs stores the
+// process exit status in `status` (0 ok, 1 refused, 2 usage error).
+// Offline groups (address, mime) need no running server.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace x400gw::cli {
+
+void add_address_commands(CLI::App& app, int& status);
+void add_mime_commands(CLI::App& app, int& status);
+
+} // namespace x400gw::cli

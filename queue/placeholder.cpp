@@ -1,0 +1,1 @@
+namespace x400gw::queue {}
