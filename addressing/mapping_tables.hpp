@@ -1,0 +1,75 @@
+// addressing/mapping_tables.hpp
+//
+// The in-memory index of the four MIXER tables: longest match by whole
+// levels (O/R keys) or whole labels (domains), case-insensitive, values
+// compared in their normalised form (RFC 2156 App. F section 4).
+//
+// Each table is one hash map from its normalised key to the entry; a
+// longest match is at most 8 (O/R) or label-count (domain) probes, each a
+// string_view into one buffer built per lookup, so a lookup costs a few
+// hundred nanoseconds whatever the table size. A prefix trie would save
+// memory but not time at the table sizes a gateway meets (10^5 entries).
+//
+// Immutable once built, so readers on any thread share it without locks;
+// the mapper swaps whole instances on reload.
+#pragma once
+
+#include "addressing/table.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace x400gw::addressing {
+
+class mapping_tables {
+public:
+    mapping_tables() = default;
+
+    // Indexes the given tables (any subset of the four kinds, at most one of
+    // each). Refuses a key present in both the MCGAM table and the gateway
+    // table of the same direction (App. F 7 and 8, RFC 2163 4.4), naming
+    // both places.
+    static result<mapping_tables> build(std::vector<mapping_table> tables);
+
+    struct or_match {
+        table_entry const* entry = nullptr;
+        std::size_t depth = 0; // levels of the hierarchy the entry covers
+    };
+    // Longest match of the address's C, ADMD, PRMD, O, OU1..OU4 in table1 or
+    // gate1 (spec note 4.4): absent levels with a present level below are
+    // "@"; when nothing matches the key as built, absent PRMD and O levels
+    // at the bottom are tried as "@" before shorter keys. An address with no
+    // C never matches.
+    std::optional<or_match> match_or(table_kind kind, or_address const& a) const;
+
+    struct domain_match {
+        table_entry const* entry = nullptr;
+        std::string_view below; // the labels left of the match ("" when the whole domain matched)
+    };
+    // Longest match by whole labels in table2 or gate2; `below` views `domain`.
+    std::optional<domain_match> match_domain(table_kind kind, std::string_view domain) const;
+
+    std::size_t size(table_kind kind) const noexcept { return slot(kind).table.entries.size(); }
+    mapping_table const* table(table_kind kind) const noexcept;
+
+private:
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    struct slot_t {
+        bool present = false;
+        mapping_table table;
+        std::unordered_map<std::string, std::uint32_t, key_hash, std::equal_to<>> index;
+    };
+    slot_t const& slot(table_kind k) const noexcept { return slots_[static_cast<std::size_t>(k)]; }
+    std::array<slot_t, table_kind_count> slots_;
+};
+
+} // namespace x400gw::addressing

@@ -1,0 +1,366 @@
+// addressing/mixer.cpp
+//
+// RFC 2156 4.3.4 and 4.3.5 (see mixer.hpp). Step numbers in comments are
+// the RFC's.
+#include "addressing/mixer.hpp"
+
+#include "addressing/imcea.hpp"
+#include "addressing/ps_encoding.hpp"
+#include "addressing/rfc822.hpp"
+#include "addressing/std_or.hpp"
+#include "addressing/validate.hpp"
+
+#include <array>
+
+namespace x400gw::addressing {
+
+std::string_view role_name(role r) noexcept
+{
+    switch (r) {
+    case role::recipient: return "recipient";
+    case role::header: return "header";
+    case role::return_path: return "return";
+    }
+    return "";
+}
+
+std::string_view method_name(mapping_method m) noexcept
+{
+    switch (m) {
+    case mapping_method::table: return "table";
+    case mapping_method::gateway_table: return "gateway-table";
+    case mapping_method::algorithmic: return "algorithmic";
+    case mapping_method::encapsulated: return "encapsulated";
+    }
+    return "";
+}
+
+namespace refusals {
+refusal address_syntax(std::string why) { return refusal{501, "5.1.3", std::move(why)}; }
+refusal cannot_encode(std::string why) { return refusal{553, "5.1.3", std::move(why)}; }
+refusal unknown_or_name(std::string why) { return refusal{550, "5.1.1", std::move(why)}; }
+} // namespace refusals
+
+namespace {
+
+// RFC 2156 4.3.2: 128 characters per DDA value, RFC-822 then RFC822C1..C3.
+constexpr std::size_t dda_chunk = 128;
+constexpr std::size_t max_encoded = 512;
+constexpr std::array<std::string_view, 4> rfc822_dda_types{"RFC-822", "RFC822C1", "RFC822C2", "RFC822C3"};
+
+// Drops the hierarchy levels [0, levels) from a copy of `a`.
+or_address without_levels(or_address const& a, std::size_t levels)
+{
+    or_address rest = a;
+    if (levels > 0) rest.c.reset();
+    if (levels > 1) rest.admd.reset();
+    if (levels > 2) rest.prmd.reset();
+    if (levels > 3) rest.o.reset();
+    if (levels > 4) {
+        std::size_t const drop = std::min(levels - 4, rest.ou.size());
+        rest.ou.erase(rest.ou.begin(), rest.ou.begin() + static_cast<std::ptrdiff_t>(drop));
+    }
+    return rest;
+}
+
+std::size_t attribute_count(or_address const& a)
+{
+    std::size_t n = 0;
+    for (auto const* v : {&a.c, &a.admd, &a.prmd, &a.o, &a.surname, &a.given, &a.initials, &a.generation,
+                          &a.common_name, &a.x121, &a.ua_id, &a.t_id})
+        n += v->has_value();
+    return n + a.ou.size() + a.ddas.size() + a.other.size();
+}
+
+// 4.3.5 step 5: encoded-pn when the remainder is only a personal name that
+// round-trips, else std-or.
+std::string local_part_of(or_address const& rest)
+{
+    or_address pn;
+    pn.surname = rest.surname;
+    pn.given = rest.given;
+    pn.initials = rest.initials;
+    if (rest == pn && can_render_encoded_pn(rest))
+        return render_encoded_pn(rest);
+    return render_std_or(rest);
+}
+
+// Mapping A: the value of the one RFC-822 DDA and its continuations.
+std::optional<std::string> rfc822_dda_value(or_address const& a)
+{
+    std::size_t count = 0;
+    dda const* first = nullptr;
+    for (auto const& d : a.ddas)
+        if (iequals(d.type, "RFC-822")) {
+            ++count;
+            first = &d;
+        }
+    if (count != 1)
+        return std::nullopt;
+    std::string v = first->value;
+    for (std::size_t n = 1; n < rfc822_dda_types.size(); ++n) {
+        dda const* cont = nullptr;
+        for (auto const& d : a.ddas)
+            if (iequals(d.type, rfc822_dda_types[n]))
+                cont = &d;
+        if (!cont)
+            break;
+        v += cont->value;
+    }
+    // RFC 2156 3.3.4: a Teletex form that is all printable is read as printable.
+    if (auto star = v.find('*'); star == 0)
+        v.erase(0, 1);
+    return v;
+}
+
+} // namespace
+
+std::string render_std_or_mailbox(or_address const& a, std::string_view domain)
+{
+    return quote_local_part(render_std_or(a)) + "@" + std::string(domain);
+}
+
+result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gateway_identity const& gw,
+                                                mapping_tables const& tables)
+{
+    // Mapping A (4.3.5): exactly one RFC-822 DDA; every other attribute is dropped.
+    if (auto encoded = rfc822_dda_value(a)) {
+        auto decoded = ps_decode(*encoded);
+        std::optional<std::string> why;
+        if (!decoded)
+            why = "RFC-822 DDA is not ps-encoded: " + decoded.failure().why;
+        else if (auto m = parse_mailbox(*decoded); !m)
+            why = "RFC-822 DDA is not an RFC 822 address: " + m.failure().why;
+        if (!why)
+            return rfc822_mapping{std::move(*decoded), mapping_method::algorithmic};
+        if (r == role::header) // display only: pass the raw value through (3.4)
+            return rfc822_mapping{*encoded, mapping_method::algorithmic};
+        return refusals::unknown_or_name(*why);
+    }
+
+    // Mapping B. Addresses outside the mnemonic form, or with no C, go
+    // whole to the gateway domain (step 5 first bullet, spec note 8.9).
+    if (a.has_non_mnemonic() || !a.c)
+        return rfc822_mapping{render_std_or_mailbox(a, gw.domain), mapping_method::encapsulated};
+
+    // Step 3: the longest table1 match, then gate1, then the gateway itself.
+    if (auto m = tables.match_or(table_kind::or_to_domain, a)) {
+        std::string domain = m->entry->domain;
+        std::size_t consumed = m->depth;
+        std::size_t remaining = attribute_count(without_levels(a, consumed));
+        // Step 4: each present, domain-syntax level below the prefix becomes
+        // the next label; stop at the first omitted level (so the mapping
+        // stays reversible) and never empty the local part.
+        for (std::size_t lv = consumed; lv < level_count; ++lv) {
+            auto v = level_value(a, lv);
+            if (!v || !is_domain_label(*v) || remaining <= 1)
+                break;
+            domain = std::string(*v) + "." + domain;
+            consumed = lv + 1;
+            --remaining;
+        }
+        or_address const rest = without_levels(a, consumed);
+        return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + domain, mapping_method::table};
+    }
+    if (auto m = tables.match_or(table_kind::gate_or_to_domain, a)) {
+        // gate1 consumes its prefix, like an MCGAM without algorithmic labels
+        // (4.3.5 example 4: /G=Andy/S=Wharol/O=MMNY/@attmail.com).
+        or_address rest = without_levels(a, m->depth);
+        if (rest.empty())
+            rest = a;
+        return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + m->entry->domain,
+                              mapping_method::gateway_table};
+    }
+    return rfc822_mapping{render_std_or_mailbox(a, gw.domain), mapping_method::encapsulated};
+}
+
+namespace {
+
+struct stage1_outcome {
+    std::optional<or_address> address;       // Stage I succeeded
+    mapping_method method = mapping_method::table;
+    std::optional<or_address> mcgam_remainder; // for Stage II: derived from an MCGAM covering the domain
+};
+
+// 4.3.4 step 8 on `domain` alone: the longest table2 match and the
+// attributes its extra labels give. Fails (nullopt in `derived`) when a label
+// is not domain-syntax, a bound is exceeded or a fifth OU would be needed;
+// `prefix` is then still the MCGAM's own attributes.
+struct domain_derivation {
+    bool matched = false;
+    or_address prefix;
+    std::optional<or_address> derived;
+};
+
+domain_derivation derive_from_domain(std::string_view domain, mapping_tables const& tables)
+{
+    domain_derivation out;
+    auto m = tables.match_domain(table_kind::domain_to_or, domain);
+    if (!m)
+        return out;
+    out.matched = true;
+    out.prefix = to_or_address(m->entry->or_side);
+    or_address rhs = out.prefix;
+    std::size_t next = m->entry->or_side.levels.size();
+    std::string_view below = m->below;
+    static constexpr std::array<std::size_t, level_count> bound{2, 16, 16, 64, 32, 32, 32, 32};
+    while (!below.empty()) {
+        std::size_t const dot = below.rfind('.');
+        std::string_view const label = dot == std::string_view::npos ? below : below.substr(dot + 1);
+        below = dot == std::string_view::npos ? std::string_view() : below.substr(0, dot);
+        if (!is_domain_label(label) || next >= level_count || label.size() > bound[next])
+            return out;
+        if (next >= 4 && rhs.ou.size() != next - 4)
+            return out; // an omitted OU above: the OUs cannot be numbered
+        set_level(rhs, next, std::string(label));
+        ++next;
+    }
+    out.derived = std::move(rhs);
+    return out;
+}
+
+bool bad_spacing(std::string_view s)
+{
+    return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string_view::npos);
+}
+
+bool stage1_chars_ok(std::string_view s)
+{
+    for (char ch : s)
+        if (!is_printable_char(ch) && ch != '{' && ch != '}' && ch != '*' && ch != '$')
+            return false;
+    return true;
+}
+
+// Stage I steps 2 to 10 for a local part and domain without a route.
+stage1_outcome stage1(std::string_view local, bool quoted, std::string_view domain, domain_derivation const& rhs)
+{
+    stage1_outcome out;
+    if (rhs.matched)
+        out.mcgam_remainder = rhs.derived ? *rhs.derived : rhs.prefix;
+    if (quoted && bad_spacing(local)) // step 2
+        return out;
+    if (!stage1_chars_ok(local))       // step 3
+        return out;
+    auto lhs = parse_std_or(local);    // step 4
+    if (!lhs) {
+        lhs = parse_encoded_pn(local);
+        if (!lhs)
+            return out;
+    }
+    if (check_attribute_syntax(*lhs)) // step 5
+        return out;
+    if (lhs->c) {                      // step 6: a whole X.400 address; the domain is ignored
+        if (!check_or_address(*lhs))
+            out.address = std::move(*lhs);
+        out.method = mapping_method::algorithmic;
+        return out;
+    }
+    // Step 7: could it form a mnemonic address with attributes from the domain?
+    if (lhs->has_non_mnemonic() || !(lhs->o || !lhs->ou.empty() || lhs->surname || lhs->common_name))
+        return out;
+    (void)domain;
+    if (!rhs.derived)                  // step 8
+        return out;
+    or_address const& r = *rhs.derived;
+    or_address merged = std::move(*lhs);
+    merged.c = r.c;
+    if (!merged.admd) {
+        merged.admd = r.admd;
+        if (!merged.prmd) {
+            merged.prmd = r.prmd;
+            if (!merged.o) {
+                merged.o = r.o;
+                // LHS OUs sit below the domain-derived ones.
+                std::vector<std::string> ous = r.ou;
+                ous.insert(ous.end(), merged.ou.begin(), merged.ou.end());
+                merged.ou = std::move(ous);
+            }
+        }
+    }
+    if (merged.c && !merged.admd)
+        merged.admd = " ";
+    if (check_or_address(merged))     // step 9
+        return out;
+    out.address = std::move(merged);   // step 10
+    out.method = mapping_method::table;
+    return out;
+}
+
+} // namespace
+
+result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, gateway_identity const& gw,
+                                              mapping_tables const& tables)
+{
+    auto m = parse_mailbox(address);
+    if (!m)
+        return refusals::address_syntax("not an RFC 822 address: " + m.failure().why);
+
+    std::string encode_text = m->text;
+    std::string_view stage2_domain = m->domain;
+    std::string first_hop;
+    bool run_stage1 = true;
+    if (!m->route.empty()) {
+        if (r == role::header) {
+            // 4.7.1: source routes are removed from header addresses.
+            encode_text = m->address();
+        } else {
+            // Step 1: keep the route; it is routed to its first hop.
+            std::string_view route = m->route;
+            route.remove_prefix(1);
+            first_hop = std::string(route.substr(0, route.find(',')));
+            stage2_domain = first_hop;
+            run_stage1 = false;
+        }
+    }
+
+    domain_derivation const rhs = derive_from_domain(stage2_domain, tables);
+    if (run_stage1) {
+        // Exchange encapsulation, decoded only at our own domain (MS-OXCMAIL).
+        if (looks_like_imcea(m->local) && iequals(m->domain, gw.domain)) {
+            auto a = parse_or_text(m->local);
+            if (a && !check_or_address(*a))
+                return x400_mapping{std::move(*a), mapping_method::algorithmic};
+        }
+        auto s1 = stage1(m->local, m->quoted, m->domain, rhs);
+        if (s1.address)
+            return x400_mapping{std::move(*s1.address), s1.method};
+    }
+
+    // Stage II: the whole address, ps-encoded, in RFC-822 (+ RFC822C1..C3).
+    auto encoded = ps_encode(encode_text);
+    if (!encoded)
+        return refusals::cannot_encode("address is not ASCII and cannot be carried in an X.400 DDA");
+    x400_mapping out;
+    std::string value = std::move(*encoded);
+    if (value.size() > max_encoded) {
+        if (r != role::header)
+            return refusals::cannot_encode("address too long to map to X.400: " + std::to_string(value.size()) +
+                                           " characters encoded, at most 512 (RFC 2156 4.3.4)");
+        // 5.1.3: truncate, never inside an encoded character.
+        std::size_t cut = max_encoded;
+        if (auto open = value.rfind('(', cut - 1); open != std::string::npos && open + 5 > cut &&
+                                                   value.find(')', open) >= cut)
+            cut = open;
+        value.resize(cut);
+        out.truncated = true;
+    }
+    if (rhs.matched) {
+        out.address = *(rhs.derived ? &*rhs.derived : &rhs.prefix);
+        out.method = mapping_method::table;
+    } else if (r == role::return_path) {
+        out.address = gw.address;
+        out.method = mapping_method::encapsulated;
+    } else if (auto g = tables.match_domain(table_kind::gate_domain_to_or, stage2_domain)) {
+        out.address = to_or_address(g->entry->or_side);
+        out.method = mapping_method::gateway_table;
+    } else {
+        out.address = gw.address;
+        out.method = mapping_method::encapsulated;
+    }
+    for (std::size_t n = 0; n * dda_chunk < value.size() && n < rfc822_dda_types.size(); ++n)
+        out.address.ddas.push_back(dda{std::string(rfc822_dda_types[n]), value.substr(n * dda_chunk, dda_chunk)});
+    return out;
+}
+
+} // namespace x400gw::addressing

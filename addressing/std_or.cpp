@@ -1,0 +1,608 @@
+// addressing/std_or.cpp
+//
+// Parsers and generators of the O/R address text forms (see std_or.hpp).
+// Two passes, both linear: tokenize() splits the text into key/value pairs
+// and undoes "$" quoting; build() classifies the keys and fills the value.
+// Neither looks back, so 10,000 OUs or a megabyte of "$" cost what they weigh.
+#include "addressing/std_or.hpp"
+
+#include "addressing/imcea.hpp"
+#include "addressing/ps_encoding.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace x400gw::addressing {
+
+namespace {
+
+struct token {
+    std::string key;
+    std::string value;
+    std::size_t at = 0; // offset of the key in the input
+};
+
+enum class delimiters { both, semicolon, slash };
+
+struct syntax {
+    delimiters delims = delimiters::both;
+    bool strict = true; // RFC 2156 values only; otherwise administrator input
+};
+
+bool is_sep(char ch, delimiters d) noexcept
+{
+    switch (d) {
+    case delimiters::both: return ch == '/' || ch == ';';
+    case delimiters::semicolon: return ch == ';';
+    case delimiters::slash: return ch == '/';
+    }
+    return false;
+}
+
+// RFC 2156 std-char: PrintableString (less the separators, handled by the
+// caller) plus the Teletex markers "{", "}", "*".
+bool is_std_char(char ch) noexcept
+{
+    return is_printable_char(ch) || ch == '{' || ch == '}' || ch == '*';
+}
+
+std::string describe_char(char ch)
+{
+    auto const u = static_cast<unsigned char>(ch);
+    if (u >= 0x21 && u < 0x7f)
+        return std::string("'") + ch + "'";
+    static constexpr char hex[] = "0123456789ABCDEF";
+    return std::string("octet 0x") + hex[u >> 4] + hex[u & 15];
+}
+
+//   [ sep ] pair *( sep pair ) [ sep ]     pair = key "=" value
+result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
+{
+    std::vector<token> out;
+    std::size_t i = 0;
+    auto skip_spaces = [&] {
+        while (i < text.size() && text[i] == ' ')
+            ++i;
+    };
+    skip_spaces();
+    if (i < text.size() && is_sep(text[i], sx.delims))
+        ++i;
+    for (;;) {
+        skip_spaces();
+        if (i >= text.size())
+            break;
+        if (is_sep(text[i], sx.delims))
+            return error{"empty attribute (doubled delimiter)", i};
+        token t;
+        t.at = i;
+        // key, up to "="
+        for (;;) {
+            if (i >= text.size())
+                return error{"attribute without '='", t.at};
+            char const ch = text[i];
+            if (ch == '=')
+                break;
+            if (is_sep(ch, sx.delims))
+                return error{"attribute without '='", t.at};
+            if (ch == '$') {
+                if (i + 1 >= text.size() || !is_printable_char(text[i + 1]))
+                    return error{"'$' must quote a PrintableString character", i};
+                t.key.push_back(text[i + 1]);
+                i += 2;
+                continue;
+            }
+            if (!is_std_char(ch))
+                return error{describe_char(ch) + " not allowed in an attribute type", i};
+            t.key.push_back(ch);
+            ++i;
+        }
+        if (t.key.empty())
+            return error{"empty attribute type", t.at};
+        ++i; // "="
+        // value, up to a separator
+        while (i < text.size() && !is_sep(text[i], sx.delims)) {
+            char const ch = text[i];
+            if (ch == '$') {
+                if (i + 1 >= text.size() || !is_printable_char(text[i + 1]))
+                    return error{"'$' must quote a PrintableString character", i};
+                t.value.push_back(text[i + 1]);
+                i += 2;
+                continue;
+            }
+            if (sx.strict) {
+                if (ch == '=')
+                    return error{"'=' in a value must be written '$='", i};
+                if (!is_std_char(ch))
+                    return error{describe_char(ch) + " not allowed in a value", i};
+            } else if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) {
+                return error{describe_char(ch) + " not allowed in a value", i};
+            }
+            t.value.push_back(ch);
+            ++i;
+        }
+        out.push_back(std::move(t));
+        if (i < text.size())
+            ++i; // the separator
+    }
+    if (out.empty())
+        return error{"no attributes", 0};
+    return out;
+}
+
+enum class kind { c, admd, prmd, o, ou, ou_n, s, g, i, gq, cn, x121, ua_id, t_id, other, pn, dda };
+
+struct key_class {
+    kind k = kind::other;
+    int n = 0;              // OU number for ou_n
+    std::string name;       // generation key for `other`, DDA type for `dda`
+};
+
+struct alias {
+    std::string_view input;
+    std::string_view generate;
+};
+
+// Postal, terminal-type and extended network attributes (RFC 2156 4.1.1).
+constexpr std::array other_keys{
+    alias{"T-TY", "T-TY"},
+    alias{"PD-SERVICE", "PD-SERVICE"}, alias{"PD-SN", "PD-SERVICE"},
+    alias{"PD-C", "PD-C"},
+    alias{"PD-CODE", "PD-CODE"}, alias{"PD-PC", "PD-CODE"},
+    alias{"PD-OFFICE", "PD-OFFICE"}, alias{"PD-OF", "PD-OFFICE"},
+    alias{"PD-OFFICE-NUM", "PD-OFFICE-NUM"}, alias{"PD-OFN", "PD-OFFICE-NUM"},
+    alias{"PD-EXT-ADDRESS", "PD-EXT-ADDRESS"}, alias{"PD-EA", "PD-EXT-ADDRESS"},
+    alias{"PD-PN", "PD-PN"},
+    alias{"PD-O", "PD-O"},
+    alias{"PD-EXT-DELIVERY", "PD-EXT-DELIVERY"}, alias{"PD-ED", "PD-EXT-DELIVERY"},
+    alias{"PD-ADDRESS", "PD-ADDRESS"}, alias{"PD-A", "PD-ADDRESS"},
+    alias{"PD-STREET", "PD-STREET"}, alias{"PD-S", "PD-STREET"},
+    alias{"PD-BOX", "PD-BOX"}, alias{"PD-B", "PD-BOX"},
+    alias{"PD-RESTANTE", "PD-RESTANTE"}, alias{"PD-R", "PD-RESTANTE"},
+    alias{"PD-UNIQUE", "PD-UNIQUE"}, alias{"PD-U", "PD-UNIQUE"},
+    alias{"PD-LOCAL", "PD-LOCAL"}, alias{"PD-L", "PD-LOCAL"},
+    alias{"NET-NUM", "NET-NUM"}, alias{"E.164", "NET-NUM"}, alias{"ISDN", "NET-NUM"},
+    alias{"NET-SUB", "NET-SUB"},
+    alias{"NET-PSAP", "NET-PSAP"}, alias{"PSAP", "NET-PSAP"},
+};
+
+std::optional<key_class> classify(std::string const& key)
+{
+    std::string const up = to_upper(key);
+    auto is = [&](std::string_view k) { return up == k; };
+    if (is("C")) return key_class{kind::c};
+    if (is("ADMD") || is("A")) return key_class{kind::admd};
+    if (is("PRMD") || is("P")) return key_class{kind::prmd};
+    if (is("O")) return key_class{kind::o};
+    if (is("OU")) return key_class{kind::ou};
+    if (up.size() == 3 && up[0] == 'O' && up[1] == 'U' && up[2] >= '1' && up[2] <= '4')
+        return key_class{kind::ou_n, up[2] - '0'};
+    if (is("S")) return key_class{kind::s};
+    if (is("G")) return key_class{kind::g};
+    if (is("I")) return key_class{kind::i};
+    if (is("GQ") || is("Q")) return key_class{kind::gq};
+    if (is("CN")) return key_class{kind::cn};
+    if (is("X121") || is("X.121")) return key_class{kind::x121};
+    if (is("UA-ID") || is("N-ID")) return key_class{kind::ua_id};
+    if (is("T-ID")) return key_class{kind::t_id};
+    if (is("PN")) return key_class{kind::pn};
+    if (is("RFC-822")) return key_class{kind::dda, 0, key};
+    for (std::string_view prefix : {"DDA.", "DDA:", "DD.", "DD:"}) {
+        if (up.size() > prefix.size() && up.compare(0, prefix.size(), prefix) == 0)
+            return key_class{kind::dda, 0, key.substr(prefix.size())};
+    }
+    for (auto const& a : other_keys)
+        if (up == a.input)
+            return key_class{kind::other, 0, std::string(a.generate)};
+    return std::nullopt;
+}
+
+struct build_options {
+    bool strict = true;
+};
+
+result<or_address> build(std::vector<token>& tokens, build_options const& opt)
+{
+    or_address a;
+    std::array<std::optional<std::string>, 4> numbered_ou;
+    std::vector<std::string> plain_ou;
+    std::size_t first_hierarchy = static_cast<std::size_t>(-1);
+    std::size_t first_plain_ou = static_cast<std::size_t>(-1);
+    std::size_t first_dda = static_cast<std::size_t>(-1);
+    bool pn_used = false;
+
+    auto set_once = [](std::optional<std::string>& field, std::string& v, token const& t,
+                       char const* name) -> std::optional<error> {
+        if (field)
+            return error{std::string("duplicate ") + name, t.at};
+        field = std::move(v);
+        return std::nullopt;
+    };
+
+    for (std::size_t idx = 0; idx < tokens.size(); ++idx) {
+        token& t = tokens[idx];
+        auto cls = classify(t.key);
+        if (!cls)
+            return error{"unknown attribute type '" + t.key + "'", t.at};
+        std::optional<error> e;
+        switch (cls->k) {
+        case kind::c: e = set_once(a.c, t.value, t, "C"); break;
+        case kind::admd: e = set_once(a.admd, t.value, t, "ADMD"); break;
+        case kind::prmd: e = set_once(a.prmd, t.value, t, "PRMD"); break;
+        case kind::o: e = set_once(a.o, t.value, t, "O"); break;
+        case kind::s: e = set_once(a.surname, t.value, t, "S"); break;
+        case kind::g: e = set_once(a.given, t.value, t, "G"); break;
+        case kind::i: e = set_once(a.initials, t.value, t, "I"); break;
+        case kind::gq: e = set_once(a.generation, t.value, t, "GQ"); break;
+        case kind::cn: e = set_once(a.common_name, t.value, t, "CN"); break;
+        case kind::x121: e = set_once(a.x121, t.value, t, "X121"); break;
+        case kind::ua_id: e = set_once(a.ua_id, t.value, t, "UA-ID"); break;
+        case kind::t_id: e = set_once(a.t_id, t.value, t, "T-ID"); break;
+        case kind::ou:
+            if (first_plain_ou == static_cast<std::size_t>(-1))
+                first_plain_ou = idx;
+            plain_ou.push_back(std::move(t.value));
+            break;
+        case kind::ou_n: {
+            auto& slot = numbered_ou[static_cast<std::size_t>(cls->n - 1)];
+            if (slot)
+                return error{"duplicate OU" + std::to_string(cls->n), t.at};
+            slot = std::move(t.value);
+            break;
+        }
+        case kind::pn: {
+            if (pn_used)
+                return error{"duplicate PN", t.at};
+            pn_used = true;
+            auto pn = parse_encoded_pn(t.value);
+            if (!pn)
+                return error{"PN: " + pn.failure().why, t.at};
+            if (a.surname || a.given || a.initials)
+                return error{"PN together with S, G or I", t.at};
+            a.surname = std::move(pn->surname);
+            a.given = std::move(pn->given);
+            a.initials = std::move(pn->initials);
+            break;
+        }
+        case kind::dda: {
+            if (cls->name.empty())
+                return error{"empty domain-defined attribute type", t.at};
+            if (first_dda == static_cast<std::size_t>(-1))
+                first_dda = idx;
+            std::string value = std::move(t.value);
+            if (!opt.strict && !is_printable_string(value)) {
+                // Exchange displays DDA values unencoded; carry them as ps-encoded.
+                auto enc = ps_encode(value);
+                if (!enc)
+                    return error{"DDA value: " + enc.failure().why, t.at};
+                value = std::move(*enc);
+            }
+            a.ddas.push_back(dda{std::move(cls->name), std::move(value)});
+            break;
+        }
+        case kind::other:
+            for (auto const& o : a.other)
+                if (o.key == cls->name)
+                    return error{"duplicate " + cls->name, t.at};
+            a.other.push_back(other_attribute{std::move(cls->name), std::move(t.value)});
+            break;
+        }
+        if (e)
+            return *e;
+        if (!opt.strict && (cls->k == kind::c || cls->k == kind::admd || cls->k == kind::prmd || cls->k == kind::o) &&
+            first_hierarchy == static_cast<std::size_t>(-1))
+            first_hierarchy = idx;
+    }
+
+    // OUs: plain or numbered, never both.
+    bool const any_numbered = numbered_ou[0] || numbered_ou[1] || numbered_ou[2] || numbered_ou[3];
+    if (any_numbered && !plain_ou.empty())
+        return error{"OU mixed with OU1..OU4", tokens[first_plain_ou].at};
+    if (any_numbered) {
+        for (std::size_t n = 0; n < 4; ++n) {
+            if (!numbered_ou[n]) {
+                for (std::size_t m = n + 1; m < 4; ++m)
+                    if (numbered_ou[m])
+                        return error{"OU" + std::to_string(m + 1) + " without OU" + std::to_string(n + 1), 0};
+                break;
+            }
+            a.ou.push_back(std::move(*numbered_ou[n]));
+        }
+    } else {
+        // RFC 2156 4.3.3: the most significant OU is the rightmost, unless
+        // an administrator wrote the hierarchy most significant first.
+        bool const left_first = !opt.strict && first_hierarchy < first_plain_ou;
+        a.ou = std::move(plain_ou);
+        if (!left_first)
+            std::reverse(a.ou.begin(), a.ou.end());
+    }
+    bool const dda_left_first = !opt.strict && first_hierarchy < first_dda;
+    if (!dda_left_first)
+        std::reverse(a.ddas.begin(), a.ddas.end());
+
+    // RFC 2156 4.1.3: a country with no ADMD has a blank ADMD.
+    if (a.c && !a.admd)
+        a.admd = " ";
+    return a;
+}
+
+bool value_needs_escape(char ch) noexcept { return ch == '/' || ch == '=' || ch == '$' || ch == ';'; }
+
+void append_escaped(std::string& out, std::string_view v)
+{
+    for (char ch : v) {
+        if (value_needs_escape(ch))
+            out.push_back('$');
+        out.push_back(ch);
+    }
+}
+
+void append_pair(std::string& out, std::string_view key, std::string_view value)
+{
+    out += key;
+    out.push_back('=');
+    append_escaped(out, value);
+    out.push_back('/');
+}
+
+} // namespace
+
+result<or_address> parse_std_or(std::string_view text)
+{
+    auto tokens = tokenize(text, syntax{delimiters::both, true});
+    if (!tokens)
+        return tokens.failure();
+    return build(*tokens, build_options{true});
+}
+
+result<or_address> parse_or_text(std::string_view text)
+{
+    std::size_t lead = 0;
+    while (lead < text.size() && text[lead] == ' ')
+        ++lead;
+    std::string_view const body = text.substr(lead);
+    if (looks_like_imcea(body)) {
+        auto enc = parse_imcea(body);
+        if (!enc)
+            return error{"IMCEA: " + enc.failure().why, enc.failure().offset};
+        if (!iequals(enc->type, "X400"))
+            return error{"IMCEA" + enc->type + " is not an X.400 address", 5};
+        auto inner = parse_or_text(enc->address);
+        if (!inner)
+            return error{"IMCEA X.400 address: " + inner.failure().why};
+        return inner;
+    }
+    delimiters d = delimiters::slash;
+    if (!body.empty() && body.front() == '/')
+        d = delimiters::both;
+    else if (body.find(';') != std::string_view::npos)
+        d = delimiters::semicolon;
+    auto tokens = tokenize(body, syntax{d, false});
+    if (!tokens) {
+        auto e = tokens.failure();
+        if (e.offset != error::npos)
+            e.offset += lead;
+        return e;
+    }
+    return build(*tokens, build_options{false});
+}
+
+result<or_address> parse_encoded_pn(std::string_view text)
+{
+    if (text.empty())
+        return error{"empty personal name", 0};
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (!is_printable_char(text[i]))
+            return error{describe_char(text[i]) + " not allowed in a personal name", i};
+    or_address a;
+    std::size_t pos = 0;
+    std::size_t dot = text.find('.');
+    // given = 2*<ps-char not including "."> followed by more text
+    if (dot != std::string_view::npos && dot >= 2 && dot + 1 < text.size()) {
+        a.given = std::string(text.substr(0, dot));
+        pos = dot + 1;
+    }
+    std::string initials;
+    // initial = ALPHA, each followed by "." and more text
+    while (pos + 2 < text.size() && text[pos + 1] == '.') {
+        char const ch = text[pos];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
+            break;
+        initials.push_back(ch);
+        pos += 2;
+    }
+    if (!initials.empty())
+        a.initials = std::move(initials);
+    if (pos >= text.size())
+        return error{"personal name without a surname", pos};
+    a.surname = std::string(text.substr(pos));
+    return a;
+}
+
+bool can_render_encoded_pn(or_address const& a) noexcept
+{
+    if (!a.surname || a.surname->empty() || a.generation)
+        return false;
+    auto plain = [](std::string_view v) { return is_printable_string(v) && v.find('=') == std::string_view::npos; };
+    std::string_view const s = *a.surname;
+    if (!plain(s) || s.substr(0, 2).find('.') != std::string_view::npos)
+        return false;
+    if (a.initials) {
+        if (a.initials->empty())
+            return false;
+        for (char ch : *a.initials)
+            if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
+                return false;
+    }
+    if (a.given) {
+        if (a.given->size() < 2 || a.given->find('.') != std::string::npos || !plain(*a.given))
+            return false;
+    }
+    if (!a.given && !a.initials && s.find('.') != std::string_view::npos)
+        return false;
+    return true;
+}
+
+std::string render_encoded_pn(or_address const& a)
+{
+    std::string out;
+    if (a.given) {
+        out += *a.given;
+        out.push_back('.');
+    }
+    if (a.initials)
+        for (char ch : *a.initials) {
+            out.push_back(ch);
+            out.push_back('.');
+        }
+    if (a.surname)
+        out += *a.surname;
+    return out;
+}
+
+std::string render_std_or(or_address const& a)
+{
+    std::string out = "/";
+    for (auto it = a.ddas.rbegin(); it != a.ddas.rend(); ++it) {
+        if (it->type == "RFC-822") {
+            out += "RFC-822=";
+        } else {
+            out += "DD.";
+            append_escaped(out, it->type);
+            out.push_back('=');
+        }
+        append_escaped(out, it->value);
+        out.push_back('/');
+    }
+    auto opt = [&](std::string_view key, std::optional<std::string> const& v) {
+        if (v)
+            append_pair(out, key, *v);
+    };
+    opt("G", a.given);
+    opt("I", a.initials);
+    opt("S", a.surname);
+    opt("GQ", a.generation);
+    opt("CN", a.common_name);
+    opt("X121", a.x121);
+    opt("UA-ID", a.ua_id);
+    opt("T-ID", a.t_id);
+    for (auto const& o : a.other)
+        append_pair(out, o.key, o.value);
+    for (auto it = a.ou.rbegin(); it != a.ou.rend(); ++it)
+        append_pair(out, "OU", *it);
+    opt("O", a.o);
+    opt("PRMD", a.prmd);
+    opt("ADMD", a.admd);
+    opt("C", a.c);
+    return out;
+}
+
+namespace {
+
+// Labelled and Exchange forms use ";" alone: "$" quotes "=" in a DDA type
+// and any ";" (which no valid value holds).
+void append_labelled(std::string& out, std::string_view key, std::string_view value, std::string_view sep)
+{
+    if (!out.empty())
+        out += sep;
+    out += key;
+    out.push_back('=');
+    for (char ch : value) {
+        if (ch == ';' || ch == '$')
+            out.push_back('$');
+        out.push_back(ch);
+    }
+}
+
+std::string dda_key(dda const& d)
+{
+    std::string k = "DDA:";
+    for (char ch : d.type) {
+        if (ch == '=' || ch == ';' || ch == '$' || ch == '/')
+            k.push_back('$');
+        k.push_back(ch);
+    }
+    return k;
+}
+
+} // namespace
+
+std::string render_labelled(or_address const& a)
+{
+    std::string out;
+    std::size_t pairs = 0;
+    auto opt = [&](std::string_view key, std::optional<std::string> const& v) {
+        if (v) {
+            append_labelled(out, key, *v, "; ");
+            ++pairs;
+        }
+    };
+    opt("G", a.given);
+    opt("I", a.initials);
+    opt("S", a.surname);
+    opt("Q", a.generation);
+    opt("CN", a.common_name);
+    opt("X.121", a.x121);
+    opt("N-ID", a.ua_id);
+    opt("T-ID", a.t_id);
+    for (auto const& o : a.other) {
+        append_labelled(out, o.key, o.value, "; ");
+        ++pairs;
+    }
+    opt("O", a.o);
+    for (std::size_t n = 0; n < a.ou.size(); ++n) {
+        append_labelled(out, "OU" + std::to_string(n + 1), a.ou[n], "; ");
+        ++pairs;
+    }
+    opt("P", a.prmd);
+    opt("A", a.admd);
+    opt("C", a.c);
+    for (auto const& d : a.ddas) {
+        append_labelled(out, dda_key(d), d.value, "; ");
+        ++pairs;
+    }
+    if (pairs == 1)
+        out.push_back(';'); // keeps ";" the delimiter, so "/" in the value stays a character
+    return out;
+}
+
+std::string render_exchange(or_address const& a)
+{
+    std::string out;
+    auto opt = [&](std::string_view key, std::optional<std::string> const& v) {
+        if (v) {
+            append_labelled(out, key, *v, "");
+            out.push_back(';');
+        }
+    };
+    opt("c", a.c);
+    opt("a", a.admd);
+    opt("p", a.prmd);
+    opt("o", a.o);
+    for (std::size_t n = 0; n < a.ou.size(); ++n) {
+        append_labelled(out, "ou" + std::to_string(n + 1), a.ou[n], "");
+        out.push_back(';');
+    }
+    opt("s", a.surname);
+    opt("g", a.given);
+    opt("i", a.initials);
+    opt("q", a.generation);
+    opt("cn", a.common_name);
+    opt("x.121", a.x121);
+    opt("n-id", a.ua_id);
+    opt("t-id", a.t_id);
+    for (auto const& o : a.other) {
+        append_labelled(out, to_lower(o.key), o.value, "");
+        out.push_back(';');
+    }
+    for (auto const& d : a.ddas) {
+        std::string k = dda_key(d);
+        k[0] = 'd';
+        k[1] = 'd';
+        k[2] = 'a';
+        append_labelled(out, k, d.value, "");
+        out.push_back(';');
+    }
+    return out;
+}
+
+} // namespace x400gw::addressing
