@@ -1,0 +1,95 @@
+// db/statements.hpp
+//
+// Every SQL statement x400gw runs, named. The name is the prepared
+// statement's name, the label on x400gw_db_operation_duration_seconds, and
+// what a failure log says.
+#pragma once
+
+#include <string_view>
+
+namespace x400gw::db {
+
+struct statement {
+    std::string_view name;
+    std::string_view sql;
+};
+
+namespace statements {
+
+inline constexpr statement next_key_block{"next_key_block", "SELECT nextval('message_key_block')"};
+
+inline constexpr statement insert_message{"insert_message", R"sql(
+    INSERT INTO message (id, qid, sender, size, client, body)
+    VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea))sql"};
+
+// Recipients of one message as two parallel text arrays, one statement.
+inline constexpr statement insert_recipients{"insert_recipients", R"sql(
+    INSERT INTO recipient (message_id, address, next_hop)
+    SELECT $1::bigint, a, h FROM unnest($2::text[], $3::text[]) AS t(a, h))sql"};
+
+// FOR UPDATE SKIP LOCKED lets several processes claim at once without
+// waiting for each other; the lease makes a dead process's claims
+// claimable again once it expires.
+inline constexpr statement claim_due{"claim_due", R"sql(
+    UPDATE recipient r
+       SET lease_owner = $1, lease_until = now() + $2::integer * interval '1 second'
+      FROM message m
+     WHERE r.id IN (SELECT id FROM recipient
+                     WHERE state IN ('queued', 'deferred') AND next_attempt <= now()
+                       AND (lease_until IS NULL OR lease_until < now())
+                     ORDER BY next_attempt
+                     LIMIT $3
+                     FOR UPDATE SKIP LOCKED)
+       AND m.id = r.message_id
+ RETURNING r.id, r.message_id, m.qid, m.sender, r.address, r.next_hop, r.attempts,
+           extract(epoch FROM m.received_at)::float8)sql"};
+
+inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
+
+// Outcomes are recorded only while we still hold the lease: a process
+// whose lease expired (it hung) must not overwrite what another did since.
+inline constexpr statement record_delivered{"record_delivered", R"sql(
+    UPDATE recipient SET state = 'delivered', lease_owner = NULL, lease_until = NULL,
+                         attempts = attempts + 1, last_reply = $3
+     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
+
+inline constexpr statement record_failed{"record_failed", R"sql(
+    UPDATE recipient SET state = 'failed', lease_owner = NULL, lease_until = NULL,
+                         attempts = attempts + 1, last_reply = $3
+     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
+
+inline constexpr statement record_deferred{"record_deferred", R"sql(
+    UPDATE recipient SET state = 'deferred', lease_owner = NULL, lease_until = NULL,
+                         attempts = attempts + 1, last_reply = $3,
+                         next_attempt = to_timestamp($4::float8)
+     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
+
+// A message whose recipients are all final is removed with them; the log
+// lines are its history.
+inline constexpr statement remove_if_done{"remove_if_done", R"sql(
+    DELETE FROM message WHERE id = $1::bigint
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred')))sql"};
+
+inline constexpr statement release_leases{"release_leases", R"sql(
+    UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
+
+// Leases of the recipients this process is still working on, extended so
+// that a long backlog or a slow next hop never lets them lapse while the
+// process is alive.
+inline constexpr statement renew_leases{"renew_leases", R"sql(
+    UPDATE recipient SET lease_until = now() + $2::integer * interval '1 second'
+     WHERE lease_owner = $1 AND state IN ('queued', 'deferred'))sql"};
+
+inline constexpr statement queue_depth{"queue_depth", R"sql(
+    SELECT CASE WHEN r.lease_until > now() THEN 'active' ELSE r.state END AS s,
+           count(DISTINCT r.message_id),
+           coalesce(extract(epoch FROM now() - min(m.received_at)), 0)::float8
+      FROM recipient r JOIN message m ON m.id = r.message_id
+     WHERE r.state IN ('queued', 'deferred')
+     GROUP BY s)sql"};
+
+inline constexpr statement ping{"ping", "SELECT 1"};
+
+} // namespace statements
+} // namespace x400gw::db

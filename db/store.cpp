@@ -1,0 +1,187 @@
+// db/store.cpp
+#include "db/store.hpp"
+
+#include "db/migrations.hpp"
+
+#include <cstdio>
+#include <deque>
+
+namespace x400gw::db {
+namespace {
+
+std::string text(std::int64_t n) { return std::to_string(n); }
+
+std::string text(double d)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", d);
+    return buf;
+}
+
+void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_message const& m)
+{
+    // `keep` owns the rendered text parameters until the calls have run.
+    keep.push_back(std::to_string(m.key));
+    std::string_view const key = keep.back();
+    keep.push_back(std::to_string(m.body.size()));
+    std::string_view const size = keep.back();
+    calls.push_back({&statements::insert_message,
+                     {{key}, {m.qid}, {m.sender}, {size}, {m.client}, {m.body, true}}});
+    std::vector<std::string> addresses, hops;
+    for (auto const& r : m.recipients) {
+        addresses.push_back(r.address);
+        hops.push_back(r.next_hop);
+    }
+    keep.push_back(render_text_array(addresses));
+    std::string_view const a = keep.back();
+    keep.push_back(render_text_array(hops));
+    std::string_view const h = keep.back();
+    calls.push_back({&statements::insert_recipients, {{key}, {a}, {h}}});
+}
+
+} // namespace
+
+void apply_migrations(connection& c)
+{
+    c.exec_script("SELECT pg_advisory_lock(400400)", "migrations_lock");
+    try {
+        c.exec_script("CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version integer PRIMARY KEY, name text NOT NULL,"
+                      " applied_at timestamptz NOT NULL DEFAULT now())",
+                      "schema_version");
+        static constexpr statement current{"schema_current", "SELECT coalesce(max(version), 0) FROM schema_version"};
+        auto const have = c.exec(current, {}).get_int(0, 0);
+        for (auto const& m : migrations()) {
+            if (m.version <= have)
+                continue;
+            std::string script = "BEGIN;\n";
+            script += m.sql;
+            script += "\nINSERT INTO schema_version (version, name) VALUES (" + std::to_string(m.version) + ", '" +
+                      std::string(m.name) + "');\nCOMMIT;";
+            c.exec_script(script, m.name);
+        }
+    } catch (...) {
+        c.close();   // drops the session lock with it
+        throw;
+    }
+    c.exec_script("SELECT pg_advisory_unlock(400400)", "migrations_unlock");
+}
+
+std::optional<std::uint64_t> key_allocator::try_take()
+{
+    std::lock_guard lock(mutex_);
+    if (next_ < end_)
+        return next_++;
+    return std::nullopt;
+}
+
+std::uint64_t key_allocator::take(connection& c)
+{
+    if (auto k = try_take())
+        return *k;
+    auto const start = static_cast<std::uint64_t>(c.exec(statements::next_key_block, {}).get_int(0, 0));
+    std::lock_guard lock(mutex_);
+    if (next_ >= end_) {
+        next_ = start;
+        end_ = start + block_size;
+    }
+    // Another thread refilled meanwhile: the block we fetched is dropped;
+    // keys are plentiful (2^50), uniqueness is what matters.
+    return next_++;
+}
+
+void commit_messages(connection& c, std::span<new_message const* const> batch)
+{
+    std::vector<call> calls;
+    std::deque<std::string> keep;   // a deque: views into it stay valid as it grows
+    calls.reserve(batch.size() * 2);
+    for (auto const* m : batch)
+        add_message(calls, keep, *m);
+    c.transaction(calls);
+}
+
+std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit)
+{
+    auto const lease = std::to_string(lease_seconds);
+    auto const lim = std::to_string(limit);
+    auto r = c.exec(statements::claim_due, {{owner}, {lease}, {lim}});
+    std::vector<claimed_recipient> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        claimed_recipient cr;
+        cr.id = r.get_int(i, 0);
+        cr.message_key = static_cast<std::uint64_t>(r.get_int(i, 1));
+        cr.qid = r.get(i, 2);
+        cr.sender = r.get(i, 3);
+        cr.address = r.get(i, 4);
+        cr.next_hop = r.get(i, 5);
+        cr.attempts = static_cast<int>(r.get_int(i, 6));
+        cr.received_at = r.get_double(i, 7);
+        out.push_back(std::move(cr));
+    }
+    return out;
+}
+
+std::optional<std::string> load_body(connection& c, std::uint64_t message_key)
+{
+    auto const key = std::to_string(message_key);
+    auto r = c.exec(statements::load_body, {{key}}, true);
+    if (r.rows() == 0)
+        return std::nullopt;
+    return std::string(r.get(0, 0));
+}
+
+std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
+                             std::vector<recipient_result> const& results, std::vector<new_message> const& dsns)
+{
+    std::vector<call> calls;
+    std::deque<std::string> keep;
+    std::size_t updates = 0;
+    for (auto const& r : results) {
+        keep.push_back(render_int_array({r.id}));
+        std::string_view const ids = keep.back();
+        switch (r.kind) {
+        case queue::outcome_kind::delivered:
+            calls.push_back({&statements::record_delivered, {{ids}, {owner}, {r.reply}}});
+            break;
+        case queue::outcome_kind::failed:
+            calls.push_back({&statements::record_failed, {{ids}, {owner}, {r.reply}}});
+            break;
+        case queue::outcome_kind::deferred:
+            keep.push_back(text(r.next_attempt));
+            calls.push_back({&statements::record_deferred, {{ids}, {owner}, {r.reply}, {keep.back()}}});
+            break;
+        }
+        ++updates;
+    }
+    for (auto const& d : dsns)
+        add_message(calls, keep, d);
+    keep.push_back(text(static_cast<std::int64_t>(message_key)));
+    calls.push_back({&statements::remove_if_done, {{keep.back()}}});
+    auto const res = c.transaction(calls);
+    std::uint64_t recorded = 0;
+    for (std::size_t i = 0; i < updates && i < res.size(); ++i)
+        recorded += res[i].affected();
+    return recorded;
+}
+
+void release_leases(connection& c, std::string_view owner) { c.exec(statements::release_leases, {{owner}}); }
+
+void renew_leases(connection& c, std::string_view owner, int lease_seconds)
+{
+    auto const lease = std::to_string(lease_seconds);
+    c.exec(statements::renew_leases, {{owner}, {lease}});
+}
+
+std::vector<depth_row> queue_depth(connection& c)
+{
+    auto r = c.exec(statements::queue_depth, {});
+    std::vector<depth_row> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({std::string(r.get(i, 0)), r.get_int(i, 1), r.get_double(i, 2)});
+    return out;
+}
+
+void ping(connection& c) { c.exec(statements::ping, {}); }
+
+} // namespace x400gw::db

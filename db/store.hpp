@@ -1,0 +1,95 @@
+// db/store.hpp
+//
+// The queries behind the queue, as functions from and to plain values.
+// Each runs on a connection owned by the calling thread (worker_pool or
+// committer). No PGresult escapes this file's implementation.
+#pragma once
+
+#include "db/connection.hpp"
+#include "queue/outcome.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace x400gw::db {
+
+struct new_recipient {
+    std::string address;    // forward path without <>
+    std::string next_hop;   // "host:port"
+};
+
+struct new_message {
+    std::uint64_t key = 0;
+    std::string qid;
+    std::string sender;     // reverse path without <>, "" for <>
+    std::string client;     // "host[addr]" for logs
+    std::vector<new_recipient> recipients;
+    std::string body;       // as it will be delivered, trace header included
+};
+
+// Applies db/migrations/V*.sql not yet recorded in schema_version, in
+// order, each in its own transaction, under an advisory lock so that
+// several gateway processes starting together apply each once.
+void apply_migrations(connection& c);
+
+// Message keys, handed out in blocks of `block_size` per process.
+class key_allocator {
+public:
+    static constexpr std::uint64_t block_size = 1024;
+    std::optional<std::uint64_t> try_take();   // no I/O
+    std::uint64_t take(connection& c);         // refills from the database when empty
+
+private:
+    std::mutex mutex_;
+    std::uint64_t next_ = 0, end_ = 0;
+};
+
+// Commits the messages and all their recipients in one transaction.
+void commit_messages(connection& c, std::span<new_message const* const> batch);
+
+struct claimed_recipient {
+    std::int64_t id = 0;
+    std::uint64_t message_key = 0;
+    std::string qid;
+    std::string sender;
+    std::string address;
+    std::string next_hop;
+    int attempts = 0;
+    double received_at = 0;   // seconds since the epoch
+};
+
+std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit);
+
+// The body, or nullopt when the message is gone (another process finished it).
+std::optional<std::string> load_body(connection& c, std::uint64_t message_key);
+
+struct recipient_result {
+    std::int64_t id = 0;
+    queue::outcome_kind kind = queue::outcome_kind::deferred;
+    std::string reply;          // last reply or reason, for the row
+    double next_attempt = 0;    // with deferred: seconds since the epoch
+};
+
+// Records one attempt's outcomes, queues the DSNs it produced, and removes
+// the message when no recipient is left to deliver: one transaction.
+// Returns how many of the recipients were still ours to record.
+std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
+                             std::vector<recipient_result> const& results, std::vector<new_message> const& dsns);
+
+void release_leases(connection& c, std::string_view owner);
+void renew_leases(connection& c, std::string_view owner, int lease_seconds);
+
+struct depth_row {
+    std::string state;   // queued, deferred, active
+    std::int64_t messages = 0;
+    double oldest_seconds = 0;
+};
+std::vector<depth_row> queue_depth(connection& c);
+
+void ping(connection& c);
+
+} // namespace x400gw::db

@@ -1,0 +1,274 @@
+// gateway/config/config.cpp
+#include "gateway/config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <unistd.h>
+
+namespace x400gw::gateway {
+namespace {
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+class reader {
+public:
+    explicit reader(std::string path) : path_(std::move(path)) {}
+
+    [[noreturn]] void fail(toml::node const& n, std::string const& why) const
+    {
+        throw config_error(path_ + ":" + std::to_string(n.source().begin.line) + ": " + why);
+    }
+    [[noreturn]] void fail_at(toml::source_region const& where, std::string const& why) const
+    {
+        throw config_error(path_ + ":" + std::to_string(where.begin.line) + ": " + why);
+    }
+
+    void only(toml::table const& t, std::string_view section, std::set<std::string_view> const& keys) const
+    {
+        for (auto const& [k, v] : t)
+            if (!keys.contains(k.str()))
+                fail(v, "unknown key '" + std::string(k.str()) + "' in " + std::string(section));
+    }
+
+    void get(toml::table const& t, std::string_view key, std::string& out) const
+    {
+        if (auto* n = t.get(key)) {
+            auto v = n->value<std::string>();
+            if (!v)
+                fail(*n, std::string(key) + " must be a string");
+            out = *v;
+        }
+    }
+
+    template <class Int>
+    void get_int(toml::table const& t, std::string_view key, Int& out, std::int64_t min, std::int64_t max) const
+    {
+        if (auto* n = t.get(key)) {
+            auto v = n->value<std::int64_t>();
+            if (!v || *v < min || *v > max)
+                fail(*n, std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+            out = static_cast<Int>(*v);
+        }
+    }
+
+    void get_double(toml::table const& t, std::string_view key, double& out, double min, double max) const
+    {
+        if (auto* n = t.get(key)) {
+            auto v = n->value<double>();
+            if (!v || *v < min || *v > max)
+                fail(*n, std::string(key) + " must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+            out = *v;
+        }
+    }
+
+    template <class Duration>
+    void get_duration(toml::table const& t, std::string_view key, Duration& out) const
+    {
+        auto* n = t.get(key);
+        if (!n)
+            return;
+        std::chrono::milliseconds ms{};
+        if (auto i = n->value_exact<std::int64_t>()) {
+            ms = std::chrono::seconds(*i);
+        } else if (auto s = n->value<std::string>()) {
+            std::int64_t count = 0;
+            auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), count);
+            std::string_view unit(p, static_cast<std::size_t>(s->data() + s->size() - p));
+            if (ec != std::errc{} || count < 0)
+                fail(*n, std::string(key) + ": bad duration '" + *s + "'");
+            if (unit == "ms")
+                ms = std::chrono::milliseconds(count);
+            else if (unit == "s" || unit.empty())
+                ms = std::chrono::seconds(count);
+            else if (unit == "m")
+                ms = std::chrono::minutes(count);
+            else if (unit == "h")
+                ms = std::chrono::hours(count);
+            else if (unit == "d")
+                ms = std::chrono::hours(24 * count);
+            else
+                fail(*n, std::string(key) + ": unknown unit '" + std::string(unit) + "' (ms, s, m, h, d)");
+        } else {
+            fail(*n, std::string(key) + " must be a duration: seconds, or a string like \"30s\", \"5m\"");
+        }
+        if (ms.count() < 0)
+            fail(*n, std::string(key) + " must not be negative");
+        out = std::chrono::duration_cast<Duration>(ms);
+        if (out.count() == 0 && ms.count() != 0)
+            fail(*n, std::string(key) + " is too small for its unit");
+    }
+
+    toml::table const* section(toml::table const& root, std::string_view name) const
+    {
+        auto* n = root.get(name);
+        if (!n)
+            return nullptr;
+        auto* t = n->as_table();
+        if (!t)
+            fail(*n, "[" + std::string(name) + "] must be a table");
+        return t;
+    }
+
+private:
+    std::string path_;
+};
+
+route parse_route(reader const& r, toml::table const& t)
+{
+    r.only(t, "[[route]]", {"domain", "next_hop"});
+    route out;
+    r.get(t, "domain", out.domain);
+    std::string hop;
+    r.get(t, "next_hop", hop);
+    if (out.domain.empty())
+        r.fail_at(t.source(), "[[route]] needs a domain (\"example.com\", \"*.example.com\" or \"*\")");
+    out.domain = lower(out.domain);
+    if (hop.empty())
+        r.fail_at(t.source(), "[[route]] for " + out.domain + " needs a next_hop (\"host:port\")");
+    auto const colon = hop.rfind(':');
+    out.host = hop.substr(0, colon);
+    if (colon != std::string::npos) {
+        unsigned port = 0;
+        auto [p, ec] = std::from_chars(hop.data() + colon + 1, hop.data() + hop.size(), port);
+        if (ec != std::errc{} || p != hop.data() + hop.size() || port == 0 || port > 65535)
+            r.fail(*t.get("next_hop"), "bad port in next_hop '" + hop + "'");
+        out.port = static_cast<std::uint16_t>(port);
+    }
+    if (!out.host.empty() && out.host.front() == '[' && out.host.back() == ']')
+        out.host = out.host.substr(1, out.host.size() - 2);
+    if (out.host.empty())
+        r.fail(*t.get("next_hop"), "empty host in next_hop '" + hop + "'");
+    return out;
+}
+
+} // namespace
+
+route const* config::resolve_route(std::string_view domain) const
+{
+    auto const d = lower(domain);
+    route const* best = nullptr;
+    std::size_t best_len = 0;
+    for (auto const& r : routes) {
+        if (r.domain == d)
+            return &r;
+        if (r.domain.starts_with("*.")) {
+            std::string_view suffix = std::string_view(r.domain).substr(1);   // ".example.com"
+            if (d.size() > suffix.size() && d.ends_with(suffix) && suffix.size() > best_len) {
+                best = &r;
+                best_len = suffix.size();
+            }
+        } else if (r.domain == "*" && !best) {
+            best = &r;
+        }
+    }
+    return best;
+}
+
+config load_config(std::string const& path)
+{
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (toml::parse_error const& e) {
+        throw config_error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    }
+    reader r(path);
+    config c;
+    c.path = path;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0])
+        c.hostname = host;
+    r.only(root, "the file", {"server", "database", "limits", "delivery", "retry", "route"});
+
+    if (auto* t = r.section(root, "server")) {
+        r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "node_name", "shutdown_grace"});
+        r.get(*t, "hostname", c.hostname);
+        if (auto* n = t->get("listen")) {
+            c.listen.clear();
+            if (auto s = n->value<std::string>())
+                c.listen.push_back(*s);
+            else if (auto* a = n->as_array()) {
+                for (auto const& e : *a) {
+                    auto s2 = e.value<std::string>();
+                    if (!s2)
+                        r.fail(e, "listen must be strings \"address:port\"");
+                    c.listen.push_back(*s2);
+                }
+            } else {
+                r.fail(*n, "listen must be a string or an array of strings");
+            }
+        }
+        r.get(*t, "admin_listen", c.admin_listen);
+        r.get(*t, "node_name", c.node_name);
+        r.get_duration(*t, "shutdown_grace", c.shutdown_grace);
+    }
+    if (auto* t = r.section(root, "database")) {
+        r.only(*t, "[database]", {"conninfo", "pool_threads", "commit_batch"});
+        r.get(*t, "conninfo", c.database);
+        r.get_int(*t, "pool_threads", c.pool_threads, 1, 64);
+        r.get_int(*t, "commit_batch", c.commit_batch, 1, 10000);
+    }
+    if (auto* t = r.section(root, "limits")) {
+        r.only(*t, "[limits]", {"message_size", "recipients", "errors", "max_sessions", "command_timeout",
+                                "data_timeout", "greeting_timeout"});
+        r.get_int(*t, "message_size", c.limits.message_size, 1024, std::int64_t(1) << 40);
+        r.get_int(*t, "recipients", c.limits.recipients, 1, 100000);
+        r.get_int(*t, "errors", c.limits.errors, 1, 1000);
+        r.get_int(*t, "max_sessions", c.max_sessions, 1, 1000000);
+        r.get_duration(*t, "command_timeout", c.limits.command_timeout);
+        r.get_duration(*t, "data_timeout", c.limits.data_timeout);
+        r.get_duration(*t, "greeting_timeout", c.limits.greeting_timeout);
+    }
+    if (auto* t = r.section(root, "delivery")) {
+        r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "claim_batch", "lease", "poll_interval",
+                                  "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
+                                  "data_timeout"});
+        r.get_int(*t, "connections_per_hop", c.connections_per_hop, 1, 1000);
+        r.get_int(*t, "max_in_flight", c.max_in_flight, 1, 100000);
+        r.get_int(*t, "claim_batch", c.claim_batch, 1, 10000);
+        r.get_duration(*t, "lease", c.lease);
+        r.get_duration(*t, "poll_interval", c.poll_interval);
+        r.get_duration(*t, "connection_idle", c.connection_idle);
+        r.get_duration(*t, "metrics_interval", c.metrics_interval);
+        r.get_duration(*t, "connect_timeout", c.client_timeouts.connect);
+        std::chrono::seconds command{0};
+        r.get_duration(*t, "command_timeout", command);
+        if (command.count()) {
+            auto& ct = c.client_timeouts;
+            ct.greeting = ct.ehlo = ct.mail = ct.rcpt = ct.data_init = ct.quit = command;
+        }
+        r.get_duration(*t, "data_timeout", c.client_timeouts.data_term);
+        if (c.lease.count() < 2)
+            r.fail(*t->get("lease"), "lease must be at least 2 seconds");
+    }
+    if (auto* t = r.section(root, "retry")) {
+        r.only(*t, "[retry]", {"first_delay", "max_delay", "multiplier", "jitter", "lifetime"});
+        r.get_duration(*t, "first_delay", c.retry.first_delay);
+        r.get_duration(*t, "max_delay", c.retry.max_delay);
+        r.get_double(*t, "multiplier", c.retry.multiplier, 1.0, 100.0);
+        r.get_double(*t, "jitter", c.retry.jitter, 0.0, 0.9);
+        r.get_duration(*t, "lifetime", c.retry.lifetime);
+    }
+    if (auto* n = root.get("route")) {
+        auto* a = n->as_array();
+        if (!a)
+            r.fail(*n, "route must be an array of tables: [[route]]");
+        for (auto const& e : *a) {
+            auto* t = e.as_table();
+            if (!t)
+                r.fail(e, "each route must be a table");
+            c.routes.push_back(parse_route(r, *t));
+        }
+    }
+    return c;
+}
+
+} // namespace x400gw::gateway

@@ -1,0 +1,75 @@
+// gateway/config/config.hpp
+//
+// The configuration file (TOML) as a struct, with every default here and
+// in deploy/x400gw.example.conf. Loading refuses unknown keys (a typo must
+// not silently fall back to a default) and names the file and line of
+// every error. Durations are integers of seconds or strings with a unit
+// ("500ms", "30s", "5m", "4h", "5d").
+#pragma once
+
+#include "gateway/smtp/limits.hpp"
+#include "queue/retry.hpp"
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace x400gw::gateway {
+
+struct route {
+    std::string domain;     // "example.com", "*.example.com" or "*"
+    std::string host;       // next hop
+    std::uint16_t port = 25;
+    std::string next_hop() const { return host + ":" + std::to_string(port); }
+};
+
+struct config {
+    std::string path;                              // where it was read from
+
+    // [server]
+    std::string hostname = "localhost";            // greeting, Received:, DSNs, Message-ID
+    std::vector<std::string> listen{"127.0.0.1:2525"};
+    std::string admin_listen = "127.0.0.1:8025";   // /metrics, /healthz, /readyz
+    std::string node_name;                         // lease owner; default host name and pid
+    std::chrono::seconds shutdown_grace{10};       // SIGTERM: how long sessions may finish
+
+    // [database]
+    std::string database;                          // libpq conninfo; empty: none configured
+    int pool_threads = 2;
+    std::size_t commit_batch = 256;                // messages per group commit at most
+
+    // [limits]
+    smtp::server_limits limits;
+    std::size_t max_sessions = 1000;               // concurrent inbound sessions
+
+    // [delivery]
+    int connections_per_hop = 20;
+    int max_in_flight = 400;                       // recipients claimed and not yet recorded
+    int claim_batch = 100;
+    std::chrono::seconds lease{120};
+    std::chrono::milliseconds poll_interval{1000};
+    std::chrono::seconds connection_idle{5};       // keep an idle connection for reuse this long
+    std::chrono::seconds metrics_interval{5};      // queue depth refresh
+    smtp::client_timeouts client_timeouts;
+
+    // [retry]
+    queue::retry_policy retry;
+
+    // [[route]]
+    std::vector<route> routes;
+
+    // The route for a domain: exact, then the longest "*.suffix", then "*".
+    route const* resolve_route(std::string_view domain) const;
+};
+
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws config_error("FILE:LINE: reason").
+config load_config(std::string const& path);
+
+} // namespace x400gw::gateway

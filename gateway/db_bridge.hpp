@@ -1,0 +1,61 @@
+// gateway/db_bridge.hpp
+//
+// The database from a coroutine: `co_await run_db(pool, [](db::connection& c) { ... })`
+// runs the function on a database thread and resumes the coroutine on its
+// own executor with the result, or rethrows there what the function threw.
+// The I/O thread never blocks in libpq.
+#pragma once
+
+#include "db/committer.hpp"
+#include "db/worker_pool.hpp"
+#include "gateway/io.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
+
+#include <exception>
+#include <memory>
+#include <type_traits>
+
+namespace x400gw::gateway {
+
+namespace detail {
+struct unit {};
+template <class R>
+using db_value = std::conditional_t<std::is_void_v<R>, unit, R>;
+} // namespace detail
+
+template <class F>
+auto run_db(db::worker_pool& pool, F f) -> task<detail::db_value<std::invoke_result_t<F&, db::connection&>>>
+{
+    using R = std::invoke_result_t<F&, db::connection&>;
+    using V = detail::db_value<R>;
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, V)>(
+        [&pool, ex](auto handler, F fn) {
+            // The work guard keeps the I/O loop alive while the job is away.
+            auto tracked = asio::prefer(ex, asio::execution::outstanding_work.tracked);
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            pool.post([h, tracked, fn = std::move(fn)](db::connection& c) mutable {
+                std::exception_ptr e;
+                V v{};
+                try {
+                    if constexpr (std::is_void_v<R>)
+                        fn(c);
+                    else
+                        v = fn(c);
+                } catch (...) {
+                    e = std::current_exception();
+                }
+                asio::post(tracked, [h, e, v = std::move(v)]() mutable { std::move (*h)(e, std::move(v)); });
+            });
+        },
+        asio::use_awaitable, std::move(f));
+}
+
+// Submits to the group committer; returns when the message is durable, or
+// throws the database error.
+task<void> commit_message(db::committer& committer, db::new_message const& m);
+
+} // namespace x400gw::gateway

@@ -1,0 +1,112 @@
+// gateway/http/admin_server.cpp
+#include "gateway/http/admin_server.hpp"
+
+#include "gateway/db_bridge.hpp"
+#include "gateway/log.hpp"
+
+#include <boost/beast/http.hpp>
+
+namespace x400gw::gateway {
+namespace {
+namespace http = beast::http;
+
+http::response<http::string_body> problem(http::status status, std::string title, std::string detail, unsigned version)
+{
+    // RFC 9457 problem details.
+    http::response<http::string_body> res{status, version};
+    res.set(http::field::content_type, "application/problem+json");
+    auto escape = [](std::string const& s) {
+        std::string out;
+        for (char c : s) {
+            if (c == '"' || c == '\\')
+                out += '\\';
+            if (static_cast<unsigned char>(c) >= 0x20)
+                out += c;
+        }
+        return out;
+    };
+    res.body() = "{\"type\":\"about:blank\",\"title\":\"" + escape(title) + "\",\"status\":" +
+                 std::to_string(static_cast<int>(status)) + ",\"detail\":\"" + escape(detail) + "\"}\n";
+    return res;
+}
+
+task<http::response<http::string_body>> handle(runtime& rt, http::request<http::string_body> const& req)
+{
+    auto const version = req.version();
+    auto const target = std::string(req.target().substr(0, req.target().find('?')));
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+        co_return problem(http::status::method_not_allowed, "Method not allowed", "only GET and HEAD", version);
+    http::response<http::string_body> res{http::status::ok, version};
+    if (target == "/metrics") {
+        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res.body() = rt.m.render();
+    } else if (target == "/healthz") {
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "ok\n";
+    } else if (target == "/readyz") {
+        if (rt.stopping)
+            co_return problem(http::status::service_unavailable, "Not ready", "the gateway is stopping", version);
+        try {
+            co_await run_db(rt.pool, [](db::connection& c) { db::ping(c); });
+        } catch (std::exception const& e) {
+            co_return problem(http::status::service_unavailable, "Not ready",
+                              std::string("database unreachable: ") + e.what(), version);
+        }
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "ready\n";
+    } else {
+        co_return problem(http::status::not_found, "Not found", "no resource at " + target, version);
+    }
+    co_return res;
+}
+
+task<void> serve(runtime& rt, tcp::socket socket)
+{
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request<http::string_body> req;
+        stream.expires_after(std::chrono::seconds(30));
+        auto [ec, n] = co_await http::async_read(stream, buffer, req, use_tuple);
+        (void)n;
+        if (ec)
+            break;
+        auto res = co_await handle(rt, req);
+        res.set(http::field::server, "x400gw");
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        if (req.method() == http::verb::head)
+            res.body().clear();
+        auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+        (void)wn;
+        if (wec || !req.keep_alive())
+            break;
+    }
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+} // namespace
+
+task<void> run_admin_server(runtime& rt, tcp::acceptor& acceptor)
+{
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec) {
+            if (ec == asio::error::operation_aborted)
+                co_return;
+            continue;
+        }
+        asio::co_spawn(acceptor.get_executor(), serve(rt, std::move(socket)), [](std::exception_ptr e) {
+            if (!e)
+                return;
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& x) {
+                fail("admin", std::string("unexpected exception: ") + x.what());
+            }
+        });
+    }
+}
+
+} // namespace x400gw::gateway

@@ -1,0 +1,218 @@
+// gateway/main/x400gw.cpp
+//
+// The x400gw daemon: reads the configuration, applies the schema
+// migrations, then runs the SMTP listeners, the scheduler and the admin
+// HTTP port on one I/O thread, with the database on its own threads.
+// SIGTERM or SIGINT: stop accepting, let sessions and deliveries finish
+// within shutdown_grace, release leases, exit 0.
+#include "db/committer.hpp"
+#include "db/store.hpp"
+#include "db/worker_pool.hpp"
+#include "gateway/config/config.hpp"
+#include "gateway/db_bridge.hpp"
+#include "gateway/http/admin_server.hpp"
+#include "gateway/log.hpp"
+#include "gateway/metrics/metrics.hpp"
+#include "gateway/runtime.hpp"
+#include "gateway/smtp_client/delivery.hpp"
+#include "gateway/smtp_server/session.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <systemd/sd-daemon.h>
+
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+using namespace x400gw;
+using namespace x400gw::gateway;
+
+namespace {
+
+tcp::endpoint parse_listen(std::string const& text)
+{
+    std::string host;
+    std::uint16_t port = 0;
+    if (!split_host_port(text, host, port))
+        throw config_error("bad listen address '" + text + "' (want address:port)");
+    error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec)
+        throw config_error("bad listen address '" + text + "': " + ec.message());
+    return {address, port};
+}
+
+void open_acceptor(tcp::acceptor& a, tcp::endpoint const& ep)
+{
+    a.open(ep.protocol());
+    a.set_option(asio::socket_base::reuse_address(true));
+    a.bind(ep);
+    a.listen(asio::socket_base::max_listen_connections);
+}
+
+bool migrate(std::string const& conninfo)
+{
+    // The database may still be starting (a container, a reboot): try for
+    // a while before giving up.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            db::connection c(conninfo);
+            db::apply_migrations(c);
+            return true;
+        } catch (db::error const& e) {
+            if (!e.transient() || attempt >= 30) {
+                fail("x400gw", std::string("database schema: ") + e.what());
+                return false;
+            }
+            if (attempt == 0)
+                warn("x400gw", std::string("waiting for the database (") + e.what() + ")");
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"x400gw: X.400/SMTP mail gateway daemon"};
+    std::string config_path = "/etc/x400gw/x400gw.conf";
+    std::string database;
+    bool check_only = false;
+    app.add_option("-c,--config", config_path, "configuration file (TOML)");
+    app.add_option("--database", database, "libpq connection string; overrides [database] conninfo");
+    app.add_flag("--check-config", check_only, "read the configuration, report errors, and exit");
+    app.set_version_flag("--version", X400GW_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        int const rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+
+    config cfg;
+    try {
+        cfg = load_config(config_path);
+        if (!database.empty())
+            cfg.database = database;
+        for (auto const& l : cfg.listen)
+            (void)parse_listen(l);
+        (void)parse_listen(cfg.admin_listen);
+    } catch (std::exception const& e) {
+        std::cerr << "x400gw: " << e.what() << "\n";
+        return 1;
+    }
+    if (check_only) {
+        std::cout << "x400gw: " << config_path << " is valid\n";
+        return 0;
+    }
+    if (cfg.database.empty()) {
+        std::cerr << "x400gw: no database configured: set [database] conninfo in " << config_path
+                  << " or pass --database\n";
+        return 1;
+    }
+    if (!migrate(cfg.database))
+        return 1;
+
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::string owner = cfg.node_name.empty() ? std::string(host) + ":" + std::to_string(::getpid()) : cfg.node_name;
+    owner += "/" + make_session_id('N');
+
+    metrics m;
+    db::worker_pool pool(cfg.database, "SET synchronous_commit = off", cfg.pool_threads);
+    db::committer committer(cfg.database, cfg.commit_batch, [&m](double seconds, std::size_t n, bool ok) {
+        m.commit_latency.Observe(seconds);
+        m.commit_batch.Observe(static_cast<double>(n));
+        if (!ok)
+            m.db_errors.Increment();
+    });
+    db::key_allocator keys;
+    auto io = std::make_unique<asio::io_context>(1);
+    runtime rt{*io, cfg, m, pool, committer, keys, owner};
+    delivery scheduler(rt);
+    rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
+
+    std::vector<std::unique_ptr<tcp::acceptor>> listeners;
+    tcp::acceptor admin(*io);
+    try {
+        for (auto const& l : cfg.listen) {
+            listeners.push_back(std::make_unique<tcp::acceptor>(*io));
+            open_acceptor(*listeners.back(), parse_listen(l));
+        }
+        open_acceptor(admin, parse_listen(cfg.admin_listen));
+    } catch (std::exception const& e) {
+        std::cerr << "x400gw: cannot listen: " << e.what() << "\n";
+        return 1;
+    }
+
+    auto on_error = [](std::string what) {
+        return [what](std::exception_ptr e) {
+            if (!e)
+                return;
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& x) {
+                fail(what, std::string("unexpected exception: ") + x.what());
+                std::abort();   // shared state is suspect: restart (leases make it safe)
+            }
+        };
+    };
+    for (auto& l : listeners)
+        asio::co_spawn(*io, run_listener(rt, *l), on_error("listener"));
+    asio::co_spawn(*io, run_admin_server(rt, admin), on_error("admin"));
+    asio::co_spawn(*io, scheduler.run(), on_error("scheduler"));
+    asio::co_spawn(*io, scheduler.run_upkeep(), on_error("upkeep"));
+
+    std::string where;
+    for (auto const& l : cfg.listen)
+        where += (where.empty() ? "" : ",") + l;
+    log("x400gw", "started version=" + std::string(X400GW_VERSION) + " smtp=" + where + " admin=" + cfg.admin_listen +
+                      " owner=" + owner);
+    sd_notify(0, "READY=1");
+
+    asio::signal_set signals(*io, SIGTERM, SIGINT);
+    asio::steady_timer drain(*io);
+    signals.async_wait([&](error_code ec, int sig) {
+        if (ec)
+            return;
+        log("x400gw", std::string("stopping signal=") + (sig == SIGTERM ? "TERM" : "INT"));
+        sd_notify(0, "STOPPING=1");
+        rt.stopping = true;
+        error_code ignored;
+        for (auto& l : listeners)
+            l->close(ignored);
+        scheduler.stop();
+        for (auto* s : std::vector<smtp_server_session*>(rt.sessions.begin(), rt.sessions.end()))
+            s->shutdown();
+        auto const deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
+        asio::co_spawn(
+            *io,
+            [&, deadline]() -> task<void> {
+                while ((!rt.sessions.empty() || scheduler.in_flight() > 0) &&
+                       std::chrono::steady_clock::now() < deadline) {
+                    drain.expires_after(std::chrono::milliseconds(50));
+                    co_await drain.async_wait(asio::use_awaitable);
+                }
+                for (auto* s : std::vector<smtp_server_session*>(rt.sessions.begin(), rt.sessions.end()))
+                    s->abort();
+                try {
+                    co_await run_db(pool, [&owner](db::connection& c) { db::release_leases(c, owner); });
+                } catch (std::exception const& e) {
+                    warn("x400gw", std::string("could not release leases; they expire by themselves (") + e.what() + ")");
+                }
+                log("x400gw", "stopped");
+                rt.io.stop();
+            },
+            asio::detached);
+    });
+
+    io->run();
+    // Coroutines still suspended refer to rt and the scheduler: destroy
+    // them before those go.
+    io.reset();
+    committer.stop();
+    pool.stop();
+    return 0;
+}

@@ -1,0 +1,39 @@
+// gateway/runtime.hpp
+//
+// What the daemon's parts share: the configuration, the metrics, the
+// database threads, and the stop signal. One I/O thread runs every
+// session, the scheduler and the admin server, so nothing here needs a
+// lock except what the database threads touch (they post back).
+#pragma once
+
+#include "db/committer.hpp"
+#include "db/store.hpp"
+#include "db/worker_pool.hpp"
+#include "gateway/config/config.hpp"
+#include "gateway/io.hpp"
+#include "gateway/metrics/metrics.hpp"
+
+#include <functional>
+#include <set>
+
+namespace x400gw::gateway {
+
+class smtp_server_session;
+
+struct runtime {
+    asio::io_context& io;
+    config const& cfg;
+    metrics& m;
+    db::worker_pool& pool;
+    db::committer& committer;
+    db::key_allocator& keys;
+    std::string owner;                       // this process's lease owner name
+    bool stopping = false;
+    std::function<void()> wake_scheduler;    // a message was committed here
+    std::set<smtp_server_session*> sessions; // open inbound sessions
+};
+
+// A short id for a log subject: prefix then six base-32 characters.
+std::string make_session_id(char prefix);
+
+} // namespace x400gw::gateway

@@ -1,0 +1,310 @@
+// gateway/smtp/command.cpp
+#include "gateway/smtp/command.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace x400gw::smtp {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return (x | 0x20) == (y | 0x20) && ((x >= 'A' && x <= 'Z') || (x >= 'a' && x <= 'z') || x == y);
+           });
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) noexcept
+{
+    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+bool is_atext(char c) noexcept
+{
+    // RFC 5322 atext
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+bool is_let_dig(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]
+// address-literal = "[" ( IPv4 / "IPv6:" IPv6 / General ) "]" (checked loosely)
+bool valid_domain(std::string_view d) noexcept
+{
+    if (d.empty() || d.size() > 255)
+        return false;
+    if (d.front() == '[')
+        return d.size() > 2 && d.back() == ']' &&
+               std::all_of(d.begin() + 1, d.end() - 1, [](char c) { return c > ' ' && c < 127 && c != '[' && c != ']' && c != '\\'; });
+    std::size_t label = 0;
+    char prev = '.';
+    for (char c : d) {
+        if (c == '.') {
+            if (label == 0 || prev == '-')
+                return false;
+            label = 0;
+        } else if (is_let_dig(c) || (c == '-' && label > 0) || (static_cast<unsigned char>(c) >= 0x80)) {
+            // 8-bit: SMTPUTF8 is not offered, but refusing here would be a
+            // worse error message than the routing decision that follows.
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+        prev = c;
+    }
+    return label > 0 && prev != '-';
+}
+
+struct path_result {
+    std::optional<std::string> error;
+    std::size_t used = 0;
+};
+
+// Reads "<" ... ">" at the start of `text`, honouring quoted strings, and
+// fills `out`. A null path "<>" leaves `out` empty.
+path_result parse_path(std::string_view text, mailbox& out)
+{
+    if (text.empty() || text.front() != '<')
+        return {"address must be enclosed in <>", 0};
+    std::size_t i = 1;
+    bool quoted = false;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (quoted) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                quoted = false;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '>') {
+            break;
+        }
+    }
+    if (i >= text.size())
+        return {"missing closing >", 0};
+    std::string_view inner = text.substr(1, i - 1);
+    if (!inner.empty() && inner.front() == '@') {
+        // A-d-l (source route): RFC 5321 4.1.2 says to accept and ignore it.
+        auto colon = inner.find(':');
+        if (colon == std::string_view::npos)
+            return {"bad source route", 0};
+        inner.remove_prefix(colon + 1);
+    }
+    if (inner.empty()) {
+        out = {};
+        return {std::nullopt, i + 1};
+    }
+    if (auto why = parse_mailbox(inner, out))
+        return {why, 0};
+    return {std::nullopt, i + 1};
+}
+
+bool parse_number(std::string_view text, std::uint64_t& out) noexcept
+{
+    if (text.empty() || text.size() > 19)
+        return false;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && p == text.data() + text.size();
+}
+
+std::string_view trim(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+struct verb_entry {
+    std::string_view name;
+    verb what;
+};
+constexpr std::array verbs{
+    verb_entry{"EHLO", verb::ehlo}, verb_entry{"HELO", verb::helo}, verb_entry{"MAIL", verb::mail},
+    verb_entry{"RCPT", verb::rcpt}, verb_entry{"DATA", verb::data}, verb_entry{"BDAT", verb::bdat},
+    verb_entry{"RSET", verb::rset}, verb_entry{"NOOP", verb::noop}, verb_entry{"QUIT", verb::quit},
+    verb_entry{"VRFY", verb::vrfy}, verb_entry{"EXPN", verb::expn}, verb_entry{"HELP", verb::help},
+    verb_entry{"STARTTLS", verb::starttls},
+};
+
+parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
+{
+    bool const mail = cmd.what == verb::mail;
+    std::string_view const keyword = mail ? "FROM:" : "TO:";
+    if (!istarts_with(rest, keyword))
+        return replies::parameter_syntax(mail ? "Syntax: MAIL FROM:<address>" : "Syntax: RCPT TO:<address>");
+    rest.remove_prefix(keyword.size());
+    // Some clients put a space after the colon; RFC 5321 does not, but
+    // refusing them helps nobody.
+    while (!rest.empty() && rest.front() == ' ')
+        rest.remove_prefix(1);
+    auto [error, used] = parse_path(rest, cmd.path);
+    if (error)
+        return mail ? replies::bad_sender_syntax("Bad sender address syntax: " + *error)
+                    : replies::bad_recipient_syntax("Bad recipient address syntax: " + *error);
+    if (!mail && cmd.path.null())
+        return replies::bad_recipient_syntax("Bad recipient address syntax: null path");
+    rest.remove_prefix(used);
+    // esmtp-param *(SP esmtp-param); esmtp-param = esmtp-keyword ["=" esmtp-value]
+    while (!rest.empty()) {
+        if (rest.front() != ' ')
+            return replies::parameter_syntax("Syntax error after the address");
+        rest = trim(rest);
+        if (rest.empty())
+            break;
+        auto const sp = rest.find(' ');
+        auto const param = rest.substr(0, sp);
+        rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp);
+        auto const eq = param.find('=');
+        auto const key = param.substr(0, eq);
+        auto const value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+        if (mail && iequals(key, "SIZE")) {
+            std::uint64_t n = 0;
+            if (!parse_number(value, n))
+                return replies::parameter_syntax("Bad SIZE parameter");
+            cmd.size = n;
+        } else if (mail && iequals(key, "BODY")) {
+            if (iequals(value, "7BIT"))
+                cmd.body = body_type::seven_bit;
+            else if (iequals(value, "8BITMIME"))
+                cmd.body = body_type::eight_bit_mime;
+            else
+                return replies::bad_parameter("Unsupported BODY type");
+        } else {
+            return replies::bad_parameter("Unsupported parameter " + std::string(key));
+        }
+    }
+    return cmd;
+}
+
+} // namespace
+
+std::string_view verb_name(verb v) noexcept
+{
+    static constexpr std::array names{"ehlo", "helo", "mail", "rcpt", "data", "bdat", "rset",
+                                      "noop", "quit", "vrfy", "expn", "help", "starttls"};
+    return names[static_cast<std::size_t>(v)];
+}
+
+std::string mailbox::render() const
+{
+    if (domain.empty())
+        return local_part;
+    return local_part + '@' + domain;
+}
+
+std::optional<std::string> parse_mailbox(std::string_view text, mailbox& out)
+{
+    // Local-part = Dot-string / Quoted-string
+    std::size_t i = 0;
+    if (!text.empty() && text.front() == '"') {
+        for (i = 1; i < text.size() && text[i] != '"'; ++i) {
+            if (text[i] == '\\')
+                ++i;
+            else if (static_cast<unsigned char>(text[i]) < 32)
+                return "control character in quoted local part";
+        }
+        if (i >= text.size())
+            return "unterminated quoted local part";
+        ++i;
+    } else {
+        char prev = '.';
+        for (; i < text.size() && text[i] != '@'; ++i) {
+            char c = text[i];
+            if (c == '.') {
+                if (prev == '.')
+                    return "empty atom in local part";
+            } else if (!is_atext(c) && static_cast<unsigned char>(c) < 0x80) {
+                return "invalid character in local part";
+            }
+            prev = c;
+        }
+        if (i == 0)
+            return "empty local part";
+        if (prev == '.')
+            return "local part ends with a dot";
+    }
+    std::string_view local = text.substr(0, i);
+    if (local.size() > 64 * 8)
+        return "local part too long";
+    if (i == text.size()) {
+        // Only <Postmaster> may go without a domain (RFC 5321 4.1.1.3).
+        if (!iequals(local, "postmaster"))
+            return "missing domain";
+        out = {std::string(local), {}};
+        return std::nullopt;
+    }
+    if (text[i] != '@')
+        return "garbage after the local part";
+    auto const domain = text.substr(i + 1);
+    if (!valid_domain(domain))
+        return "invalid domain";
+    out = {std::string(local), std::string(domain)};
+    return std::nullopt;
+}
+
+parsed_command parse_command(std::string_view line)
+{
+    auto const sp = line.find(' ');
+    auto const name = line.substr(0, sp);
+    auto rest = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+    auto it = std::find_if(verbs.begin(), verbs.end(), [&](verb_entry const& e) { return iequals(e.name, name); });
+    if (it == verbs.end())
+        return replies::unknown_command();
+    command cmd;
+    cmd.what = it->what;
+    switch (cmd.what) {
+    case verb::ehlo:
+    case verb::helo: {
+        auto const domain = trim(rest);
+        if (domain.empty())
+            return replies::parameter_syntax(cmd.what == verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+        cmd.argument = std::string(domain.substr(0, domain.find(' ')));
+        return cmd;
+    }
+    case verb::mail:
+    case verb::rcpt:
+        return parse_mail_or_rcpt(std::move(cmd), rest);
+    case verb::bdat: {
+        rest = trim(rest);
+        auto const sp2 = rest.find(' ');
+        if (!parse_number(rest.substr(0, sp2), cmd.chunk_size))
+            return replies::parameter_syntax("Syntax: BDAT chunk-size [LAST]");
+        if (sp2 != std::string_view::npos) {
+            if (!iequals(trim(rest.substr(sp2)), "LAST"))
+                return replies::parameter_syntax("Syntax: BDAT chunk-size [LAST]");
+            cmd.last_chunk = true;
+        }
+        return cmd;
+    }
+    case verb::data:
+    case verb::rset:
+    case verb::quit:
+    case verb::starttls:
+        if (!trim(rest).empty())
+            return replies::parameter_syntax("Syntax: " + std::string(it->name) + " takes no parameters");
+        return cmd;
+    case verb::vrfy:
+    case verb::expn:
+        if (trim(rest).empty())
+            return replies::parameter_syntax("Syntax: " + std::string(it->name) + " address");
+        cmd.argument = std::string(trim(rest));
+        return cmd;
+    case verb::noop:
+    case verb::help:
+        cmd.argument = std::string(trim(rest));
+        return cmd;
+    }
+    return replies::unknown_command();
+}
+
+} // namespace x400gw::smtp

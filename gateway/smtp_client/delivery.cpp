@@ -1,0 +1,412 @@
+// gateway/smtp_client/delivery.cpp
+#include "gateway/smtp_client/delivery.hpp"
+
+#include "gateway/db_bridge.hpp"
+#include "gateway/log.hpp"
+#include "queue/dsn.hpp"
+#include "queue/qid.hpp"
+#include "queue/retry.hpp"
+
+#include <boost/asio/connect.hpp>
+
+#include <cstdio>
+
+namespace x400gw::gateway {
+namespace {
+
+double seconds_since_epoch(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::string fixed(double v, int decimals = 2)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+void spawn(asio::io_context& io, task<void> t, std::string what)
+{
+    asio::co_spawn(io, std::move(t), [what = std::move(what)](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+            fail(what, std::string("unexpected exception: ") + x.what());
+        }
+    });
+}
+
+} // namespace
+
+delivery::delivery(runtime& rt)
+    : rt_(rt), wake_timer_(rt.io), upkeep_timer_(rt.io), random_(std::random_device{}())
+{
+}
+
+void delivery::wake()
+{
+    woken_ = true;
+    wake_timer_.cancel();
+}
+
+void delivery::stop()
+{
+    stopping_ = true;
+    wake_timer_.cancel();
+    upkeep_timer_.cancel();
+    for (auto& [name, h] : hops_)
+        if (h.idle)
+            h.idle->cancel();
+}
+
+task<void> delivery::run()
+{
+    auto const owner = rt_.owner;
+    auto const lease = static_cast<int>(rt_.cfg.lease.count());
+    bool db_down = false;
+    while (!stopping_) {
+        int const room = rt_.cfg.max_in_flight - in_flight_;
+        woken_ = false;
+        if (room > 0) {
+            int const want = std::min(room, rt_.cfg.claim_batch);
+            std::vector<db::claimed_recipient> claimed;
+            try {
+                claimed = co_await run_db(rt_.pool, [owner, lease, want](db::connection& c) {
+                    return db::claim_due(c, owner, lease, want);
+                });
+                if (db_down)
+                    log("scheduler", "database reachable again");
+                db_down = false;
+            } catch (std::exception const& e) {
+                rt_.m.db_errors.Increment();
+                if (!db_down)
+                    warn("scheduler", std::string("claim failed, retrying (") + printable(e.what()) + ")");
+                db_down = true;
+            }
+            auto const got = static_cast<int>(claimed.size());
+            if (got > 0)
+                dispatch(std::move(claimed));
+            if (got == want && !stopping_)
+                continue;   // more may be due now
+        }
+        if (woken_)
+            continue;
+        wake_timer_.expires_after(rt_.cfg.poll_interval);
+        (void)co_await wake_timer_.async_wait(use_tuple);
+    }
+}
+
+task<void> delivery::run_upkeep()
+{
+    auto const owner = rt_.owner;
+    auto const lease = static_cast<int>(rt_.cfg.lease.count());
+    auto const renew_every = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), rt_.cfg.lease / 3);
+    auto next_depth = std::chrono::steady_clock::now();
+    while (!stopping_) {
+        try {
+            if (in_flight_ > 0)
+                co_await run_db(rt_.pool, [owner, lease](db::connection& c) { db::renew_leases(c, owner, lease); });
+            if (std::chrono::steady_clock::now() >= next_depth) {
+                next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
+                auto rows = co_await run_db(rt_.pool, [](db::connection& c) { return db::queue_depth(c); });
+                for (auto const* state : {"queued", "deferred", "active"}) {
+                    double n = 0, oldest = 0;
+                    for (auto const& r : rows)
+                        if (r.state == state) {
+                            n = static_cast<double>(r.messages);
+                            oldest = r.oldest_seconds;
+                        }
+                    rt_.m.queue_messages.Add({{"state", state}}).Set(n);
+                    rt_.m.queue_oldest.Add({{"state", state}}).Set(oldest);
+                }
+            }
+        } catch (std::exception const& e) {
+            rt_.m.db_errors.Increment();
+        }
+        upkeep_timer_.expires_after(std::min<std::chrono::milliseconds>(renew_every, rt_.cfg.metrics_interval));
+        (void)co_await upkeep_timer_.async_wait(use_tuple);
+    }
+}
+
+void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
+{
+    in_flight_ += static_cast<int>(claimed.size());
+    // One job per (message, next hop): one transaction carries them all.
+    std::map<std::pair<std::uint64_t, std::string>, job> grouped;
+    for (auto& r : claimed) {
+        auto& j = grouped[{r.message_key, r.next_hop}];
+        if (j.recipients.empty()) {
+            j.key = r.message_key;
+            j.qid = r.qid;
+            j.sender = r.sender;
+            j.next_hop = r.next_hop;
+            j.received_at = r.received_at;
+        }
+        j.recipients.push_back(std::move(r));
+    }
+    std::set<std::string> touched;
+    for (auto& [k, j] : grouped) {
+        auto& h = hops_[j.next_hop];
+        touched.insert(j.next_hop);
+        h.jobs.push_back(std::move(j));
+    }
+    for (auto const& name : touched)
+        ensure_connections(name);
+}
+
+void delivery::ensure_connections(std::string const& name)
+{
+    auto& h = hops_[name];
+    if (!h.idle)
+        h.idle = std::make_unique<asio::steady_timer>(rt_.io);
+    // Wake the idle connections first, then open new ones up to the limit.
+    auto waiting = static_cast<int>(h.jobs.size());
+    waiting -= static_cast<int>(h.idle->cancel());
+    while (waiting > 0 && h.connections < rt_.cfg.connections_per_hop) {
+        ++h.connections;
+        --waiting;
+        spawn(rt_.io, connection_loop(name), "delivery " + name);
+    }
+}
+
+task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& name, queue::outcome& failure)
+{
+    std::string host;
+    std::uint16_t port = 25;
+    if (!split_host_port(name, host, port)) {
+        failure = queue::outcome::transient("4.3.5", "bad next hop " + name, "");
+        co_return nullptr;
+    }
+    tcp::resolver resolver(rt_.io);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), use_tuple);
+    if (rec) {
+        failure = queue::outcome::transient("4.4.4", "cannot resolve " + host + ": " + rec.message(), "");
+        co_return nullptr;
+    }
+    beast::tcp_stream stream(rt_.io);
+    stream.expires_after(rt_.cfg.client_timeouts.connect);
+    auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
+    if (cec) {
+        failure = queue::outcome::transient("4.4.1", "connect to " + name + ": " + cec.message(), "");
+        co_return nullptr;
+    }
+    auto remote = host + "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    co_return std::make_unique<smtp_client_session>(stream.release_socket(), std::move(remote),
+                                                    rt_.cfg.client_timeouts, rt_.cfg.hostname, rt_.m);
+}
+
+void delivery::fail_all_queued(std::string const& name, queue::outcome const& o)
+{
+    auto& h = hops_[name];
+    while (!h.jobs.empty()) {
+        auto j = std::move(h.jobs.front());
+        h.jobs.pop_front();
+        std::vector<queue::outcome> outcomes(j.recipients.size(), o);
+        spawn(rt_.io, record(std::move(j), std::move(outcomes), {}), "record");
+    }
+}
+
+task<void> delivery::connection_loop(std::string name)
+{
+    struct leave {
+        hop& h;
+        ~leave() { --h.connections; }
+    } guard{hops_[name]};
+    auto& h = hops_[name];
+    queue::outcome failure;
+    std::unique_ptr<smtp_client_session> session;
+    try {
+        session = co_await connect(name, failure);
+        if (session) {
+            if (auto refused = co_await session->open()) {
+                failure = *refused;
+                session.reset();
+            }
+        }
+    } catch (peer_error const& e) {
+        failure = queue::outcome::transient(e.status(), e.what(), "");
+        session.reset();
+    }
+    if (!session) {
+        // The next hop is unreachable or refuses service: every job queued
+        // for it now shares the verdict (host-level backoff, not one
+        // connection attempt per message against a dead host).
+        fail_all_queued(name, failure);
+        co_return;
+    }
+    while (session->usable()) {
+        if (h.jobs.empty()) {
+            if (stopping_)
+                break;
+            h.idle->expires_after(rt_.cfg.connection_idle);
+            auto [ec] = co_await h.idle->async_wait(use_tuple);
+            if (!ec || h.jobs.empty())
+                break;   // idle for long enough, or woken with nothing to do
+            continue;
+        }
+        auto j = std::move(h.jobs.front());
+        h.jobs.pop_front();
+        std::optional<std::string> body;
+        std::string db_trouble;
+        try {
+            body = co_await run_db(rt_.pool, [key = j.key](db::connection& c) { return db::load_body(c, key); });
+        } catch (std::exception const& e) {
+            rt_.m.db_errors.Increment();
+            db_trouble = e.what();
+        }
+        if (!db_trouble.empty()) {
+            // Recording will likely fail too; then the lease runs out and
+            // the recipients are claimed again when the database is back.
+            std::vector<queue::outcome> o(j.recipients.size(),
+                                          queue::outcome::transient("4.3.0", "queue unavailable: " + db_trouble, ""));
+            co_await record(std::move(j), std::move(o), {});
+            continue;
+        }
+        if (!body) {
+            // Another process finished this message while we held a stale
+            // claim: nothing to send, nothing to record.
+            in_flight_ -= static_cast<int>(j.recipients.size());
+            continue;
+        }
+        envelope_to_send e;
+        e.reverse_path = j.sender;
+        for (auto const& r : j.recipients)
+            e.forward_paths.push_back(r.address);
+        e.body = *body;
+        std::vector<queue::outcome> outcomes;
+        try {
+            outcomes = co_await session->send(e);
+        } catch (peer_error const& x) {
+            outcomes.assign(j.recipients.size(), queue::outcome::transient(x.status(), x.what(), session->remote()));
+        }
+        co_await record(std::move(j), std::move(outcomes), *body);
+    }
+    if (session->usable())
+        co_await session->quit();
+    if (!h.jobs.empty() && !stopping_)
+        ensure_connections(name);   // a broken connection left work behind
+}
+
+task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::string_view body)
+{
+    auto const now = std::chrono::system_clock::now();
+    double const now_s = seconds_since_epoch(now);
+    std::uniform_real_distribution<double> spread(-1.0, 1.0);
+    std::vector<db::recipient_result> results;
+    std::vector<queue::dsn_recipient> bounced;
+    auto const arrival = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(j.received_at)));
+    for (std::size_t i = 0; i < j.recipients.size(); ++i) {
+        auto const& r = j.recipients[i];
+        auto o = outcomes[i];
+        db::recipient_result res;
+        res.id = r.id;
+        double next = 0;
+        if (o.kind == queue::outcome_kind::deferred) {
+            auto when = queue::next_attempt(rt_.cfg.retry, arrival, r.attempts + 1, now, spread(random_));
+            if (!when) {
+                o.kind = queue::outcome_kind::failed;
+                o.dsn_status = "4.4.7";
+                o.diagnostic = "delivery time expired; last error: " + o.diagnostic;
+            } else {
+                next = seconds_since_epoch(*when);
+            }
+        }
+        res.kind = o.kind;
+        res.reply = o.diagnostic;
+        res.next_attempt = next;
+        results.push_back(res);
+        double const delay = now_s - j.received_at;
+        std::string line = "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
+                           ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +
+                           ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
+                           printable(o.diagnostic, 300) + ")";
+        switch (o.kind) {
+        case queue::outcome_kind::delivered:
+            rt_.m.messages_delivered.Increment();
+            rt_.m.delivery_latency.Observe(delay);
+            break;
+        case queue::outcome_kind::deferred:
+            rt_.m.messages_deferred.Increment();
+            break;
+        case queue::outcome_kind::failed:
+            rt_.m.messages_failed.Increment();
+            rt_.m.delivery_latency.Observe(delay);
+            bounced.push_back({r.address, "failed", o.dsn_status, o.diagnostic,
+                               o.remote_host.substr(0, o.remote_host.find('['))});
+            break;
+        }
+        log(j.qid, line);
+    }
+    std::vector<db::new_message> dsns;
+    std::string dsn_hop;
+    if (!bounced.empty() && !j.sender.empty()) {
+        auto const at = j.sender.rfind('@');
+        auto const* route = rt_.cfg.resolve_route(at == std::string::npos ? rt_.cfg.hostname : j.sender.substr(at + 1));
+        if (!route) {
+            warn(j.qid, "sender non-delivery notification not sent: no route for <" + printable(j.sender) + ">");
+        } else {
+            dsn_hop = route->next_hop();
+            queue::dsn_request req;
+            req.reporting_mta = rt_.cfg.hostname;
+            req.qid = j.qid;
+            req.original_sender = j.sender;
+            req.arrival = arrival;
+            req.now = now;
+            req.recipients = std::move(bounced);
+            req.original_message = body;
+            db::new_message d;
+            d.recipients.push_back({j.sender, dsn_hop});
+            d.client = "local";
+            // The key and the text are made on the database thread, where a
+            // key block may have to be fetched.
+            dsns.push_back(std::move(d));
+            auto& keys = rt_.keys;
+            auto pending = std::make_shared<queue::dsn_request>(std::move(req));
+            try {
+                dsns.back() = co_await run_db(rt_.pool, [&keys, pending, d = dsns.back()](db::connection& c) mutable {
+                    d.key = keys.take(c);
+                    d.qid = queue::render_qid(d.key);
+                    pending->message_id = d.qid + "." + pending->qid + "@" + pending->reporting_mta;
+                    d.body = queue::compose_dsn(*pending);
+                    return d;
+                });
+            } catch (std::exception const& e) {
+                // Recording the failure without its notification would lose
+                // the notification: record nothing; the lease runs out and
+                // the attempt is made again.
+                rt_.m.db_errors.Increment();
+                warn(j.qid, std::string("cannot queue the notification now, will retry (") + printable(e.what()) + ")");
+                in_flight_ -= static_cast<int>(j.recipients.size());
+                co_return;
+            }
+        }
+    }
+    auto const owner = rt_.owner;
+    auto const key = j.key;
+    try {
+        co_await run_db(rt_.pool, [owner, key, results, dsns](db::connection& c) {
+            return db::record_attempt(c, owner, key, results, dsns);
+        });
+        for (auto const& d : dsns) {
+            rt_.m.dsn_generated.Increment();
+            log(j.qid, "sender non-delivery notification: " + d.qid);
+            log(d.qid, "queued from=<> nrcpt=1 size=" + std::to_string(d.body.size()) + " dsn_for=" + j.qid);
+        }
+        if (!dsns.empty())
+            wake();
+    } catch (std::exception const& e) {
+        // The lease runs out and the recipients are tried again: a
+        // duplicate at worst, never a loss.
+        rt_.m.db_errors.Increment();
+        warn(j.qid, std::string("cannot record the outcome, will retry after the lease (") + printable(e.what()) + ")");
+    }
+    in_flight_ -= static_cast<int>(j.recipients.size());
+    if (!stopping_)
+        wake();
+}
+
+} // namespace x400gw::gateway

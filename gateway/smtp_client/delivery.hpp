@@ -1,0 +1,65 @@
+// gateway/smtp_client/delivery.hpp
+//
+// The scheduler and the delivery loops. The scheduler claims due
+// recipients from the shared queue (FOR UPDATE SKIP LOCKED, with a lease
+// this process renews while it lives), groups them by message and next
+// hop, and hands them to that next hop's connections: at most
+// connections_per_hop at once, each reused for job after job until it has
+// been idle for connection_idle. Outcomes are recorded as they come: 2xx
+// delivered, 4xx or trouble deferred with backoff, 5xx or the end of the
+// queue lifetime failed, with a DSN to a non-null sender.
+#pragma once
+
+#include "db/store.hpp"
+#include "gateway/runtime.hpp"
+#include "gateway/smtp_client/session.hpp"
+
+#include <deque>
+#include <map>
+#include <random>
+
+namespace x400gw::gateway {
+
+class delivery {
+public:
+    explicit delivery(runtime& rt);
+
+    task<void> run();          // the scheduler, until stop()
+    task<void> run_upkeep();   // lease renewal and queue-depth metrics, until stop()
+    void wake();               // something became due here
+    void stop();               // no new claims; deliveries under way go on
+    int in_flight() const noexcept { return in_flight_; }
+
+private:
+    struct job {
+        std::uint64_t key = 0;
+        std::string qid;
+        std::string sender;
+        std::string next_hop;
+        double received_at = 0;
+        std::vector<db::claimed_recipient> recipients;
+    };
+    struct hop {
+        std::deque<job> jobs;
+        int connections = 0;
+        std::unique_ptr<asio::steady_timer> idle;   // idle connections wait here for work
+    };
+
+    void dispatch(std::vector<db::claimed_recipient> claimed);
+    void ensure_connections(std::string const& name);
+    task<void> connection_loop(std::string name);
+    task<std::unique_ptr<smtp_client_session>> connect(std::string const& name, queue::outcome& failure);
+    task<void> record(job j, std::vector<queue::outcome> outcomes, std::string_view body);
+    void fail_all_queued(std::string const& name, queue::outcome const& o);
+
+    runtime& rt_;
+    std::map<std::string, hop> hops_;
+    int in_flight_ = 0;        // recipients claimed and not yet recorded
+    bool stopping_ = false;
+    bool woken_ = false;
+    asio::steady_timer wake_timer_;
+    asio::steady_timer upkeep_timer_;
+    std::mt19937_64 random_;
+};
+
+} // namespace x400gw::gateway

@@ -1,0 +1,80 @@
+// gateway/smtp_client/session.hpp
+//
+// One outbound SMTP connection to a next hop (RFC 5321), reusable for
+// several transactions. Every reply, from the greeting to QUIT, is read
+// through smtp::reply_parser, so multi-line replies split at any octet and
+// spread over any delay (a "354-" line, then seconds later the "354 " line)
+// read the same. With PIPELINING (RFC 2920) the envelope and DATA go in one
+// write and the replies are read in order (Postfix's sender/receiver
+// split, in coroutine form).
+#pragma once
+
+#include "gateway/io.hpp"
+#include "gateway/metrics/metrics.hpp"
+#include "gateway/smtp/ehlo.hpp"
+#include "gateway/smtp/limits.hpp"
+#include "gateway/smtp/reply_parser.hpp"
+#include "queue/outcome.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace x400gw::gateway {
+
+// The peer broke the protocol or the connection: caught once, where the
+// attempt's outcome is recorded; never crosses that boundary.
+class peer_error : public std::runtime_error {
+public:
+    peer_error(std::string const& why, std::string status = "4.4.2")
+        : std::runtime_error(why), status_(std::move(status)) {}
+    std::string const& status() const noexcept { return status_; }
+
+private:
+    std::string status_;
+};
+
+struct envelope_to_send {
+    std::string reverse_path;                 // without <>; "" for <>
+    std::vector<std::string> forward_paths;
+    std::string_view body;                    // as stored; dot-stuffed while sending
+};
+
+class smtp_client_session {
+public:
+    smtp_client_session(tcp::socket socket, std::string remote, smtp::client_timeouts const& t,
+                        std::string helo_name, metrics& m);
+
+    // Greeting and EHLO (HELO when EHLO is refused). Throws peer_error, or
+    // returns the refusal when the greeting or HELO was a 4xx/5xx reply.
+    task<std::optional<queue::outcome>> open();
+
+    // One mail transaction; one outcome per forward path, in order.
+    // Throws peer_error when the connection is no longer usable.
+    task<std::vector<queue::outcome>> send(envelope_to_send const& e);
+
+    task<void> quit();
+    bool usable() const noexcept { return usable_; }
+    std::string const& remote() const noexcept { return remote_; }
+
+private:
+    task<smtp::reply> read_reply(std::chrono::seconds timeout);
+    task<void> write(std::string const& data, std::chrono::seconds timeout);
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer input_;
+    smtp::reply_parser replies_;
+    std::string remote_;
+    smtp::client_timeouts timeouts_;
+    std::string helo_name_;
+    smtp::capabilities caps_;
+    bool usable_ = false;
+    bool need_rset_ = false;
+    metrics::session_guard gauge_;
+};
+
+// The body with dot-stuffing (RFC 5321 4.5.2), bare LF and bare CR made
+// CRLF (2.3.8), a final CRLF, and the end-of-data line.
+std::string stuff_body(std::string_view body);
+
+} // namespace x400gw::gateway

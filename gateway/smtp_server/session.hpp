@@ -1,0 +1,80 @@
+// gateway/smtp_server/session.hpp
+//
+// One inbound SMTP session (RFC 5321), as a coroutine whose program
+// position is the protocol state: greet, then a command loop with DATA and
+// BDAT as nested loops. The pure rules live in gateway/smtp/; this file
+// only moves bytes and applies effects (routing, the queue).
+#pragma once
+
+#include "gateway/runtime.hpp"
+#include "gateway/smtp/command.hpp"
+#include "gateway/smtp/line_reader.hpp"
+#include "gateway/smtp/reply.hpp"
+
+#include <optional>
+
+namespace x400gw::gateway {
+
+class smtp_server_session {
+public:
+    smtp_server_session(runtime& rt, tcp::socket socket);
+    ~smtp_server_session();
+    smtp_server_session(smtp_server_session const&) = delete;
+    smtp_server_session& operator=(smtp_server_session const&) = delete;
+
+    task<void> run();
+    // SIGTERM: a session between transactions is told 421 and closed now;
+    // one inside a transaction finishes it first.
+    void shutdown();
+    // The grace period is over: close whatever is left.
+    void abort();
+
+private:
+    // The mail transaction (RFC 5321 3.3), from MAIL to the end of data or
+    // RSET: the session holds at most one.
+    struct transaction {
+        std::uint64_t key = 0;
+        std::string qid;
+        smtp::mailbox reverse_path;
+        std::vector<db::new_recipient> recipients;
+        std::string body;           // BDAT chunks so far
+        bool bdat = false;
+        bool bdat_failed = false;   // a chunk was refused: the rest are read and dropped
+    };
+
+    task<std::optional<std::string>> read_line();
+    task<bool> fill(std::chrono::seconds timeout);
+    task<void> flush();
+    void queue_reply(smtp::reply r);
+    void refuse(smtp::reply r);     // queue_reply, and count it as an error
+
+    task<void> proceed(smtp::command const& cmd);
+    task<void> on_mail(smtp::command const& cmd);
+    void on_rcpt(smtp::command const& cmd);
+    task<void> on_data();
+    task<void> on_bdat(smtp::command const& cmd);
+    task<void> finish(std::string content);
+    std::string trace_header(transaction const& t) const;
+
+    runtime& rt_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer input_;
+    std::string output_;
+    smtp::line_reader lines_;
+    std::string id_;
+    std::string peer_;              // "[addr]:port" for logs
+    std::string peer_address_;
+    std::string helo_;
+    bool esmtp_ = false;
+    bool closing_ = false;
+    bool idle_ = true;              // waiting for a command outside a transaction
+    std::size_t errors_ = 0;
+    std::optional<transaction> tx_;
+    std::map<std::string, int, std::less<>> commands_;   // verb -> count, for the disconnect line
+    metrics::session_guard gauge_;
+};
+
+// Accepts on one address and runs a session per connection.
+task<void> run_listener(runtime& rt, tcp::acceptor& acceptor);
+
+} // namespace x400gw::gateway

@@ -1,0 +1,111 @@
+// queue/dsn.cpp
+#include "queue/dsn.hpp"
+
+#include <ctime>
+
+namespace x400gw::queue {
+namespace {
+
+// Peer text goes into header-like fields: no line ends, bounded length.
+std::string field_value(std::string_view text, std::size_t max = 900)
+{
+    std::string out;
+    for (char c : text.substr(0, max))
+        out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+    return out;
+}
+
+// The original header, as text/rfc822-headers: CRLF line ends, lines no
+// longer than 998 octets (a header that breaks that limit is cut, since the
+// part is for a human to read, not for a machine to resend).
+void append_headers(std::string& out, std::string_view headers)
+{
+    while (!headers.empty()) {
+        auto nl = headers.find('\n');
+        auto line = headers.substr(0, nl);
+        headers = nl == std::string_view::npos ? std::string_view{} : headers.substr(nl + 1);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        out.append(line.substr(0, 998));
+        out += "\r\n";
+    }
+}
+
+} // namespace
+
+std::string render_date(clock_time t)
+{
+    std::time_t const tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    return buf;
+}
+
+std::string_view header_section(std::string_view message) noexcept
+{
+    if (message.starts_with("\r\n") || message.starts_with("\n"))
+        return {};
+    for (std::size_t pos = 0; (pos = message.find('\n', pos)) != std::string_view::npos; ++pos) {
+        std::size_t next = pos + 1;
+        if (next < message.size() && message[next] == '\r')
+            ++next;
+        if (next < message.size() && message[next] == '\n')
+            return message.substr(0, pos + 1);
+    }
+    return message;
+}
+
+std::string compose_dsn(dsn_request const& r)
+{
+    std::string const boundary = r.qid + "/" + r.reporting_mta + "/report";
+    std::string const date = render_date(r.now);
+    std::string out;
+    out.reserve(2048 + r.original_message.size() / 4);
+    out += "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\n";
+    out += "To: <" + field_value(r.original_sender) + ">\r\n";
+    out += "Subject: Undelivered Mail Returned to Sender\r\n";
+    out += "Date: " + date + "\r\n";
+    out += "Message-ID: <" + r.message_id + ">\r\n";
+    out += "Auto-Submitted: auto-replied\r\n";
+    out += "MIME-Version: 1.0\r\n";
+    out += "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"" + boundary + "\"\r\n";
+    out += "\r\nThis is a MIME-encapsulated message.\r\n\r\n";
+
+    out += "--" + boundary + "\r\n";
+    out += "Content-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
+    out += "This is the mail gateway at " + r.reporting_mta + ".\r\n\r\n";
+    out += "Your message (queue id " + r.qid + ") could not be delivered to one or more\r\n";
+    out += "recipients. It is attached below.\r\n\r\n";
+    for (auto const& rcpt : r.recipients)
+        out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
+    out += "\r\n";
+
+    out += "--" + boundary + "\r\n";
+    out += "Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n";
+    out += "Reporting-MTA: dns; " + r.reporting_mta + "\r\n";
+    out += "X-X400gw-Queue-ID: " + r.qid + "\r\n";
+    out += "X-X400gw-Sender: rfc822; " + field_value(r.original_sender) + "\r\n";
+    out += "Arrival-Date: " + render_date(r.arrival) + "\r\n";
+    for (auto const& rcpt : r.recipients) {
+        out += "\r\n";
+        out += "Final-Recipient: rfc822; " + field_value(rcpt.address) + "\r\n";
+        out += "Action: " + rcpt.action + "\r\n";
+        out += "Status: " + field_value(rcpt.status, 16) + "\r\n";
+        if (!rcpt.remote_mta.empty())
+            out += "Remote-MTA: dns; " + field_value(rcpt.remote_mta, 255) + "\r\n";
+        std::string diagnostic = rcpt.diagnostic.starts_with("smtp; ") ? rcpt.diagnostic : "x-x400gw; " + rcpt.diagnostic;
+        out += "Diagnostic-Code: " + field_value(diagnostic) + "\r\n";
+        out += "Last-Attempt-Date: " + date + "\r\n";
+    }
+    out += "\r\n";
+
+    out += "--" + boundary + "\r\n";
+    out += "Content-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\n\r\n";
+    append_headers(out, header_section(r.original_message));
+    out += "\r\n--" + boundary + "--\r\n";
+    return out;
+}
+
+} // namespace x400gw::queue

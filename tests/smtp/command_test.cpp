@@ -1,0 +1,111 @@
+#include "gateway/smtp/command.hpp"
+#include "gateway/smtp/ehlo.hpp"
+
+#include <gtest/gtest.h>
+
+namespace smtp = x400gw::smtp;
+
+namespace {
+smtp::command ok(std::string_view line)
+{
+    auto parsed = smtp::parse_command(line);
+    if (auto* r = std::get_if<smtp::reply>(&parsed))
+        ADD_FAILURE() << line << " -> " << r->summary();
+    return std::get_if<smtp::command>(&parsed) ? std::get<smtp::command>(parsed) : smtp::command{};
+}
+smtp::reply refused(std::string_view line)
+{
+    auto parsed = smtp::parse_command(line);
+    if (!std::holds_alternative<smtp::reply>(parsed)) {
+        ADD_FAILURE() << line << " was accepted";
+        return {};
+    }
+    return std::get<smtp::reply>(parsed);
+}
+} // namespace
+
+TEST(CommandParser, Verbs)
+{
+    EXPECT_EQ(ok("EHLO client.example").argument, "client.example");
+    EXPECT_EQ(ok("ehlo client.example").what, smtp::verb::ehlo);
+    EXPECT_EQ(ok("HELO x").what, smtp::verb::helo);
+    EXPECT_EQ(ok("DATA").what, smtp::verb::data);
+    EXPECT_EQ(ok("rset").what, smtp::verb::rset);
+    EXPECT_EQ(ok("NOOP anything").what, smtp::verb::noop);
+    EXPECT_EQ(ok("QUIT").what, smtp::verb::quit);
+    EXPECT_EQ(ok("VRFY smith").what, smtp::verb::vrfy);
+    EXPECT_EQ(ok("HELP").what, smtp::verb::help);
+    EXPECT_EQ(refused("FOO").code, 500);
+    EXPECT_EQ(refused("").code, 500);
+    EXPECT_EQ(refused("EHLO").code, 501);
+    EXPECT_EQ(refused("DATA x").code, 501);
+}
+
+TEST(CommandParser, MailAndRcpt)
+{
+    auto m = ok("MAIL FROM:<a.b@example.com> SIZE=1000 BODY=8BITMIME");
+    EXPECT_EQ(m.path.render(), "a.b@example.com");
+    EXPECT_EQ(m.size, 1000u);
+    EXPECT_EQ(m.body, smtp::body_type::eight_bit_mime);
+    EXPECT_TRUE(ok("MAIL FROM:<>").path.null());
+    EXPECT_EQ(ok("MAIL FROM: <x@y.z>").path.domain, "y.z");
+    EXPECT_EQ(ok("RCPT TO:<@relay.example:u@d.example>").path.render(), "u@d.example");
+    EXPECT_EQ(ok("RCPT TO:<Postmaster>").path.render(), "Postmaster");
+    auto q = ok(R"(RCPT TO:<"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@gw.example>)");
+    EXPECT_EQ(q.path.local_part, R"("/S=Smith/O=Widget/ADMD=BTT/C=TC/")");
+    EXPECT_EQ(q.path.domain, "gw.example");
+    EXPECT_EQ(ok(R"(RCPT TO:<"a>b"@x.example>)").path.local_part, R"("a>b")");
+    EXPECT_EQ(ok("RCPT TO:<u@[192.0.2.1]>").path.domain, "[192.0.2.1]");
+}
+
+TEST(CommandParser, MailAndRcptRefusals)
+{
+    auto r = refused("MAIL FROM:a@b.example");
+    EXPECT_EQ(r.code, 501);
+    EXPECT_EQ(r.status, (smtp::enhanced_status{5, 1, 7}));
+    r = refused("RCPT TO:<a@@b>");
+    EXPECT_EQ(r.status, (smtp::enhanced_status{5, 1, 3}));
+    EXPECT_EQ(refused("RCPT TO:<>").status, (smtp::enhanced_status{5, 1, 3}));
+    EXPECT_EQ(refused("RCPT TO:<user>").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<a..b@c.example>").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<a@-c.example>").code, 501);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> FOO=1").code, 555);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> SIZE=x").code, 501);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> BODY=BINARYMIME").code, 555);
+    EXPECT_EQ(refused("MAIL TO:<a@b.example>").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<a@b.example> NOTIFY=NEVER").code, 555);
+}
+
+TEST(CommandParser, Bdat)
+{
+    auto b = ok("BDAT 1000 LAST");
+    EXPECT_EQ(b.chunk_size, 1000u);
+    EXPECT_TRUE(b.last_chunk);
+    EXPECT_FALSE(ok("BDAT 0").last_chunk);
+    EXPECT_EQ(refused("BDAT").code, 501);
+    EXPECT_EQ(refused("BDAT 10 FIRST").code, 501);
+    EXPECT_EQ(refused("BDAT -1").code, 501);
+}
+
+TEST(Ehlo, RenderAndParseAgree)
+{
+    smtp::capabilities caps;
+    caps.pipelining = caps.eight_bit_mime = caps.enhanced_status = caps.chunking = true;
+    caps.size = 12345;
+    auto r = smtp::render_ehlo("gw.example", "client", caps);
+    auto back = smtp::parse_ehlo(r);
+    EXPECT_TRUE(back.pipelining);
+    EXPECT_TRUE(back.eight_bit_mime);
+    EXPECT_TRUE(back.chunking);
+    EXPECT_FALSE(back.starttls);
+    EXPECT_EQ(back.size, 12345u);
+    EXPECT_EQ(r.render().substr(0, 4), "250-");
+}
+
+TEST(Reply, RenderMultiLine)
+{
+    smtp::reply r{550, {5, 1, 1}, "No such user\nreally"};
+    EXPECT_EQ(r.render(), "550-5.1.1 No such user\r\n550 5.1.1 really\r\n");
+    EXPECT_EQ(r.summary(), "550 5.1.1 No such user / really");
+    EXPECT_EQ(smtp::replies::queued("ABC").render(), "250 2.0.0 Ok: queued as ABC\r\n");
+}

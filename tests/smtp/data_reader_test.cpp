@@ -1,0 +1,161 @@
+#include "gateway/smtp/data_reader.hpp"
+#include "gateway/smtp/line_reader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace smtp = x400gw::smtp;
+
+namespace {
+
+struct result {
+    std::string body;
+    std::size_t used_total = 0;
+    bool done = false;
+};
+
+result read_data(std::string_view wire, std::size_t piece, std::uint64_t max = 1 << 20)
+{
+    smtp::data_reader reader(max);
+    result r;
+    while (!wire.empty() && !r.done) {
+        auto chunk = wire.substr(0, piece);
+        auto [state, used] = reader.feed(chunk, r.body);
+        r.used_total += used;
+        wire.remove_prefix(used);
+        r.done = state == smtp::data_reader::status::done;
+    }
+    return r;
+}
+
+} // namespace
+
+TEST(DataReader, OneOctetPerWriteReadsAsAllAtOnce)
+{
+    std::string const wire = "Subject: x\r\n\r\nline one\r\n..dot stuffed\r\n.\r\nQUIT\r\n";
+    auto whole = read_data(wire, wire.size());
+    ASSERT_TRUE(whole.done);
+    EXPECT_EQ(whole.body, "Subject: x\r\n\r\nline one\r\n.dot stuffed\r\n");
+    auto bytewise = read_data(wire, 1);
+    ASSERT_TRUE(bytewise.done);
+    EXPECT_EQ(bytewise.body, whole.body);
+    EXPECT_EQ(bytewise.used_total, whole.used_total);
+}
+
+TEST(DataReader, EndOfDataAndPipelinedCommandsInOneWrite)
+{
+    std::string const wire = "body\r\n.\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n";
+    smtp::data_reader reader(1000);
+    std::string body;
+    auto [state, used] = reader.feed(wire, body);
+    ASSERT_EQ(state, smtp::data_reader::status::done);
+    EXPECT_EQ(body, "body\r\n");
+    EXPECT_EQ(std::string_view(wire).substr(used), "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n");
+}
+
+TEST(DataReader, EverySplitPoint)
+{
+    std::string const wire = "a\r\n.b\r\n..\r\n\r\n...\r\n.\r\nNEXT";
+    std::string expected;
+    {
+        auto r = read_data(wire, wire.size());
+        expected = r.body;
+        EXPECT_EQ(expected, "a\r\nb\r\n.\r\n\r\n..\r\n");
+    }
+    for (std::size_t cut = 1; cut < wire.size(); ++cut) {
+        smtp::data_reader reader(1000);
+        std::string body;
+        std::string_view rest = wire;
+        bool done = false;
+        std::size_t consumed = 0;
+        for (auto piece : {rest.substr(0, cut), rest.substr(cut)}) {
+            while (!piece.empty() && !done) {
+                auto [state, used] = reader.feed(piece, body);
+                piece.remove_prefix(used);
+                consumed += used;
+                done = state == smtp::data_reader::status::done;
+            }
+        }
+        EXPECT_EQ(rest.substr(consumed), "NEXT") << "cut " << cut;
+        EXPECT_TRUE(done) << "cut " << cut;
+        EXPECT_EQ(body, expected) << "cut " << cut;
+    }
+}
+
+TEST(DataReader, EmptyBodyAndBareLf)
+{
+    EXPECT_TRUE(read_data(".\r\n", 1).done);
+    EXPECT_EQ(read_data(".\r\n", 1).body, "");
+    auto r = read_data("x\n.\n", 1);
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(r.body, "x\n");
+}
+
+TEST(DataReader, DotCrWithoutLfIsKept)
+{
+    auto r = read_data("a\r\n.\rb\r\n.\r\n", 1);
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(r.body, "a\r\n\rb\r\n");
+}
+
+TEST(DataReader, SizeLimitCountsButDoesNotKeep)
+{
+    std::string wire(5000, 'x');
+    wire += "\r\n.\r\n";
+    auto r = read_data(wire, 333, 1000);
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(r.body.size(), 1000u);
+    smtp::data_reader reader(1000);
+    std::string body;
+    reader.feed(wire, body);
+    EXPECT_TRUE(reader.too_big());
+    EXPECT_EQ(reader.size(), 5002u);
+}
+
+TEST(LineReader, LinesSplitAnywhere)
+{
+    std::string const wire = "EHLO a\r\nMAIL FROM:<>\nNOOP\r\n";
+    for (std::size_t piece : {1u, 2u, 5u, 100u}) {
+        smtp::line_reader reader;
+        std::string buffer;
+        std::vector<std::string> lines;
+        for (std::size_t i = 0; i < wire.size(); i += piece) {
+            buffer += wire.substr(i, piece);
+            for (;;) {
+                auto step = reader.next(buffer);
+                if (step.state == smtp::line_reader::status::line)
+                    lines.emplace_back(step.line);
+                buffer.erase(0, step.used);
+                if (step.used == 0)
+                    break;
+            }
+        }
+        EXPECT_EQ(lines, (std::vector<std::string>{"EHLO a", "MAIL FROM:<>", "NOOP"})) << piece;
+    }
+}
+
+TEST(LineReader, TooLongIsReportedOnceAndSkipped)
+{
+    for (std::size_t piece : {1u, 100u, 10000u}) {
+        std::string const wire = "NOOP " + std::string(2000, 'x') + "\r\nQUIT\r\n";
+        smtp::line_reader reader;
+        std::string buffer;
+        int too_long = 0;
+        std::vector<std::string> lines;
+        for (std::size_t i = 0; i < wire.size(); i += piece) {
+            buffer += wire.substr(i, piece);
+            for (;;) {
+                auto step = reader.next(buffer);
+                if (step.state == smtp::line_reader::status::line)
+                    lines.emplace_back(step.line);
+                if (step.state == smtp::line_reader::status::too_long)
+                    ++too_long;
+                buffer.erase(0, step.used);
+                if (step.used == 0)
+                    break;
+            }
+            EXPECT_LE(buffer.size(), 512u + piece);
+        }
+        EXPECT_EQ(too_long, 1) << piece;
+        EXPECT_EQ(lines, (std::vector<std::string>{"QUIT"})) << piece;
+    }
+}
