@@ -159,10 +159,13 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
             consumed = lv + 1;
             --remaining;
         }
-        or_address const rest = without_levels(a, consumed);
-        return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + domain, mapping_method::table};
+        // A generated domain of one label never routes: no match (4.3.5 step 3).
+        if (domain.find('.') != std::string::npos) {
+            or_address const rest = without_levels(a, consumed);
+            return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + domain, mapping_method::table};
+        }
     }
-    if (auto m = tables.match_or(table_kind::gate_or_to_domain, a)) {
+    if (auto m = tables.match_or(table_kind::gate_or_to_domain, a); m && m->entry->domain.find('.') != std::string::npos) {
         // gate1 consumes its prefix, like an MCGAM without algorithmic labels
         // (4.3.5 example 4: /G=Andy/S=Wharol/O=MMNY/@attmail.com).
         or_address rest = without_levels(a, m->depth);

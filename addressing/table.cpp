@@ -70,6 +70,8 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
         part& p = *it;
         auto lv = hierarchy_level(p.attr);
         if (!lv) {
+            if (p.bare)
+                return error{"'" + p.attr + "' is not an attribute (an unescaped '.' in a value? write '\\.')"};
             if (mcgam)
                 return error{"'" + p.attr + "' may not appear in an MCGAM table (only C, ADMD, PRMD, O, OU)"};
             if (!p.value)
@@ -159,6 +161,8 @@ result<dmn_or_address> parse_dmn_or(std::string_view text, bool mcgam, std::vect
                 continue;
             } else if (!have_dollar && ch == '~' && cur.empty()) {
                 // DDA type marker
+            } else if (have_dollar && ch == '@' && value.empty()) {
+                // "$@": the level is omitted (checked below)
             } else if (!is_dmn_char(ch)) {
                 return error{"character '" + std::string(1, ch) + "' not allowed", i};
             }
@@ -170,6 +174,8 @@ result<dmn_or_address> parse_dmn_or(std::string_view text, bool mcgam, std::vect
         if (!have_dollar) {
             p.bare = true;
         } else if (value != "@") {
+            if (!value.empty() && value.front() == '@')
+                return error{"'@' stands alone: \"$@\" marks an omitted level", start};
             p.value = std::move(value);
         }
         parts.push_back(std::move(p));
@@ -284,8 +290,6 @@ std::optional<error> check_entry(table_kind kind, table_entry const& e,
 {
     if (!is_domain_name(e.domain))
         return error{located(source, e.line, "'" + e.domain + "' is not a domain (letters, digits, inner hyphens)")};
-    if (e.domain.find('.') == std::string::npos)
-        return error{located(source, e.line, "'" + e.domain + "' has a single label, which never routes")};
     if (kind == table_kind::gate_or_to_domain && !e.or_side.extra.empty())
         return error{located(source, e.line, "gate1 keys match on C, ADMD, PRMD, O and OU only")};
     auto [it, fresh] = seen.emplace(entry_key(kind, e), e.line);
@@ -508,11 +512,11 @@ result<std::string> render_px(mapping_table const& t)
         std::string const rdata = "IN PX 50 " + e.domain + ". " + *mapx400 + (gate ? ".G." : ".");
         std::string owner;
         if (is_or_keyed(t.kind)) {
-            dmn_or_address below = e.or_side;
-            std::string const country = *below.levels.front();
-            below.levels.erase(below.levels.begin());
-            owner = below.levels.empty() ? std::string() : *render_dns_or(below) + ".";
-            owner += "X42D." + dns_value(country) + ".";
+            // RFC 2163 4.3: the C element becomes "X42D.cc." at the top.
+            std::string const& full = *mapx400;
+            std::size_t const c_at = full.rfind('.');
+            owner = c_at == std::string::npos ? std::string() : full.substr(0, c_at + 1);
+            owner += "X42D." + dns_value(e.or_side.levels.front().value_or("")) + ".";
         } else {
             owner = e.domain + ".";
         }
