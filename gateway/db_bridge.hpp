@@ -3,7 +3,10 @@
 // The database from a coroutine: `co_await run_db(pool, [](db::connection& c) { ... })`
 // runs the function on a database thread and resumes the coroutine on its
 // own executor with the result, or rethrows there what the function threw.
-// The I/O thread never blocks in libpq.
+// The I/O thread never blocks in libpq. The function is copied to the
+// database thread; it may refer to the caller's locals, which outlive the
+// co_await. Pass a named function object: g++ 12 destroys a lambda
+// temporary with captures twice when it appears in a co_await expression.
 #pragma once
 
 #include "db/committer.hpp"
@@ -27,7 +30,7 @@ using db_value = std::conditional_t<std::is_void_v<R>, unit, R>;
 } // namespace detail
 
 template <class F>
-auto run_db(db::worker_pool& pool, F f) -> task<detail::db_value<std::invoke_result_t<F&, db::connection&>>>
+auto run_db(db::worker_pool& pool, F const& f) -> task<detail::db_value<std::invoke_result_t<F&, db::connection&>>>
 {
     using R = std::invoke_result_t<F&, db::connection&>;
     using V = detail::db_value<R>;
@@ -51,7 +54,7 @@ auto run_db(db::worker_pool& pool, F f) -> task<detail::db_value<std::invoke_res
                 asio::post(tracked, [h, e, v = std::move(v)]() mutable { std::move (*h)(e, std::move(v)); });
             });
         },
-        asio::use_awaitable, std::move(f));
+        asio::use_awaitable, f);
 }
 
 // Submits to the group committer; returns when the message is durable, or

@@ -47,7 +47,8 @@ task<http::response<http::string_body>> handle(runtime& rt, http::request<http::
         if (rt.stopping)
             co_return problem(http::status::service_unavailable, "Not ready", "the gateway is stopping", version);
         try {
-            co_await run_db(rt.pool, [](db::connection& c) { db::ping(c); });
+            auto ping = [](db::connection& c) { db::ping(c); };
+            co_await run_db(rt.pool, ping);
         } catch (std::exception const& e) {
             co_return problem(http::status::service_unavailable, "Not ready",
                               std::string("database unreachable: ") + e.what(), version);

@@ -198,7 +198,8 @@ int main(int argc, char** argv)
                 for (auto* s : std::vector<smtp_server_session*>(rt.sessions.begin(), rt.sessions.end()))
                     s->abort();
                 try {
-                    co_await run_db(pool, [&owner](db::connection& c) { db::release_leases(c, owner); });
+                    auto release = [&owner](db::connection& c) { db::release_leases(c, owner); };
+                    co_await run_db(pool, release);
                 } catch (std::exception const& e) {
                     warn("x400gw", std::string("could not release leases; they expire by themselves (") + e.what() + ")");
                 }

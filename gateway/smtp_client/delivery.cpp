@@ -74,9 +74,10 @@ task<void> delivery::run()
             int const want = std::min(room, rt_.cfg.claim_batch);
             std::vector<db::claimed_recipient> claimed;
             try {
-                claimed = co_await run_db(rt_.pool, [owner, lease, want](db::connection& c) {
+                auto claim = [&owner, lease, want](db::connection& c) {
                     return db::claim_due(c, owner, lease, want);
-                });
+                };
+                claimed = co_await run_db(rt_.pool, claim);
                 if (db_down)
                     log("scheduler", "database reachable again");
                 db_down = false;
@@ -107,11 +108,13 @@ task<void> delivery::run_upkeep()
     auto next_depth = std::chrono::steady_clock::now();
     while (!stopping_) {
         try {
+            auto renew = [&owner, lease](db::connection& c) { db::renew_leases(c, owner, lease); };
             if (in_flight_ > 0)
-                co_await run_db(rt_.pool, [owner, lease](db::connection& c) { db::renew_leases(c, owner, lease); });
+                co_await run_db(rt_.pool, renew);
             if (std::chrono::steady_clock::now() >= next_depth) {
                 next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
-                auto rows = co_await run_db(rt_.pool, [](db::connection& c) { return db::queue_depth(c); });
+                auto depth = [](db::connection& c) { return db::queue_depth(c); };
+                auto rows = co_await run_db(rt_.pool, depth);
                 for (auto const* state : {"queued", "deferred", "active"}) {
                     double n = 0, oldest = 0;
                     for (auto const& r : rows)
@@ -252,7 +255,8 @@ task<void> delivery::connection_loop(std::string name)
         std::optional<std::string> body;
         std::string db_trouble;
         try {
-            body = co_await run_db(rt_.pool, [key = j.key](db::connection& c) { return db::load_body(c, key); });
+            auto load = [key = j.key](db::connection& c) { return db::load_body(c, key); };
+            body = co_await run_db(rt_.pool, load);
         } catch (std::exception const& e) {
             rt_.m.db_errors.Increment();
             db_trouble = e.what();
@@ -364,16 +368,14 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
             // The key and the text are made on the database thread, where a
             // key block may have to be fetched.
             dsns.push_back(std::move(d));
-            auto& keys = rt_.keys;
-            auto pending = std::make_shared<queue::dsn_request>(std::move(req));
             try {
-                dsns.back() = co_await run_db(rt_.pool, [&keys, pending, d = dsns.back()](db::connection& c) mutable {
-                    d.key = keys.take(c);
-                    d.qid = queue::render_qid(d.key);
-                    pending->message_id = d.qid + "." + pending->qid + "@" + pending->reporting_mta;
-                    d.body = queue::compose_dsn(*pending);
-                    return d;
-                });
+                auto compose = [&keys = rt_.keys, &dsn = dsns.back(), &req](db::connection& c) {
+                    dsn.key = keys.take(c);
+                    dsn.qid = queue::render_qid(dsn.key);
+                    req.message_id = dsn.qid + "." + req.qid + "@" + req.reporting_mta;
+                    dsn.body = queue::compose_dsn(req);
+                };
+                co_await run_db(rt_.pool, compose);
             } catch (std::exception const& e) {
                 // Recording the failure without its notification would lose
                 // the notification: record nothing; the lease runs out and
@@ -388,9 +390,10 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
     auto const owner = rt_.owner;
     auto const key = j.key;
     try {
-        co_await run_db(rt_.pool, [owner, key, results, dsns](db::connection& c) {
+        auto store = [&owner, key, &results, &dsns](db::connection& c) {
             return db::record_attempt(c, owner, key, results, dsns);
-        });
+        };
+        co_await run_db(rt_.pool, store);
         for (auto const& d : dsns) {
             rt_.m.dsn_generated.Increment();
             log(j.qid, "sender non-delivery notification: " + d.qid);

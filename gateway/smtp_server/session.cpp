@@ -254,7 +254,8 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
         key = *k;
     } else {
         try {
-            key = co_await run_db(rt_.pool, [&keys = rt_.keys](db::connection& c) { return keys.take(c); });
+            auto take = [&keys = rt_.keys](db::connection& c) { return keys.take(c); };
+            key = co_await run_db(rt_.pool, take);
         } catch (std::exception const& e) {
             rt_.m.db_errors.Increment();
             warn(id_, "mail from=" + envelope(cmd.path) + " result=tempfail dsn=4.3.0 (" + printable(e.what()) + ")");
@@ -389,8 +390,8 @@ task<void> smtp_server_session::finish(std::string content)
     m.qid = t.qid;
     m.sender = t.reverse_path.render();
     m.client = peer_;
-    m.recipients = std::move(t.recipients);
     m.body = trace_header(t);
+    m.recipients = std::move(t.recipients);
     m.body.reserve(m.body.size() + content.size());
     m.body += content;
     content = {};

@@ -1,0 +1,99 @@
+# deploy/lib.sh: shared by run.sh and test.sh. Sourced, not run.
+#
+# Installs what is missing with apt-get (idempotent: a second run installs
+# nothing), builds with CMake and Ninja, and starts or stops a private
+# PostgreSQL cluster as an unprivileged user (PostgreSQL refuses root).
+
+X400GW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_USER=x400gw
+
+# What building and running need.
+RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
+  libpq-dev postgresql-15 prometheus-cpp-dev libtomlplusplus-dev libcli11-dev
+  libsystemd-dev libgtest-dev)
+# What the tests, the fuzzers and the benchmarks add: real SMTP peers
+# (swaks, Postfix's smtp-source and smtp-sink, aiosmtpd), clang's libFuzzer,
+# GMime for the MIME comparison, curl for the admin port.
+TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
+  libgmime-3.0-dev curl procps)
+
+say() { printf '%s\n' "$*" >&2; }
+
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "x400gw: installing ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  # Postfix's package asks questions and may start a service: neither is
+  # wanted here, only its smtp-source and smtp-sink.
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [cmake options...]: configure once, then build everything.
+build() {
+  local dir=$1; shift
+  if [[ ! -f $dir/build.ninja ]]; then
+    cmake -S "$X400GW_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  ninja -C "$dir" >&2
+}
+
+ensure_pg_user() {
+  id -u "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
+}
+
+# pg_dir PREFERRED: the cluster directory, PREFERRED when the unprivileged
+# user can reach it, else a directory under /var/tmp (a checkout under
+# /root cannot be entered by anyone else).
+pg_dir() {
+  local want=$1 parent
+  parent=$(dirname "$want")
+  mkdir -p "$parent"
+  if runuser -u "$PG_USER" -- test -x "$parent" 2>/dev/null; then
+    echo "$want"
+  else
+    echo "/var/tmp/x400gw-$(echo -n "$want" | md5sum | cut -c1-12)/$(basename "$want")"
+  fi
+}
+
+# pg_start DIR PORT [extra postgres -c settings...]: initialise if needed,
+# start if not running; prints the libpq connection string.
+pg_start() {
+  local dir=$1 port=$2; shift 2
+  ensure_pg_user
+  mkdir -p "$dir"
+  chown "$PG_USER" "$dir"
+  chmod 700 "$dir"
+  if [[ ! -f $dir/PG_VERSION ]]; then
+    runuser -u "$PG_USER" -- "$PG_BIN/initdb" -D "$dir" -U "$PG_USER" --auth=trust --no-locale -E UTF8 >/dev/null
+  fi
+  if ! runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c max_connections=200"
+    local s
+    for s in "$@"; do opts+=" -c $s"; done
+    echo "$opts" >"$dir/x400gw.opts"   # the tests restart it with the same options
+    runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null
+  fi
+  local conninfo="host=127.0.0.1 port=$port user=$PG_USER"
+  if ! "$PG_BIN/psql" "$conninfo dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='x400gw'" | grep -q 1; then
+    "$PG_BIN/psql" "$conninfo dbname=postgres" -qc "CREATE DATABASE x400gw" >/dev/null
+  fi
+  echo "$conninfo dbname=x400gw"
+}
+
+pg_stop() {
+  local dir=$1
+  [[ -f $dir/postmaster.pid ]] || return 0
+  runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}

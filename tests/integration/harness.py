@@ -1,0 +1,306 @@
+"""Integration test harness: the real x400gw daemon, a real PostgreSQL
+(started by deploy/test.sh, found through X400GW_TEST_DSN), and real SMTP
+peers (swaks, Postfix's smtp-source, aiosmtpd sinks, misbehaving asyncio
+peers from tests/peers/). No mocks.
+
+Each test gets its own database, so tests never see each other's queue.
+"""
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "peers"))
+
+DSN = os.environ.get("X400GW_TEST_DSN", "")
+BIN = os.environ.get("X400GW_BIN", "")
+PG_DIR = os.environ.get("X400GW_TEST_PG_DIR", "")
+PG_USER = os.environ.get("X400GW_TEST_PG_USER", "x400gw")
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def need_environment(test):
+    if not DSN or not BIN:
+        raise unittest.SkipTest("X400GW_TEST_DSN and X400GW_BIN are set by deploy/test.sh")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def psql(dsn, sql):
+    out = subprocess.run([f"{PG_BIN}/psql", dsn, "-tAqc", sql], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class Database:
+    """A fresh database in the test cluster."""
+
+    def __init__(self):
+        self.name = "t_" + uuid.uuid4().hex[:12]
+        self.admin = re.sub(r"dbname=\S+", "dbname=postgres", DSN)
+        psql(self.admin, f"CREATE DATABASE {self.name}")
+        self.dsn = re.sub(r"dbname=\S+", f"dbname={self.name}", DSN)
+
+    def query(self, sql):
+        return psql(self.dsn, sql)
+
+    def drop(self):
+        subprocess.run([f"{PG_BIN}/psql", self.admin, "-qc", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"],
+                       capture_output=True)
+
+
+def pg_stop():
+    subprocess.run(["runuser", "-u", PG_USER, "--", f"{PG_BIN}/pg_ctl", "-D", PG_DIR, "-m", "fast", "-w", "stop"],
+                   check=True, capture_output=True)
+
+
+def pg_start():
+    with open(os.path.join(PG_DIR, "x400gw.opts")) as f:
+        opts = f.read().strip()
+    subprocess.run(["runuser", "-u", PG_USER, "--", f"{PG_BIN}/pg_ctl", "-D", PG_DIR, "-l",
+                    os.path.join(PG_DIR, "server.log"), "-w", "-t", "60", "-o", opts, "start"],
+                   check=True, capture_output=True)
+
+
+class Gateway:
+    """One x400gw process with a generated configuration."""
+
+    def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None):
+        self.db = db
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.workdir = workdir
+        self.name = name
+        self.config = os.path.join(workdir, f"{name}.conf")
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        route_text = "".join(f'\n[[route]]\ndomain = "{d}"\nnext_hop = "{h}"\n' for d, h in routes)
+        retry = retry or {"first_delay": "1s", "max_delay": "2s", "lifetime": "1d"}
+        retry_text = "\n".join(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in retry.items())
+        with open(self.config, "w") as f:
+            f.write(f"""
+[server]
+hostname = "{hostname}"
+listen = "127.0.0.1:{self.port}"
+admin_listen = "127.0.0.1:{self.admin_port}"
+node_name = "{name}"
+shutdown_grace = "5s"
+
+[database]
+conninfo = "{db.dsn}"
+
+[delivery]
+poll_interval = "200ms"
+lease = "4s"
+connection_idle = "1s"
+metrics_interval = "1s"
+{extra}
+
+[retry]
+{retry_text}
+{route_text}
+""")
+        self.proc = None
+        self.log_file = None
+
+    def start(self):
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "--config", self.config], stdout=self.log_file, stderr=self.log_file)
+        wait_for(self._listening, timeout=60, what=f"{self.name} to listen")
+        wait_for(lambda: " started " in self.log(), timeout=30, what=f"{self.name} to log its start")
+        return self
+
+    def _listening(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.admin_port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"{self.name} did not stop on {sig}:\n{self.log()[-3000:]}")
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+        return self.proc.returncode if self.proc else None
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+
+    def http(self, path):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=10) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+    def metrics(self):
+        """{"name" or "name{labels}": value} from /metrics."""
+        _, _, text = self.http("/metrics")
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                out[key] = float(value)
+        return out
+
+
+def swaks(port, to, sender="alice@corp.test", data=None, extra=(), check=True):
+    args = ["swaks", "--server", f"127.0.0.1:{port}", "--to", to, "--from", sender, "--helo", "client.test",
+            "--timeout", "30"] + list(extra)
+    if data is not None:
+        args += ["--data", data]
+    return subprocess.run(args, capture_output=True, text=True, check=check, timeout=120)
+
+
+class Smtp:
+    """A raw SMTP client for protocol tests: sends exactly what it is told."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        """One reply, possibly multi-line: (code, [lines])."""
+        lines = []
+        while True:
+            while b"\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got " + repr(lines))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\n", 1)
+            line = line.rstrip(b"\r").decode()
+            lines.append(line)
+            if len(line) < 4 or line[3] == " ":
+                return int(line[:3]), lines
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.reply()
+
+    def closed(self):
+        try:
+            return self.sock.recv(1) == b""
+        except OSError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+class Sink:
+    """An aiosmtpd server that keeps every message; `behaviour(envelope)`
+    may return a reply string to refuse one."""
+
+    def __init__(self, behaviour=None, port=None):
+        from aiosmtpd.controller import Controller
+        self.messages = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                if behaviour:
+                    answer = behaviour(envelope)
+                    if answer:
+                        return answer
+                with sink.lock:
+                    sink.messages.append(envelope)
+                return "250 2.0.0 Ok: stored"
+
+        self.port = port or free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+    def wait_count(self, n, timeout=30):
+        return wait_for(lambda: self.count() >= n, timeout=timeout, what=f"{n} messages at the sink (have {self.count()})")
+
+    def stop(self):
+        self.controller.stop()
+
+
+def received_ids(messages):
+    """Queue ids of the x400gw Received headers of the sink's messages."""
+    ids = []
+    for m in messages:
+        match = re.search(rb"\(x400gw\) with E?SMTP id ([0-9A-Z]{10})", m.original_content or m.content)
+        ids.append(match.group(1).decode() if match else None)
+    return ids
+
+
+class GatewayTest(unittest.TestCase):
+    def setUp(self):
+        need_environment(self)
+        self.workdir = tempfile.mkdtemp(prefix="x400gw-it-")
+        self.db = Database()
+        self.cleanups = []
+
+    def tearDown(self):
+        for c in reversed(self.cleanups):
+            try:
+                c()
+            except Exception:
+                pass
+        self.db.drop()
+        if hasattr(self, "_outcome") and any(e for _, e in getattr(self._outcome, "errors", []) if e):
+            print(f"(work files kept in {self.workdir})")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def gateway(self, routes, **kw):
+        g = Gateway(self.db, routes, self.workdir, **kw)
+        self.cleanups.append(lambda: g.stop(timeout=15))
+        return g.start()
+
+    def sink(self, **kw):
+        s = Sink(**kw)
+        self.cleanups.append(s.stop)
+        return s

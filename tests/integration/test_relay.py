@@ -1,0 +1,169 @@
+"""swaks -> x400gw -> aiosmtpd, and the ESMTP server's protocol rules over
+real sockets."""
+
+import time
+import unittest
+
+from harness import GatewayTest, Smtp, received_ids, swaks, wait_for
+
+BODY = ("Subject: relay test\r\nFrom: alice@corp.test\r\nTo: bob@dest.test\r\n"
+        "Message-ID: <relay-1@corp.test>\r\n\r\nline one\r\n.leading dot\r\n..two dots\r\n\r\nlast line\r\n")
+
+
+class Relay(GatewayTest):
+    def test_message_arrives_byte_identical_but_for_received(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        r = swaks(gw.port, "bob@dest.test", data=BODY)
+        self.assertRegex(r.stdout, r"<-  250 2\.0\.0 Ok: queued as [0-9A-Z]{10}")
+        qid = __import__("re").search(r"queued as ([0-9A-Z]{10})", r.stdout).group(1)
+        sink.wait_count(1)
+        m = sink.messages[0]
+        self.assertEqual(m.mail_from, "alice@corp.test")
+        self.assertEqual(m.rcpt_tos, ["bob@dest.test"])
+        content = m.original_content
+        self.assertTrue(content.startswith(b"Received: from client.test ([127.0.0.1])\r\n\tby gw.test (x400gw) with ESMTP id " + qid.encode()))
+        # Everything after our Received header is what swaks sent.
+        end = content.index(b"\r\n", content.index(b"\tfor <bob@dest.test>;")) + 2
+        self.assertEqual(content[end:], BODY.encode() + b"\r\n", content[end:])
+        self.assertEqual(received_ids([m]), [qid])
+        log = gw.log()
+        self.assertRegex(log, qid + r" queued from=<alice@corp.test> nrcpt=1 size=\d+ session=S")
+        self.assertRegex(log, qid + r" to=<bob@dest.test>, relay=127.0.0.1\[127.0.0.1\]:\d+, delay=[\d.]+, "
+                              r"attempts=1, dsn=2.0.0, status=sent \(smtp; 250 2.0.0 Ok: stored\)")
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message to be removed")
+        wait_for(lambda: gw.metrics().get("x400gw_messages_delivered_total") == 1.0, what="delivered counter")
+        self.assertEqual(gw.metrics()["x400gw_messages_received_total"], 1.0)
+
+    def test_one_octet_per_write_and_pipelined_end_of_data(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp(gw.port)
+        self.assertEqual(c.reply()[0], 220)
+        code, lines = c.cmd("EHLO client.test")
+        self.assertEqual(code, 250)
+        for kw in ("PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING"):
+            self.assertIn("250-" + kw if kw != "CHUNKING" else "250 CHUNKING", lines)
+        # One octet per write, the whole transaction.
+        wire = ("MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\n"
+                "Subject: bytewise\r\n\r\nbody\r\n..dot\r\n.\r\n")
+        for ch in wire:
+            c.send(ch)
+        self.assertEqual(c.reply()[1], ["250 2.1.0 Ok"])
+        self.assertEqual(c.reply()[1], ["250 2.1.5 Ok"])
+        self.assertEqual(c.reply()[0], 354)
+        code, lines = c.reply()
+        self.assertEqual(code, 250)
+        self.assertRegex(lines[0], r"^250 2\.0\.0 Ok: queued as [0-9A-Z]{10}$")
+        # End of data and the next transaction's commands in one write.
+        c.send("MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(c.reply()[0], 354)
+        c.send("Subject: second\r\n\r\nx\r\n.\r\nMAIL FROM:<>\r\nRCPT TO:<b@dest.test>\r\nBDAT 24 LAST\r\nSubject: third\r\n\r\nBDAT\r\nQUIT\r\n")
+        self.assertEqual(c.reply()[0], 250)   # second queued
+        self.assertEqual(c.reply()[0], 250)   # MAIL
+        self.assertEqual(c.reply()[0], 250)   # RCPT
+        code, lines = c.reply()               # BDAT LAST: third queued
+        self.assertEqual(code, 250, lines)
+        self.assertIn("queued as", lines[0])
+        self.assertEqual(c.reply()[0], 221)
+        sink.wait_count(3)
+        bodies = sorted(m.original_content.split(b"\r\n\r\n", 1)[1] for m in sink.messages)
+        self.assertEqual(bodies, [b"BDAT\r\n", b"body\r\n.dot\r\n", b"x\r\n"])
+
+    def test_replies_and_enhanced_status_codes(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[1], ["503 5.5.1 Send EHLO or HELO first"])
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("RCPT TO:<b@dest.test>")[1], ["503 5.5.1 Need MAIL command"])
+        self.assertEqual(c.cmd("DATA")[1], ["503 5.5.1 Need MAIL command"])
+        self.assertEqual(c.cmd("FROB")[1], ["500 5.5.1 Command unrecognized"])
+        self.assertEqual(c.cmd("NOOP " + "x" * 600)[1], ["500 5.5.2 Line too long"])
+        self.assertEqual(c.cmd("MAIL FROM:a@corp.test")[0], 501)
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test> SIZE=99999999999")[1][0][:9], "552 5.3.4")
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test> XYZ=1")[1][0][:9], "555 5.5.4")
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[1], ["503 5.5.1 Nested MAIL command"])
+        self.assertEqual(c.cmd("RCPT TO:<x@nowhere.test>")[1][0][:9], "550 5.7.1")
+        self.assertEqual(c.cmd("RCPT TO:<bad address>")[1][0][:9], "501 5.1.3")
+        self.assertEqual(c.cmd("DATA")[1], ["554 5.5.1 No valid recipients"])
+        self.assertEqual(c.cmd("VRFY bob")[0], 252)
+        self.assertEqual(c.cmd("HELP")[0], 214)
+        self.assertEqual(c.cmd("NOOP")[1], ["250 2.0.0 Ok"])
+        self.assertEqual(c.cmd("RSET")[1], ["250 2.0.0 Ok"])
+        self.assertEqual(c.cmd("STARTTLS")[0], 502)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        self.assertTrue(c.closed())
+        m = wait_for(lambda: (gw.metrics().get("x400gw_smtp_server_sessions_open") == 0.0) and gw.metrics(),
+                     what="the session gauge to return to 0")
+        self.assertGreater(m['x400gw_smtp_server_rejections_total{code_class="5xx",enhanced="5.5"}'], 0)
+
+    def test_message_size_limit_at_end_of_data(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        with open(gw.config) as f:
+            text = f.read()
+        gw.stop()
+        with open(gw.config, "w") as f:
+            f.write(text.replace("[delivery]", "[limits]\nmessage_size = 2048\n\n[delivery]"))
+        gw.start()
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<b@dest.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send("Subject: big\r\n\r\n" + ("x" * 70 + "\r\n") * 100 + ".\r\n")
+        self.assertEqual(c.reply()[1][0][:9], "552 5.3.4")
+        self.assertEqual(c.cmd("NOOP")[0], 250)   # still in step
+        c.cmd("QUIT")
+        time.sleep(0.5)
+        self.assertEqual(sink.count(), 0)
+
+    def test_session_gauge_balances_on_reset_connections(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        for _ in range(5):
+            c = Smtp(gw.port)
+            c.reply()
+            c.send("EHLO x\r\nMAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\npartial")
+            c.close()
+        wait_for(lambda: gw.metrics().get("x400gw_smtp_server_sessions_open") == 0.0, what="gauge at 0")
+        self.assertEqual(self.db.query("SELECT count(*) FROM message"), "0")
+
+    def test_admin_endpoints(self):
+        gw = self.gateway([("dest.test", "127.0.0.1:9")])
+        status, ctype, text = gw.http("/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/plain"))
+        for name in ("x400gw_messages_received_total", "x400gw_messages_delivered_total",
+                     "x400gw_messages_deferred_total", "x400gw_messages_failed_total", "x400gw_queue_messages",
+                     "x400gw_smtp_server_sessions_open", "x400gw_smtp_client_sessions_open",
+                     "x400gw_delivery_latency_seconds_bucket", "x400gw_db_commit_duration_seconds_bucket",
+                     "x400gw_build_info"):
+            self.assertIn(name, text)
+        self.assertEqual(gw.http("/healthz")[0], 200)
+        self.assertEqual(gw.http("/readyz")[0], 200)
+        status, ctype, body = gw.http("/nope")
+        self.assertEqual(status, 404)
+        self.assertEqual(ctype, "application/problem+json")
+
+    def test_sigterm_exits_zero_and_answers_421(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        gw.proc.send_signal(__import__("signal").SIGTERM)
+        code, lines = c.reply()
+        self.assertEqual(code, 421)
+        self.assertEqual(gw.stop(), 0)
+        self.assertIn("stopped", gw.log())
+
+
+if __name__ == "__main__":
+    unittest.main()

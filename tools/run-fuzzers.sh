@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# tools/run-fuzzers.sh BUILD_DIR SECONDS: runs every libFuzzer target in
+# BUILD_DIR/tests/fuzz for SECONDS each, from its seeds (tests/fuzz/seeds/
+# NAME/) with its dictionary (tests/fuzz/NAME.dict) when they exist.
+# Prints one line per target; fails when any target finds a crash.
+set -uo pipefail
+build=$1 seconds=${2:-20}
+root=$(cd "$(dirname "$0")/.." && pwd)
+status=0 passed=0 failed=0
+for target in "$build"/tests/fuzz/*_fuzz; do
+  [[ -x $target ]] || continue
+  name=$(basename "$target")
+  corpus=$(mktemp -d)
+  [[ -d $root/tests/fuzz/seeds/$name ]] && cp -r "$root/tests/fuzz/seeds/$name/." "$corpus/"
+  args=(-max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=0)
+  [[ -f $root/tests/fuzz/$name.dict ]] && args+=(-dict="$root/tests/fuzz/$name.dict")
+  if (cd "$corpus" && "$target" "${args[@]}" "$corpus" >"$corpus.log" 2>&1); then
+    echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: [0-9]+|#[0-9]+' "$corpus.log" | tail -1) runs)"
+    passed=$((passed + 1))
+  else
+    echo "fuzz $name: FAILED"; tail -40 "$corpus.log"; status=1; failed=$((failed + 1))
+  fi
+  rm -rf "$corpus" "$corpus.log"
+done
+echo "fuzz: $passed passed, $failed failed"
+exit $status
