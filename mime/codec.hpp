@@ -1,0 +1,78 @@
+// mime/codec.hpp
+//
+// Content-Transfer-Encodings of RFC 2045 sections 6.7 (quoted-printable)
+// and 6.8 (base64): lenient decoders, strict encoders, and incremental
+// validators the push parser runs line by line.
+//
+// The decoders never fail. They decode as far as the input allows (bad
+// characters skipped, bad escapes kept literally, a truncated quantum
+// dropped) and say whether the input was valid. The encoders produce
+// CRLF lines of at most 76 characters, the RFC's limit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace x400gw::mime {
+
+// Appends the decoded octets to out; returns false if the input was not
+// valid base64 (characters outside the alphabet other than CR, LF, a
+// misplaced or missing '=', a truncated final quantum).
+bool decode_base64(std::string_view in, std::string& out);
+void encode_base64(std::string_view in, std::string& out);
+
+// Appends the decoded octets to out; returns false if the input was not
+// valid quoted-printable (bad or lower-case escape, soft break at the very
+// end, octets that must have been encoded, whitespace before a line end).
+// Line ends in the input (CRLF, bare LF, bare CR) become CRLF.
+bool decode_qp(std::string_view in, std::string& out);
+
+// Encodes out of the octets in. With text=true, CRLF, bare LF and bare CR in
+// the input are line ends (written as CRLF); otherwise they are octets
+// (=0D, =0A). A '-' or '.' starting an encoded line is written as an escape,
+// so no encoded line can look like a MIME delimiter or an SMTP end of data.
+// The result does not end in a soft line break: when the input does not end
+// with a line end, neither does the output, and the caller decides.
+void encode_qp(std::string_view in, std::string& out, bool text);
+
+// Line by line validators for the push parser. feed() gets a line's octets
+// without its line end, possibly in several pieces; end_line() ends it.
+class base64_validator {
+public:
+    void feed(std::string_view piece) noexcept;
+    void end_line() noexcept { line_ = 0; }
+    // Call once at the end of the body.
+    bool valid() const noexcept { return !bad_ && (count_ % 4) == 0; }
+    bool long_line() const noexcept { return long_; }
+
+private:
+    std::uint64_t count_ = 0; // alphabet characters and '=' seen
+    std::uint64_t line_ = 0;
+    int pad_ = 0;             // '=' seen
+    bool bad_ = false, long_ = false;
+};
+
+class qp_validator {
+public:
+    void feed(std::string_view piece) noexcept;
+    void end_line() noexcept;
+    // last_eol_in_body: the body's last line end belongs to the body (top
+    // level), not to the delimiter that follows (RFC 2046 5.1.1). A soft
+    // break whose line end is the delimiter's leaves the body ending in "=".
+    bool valid(bool last_eol_in_body) const noexcept
+    {
+        return !bad_ && !(soft_at_end_ && !last_eol_in_body);
+    }
+    bool long_line() const noexcept { return long_; }
+
+private:
+    int escape_ = 0;          // hex digits still expected after '='
+    bool soft_ = false;       // line ended in '=' so far
+    bool soft_at_end_ = false;
+    bool trailing_space_ = false;
+    bool bad_ = false, long_ = false;
+    std::uint64_t line_ = 0;
+};
+
+} // namespace x400gw::mime

@@ -1,0 +1,30 @@
+// mime/describe.hpp
+//
+// The part tree as text: IMAP BODYSTRUCTURE (RFC 3501 section 7.4.2, with
+// extension data), the form mail engineers already read and tests diff;
+// and a flat JSON listing with each part's flags and offsets, for tools.
+//
+// Both succeed for every tree the parser builds. An entity whose
+// Content-Type was missing, empty or unparsable is shown with RFC 2045's
+// default; a multipart with no part shows one empty text/plain, as
+// RFC 3501 requires at least one. No recursion: a 1,000-level tree is
+// walked with its parent links.
+#pragma once
+
+#include "mime/part.hpp"
+
+#include <string>
+
+namespace x400gw::mime {
+
+// One line, no line end. Sizes count a bare LF as CRLF (as the parser
+// measured them); the envelope of a message/rfc822 part comes from the
+// nested message's header.
+std::string describe(message const& m);
+
+// {"parts":[{"index":0,"parent":null,...,"flags":[...],"children":[...]},...]}
+// One part per array element in document order, so nesting depth does not
+// nest the JSON. Octets that are not UTF-8 are written as \u00XX.
+std::string describe_json(message const& m);
+
+} // namespace x400gw::mime

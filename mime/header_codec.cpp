@@ -1,0 +1,586 @@
+// mime/header_codec.cpp
+//
+// Content-Type / Content-Disposition values (RFC 2045 5.1, RFC 2183),
+// RFC 2231 parameter continuations, RFC 2047 encoded words. Grammar:
+//
+//   content   := type "/" subtype *(";" parameter)
+//   parameter := attribute "=" value            ; RFC 2045
+//   attribute := token [ "*" [ DIGIT+ ] [ "*" ] ] ; RFC 2231 section 3-4
+//   value     := token / quoted-string
+//
+// with CFWS (comments, nested) allowed between any two items (RFC 822).
+#include "mime/header_codec.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+namespace x400gw::mime {
+
+namespace {
+
+constexpr bool is_tspecial(char c) noexcept
+{
+    switch (c) {
+    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
+    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
+        return true;
+    default:
+        return false;
+    }
+}
+
+constexpr bool is_token_char(char c) noexcept
+{
+    auto u = static_cast<unsigned char>(c);
+    return u > 32 && u < 127 && !is_tspecial(c);
+}
+
+constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+struct lexer {
+    std::string_view s;
+    std::size_t i = 0;
+    bool bad = false;
+
+    bool done() const noexcept { return i >= s.size(); }
+    char peek() const noexcept { return s[i]; }
+
+    void skip_cfws() noexcept
+    {
+        while (i < s.size()) {
+            char c = s[i];
+            if (is_wsp(c)) {
+                ++i;
+            } else if (c == '(') {
+                int level = 0;
+                while (i < s.size()) {
+                    char d = s[i++];
+                    if (d == '\\') {
+                        ++i;
+                    } else if (d == '(') {
+                        ++level;
+                    } else if (d == ')') {
+                        if (--level == 0)
+                            break;
+                    }
+                }
+                if (level != 0)
+                    bad = true; // unterminated comment swallows the rest
+            } else {
+                break;
+            }
+        }
+    }
+
+    // A run of token characters (8-bit octets are taken too, and flagged).
+    std::string_view token() noexcept
+    {
+        auto b = i;
+        while (i < s.size()) {
+            auto u = static_cast<unsigned char>(s[i]);
+            if (u >= 128) {
+                bad = true;
+                ++i;
+            } else if (is_token_char(s[i])) {
+                ++i;
+            } else {
+                break;
+            }
+        }
+        return s.substr(b, i - b);
+    }
+
+    std::string quoted() // at '"'
+    {
+        std::string v;
+        ++i;
+        while (i < s.size()) {
+            char c = s[i++];
+            if (c == '"')
+                return v;
+            if (c == '\\' && i < s.size())
+                c = s[i++];
+            if (c == '\r' || c == '\n')
+                continue; // folding inside a quoted string
+            v.push_back(c);
+        }
+        bad = true; // unterminated
+        return v;
+    }
+};
+
+int hex(char c) noexcept
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decode(std::string_view v, bool& bad)
+{
+    std::string out;
+    out.reserve(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) {
+        if (v[k] == '%') {
+            int h = k + 1 < v.size() ? hex(v[k + 1]) : -1;
+            int l = k + 2 < v.size() ? hex(v[k + 2]) : -1;
+            if (h >= 0 && l >= 0) {
+                out.push_back(static_cast<char>(h * 16 + l));
+                k += 2;
+                continue;
+            }
+            bad = true;
+        }
+        out.push_back(v[k]);
+    }
+    return out;
+}
+
+struct segment {
+    unsigned index;
+    bool extended;
+    std::string value;
+};
+
+constexpr char hexu[] = "0123456789ABCDEF";
+
+bool attr_char(char c) noexcept
+{
+    // RFC 2231 attribute-char: token characters except "*", "'", "%".
+    return is_token_char(c) && c != '*' && c != '\'' && c != '%';
+}
+
+} // namespace
+
+bool is_token(std::string_view s) noexcept
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+}
+
+bool is_valid_boundary(std::string_view s) noexcept
+{
+    // bchars := bcharsnospace / " "
+    // bcharsnospace := DIGIT / ALPHA / "'" / "(" / ")" / "+" / "_" / "," / "-" / "." / "/" / ":" / "=" / "?"
+    if (s.empty() || s.size() > 70 || s.back() == ' ')
+        return false;
+    for (char c : s) {
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!ok) {
+            switch (c) {
+            case '\'': case '(': case ')': case '+': case '_': case ',': case '-':
+            case '.': case '/': case ':': case '=': case '?': case ' ':
+                ok = true;
+                break;
+            default:
+                break;
+            }
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool is_utf8(std::string_view s) noexcept
+{
+    std::size_t i = 0, n = s.size();
+    while (i < n) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int len;
+        std::uint32_t cp;
+        if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (int k = 1; k < len; ++k) {
+            auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = static_cast<char>(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = static_cast<char>(y + 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) noexcept
+{
+    while (!s.empty() && is_wsp(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_wsp(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+void to_lower(std::string& s) noexcept
+{
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+}
+
+bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_parameters,
+                       field_value& out, defect_set& d)
+{
+    lexer lx{raw};
+    bool ok = true;
+    lx.skip_cfws();
+    out.type = std::string(lx.token());
+    lx.skip_cfws();
+    if (with_subtype) {
+        if (!lx.done() && lx.peek() == '/') {
+            ++lx.i;
+            lx.skip_cfws();
+            out.subtype = std::string(lx.token());
+            lx.skip_cfws();
+        }
+        if (out.subtype.empty())
+            ok = false;
+    }
+    if (out.type.empty() || lx.bad)
+        ok = false;
+    if (ok && !is_token(out.type))
+        ok = false;
+    if (ok && with_subtype && !is_token(out.subtype))
+        ok = false;
+    to_lower(out.type);
+    to_lower(out.subtype);
+    if (!lx.done() && lx.peek() != ';') {
+        ok = false; // garbage after the type
+        auto semi = raw.find(';', lx.i);
+        lx.i = semi == std::string_view::npos ? raw.size() : semi;
+    }
+    lx.bad = false;
+
+    // Parameters; RFC 2231 segments are collected by name and joined after.
+    std::map<std::string, std::vector<segment>> segmented;
+    std::vector<std::string> order; // first appearance of each name
+    std::size_t count = 0;
+    bool param_bad = false;
+    while (!lx.done()) {
+        if (lx.peek() != ';') {
+            param_bad = true;
+            auto semi = raw.find(';', lx.i);
+            if (semi == std::string_view::npos)
+                break;
+            lx.i = semi;
+        }
+        ++lx.i; // ';'
+        lx.skip_cfws();
+        if (lx.done())
+            break; // a trailing ';' is common and harmless
+        if (lx.peek() == ';')
+            continue;
+        auto attr = std::string(lx.token());
+        lx.skip_cfws();
+        if (attr.empty() || lx.done() || lx.peek() != '=') {
+            param_bad = true;
+            continue;
+        }
+        ++lx.i; // '='
+        lx.skip_cfws();
+        std::string value;
+        if (!lx.done() && lx.peek() == '"') {
+            value = lx.quoted();
+        } else {
+            // Unquoted: a token by the RFC; real mail puts spaces and
+            // tspecials here ("name=my file.txt"), so take up to ';'.
+            auto b = lx.i;
+            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"' && lx.peek() != '(')
+                ++lx.i;
+            auto v = trim(raw.substr(b, lx.i - b));
+            if (!is_token(v) && !v.empty())
+                param_bad = true;
+            value = std::string(v);
+        }
+        if (lx.bad)
+            param_bad = true;
+        lx.bad = false;
+        lx.skip_cfws();
+        if (++count > max_parameters) {
+            d |= bit(defect::parameter_limit);
+            continue;
+        }
+        to_lower(attr);
+        // RFC 2231: name*, name*N, name*N*
+        segment seg{0, false, std::move(value)};
+        std::string name = attr;
+        auto star = attr.find('*');
+        bool is_2231 = false;
+        if (star != std::string::npos) {
+            name = attr.substr(0, star);
+            std::string_view rest(attr);
+            rest.remove_prefix(star + 1);
+            if (rest.empty()) {
+                seg.extended = true;
+                is_2231 = true;
+            } else {
+                unsigned idx = 0;
+                std::size_t k = 0;
+                while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9' && idx < 100000)
+                    idx = idx * 10 + static_cast<unsigned>(rest[k++] - '0');
+                if (k > 0 && (k == rest.size() || (rest.substr(k) == "*"))) {
+                    seg.index = idx;
+                    seg.extended = k != rest.size();
+                    is_2231 = true;
+                } else {
+                    name = attr; // not RFC 2231 after all
+                    param_bad = true;
+                }
+            }
+        }
+        (void)is_2231;
+        if (!std::all_of(name.begin(), name.end(), attr_char) || name.empty())
+            param_bad = true;
+        auto& segs = segmented[name];
+        if (segs.empty())
+            order.push_back(name);
+        segs.push_back(std::move(seg));
+    }
+
+    for (auto const& name : order) {
+        auto& segs = segmented[name];
+        std::stable_sort(segs.begin(), segs.end(),
+                         [](segment const& a, segment const& b) { return a.index < b.index; });
+        parameter p;
+        p.name = name;
+        unsigned expect = 0;
+        bool dup = false;
+        for (std::size_t k = 0; k < segs.size(); ++k) {
+            auto& s = segs[k];
+            if (k > 0 && s.index == segs[k - 1].index) {
+                dup = true; // the first wins
+                continue;
+            }
+            if (s.index != expect)
+                param_bad = true; // a gap: join what there is
+            expect = s.index + 1;
+            std::string_view v = s.value;
+            if (s.extended) {
+                if (k == 0) {
+                    // charset'language'value
+                    auto q1 = v.find('\'');
+                    auto q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
+                    if (q2 != std::string_view::npos) {
+                        p.charset = std::string(v.substr(0, q1));
+                        v.remove_prefix(q2 + 1);
+                    } else {
+                        param_bad = true;
+                    }
+                }
+                bool bad = false;
+                p.value += percent_decode(v, bad);
+                if (bad)
+                    param_bad = true;
+            } else {
+                p.value += v;
+            }
+        }
+        if (dup)
+            d |= bit(defect::duplicate_parameter);
+        out.params.push_back(std::move(p));
+    }
+    if (param_bad)
+        d |= bit(defect::parameter_invalid);
+    return ok;
+}
+
+std::string const* field_value::param(std::string_view name) const noexcept
+{
+    for (auto const& p : params)
+        if (p.name == name)
+            return &p.value;
+    return nullptr;
+}
+
+void render_field_value(field_value const& v, std::size_t column, std::string& out)
+{
+    auto start = out.size();
+    out += v.type;
+    if (!v.subtype.empty()) {
+        out.push_back('/');
+        out += v.subtype;
+    }
+    std::size_t col = column + (out.size() - start);
+    std::string item;
+    for (auto const& p : v.params) {
+        bool printable = std::all_of(p.value.begin(), p.value.end(), [](char c) {
+            auto u = static_cast<unsigned char>(c);
+            return u >= 32 && u < 127;
+        });
+        std::vector<std::string> items;
+        if (printable && p.value.size() <= 900) {
+            item = p.name;
+            item.push_back('=');
+            if (is_token(p.value)) {
+                item += p.value;
+            } else {
+                item.push_back('"');
+                for (char c : p.value) {
+                    if (c == '"' || c == '\\')
+                        item.push_back('\\');
+                    item.push_back(c);
+                }
+                item.push_back('"');
+            }
+            items.push_back(item);
+        } else {
+            // RFC 2231: name*0*=charset''%XX..., name*1*=...
+            std::string charset = p.charset;
+            if (charset.empty() || !is_token(charset))
+                charset = is_utf8(p.value) ? "utf-8" : "unknown-8bit";
+            std::string enc = charset + "''";
+            std::vector<std::string> chunks;
+            std::string chunk = enc;
+            for (char c : p.value) {
+                auto u = static_cast<unsigned char>(c);
+                if (chunk.size() > 60) {
+                    chunks.push_back(std::move(chunk));
+                    chunk.clear();
+                }
+                if (attr_char(c)) {
+                    chunk.push_back(c);
+                } else {
+                    chunk.push_back('%');
+                    chunk.push_back(hexu[u >> 4]);
+                    chunk.push_back(hexu[u & 15]);
+                }
+            }
+            chunks.push_back(std::move(chunk));
+            if (chunks.size() == 1) {
+                items.push_back(p.name + "*=" + chunks[0]);
+            } else {
+                for (std::size_t k = 0; k < chunks.size(); ++k)
+                    items.push_back(p.name + "*" + std::to_string(k) + "*=" + chunks[k]);
+            }
+        }
+        for (auto const& it : items) {
+            out.push_back(';');
+            ++col;
+            if (col + 1 + it.size() > 76) {
+                out += "\r\n\t";
+                col = 1;
+            } else {
+                out.push_back(' ');
+                ++col;
+            }
+            out += it;
+            col += it.size();
+        }
+    }
+}
+
+void encode_words(std::string_view text, std::string& out)
+{
+    auto has8 = [](std::string_view w) {
+        return std::any_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
+    };
+    std::size_t i = 0, n = text.size();
+    while (i < n) {
+        // Copy whitespace, then find the next word.
+        std::size_t ws = i;
+        while (i < n && (text[i] == ' ' || text[i] == '\t'))
+            ++i;
+        std::size_t wb = i;
+        while (i < n && text[i] != ' ' && text[i] != '\t')
+            ++i;
+        auto word = text.substr(wb, i - wb);
+        if (!has8(word)) {
+            out.append(text.substr(ws, i - ws));
+            continue;
+        }
+        // Extend the run over following words while they hold 8-bit octets,
+        // so the spaces between them are encoded too and survive decoding.
+        std::size_t run_end = i;
+        for (;;) {
+            std::size_t j = run_end;
+            while (j < n && (text[j] == ' ' || text[j] == '\t'))
+                ++j;
+            std::size_t k = j;
+            while (k < n && text[k] != ' ' && text[k] != '\t')
+                ++k;
+            if (j == k || !has8(text.substr(j, k - j)))
+                break;
+            run_end = k;
+        }
+        out.append(text.substr(ws, wb - ws));
+        auto run = text.substr(wb, run_end - wb);
+        bool utf8 = is_utf8(run);
+        std::string_view charset = utf8 ? "utf-8" : "unknown-8bit";
+        // Encoded words at most 75 characters (RFC 2047 section 2), so as many
+        // octets as fit in base64 after "=?charset?B?" and "?="; a UTF-8
+        // character is never split (section 5 rule 3).
+        std::size_t const chunk_octets = (75 - 7 - charset.size()) / 4 * 3;
+        std::size_t k = 0;
+        bool first = true;
+        while (k < run.size()) {
+            std::size_t take = std::min<std::size_t>(chunk_octets, run.size() - k);
+            if (utf8)
+                while (k + take < run.size() && (static_cast<unsigned char>(run[k + take]) & 0xc0) == 0x80)
+                    --take;
+            if (!first)
+                out.push_back(' ');
+            first = false;
+            out += "=?";
+            out += charset;
+            out += "?B?";
+            static constexpr char b64[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            auto chunk = run.substr(k, take);
+            for (std::size_t m = 0; m < chunk.size(); m += 3) {
+                std::uint32_t val = static_cast<unsigned char>(chunk[m]) << 16;
+                if (m + 1 < chunk.size())
+                    val |= static_cast<unsigned char>(chunk[m + 1]) << 8;
+                if (m + 2 < chunk.size())
+                    val |= static_cast<unsigned char>(chunk[m + 2]);
+                out.push_back(b64[val >> 18]);
+                out.push_back(b64[(val >> 12) & 63]);
+                out.push_back(m + 1 < chunk.size() ? b64[(val >> 6) & 63] : '=');
+                out.push_back(m + 2 < chunk.size() ? b64[val & 63] : '=');
+            }
+            out += "?=";
+            k += take;
+        }
+        i = run_end;
+    }
+}
+
+} // namespace x400gw::mime

@@ -1,0 +1,99 @@
+// mime/header_codec.hpp
+//
+// Header field values MIME cares about: Content-Type and
+// Content-Disposition with their parameters (RFC 2045 section 5.1,
+// RFC 2183, RFC 2231 continuations and charsets, RFC 822 comments), and
+// RFC 2047 encoded words for 8-bit header text on a 7-bit hop.
+//
+// Parsing is liberal (comments anywhere, unquoted values with spaces,
+// stray semicolons, RFC 2231 segments in any order) and flags what it had to
+// tolerate. Rendering is strict: tokens or quoted strings, RFC 2231 for
+// values that cannot be quoted, folded lines. Refuses to know about
+// addresses (see describe.cpp for the envelope).
+#pragma once
+
+#include "mime/part.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace x400gw::mime {
+
+// RFC 2045 token: printable US-ASCII except SPACE and tspecials.
+bool is_token(std::string_view s) noexcept;
+// RFC 2046 section 5.1.1: 1-70 bchars, not ending in a space.
+bool is_valid_boundary(std::string_view s) noexcept;
+bool is_utf8(std::string_view s) noexcept;
+bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string_view trim(std::string_view s) noexcept;
+void to_lower(std::string& s) noexcept;
+
+// Parses `raw` (an unfolded field value) into out. with_subtype: a
+// Content-Type ("type/subtype"); otherwise a Content-Disposition. Returns
+// false when the value has no usable type (empty, missing subtype, not a
+// token): the caller then applies the default. Parameters are parsed even
+// then. Tolerated defects go to d.
+bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_parameters,
+                       field_value& out, defect_set& d);
+
+// Appends "type/subtype; a=b; ..." (or "disposition; ...") to out, folding
+// with CRLF SP so no line passes 78 octets where it can be helped and
+// never 998. `column` is where the value starts on its line. Parameter
+// values that are not 7-bit printable, or too long for a line, use RFC 2231
+// (charset from the parameter, else utf-8 or unknown-8bit).
+void render_field_value(field_value const& v, std::size_t column, std::string& out);
+
+// Appends text with every run of words holding an octet above 127 replaced
+// by RFC 2047 "B" encoded words (utf-8 when the run is valid UTF-8,
+// unknown-8bit otherwise, RFC 1428). Other octets are copied.
+void encode_words(std::string_view text, std::string& out);
+
+// One raw header field of a header block, as the sanitizer walks it.
+struct raw_field {
+    std::string_view name;  // empty for a line without a colon
+    std::string_view value; // after the colon, continuation lines included
+    std::string_view whole; // the field's lines, line ends included
+    bool no_colon = false;
+    bool space_before_colon = false;
+};
+
+// Walks the header block: calls f(raw_field const&) for each field in
+// order. Lines end at LF; a line starting with SP or HT continues the
+// previous field (or is a field without a name when it comes first).
+template <class F>
+void for_each_field(std::string_view block, F&& f)
+{
+    std::size_t i = 0, n = block.size();
+    while (i < n) {
+        std::size_t start = i;
+        // The first line, then any continuation lines.
+        do {
+            auto lf = block.find('\n', i);
+            i = lf == std::string_view::npos ? n : lf + 1;
+        } while (i < n && (block[i] == ' ' || block[i] == '\t'));
+        raw_field rf;
+        rf.whole = block.substr(start, i - start);
+        auto first = rf.whole;
+        if (first.front() == ' ' || first.front() == '\t') {
+            rf.no_colon = true;
+        } else {
+            auto lf = first.find('\n');
+            auto colon = first.substr(0, lf).find(':');
+            if (colon == std::string_view::npos) {
+                rf.no_colon = true;
+            } else {
+                auto name = first.substr(0, colon);
+                auto t = name.find_last_not_of(" \t");
+                rf.space_before_colon = t + 1 != name.size();
+                rf.name = name.substr(0, t == std::string_view::npos ? 0 : t + 1);
+                rf.value = first.substr(colon + 1);
+                if (rf.name.empty())
+                    rf.no_colon = true;
+            }
+        }
+        f(static_cast<raw_field const&>(rf));
+    }
+}
+
+} // namespace x400gw::mime

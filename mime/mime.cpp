@@ -1,1 +1,0 @@
-namespace x400gw::mime {}

@@ -1,0 +1,879 @@
+// mime/parser.cpp
+//
+// The push parser of parser.hpp. One pass, one line at a time, with a stack
+// of open entities (frames). The innermost open multipart's delimiter is
+// tried first, then its ancestors': an ancestor's delimiter closes the
+// children (RFC 2046 5.1.2 forbids a boundary that is a prefix of an
+// enclosing one, but real mail has them, so the order decides).
+#include "mime/parser.hpp"
+
+#include "mime/header_codec.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace x400gw::mime {
+
+namespace {
+
+// 0: plain octet; 1: NUL; 2: above 127; 3: CR or LF.
+constexpr std::array<std::uint8_t, 256> make_classes()
+{
+    std::array<std::uint8_t, 256> t{};
+    t[0] = 1;
+    for (int c = 128; c < 256; ++c)
+        t[c] = 2;
+    t['\r'] = 3;
+    t['\n'] = 3;
+    return t;
+}
+constexpr auto classes = make_classes();
+
+// Header fields the tree keeps; the rest are only counted.
+enum field_kind : int {
+    f_content_type,
+    f_cte,
+    f_content_id,
+    f_content_description,
+    f_content_md5,
+    f_content_disposition,
+    f_content_language,
+    f_content_location,
+    f_mime_version,
+    f_envelope_first, // envelope_field order from here
+};
+
+constexpr std::array<std::string_view, f_envelope_first + static_cast<int>(envelope_field::count_)>
+    field_names{"content-type", "content-transfer-encoding", "content-id", "content-description",
+                "content-md5", "content-disposition", "content-language", "content-location",
+                "mime-version", "date", "subject", "from", "sender", "reply-to", "to", "cc",
+                "bcc", "in-reply-to", "message-id"};
+
+int lookup_field(std::string_view name, bool message_root) noexcept
+{
+    // Cheap reject: every kept field starts with one of these letters.
+    if (name.empty())
+        return -1;
+    char c = static_cast<char>(name[0] | 0x20);
+    if (c != 'c' && c != 'm' && c != 'd' && c != 's' && c != 'f' && c != 'r' && c != 't' &&
+        c != 'b' && c != 'i')
+        return -1;
+    int const last = message_root ? static_cast<int>(field_names.size()) : f_envelope_first;
+    for (int k = 0; k < last; ++k)
+        if (iequals(name, field_names[k]))
+            return k;
+    return -1;
+}
+
+constexpr bool is_bchar(char c) noexcept
+{
+    // RFC 2046 bcharsnospace
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    switch (c) {
+    case '\'': case '(': case ')': case '+': case '_': case ',': case '-': case '.': case '/':
+    case ':': case '=': case '?':
+        return true;
+    default:
+        return false;
+    }
+}
+
+constexpr bool is_composite_type(field_value const& ct) noexcept
+{
+    return ct.type == "multipart" ||
+           (ct.type == "message" && (ct.subtype == "rfc822" || ct.subtype == "global"));
+}
+
+void set_default_type(part& pt, bool in_digest)
+{
+    pt.content_type = field_value{};
+    if (in_digest) {
+        pt.content_type.type = "message";
+        pt.content_type.subtype = "rfc822";
+    } else {
+        pt.content_type.type = "text";
+        pt.content_type.subtype = "plain";
+        pt.content_type.params.push_back(parameter{"charset", "us-ascii", {}});
+    }
+}
+
+} // namespace
+
+std::string_view defect_name(defect d) noexcept
+{
+    static constexpr std::array<std::string_view, static_cast<std::size_t>(defect::count_)> names{
+        "bare_lf", "bare_cr", "nul_octet", "eight_bit_header", "eight_bit_in_7bit", "long_line",
+        "header_without_colon", "space_before_colon", "header_starts_with_space",
+        "invalid_field_name", "no_header_end", "header_limit", "field_truncated",
+        "duplicate_content_type", "content_type_empty", "content_type_invalid",
+        "parameter_invalid", "parameter_limit", "duplicate_parameter", "duplicate_cte",
+        "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
+        "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
+        "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
+        "missing_mime_version"};
+    auto i = static_cast<std::size_t>(d);
+    return i < names.size() ? names[i] : std::string_view("unknown");
+}
+
+parser::parser(limits l) : limits_(l)
+{
+    head_cap_ = 2 + limits_.max_boundary_length + 2 + 32;
+    msg_.parts.reserve(16);
+    auto root = new_part(no_part, 0);
+    frames_.push_back(frame{root, frame_state::header});
+}
+
+void parser::mark(std::uint32_t p, defect d)
+{
+    msg_.parts[p].defects |= bit(d);
+}
+
+std::uint32_t parser::new_part(std::uint32_t parent, std::uint64_t header_begin)
+{
+    auto idx = static_cast<std::uint32_t>(msg_.parts.size());
+    part pt;
+    pt.parent = parent;
+    pt.header_begin = pt.header_end = pt.body_begin = pt.body_end = header_begin;
+    if (parent != no_part) {
+        auto const& pp = msg_.parts[parent];
+        pt.depth = pp.depth + 1;
+        pt.is_message_root = pp.content_type.type == "message";
+    } else {
+        pt.is_message_root = true;
+    }
+    msg_.parts.push_back(std::move(pt));
+    last_child_.push_back(no_part);
+    if (parent != no_part) {
+        auto& pp = msg_.parts[parent];
+        if (pp.first_child == no_part)
+            pp.first_child = idx;
+        else
+            msg_.parts[last_child_[parent]].next_sibling = idx;
+        last_child_[parent] = idx;
+    }
+    return idx;
+}
+
+void parser::push_entity(std::uint32_t parent, std::uint64_t begin)
+{
+    if (msg_.parts.size() >= limits_.max_parts) {
+        enter_overflow();
+        return;
+    }
+    auto idx = new_part(parent, begin);
+    frames_.push_back(frame{idx, frame_state::header});
+    header_bytes_ = 0;
+    header_skipping_ = false;
+    header_has_field_ = false;
+    field_kind_ = -1;
+    field_.clear();
+}
+
+void parser::enter_overflow()
+{
+    // Dovecot's answer to a message with too many parts: the entity at the
+    // cap holds the rest of the message as application/octet-stream. The
+    // last part we made becomes that entity (so a sanitized message has
+    // exactly max_parts parts and parses again without reaching the cap),
+    // and we stop reading structure: the cost of the rest is a count.
+    auto idx = static_cast<std::uint32_t>(msg_.parts.size() - 1);
+    make_opaque(idx, defect::part_limit);
+    overflow_part_ = idx;
+    overflow_ = true;
+}
+
+void parser::make_opaque(std::uint32_t idx, defect why)
+{
+    auto& pt = msg_.parts[idx];
+    pt.opaque = true;
+    pt.defects |= bit(why);
+    pt.content_type = field_value{};
+    pt.content_type.type = "application";
+    pt.content_type.subtype = "octet-stream";
+    pt.content_type_defaulted = true;
+    msg_.over_limit = true;
+}
+
+std::size_t parser::feed(std::string_view bytes)
+{
+    if (finished_ || bytes.empty())
+        return bytes.size();
+    if (overflow_) {
+        pos_ += bytes.size();
+        total_size_ += bytes.size();
+        return bytes.size();
+    }
+    scan(bytes.data(), bytes.size());
+    return bytes.size();
+}
+
+void parser::scan(char const* p, std::size_t n)
+{
+    std::size_t i = 0;
+    if (pending_cr_) {
+        pending_cr_ = false;
+        if (p[0] == '\n') {
+            pos_ += 1;
+            end_line(2, false);
+            i = 1;
+        } else if (frames_.back().state == frame_state::header) {
+            line_bare_cr_ = true; // a bare CR does not end a header line
+            append_content("\r", 1);
+        } else {
+            end_line(1, false);
+        }
+    }
+    while (i < n) {
+        if (overflow_) {
+            pos_ += n - i;
+            total_size_ += n - i;
+            return;
+        }
+        std::size_t j = i;
+        for (;;) {
+            while (j < n && classes[static_cast<unsigned char>(p[j])] == 0)
+                ++j;
+            if (j == n)
+                break;
+            auto cls = classes[static_cast<unsigned char>(p[j])];
+            if (cls == 3)
+                break;
+            if (cls == 1)
+                line_nul_ = true;
+            else
+                line_8bit_ = true;
+            ++j;
+        }
+        if (j > i) {
+            append_content(p + i, j - i);
+            pos_ += j - i;
+        }
+        if (j == n)
+            return;
+        if (p[j] == '\n') {
+            pos_ += 1;
+            end_line(1, true);
+            i = j + 1;
+        } else if (j + 1 == n) {
+            pos_ += 1;
+            pending_cr_ = true; // CR at the end of this piece: wait for the next
+            return;
+        } else if (p[j + 1] == '\n') {
+            pos_ += 2;
+            end_line(2, false);
+            i = j + 2;
+        } else if (frames_.back().state == frame_state::header) {
+            pos_ += 1;
+            line_bare_cr_ = true;
+            append_content(p + j, 1);
+            i = j + 1;
+        } else {
+            pos_ += 1;
+            line_bare_cr_ = true;
+            end_line(1, false);
+            i = j + 1;
+        }
+    }
+}
+
+void parser::feed_validator(char const* p, std::size_t n)
+{
+    auto& f = frames_.back();
+    if (f.state != frame_state::leaf_body)
+        return;
+    auto enc = msg_.parts[f.part].encoding;
+    if (enc == transfer_encoding::base64)
+        f.b64.feed({p, n});
+    else if (enc == transfer_encoding::quoted_printable)
+        f.qp.feed({p, n});
+}
+
+void parser::append_content(char const* p, std::size_t n)
+{
+    auto const& f = frames_.back();
+    if (f.state == frame_state::header) {
+        std::size_t cap = limits_.max_field_bytes + 1;
+        if (line_.size() < cap)
+            line_.append(p, std::min(n, cap - line_.size()));
+    } else {
+        // A body line that starts with '-' may be a delimiter: hold its head
+        // back until the line ends (or grows too long to be one).
+        if (line_len_ == 0 && p[0] == '-' && active_boundaries_ > 0)
+            line_buffering_ = true;
+        if (line_buffering_) {
+            if (line_.size() + n <= head_cap_) {
+                line_.append(p, n);
+            } else {
+                line_buffering_ = false;
+                feed_validator(line_.data(), line_.size());
+                line_.clear();
+                feed_validator(p, n);
+            }
+        } else {
+            feed_validator(p, n);
+        }
+    }
+    line_len_ += n;
+}
+
+void parser::end_line(std::size_t eol_len, bool bare_lf)
+{
+    std::uint64_t const eol_start = pos_ - eol_len;
+    std::uint64_t const size_before = total_size_ + line_len_;
+    std::uint64_t const lines_before = total_lines_;
+    total_size_ = size_before + (eol_len ? 2 : 0);
+    total_lines_ += eol_len ? 1 : 0;
+    if (eol_len == 1 && !bare_lf)
+        line_bare_cr_ = true;
+    last_line_had_eol_ = eol_len > 0;
+
+    process_line(eol_len, bare_lf);
+
+    prev_eol_start_ = eol_start;
+    prev_line_len_ = line_len_;
+    size_before_prev_eol_ = size_before;
+    lines_before_prev_eol_ = lines_before;
+    have_prev_line_ = true;
+    line_.clear();
+    line_len_ = 0;
+    line_start_ = pos_;
+    line_buffering_ = false;
+    line_nul_ = line_8bit_ = line_bare_cr_ = false;
+}
+
+int parser::match_delimiter(bool& close, bool& junk) const
+{
+    std::string_view rest(line_);
+    rest.remove_prefix(2);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (auto k = static_cast<int>(frames_.size()) - 1; k >= 0; --k) {
+            auto const& f = frames_[static_cast<std::size_t>(k)];
+            if (!f.boundary_active)
+                continue;
+            auto const& b = msg_.parts[f.part].boundary;
+            if (rest.size() < b.size() || rest.compare(0, b.size(), b) != 0)
+                continue;
+            auto tail = rest.substr(b.size());
+            close = tail.size() >= 2 && tail[0] == '-' && tail[1] == '-';
+            if (close)
+                tail.remove_prefix(2);
+            bool clean = std::all_of(tail.begin(), tail.end(), [](char c) {
+                return c == ' ' || c == '\t' || c == '\r';
+            });
+            if (pass == 0 && !clean)
+                continue;
+            // Junk after the boundary is tolerated only when it cannot be
+            // the rest of a longer boundary: "--n10" must not end the part
+            // whose boundary is "n100" because "n10" is an ancestor's.
+            if (!clean && is_bchar(tail[0]))
+                continue;
+            junk = !clean;
+            return k;
+        }
+    }
+    return -1;
+}
+
+void parser::process_line(std::size_t eol_len, bool bare_lf)
+{
+    if (overflow_)
+        return;
+    auto state = frames_.back().state;
+    bool const header = state == frame_state::header;
+    int matched = -1;
+    bool close = false, junk = false;
+    if (active_boundaries_ > 0 && line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' &&
+        line_[1] == '-' && (header || line_buffering_))
+        matched = match_delimiter(close, junk);
+
+    // Facts about the line go to the entity that owns it.
+    auto owner = matched >= 0 ? frames_[static_cast<std::size_t>(matched)].part : frames_.back().part;
+    bool const in_header = matched < 0 && header;
+    {
+        auto& pt = msg_.parts[owner];
+        if (line_nul_) {
+            pt.defects |= bit(defect::nul_octet);
+            msg_.any_nul = true;
+            if (!in_header)
+                pt.body_nul = true;
+        }
+        if (line_8bit_) {
+            msg_.any_8bit = true;
+            if (in_header)
+                pt.defects |= bit(defect::eight_bit_header);
+            else
+                pt.body_8bit = true;
+        }
+        if (bare_lf || line_bare_cr_) {
+            pt.defects |= bit(bare_lf ? defect::bare_lf : defect::bare_cr);
+            if (bare_lf && line_bare_cr_)
+                pt.defects |= bit(defect::bare_cr);
+            msg_.any_bare_eol = true;
+            if (!in_header)
+                pt.body_bare_eol = true;
+        }
+        if (in_header && (line_nul_ || bare_lf || line_bare_cr_ || line_len_ > 998))
+            pt.header_dirty = true;
+        if (line_len_ > 998) {
+            pt.defects |= bit(defect::long_line);
+            msg_.any_long_line = true;
+            if (!in_header)
+                pt.body_long_line = true;
+        }
+    }
+
+    if (matched >= 0) {
+        on_delimiter(static_cast<std::size_t>(matched), close, junk);
+        return;
+    }
+    if (header) {
+        header_line(eol_len);
+        return;
+    }
+    if (state == frame_state::leaf_body) {
+        auto& f = frames_.back();
+        if (line_buffering_)
+            feed_validator(line_.data(), line_.size());
+        f.b64.end_line();
+        f.qp.end_line();
+    }
+}
+
+void parser::on_delimiter(std::size_t k, bool close, bool junk)
+{
+    auto mp = frames_[k].part;
+    if (junk)
+        mark(mp, defect::boundary_junk);
+    close_frames_above(k);
+    auto& f = frames_[k];
+    auto& pt = msg_.parts[mp];
+    if (!f.seen_delimiter) {
+        f.seen_delimiter = true;
+        pt.preamble_end = (have_prev_line_ && prev_eol_start_ >= pt.body_begin) ? prev_eol_start_
+                                                                                 : pt.body_begin;
+    }
+    if (close) {
+        f.state = frame_state::epilogue;
+        f.boundary_active = false;
+        --active_boundaries_;
+        pt.epilogue_begin = pos_;
+        pt.has_epilogue = true;
+        if (pt.first_child == no_part) {
+            pt.defects |= bit(defect::empty_multipart);
+            // The sanitizer would add a part; at the cap there is no room.
+            if (msg_.parts.size() >= limits_.max_parts)
+                make_opaque(mp, defect::part_limit);
+        }
+        return;
+    }
+    f.state = frame_state::children;
+    push_entity(mp, pos_);
+}
+
+void parser::close_frames_above(std::size_t keep)
+{
+    while (frames_.size() > keep + 1) {
+        auto const& f = frames_.back();
+        auto const& pt = msg_.parts[f.part];
+        std::uint64_t begin = f.state == frame_state::header ? pt.header_begin : pt.body_begin;
+        if (have_prev_line_ && prev_eol_start_ >= begin && f.state != frame_state::header)
+            close_top(prev_eol_start_, size_before_prev_eol_ - f.size_at_body,
+                      lines_before_prev_eol_ - f.lines_at_body + (prev_line_len_ > 0 ? 1 : 0));
+        else if (have_prev_line_ && prev_eol_start_ >= begin)
+            close_top(prev_eol_start_, 0, 0);
+        else
+            close_top(begin, 0, 0);
+    }
+}
+
+void parser::close_top(std::uint64_t end, std::uint64_t size, std::uint64_t lines)
+{
+    auto& f = frames_.back();
+    auto idx = f.part;
+    if (f.state == frame_state::header)
+        end_header(end, end); // header only, no body
+    auto& fr = frames_.back();
+    auto* pt = &msg_.parts[idx];
+    pt->body_end = std::max(end, pt->body_begin);
+    pt->size = size;
+    pt->lines = lines;
+    switch (fr.state) {
+    case frame_state::leaf_body: {
+        // Before a delimiter the last line end is the delimiter's; at the
+        // end of the input it is the body's own.
+        bool last_eol_in_body = at_eof_ && last_line_had_eol_;
+        if (pt->encoding == transfer_encoding::base64 && !fr.b64.valid())
+            pt->defects |= bit(defect::invalid_base64);
+        if ((pt->encoding == transfer_encoding::base64 && fr.b64.long_line()) ||
+            (pt->encoding == transfer_encoding::quoted_printable && fr.qp.long_line()))
+            pt->encoded_long_line = true;
+        if (pt->encoding == transfer_encoding::quoted_printable &&
+            !fr.qp.valid(last_eol_in_body))
+            pt->defects |= bit(defect::invalid_qp);
+        if (pt->body_8bit && (pt->encoding == transfer_encoding::none ||
+                              pt->encoding == transfer_encoding::seven_bit))
+            pt->defects |= bit(defect::eight_bit_in_7bit);
+        break;
+    }
+    case frame_state::preamble:
+    case frame_state::children: {
+        if (fr.boundary_active) {
+            fr.boundary_active = false;
+            --active_boundaries_;
+        }
+        if (pt->opaque)
+            break; // became the part that holds the rest (part limit)
+        if (!fr.seen_delimiter) {
+            pt->preamble_end = pt->body_end;
+            if (!pt->has(defect::missing_boundary) && !pt->boundary.empty())
+                pt->defects |= bit(defect::boundary_not_found);
+            // RFC 2046 gives no answer; the robust one is a single part that
+            // holds the whole body, so nothing in it is lost.
+            if (msg_.parts.size() < limits_.max_parts) {
+                auto c = new_part(idx, pt->body_begin);
+                pt = &msg_.parts[idx];
+                auto& ch = msg_.parts[c];
+                ch.body_end = pt->body_end;
+                ch.size = size;
+                ch.lines = lines;
+                ch.body_8bit = pt->body_8bit;
+                ch.body_nul = pt->body_nul;
+                ch.body_bare_eol = pt->body_bare_eol;
+                ch.body_long_line = pt->body_long_line;
+                set_default_type(ch, false);
+                ch.content_type_defaulted = true;
+                ch.synthesized = true;
+                if (ch.body_8bit)
+                    ch.defects |= bit(defect::eight_bit_in_7bit);
+            } else {
+                make_opaque(idx, defect::part_limit); // no room for the part that would hold it
+                pt = &msg_.parts[idx];
+            }
+        } else {
+            pt->defects |= bit(defect::unterminated_multipart);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    frames_.pop_back();
+}
+
+void parser::header_line(std::size_t eol_len)
+{
+    auto idx = frames_.back().part;
+    header_bytes_ += line_len_ + eol_len;
+    if (line_len_ == 0) {
+        end_header(line_start_, pos_);
+        return;
+    }
+    if (header_skipping_)
+        return;
+    if (header_bytes_ > limits_.max_header_bytes) {
+        header_skipping_ = true;
+        mark(idx, defect::header_limit);
+        finish_field();
+        return;
+    }
+    std::string_view l(line_);
+    if (l[0] == ' ' || l[0] == '\t') {
+        if (!header_has_field_) {
+            mark(idx, defect::header_starts_with_space);
+        } else if (field_kind_ >= 0) {
+            if (line_len_ > line_.size())
+                field_truncated_ = true;
+            std::size_t room = limits_.max_field_bytes > field_.size() ? limits_.max_field_bytes - field_.size() : 0;
+            if (l.size() > room)
+                field_truncated_ = true;
+            field_.append(l.substr(0, room));
+        }
+        return;
+    }
+    finish_field();
+    header_has_field_ = true;
+    auto colon = l.find(':');
+    if (colon == std::string_view::npos) {
+        mark(idx, defect::header_without_colon);
+        return;
+    }
+    auto name = l.substr(0, colon);
+    auto t = name.find_last_not_of(" \t");
+    if (t == std::string_view::npos) {
+        mark(idx, defect::header_without_colon);
+        return;
+    }
+    if (t + 1 != name.size()) {
+        mark(idx, defect::space_before_colon);
+        name = name.substr(0, t + 1);
+    }
+    for (char c : name) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 33 || u > 126) {
+            mark(idx, defect::invalid_field_name);
+            break;
+        }
+    }
+    field_kind_ = lookup_field(name, msg_.parts[idx].is_message_root);
+    if (field_kind_ >= 0) {
+        field_.assign(l.substr(colon + 1));
+        field_truncated_ = line_len_ > line_.size() || field_.size() > limits_.max_field_bytes;
+        if (field_.size() > limits_.max_field_bytes)
+            field_.resize(limits_.max_field_bytes);
+    }
+}
+
+void parser::finish_field()
+{
+    if (field_kind_ < 0)
+        return;
+    auto idx = frames_.back().part;
+    auto& pt = msg_.parts[idx];
+    if (field_truncated_)
+        pt.defects |= bit(defect::field_truncated);
+    std::string_view v = trim(field_);
+    switch (field_kind_) {
+    case f_content_type:
+        if (pt.content_type_present) {
+            pt.defects |= bit(defect::duplicate_content_type); // the first wins
+        } else {
+            pt.content_type_present = true;
+            if (v.empty()) {
+                pt.defects |= bit(defect::content_type_empty);
+                pt.content_type_defaulted = true;
+            } else {
+                field_value fv;
+                defect_set d = 0;
+                bool ok = parse_field_value(v, true, limits_.max_parameters, fv, d);
+                pt.defects |= d;
+                if (ok) {
+                    pt.content_type = std::move(fv);
+                } else {
+                    pt.defects |= bit(defect::content_type_invalid);
+                    pt.content_type_defaulted = true;
+                }
+            }
+        }
+        break;
+    case f_cte:
+        if (pt.encoding != transfer_encoding::none || !pt.encoding_token.empty()) {
+            pt.defects |= bit(defect::duplicate_cte);
+        } else {
+            field_value fv;
+            defect_set d = 0;
+            parse_field_value(v, false, 0, fv, d);
+            pt.encoding_token = fv.type;
+            auto const& e = fv.type;
+            if (e == "7bit")
+                pt.encoding = transfer_encoding::seven_bit;
+            else if (e == "8bit")
+                pt.encoding = transfer_encoding::eight_bit;
+            else if (e == "binary")
+                pt.encoding = transfer_encoding::binary;
+            else if (e == "quoted-printable")
+                pt.encoding = transfer_encoding::quoted_printable;
+            else if (e == "base64")
+                pt.encoding = transfer_encoding::base64;
+            else {
+                pt.encoding = transfer_encoding::unknown;
+                pt.defects |= bit(defect::unknown_cte);
+                if (pt.encoding_token.empty())
+                    pt.encoding_token = "x-empty";
+            }
+        }
+        break;
+    case f_content_id:
+        if (!pt.has_id) {
+            pt.has_id = true;
+            pt.id = v;
+        }
+        break;
+    case f_content_description:
+        if (!pt.has_description) {
+            pt.has_description = true;
+            pt.description = v;
+        }
+        break;
+    case f_content_md5:
+        if (!pt.has_md5) {
+            pt.has_md5 = true;
+            pt.md5 = v;
+        }
+        break;
+    case f_content_disposition:
+        if (!pt.has_disposition) {
+            field_value fv;
+            defect_set d = 0;
+            if (parse_field_value(v, false, limits_.max_parameters, fv, d)) {
+                pt.has_disposition = true;
+                pt.disposition = std::move(fv);
+            }
+            pt.defects |= d;
+        }
+        break;
+    case f_content_language:
+        if (!pt.has_language) {
+            pt.has_language = true;
+            pt.language = v;
+        }
+        break;
+    case f_content_location:
+        if (!pt.has_location) {
+            pt.has_location = true;
+            pt.location = v;
+        }
+        break;
+    case f_mime_version:
+        if (idx == 0) {
+            saw_mime_version_ = true;
+            if (pt.mime_version_count++ == 0)
+                pt.mime_version = v;
+        }
+        break;
+    default: {
+        auto e = static_cast<std::size_t>(field_kind_ - f_envelope_first);
+        if (!pt.has_envelope[e]) {
+            pt.has_envelope[e] = true;
+            pt.envelope[e] = v;
+        }
+        break;
+    }
+    }
+    field_kind_ = -1;
+    field_.clear();
+    field_truncated_ = false;
+}
+
+void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
+{
+    finish_field();
+    auto& f = frames_.back();
+    auto idx = f.part;
+    f.size_at_body = total_size_;
+    f.lines_at_body = total_lines_;
+    auto* pt = &msg_.parts[idx];
+    pt->header_end = header_end;
+    pt->body_begin = pt->body_end = body_begin;
+    bool const in_digest = pt->parent != no_part &&
+                           msg_.parts[pt->parent].content_type.type == "multipart" &&
+                           msg_.parts[pt->parent].content_type.subtype == "digest";
+    if (!pt->content_type_present || pt->content_type_defaulted)
+        set_default_type(*pt, in_digest);
+    if (!pt->content_type_present)
+        pt->content_type_defaulted = true;
+    if (idx == 0 && !saw_mime_version_)
+        pt->defects |= bit(defect::missing_mime_version);
+    header_bytes_ = 0;
+    header_skipping_ = false;
+    header_has_field_ = false;
+
+    auto const& ct = pt->content_type;
+    bool const composite = is_composite_type(ct);
+    if (composite) {
+        auto e = pt->encoding;
+        if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable ||
+            e == transfer_encoding::unknown) {
+            // RFC 2045 6.4 forbids it. We keep the body opaque rather than
+            // decode and parse again: one pass, and the octets stay intact.
+            pt->defects |= bit(defect::encoded_composite);
+            pt->opaque = true;
+        } else if (pt->depth >= limits_.max_depth) {
+            pt->defects |= bit(defect::depth_limit);
+            pt->opaque = true;
+            msg_.over_limit = true;
+        }
+    }
+    if (pt->opaque || !composite) {
+        f.state = frame_state::leaf_body;
+        f.b64 = {};
+        f.qp = {};
+        return;
+    }
+    if (ct.type == "multipart") {
+        f.state = frame_state::preamble;
+        auto const* b = ct.param("boundary");
+        if (!b || b->empty()) {
+            pt->defects |= bit(defect::missing_boundary);
+            return;
+        }
+        if (b->size() > limits_.max_boundary_length) {
+            pt->defects |= bit(defect::invalid_boundary) | bit(defect::missing_boundary);
+            return;
+        }
+        if (!is_valid_boundary(*b))
+            pt->defects |= bit(defect::invalid_boundary);
+        for (auto const& g : frames_) {
+            if (!g.boundary_active)
+                continue;
+            auto const& a = msg_.parts[g.part].boundary;
+            if (a.starts_with(*b) || b->starts_with(a)) {
+                pt->defects |= bit(defect::boundary_prefix);
+                break;
+            }
+        }
+        pt->boundary = *b;
+        f.boundary_active = true;
+        ++active_boundaries_;
+        return;
+    }
+    // message/rfc822: the body is a whole message.
+    f.state = frame_state::message_body;
+    push_entity(idx, body_begin);
+}
+
+message parser::finish()
+{
+    if (finished_)
+        return {};
+    finished_ = true;
+    if (!overflow_) {
+        if (pending_cr_) {
+            pending_cr_ = false;
+            end_line(1, false);
+        }
+        if (line_len_ > 0)
+            end_line(0, false);
+    }
+    // Everything still open ends at the end of the input. The top-level
+    // body's last line end, if any, belongs to it (there is no delimiter).
+    at_eof_ = true;
+    // A last line without a line end is still a line.
+    std::uint64_t const open_line = !last_line_had_eol_ && have_prev_line_ && prev_line_len_ > 0 ? 1 : 0;
+    while (!frames_.empty()) {
+        auto const& f = frames_.back();
+        auto const& pt = msg_.parts[f.part];
+        if (f.state == frame_state::header)
+            close_top(pos_, 0, 0);
+        else
+            close_top(std::max<std::uint64_t>(pos_, pt.body_begin), total_size_ - f.size_at_body,
+                      total_lines_ - f.lines_at_body + (pos_ > pt.body_begin ? open_line : 0));
+    }
+    if (overflow_part_ != no_part) {
+        // The part at the cap and every entity around it end at the end.
+        auto& pt = msg_.parts[overflow_part_];
+        pt.size = pos_ - pt.body_begin;
+        pt.lines = 0;
+        pt.encoding = transfer_encoding::none;
+        pt.encoding_token.clear();
+        for (auto a = overflow_part_; a != no_part; a = msg_.parts[a].parent) {
+            msg_.parts[a].body_end = pos_;
+            msg_.parts[a].has_epilogue = false;
+        }
+    }
+    msg_.input_size = pos_;
+    for (auto const& pt : msg_.parts)
+        msg_.all_defects |= pt.defects;
+    if (msg_.all_defects & (bit(defect::depth_limit) | bit(defect::part_limit) | bit(defect::header_limit)))
+        msg_.over_limit = true;
+    return std::move(msg_);
+}
+
+message parse(std::string_view message_bytes, limits l)
+{
+    parser p(l);
+    p.feed(message_bytes);
+    return p.finish();
+}
+
+} // namespace x400gw::mime

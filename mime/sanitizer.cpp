@@ -1,0 +1,775 @@
+// mime/sanitizer.cpp
+//
+// The sanitizer of sanitizer.hpp: parse, then either return the input (the
+// tree says it is already clean) or render the tree again, entity by
+// entity, copying whatever is already acceptable and rebuilding the rest.
+// The walk uses the tree's parent links, never recursion, so a message
+// nested 1,000 levels deep costs what a flat one does.
+#include "mime/sanitizer.hpp"
+
+#include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
+#include "mime/parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace x400gw::mime {
+
+namespace {
+
+constexpr defect_set header_defects =
+    bit(defect::eight_bit_header) | bit(defect::header_without_colon) |
+    bit(defect::space_before_colon) | bit(defect::header_starts_with_space) |
+    bit(defect::invalid_field_name) | bit(defect::header_limit) | bit(defect::field_truncated) |
+    bit(defect::duplicate_content_type) | bit(defect::content_type_empty) |
+    bit(defect::content_type_invalid) | bit(defect::parameter_invalid) |
+    bit(defect::parameter_limit) | bit(defect::duplicate_parameter) | bit(defect::duplicate_cte) |
+    bit(defect::unknown_cte) | bit(defect::missing_mime_version);
+
+constexpr defect_set boundary_defects =
+    bit(defect::missing_boundary) | bit(defect::invalid_boundary) | bit(defect::boundary_not_found) |
+    bit(defect::boundary_junk) | bit(defect::boundary_prefix);
+
+bool has_8bit(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
+}
+
+std::size_t count_8bit(std::string_view s) noexcept
+{
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; }));
+}
+
+// A region we may copy as it is: CRLF line ends, no NUL, no line over 998
+// octets, and no 8-bit octet when the hop is 7-bit.
+bool region_clean(std::string_view s, bool seven_bit) noexcept
+{
+    std::size_t line = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto u = static_cast<unsigned char>(s[i]);
+        if (u == '\r') {
+            if (i + 1 >= s.size() || s[i + 1] != '\n')
+                return false;
+            ++i;
+            line = 0;
+            continue;
+        }
+        if (u == '\n' || u == 0 || (seven_bit && u >= 128))
+            return false;
+        if (++line > 998)
+            return false;
+    }
+    return true;
+}
+
+bool composite(part const& p) { return p.is_multipart() || p.is_message(); }
+
+class renderer {
+public:
+    renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r)
+        : in_(in), m_(m), seven_bit_(o.seven_bit), r_(r), out_(r.message)
+    {
+    }
+
+    void run();
+
+private:
+    struct leaf_plan {
+        enum class how { verbatim, normalize_eol, qp, base64 } action = how::verbatim;
+        std::string_view label;  // Content-Transfer-Encoding to write; empty: none
+        bool keep_field = false; // the original CTE field can stay as it is
+        std::string decoded;     // for qp and base64: the content to encode
+        bool qp_text = true;
+        bool from_decoded = false;
+    };
+
+    void note(std::string_view kind, std::uint32_t part, std::string text);
+    void plan_boundaries();
+    bool at_end(std::uint32_t i) const;
+    std::string_view composite_label(std::uint32_t i, bool& keep) const;
+    leaf_plan plan_leaf(std::uint32_t i);
+    void open(std::uint32_t i);
+    void close(std::uint32_t i);
+    void header(std::uint32_t i, std::string_view cte_label, bool keep_cte);
+    void content_type(std::uint32_t i);
+    void field(raw_field const& f, std::uint32_t i);
+    void fold(std::string_view line, std::size_t limit, std::uint32_t i);
+    void leaf_body(std::uint32_t i, leaf_plan& plan);
+    std::string_view body(part const& p) const
+    {
+        return in_.substr(p.body_begin, p.body_end - p.body_begin);
+    }
+
+    std::string_view in_;
+    message const& m_;
+    bool seven_bit_;
+    sanitize_result& r_;
+    std::string& out_;
+    std::vector<std::string> boundary_;   // per part: the boundary to write
+    std::vector<bool> regenerated_;
+    std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
+};
+
+void renderer::note(std::string_view kind, std::uint32_t part, std::string text)
+{
+    for (auto& c : r_.changes) {
+        if (c.kind == kind) {
+            ++c.count;
+            return;
+        }
+    }
+    r_.changes.push_back(change{kind, std::move(text), part, 1});
+}
+
+void renderer::plan_boundaries()
+{
+    auto n = m_.parts.size();
+    boundary_.assign(n, {});
+    regenerated_.assign(n, false);
+    sub_8bit_.assign(n, false);
+    // Children follow their parents, so one backward pass sums subtrees.
+    for (std::size_t k = n; k-- > 0;) {
+        auto const& p = m_.parts[k];
+        if (p.body_8bit || p.has(defect::eight_bit_header))
+            sub_8bit_[k] = true;
+        if (sub_8bit_[k] && p.parent != no_part)
+            sub_8bit_[p.parent] = true;
+    }
+    // A part past the part limit holds delimiters of its ancestors.
+    std::vector<bool> must(n, false);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (!m_.parts[k].has(defect::part_limit))
+            continue;
+        for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent)
+            must[a] = true;
+        if (m_.parts[k].is_multipart())
+            must[k] = true;
+    }
+    // One token that occurs nowhere in the input; each new boundary is the
+    // token and a fixed-width serial, so no new boundary is a prefix of
+    // another, and none can occur in content we copy.
+    std::uint64_t h = 1469598103934665603ull ^ in_.size();
+    for (std::size_t k = 0; k < std::min<std::size_t>(in_.size(), 4096); ++k)
+        h = (h ^ static_cast<unsigned char>(in_[k])) * 1099511628211ull;
+    std::string token;
+    static constexpr char hex[] = "0123456789abcdef";
+    for (int attempt = 0;; ++attempt) {
+        token = "=_x400gw_";
+        for (int d = 0; d < 12; ++d)
+            token.push_back(hex[(h >> (d * 4)) & 15]);
+        if (in_.find(token) == std::string_view::npos || attempt > 64)
+            break;
+        h = (h + 0x9e3779b97f4a7c15ull) * 1099511628211ull;
+    }
+    std::uint32_t serial = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        auto const& p = m_.parts[k];
+        if (!p.is_multipart())
+            continue;
+        bool regen = must[k] || (p.defects & boundary_defects) || p.boundary.empty() ||
+                     !is_valid_boundary(p.boundary) || token.starts_with(p.boundary);
+        if (!regen) {
+            boundary_[k] = p.boundary;
+            continue;
+        }
+        std::string b = token + "_";
+        for (int d = 7; d >= 0; --d)
+            b.push_back(hex[(serial >> (d * 4)) & 15]);
+        ++serial;
+        boundary_[k] = std::move(b);
+        regenerated_[k] = true;
+        note("boundary_regenerated", static_cast<std::uint32_t>(k),
+             p.boundary.empty() ? "multipart without a usable boundary" : "boundary \"" + p.boundary + "\" replaced");
+    }
+}
+
+bool renderer::at_end(std::uint32_t i) const
+{
+    for (auto p = m_.parts[i].parent; p != no_part; p = m_.parts[p].parent)
+        if (m_.parts[p].is_multipart())
+            return false;
+    return true;
+}
+
+std::string_view renderer::composite_label(std::uint32_t i, bool& keep) const
+{
+    auto const& p = m_.parts[i];
+    auto e = p.encoding;
+    bool eight = !seven_bit_ && sub_8bit_[i];
+    keep = false;
+    if (eight) {
+        keep = e == transfer_encoding::eight_bit;
+        return "8bit";
+    }
+    if (e == transfer_encoding::none)
+        return {};
+    keep = e == transfer_encoding::seven_bit || e == transfer_encoding::eight_bit;
+    return e == transfer_encoding::eight_bit ? "8bit" : "7bit";
+}
+
+renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
+{
+    auto const& p = m_.parts[i];
+    leaf_plan plan;
+    auto raw = body(p);
+    bool const text = !p.opaque && p.content_type.type == "text";
+    bool const end = at_end(i);
+    auto e = p.encoding;
+    if (e == transfer_encoding::base64) {
+        if (!p.has(defect::invalid_base64) && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul &&
+            !p.body_8bit) {
+            plan.label = "base64";
+            plan.keep_field = true;
+            return plan;
+        }
+        decode_base64(raw, plan.decoded);
+        plan.action = leaf_plan::how::base64;
+        plan.label = "base64";
+        plan.from_decoded = true;
+        note("cte_reencoded", i,
+             p.has(defect::invalid_base64) ? "invalid base64 decoded as far as it goes and encoded again"
+                                           : "base64 with long lines or bad line ends encoded again");
+        return plan;
+    }
+    if (e == transfer_encoding::quoted_printable) {
+        if (!p.has(defect::invalid_qp) && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul &&
+            !p.body_8bit) {
+            plan.label = "quoted-printable";
+            plan.keep_field = true;
+            return plan;
+        }
+        decode_qp(raw, plan.decoded);
+        plan.action = leaf_plan::how::qp;
+        plan.qp_text = text;
+        plan.label = "quoted-printable";
+        plan.from_decoded = true;
+        note("cte_reencoded", i,
+             p.has(defect::invalid_qp) ? "invalid quoted-printable decoded as far as it goes and encoded again"
+                                       : "quoted-printable with long lines or bad octets encoded again");
+        return plan;
+    }
+    // Identity encodings (none, 7bit, 8bit, binary, or unknown: octets kept).
+    if (e == transfer_encoding::unknown)
+        note("cte_relabelled", i, "unknown encoding \"" + p.encoding_token + "\": its octets are the content");
+    // The part at the part limit holds octets the parser did not look at.
+    bool needs_encoding = p.has(defect::part_limit) || p.body_nul || p.body_long_line || (seven_bit_ && p.body_8bit) ||
+                          (!text && p.body_bare_eol) ||
+                          (end && !text && !raw.empty() && !raw.ends_with("\r\n"));
+    if (!needs_encoding) {
+        plan.action = p.body_bare_eol ? leaf_plan::how::normalize_eol : leaf_plan::how::verbatim;
+        if (p.body_bare_eol)
+            note("line_ends_normalized", i, "bare CR or LF in a text body written as CRLF");
+        if (p.body_8bit) {
+            plan.label = "8bit";
+            plan.keep_field = e == transfer_encoding::eight_bit;
+        } else if (e == transfer_encoding::none) {
+            plan.label = {};
+        } else {
+            plan.label = e == transfer_encoding::eight_bit ? "8bit" : "7bit";
+            plan.keep_field = e == transfer_encoding::seven_bit || e == transfer_encoding::eight_bit;
+        }
+        if (!plan.keep_field && e != transfer_encoding::none)
+            note("cte_relabelled", i, "Content-Transfer-Encoding \"" + p.encoding_token + "\" written as " +
+                                          std::string(plan.label.empty() ? "7bit" : plan.label));
+        else if (e == transfer_encoding::none && p.body_8bit)
+            note("cte_relabelled", i, "8-bit body without Content-Transfer-Encoding labelled 8bit");
+        return plan;
+    }
+    // Re-encode: quoted-printable keeps mostly-ASCII text readable; base64
+    // for everything else (RFC 2045 6.8 suggests the same split).
+    bool qp = text && count_8bit(raw) * 6 < raw.size() + 1;
+    plan.action = qp ? leaf_plan::how::qp : leaf_plan::how::base64;
+    plan.label = qp ? "quoted-printable" : "base64";
+    plan.qp_text = true;
+    note("cte_reencoded", i,
+         std::string("body with ") +
+             (p.body_nul ? "NUL octets" : p.body_long_line ? "lines over 998 octets"
+                                      : (seven_bit_ && p.body_8bit) ? "8-bit octets for a 7-bit hop"
+                                                                    : "bare line ends or no final line end") +
+             " encoded as " + std::string(plan.label));
+    return plan;
+}
+
+void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
+{
+    // RFC 5322 2.2.3: fold only before white space, so unfolding restores
+    // the value. A run with no white space gets a space inserted: the one
+    // case where the value changes, recorded as such.
+    std::string carry;
+    while (line.size() > limit) {
+        std::size_t cut = std::string_view::npos;
+        for (std::size_t k = limit; k > 0; --k) {
+            if (line[k] == ' ' || line[k] == '\t') {
+                cut = k;
+                break;
+            }
+        }
+        if (cut == std::string_view::npos || cut == 0) {
+            out_.append(line.substr(0, limit));
+            out_.append("\r\n ");
+            line.remove_prefix(limit);
+            note("line_folded", i, "header line without white space broken with an inserted space");
+            // The next physical line starts with the inserted space.
+            carry.assign(line);
+            line = carry;
+            limit -= 1;
+            continue;
+        }
+        out_.append(line.substr(0, cut));
+        out_.append("\r\n");
+        line.remove_prefix(cut);
+        if (limit == 998)
+            note("line_folded", i, "header line over 998 octets folded");
+    }
+    out_.append(line);
+    out_.append("\r\n");
+}
+
+void renderer::field(raw_field const& f, std::uint32_t i)
+{
+    auto w = f.whole;
+    bool ok = !f.space_before_colon;
+    for (char c : f.name) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 33 || u > 126)
+            ok = false;
+    }
+    if (ok && w.ends_with("\r\n")) {
+        std::size_t line = 0;
+        for (std::size_t k = 0; k < w.size() && ok; ++k) {
+            auto u = static_cast<unsigned char>(w[k]);
+            if (u == '\r') {
+                if (k + 1 >= w.size() || w[k + 1] != '\n')
+                    ok = false;
+                ++k;
+                line = 0;
+            } else if (u == '\n' || u == 0 || (seven_bit_ && u >= 128) || ++line > 998) {
+                ok = false;
+            }
+        }
+        if (ok) {
+            out_.append(w);
+            return;
+        }
+    }
+    // Rebuild: a clean name, the value's lines without NUL or stray CR.
+    std::string name(f.name);
+    bool name_fixed = f.space_before_colon;
+    for (auto& c : name) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 33 || u > 126) {
+            c = '-';
+            name_fixed = true;
+        }
+    }
+    if (name_fixed)
+        note("header_fixed", i, "field name \"" + std::string(f.name) + "\" cleaned");
+    std::vector<std::string> lines;
+    std::string_view v = f.value;
+    bool eol_fixed = false, nul = false;
+    while (!v.empty()) {
+        auto lf = v.find('\n');
+        auto piece = v.substr(0, lf);
+        v = lf == std::string_view::npos ? std::string_view{} : v.substr(lf + 1);
+        if (piece.ends_with('\r'))
+            piece.remove_suffix(1);
+        else if (lf != std::string_view::npos)
+            eol_fixed = true;
+        std::string l;
+        l.reserve(piece.size());
+        for (char c : piece) {
+            if (c == '\0') {
+                nul = true;
+                continue;
+            }
+            if (c == '\r') {
+                eol_fixed = true;
+                continue;
+            }
+            l.push_back(c);
+        }
+        lines.push_back(std::move(l));
+    }
+    if (lines.empty())
+        lines.emplace_back();
+    if (nul)
+        note("nul_removed", i, "NUL removed from header field " + name);
+    if (eol_fixed)
+        note("line_ends_normalized", i, "bare CR or LF in header field " + name);
+    std::string joined;
+    if (seven_bit_ && std::any_of(lines.begin(), lines.end(), [](auto const& l) { return has_8bit(l); })) {
+        for (auto const& l : lines)
+            joined += l;
+        std::string enc;
+        encode_words(joined, enc);
+        note("header_encoded", i, "8-bit text in " + name + " written as RFC 2047 encoded words");
+        fold(name + ":" + enc, 78, i);
+        return;
+    }
+    fold(name + ":" + lines[0], 998, i);
+    for (std::size_t k = 1; k < lines.size(); ++k) {
+        if (lines[k].empty() || (lines[k][0] != ' ' && lines[k][0] != '\t'))
+            lines[k].insert(0, 1, ' ');
+        fold(lines[k], 998, i);
+    }
+}
+
+void renderer::content_type(std::uint32_t i)
+{
+    auto const& p = m_.parts[i];
+    field_value v;
+    if (p.opaque) {
+        v.type = "application";
+        v.subtype = "octet-stream";
+    } else {
+        v = p.content_type;
+        if (p.is_multipart()) {
+            bool set = false;
+            for (auto& q : v.params) {
+                if (q.name == "boundary") {
+                    q.value = boundary_[i];
+                    q.charset.clear();
+                    set = true;
+                }
+            }
+            if (!set)
+                v.params.push_back(parameter{"boundary", boundary_[i], {}});
+        }
+    }
+    out_ += "Content-Type: ";
+    render_field_value(v, 14, out_);
+    out_ += "\r\n";
+}
+
+void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte)
+{
+    auto const& p = m_.parts[i];
+    bool const root = i == 0;
+    bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque ||
+                            regenerated_[i] ||
+                            (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |
+                                          bit(defect::duplicate_parameter) | bit(defect::field_truncated)));
+    bool ct_done = false, cte_done = false, mv_done = false;
+    auto block = in_.substr(p.header_begin, p.header_end - p.header_begin);
+    for_each_field(block, [&](raw_field const& f) {
+        if (f.no_colon) {
+            note("header_line_dropped", i, "header line without a field name dropped");
+            return;
+        }
+        if (iequals(f.name, "content-type")) {
+            if (ct_done) {
+                note("content_type_duplicate_removed", i, "second Content-Type removed (the first wins)");
+                return;
+            }
+            ct_done = true;
+            if (ct_rebuild || (seven_bit_ && has_8bit(f.whole))) {
+                content_type(i);
+                if (p.opaque)
+                    note("made_opaque", i, "part kept as application/octet-stream");
+                else if (p.content_type_defaulted)
+                    note("content_type_replaced", i, "empty or invalid Content-Type replaced by the RFC 2045 default");
+                else if (!regenerated_[i])
+                    note("header_fixed", i, "Content-Type parameters rewritten");
+            } else {
+                field(f, i);
+            }
+            return;
+        }
+        if (iequals(f.name, "content-transfer-encoding")) {
+            if (cte_done) {
+                note("cte_removed", i, "second Content-Transfer-Encoding removed");
+                return;
+            }
+            cte_done = true;
+            if (cte_label.empty()) {
+                note("cte_removed", i, "Content-Transfer-Encoding removed");
+            } else if (keep_cte) {
+                field(f, i);
+            } else {
+                out_ += "Content-Transfer-Encoding: ";
+                out_ += cte_label;
+                out_ += "\r\n";
+            }
+            return;
+        }
+        if (root && iequals(f.name, "mime-version")) {
+            if (mv_done) {
+                note("mime_version_fixed", i, "second MIME-Version removed");
+                return;
+            }
+            mv_done = true;
+            if (trim(f.value) == "1.0") {
+                field(f, i);
+            } else {
+                out_ += "MIME-Version: 1.0\r\n";
+                note("mime_version_fixed", i, "MIME-Version \"" + std::string(trim(f.value)) + "\" written as 1.0");
+            }
+            return;
+        }
+        if (seven_bit_ && p.has_disposition && iequals(f.name, "content-disposition") && has_8bit(f.whole)) {
+            out_ += "Content-Disposition: ";
+            render_field_value(p.disposition, 21, out_);
+            out_ += "\r\n";
+            note("header_encoded", i, "8-bit Content-Disposition parameters written with RFC 2231");
+            return;
+        }
+        field(f, i);
+    });
+    if (!ct_done) {
+        content_type(i);
+        note(p.opaque ? "made_opaque" : "content_type_added", i,
+             p.opaque ? "part kept as application/octet-stream" : "missing Content-Type written with the RFC 2045 default");
+    }
+    if (!cte_done && !cte_label.empty()) {
+        out_ += "Content-Transfer-Encoding: ";
+        out_ += cte_label;
+        out_ += "\r\n";
+    }
+    if (root && !mv_done) {
+        out_ += "MIME-Version: 1.0\r\n";
+        note("mime_version_added", i, "MIME-Version: 1.0 added");
+    }
+    out_ += "\r\n";
+}
+
+void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
+{
+    auto const& p = m_.parts[i];
+    auto raw = body(p);
+    bool const end = at_end(i);
+    switch (plan.action) {
+    case leaf_plan::how::verbatim:
+        out_.append(raw);
+        if (end && p.encoding == transfer_encoding::quoted_printable && !raw.empty() && !raw.ends_with('\n'))
+            out_.append("=\r\n"); // a soft break, so the final CRLF adds nothing
+        break;
+    case leaf_plan::how::normalize_eol: {
+        out_.reserve(out_.size() + raw.size() + raw.size() / 16);
+        for (std::size_t k = 0; k < raw.size(); ++k) {
+            char c = raw[k];
+            if (c == '\r') {
+                out_.append("\r\n");
+                if (k + 1 < raw.size() && raw[k + 1] == '\n')
+                    ++k;
+            } else if (c == '\n') {
+                out_.append("\r\n");
+            } else {
+                out_.push_back(c);
+            }
+        }
+        break;
+    }
+    case leaf_plan::how::qp: {
+        std::string_view src = plan.from_decoded ? std::string_view(plan.decoded) : raw;
+        encode_qp(src, out_, plan.qp_text);
+        if (end && !out_.ends_with("\r\n"))
+            out_.append("=\r\n");
+        break;
+    }
+    case leaf_plan::how::base64: {
+        std::string_view src = plan.from_decoded ? std::string_view(plan.decoded) : raw;
+        encode_base64(src, out_);
+        // The line end before a delimiter belongs to the delimiter.
+        if (!end && out_.ends_with("\r\n"))
+            out_.resize(out_.size() - 2);
+        break;
+    }
+    }
+}
+
+void renderer::open(std::uint32_t i)
+{
+    auto const& p = m_.parts[i];
+    if (p.is_multipart()) {
+        bool keep = false;
+        auto label = composite_label(i, keep);
+        header(i, label, keep);
+        auto const& b = boundary_[i];
+        bool synthesized_child = p.first_child != no_part && m_.parts[p.first_child].synthesized;
+        if (!synthesized_child) {
+            auto pre = in_.substr(p.body_begin, std::max(p.preamble_end, p.body_begin) - p.body_begin);
+            if (p.first_child == no_part && !p.has_epilogue)
+                pre = body(p);
+            if (!pre.empty()) {
+                if (region_clean(pre, seven_bit_)) {
+                    out_.append(pre);
+                    out_.append("\r\n");
+                } else {
+                    note("preamble_dropped", i, "preamble with NUL, bare line ends, long lines or 8-bit octets dropped");
+                }
+            }
+        }
+        out_ += "--";
+        out_ += b;
+        out_ += "\r\n";
+        if (p.first_child == no_part) {
+            out_ += "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
+            note("part_added", i, "multipart without parts given one empty text/plain part");
+        }
+        return;
+    }
+    if (p.is_message()) {
+        bool keep = false;
+        auto label = composite_label(i, keep);
+        header(i, label, keep);
+        return;
+    }
+    auto plan = plan_leaf(i);
+    header(i, plan.label, plan.keep_field);
+    leaf_body(i, plan);
+}
+
+void renderer::close(std::uint32_t i)
+{
+    auto const& p = m_.parts[i];
+    if (!p.is_multipart())
+        return;
+    out_ += "\r\n--";
+    out_ += boundary_[i];
+    out_ += "--";
+    if (!p.has_epilogue) {
+        if (p.has(defect::unterminated_multipart) || p.has(defect::boundary_not_found) ||
+            p.has(defect::missing_boundary))
+            note("close_delimiter_added", i, "multipart without a close delimiter closed");
+        return;
+    }
+    auto epi = in_.substr(p.epilogue_begin, std::max(p.body_end, p.epilogue_begin) - p.epilogue_begin);
+    if (epi.empty())
+        return;
+    if (region_clean(epi, seven_bit_)) {
+        out_.append("\r\n");
+        out_.append(epi);
+    } else {
+        note("epilogue_dropped", i, "epilogue with NUL, bare line ends, long lines or 8-bit octets dropped");
+    }
+}
+
+void renderer::run()
+{
+    plan_boundaries();
+    out_.reserve(in_.size() + in_.size() / 8 + 256);
+    std::uint32_t cur = 0;
+    for (;;) {
+        open(cur);
+        auto const& p = m_.parts[cur];
+        if (composite(p) && p.first_child != no_part) {
+            cur = p.first_child;
+            continue;
+        }
+        for (;;) {
+            close(cur);
+            if (cur == 0) {
+                if (!out_.ends_with("\r\n")) {
+                    out_.append("\r\n");
+                    if (!in_.ends_with('\n') && !in_.ends_with('\r'))
+                        note("final_crlf_added", 0, "CRLF added at the end of the message");
+                }
+                return;
+            }
+            auto const& c = m_.parts[cur];
+            if (c.next_sibling != no_part) {
+                out_ += "\r\n--";
+                out_ += boundary_[c.parent];
+                out_ += "\r\n";
+                cur = c.next_sibling;
+                break;
+            }
+            cur = c.parent;
+        }
+    }
+}
+
+// The whole-tree test for "already clean": no defect, nothing the renderer
+// would rewrite. Cheap (one look at each part), so clean mail costs a parse
+// and a copy.
+bool already_clean(std::string_view in, message const& m, bool seven_bit)
+{
+    defect_set allowed = seven_bit ? 0 : bit(defect::eight_bit_header);
+    if ((m.all_defects & ~allowed) != 0 || m.any_nul || m.any_bare_eol || m.any_long_line ||
+        (seven_bit && m.any_8bit) || m.over_limit)
+        return false;
+    if (!in.ends_with("\r\n"))
+        return false;
+    auto const& root = m.parts[0];
+    if (root.mime_version_count != 1 || trim(root.mime_version) != "1.0")
+        return false;
+    for (auto const& p : m.parts) {
+        if (!p.content_type_present || p.content_type_defaulted || p.opaque || p.synthesized)
+            return false;
+        auto e = p.encoding;
+        if (e == transfer_encoding::binary || e == transfer_encoding::unknown)
+            return false;
+        if (p.is_multipart() || p.is_message()) {
+            if (e != transfer_encoding::none && e != transfer_encoding::seven_bit &&
+                e != transfer_encoding::eight_bit)
+                return false;
+            if (p.is_multipart() && (p.first_child == no_part || !p.has_epilogue ||
+                                     !is_valid_boundary(p.boundary)))
+                return false;
+        } else if (p.encoded_long_line) {
+            return false;
+        }
+        if (p.body_8bit && e != transfer_encoding::eight_bit && e != transfer_encoding::binary)
+            return false;
+    }
+    // Composites labelled 7bit (or not at all) must not hold 8-bit parts.
+    if (m.any_8bit) {
+        std::vector<bool> sub(m.parts.size(), false);
+        for (std::size_t k = m.parts.size(); k-- > 0;) {
+            auto const& p = m.parts[k];
+            bool s = sub[k] || p.body_8bit || p.has(defect::eight_bit_header);
+            if (s && (p.is_multipart() || p.is_message()) && p.encoding != transfer_encoding::eight_bit)
+                return false;
+            if (s && p.parent != no_part)
+                sub[p.parent] = true;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+sanitize_result sanitize(std::string_view message_bytes, sanitize_options const& options)
+{
+    auto tree = parse(message_bytes, options.parse_limits);
+    return sanitize(message_bytes, tree, options);
+}
+
+sanitize_result sanitize(std::string_view message_bytes, message const& tree, sanitize_options const& options)
+{
+    sanitize_result r;
+    r.over_limit = tree.over_limit;
+    if (!tree.parts.empty() && already_clean(message_bytes, tree, options.seven_bit)) {
+        r.message.assign(message_bytes);
+        r.unchanged = true;
+        return r;
+    }
+    if (tree.parts.empty()) {
+        auto t = parse(message_bytes, options.parse_limits);
+        renderer(message_bytes, t, options, r).run();
+        return r;
+    }
+    renderer(message_bytes, tree, options, r).run();
+    return r;
+}
+
+bool needs_7bit_downgrade(std::string_view message_bytes) noexcept
+{
+    auto const* p = message_bytes.data();
+    std::size_t n = message_bytes.size(), i = 0;
+    constexpr std::uint64_t high = 0x8080808080808080ull;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (w & high)
+            return true;
+    }
+    for (; i < n; ++i)
+        if (static_cast<unsigned char>(p[i]) >= 128)
+            return true;
+    return false;
+}
+
+} // namespace x400gw::mime

@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""Checks x400gw's MIME sanitizer against its promises, independently.
+
+  check_sanitizer.py X400GWCTL DIR [DIR...]
+
+For every DIR/*.eml, with and without --7bit, it runs
+`x400gwctl mime sanitize` and checks the output with Python's own `email`
+package, not with x400gw's parser:
+
+  - CRLF line ends only, a final CRLF, no line over 998 octets, no NUL;
+    with --7bit no octet above 127;
+  - exactly one MIME-Version: 1.0 at the top; Python reports no defect on
+    any entity;
+  - every entity has exactly one non-empty, valid Content-Type; at most one
+    Content-Transfer-Encoding, one of 7bit/8bit/quoted-printable/base64,
+    only 7bit/8bit on multipart and message; 7bit bodies hold no 8-bit
+    octet; base64 and quoted-printable bodies are valid with lines of at
+    most 76 characters;
+  - every multipart has a valid boundary, at least one part, a close
+    delimiter;
+  - content: each leaf of the original (located with `mime structure
+    --json`, which gives only offsets) is decoded by Python and compared
+    with Python's decoding of the same leaf in the output;
+  - top-level header fields other than the MIME ones keep their names and
+    values (values compared without white space; with --7bit after
+    RFC 2047 decoding);
+  - sanitizing the output again changes nothing (it is already clean).
+
+Exit status 0 when every check passed; the failures are listed otherwise.
+"""
+import base64
+import binascii
+import email
+import email.header
+import email.message
+import email.policy
+import json
+import os
+import quopri
+import re
+import subprocess
+import sys
+
+sys.setrecursionlimit(20000)
+
+TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+BCHARS = re.compile(r"^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$")
+B64LINE = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+MIME_FIELDS = {b"content-type", b"content-transfer-encoding", b"mime-version", b"content-disposition",
+               b"content-id", b"content-description", b"content-md5", b"content-language",
+               b"content-location"}
+
+
+class Failure(Exception):
+    pass
+
+
+def run(ctl, args, data=None, path=None):
+    cmd = [ctl, "mime"] + args + ([path] if path else [])
+    p = subprocess.run(cmd, input=data, capture_output=True, timeout=120)
+    if p.returncode != 0:
+        raise Failure("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr[:300]))
+    return p.stdout
+
+
+def check_lines(out, seven_bit):
+    if b"\x00" in out:
+        raise Failure("NUL in output")
+    if out and not out.endswith(b"\r\n"):
+        raise Failure("no final CRLF")
+    if re.search(rb"\r(?!\n)", out) or re.search(rb"(?<!\r)\n", out):
+        raise Failure("bare CR or LF in output")
+    for n, line in enumerate(out.split(b"\r\n")):
+        if len(line) > 998:
+            raise Failure("line %d is %d octets" % (n + 1, len(line)))
+    if seven_bit and any(b > 127 for b in out):
+        raise Failure("8-bit octet in 7-bit output")
+
+
+def raw_fields(block):
+    """(name, value) pairs of a header block, our own way: lines end at LF."""
+    fields = []
+    for line in block.split(b"\n"):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line[:1] in (b" ", b"\t"):
+            if fields:
+                fields[-1][1] += line
+            continue
+        if b":" not in line:
+            fields.append([None, b""])
+            continue
+        name, value = line.split(b":", 1)
+        fields.append([name.rstrip(b" \t"), value])
+    return [(n, v) for n, v in fields if n]
+
+
+def header_block(data):
+    """The top-level header block as x400gw reads it (up to the first empty line)."""
+    pos = 0
+    while pos < len(data):
+        lf = data.find(b"\n", pos)
+        end = len(data) if lf < 0 else lf
+        line = data[pos:end]
+        if line in (b"", b"\r"):
+            return data[:pos]
+        pos = end + 1
+    return data
+
+
+def squash(v):
+    return re.sub(rb"[\s\x00]+", b"", v)
+
+
+def decode_2047(v):
+    try:
+        parts = email.header.decode_header(v.decode("ascii"))
+    except Exception:
+        return v
+    return b"".join(p if isinstance(p, bytes) else p.encode("latin-1", "replace") for p, _ in parts)
+
+
+def clean_name(n):
+    return bytes(c if 33 <= c <= 126 else ord("-") for c in n)
+
+
+def check_top_fields(orig, out, seven_bit):
+    def keep(fields):
+        return [(clean_name(n), v) for n, v in fields if n.lower() not in MIME_FIELDS]
+    a = keep(raw_fields(header_block(orig)))
+    b = keep(raw_fields(header_block(out)))
+    if [n for n, _ in a] != [n for n, _ in b]:
+        raise Failure("top-level field names differ: %r vs %r" % ([n for n, _ in a][:8], [n for n, _ in b][:8]))
+    for (n, va), (_, vb) in zip(a, b):
+        va, vb = squash(va), squash(vb)
+        if seven_bit:
+            vb = squash(decode_2047(vb))
+            if any(c > 127 for c in va) and va != vb:
+                # an encoded run: compare the decoded octets
+                raise Failure("field %r: %r became %r" % (n, va[:60], vb[:60]))
+        if va != vb and not seven_bit:
+            raise Failure("field %r: %r became %r" % (n, va[:60], vb[:60]))
+
+
+def walk(msg):
+    """Entities in pre-order without recursion (nesting can be deep)."""
+    stack = [msg]
+    while stack:
+        m = stack.pop()
+        yield m
+        if m.is_multipart():
+            stack.extend(reversed(m.get_payload()))
+
+
+def check_entity(m, seven_bit, raw_out):
+    for d in m.defects:
+        raise Failure("Python reports %s on %s" % (type(d).__name__, m.get_content_type()))
+    cts = m.get_all("Content-Type") or []
+    if len(cts) != 1:
+        raise Failure("%d Content-Type fields on an entity" % len(cts))
+    ct = str(cts[0]).strip()
+    if not ct:
+        raise Failure("empty Content-Type")
+    mt = re.sub(r"\([^()]*\)", "", re.sub(r"\([^()]*\)", "", ct)).split(";", 1)[0].strip()
+    if "/" not in mt or not all(TOKEN.match(x.strip().encode()) for x in mt.split("/", 1)):
+        raise Failure("invalid media type %r" % mt)
+    ctes = m.get_all("Content-Transfer-Encoding") or []
+    if len(ctes) > 1:
+        raise Failure("%d Content-Transfer-Encoding fields" % len(ctes))
+    cte = str(ctes[0]).strip().lower() if ctes else "7bit"
+    if cte not in ("7bit", "8bit", "quoted-printable", "base64"):
+        raise Failure("Content-Transfer-Encoding %r" % cte)
+    maintype = m.get_content_maintype()
+    if m.is_multipart():
+        if cte not in ("7bit", "8bit"):
+            raise Failure("%s on a composite" % cte)
+        if maintype == "multipart":
+            b = m.get_boundary()
+            if b is None or not BCHARS.match(b):
+                raise Failure("invalid boundary %r" % b)
+            if not m.get_payload():
+                raise Failure("multipart without parts")
+            if ("\r\n--%s--" % b).encode() not in raw_out and not raw_out.startswith(("--%s--" % b).encode()):
+                raise Failure("no close delimiter for %r" % b)
+        return
+    payload = m._payload  # the raw body: get_payload() would decode a charset
+    if isinstance(payload, str):
+        body = payload.encode("ascii", "surrogateescape")
+    else:
+        body = payload
+    if cte == "7bit" and any(c > 127 for c in body):
+        raise Failure("8-bit octet in a 7bit body")
+    if cte == "base64":
+        data = b"".join(body.split(b"\r\n"))
+        for line in body.split(b"\r\n"):
+            if len(line) > 76 or not B64LINE.match(line):
+                raise Failure("bad base64 line %r" % line[:80])
+        if len(data) % 4:
+            raise Failure("base64 length not a multiple of 4")
+        try:
+            binascii.a2b_base64(data, strict_mode=True) if data else b""
+        except (binascii.Error, TypeError) as e:
+            raise Failure("invalid base64: %s" % e)
+    if cte == "quoted-printable":
+        for line in body.split(b"\r\n"):
+            if len(line) > 76:
+                raise Failure("QP line of %d characters" % len(line))
+            if re.search(rb"=(?![0-9A-F]{2}|$)", line) or re.search(rb"[^\t\x20-\x7e]", line):
+                raise Failure("invalid QP line %r" % line[:80])
+            if line.endswith((b" ", b"\t")):
+                raise Failure("QP line with trailing white space")
+
+
+def decoded(raw, cte):
+    m = email.message.Message()
+    if cte:
+        m["Content-Transfer-Encoding"] = cte
+    m.set_payload(raw.decode("latin-1"))
+    return m.get_payload(decode=True)
+
+
+def norm_text(b):
+    return b.replace(b"\r\n", b"\n").replace(b"\r", b"\n").rstrip(b"\n")
+
+
+def original_leaves(orig, tree):
+    parts = tree["parts"]
+    leaves = []
+    for p in parts:
+        if p["children"]:
+            continue
+        if p["type"].startswith("multipart/") and not p["opaque"]:
+            leaves.append(None)  # the sanitizer adds an empty text/plain
+            continue
+        if p["type"] == "message/rfc822" and not p["opaque"] and p["children"]:
+            continue
+        leaves.append(p)
+    return leaves
+
+
+def check_content(orig, tree, out_msg, seven_bit):
+    ours = original_leaves(orig, tree)
+    theirs = [m for m in walk(out_msg) if not m.is_multipart()]
+    if len(ours) != len(theirs):
+        raise Failure("%d leaves in the original, %d in the output" % (len(ours), len(theirs)))
+    for p, m in zip(ours, theirs):
+        got = m.get_payload(decode=True) or b""
+        if p is None:
+            if got:
+                raise Failure("added part is not empty")
+            continue
+        flags = set(p["flags"])
+        if flags & {"invalid_base64", "invalid_qp"}:
+            continue  # not decodable: decoded as far as it goes, by our rules
+        raw = orig[p["body_begin"]:p["body_end"]]
+        enc = p["encoding"]
+        if enc not in ("base64", "quoted-printable"):
+            enc = None
+        want = decoded(raw, enc) or b""
+        text = p["type"].startswith("text/") and not p["opaque"]
+        if enc == "quoted-printable" or text:
+            a, b = norm_text(want), norm_text(got)
+        else:
+            a, b = want, got
+        if a != b:
+            raise Failure("content of part %d (%s) changed: %r... vs %r..." % (p["index"], p["type"], a[:60], b[:60]))
+
+
+def check_case(ctl, path):
+    with open(path, "rb") as f:
+        orig = f.read()
+    tree = json.loads(run(ctl, ["structure", "--json"], path=path))
+    for seven_bit in (False, True):
+        args = ["sanitize"] + (["--7bit"] if seven_bit else [])
+        out = run(ctl, args, path=path)
+        check_lines(out, seven_bit)
+        tops = re.findall(rb"(?im)^mime-version:[ \t]*([^\r\n]*)", header_block(out))
+        if len(tops) != 1 or tops[0].strip() != b"1.0":
+            raise Failure("MIME-Version fields at the top: %r" % tops)
+        msg = email.message_from_bytes(out, policy=email.policy.compat32)
+        for m in walk(msg):
+            check_entity(m, seven_bit, out)
+        check_content(orig, tree, msg, seven_bit)
+        check_top_fields(orig, out, seven_bit)
+        again = run(ctl, args, data=out)
+        if again != out:
+            raise Failure("sanitizing the output again changed it (%s)" % ("7bit" if seven_bit else "8bit"))
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.stderr.write(__doc__)
+        return 2
+    ctl = sys.argv[1]
+    failures = 0
+    count = 0
+    for d in sys.argv[2:]:
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".eml"):
+                continue
+            count += 1
+            try:
+                check_case(ctl, os.path.join(d, name))
+            except Failure as e:
+                failures += 1
+                print("FAIL %s: %s" % (name, e))
+            except Exception as e:  # a checker crash is a failure too
+                failures += 1
+                print("FAIL %s: checker error %s: %s" % (name, type(e).__name__, e))
+    print("%d cases, %d failed" % (count, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+// tests/mime/codec_test.cpp: base64, quoted-printable and header codecs.
+#include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace m = x400gw::mime;
+
+namespace {
+
+std::string random_octets(std::mt19937& rng, std::size_t n, bool texty)
+{
+    std::string s;
+    std::uniform_int_distribution<int> any(0, 255), ascii(32, 126), pick(0, 19);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (texty) {
+            int k = pick(rng);
+            s.push_back(k == 0 ? '\n' : k == 1 ? '\r' : k == 2 ? '-' : k == 3 ? '.' : k == 4 ? ' '
+                        : k == 5 ? static_cast<char>(any(rng)) : static_cast<char>(ascii(rng)));
+        } else {
+            s.push_back(static_cast<char>(any(rng)));
+        }
+    }
+    return s;
+}
+
+std::vector<std::string_view> lines_of(std::string_view s)
+{
+    std::vector<std::string_view> v;
+    while (!s.empty()) {
+        auto p = s.find("\r\n");
+        v.push_back(s.substr(0, p));
+        s = p == std::string_view::npos ? std::string_view{} : s.substr(p + 2);
+    }
+    return v;
+}
+
+} // namespace
+
+TEST(Base64, RoundTripsAnyOctetsWithShortLines)
+{
+    std::mt19937 rng(5);
+    for (std::size_t n : {0, 1, 2, 3, 56, 57, 58, 1000}) {
+        auto data = random_octets(rng, n, false);
+        std::string enc, dec;
+        m::encode_base64(data, enc);
+        for (auto l : lines_of(enc))
+            EXPECT_LE(l.size(), 76u);
+        EXPECT_TRUE(m::decode_base64(enc, dec));
+        EXPECT_EQ(dec, data);
+        m::base64_validator v;
+        for (auto l : lines_of(enc)) {
+            v.feed(l);
+            v.end_line();
+        }
+        EXPECT_TRUE(v.valid());
+        EXPECT_FALSE(v.long_line());
+    }
+}
+
+TEST(Base64, InvalidInputDecodesAsFarAsItGoes)
+{
+    std::string out;
+    EXPECT_FALSE(m::decode_base64("aGVs*bG8=", out)); // bad character
+    EXPECT_EQ(out, "hello");
+    out.clear();
+    EXPECT_FALSE(m::decode_base64("aGVsbG", out)); // truncated
+    EXPECT_EQ(out, "hell");
+    out.clear();
+    EXPECT_FALSE(m::decode_base64("aA==aA==", out)); // glued encodings
+    EXPECT_EQ(out, "hh");
+    m::base64_validator v;
+    v.feed("aGVsbG8=x");
+    EXPECT_FALSE(v.valid());
+}
+
+TEST(QuotedPrintable, RoundTripsTextAndBinary)
+{
+    std::mt19937 rng(7);
+    for (bool text : {true, false}) {
+        for (std::size_t n : {0, 1, 75, 76, 77, 500, 3000}) {
+            auto data = random_octets(rng, n, true);
+            std::string enc, dec;
+            m::encode_qp(data, enc, text);
+            for (auto l : lines_of(enc)) {
+                EXPECT_LE(l.size(), 76u);
+                if (!l.empty()) {
+                    EXPECT_NE(l[0], '-') << "a line could look like a delimiter";
+                    EXPECT_NE(l[0], '.');
+                }
+            }
+            EXPECT_TRUE(m::decode_qp(enc, dec)) << enc;
+            std::string want = data;
+            if (text) { // text line ends are canonical CRLF
+                std::string t;
+                for (std::size_t i = 0; i < data.size(); ++i) {
+                    if (data[i] == '\r' || data[i] == '\n') {
+                        t += "\r\n";
+                        if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n')
+                            ++i;
+                    } else {
+                        t.push_back(data[i]);
+                    }
+                }
+                want = t;
+            }
+            EXPECT_EQ(dec, want);
+            m::qp_validator v;
+            for (auto l : lines_of(enc)) {
+                v.feed(l);
+                v.end_line();
+            }
+            EXPECT_TRUE(v.valid(true));
+        }
+    }
+}
+
+TEST(QuotedPrintable, InvalidInputIsFlaggedAndKept)
+{
+    std::string out;
+    EXPECT_FALSE(m::decode_qp("a=ZZb", out));
+    EXPECT_EQ(out, "a=ZZb");
+    out.clear();
+    EXPECT_FALSE(m::decode_qp("lower=e9", out));
+    EXPECT_EQ(out, "lower\xe9");
+    out.clear();
+    EXPECT_FALSE(m::decode_qp("soft at end=", out));
+    EXPECT_EQ(out, "soft at end");
+    m::qp_validator v;
+    v.feed("ok=3D");
+    v.end_line();
+    v.feed("soft=");
+    v.end_line();
+    EXPECT_TRUE(v.valid(true));
+    EXPECT_FALSE(v.valid(false)); // the soft break's line end was the delimiter's
+}
+
+TEST(ContentType, ParsesParametersCommentsAndRfc2231)
+{
+    m::field_value v;
+    m::defect_set d = 0;
+    ASSERT_TRUE(m::parse_field_value("Text/Plain (comment (nested)); Charset=\"utf-8\" (x); format=flowed;", true,
+                                      64, v, d));
+    EXPECT_EQ(v.type, "text");
+    EXPECT_EQ(v.subtype, "plain");
+    ASSERT_NE(v.param("charset"), nullptr);
+    EXPECT_EQ(*v.param("charset"), "utf-8");
+    EXPECT_EQ(*v.param("format"), "flowed");
+    EXPECT_EQ(d, 0u);
+
+    m::field_value w;
+    d = 0;
+    ASSERT_TRUE(m::parse_field_value(
+        "application/x-stuff; title*2=\"three\"; title*0*=us-ascii'en'This%20is; title*1=\" two \"", true, 64, w, d));
+    EXPECT_EQ(*w.param("title"), "This is two three");
+    EXPECT_EQ(w.params[0].charset, "us-ascii");
+    EXPECT_EQ(d, 0u);
+
+    m::field_value gap;
+    d = 0;
+    m::parse_field_value("a/b; n*0=x; n*2=z", true, 64, gap, d);
+    EXPECT_EQ(*gap.param("n"), "xz");
+    EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid));
+}
+
+TEST(ContentType, RefusesWhatHasNoUsableType)
+{
+    for (std::string_view bad : {"", "text", "/plain", "text/", "te xt/plain", "t\xe9xt/plain", "??? garbage",
+                                 "text/plain/extra"}) {
+        m::field_value v;
+        m::defect_set d = 0;
+        EXPECT_FALSE(m::parse_field_value(bad, true, 64, v, d)) << bad;
+    }
+}
+
+TEST(ContentType, ParameterLimitIsAFlag)
+{
+    std::string s = "text/plain";
+    for (int i = 0; i < 200; ++i)
+        s += "; p" + std::to_string(i) + "=v";
+    m::field_value v;
+    m::defect_set d = 0;
+    EXPECT_TRUE(m::parse_field_value(s, true, 64, v, d));
+    EXPECT_EQ(v.params.size(), 64u);
+    EXPECT_TRUE(d & m::bit(m::defect::parameter_limit));
+}
+
+TEST(ContentType, RendersQuotedAndRfc2231Values)
+{
+    m::field_value v;
+    v.type = "text";
+    v.subtype = "plain";
+    v.params.push_back({"charset", "us-ascii", {}});
+    v.params.push_back({"name", "a b.txt", {}});
+    v.params.push_back({"title", "caf\xc3\xa9", {}});
+    std::string out;
+    m::render_field_value(v, 0, out);
+    EXPECT_EQ(out, "text/plain; charset=us-ascii; name=\"a b.txt\"; title*=utf-8''caf%C3%A9");
+}
+
+TEST(EncodedWords, EightBitRunsBecomeAsciiWords)
+{
+    std::string out;
+    m::encode_words("Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln und so", out);
+    EXPECT_EQ(out, "=?utf-8?B?R3LDvMOfZQ==?= aus =?utf-8?B?S8O2bG4=?= und so");
+    out.clear();
+    m::encode_words("na\xefve", out); // not UTF-8
+    EXPECT_EQ(out, "=?unknown-8bit?B?bmHvdmU=?=");
+    out.clear();
+    std::string long_run(200, '\xe9');
+    m::encode_words(long_run, out);
+    for (char c : out)
+        EXPECT_LT(static_cast<unsigned char>(c), 128);
+    std::size_t start = 0;
+    while (start < out.size()) {
+        auto sp = out.find(' ', start);
+        auto word = out.substr(start, sp == std::string::npos ? std::string::npos : sp - start);
+        EXPECT_LE(word.size(), 75u);
+        start = sp == std::string::npos ? out.size() : sp + 1;
+    }
+}
+
+TEST(Boundary, ValidityFollowsRfc2046)
+{
+    EXPECT_TRUE(m::is_valid_boundary("simple"));
+    EXPECT_TRUE(m::is_valid_boundary("----=_Part_0_1.2 x"));
+    EXPECT_FALSE(m::is_valid_boundary(""));
+    EXPECT_FALSE(m::is_valid_boundary("ends with space "));
+    EXPECT_FALSE(m::is_valid_boundary("bad<>"));
+    EXPECT_FALSE(m::is_valid_boundary(std::string(71, 'a')));
+    EXPECT_TRUE(m::is_valid_boundary(std::string(70, 'a')));
+}

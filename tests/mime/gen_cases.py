@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Generates the MIME test corpus's torture cases.
+
+  gen_cases.py small DIR     the small defect cases (committed under cases/)
+  gen_cases.py torture DIR   the huge ones, written at test time, never committed
+
+Each case is named after the defect it shows. Line ends are written
+explicitly, so the file's bytes are exactly what the case is about.
+"""
+import os
+import sys
+
+CRLF = b"\r\n"
+
+
+def msg(*lines, eol=CRLF, final=True):
+    out = eol.join(l if isinstance(l, bytes) else l.encode() for l in lines)
+    return out + (eol if final else b"")
+
+
+def small_cases():
+    c = {}
+    top = ["From: Ann Lee <ann@example.com>", "To: bob@example.org", "Subject: test",
+           "Date: Mon, 23 Nov 2026 10:00:00 +0000", "Message-ID: <case@example.com>"]
+    mv = "MIME-Version: 1.0"
+
+    # The Exchange connector incident: a part with nothing after the colon.
+    c["empty-content-type"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="b1"', "",
+                                  "--b1", "Content-Type: text/plain; charset=us-ascii", "", "first part",
+                                  "--b1", "Content-Type:", "", "second part, empty Content-Type",
+                                  "--b1--")
+    c["empty-content-type-top"] = msg(*top, mv, "Content-Type:   ", "", "body")
+    c["whitespace-content-type-folded"] = msg(*top, mv, "Content-Type:", " ", "", "body")
+    c["clean-text"] = msg(*top, mv, "Content-Type: text/plain; charset=us-ascii", "",
+                          *["A clean line of text number %d." % i for i in range(20)])
+    c["clean-multipart"] = msg(*top, mv, 'Content-Type: multipart/alternative; boundary="alt"', "",
+                               "This is a multi-part message in MIME format.",
+                               "--alt", "Content-Type: text/plain; charset=utf-8",
+                               "Content-Transfer-Encoding: quoted-printable", "", "caf=C3=A9",
+                               "--alt", "Content-Type: text/html; charset=utf-8",
+                               "Content-Transfer-Encoding: base64", "",
+                               "PGh0bWw+PGJvZHk+Y2Fmw6k8L2JvZHk+PC9odG1sPg==", "--alt--", "")
+    c["no-mime-headers"] = msg(*top, "", "Plain RFC 5322 message without MIME fields.")
+    c["bare-lf"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="lf"', "", "--lf",
+                       "Content-Type: text/plain", "", "line one", "line two", "--lf--", eol=b"\n")
+    c["bare-cr"] = msg(*top, mv, "Content-Type: text/plain", "", "old mac line one", "line two",
+                       eol=b"\r")
+    c["mixed-line-ends"] = (b"Subject: mixed\r\nMIME-Version: 1.0\nContent-Type: text/plain\r\n\r\n"
+                            b"crlf\r\nlf\ncr\rend")
+    c["missing-boundary"] = msg(*top, mv, "Content-Type: multipart/mixed", "",
+                                "--x", "Content-Type: text/plain", "", "the whole body is one part", "--x--")
+    c["boundary-not-found"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="nothere"', "",
+                                  "--other", "Content-Type: text/plain", "", "text", "--other--")
+    c["unterminated-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="u"', "",
+                                      "--u", "Content-Type: text/plain", "", "one", "--u",
+                                      "Content-Type: text/plain", "", "two, and then the end")
+    c["empty-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="e"', "", "--e--")
+    c["header-no-colon"] = msg("From: a@example.com", "This line has no colon", "Subject: x", mv,
+                               "Content-Type: text/plain", "", "body")
+    c["header-space-before-colon"] = msg("From : a@example.com", "Subject\t: spaced", mv,
+                                         "Content-Type : text/plain", "", "body")
+    c["header-starts-with-space"] = msg(" leading continuation", "From: a@example.com", mv,
+                                        "Content-Type: text/plain", "", "body")
+    c["duplicate-content-type"] = msg(*top, mv, "Content-Type: text/plain; charset=utf-8",
+                                      "Content-Type: text/html", "", "the first wins")
+    c["duplicate-cte"] = msg(*top, mv, "Content-Type: text/plain", "Content-Transfer-Encoding: base64",
+                             "Content-Transfer-Encoding: 7bit", "", "aGVsbG8=")
+    c["unknown-cte"] = msg(*top, mv, "Content-Type: application/octet-stream",
+                           "Content-Transfer-Encoding: x-uuencode", "", "begin 644 a.txt",
+                           "#:&5L;&\\*", "`", "end")
+    c["binary-cte"] = msg(*top, mv, "Content-Type: application/octet-stream",
+                          "Content-Transfer-Encoding: binary", "", b"\x00\x01\x02\xff binary\nbare lf")
+    c["invalid-base64"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="b"', "", "--b",
+                              "Content-Type: application/octet-stream", "Content-Transfer-Encoding: base64", "",
+                              "SGVsbG8*gd29y!bGQ=extra", "--b", "Content-Type: text/plain",
+                              "Content-Transfer-Encoding: base64", "", "VHJ1bmNhdGVk", "VHJ", "--b--")
+    c["invalid-qp"] = msg(*top, mv, "Content-Type: text/plain; charset=iso-8859-1",
+                          "Content-Transfer-Encoding: quoted-printable", "",
+                          "bad =ZZ escape, lower =e9 hex, trailing space ", "soft break at end=",
+                          final=False)
+    c["long-base64-lines"] = msg(*top, mv, "Content-Type: application/octet-stream",
+                                 "Content-Transfer-Encoding: base64", "", "QUJD" * 60)
+    c["nul-octets"] = msg(*top, b"X-Nul: a\x00b", mv, "Content-Type: text/plain", "",
+                          b"text with \x00 NUL", b"and more\x00")
+    c["eight-bit-everywhere"] = msg(b"From: J\xc3\xbcrgen <j@example.com>",
+                                    b"Subject: Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln", "To: x@example.org", mv,
+                                    b'Content-Type: text/plain; charset=utf-8; name="r\xc3\xa9sum\xc3\xa9.txt"',
+                                    b'Content-Disposition: attachment; filename="r\xc3\xa9sum\xc3\xa9.txt"',
+                                    "", b"caf\xc3\xa9 cr\xc3\xa8me", b"na\xefve latin-1")
+    c["eight-bit-labelled-8bit"] = msg(*top, mv, "Content-Type: text/plain; charset=utf-8",
+                                       "Content-Transfer-Encoding: 8bit", "", b"\xc3\xa9t\xc3\xa9")
+    c["rfc2231-params"] = msg(*top, mv, 'Content-Type: application/octet-stream;',
+                              " name*1=\"-part-two\"; name*0=\"part-one\";",
+                              " title*=us-ascii'en'This%20is%20%2A%2A%2Afun%2A%2A%2A;",
+                              " gap*0=a; gap*2=c",
+                              'Content-Disposition: attachment; filename*=utf-8\'\'%C3%A9t%C3%A9.txt',
+                              "", "data")
+    c["rfc2047-in-param"] = msg(*top, mv, 'Content-Type: text/plain; name="=?utf-8?B?w6l0w6kudHh0?="',
+                                "", "data")
+    c["comments-in-content-type"] = msg(*top, mv,
+                                        "Content-Type: text/plain (plain (nested) text); charset=us-ascii (ascii)",
+                                        "", "data")
+    c["content-type-garbage"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="g"', "",
+                                    "--g", "Content-Type: text", "", "no subtype",
+                                    "--g", "Content-Type: /plain", "", "no type",
+                                    "--g", "Content-Type: ??? garbage ???", "", "garbage",
+                                    "--g", b"Content-Type: t\xe9xt/plain", "", "8-bit type",
+                                    "--g", "Content-Type: text/plain; charset=\"unterminated", "", "unterminated quote",
+                                    "--g--")
+    c["nested-prefix-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="outer"', "",
+                                      "--outer", 'Content-Type: multipart/alternative; boundary="outer-inner"', "",
+                                      "--outer-inner", "Content-Type: text/plain", "", "inner one",
+                                      "--outer-inner", "Content-Type: text/plain", "", "inner two, never closed",
+                                      "--outer", "Content-Type: text/plain", "", "outer two", "--outer--")
+    c["same-boundary-nested"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="same"', "",
+                                    "--same", 'Content-Type: multipart/alternative; boundary="same"', "",
+                                    "--same", "Content-Type: text/plain", "", "inner", "--same--",
+                                    "--same", "Content-Type: text/plain", "", "after", "--same--")
+    c["boundary-junk-and-padding"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="p"', "",
+                                         "--p   \t", "Content-Type: text/plain", "", "padded",
+                                         "--p junk after", "Content-Type: text/plain", "", "junk",
+                                         "--p--  ")
+    c["invalid-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="bad<>boundary' + "x" * 80 + '"',
+                                "", "--bad<>boundary" + "x" * 80, "Content-Type: text/plain", "", "text",
+                                "--bad<>boundary" + "x" * 80 + "--")
+    c["message-rfc822"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="m"', "",
+                              "--m", "Content-Type: text/plain", "", "see attached",
+                              "--m", "Content-Type: message/rfc822", "",
+                              'From: "Lee, Carol" <carol@example.net>, dave@example.net',
+                              "To: undisclosed-recipients:;", "Cc: team: eve@example.net, frank@example.net;",
+                              "Subject: inner", "Message-ID: <inner@example.net>", "MIME-Version: 1.0",
+                              "Content-Type: text/plain", "", "inner body", "--m--")
+    c["message-rfc822-base64"] = msg(*top, mv, "Content-Type: message/rfc822",
+                                     "Content-Transfer-Encoding: base64", "",
+                                     "U3ViamVjdDogaW5uZXINCg0KaW5uZXIgYm9keQ0K")
+    c["multipart-base64"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="z"',
+                                "Content-Transfer-Encoding: base64", "", "LS16DQoNCmhpDQotLXotLQ0K")
+    c["digest-defaults"] = msg(*top, mv, 'Content-Type: multipart/digest; boundary="d"', "",
+                               "--d", "", "Subject: one", "", "first digest entry",
+                               "--d", "Content-Type:", "", "Subject: two", "", "second, empty Content-Type",
+                               "--d--")
+    c["long-lines"] = msg(*top, "X-Long: " + " ".join(["word"] * 400), "X-Unbreakable: " + "y" * 1500, mv,
+                          "Content-Type: text/plain", "", "z" * 2500, "short")
+    c["empty"] = b""
+    c["headers-only-no-separator"] = msg("Subject: only headers", "From: a@example.com", final=False)
+    c["body-without-header"] = b"\r\njust a body, no header at all\r\n"
+    c["nested-message-in-digest"] = msg(*top, mv, 'Content-Type: multipart/digest; boundary="dd"', "",
+                                        "--dd", "", 'Content-Type: multipart/mixed; boundary="in"', "Subject: n", "",
+                                        "--in", "Content-Type: text/plain", "", "deep", "--in--", "--dd--")
+    c["qp-8bit-raw"] = msg(*top, mv, "Content-Type: text/plain; charset=iso-8859-1",
+                           "Content-Transfer-Encoding: quoted-printable", "", b"raw \xe9 in qp", "ok=3D")
+    c["mime-version-wrong"] = msg("Subject: v", "MIME-Version: 2.0", "MIME-Version: 1.0",
+                                  "Content-Type: text/plain", "", "x")
+    c["too-many-params"] = msg(*top, mv, "Content-Type: text/plain; " + "; ".join("p%d=v" % i for i in range(100)),
+                               "", "x")
+    return c
+
+
+def torture_cases():
+    t = {}
+    hdr = b"From: a@example.com\r\nSubject: torture\r\nMIME-Version: 1.0\r\n"
+    t["torture-10mb-line"] = hdr + b"Content-Type: text/plain\r\n\r\n" + b"x" * (10 * 1024 * 1024) + b"\r\n"
+    t["torture-100k-headers"] = (hdr + b"".join(b"X-Field-%d: value %d\r\n" % (i, i) for i in range(100000)) +
+                                 b"Content-Type: text/plain\r\n\r\nbody\r\n")
+    parts = [hdr, b'Content-Type: multipart/mixed; boundary="s"\r\n\r\n']
+    for i in range(20000):
+        parts.append(b"--s\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i)
+    parts.append(b"--s--\r\n")
+    t["torture-20k-parts"] = b"".join(parts)
+    head = [hdr]
+    for i in range(1000):
+        head.append(b'Content-Type: multipart/mixed; boundary="n%d"\r\n\r\n--n%d\r\n' % (i, i))
+    body = b"Content-Type: text/plain\r\n\r\ndeepest\r\n"
+    tail = b"".join(b"\r\n--n%d--" % i for i in reversed(range(1000))) + b"\r\n"
+    t["torture-1000-nesting"] = b"".join(head) + body + tail
+    t["torture-1000-rfc822"] = (b"Content-Type: message/rfc822\r\n\r\n" * 1000) + b"Subject: deep\r\n\r\nbody\r\n"
+    t["torture-unterminated-nesting"] = b"".join(head)
+    return t
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("small", "torture"):
+        sys.stderr.write(__doc__)
+        return 2
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    cases = small_cases() if sys.argv[1] == "small" else torture_cases()
+    for name, data in cases.items():
+        with open(os.path.join(out, name + ".eml"), "wb") as f:
+            f.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

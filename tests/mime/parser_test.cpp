@@ -1,0 +1,233 @@
+// tests/mime/parser_test.cpp: the push parser's promises. Same tree at every
+// split point; each tolerated defect flagged where it was seen; limits give
+// flags, not failures; the torture shapes finish with bounded memory.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace m = x400gw::mime;
+namespace t = x400gw::mime::test;
+
+namespace {
+
+std::string torture_nesting(int levels, bool closed)
+{
+    std::string s = "MIME-Version: 1.0\r\n";
+    for (int i = 0; i < levels; ++i)
+        s += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "x\"\r\n\r\n--n" +
+             std::to_string(i) + "x\r\n";
+    s += "Content-Type: text/plain\r\n\r\ndeepest\r\n";
+    if (closed)
+        for (int i = levels; i-- > 0;)
+            s += "--n" + std::to_string(i) + "x--\r\n";
+    return s;
+}
+
+std::string torture_parts(int n)
+{
+    std::string s = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"s\"\r\n\r\n";
+    for (int i = 0; i < n; ++i)
+        s += "--s\r\nContent-Type: text/plain\r\n\r\npart " + std::to_string(i) + "\r\n";
+    return s + "--s--\r\n";
+}
+
+bool has_flag(m::part const& p, m::defect d) { return p.has(d); }
+
+} // namespace
+
+// The Exchange connector incident: a part whose Content-Type has nothing
+// after the colon. It must parse, take the RFC 2045 default, and be flagged.
+TEST(Parser, EmptyContentTypeTakesTheDefault)
+{
+    std::string s = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    "--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b\r\nContent-Type:\r\n\r\ntwo\r\n--b--\r\n";
+    auto msg = m::parse(s);
+    ASSERT_EQ(msg.parts.size(), 3u);
+    auto const& p = msg.parts[2];
+    EXPECT_TRUE(has_flag(p, m::defect::content_type_empty));
+    EXPECT_TRUE(p.content_type_defaulted);
+    EXPECT_EQ(p.content_type.type, "text");
+    EXPECT_EQ(p.content_type.subtype, "plain");
+    EXPECT_EQ(*p.content_type.param("charset"), "us-ascii");
+    EXPECT_EQ(s.substr(p.body_begin, p.body_end - p.body_begin), "two");
+    EXPECT_EQ(m::describe(msg),
+              "((\"text\" \"plain\" NIL NIL NIL \"7BIT\" 3 1 NIL NIL NIL NIL)"
+              "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 3 1 NIL NIL NIL NIL)"
+              " \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)");
+}
+
+TEST(Parser, DigestDefaultsToMessageRfc822)
+{
+    std::string s = "Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: a\r\n\r\nx\r\n--d--\r\n";
+    auto msg = m::parse(s);
+    ASSERT_GE(msg.parts.size(), 3u);
+    EXPECT_EQ(msg.parts[1].content_type.type, "message");
+    EXPECT_TRUE(msg.parts[1].is_message());
+    EXPECT_EQ(msg.parts[2].envelope[static_cast<int>(m::envelope_field::subject)], "a");
+}
+
+TEST(Parser, SameTreeAtEverySplitPoint)
+{
+    for (auto const& f : t::case_files()) {
+        auto s = t::read_file(f);
+        if (s.size() > 6000)
+            continue;
+        auto whole = t::fingerprint(m::parse(s));
+        for (std::size_t cut = 0; cut <= s.size(); ++cut) {
+            m::parser p;
+            p.feed(std::string_view(s).substr(0, cut));
+            p.feed(std::string_view(s).substr(cut));
+            ASSERT_EQ(t::fingerprint(p.finish()), whole) << f << " cut at " << cut;
+        }
+    }
+}
+
+TEST(Parser, SameTreeOneByteAtATime)
+{
+    for (auto const& f : t::case_files()) {
+        auto s = t::read_file(f);
+        EXPECT_EQ(t::fingerprint(t::parse_in_pieces(s, 1)), t::fingerprint(m::parse(s))) << f;
+    }
+}
+
+TEST(Parser, LineEndsOfEveryKindAreCountedAndFlagged)
+{
+    auto msg = m::parse("Content-Type: text/plain\n\na\nb\rc\r\nd");
+    auto const& p = msg.parts[0];
+    EXPECT_TRUE(has_flag(p, m::defect::bare_lf));
+    EXPECT_TRUE(has_flag(p, m::defect::bare_cr));
+    EXPECT_EQ(p.lines, 4u);       // a, b, c, and the unterminated d
+    EXPECT_EQ(p.size, 10u);       // each line end counted as two octets
+}
+
+TEST(Parser, HeaderDefectsAreFlagged)
+{
+    auto msg = m::parse(" lead\r\nFrom : a\r\nno colon here\r\nBad Name: x\r\nContent-Type: text/html\r\n"
+                        "Content-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\n"
+                        "Content-Transfer-Encoding: base64\r\nX: \xff\r\n\r\nbody");
+    auto const& p = msg.parts[0];
+    for (auto d : {m::defect::header_starts_with_space, m::defect::space_before_colon,
+                   m::defect::header_without_colon, m::defect::invalid_field_name,
+                   m::defect::duplicate_content_type, m::defect::duplicate_cte, m::defect::eight_bit_header,
+                   m::defect::missing_mime_version})
+        EXPECT_TRUE(has_flag(p, d)) << m::defect_name(d);
+    EXPECT_EQ(p.content_type.subtype, "html"); // the first wins
+    EXPECT_EQ(p.encoding, m::transfer_encoding::seven_bit);
+}
+
+TEST(Parser, MultipartDefectsAreFlagged)
+{
+    auto none = m::parse("Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nall of it\r\n");
+    EXPECT_TRUE(has_flag(none.parts[0], m::defect::missing_boundary));
+    ASSERT_EQ(none.parts.size(), 2u);
+    EXPECT_TRUE(none.parts[1].synthesized);
+
+    auto lost = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\nno delimiter\r\n");
+    EXPECT_TRUE(has_flag(lost.parts[0], m::defect::boundary_not_found));
+
+    auto open = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nx\r\n");
+    EXPECT_TRUE(has_flag(open.parts[0], m::defect::unterminated_multipart));
+
+    auto empty = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q--\r\n");
+    EXPECT_TRUE(has_flag(empty.parts[0], m::defect::empty_multipart));
+    EXPECT_NE(m::describe(empty).find("(\"text\" \"plain\""), std::string::npos);
+
+    auto junk = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q  junk\r\n\r\nx\r\n--q--\r\n");
+    EXPECT_TRUE(has_flag(junk.parts[0], m::defect::boundary_junk));
+    EXPECT_EQ(junk.parts.size(), 2u);
+
+    // "--n10" ends nothing when the open boundaries are n1 and n10x.
+    auto prefix = m::parse("Content-Type: multipart/mixed; boundary=n1\r\n\r\n--n1\r\n"
+                           "Content-Type: multipart/mixed; boundary=n10x\r\n\r\n--n10x\r\n\r\na\r\n--n10x--\r\n--n1--\r\n");
+    EXPECT_TRUE(has_flag(prefix.parts[1], m::defect::boundary_prefix));
+    EXPECT_FALSE(has_flag(prefix.parts[0], m::defect::boundary_junk));
+    EXPECT_EQ(prefix.parts.size(), 3u);
+}
+
+TEST(Parser, EncodingDefectsAreFlagged)
+{
+    auto b64 = m::parse("Content-Transfer-Encoding: base64\r\n\r\naGVs*bG8=\r\n");
+    EXPECT_TRUE(has_flag(b64.parts[0], m::defect::invalid_base64));
+    auto qp = m::parse("Content-Transfer-Encoding: quoted-printable\r\n\r\nbad =ZZ\r\n");
+    EXPECT_TRUE(has_flag(qp.parts[0], m::defect::invalid_qp));
+    auto unk = m::parse("Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n");
+    EXPECT_TRUE(has_flag(unk.parts[0], m::defect::unknown_cte));
+    auto comp = m::parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp4\r\n");
+    EXPECT_TRUE(has_flag(comp.parts[0], m::defect::encoded_composite));
+    EXPECT_TRUE(comp.parts[0].opaque);
+    auto eight = m::parse("Content-Type: text/plain\r\n\r\ncaf\xc3\xa9\r\n\0nul");
+    EXPECT_TRUE(has_flag(eight.parts[0], m::defect::eight_bit_in_7bit));
+}
+
+TEST(Parser, DepthLimitKeepsTheRestOpaque)
+{
+    auto msg = m::parse(torture_nesting(1000, true));
+    EXPECT_TRUE(msg.over_limit);
+    m::limits l;
+    std::size_t opaque = 0;
+    for (auto const& p : msg.parts) {
+        EXPECT_LE(p.depth, l.max_depth);
+        if (p.opaque) {
+            ++opaque;
+            EXPECT_TRUE(has_flag(p, m::defect::depth_limit));
+        }
+    }
+    EXPECT_EQ(opaque, 1u);
+    EXPECT_FALSE(m::describe(msg).empty());
+}
+
+TEST(Parser, PartLimitMakesOneOpaqueRest)
+{
+    auto s = torture_parts(20000);
+    auto msg = m::parse(s);
+    m::limits l;
+    EXPECT_EQ(msg.parts.size(), l.max_parts);
+    auto const& last = msg.parts.back();
+    EXPECT_TRUE(last.opaque);
+    EXPECT_TRUE(has_flag(last, m::defect::part_limit));
+    EXPECT_EQ(last.body_end, s.size());
+}
+
+TEST(Parser, HugeHeaderAndLineStayBounded)
+{
+    std::string s = "MIME-Version: 1.0\r\n";
+    for (int i = 0; i < 100000; ++i)
+        s += "X-Field-" + std::to_string(i) + ": value\r\n";
+    s += "Content-Type: text/html\r\n\r\nbody\r\n";
+    auto msg = m::parse(s);
+    EXPECT_TRUE(has_flag(msg.parts[0], m::defect::header_limit));
+    EXPECT_EQ(s.substr(msg.parts[0].body_begin), "body\r\n");
+
+    std::string line = "Content-Type: text/plain\r\nSubject: " + std::string(10 * 1024 * 1024, 'h') +
+                       "\r\n\r\n" + std::string(10 * 1024 * 1024, 'b') + "\r\n";
+    auto big = m::parse(line);
+    EXPECT_TRUE(has_flag(big.parts[0], m::defect::long_line));
+    EXPECT_EQ(big.parts[0].size, 10u * 1024 * 1024 + 2);
+}
+
+TEST(Parser, ContentTypeFieldOverTheLimitIsTruncated)
+{
+    m::limits l;
+    l.max_field_bytes = 100;
+    std::string s = "Content-Type: text/plain; name=\"" + std::string(500, 'n') + "\"\r\n\r\nx";
+    auto msg = m::parse(s, l);
+    EXPECT_TRUE(has_flag(msg.parts[0], m::defect::field_truncated));
+}
+
+TEST(Parser, NeverThrowsOnNoise)
+{
+    std::string noise;
+    std::uint32_t x = 12345;
+    for (int i = 0; i < 200000; ++i) {
+        x = x * 1103515245 + 12345;
+        static constexpr char alphabet[] = "-\r\n:; =\"\t\0abc\xff";
+        noise.push_back(alphabet[(x >> 16) % (sizeof alphabet - 1)]);
+        if (i % 5000 == 0)
+            noise += "\r\n--b\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+    }
+    EXPECT_NO_THROW({
+        auto msg = t::parse_in_pieces(noise, 7);
+        (void)m::describe(msg);
+        (void)m::describe_json(msg);
+    });
+}
