@@ -63,7 +63,22 @@ void committer::commit(std::vector<pending>& batch)
     for (auto const& p : batch)
         messages.push_back(p.message);
     try {
-        commit_messages(conn_, messages);
+        try {
+            commit_messages(conn_, messages);
+        } catch (error const& e) {
+            // A connection broken since the last batch (the server restarted)
+            // fails the first statement: try once more on a new connection.
+            // If the broken one had in fact committed, the keys now exist
+            // (unique violation): the batch is durable, which is success.
+            if (!e.transient() || conn_.healthy())
+                throw;
+            try {
+                commit_messages(conn_, messages);
+            } catch (error const& again) {
+                if (again.sqlstate() != "23505")
+                    throw;
+            }
+        }
         observe_(seconds(), batch.size(), true);
         for (auto& p : batch)
             p.done(nullptr);

@@ -1,0 +1,107 @@
+"""What a 250 promises: the message survives kill -9, is delivered once,
+is shared safely by several gateway processes on one database, and the
+gateway rides out a database outage (451, never 5xx, then recovery)."""
+
+import re
+import subprocess
+import time
+import unittest
+
+from harness import Gateway, GatewayTest, Smtp, Sink, free_port, pg_start, pg_stop, received_ids, swaks, wait_for
+
+
+def smtp_source(port, count, sessions, size=1024):
+    """Postfix's smtp-source: `count` messages of `size` octets over `sessions` sessions."""
+    return subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(count), "-l", str(size), "-d",
+                           "-f", "sender@corp.test", "-t", "rcpt@dest.test", "-M", "source.test",
+                           f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=600)
+
+
+class Durability(GatewayTest):
+    def test_kill_9_right_after_250_then_delivered_once(self):
+        sink_port = free_port()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink_port}")])
+        r = swaks(gw.port, "bob@dest.test", data="Subject: survive\r\n\r\nkill me\r\n")
+        gw.kill9()   # the 250 is in r.stdout: the promise was made
+        qid = re.search(r"queued as ([0-9A-Z]{10})", r.stdout).group(1)
+        sink = self.sink(port=sink_port)
+        gw.start()
+        sink.wait_count(1, timeout=40)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", timeout=30, what="the queue to empty")
+        time.sleep(2)
+        self.assertEqual(received_ids(sink.messages), [qid])
+
+    def test_two_gateways_share_one_database(self):
+        sink = self.sink()
+        routes = [("dest.test", f"127.0.0.1:{sink.port}")]
+        a = self.gateway(routes, name="a")
+        b = self.gateway(routes, name="b")
+        ra = subprocess.Popen(["smtp-source", "-s", "5", "-m", "500", "-l", "1024", "-d", "-f", "sender@corp.test",
+                               "-t", "rcpt@dest.test", f"127.0.0.1:{a.port}"])
+        rb = smtp_source(b.port, 500, 5)
+        self.assertEqual(ra.wait(600), 0)
+        self.assertEqual(rb.returncode, 0, rb.stderr)
+        sink.wait_count(1000, timeout=120)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", timeout=60, what="the queue to empty")
+        time.sleep(1)
+        ids = received_ids(sink.messages)
+        self.assertEqual(len(ids), 1000)
+        self.assertEqual(len(set(ids)), 1000, "a message was delivered twice")
+        self.assertNotIn(None, ids)
+        # Both processes delivered.
+        self.assertGreater(a.log().count("status=sent"), 0)
+        self.assertGreater(b.log().count("status=sent"), 0)
+
+    def test_killing_one_of_two_gateways_mid_batch_loses_nothing(self):
+        # A sink slow enough that the batch is still under way at the kill.
+        sink = self.sink(behaviour=lambda envelope: time.sleep(0.01))
+        routes = [("dest.test", f"127.0.0.1:{sink.port}")]
+        a = self.gateway(routes, name="a")
+        b = self.gateway(routes, name="b")
+        r = smtp_source(a.port, 1000, 10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        accepted = set(re.findall(r"([0-9A-Z]{10}) queued from=", a.log()))
+        self.assertEqual(len(accepted), 1000)
+        wait_for(lambda: sink.count() >= 100, timeout=60, what="the batch to be under way")
+        b.kill9()
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", timeout=120, what="a to finish b's work")
+        delivered = set(received_ids(sink.messages))
+        self.assertEqual(accepted - delivered, set(), "messages were lost")
+
+    def test_database_outage_answers_451_and_recovers(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        swaks(gw.port, "bob@dest.test", data="Subject: before\r\n\r\nx\r\n")   # warms the key block
+        sink.wait_count(1)
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@dest.test>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        pg_stop()
+        try:
+            c.send("Subject: during\r\n\r\nx\r\n.\r\n")
+            code, lines = c.reply()
+            self.assertEqual(code, 451, lines)
+            self.assertTrue(lines[0].startswith("451 4.3.0"), lines)
+            self.assertEqual(gw.http("/readyz")[0], 503)
+            # The session goes on: a new transaction is answered, never 5xx.
+            self.assertEqual(c.cmd("RSET")[0], 250)
+        finally:
+            pg_start()
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<bob@dest.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send("Subject: after\r\n\r\nx\r\n.\r\n")
+        code, lines = c.reply()
+        self.assertEqual(code, 250, lines)
+        c.cmd("QUIT")
+        sink.wait_count(2, timeout=60)
+        self.assertIn(b"Subject: after", sink.messages[1].original_content)
+        wait_for(lambda: gw.http("/readyz")[0] == 200, what="ready again")
+        self.assertIn("commit failed", gw.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
