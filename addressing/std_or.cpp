@@ -223,6 +223,14 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         auto cls = classify(t.key);
         if (!cls)
             return error{"unknown attribute type '" + t.key + "'", t.at};
+        // Administrator input is read leniently (any printable ASCII up to the
+        // delimiter) so a DDA can be re-encoded below; every other value must
+        // still be a std-printablestring.
+        if (!opt.strict && cls->k != kind::dda) {
+            for (char ch : t.value)
+                if (!is_std_char(ch))
+                    return error{describe_char(ch) + " not allowed in a value", t.at};
+        }
         std::optional<error> e;
         switch (cls->k) {
         case kind::c: e = set_once(a.c, t.value, t, "C"); break;
@@ -354,19 +362,34 @@ result<or_address> parse_std_or(std::string_view text)
     return build(*tokens, build_options{true});
 }
 
+namespace {
+
+result<or_address> parse_or_text_at(std::string_view text, bool allow_imcea);
+
+} // namespace
+
 result<or_address> parse_or_text(std::string_view text)
+{
+    return parse_or_text_at(text, true);
+}
+
+namespace {
+
+// One level of IMCEA only: a decoded address that is itself IMCEA is refused
+// rather than unwrapped again (which would let input nest without bound).
+result<or_address> parse_or_text_at(std::string_view text, bool allow_imcea)
 {
     std::size_t lead = 0;
     while (lead < text.size() && text[lead] == ' ')
         ++lead;
     std::string_view const body = text.substr(lead);
-    if (looks_like_imcea(body)) {
+    if (allow_imcea && looks_like_imcea(body)) {
         auto enc = parse_imcea(body);
         if (!enc)
             return error{"IMCEA: " + enc.failure().why, enc.failure().offset};
         if (!iequals(enc->type, "X400"))
             return error{"IMCEA" + enc->type + " is not an X.400 address", 5};
-        auto inner = parse_or_text(enc->address);
+        auto inner = parse_or_text_at(enc->address, false);
         if (!inner)
             return error{"IMCEA X.400 address: " + inner.failure().why};
         return inner;
@@ -385,6 +408,8 @@ result<or_address> parse_or_text(std::string_view text)
     }
     return build(*tokens, build_options{false});
 }
+
+} // namespace
 
 result<or_address> parse_encoded_pn(std::string_view text)
 {
@@ -524,6 +549,38 @@ std::string dda_key(dda const& d)
     return k;
 }
 
+// parse_or_text reads unnumbered DDAs first-to-last when C, ADMD, PRMD or
+// O is written before them (both forms below write those first), and
+// last-to-first otherwise (RFC 2156 4.3.3); write them so they read back.
+std::vector<dda const*> ddas_in_writing_order(or_address const& a)
+{
+    std::vector<dda const*> out;
+    for (auto const& d : a.ddas)
+        out.push_back(&d);
+    if (!(a.c || a.admd || a.prmd || a.o))
+        std::reverse(out.begin(), out.end());
+    return out;
+}
+
+// OU1..OU4 numbered; more than four (an invalid address, but a parsable
+// one) cannot be numbered, so they are written unnumbered in the order the
+// reader will take them back (see ddas_in_writing_order).
+void append_ous(std::string& out, or_address const& a, bool hierarchy_before, std::string_view sep,
+                std::string_view key)
+{
+    bool const numbered = a.ou.size() <= 4;
+    bool const reversed = !numbered && !hierarchy_before;
+    for (std::size_t i = 0; i < a.ou.size(); ++i) {
+        std::size_t const n = reversed ? a.ou.size() - 1 - i : i;
+        std::string k(key);
+        if (numbered)
+            k += std::to_string(n + 1);
+        append_labelled(out, k, a.ou[n], sep);
+        if (sep.empty())
+            out.push_back(';');
+    }
+}
+
 } // namespace
 
 std::string render_labelled(or_address const& a)
@@ -549,15 +606,13 @@ std::string render_labelled(or_address const& a)
         ++pairs;
     }
     opt("O", a.o);
-    for (std::size_t n = 0; n < a.ou.size(); ++n) {
-        append_labelled(out, "OU" + std::to_string(n + 1), a.ou[n], "; ");
-        ++pairs;
-    }
+    append_ous(out, a, a.o.has_value(), "; ", "OU");
+    pairs += a.ou.size();
     opt("P", a.prmd);
     opt("A", a.admd);
     opt("C", a.c);
-    for (auto const& d : a.ddas) {
-        append_labelled(out, dda_key(d), d.value, "; ");
+    for (auto const& d : ddas_in_writing_order(a)) {
+        append_labelled(out, dda_key(*d), d->value, "; ");
         ++pairs;
     }
     if (pairs == 1)
@@ -578,10 +633,7 @@ std::string render_exchange(or_address const& a)
     opt("a", a.admd);
     opt("p", a.prmd);
     opt("o", a.o);
-    for (std::size_t n = 0; n < a.ou.size(); ++n) {
-        append_labelled(out, "ou" + std::to_string(n + 1), a.ou[n], "");
-        out.push_back(';');
-    }
+    append_ous(out, a, a.c || a.admd || a.prmd || a.o, "", "ou");
     opt("s", a.surname);
     opt("g", a.given);
     opt("i", a.initials);
@@ -594,12 +646,12 @@ std::string render_exchange(or_address const& a)
         append_labelled(out, to_lower(o.key), o.value, "");
         out.push_back(';');
     }
-    for (auto const& d : a.ddas) {
-        std::string k = dda_key(d);
+    for (auto const* d : ddas_in_writing_order(a)) {
+        std::string k = dda_key(*d);
         k[0] = 'd';
         k[1] = 'd';
         k[2] = 'a';
-        append_labelled(out, k, d.value, "");
+        append_labelled(out, k, d->value, "");
         out.push_back(';');
     }
     return out;

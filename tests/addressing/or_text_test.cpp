@@ -388,3 +388,22 @@ TEST(Validate, NumericAdmdZeroIsAnOrdinaryValue)
     auto a = strict("/S=x/O=y/ADMD=0/C=IT/");
     EXPECT_FALSE(ad::check_or_address(a));
 }
+
+TEST(Labelled, DdasWithoutHierarchyReadBackInOrder)
+{
+    // found by or_text_fuzz: with no C, ADMD, PRMD or O written first, the
+    // reader takes the rightmost DDA as the first, so the writer must too
+    auto a = parsed("/DD.cap=28100/DD.ph1=Via Larga 11/S=Rossi/");
+    EXPECT_EQ(parsed(ad::render_labelled(a)), a);
+    EXPECT_EQ(parsed(ad::render_imcea("X400", ad::render_exchange(a), "gw.example")), a);
+}
+
+TEST(Labelled, MoreThanFourOusAreWrittenUnnumberedAndReadBack)
+{
+    // found by or_text_fuzz: OU5 is no key, yet five OUs parse (validation refuses them)
+    for (auto text : {"/S=x/OU=5/OU=4/OU=3/OU=2/OU=1/O=y/ADMD=z/C=TC/", "/S=x/OU=5/OU=4/OU=3/OU=2/OU=1/"}) {
+        auto a = parsed(text);
+        EXPECT_EQ(parsed(ad::render_labelled(a)), a) << ad::render_labelled(a);
+        EXPECT_EQ(parsed(ad::render_imcea("X400", ad::render_exchange(a), "gw.example")), a);
+    }
+}
