@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/run-fuzzers.sh BUILD_DIR SECONDS: runs every libFuzzer target in
-# BUILD_DIR/tests/fuzz for SECONDS each, from its seeds (tests/fuzz/seeds/
-# NAME/) with its dictionary (tests/fuzz/NAME.dict) when they exist.
+# BUILD_DIR/tests/fuzz for SECONDS each, from its seeds (tests/fuzz/seeds/X/
+# or seeds/X_fuzz/ for target X_fuzz) with its dictionary (tests/fuzz/X.dict)
+# when they exist.
 # Prints one line per target; fails when any target finds a crash.
 set -uo pipefail
 build=$1 seconds=${2:-20}
@@ -11,9 +12,12 @@ for target in "$build"/tests/fuzz/*_fuzz; do
   [[ -x $target ]] || continue
   name=$(basename "$target")
   corpus=$(mktemp -d)
-  [[ -d $root/tests/fuzz/seeds/$name ]] && cp -r "$root/tests/fuzz/seeds/$name/." "$corpus/"
+  base=${name%_fuzz}
+  for seeds in "$root/tests/fuzz/seeds/$base" "$root/tests/fuzz/seeds/$name"; do
+    [[ -d $seeds ]] && cp -r "$seeds/." "$corpus/"
+  done
   args=(-max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=0)
-  [[ -f $root/tests/fuzz/$name.dict ]] && args+=(-dict="$root/tests/fuzz/$name.dict")
+  [[ -f $root/tests/fuzz/$base.dict ]] && args+=(-dict="$root/tests/fuzz/$base.dict")
   if (cd "$corpus" && "$target" "${args[@]}" "$corpus" >"$corpus.log" 2>&1); then
     echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: [0-9]+|#[0-9]+' "$corpus.log" | tail -1) runs)"
     passed=$((passed + 1))

@@ -1,0 +1,52 @@
+// tests/fuzz/smtp_command_fuzz.cpp: command lines out of arbitrary octets
+// (line_reader, split into odd pieces), each parsed into a command or a
+// refusal. Promises: lines never exceed the limit, refusals carry a 5xx
+// code with an enhanced status, accepted MAIL/RCPT paths re-parse.
+#include "gateway/smtp/command.hpp"
+#include "gateway/smtp/line_reader.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace smtp = x400gw::smtp;
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    if (size == 0)
+        return 0;
+    std::size_t const piece = 1 + data[0] % 17;
+    std::string_view input(reinterpret_cast<char const*>(data) + 1, size - 1);
+    smtp::line_reader reader(512);
+    std::string buffer;
+    for (std::size_t i = 0; i < input.size(); i += piece) {
+        buffer.append(input.substr(i, piece));
+        for (;;) {
+            auto step = reader.next(buffer);
+            if (step.used > buffer.size())
+                std::abort();
+            if (step.state == smtp::line_reader::status::line) {
+                if (step.line.size() > 511)
+                    std::abort();
+                auto parsed = smtp::parse_command(step.line);
+                if (auto* r = std::get_if<smtp::reply>(&parsed)) {
+                    if (r->code < 500 || r->code > 599 || r->status.empty())
+                        std::abort();
+                } else {
+                    auto const& c = std::get<smtp::command>(parsed);
+                    if ((c.what == smtp::verb::mail || c.what == smtp::verb::rcpt) && !c.path.null()) {
+                        smtp::mailbox again;
+                        if (smtp::parse_mailbox(c.path.render(), again) || again.render() != c.path.render())
+                            std::abort();
+                    }
+                }
+            }
+            buffer.erase(0, step.used);
+            if (step.used == 0)
+                break;
+        }
+        if (buffer.size() > 512 + piece)
+            std::abort();   // the reader must not let a line grow without bound
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+// tests/fuzz/smtp_data_fuzz.cpp: the DATA reader fed in odd pieces must
+// produce exactly what it produces fed all at once (same body, same end
+// position), and never keep more than its size limit.
+#include "gateway/smtp/data_reader.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace smtp = x400gw::smtp;
+
+namespace {
+struct outcome {
+    std::string body;
+    std::size_t end = 0;
+    bool done = false;
+};
+
+outcome read(std::string_view input, std::size_t piece, std::uint64_t limit)
+{
+    smtp::data_reader reader(limit);
+    outcome o;
+    std::size_t pos = 0;
+    while (pos < input.size() && !o.done) {
+        auto chunk = input.substr(pos, piece);
+        auto [state, used] = reader.feed(chunk, o.body);
+        if (used > chunk.size() || (state == smtp::data_reader::status::need_more && used != chunk.size()))
+            std::abort();
+        pos += used;
+        o.done = state == smtp::data_reader::status::done;
+    }
+    o.end = pos;
+    if (o.body.size() > limit)
+        std::abort();
+    return o;
+}
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    if (size == 0)
+        return 0;
+    std::size_t const piece = 1 + data[0] % 11;
+    std::string_view input(reinterpret_cast<char const*>(data) + 1, size - 1);
+    auto const whole = read(input, input.size() + 1, 1 << 20);
+    auto const pieces = read(input, piece, 1 << 20);
+    if (whole.body != pieces.body || whole.end != pieces.end || whole.done != pieces.done)
+        std::abort();
+    auto const small = read(input, piece, 64);
+    if (small.end != whole.end || whole.body.compare(0, small.body.size(), small.body) != 0)
+        std::abort();
+    return 0;
+}
