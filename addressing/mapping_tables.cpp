@@ -3,6 +3,8 @@
 // Longest-match index of the MIXER tables (see mapping_tables.hpp).
 #include "addressing/mapping_tables.hpp"
 
+#include <algorithm>
+
 namespace x400gw::addressing {
 
 namespace {
@@ -73,6 +75,11 @@ std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind
         if (v[n])
             depth = n + 1;
     }
+    // Spec note 8.9: an ADMD absent from a binary address with a country is
+    // looked up as blank, as the text forms read it (RFC 2156 4.1.3).
+    if (!v[1])
+        v[1] = std::string_view(" ");
+    depth = std::max<std::size_t>(depth, 2);
     std::string key;
     key.reserve(96);
     std::array<std::size_t, level_count + 2> end{};

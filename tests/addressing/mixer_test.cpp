@@ -473,6 +473,16 @@ TEST(Section8, Rule9NoCountryNeverMatchesATable)
     EXPECT_EQ(m->address, "/S=x/O=Widget/ADMD=BTT/@mixer.example.net");
 }
 
+TEST(Section8, Rule9AnAbsentAdmdWithACountryIsLookedUpAsBlank)
+{
+    ad::or_address a;
+    a.c = "TC";
+    a.o = "Mapped";
+    a.surname = "x";
+    auto m = ad::map_x400_to_822(a, ad::role::recipient, gateway(), tables());
+    EXPECT_EQ(m->address, "x@blank.example");
+}
+
 TEST(Section8, GmdDeOmittedBottomLevelMatches)
 {
     // GMD.DE#O$@.PRMD$GMD...: an address with no O is meant to match (spec note 4.4)
