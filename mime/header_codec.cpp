@@ -368,8 +368,10 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
             }
         }
         (void)is_2231;
-        if (!std::all_of(name.begin(), name.end(), attr_char) || name.empty())
+        if (name.empty() || !std::all_of(name.begin(), name.end(), attr_char)) {
             param_bad = true;
+            continue; // a name no one could write back: dropped
+        }
         auto& segs = segmented[name];
         if (segs.empty())
             order.push_back(name);

@@ -482,8 +482,8 @@ void parser::close_frames_above(std::size_t keep)
                       lines_before_prev_eol_ - f.lines_at_body + (prev_line_len_ > 0 ? 1 : 0));
         else if (have_prev_line_ && prev_eol_start_ >= begin)
             close_top(prev_eol_start_, 0, 0);
-        else
-            close_top(begin, 0, 0);
+        else // empty: ends where the delimiter's line end starts, never before the entity
+            close_top(have_prev_line_ ? std::max(prev_eol_start_, pt.header_begin) : begin, 0, 0);
     }
 }
 
@@ -491,10 +491,28 @@ void parser::close_top(std::uint64_t end, std::uint64_t size, std::uint64_t line
 {
     auto& f = frames_.back();
     auto idx = f.part;
-    if (f.state == frame_state::header)
+    if (f.state == frame_state::header) {
         end_header(end, end); // header only, no body
+        // A message/rfc822 header just pushed its (empty) message: close it first.
+        while (frames_.back().part != idx)
+            close_top(end, 0, 0);
+    }
     auto& fr = frames_.back();
     auto* pt = &msg_.parts[idx];
+    // A body that ends before it began had only the separator line, whose
+    // line end was the next delimiter's: the body is empty, at `end`.
+    if (end < pt->body_begin) {
+        pt->body_begin = std::max(end, pt->header_end);
+        end = std::max(end, pt->header_end);
+        // Everything made since (a message/rfc822's empty message) is inside.
+        for (auto k = static_cast<std::size_t>(idx) + 1; k < msg_.parts.size(); ++k) {
+            auto& d = msg_.parts[k];
+            d.header_begin = std::min(d.header_begin, end);
+            d.header_end = std::min(d.header_end, end);
+            d.body_begin = std::min(d.body_begin, end);
+            d.body_end = std::min(d.body_end, end);
+        }
+    }
     pt->body_end = std::max(end, pt->body_begin);
     pt->size = size;
     pt->lines = lines;
@@ -630,7 +648,9 @@ void parser::finish_field()
         return;
     auto idx = frames_.back().part;
     auto& pt = msg_.parts[idx];
-    if (field_truncated_)
+    // Only a truncated MIME field changes what we understood; the envelope
+    // copy kept for BODYSTRUCTURE is ours to shorten.
+    if (field_truncated_ && field_kind_ < f_envelope_first)
         pt.defects |= bit(defect::field_truncated);
     std::string_view v = trim(field_);
     switch (field_kind_) {

@@ -18,15 +18,6 @@ namespace x400gw::mime {
 
 namespace {
 
-constexpr defect_set header_defects =
-    bit(defect::eight_bit_header) | bit(defect::header_without_colon) |
-    bit(defect::space_before_colon) | bit(defect::header_starts_with_space) |
-    bit(defect::invalid_field_name) | bit(defect::header_limit) | bit(defect::field_truncated) |
-    bit(defect::duplicate_content_type) | bit(defect::content_type_empty) |
-    bit(defect::content_type_invalid) | bit(defect::parameter_invalid) |
-    bit(defect::parameter_limit) | bit(defect::duplicate_parameter) | bit(defect::duplicate_cte) |
-    bit(defect::unknown_cte) | bit(defect::missing_mime_version);
-
 constexpr defect_set boundary_defects =
     bit(defect::missing_boundary) | bit(defect::invalid_boundary) | bit(defect::boundary_not_found) |
     bit(defect::boundary_junk) | bit(defect::boundary_prefix);
@@ -69,7 +60,8 @@ bool composite(part const& p) { return p.is_multipart() || p.is_message(); }
 class renderer {
 public:
     renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r)
-        : in_(in), m_(m), seven_bit_(o.seven_bit), r_(r), out_(r.message)
+        : in_(in), m_(m), seven_bit_(o.seven_bit), max_parameters_(o.parse_limits.max_parameters), r_(r),
+          out_(r.message)
     {
     }
 
@@ -95,6 +87,8 @@ private:
     void header(std::uint32_t i, std::string_view cte_label, bool keep_cte);
     void content_type(std::uint32_t i);
     void field(raw_field const& f, std::uint32_t i);
+    bool clean_field(raw_field const& f) const;
+    bool copyable_mime_field(raw_field const& f) const;
     void fold(std::string_view line, std::size_t limit, std::uint32_t i);
     void leaf_body(std::uint32_t i, leaf_plan& plan);
     std::string_view body(part const& p) const
@@ -105,6 +99,7 @@ private:
     std::string_view in_;
     message const& m_;
     bool seven_bit_;
+    std::size_t max_parameters_;
     sanitize_result& r_;
     std::string& out_;
     std::vector<std::string> boundary_;   // per part: the boundary to write
@@ -295,8 +290,10 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
 void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
 {
     // RFC 5322 2.2.3: fold only before white space, so unfolding restores
-    // the value. A run with no white space gets a space inserted: the one
-    // case where the value changes, recorded as such.
+    // the value. `limit` is where we would like to fold (78 for encoded
+    // words); past it we take the first white space before 998. A run of
+    // 998 octets with no white space gets a space inserted: the one case
+    // where the value changes, recorded as such.
     std::string carry;
     while (line.size() > limit) {
         std::size_t cut = std::string_view::npos;
@@ -306,15 +303,26 @@ void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
                 break;
             }
         }
-        if (cut == std::string_view::npos || cut == 0) {
-            out_.append(line.substr(0, limit));
-            out_.append("\r\n ");
-            line.remove_prefix(limit);
+        if (cut == std::string_view::npos) {
+            for (std::size_t k = limit + 1; k < line.size() && k <= 998; ++k) {
+                if (line[k] == ' ' || line[k] == '\t') {
+                    cut = k;
+                    break;
+                }
+            }
+        }
+        if (cut == std::string_view::npos) {
+            if (line.size() <= 998)
+                break;
+            out_.append(line.substr(0, 998));
+            out_.append("\r\n");
+            line.remove_prefix(998);
             note("line_folded", i, "header line without white space broken with an inserted space");
             // The next physical line starts with the inserted space.
-            carry.assign(line);
+            std::string next = " ";
+            next.append(line); // line may point into carry: copy first
+            carry = std::move(next);
             line = carry;
-            limit -= 1;
             continue;
         }
         out_.append(line.substr(0, cut));
@@ -327,32 +335,62 @@ void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
     out_.append("\r\n");
 }
 
-void renderer::field(raw_field const& f, std::uint32_t i)
+bool renderer::clean_field(raw_field const& f) const
 {
     auto w = f.whole;
-    bool ok = !f.space_before_colon;
+    if (f.space_before_colon || !w.ends_with("\r\n"))
+        return false;
     for (char c : f.name) {
         auto u = static_cast<unsigned char>(c);
         if (u < 33 || u > 126)
-            ok = false;
+            return false;
     }
-    if (ok && w.ends_with("\r\n")) {
-        std::size_t line = 0;
-        for (std::size_t k = 0; k < w.size() && ok; ++k) {
-            auto u = static_cast<unsigned char>(w[k]);
-            if (u == '\r') {
-                if (k + 1 >= w.size() || w[k + 1] != '\n')
-                    ok = false;
-                ++k;
-                line = 0;
-            } else if (u == '\n' || u == 0 || (seven_bit_ && u >= 128) || ++line > 998) {
-                ok = false;
-            }
+    std::size_t line = 0;
+    for (std::size_t k = 0; k < w.size(); ++k) {
+        auto u = static_cast<unsigned char>(w[k]);
+        if (u == '\r') {
+            if (k + 1 >= w.size() || w[k + 1] != '\n')
+                return false;
+            ++k;
+            line = 0;
+        } else if (u == '\n' || u == 0 || (seven_bit_ && u >= 128) || ++line > 998) {
+            return false;
         }
-        if (ok) {
-            out_.append(w);
-            return;
+    }
+    return true;
+}
+
+// A MIME field field() can copy without changing its value: only its line
+// ends (bare LF) or the space before its colon need work. A bare CR or a
+// NUL inside would be removed, which could change what it means.
+bool renderer::copyable_mime_field(raw_field const& f) const
+{
+    auto w = f.whole;
+    std::size_t line = 0;
+    for (std::size_t k = 0; k < w.size(); ++k) {
+        auto u = static_cast<unsigned char>(w[k]);
+        if (u == '\r') {
+            if (k + 1 >= w.size() || w[k + 1] != '\n')
+                return false;
+        } else if (u == '\n') {
+            line = 0;
+        } else if (u == 0 || (seven_bit_ && u >= 128) || ++line > 998) {
+            return false;
         }
+    }
+    for (char c : f.name) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 33 || u > 126)
+            return false;
+    }
+    return true;
+}
+
+void renderer::field(raw_field const& f, std::uint32_t i)
+{
+    if (clean_field(f)) {
+        out_.append(f.whole);
+        return;
     }
     // Rebuild: a clean name, the value's lines without NUL or stray CR.
     std::string name(f.name);
@@ -364,8 +402,12 @@ void renderer::field(raw_field const& f, std::uint32_t i)
             name_fixed = true;
         }
     }
+    if (name.size() > 900) { // no line could hold it; nobody could mean it
+        name.resize(900);
+        name_fixed = true;
+    }
     if (name_fixed)
-        note("header_fixed", i, "field name \"" + std::string(f.name) + "\" cleaned");
+        note("header_fixed", i, "field name \"" + std::string(f.name.substr(0, 60)) + "\" cleaned");
     std::vector<std::string> lines;
     std::string_view v = f.value;
     bool eol_fixed = false, nul = false;
@@ -451,7 +493,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                             regenerated_[i] ||
                             (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |
                                           bit(defect::duplicate_parameter) | bit(defect::field_truncated)));
-    bool ct_done = false, cte_done = false, mv_done = false;
+    bool ct_done = false, cte_done = false, mv_done = false, cd_done = false;
     auto block = in_.substr(p.header_begin, p.header_end - p.header_begin);
     for_each_field(block, [&](raw_field const& f) {
         if (f.no_colon) {
@@ -464,7 +506,9 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 return;
             }
             ct_done = true;
-            if (ct_rebuild || (seven_bit_ && has_8bit(f.whole))) {
+            // A MIME field is copied only when copying cannot change it;
+            // otherwise it is written again from what the parser understood.
+            if (ct_rebuild || !copyable_mime_field(f)) {
                 content_type(i);
                 if (p.opaque)
                     note("made_opaque", i, "part kept as application/octet-stream");
@@ -485,7 +529,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             cte_done = true;
             if (cte_label.empty()) {
                 note("cte_removed", i, "Content-Transfer-Encoding removed");
-            } else if (keep_cte) {
+            } else if (keep_cte && copyable_mime_field(f) && iequals(trim(f.value), cte_label)) {
                 field(f, i);
             } else {
                 out_ += "Content-Transfer-Encoding: ";
@@ -500,7 +544,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 return;
             }
             mv_done = true;
-            if (trim(f.value) == "1.0") {
+            if (trim(f.value) == "1.0" && copyable_mime_field(f)) {
                 field(f, i);
             } else {
                 out_ += "MIME-Version: 1.0\r\n";
@@ -508,11 +552,31 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             }
             return;
         }
-        if (seven_bit_ && p.has_disposition && iequals(f.name, "content-disposition") && has_8bit(f.whole)) {
+        if (iequals(f.name, "content-disposition")) {
+            if (cd_done) {
+                note("header_fixed", i, "second Content-Disposition removed (the first wins)");
+                return;
+            }
+            cd_done = true;
+            // Parsed again here: the tree's flags do not say which field a
+            // parameter defect came from.
+            field_value v;
+            defect_set d = 0;
+            if (!parse_field_value(trim(f.value), false, max_parameters_, v, d)) {
+                note("header_fixed", i, "unparsable Content-Disposition removed");
+                return;
+            }
+            bool eight = seven_bit_ && has_8bit(f.whole);
+            if (d == 0 && copyable_mime_field(f)) {
+                field(f, i);
+                return;
+            }
             out_ += "Content-Disposition: ";
-            render_field_value(p.disposition, 21, out_);
+            render_field_value(v, 21, out_);
             out_ += "\r\n";
-            note("header_encoded", i, "8-bit Content-Disposition parameters written with RFC 2231");
+            note(eight ? "header_encoded" : "header_fixed", i,
+                 eight ? "8-bit Content-Disposition parameters written with RFC 2231"
+                       : "Content-Disposition parameters rewritten");
             return;
         }
         field(f, i);

@@ -231,3 +231,22 @@ TEST(Parser, NeverThrowsOnNoise)
         (void)m::describe_json(msg);
     });
 }
+
+// Found by mime_parser_fuzz: a message/rfc822 part whose header is cut by
+// the next delimiter (or the end) has an empty message inside, which must
+// get its header ended and its default type like any other entity.
+TEST(Parser, Rfc822HeaderCutByTheEndStillHasAnEmptyMessage)
+{
+    for (std::string s : {std::string("Content-Type: message/rfc822"),
+                          std::string("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                      "Content-Type: message/rfc822\r\n--b--\r\n")}) {
+        auto msg = m::parse(s);
+        for (auto const& p : msg.parts) {
+            EXPECT_FALSE(p.content_type.type.empty()) << s;
+            EXPECT_FALSE(p.content_type.subtype.empty()) << s;
+        }
+        auto const& inner = msg.parts.back();
+        EXPECT_EQ(inner.content_type.type, "text");
+        EXPECT_TRUE(msg.parts[inner.parent].is_message());
+    }
+}
