@@ -19,6 +19,79 @@ std::string domain_key(std::string_view domain)
 
 } // namespace
 
+namespace {
+
+std::uint64_t hash_key(std::string_view k) noexcept
+{
+    // FNV-1a: keys are short and the loop is branch-free.
+    std::uint64_t h = 1469598103934665603ull;
+    for (char ch : k) {
+        h ^= static_cast<unsigned char>(ch);
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+} // namespace
+
+void mapping_tables::key_index::reserve(std::size_t keys)
+{
+    std::size_t n = 16;
+    while (n < keys * 2)
+        n *= 2;
+    if (n > slots_.size()) {
+        std::vector<slot> old = std::move(slots_);
+        slots_.assign(n, slot{});
+        for (auto const& sl : old)
+            if (sl.entry_plus_one != 0) {
+                std::size_t i = sl.hash & (n - 1);
+                while (slots_[i].entry_plus_one != 0)
+                    i = (i + 1) & (n - 1);
+                slots_[i] = sl;
+            }
+    }
+    spans_.reserve(keys);
+}
+
+void mapping_tables::key_index::grow() { reserve(std::max<std::size_t>(count_ + 1, slots_.size())); }
+
+bool mapping_tables::key_index::insert(std::string_view key, std::uint32_t entry, std::uint32_t& existing)
+{
+    if ((count_ + 1) * 2 > slots_.size())
+        grow();
+    std::uint64_t const h = hash_key(key);
+    std::size_t const mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        slot& sl = slots_[i];
+        if (sl.entry_plus_one == 0) {
+            spans_.push_back(span{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size())});
+            arena_ += key;
+            sl = slot{h, entry + 1, static_cast<std::uint32_t>(spans_.size() - 1)};
+            ++count_;
+            return true;
+        }
+        if (sl.hash == h && key_of(sl) == key) {
+            existing = sl.entry_plus_one - 1;
+            return false;
+        }
+    }
+}
+
+std::optional<std::uint32_t> mapping_tables::key_index::find(std::string_view key) const noexcept
+{
+    if (count_ == 0)
+        return std::nullopt;
+    std::uint64_t const h = hash_key(key);
+    std::size_t const mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        slot const& sl = slots_[i];
+        if (sl.entry_plus_one == 0)
+            return std::nullopt;
+        if (sl.hash == h && key_of(sl) == key)
+            return sl.entry_plus_one - 1;
+    }
+}
+
 mapping_table const* mapping_tables::table(table_kind kind) const noexcept
 {
     auto const& s = slot(kind);
@@ -39,9 +112,11 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
         bool const or_keyed = is_or_keyed(s.table.kind);
         for (std::size_t i = 0; i < s.table.entries.size(); ++i) {
             auto const& e = s.table.entries[i];
-            std::string key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
-            if (!s.index.emplace(std::move(key), static_cast<std::uint32_t>(i)).second)
-                return error{s.table.source + ":" + std::to_string(e.line) + ": duplicate key"};
+            std::string const key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
+            std::uint32_t first = 0;
+            if (!s.index.insert(key, static_cast<std::uint32_t>(i), first))
+                return error{s.table.source + ":" + std::to_string(e.line) + ": duplicate key (first on line " +
+                             std::to_string(s.table.entries[first].line) + ")"};
         }
     }
     // A key may not be both an MCGAM and a gateway entry of one direction.
@@ -51,14 +126,19 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
         auto const& g = out.slot(gate);
         if (!m.present || !g.present)
             continue;
-        for (auto const& [key, idx] : g.index) {
-            if (auto it = m.index.find(std::string_view(key)); it != m.index.end()) {
-                auto const& ge = g.table.entries[idx];
-                auto const& me = m.table.entries[it->second];
-                return error{g.table.source + ":" + std::to_string(ge.line) + ": key also in the MCGAM table " +
-                             m.table.source + ":" + std::to_string(me.line)};
-            }
-        }
+        std::optional<error> clash;
+        g.index.for_each([&](std::string_view key, std::uint32_t idx) {
+            auto found = m.index.find(key);
+            if (!found || clash)
+                return;
+            // any clash will do: the message names both places
+            auto const& ge = g.table.entries[idx];
+            auto const& me = m.table.entries[*found];
+            clash = error{g.table.source + ":" + std::to_string(ge.line) + ": key also in the MCGAM table " +
+                          m.table.source + ":" + std::to_string(me.line)};
+        });
+        if (clash)
+            return *clash;
     }
     return out;
 }
@@ -80,20 +160,21 @@ std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind
     if (!v[1])
         v[1] = std::string_view(" ");
     depth = std::max<std::size_t>(depth, 2);
-    std::string key;
-    key.reserve(96);
+    // One buffer per thread: after the first lookup a key costs no allocation.
+    thread_local std::string key;
+    key.clear();
     std::array<std::size_t, level_count + 2> end{};
     for (std::size_t n = 0; n < depth; ++n) {
         if (v[n])
-            key += normalise_value(*v[n], n == 1);
+            append_normalised(key, *v[n], n == 1);
         else
             key.push_back('@');
         key.push_back('\x1f');
         end[n] = key.size();
     }
     auto probe = [&](std::string_view k, std::size_t levels) -> std::optional<or_match> {
-        if (auto it = s.index.find(k); it != s.index.end())
-            return or_match{&s.table.entries[it->second], levels};
+        if (auto found = s.index.find(k))
+            return or_match{&s.table.entries[*found], levels};
         return std::nullopt;
     };
     // Absent PRMD and O at the bottom, tried as "$@" before shortening (an
@@ -124,13 +205,17 @@ std::optional<mapping_tables::domain_match> mapping_tables::match_domain(table_k
         return std::nullopt;
     if (!domain.empty() && domain.back() == '.')
         domain.remove_suffix(1);
-    std::string const key = to_lower(domain);
+    thread_local std::string key;
+    key.assign(domain);
+    for (char& ch : key)
+        if (ch >= 'A' && ch <= 'Z')
+            ch = static_cast<char>(ch - 'A' + 'a');
     std::size_t start = 0;
     for (;;) {
         std::string_view const suffix = std::string_view(key).substr(start);
-        if (auto it = s.index.find(suffix); it != s.index.end()) {
+        if (auto found = s.index.find(suffix)) {
             std::string_view below = start == 0 ? std::string_view() : domain.substr(0, start - 1);
-            return domain_match{&s.table.entries[it->second], below};
+            return domain_match{&s.table.entries[*found], below};
         }
         std::size_t const dot = key.find('.', start);
         if (dot == std::string::npos)

@@ -76,11 +76,9 @@ std::size_t attribute_count(or_address const& a)
 // round-trips, else std-or.
 std::string local_part_of(or_address const& rest)
 {
-    or_address pn;
-    pn.surname = rest.surname;
-    pn.given = rest.given;
-    pn.initials = rest.initials;
-    if (rest == pn && can_render_encoded_pn(rest))
+    bool const only_pn = attribute_count(rest) ==
+                         std::size_t(rest.surname.has_value() + rest.given.has_value() + rest.initials.has_value());
+    if (only_pn && can_render_encoded_pn(rest))
         return render_encoded_pn(rest);
     return render_std_or(rest);
 }
@@ -145,20 +143,32 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
 
     // Step 3: the longest table1 match, then gate1, then the gateway itself.
     if (auto m = tables.match_or(table_kind::or_to_domain, a)) {
-        std::string domain = m->entry->domain;
         std::size_t consumed = m->depth;
-        std::size_t remaining = attribute_count(without_levels(a, consumed));
+        std::size_t remaining = attribute_count(a);
+        for (std::size_t lv = 0; lv < consumed; ++lv)
+            remaining -= level_value(a, lv).has_value();
         // Step 4: each present, domain-syntax level below the prefix becomes
         // the next label; stop at the first omitted level (so the mapping
         // stays reversible) and never empty the local part.
+        std::array<std::string_view, level_count> labels;
+        std::size_t n_labels = 0;
+        std::size_t length = m->entry->domain.size();
         for (std::size_t lv = consumed; lv < level_count; ++lv) {
             auto v = level_value(a, lv);
             if (!v || !is_domain_label(*v) || remaining <= 1)
                 break;
-            domain = std::string(*v) + "." + domain;
+            labels[n_labels++] = *v;
+            length += v->size() + 1;
             consumed = lv + 1;
             --remaining;
         }
+        std::string domain;
+        domain.reserve(length);
+        for (std::size_t i = n_labels; i-- > 0;) {
+            domain += labels[i];
+            domain.push_back('.');
+        }
+        domain += m->entry->domain;
         // A generated domain of one label never routes: no match (4.3.5 step 3).
         if (domain.find('.') != std::string::npos) {
             or_address const rest = without_levels(a, consumed);
@@ -180,9 +190,8 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
 namespace {
 
 struct stage1_outcome {
-    std::optional<or_address> address;       // Stage I succeeded
+    std::optional<or_address> address; // Stage I succeeded
     mapping_method method = mapping_method::table;
-    std::optional<or_address> mcgam_remainder; // for Stage II: derived from an MCGAM covering the domain
 };
 
 // 4.3.4 step 8 on `domain` alone: the longest table2 match and the
@@ -190,9 +199,11 @@ struct stage1_outcome {
 // is not domain-syntax, a bound is exceeded or a fifth OU would be needed;
 // `prefix` is then still the MCGAM's own attributes.
 struct domain_derivation {
-    bool matched = false;
-    or_address prefix;
+    table_entry const* entry = nullptr; // the MCGAM covering the domain, if any
     std::optional<or_address> derived;
+
+    bool matched() const noexcept { return entry != nullptr; }
+    or_address prefix() const { return to_or_address(entry->or_side); }
 };
 
 domain_derivation derive_from_domain(std::string_view domain, mapping_tables const& tables)
@@ -201,9 +212,8 @@ domain_derivation derive_from_domain(std::string_view domain, mapping_tables con
     auto m = tables.match_domain(table_kind::domain_to_or, domain);
     if (!m)
         return out;
-    out.matched = true;
-    out.prefix = to_or_address(m->entry->or_side);
-    or_address rhs = out.prefix;
+    out.entry = m->entry;
+    or_address rhs = to_or_address(m->entry->or_side);
     std::size_t next = m->entry->or_side.levels.size();
     std::string_view below = m->below;
     static constexpr std::array<std::size_t, level_count> bound{2, 16, 16, 64, 32, 32, 32, 32};
@@ -236,16 +246,15 @@ bool stage1_chars_ok(std::string_view s)
 }
 
 // Stage I steps 2 to 10 for a local part and domain without a route.
-stage1_outcome stage1(std::string_view local, bool quoted, std::string_view domain, domain_derivation const& rhs)
+stage1_outcome stage1(std::string_view local, bool quoted, domain_derivation const& rhs)
 {
     stage1_outcome out;
-    if (rhs.matched)
-        out.mcgam_remainder = rhs.derived ? *rhs.derived : rhs.prefix;
     if (quoted && bad_spacing(local)) // step 2
         return out;
     if (!stage1_chars_ok(local))       // step 3
         return out;
-    auto lhs = parse_std_or(local);    // step 4
+    // step 4; every std-or pair has an "=", so without one only encoded-pn can match
+    auto lhs = local.find('=') != std::string_view::npos ? parse_std_or(local) : result<or_address>(error{""});
     if (!lhs) {
         lhs = parse_encoded_pn(local);
         if (!lhs)
@@ -262,7 +271,6 @@ stage1_outcome stage1(std::string_view local, bool quoted, std::string_view doma
     // Step 7: could it form a mnemonic address with attributes from the domain?
     if (lhs->has_non_mnemonic() || !(lhs->o || !lhs->ou.empty() || lhs->surname || lhs->common_name))
         return out;
-    (void)domain;
     if (!rhs.derived)                  // step 8
         return out;
     or_address const& r = *rhs.derived;
@@ -325,7 +333,7 @@ result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, 
             if (a && !check_or_address(*a))
                 return x400_mapping{std::move(*a), mapping_method::algorithmic};
         }
-        auto s1 = stage1(m->local, m->quoted, m->domain, rhs);
+        auto s1 = stage1(m->local, m->quoted, rhs);
         if (s1.address)
             return x400_mapping{std::move(*s1.address), s1.method};
     }
@@ -348,8 +356,8 @@ result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, 
         value.resize(cut);
         out.truncated = true;
     }
-    if (rhs.matched) {
-        out.address = *(rhs.derived ? &*rhs.derived : &rhs.prefix);
+    if (rhs.matched()) {
+        out.address = rhs.derived ? *rhs.derived : rhs.prefix();
         out.method = mapping_method::table;
     } else if (r == role::return_path) {
         out.address = gw.address;

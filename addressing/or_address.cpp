@@ -67,14 +67,13 @@ static char lower(char ch) noexcept
     return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
 }
 
-std::string normalise_value(std::string_view v, bool admd)
+void append_normalised(std::string& out, std::string_view v, bool admd)
 {
-    std::string out;
-    out.reserve(v.size());
+    std::size_t const start = out.size();
     bool pending_space = false;
     for (char ch : v) {
         if (ch == ' ') {
-            pending_space = !out.empty();
+            pending_space = out.size() > start;
             continue;
         }
         if (pending_space)
@@ -82,8 +81,15 @@ std::string normalise_value(std::string_view v, bool admd)
         pending_space = false;
         out.push_back(lower(ch));
     }
-    if (admd && out.empty())
-        out = " ";
+    if (admd && out.size() == start)
+        out.push_back(' ');
+}
+
+std::string normalise_value(std::string_view v, bool admd)
+{
+    std::string out;
+    out.reserve(v.size());
+    append_normalised(out, v, admd);
     return out;
 }
 

@@ -90,6 +90,9 @@ void set_level(or_address& a, std::size_t level, std::string value);
 // lower case. `admd` turns an empty or all-blank value into a single space,
 // since a zero-length ADMD is looked up as a blank one.
 std::string normalise_value(std::string_view v, bool admd = false);
+// The same, appended to `out` (no allocation of its own: lookups build
+// their keys with it).
+void append_normalised(std::string& out, std::string_view v, bool admd = false);
 
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b) noexcept;

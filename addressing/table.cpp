@@ -65,6 +65,7 @@ struct part {
 result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vector<std::string>* warnings)
 {
     dmn_or_address d;
+    or_address x;
     std::size_t next = 0;
     for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
         part& p = *it;
@@ -77,7 +78,6 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
             if (!p.value)
                 return error{"'" + p.attr + "' cannot be omitted"};
             std::string const up = to_upper(p.attr);
-            auto& x = d.extra;
             std::optional<std::string>* field = nullptr;
             if (up == "S") field = &x.surname;
             else if (up == "G") field = &x.given;
@@ -127,6 +127,8 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
     }
     if (d.levels.empty())
         return error{"no C at the root (the rightmost part)"};
+    if (!x.empty())
+        d.extra = std::make_shared<or_address const>(std::move(x));
     return d;
 }
 
@@ -217,7 +219,8 @@ std::string render_dmn_or(dmn_or_address const& d)
         else
             out.push_back('@');
     };
-    auto const& x = d.extra;
+    static or_address const none;
+    auto const& x = d.extra ? *d.extra : none;
     for (auto it = x.ddas.rbegin(); it != x.ddas.rend(); ++it)
         add("~" + it->type, it->value);
     if (x.given) add("G", x.given);
@@ -235,7 +238,7 @@ std::string render_dmn_or(dmn_or_address const& d)
 
 or_address to_or_address(dmn_or_address const& d)
 {
-    or_address a = d.extra;
+    or_address a = d.extra ? *d.extra : or_address{};
     for (std::size_t n = 0; n < d.levels.size(); ++n)
         if (d.levels[n])
             set_level(a, n, *d.levels[n]);
@@ -255,7 +258,7 @@ std::string or_key(std::vector<std::optional<std::string>> const& levels)
     std::string key;
     for (std::size_t n = 0; n < levels.size(); ++n) {
         if (levels[n])
-            key += normalise_value(*levels[n], n == 1);
+            append_normalised(key, *levels[n], n == 1);
         else
             key.push_back('@');
         key.push_back('\x1f');
@@ -290,7 +293,7 @@ std::optional<error> check_entry(table_kind kind, table_entry const& e,
 {
     if (!is_domain_name(e.domain))
         return error{located(source, e.line, "'" + e.domain + "' is not a domain (letters, digits, inner hyphens)")};
-    if (kind == table_kind::gate_or_to_domain && !e.or_side.extra.empty())
+    if (kind == table_kind::gate_or_to_domain && e.or_side.extra)
         return error{located(source, e.line, "gate1 keys match on C, ADMD, PRMD, O and OU only")};
     auto [it, fresh] = seen.emplace(entry_key(kind, e), e.line);
     if (!fresh)
@@ -442,7 +445,7 @@ result<std::string> undns_value(std::string_view v)
 
 result<std::string> render_dns_or(dmn_or_address const& d)
 {
-    if (!d.extra.empty())
+    if (d.extra)
         return error{"attributes outside C, ADMD, PRMD, O, OU have no DNS form here"};
     std::string out;
     for (std::size_t n = d.levels.size(); n-- > 0;) {

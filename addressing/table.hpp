@@ -24,6 +24,7 @@
 
 #include "addressing/or_address.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,8 +51,13 @@ struct dmn_or_address {
     std::vector<std::optional<std::string>> levels;
     // Gateway tables only: attributes outside the hierarchy (S, G, CN,
     // DDAs written "~type$value") that complete a gateway's O/R address.
-    or_address extra;
-    friend bool operator==(dmn_or_address const&, dmn_or_address const&) = default;
+    // Null when there are none, which is every MCGAM line: a pointer keeps a
+    // 100,000-line table from carrying 100,000 empty O/R addresses.
+    std::shared_ptr<or_address const> extra;
+    friend bool operator==(dmn_or_address const& a, dmn_or_address const& b)
+    {
+        return a.levels == b.levels && (a.extra && b.extra ? *a.extra == *b.extra : a.extra == b.extra);
+    }
 };
 
 // `mcgam` restricts the attributes to the hierarchy. Warnings (skipped

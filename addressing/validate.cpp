@@ -42,12 +42,9 @@ std::optional<std::size_t> value_length(std::string_view v)
     return ps.empty() ? count : ps.size();
 }
 
-std::optional<error> check_value(std::string_view name, std::optional<std::string> const& v, std::size_t lo,
-                                 std::size_t hi)
+std::optional<error> check_value(std::string_view name, std::string_view v, std::size_t lo, std::size_t hi)
 {
-    if (!v)
-        return std::nullopt;
-    auto len = value_length(*v);
+    auto len = value_length(v);
     if (!len)
         return error{std::string(name) + " is not a PrintableString (or Teletex) value"};
     if (*len < lo)
@@ -55,6 +52,14 @@ std::optional<error> check_value(std::string_view name, std::optional<std::strin
     if (*len > hi)
         return error{std::string(name) + " is longer than " + std::to_string(hi) + " characters"};
     return std::nullopt;
+}
+
+std::optional<error> check_value(std::string_view name, std::optional<std::string> const& v, std::size_t lo,
+                                 std::size_t hi)
+{
+    if (!v)
+        return std::nullopt;
+    return check_value(name, std::string_view(*v), lo, hi);
 }
 
 } // namespace
@@ -98,8 +103,9 @@ std::optional<error> check_or_address(or_address const& a, or_limits const& lim)
     if (auto e = check_value("O", a.o, 1, lim.organization)) return e;
     if (a.ou.size() > lim.org_units)
         return error{std::to_string(a.ou.size()) + " OUs (at most " + std::to_string(lim.org_units) + ")"};
+    static constexpr std::string_view ou_names[] = {"OU1", "OU2", "OU3", "OU4"};
     for (std::size_t n = 0; n < a.ou.size(); ++n)
-        if (auto e = check_value("OU" + std::to_string(n + 1), a.ou[n], 1, lim.org_unit))
+        if (auto e = check_value(n < 4 ? ou_names[n] : std::string_view("OU"), std::string_view(a.ou[n]), 1, lim.org_unit))
             return e;
     if (auto e = check_value("S", a.surname, 1, lim.surname)) return e;
     if (auto e = check_value("G", a.given, 1, lim.given)) return e;
