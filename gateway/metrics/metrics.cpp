@@ -54,7 +54,11 @@ metrics::metrics()
                                {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
       commit_batch(histogram(*registry_, "x400gw_db_commit_batch_messages", "Messages per group commit",
                              {1, 2, 4, 8, 16, 32, 64, 128, 256})),
-      db_errors(counter(*registry_, "x400gw_db_errors_total", "Failed database operations"))
+      db_errors(counter(*registry_, "x400gw_db_errors_total", "Failed database operations")),
+      mime_repairs(BuildCounter()
+                       .Name("x400gw_mime_repairs_total")
+                       .Help("Changes the MIME sanitizer made, by kind (at intake, and 7-bit downgrades at delivery)")
+                       .Register(*registry_))
 {
     BuildGauge()
         .Name("x400gw_build_info")

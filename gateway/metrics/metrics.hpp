@@ -56,8 +56,21 @@ public:
     prometheus::Histogram& commit_latency;           // one group commit
     prometheus::Histogram& commit_batch;             // messages per group commit
     prometheus::Counter& db_errors;
+    prometheus::Family<prometheus::Counter>& mime_repairs;  // label action (the sanitizer's change kinds)
 
     void count_rejection(int code, std::string const& enhanced);
+    // Counts the sanitizer's changes and renders them for a log line:
+    // "content_type_added:1,line_folded:3".
+    template <class Changes>
+    std::string count_repairs(Changes const& changes)
+    {
+        std::string summary;
+        for (auto const& c : changes) {
+            mime_repairs.Add({{"action", std::string(c.kind)}}).Increment(static_cast<double>(c.count));
+            summary += (summary.empty() ? "" : ",") + std::string(c.kind) + ":" + std::to_string(c.count);
+        }
+        return summary;
+    }
 };
 
 } // namespace x400gw::gateway

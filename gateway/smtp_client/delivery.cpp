@@ -3,6 +3,7 @@
 
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
+#include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
 #include "queue/retry.hpp"
@@ -280,6 +281,16 @@ task<void> delivery::connection_loop(std::string name)
         for (auto const& r : j.recipients)
             e.forward_paths.push_back(r.address);
         e.body = *body;
+        std::string seven_bit;
+        if (!session->capabilities().eight_bit_mime && mime::needs_7bit_downgrade(*body)) {
+            // RFC 6152: a next hop without 8BITMIME gets 7-bit only.
+            mime::sanitize_options options;
+            options.seven_bit = true;
+            auto r = mime::sanitize(*body, options);
+            log(j.qid, "mime downgraded to 7bit relay=" + session->remote() + " changes=" + rt_.m.count_repairs(r.changes));
+            seven_bit = std::move(r.message);
+            e.body = seven_bit;
+        }
         std::vector<queue::outcome> outcomes;
         try {
             outcomes = co_await session->send(e);

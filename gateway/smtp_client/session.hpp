@@ -55,6 +55,7 @@ public:
 
     task<void> quit();
     bool usable() const noexcept { return usable_; }
+    smtp::capabilities const& capabilities() const noexcept { return caps_; }
     std::string const& remote() const noexcept { return remote_; }
 
 private:

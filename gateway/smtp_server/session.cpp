@@ -5,6 +5,7 @@
 #include "gateway/log.hpp"
 #include "gateway/smtp/data_reader.hpp"
 #include "gateway/smtp/ehlo.hpp"
+#include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
 
@@ -385,6 +386,16 @@ std::string smtp_server_session::trace_header(transaction const& t) const
 task<void> smtp_server_session::finish(std::string content)
 {
     auto& t = *tx_;
+    // Whatever arrived leaves readable by any peer: every part with a valid
+    // Content-Type (an empty one once hung a peer gateway), CRLF, short
+    // lines. A clean message passes octet for octet.
+    auto sanitized = mime::sanitize(content);
+    if (!sanitized.unchanged) {
+        auto const summary = rt_.m.count_repairs(sanitized.changes);
+        log(t.qid, "mime repaired changes=" + summary + (sanitized.over_limit ? " over_limit=yes" : "") +
+                       (sanitized.changes.empty() ? "" : " (" + printable(sanitized.changes.front().text) + ")"));
+        content = std::move(sanitized.message);
+    }
     db::new_message m;
     m.key = t.key;
     m.qid = t.qid;

@@ -7,7 +7,8 @@ import unittest
 from harness import GatewayTest, Smtp, received_ids, swaks, wait_for
 
 BODY = ("Subject: relay test\r\nFrom: alice@corp.test\r\nTo: bob@dest.test\r\n"
-        "Message-ID: <relay-1@corp.test>\r\n\r\nline one\r\n.leading dot\r\n..two dots\r\n\r\nlast line\r\n")
+        "Message-ID: <relay-1@corp.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+        "\r\nline one\r\n.leading dot\r\n..two dots\r\n\r\nlast line\r\n")
 
 
 class Relay(GatewayTest):

@@ -18,8 +18,9 @@ import threading
 
 
 class SlowMultilinePeer:
-    def __init__(self, pause=2.0, port=0, pipelining=False):
+    def __init__(self, pause=2.0, port=0, pipelining=False, eight_bit=True):
         self.pause = pause
+        self.eight_bit = eight_bit
         self.port = port
         self.pipelining = pipelining
         self.messages = []          # (mail_from, [rcpt], data bytes)
@@ -34,7 +35,13 @@ class SlowMultilinePeer:
         return self
 
     def stop(self):
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        async def shutdown():
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._loop.stop()
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
         self._thread.join(10)
 
     def _run(self):
@@ -70,7 +77,7 @@ class SlowMultilinePeer:
                 self.transcript.append(cmd)
                 verb = cmd[:4].upper()
                 if verb == "EHLO":
-                    kws = ["slow.test greets you", "8BITMIME", "SIZE 10000000"]
+                    kws = ["slow.test greets you", "SIZE 10000000"] + (["8BITMIME"] if self.eight_bit else [])
                     if self.pipelining:
                         kws.append("PIPELINING")
                     await self._reply(writer, 250, kws)

@@ -1,0 +1,59 @@
+"""MIME through the gateway: the Exchange incident (a part with an empty
+Content-Type: once hung a peer gateway) and the 7-bit downgrade for a next
+hop without 8BITMIME."""
+
+import email
+import email.policy
+import re
+import unittest
+
+from harness import GatewayTest, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from slow_multiline import SlowMultilinePeer
+
+EXCHANGE = (
+    "From: connector@exchange.test\r\nTo: bob@dest.test\r\nSubject: empty content type\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+    "--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nfirst part\r\n"
+    "--b1\r\nContent-Type:\r\n\r\nsecond part, empty Content-Type\r\n"
+    "--b1--\r\n")
+
+EIGHT_BIT = ("From: a@corp.test\r\nTo: ops@slow.test\r\nSubject: caf\xe9\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+             "caf\xe9 cr\xe8me br\xfbl\xe9e\r\n")
+
+
+class Mime(GatewayTest):
+    def test_exchange_empty_content_type_arrives_valid(self):
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        swaks(gw.port, "bob@dest.test", data=EXCHANGE)
+        sink.wait_count(1)
+        raw = sink.messages[0].original_content
+        self.assertIsNone(re.search(rb"(?im)^content-type:[ \t]*\r?\n(?![ \t])", raw), raw)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        types = [p.get_content_type() for p in msg.walk()]
+        self.assertEqual(types, ["multipart/mixed", "text/plain", "text/plain"])
+        for part in msg.walk():
+            self.assertTrue(part["Content-Type"], part)
+        self.assertEqual(msg.get_payload()[1].get_content().strip(), "second part, empty Content-Type")
+        self.assertIn("mime repaired changes=", gw.log())
+        self.assertIn("content_type", gw.log())
+        m = gw.metrics()
+        self.assertTrue(any(k.startswith("x400gw_mime_repairs_total{") for k in m), m.keys())
+
+    def test_seven_bit_downgrade_for_a_hop_without_8bitmime(self):
+        peer = SlowMultilinePeer(pause=0.0, eight_bit=False).start()
+        self.cleanups.append(peer.stop)
+        gw = self.gateway([("slow.test", f"127.0.0.1:{peer.port}")])
+        swaks(gw.port, "ops@slow.test", data=EIGHT_BIT)   # swaks writes it as UTF-8
+        wait_for(lambda: peer.messages, timeout=30, what="delivery")
+        _, _, data = peer.messages[0]
+        self.assertTrue(all(b < 128 for b in data), "an 8-bit octet reached a 7-bit next hop")
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        self.assertEqual(msg.get_content().strip(), "caf\xe9 cr\xe8me br\xfbl\xe9e")
+        self.assertEqual(str(msg["Subject"]), "caf\xe9")
+        self.assertIn("mime downgraded to 7bit", gw.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
