@@ -407,3 +407,32 @@ TEST(Labelled, MoreThanFourOusAreWrittenUnnumberedAndReadBack)
         EXPECT_EQ(parsed(ad::render_imcea("X400", ad::render_exchange(a), "gw.example")), a);
     }
 }
+
+// ---- more Exchange KB cases -------------------------------------------------
+
+TEST(Exchange, KbQ269589FifteenCharacterSmtpDdaLocalPart)
+{
+    // Exchange 5.5 SP3's MTA crashed on exactly this shape; for us it is data
+    auto a = parsed("c=US;a= ;p=MS;o=Site;dda:SMTP=abcdefghijklmno@example.com;");
+    ASSERT_EQ(a.ddas.size(), 1u);
+    EXPECT_EQ(a.ddas[0].value, "abcdefghijklmno(a)example.com");
+    EXPECT_FALSE(ad::check_or_address(a));
+    EXPECT_EQ(parsed(ad::render_std_or(a)), a);
+}
+
+TEST(Exchange, KbQ145585EmptyGivenNameFromMsMailIsKeptThenRefused)
+{
+    auto a = parsed("c=US;a=TELENET;p=ABC;o=Sales;g=;s=STEEL");
+    ASSERT_TRUE(a.given);
+    EXPECT_EQ(*a.given, "");
+    EXPECT_EQ(ad::check_or_address(a)->why, "G is present but empty");
+}
+
+TEST(Exchange, KbQ118563X121Bound)
+{
+    auto a = parsed("/X121=1234567890123456/");
+    EXPECT_FALSE(ad::check_or_address(a)); // X.411: 16
+    ad::or_limits ms_mail;
+    ms_mail.x121 = 15;                      // the MS Mail profile
+    EXPECT_EQ(ad::check_or_address(a, ms_mail)->why, "X121 is longer than 15 characters");
+}

@@ -95,7 +95,7 @@ struct generator {
 TEST(Property, StdOrGenerateThenParseIsTheIdentity)
 {
     generator g(20261123);
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; i < 1500; ++i) {
         auto const a = g.address();
         ASSERT_FALSE(ad::check_or_address(a)) << ad::check_or_address(a)->why << " in " << ad::render_std_or(a);
         std::string const text = ad::render_std_or(a);
@@ -112,7 +112,7 @@ TEST(Property, StdOrGenerateThenParseIsTheIdentity)
 TEST(Property, LabelledAndImceaGenerateThenParseIsTheIdentity)
 {
     generator g(42);
-    for (int i = 0; i < 2000; ++i) {
+    for (int i = 0; i < 1000; ++i) {
         auto const a = g.address();
         std::string const labelled = ad::render_labelled(a);
         auto l = ad::parse_or_text(labelled);

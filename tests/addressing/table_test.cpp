@@ -51,8 +51,8 @@ TEST(DmnOr, AppFExamples)
 
     auto dda = ad::parse_dmn_or("~ROLE$Big\\.Chief.ADMD$ATT.C$US", false);
     ASSERT_TRUE(dda);
-    ASSERT_EQ(dda->extra.ddas.size(), 1u);
-    EXPECT_EQ(dda->extra.ddas[0], (ad::dda{"ROLE", "Big.Chief"}));
+    ASSERT_EQ(dda->extra->ddas.size(), 1u);
+    EXPECT_EQ(dda->extra->ddas[0], (ad::dda{"ROLE", "Big.Chief"}));
     EXPECT_FALSE(ad::parse_dmn_or("~ROLE$Big\\.Chief.ADMD$ATT.C$US", true)); // not in an MCGAM table
 }
 
