@@ -194,16 +194,48 @@ struct stage1_outcome {
     mapping_method method = mapping_method::table;
 };
 
-// 4.3.4 step 8 on `domain` alone: the longest table2 match and the
-// attributes its extra labels give. Fails (nullopt in `derived`) when a label
-// is not domain-syntax, a bound is exceeded or a fifth OU would be needed;
-// `prefix` is then still the MCGAM's own attributes.
+// 4.3.4 step 8 on `domain` alone: the longest table2 match and the levels
+// its extra labels give, read in place (no O/R address is built unless one
+// is needed). `derivable` is false when a label is not domain-syntax, a
+// bound is exceeded or a fifth OU would be needed.
 struct domain_derivation {
     table_entry const* entry = nullptr; // the MCGAM covering the domain, if any
-    std::optional<or_address> derived;
+    std::array<std::string_view, level_count> labels{}; // labels[i] is level depth + i
+    std::size_t n_labels = 0;
+    bool derivable = false;
 
     bool matched() const noexcept { return entry != nullptr; }
+    std::size_t depth() const noexcept { return entry->or_side.levels.size(); }
+
+    // The value of hierarchy level `lv` on the domain side.
+    std::optional<std::string_view> level(std::size_t lv) const noexcept
+    {
+        if (lv < depth()) {
+            auto const& v = entry->or_side.levels[lv];
+            return v ? std::optional<std::string_view>(*v) : std::nullopt;
+        }
+        if (lv - depth() < n_labels)
+            return labels[lv - depth()];
+        return std::nullopt;
+    }
+    // The OUs of the domain side, OU1 first, up to the first absent one.
+    void append_ous(std::vector<std::string>& out) const
+    {
+        for (std::size_t lv = 4; lv < level_count; ++lv) {
+            auto v = level(lv);
+            if (!v)
+                break;
+            out.emplace_back(*v);
+        }
+    }
     or_address prefix() const { return to_or_address(entry->or_side); }
+    or_address derived() const
+    {
+        or_address a = to_or_address(entry->or_side);
+        for (std::size_t i = 0; i < n_labels; ++i)
+            set_level(a, depth() + i, std::string(labels[i]));
+        return a;
+    }
 };
 
 domain_derivation derive_from_domain(std::string_view domain, mapping_tables const& tables)
@@ -213,8 +245,7 @@ domain_derivation derive_from_domain(std::string_view domain, mapping_tables con
     if (!m)
         return out;
     out.entry = m->entry;
-    or_address rhs = to_or_address(m->entry->or_side);
-    std::size_t next = m->entry->or_side.levels.size();
+    std::size_t next = out.depth();
     std::string_view below = m->below;
     static constexpr std::array<std::size_t, level_count> bound{2, 16, 16, 64, 32, 32, 32, 32};
     while (!below.empty()) {
@@ -223,12 +254,14 @@ domain_derivation derive_from_domain(std::string_view domain, mapping_tables con
         below = dot == std::string_view::npos ? std::string_view() : below.substr(0, dot);
         if (!is_domain_label(label) || next >= level_count || label.size() > bound[next])
             return out;
-        if (next >= 4 && rhs.ou.size() != next - 4)
-            return out; // an omitted OU above: the OUs cannot be numbered
-        set_level(rhs, next, std::string(label));
+        out.labels[out.n_labels++] = label;
         ++next;
     }
-    out.derived = std::move(rhs);
+    // An omitted OU in the entry with labels below it: the OUs cannot be numbered.
+    for (std::size_t lv = 4; lv < out.depth(); ++lv)
+        if (!out.entry->or_side.levels[lv] && out.n_labels > 0)
+            return out;
+    out.derivable = true;
     return out;
 }
 
@@ -260,8 +293,8 @@ stage1_outcome stage1(std::string_view local, bool quoted, domain_derivation con
         if (!lhs)
             return out;
     }
-    if (check_attribute_syntax(*lhs)) // step 5
-        return out;
+    // Step 5 (attribute syntax) is part of the check of step 9, which every
+    // path below makes; failing either leads to Stage II alike.
     if (lhs->c) {                      // step 6: a whole X.400 address; the domain is ignored
         if (!check_or_address(*lhs))
             out.address = std::move(*lhs);
@@ -271,21 +304,30 @@ stage1_outcome stage1(std::string_view local, bool quoted, domain_derivation con
     // Step 7: could it form a mnemonic address with attributes from the domain?
     if (lhs->has_non_mnemonic() || !(lhs->o || !lhs->ou.empty() || lhs->surname || lhs->common_name))
         return out;
-    if (!rhs.derived)                  // step 8
+    if (!rhs.matched() || !rhs.derivable) // step 8
         return out;
-    or_address const& r = *rhs.derived;
+    // Merge: every LHS attribute; from the domain side, only the levels
+    // above the highest one the LHS names.
     or_address merged = std::move(*lhs);
-    merged.c = r.c;
+    auto take = [&](std::optional<std::string>& field, std::size_t lv) {
+        if (auto v = rhs.level(lv))
+            field = std::string(*v);
+    };
+    take(merged.c, 0);
     if (!merged.admd) {
-        merged.admd = r.admd;
+        take(merged.admd, 1);
         if (!merged.prmd) {
-            merged.prmd = r.prmd;
+            take(merged.prmd, 2);
             if (!merged.o) {
-                merged.o = r.o;
+                take(merged.o, 3);
                 // LHS OUs sit below the domain-derived ones.
-                std::vector<std::string> ous = r.ou;
-                ous.insert(ous.end(), merged.ou.begin(), merged.ou.end());
-                merged.ou = std::move(ous);
+                std::vector<std::string> ous;
+                rhs.append_ous(ous);
+                if (!ous.empty()) {
+                    ous.insert(ous.end(), std::make_move_iterator(merged.ou.begin()),
+                               std::make_move_iterator(merged.ou.end()));
+                    merged.ou = std::move(ous);
+                }
             }
         }
     }
@@ -357,7 +399,7 @@ result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, 
         out.truncated = true;
     }
     if (rhs.matched()) {
-        out.address = rhs.derived ? *rhs.derived : rhs.prefix();
+        out.address = rhs.derivable ? rhs.derived() : rhs.prefix();
         out.method = mapping_method::table;
     } else if (r == role::return_path) {
         out.address = gw.address;

@@ -3,19 +3,32 @@
 // RFC 2156 section 3.4: ASCII <-> PrintableString. Linear, one pass each way.
 #include "addressing/ps_encoding.hpp"
 
+#include <array>
+
 namespace x400gw::addressing {
+
+namespace {
+
+// X.208 PrintableString, as a table: this test runs once per character of
+// every value the mapping looks at.
+constexpr auto printable_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (char c : {' ', '\'', '(', ')', '+', ',', '-', '.', '/', ':', '=', '?'})
+        t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+} // namespace
 
 bool is_printable_char(char ch) noexcept
 {
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
-        return true;
-    switch (ch) {
-    case ' ': case '\'': case '(': case ')': case '+': case ',':
-    case '-': case '.': case '/': case ':': case '=': case '?':
-        return true;
-    default:
-        return false;
-    }
+    return printable_table[static_cast<unsigned char>(ch)];
 }
 
 bool is_printable_string(std::string_view s) noexcept
