@@ -28,6 +28,7 @@ struct runtime {
     db::committer& committer;
     db::key_allocator& keys;
     std::string owner;                       // this process's lease owner name
+    addressing::mapper* mapper = nullptr;    // RFC 2156 mapping, when [addressing] is configured
     bool stopping = false;
     std::function<void()> wake_scheduler;    // a message was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions

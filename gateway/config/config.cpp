@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <charconv>
 #include <set>
 #include <unistd.h>
@@ -121,31 +122,93 @@ private:
     std::string path_;
 };
 
+std::pair<std::string, std::uint16_t> parse_next_hop(reader const& r, toml::table const& t, std::string const& what)
+{
+    std::string hop;
+    r.get(t, "next_hop", hop);
+    if (hop.empty())
+        r.fail_at(t.source(), what + " needs a next_hop (\"host:port\")");
+    std::string host = hop;
+    std::uint16_t port = 25;
+    auto const colon = hop.rfind(':');
+    if (colon != std::string::npos) {
+        unsigned p = 0;
+        auto [end, ec] = std::from_chars(hop.data() + colon + 1, hop.data() + hop.size(), p);
+        if (ec != std::errc{} || end != hop.data() + hop.size() || p == 0 || p > 65535)
+            r.fail(*t.get("next_hop"), "bad port in next_hop '" + hop + "'");
+        host = hop.substr(0, colon);
+        port = static_cast<std::uint16_t>(p);
+    }
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty())
+        r.fail(*t.get("next_hop"), "empty host in next_hop '" + hop + "'");
+    return {host, port};
+}
+
+x400_route parse_x400_route(reader const& r, toml::table const& t)
+{
+    r.only(t, "[[x400_route]]", {"prefix", "next_hop", "form", "domain"});
+    x400_route out;
+    r.get(t, "prefix", out.prefix_text);
+    auto prefix = addressing::parse_route_prefix(out.prefix_text);
+    if (!prefix)
+        r.fail_at(t.source(), "[[x400_route]] prefix '" + out.prefix_text + "': " + prefix.failure().why);
+    out.prefix = *prefix;
+    std::tie(out.host, out.port) = parse_next_hop(r, t, "[[x400_route]]");
+    std::string form = "std-or";
+    r.get(t, "form", form);
+    if (form == "std-or")
+        out.form = addressing::peer_form::std_or;
+    else if (form == "imcea")
+        out.form = addressing::peer_form::imcea;
+    else
+        r.fail(*t.get("form"), "form must be \"std-or\" or \"imcea\"");
+    r.get(t, "domain", out.domain);
+    if (out.domain.empty())
+        out.domain = out.host;
+    return out;
+}
+
+addressing::mapping_config parse_addressing(reader const& r, toml::table const& t, std::string const& config_path)
+{
+    r.only(t, "[addressing]", {"gateway_domain", "gateway_or", "tables"});
+    addressing::mapping_config out;
+    r.get(t, "gateway_domain", out.gateway_domain);
+    r.get(t, "gateway_or", out.gateway_or);
+    if (out.gateway_domain.empty() || out.gateway_or.empty())
+        r.fail_at(t.source(), "[addressing] needs gateway_domain and gateway_or");
+    if (auto* n = t.get("tables")) {
+        auto* tables = n->as_table();
+        if (!tables)
+            r.fail(*n, "tables must be a table: { or-to-domain = \"file\", ... }");
+        auto const base = std::filesystem::path(config_path).parent_path();
+        for (auto const& [k, v] : *tables) {
+            auto kind = addressing::parse_table_kind(k.str());
+            if (!kind)
+                r.fail(v, "unknown table kind '" + std::string(k.str()) +
+                              "' (or-to-domain, domain-to-or, gate-or-to-domain, gate-domain-to-or)");
+            auto file = v.value<std::string>();
+            if (!file)
+                r.fail(v, "a table must be a file name");
+            std::filesystem::path p(*file);
+            if (p.is_relative())
+                p = base / p;
+            out.table_files[static_cast<std::size_t>(*kind)] = p.string();
+        }
+    }
+    return out;
+}
+
 route parse_route(reader const& r, toml::table const& t)
 {
     r.only(t, "[[route]]", {"domain", "next_hop"});
     route out;
     r.get(t, "domain", out.domain);
-    std::string hop;
-    r.get(t, "next_hop", hop);
     if (out.domain.empty())
         r.fail_at(t.source(), "[[route]] needs a domain (\"example.com\", \"*.example.com\" or \"*\")");
     out.domain = lower(out.domain);
-    if (hop.empty())
-        r.fail_at(t.source(), "[[route]] for " + out.domain + " needs a next_hop (\"host:port\")");
-    auto const colon = hop.rfind(':');
-    out.host = hop.substr(0, colon);
-    if (colon != std::string::npos) {
-        unsigned port = 0;
-        auto [p, ec] = std::from_chars(hop.data() + colon + 1, hop.data() + hop.size(), port);
-        if (ec != std::errc{} || p != hop.data() + hop.size() || port == 0 || port > 65535)
-            r.fail(*t.get("next_hop"), "bad port in next_hop '" + hop + "'");
-        out.port = static_cast<std::uint16_t>(port);
-    }
-    if (!out.host.empty() && out.host.front() == '[' && out.host.back() == ']')
-        out.host = out.host.substr(1, out.host.size() - 2);
-    if (out.host.empty())
-        r.fail(*t.get("next_hop"), "empty host in next_hop '" + hop + "'");
+    std::tie(out.host, out.port) = parse_next_hop(r, t, "[[route]] for " + out.domain);
     return out;
 }
 
@@ -186,7 +249,7 @@ config load_config(std::string const& path)
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) == 0 && host[0])
         c.hostname = host;
-    r.only(root, "the file", {"server", "database", "limits", "delivery", "retry", "route"});
+    r.only(root, "the file", {"server", "database", "limits", "delivery", "retry", "route", "addressing", "x400_route"});
 
     if (auto* t = r.section(root, "server")) {
         r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "node_name", "shutdown_grace"});
@@ -268,7 +331,31 @@ config load_config(std::string const& path)
             c.routes.push_back(parse_route(r, *t));
         }
     }
+    if (auto* t = r.section(root, "addressing"))
+        c.addressing = parse_addressing(r, *t, path);
+    if (auto* n = root.get("x400_route")) {
+        auto* a = n->as_array();
+        if (!a)
+            r.fail(*n, "x400_route must be an array of tables: [[x400_route]]");
+        if (!c.addressing)
+            r.fail(*n, "[[x400_route]] needs an [addressing] section");
+        for (auto const& e : *a) {
+            auto* t = e.as_table();
+            if (!t)
+                r.fail(e, "each x400_route must be a table");
+            c.x400_routes.push_back(parse_x400_route(r, *t));
+        }
+    }
     return c;
+}
+
+x400_route const* config::resolve_x400_route(addressing::or_address const& a) const
+{
+    x400_route const* best = nullptr;
+    for (auto const& r : x400_routes)
+        if (r.prefix.matches(a) && (!best || r.prefix.specificity() > best->prefix.specificity()))
+            best = &r;
+    return best;
 }
 
 } // namespace x400gw::gateway

@@ -7,6 +7,7 @@
 // ("500ms", "30s", "5m", "4h", "5d").
 #pragma once
 
+#include "addressing/mapper.hpp"
 #include "gateway/smtp/limits.hpp"
 #include "queue/retry.hpp"
 
@@ -22,6 +23,20 @@ struct route {
     std::string domain;     // "example.com", "*.example.com" or "*"
     std::string host;       // next hop
     std::uint16_t port = 25;
+    std::string next_hop() const { return host + ":" + std::to_string(port); }
+};
+
+// A route on the X.400 side: recipients whose O/R address matches the
+// prefix go to an SMTP peer that reads O/R addresses in local parts (an
+// X.400 MTA's SMTP channel, an Exchange connector), written the way it
+// expects at its domain.
+struct x400_route {
+    std::string prefix_text;              // as configured, for logs
+    addressing::route_prefix prefix;
+    std::string host;
+    std::uint16_t port = 25;
+    addressing::peer_form form = addressing::peer_form::std_or;
+    std::string domain;                   // the domain part of the mailbox we send
     std::string next_hop() const { return host + ":" + std::to_string(port); }
 };
 
@@ -59,6 +74,13 @@ struct config {
 
     // [[route]]
     std::vector<route> routes;
+
+    // [addressing] (RFC 2156 mapping) and [[x400_route]]; without an
+    // [addressing] section the gateway relays RFC 822 addresses only.
+    std::optional<addressing::mapping_config> addressing;
+    std::vector<x400_route> x400_routes;
+    // The X.400-side route for an O/R address: the matching prefix with the most terms.
+    x400_route const* resolve_x400_route(addressing::or_address const& a) const;
 
     // The route for a domain: exact, then the longest "*.suffix", then "*".
     route const* resolve_route(std::string_view domain) const;

@@ -112,6 +112,17 @@ int main(int argc, char** argv)
                   << " or pass --database\n";
         return 1;
     }
+    std::unique_ptr<addressing::mapper> mapper;
+    if (cfg.addressing) {
+        auto state = addressing::load_mapping_state(*cfg.addressing);
+        if (!state) {
+            std::cerr << "x400gw: " << config_path << ": [addressing]: " << state.failure().why << "\n";
+            return 1;
+        }
+        for (auto const& w : (*state)->warnings)
+            warn("x400gw", "addressing: " + w);
+        mapper = std::make_unique<addressing::mapper>(std::move(*state));
+    }
     if (!migrate(cfg.database))
         return 1;
 
@@ -133,6 +144,7 @@ int main(int argc, char** argv)
     runtime rt{*io, cfg, m, pool, committer, keys, owner};
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
+    rt.mapper = mapper.get();
 
     std::vector<std::unique_ptr<tcp::acceptor>> listeners;
     tcp::acceptor admin(*io);
@@ -172,6 +184,29 @@ int main(int argc, char** argv)
                       " owner=" + owner);
     sd_notify(0, "READY=1");
 
+    // SIGHUP: reload the mapping tables; invalid new ones leave the old in
+    // place (the rest of the configuration is read at start only).
+    asio::signal_set hangup(*io, SIGHUP);
+    std::function<void()> wait_hangup = [&] {
+        hangup.async_wait([&](error_code ec, int) {
+            if (ec)
+                return;
+            try {
+                auto fresh = load_config(config_path);
+                if (!mapper || !fresh.addressing)
+                    log("x400gw", "reload: no [addressing] tables to reload");
+                else if (auto why = mapper->reload(*fresh.addressing))
+                    warn("x400gw", "reload refused, old tables kept (" + why->why + ")");
+                else
+                    log("x400gw", "reload: mapping tables replaced");
+            } catch (std::exception const& e) {
+                warn("x400gw", std::string("reload refused, old tables kept (") + e.what() + ")");
+            }
+            wait_hangup();
+        });
+    };
+    wait_hangup();
+
     asio::signal_set signals(*io, SIGTERM, SIGINT);
     asio::steady_timer drain(*io);
     signals.async_wait([&](error_code ec, int sig) {
@@ -180,6 +215,7 @@ int main(int argc, char** argv)
         log("x400gw", std::string("stopping signal=") + (sig == SIGTERM ? "TERM" : "INT"));
         sd_notify(0, "STOPPING=1");
         rt.stopping = true;
+        hangup.cancel();
         error_code ignored;
         for (auto& l : listeners)
             l->close(ignored);

@@ -58,7 +58,12 @@ metrics::metrics()
       mime_repairs(BuildCounter()
                        .Name("x400gw_mime_repairs_total")
                        .Help("Changes the MIME sanitizer made, by kind (at intake, and 7-bit downgrades at delivery)")
-                       .Register(*registry_))
+                       .Register(*registry_)),
+      address_mappings(BuildCounter()
+                           .Name("x400gw_address_mappings_total")
+                           .Help("Envelope addresses mapped by RFC 2156, by direction and method (table, gateway_table, "
+                                 "algorithmic, encapsulated, failed)")
+                           .Register(*registry_))
 {
     BuildGauge()
         .Name("x400gw_build_info")

@@ -56,7 +56,8 @@ public:
     prometheus::Histogram& commit_latency;           // one group commit
     prometheus::Histogram& commit_batch;             // messages per group commit
     prometheus::Counter& db_errors;
-    prometheus::Family<prometheus::Counter>& mime_repairs;  // label action (the sanitizer's change kinds)
+    prometheus::Family<prometheus::Counter>& mime_repairs;
+    prometheus::Family<prometheus::Counter>& address_mappings;  // labels direction, method  // label action (the sanitizer's change kinds)
 
     void count_rejection(int code, std::string const& enhanced);
     // Counts the sanitizer's changes and renders them for a log line:

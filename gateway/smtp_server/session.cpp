@@ -25,6 +25,11 @@ bool has_8bit(std::string_view s)
 
 std::string envelope(smtp::mailbox const& m) { return "<" + printable(m.render()) + ">"; }
 
+smtp::reply refusal_reply(addressing::refusal const& r)
+{
+    return {r.code, smtp::parse_enhanced_status(r.status).first, r.why};
+}
+
 } // namespace
 
 smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket)
@@ -250,6 +255,22 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
         co_return refuse(replies::non_ascii_address());
     if (cmd.size && *cmd.size > rt_.cfg.limits.message_size)
         co_return refuse(replies::message_too_big_for_size(rt_.cfg.limits.message_size));
+    auto reverse_path = cmd.path;
+    if (rt_.mapper && !cmd.path.null()) {
+        // RFC 2156 role "return": an O/R address in the reverse path must
+        // map, so that a DSN can find its way back.
+        auto res = rt_.mapper->resolve(cmd.path.render(), addressing::role::return_path);
+        if (res.kind == addressing::route_kind::refused) {
+            log(id_, "reject mail from=" + envelope(cmd.path) + " dsn=" + res.refused->status + " (" +
+                         printable(res.refused->why) + ")");
+            co_return refuse(refusal_reply(*res.refused));
+        }
+        if (res.kind == addressing::route_kind::rfc822 && !res.rfc822.empty() && res.rfc822 != cmd.path.render()) {
+            smtp::mailbox mapped;
+            if (!smtp::parse_mailbox(res.rfc822, mapped))
+                reverse_path = mapped;
+        }
+    }
     std::uint64_t key = 0;
     if (auto k = rt_.keys.try_take()) {
         key = *k;
@@ -266,7 +287,7 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_.emplace();
     tx_->key = key;
     tx_->qid = queue::render_qid(key);
-    tx_->reverse_path = cmd.path;
+    tx_->reverse_path = reverse_path;
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + " session=" + id_);
     queue_reply(replies::ok_sender());
 }
@@ -283,14 +304,74 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
     if (has_8bit(cmd.path.render()))
         return refuse(replies::non_ascii_address());
     // <Postmaster> without a domain is ours (RFC 5321 4.1.1.3).
-    auto const domain = cmd.path.domain.empty() ? std::string_view(rt_.cfg.hostname) : std::string_view(cmd.path.domain);
-    auto const* route = rt_.cfg.resolve_route(domain);
-    if (!route) {
-        log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
-        return refuse(replies::relay_denied("Relay access denied: no route to " + printable(domain)));
-    }
     auto address = cmd.path.domain.empty() ? cmd.path.local_part + "@" + rt_.cfg.hostname : cmd.path.render();
-    tx_->recipients.push_back({std::move(address), route->next_hop()});
+    std::string next_hop;
+    if (rt_.mapper) {
+        // RFC 2156 at RCPT time: an address that cannot be mapped is refused
+        // now, with its reason, not accepted and bounced later.
+        auto res = rt_.mapper->resolve(address, addressing::role::recipient);
+        auto const ours = rt_.cfg.addressing && cmd.path.domain == rt_.cfg.addressing->gateway_domain;
+        auto count = [&](std::string_view direction, std::string_view method) {
+            rt_.m.address_mappings.Add({{"direction", std::string(direction)}, {"method", std::string(method)}}).Increment();
+        };
+        switch (res.kind) {
+        case addressing::route_kind::refused:
+            count(ours ? "x400_to_rfc822" : "rfc822_to_x400", "failed");
+            log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=" + res.refused->status + " (" +
+                              printable(res.refused->why) + ")");
+            return refuse(refusal_reply(*res.refused));
+        case addressing::route_kind::x400: {
+            if (ours) {
+                // An O/R address at our domain whose MIXER mapping (RFC 2156
+                // 4.3.5) names an RFC 822 address elsewhere belongs to the
+                // SMTP side: route it there under that address.
+                auto back = rt_.mapper->to_rfc822(*res.x400, addressing::role::recipient);
+                if (back && back->method != addressing::mapping_method::encapsulated) {
+                    count("x400_to_rfc822", addressing::method_name(back->method));
+                    log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " or=" + printable(res.std_or) + " mapped=<" +
+                                      printable(back->address) + "> method=" +
+                                      std::string(addressing::method_name(back->method)));
+                    address = back->address;
+                    break;
+                }
+            }
+            auto const* xr = rt_.cfg.resolve_x400_route(*res.x400);
+            if (!xr) {
+                count("rfc822_to_x400", "failed");
+                log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.1.2 (no X.400 route for " +
+                                  printable(res.std_or) + ")");
+                return refuse({550, {5, 1, 2}, "No X.400 route for " + res.std_or});
+            }
+            count("rfc822_to_x400", addressing::method_name(res.method));
+            auto mapped = addressing::render_peer_mailbox(*res.x400, xr->form, xr->domain);
+            log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " or=" + printable(res.std_or) + " mapped=<" +
+                              printable(mapped) + "> method=" + std::string(addressing::method_name(res.method)) +
+                              " route=" + printable(xr->prefix_text));
+            address = std::move(mapped);
+            next_hop = xr->next_hop();
+            break;
+        }
+        case addressing::route_kind::rfc822:
+            if (res.rfc822 != address) {
+                count("x400_to_rfc822", addressing::method_name(res.method));
+                log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " mapped=<" + printable(res.rfc822) +
+                                  "> method=" + std::string(addressing::method_name(res.method)));
+                address = res.rfc822;
+            }
+            break;
+        }
+    }
+    if (next_hop.empty()) {
+        auto const at = address.rfind('@');
+        auto const domain = std::string_view(address).substr(at == std::string::npos ? address.size() : at + 1);
+        auto const* route = rt_.cfg.resolve_route(domain);
+        if (!route) {
+            log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
+            return refuse(replies::relay_denied("Relay access denied: no route to " + printable(domain)));
+        }
+        next_hop = route->next_hop();
+    }
+    tx_->recipients.push_back({std::move(address), std::move(next_hop)});
     queue_reply(replies::ok_recipient());
 }
 

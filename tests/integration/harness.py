@@ -89,7 +89,7 @@ def pg_start():
 class Gateway:
     """One x400gw process with a generated configuration."""
 
-    def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None):
+    def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None, extra_top=""):
         self.db = db
         self.port = free_port()
         self.admin_port = free_port()
@@ -122,6 +122,7 @@ metrics_interval = "1s"
 [retry]
 {retry_text}
 {route_text}
+{extra_top}
 """)
         self.proc = None
         self.log_file = None
@@ -284,16 +285,20 @@ class GatewayTest(unittest.TestCase):
         self.cleanups = []
 
     def tearDown(self):
+        failed = any(error for _, error in getattr(self._outcome, "result", None).errors + self._outcome.result.failures
+                     if error) if hasattr(self._outcome, "result") else False
+        if failed:
+            for name in sorted(os.listdir(self.workdir)):
+                if name.endswith(".log"):
+                    with open(os.path.join(self.workdir, name), errors="replace") as f:
+                        print(f"--- {name} (last lines)\n" + "".join(f.readlines()[-40:]))
         for c in reversed(self.cleanups):
             try:
                 c()
             except Exception:
                 pass
         self.db.drop()
-        if hasattr(self, "_outcome") and any(e for _, e in getattr(self._outcome, "errors", []) if e):
-            print(f"(work files kept in {self.workdir})")
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def gateway(self, routes, **kw):
         g = Gateway(self.db, routes, self.workdir, **kw)

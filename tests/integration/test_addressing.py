@@ -1,0 +1,122 @@
+"""RFC 2156 mapping at RCPT time over real SMTP: an O/R address with no
+PRMD, an RFC 822 domain mapped into X.400, and an unmappable recipient
+refused at RCPT while the others in the transaction are delivered."""
+
+import os
+import unittest
+
+from harness import GatewayTest, Smtp, wait_for
+
+
+class Addressing(GatewayTest):
+    def write(self, name, text):
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_mapping_both_ways_and_refusal_at_rcpt(self):
+        smtp_side = self.sink()
+        x400_side = self.sink()
+        table1 = self.write("or-to-domain.txt", "O$Widget.PRMD$@.ADMD$BTT.C$TC#widget.test#\n")
+        table2 = self.write("domain-to-or.txt", "mapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\n")
+        extra = f'''
+[addressing]
+gateway_domain = "mixer.test"
+gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
+tables = {{ or-to-domain = "{table1}", domain-to-or = "{table2}" }}
+
+[[x400_route]]
+prefix = "C=TC;ADMD=BTT"
+next_hop = "127.0.0.1:{x400_side.port}"
+form = "std-or"
+domain = "x400.test"
+'''
+        gw = self.gateway([("widget.test", f"127.0.0.1:{smtp_side.port}")], extra_top=extra)
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("MAIL FROM:<alice@widget.test>")[0], 250)
+        # No PRMD: still a complete address (RFC 2156 App. F "$@"), mapped by table.
+        self.assertEqual(c.cmd('RCPT TO:<"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test>')[0], 250)
+        # An RFC 822 domain that the tables map into X.400.
+        self.assertEqual(c.cmd("RCPT TO:<ops@mapped.test>")[0], 250)
+        # Not an O/R address at all, at the gateway's own domain: refused now.
+        code, lines = c.cmd("RCPT TO:<nobody@mixer.test>")
+        self.assertEqual(code, 550, lines)
+        self.assertTrue(lines[0].startswith("550 5.1.1 "), lines)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send("Subject: mapped\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.cmd("QUIT")
+        smtp_side.wait_count(1)
+        x400_side.wait_count(1)
+        self.assertEqual(smtp_side.messages[0].rcpt_tos, ["Smith@widget.test"])
+        [x400_rcpt] = x400_side.messages[0].rcpt_tos
+        self.assertTrue(x400_rcpt.endswith("@x400.test"), x400_rcpt)
+        for term in ("S=ops", "O=Mapped", "ADMD=BTT", "C=TC"):
+            self.assertIn(term, x400_rcpt)
+        self.assertNotIn("PRMD", x400_rcpt)
+        log = gw.log()
+        self.assertRegex(log, r'map rcpt to=<"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test> or=\S+ mapped=<Smith@widget.test> method=table')
+        m = gw.metrics()
+        self.assertEqual(m['x400gw_address_mappings_total{direction="x400_to_rfc822",method="table"}'], 1.0)
+        self.assertEqual(m['x400gw_address_mappings_total{direction="rfc822_to_x400",method="table"}'], 1.0)
+
+    def test_sighup_swaps_tables_and_keeps_old_ones_when_invalid(self):
+        import signal
+        sink = self.sink()
+        table2 = self.write("domain-to-or.txt", "old.test#O$Old.ADMD$BTT.C$TC#\n")
+        extra = f'''
+[addressing]
+gateway_domain = "mixer.test"
+gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
+tables = {{ domain-to-or = "{table2}" }}
+
+[[x400_route]]
+prefix = "C=TC"
+next_hop = "127.0.0.1:{sink.port}"
+form = "imcea"
+domain = "exchange.test"
+'''
+        gw = self.gateway([], extra_top=extra)
+
+        def rcpt(address):
+            c = Smtp(gw.port)
+            c.reply()
+            c.cmd("EHLO client.test")
+            c.cmd("MAIL FROM:<a@corp.test>")
+            code = c.cmd(f"RCPT TO:<{address}>")[0]
+            c.cmd("QUIT")
+            return code
+
+        self.assertEqual(rcpt("x@old.test"), 250)
+        self.assertEqual(rcpt("x@new.test"), 550)
+        self.write("domain-to-or.txt", "new.test#O$New.ADMD$BTT.C$TC#\n")
+        gw.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload: mapping tables replaced" in gw.log(), what="the reload")
+        self.assertEqual(rcpt("x@new.test"), 250)
+        self.assertEqual(rcpt("x@old.test"), 550)
+        self.write("domain-to-or.txt", "broken line\n")
+        gw.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused, old tables kept" in gw.log(), what="the refused reload")
+        self.assertIn("domain-to-or.txt:1:", gw.log())
+        self.assertEqual(rcpt("x@new.test"), 250)
+
+    def test_invalid_table_refuses_to_start_with_file_and_line(self):
+        bad = self.write("bad.txt", "Widget.COM#O$Widget.PRMD$@.ADMD$BTT.C$TC#\n\nbroken line\n")
+        extra = f'''
+[addressing]
+gateway_domain = "mixer.test"
+gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
+tables = {{ domain-to-or = "{bad}" }}
+'''
+        from harness import Gateway
+        g = Gateway(self.db, [], self.workdir, extra_top=extra)
+        with self.assertRaises(AssertionError) as e:
+            g.start()
+        self.assertIn(f"{bad}:3:", str(e.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
