@@ -21,6 +21,10 @@ TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
 
 say() { printf '%s\n' "$*" >&2; }
 
+# ccache hits across clones and build directories: hash paths relative to
+# the checkout.
+export CCACHE_BASEDIR=$X400GW_ROOT CCACHE_NOHASHDIR=1
+
 ensure_packages() {
   local missing=() p
   for p in "$@"; do
