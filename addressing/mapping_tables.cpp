@@ -32,6 +32,22 @@ std::uint64_t hash_key(std::string_view k) noexcept
     return h ^ (h >> 29);
 }
 
+// The O/R levels of a domain-keyed entry, as its index payload: each value
+// (original spelling) followed by '\x1f', an omitted level as a lone '\x1e'.
+// Values are PrintableString, so neither control character occurs in them.
+std::string levels_payload(dmn_or_address const& d)
+{
+    std::string out;
+    for (auto const& v : d.levels) {
+        if (v)
+            out += *v;
+        else
+            out.push_back('\x1e');
+        out.push_back('\x1f');
+    }
+    return out;
+}
+
 } // namespace
 
 void mapping_tables::key_index::reserve(std::size_t keys)
@@ -55,7 +71,8 @@ void mapping_tables::key_index::reserve(std::size_t keys)
 
 void mapping_tables::key_index::grow() { reserve(std::max<std::size_t>(count_ + 1, slots_.size())); }
 
-bool mapping_tables::key_index::insert(std::string_view key, std::uint32_t entry, std::uint32_t& existing)
+bool mapping_tables::key_index::insert(std::string_view key, std::string_view payload, std::uint32_t entry,
+                                       std::uint32_t& existing)
 {
     if ((count_ + 1) * 2 > slots_.size())
         grow();
@@ -64,8 +81,10 @@ bool mapping_tables::key_index::insert(std::string_view key, std::uint32_t entry
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         slot& sl = slots_[i];
         if (sl.entry_plus_one == 0) {
-            spans_.push_back(span{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size())});
+            spans_.push_back(span{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size()),
+                                  static_cast<std::uint32_t>(payload.size())});
             arena_ += key;
+            arena_ += payload;
             sl = slot{h, entry + 1, static_cast<std::uint32_t>(spans_.size() - 1)};
             ++count_;
             return true;
@@ -77,7 +96,7 @@ bool mapping_tables::key_index::insert(std::string_view key, std::uint32_t entry
     }
 }
 
-std::optional<std::uint32_t> mapping_tables::key_index::find(std::string_view key) const noexcept
+std::optional<mapping_tables::key_index::hit> mapping_tables::key_index::find(std::string_view key) const noexcept
 {
     if (count_ == 0)
         return std::nullopt;
@@ -87,8 +106,10 @@ std::optional<std::uint32_t> mapping_tables::key_index::find(std::string_view ke
         slot const& sl = slots_[i];
         if (sl.entry_plus_one == 0)
             return std::nullopt;
-        if (sl.hash == h && key_of(sl) == key)
-            return sl.entry_plus_one - 1;
+        if (sl.hash == h && key_of(sl) == key) {
+            span const& sp = spans_[sl.key];
+            return hit{sl.entry_plus_one - 1, std::string_view(arena_).substr(sp.offset + sp.length, sp.payload)};
+        }
     }
 }
 
@@ -113,8 +134,9 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
         for (std::size_t i = 0; i < s.table.entries.size(); ++i) {
             auto const& e = s.table.entries[i];
             std::string const key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
+            std::string const payload = or_keyed ? e.domain : levels_payload(e.or_side);
             std::uint32_t first = 0;
-            if (!s.index.insert(key, static_cast<std::uint32_t>(i), first))
+            if (!s.index.insert(key, payload, static_cast<std::uint32_t>(i), first))
                 return error{s.table.source + ":" + std::to_string(e.line) + ": duplicate key (first on line " +
                              std::to_string(s.table.entries[first].line) + ")"};
         }
@@ -133,7 +155,7 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
                 return;
             // any clash will do: the message names both places
             auto const& ge = g.table.entries[idx];
-            auto const& me = m.table.entries[*found];
+            auto const& me = m.table.entries[found->entry];
             clash = error{g.table.source + ":" + std::to_string(ge.line) + ": key also in the MCGAM table " +
                           m.table.source + ":" + std::to_string(me.line)};
         });
@@ -174,7 +196,7 @@ std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind
     }
     auto probe = [&](std::string_view k, std::size_t levels) -> std::optional<or_match> {
         if (auto found = s.index.find(k))
-            return or_match{&s.table.entries[*found], levels};
+            return or_match{&s.table.entries[found->entry], levels, found->payload};
         return std::nullopt;
     };
     // Absent PRMD and O at the bottom, tried as "$@" before shortening (an
@@ -214,8 +236,19 @@ std::optional<mapping_tables::domain_match> mapping_tables::match_domain(table_k
     for (;;) {
         std::string_view const suffix = std::string_view(key).substr(start);
         if (auto found = s.index.find(suffix)) {
-            std::string_view below = start == 0 ? std::string_view() : domain.substr(0, start - 1);
-            return domain_match{&s.table.entries[*found], below};
+            domain_match m;
+            m.entry = &s.table.entries[found->entry];
+            m.below = start == 0 ? std::string_view() : domain.substr(0, start - 1);
+            std::string_view p = found->payload;
+            while (!p.empty() && m.depth < level_count) {
+                std::size_t const end = p.find('\x1f');
+                std::string_view const v = p.substr(0, end);
+                if (v != "\x1e")
+                    m.levels[m.depth] = v;
+                ++m.depth;
+                p.remove_prefix(end + 1);
+            }
+            return m;
         }
         std::size_t const dot = key.find('.', start);
         if (dot == std::string::npos)

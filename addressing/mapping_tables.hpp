@@ -37,7 +37,8 @@ public:
 
     struct or_match {
         table_entry const* entry = nullptr;
-        std::size_t depth = 0; // levels of the hierarchy the entry covers
+        std::size_t depth = 0;   // levels of the hierarchy the entry covers
+        std::string_view domain; // == entry->domain, read from the index (no extra cache miss)
     };
     // Longest match of the address's C, ADMD, PRMD, O, OU1..OU4 in table1 or
     // gate1 (spec note 4.4): absent levels with a present level below are
@@ -49,6 +50,9 @@ public:
     struct domain_match {
         table_entry const* entry = nullptr;
         std::string_view below; // the labels left of the match ("" when the whole domain matched)
+        // == entry->or_side.levels, original values, read from the index
+        std::array<std::optional<std::string_view>, level_count> levels{};
+        std::size_t depth = 0;
     };
     // Longest match by whole labels in table2 or gate2; `below` views `domain`.
     std::optional<domain_match> match_domain(table_kind kind, std::string_view domain) const;
@@ -62,12 +66,18 @@ private:
     // when the 64-bit hashes agree, the key: a miss costs one cache line,
     // where a node-based map costs a pointer chase per bucket entry. On
     // 100,000-entry tables that halves the cost of a mapping.
+    // Each key is stored with a payload right after it (table1/gate1: the
+    // domain; table2/gate2: the O/R levels), so a hit reads one place.
     class key_index {
     public:
+        struct hit {
+            std::uint32_t entry = 0;
+            std::string_view payload;
+        };
         void reserve(std::size_t keys);
         // False when the key is already present (`existing` names its entry).
-        bool insert(std::string_view key, std::uint32_t entry, std::uint32_t& existing);
-        std::optional<std::uint32_t> find(std::string_view key) const noexcept;
+        bool insert(std::string_view key, std::string_view payload, std::uint32_t entry, std::uint32_t& existing);
+        std::optional<hit> find(std::string_view key) const noexcept;
         bool empty() const noexcept { return count_ == 0; }
         template <class F>
         void for_each(F&& f) const
@@ -85,7 +95,8 @@ private:
         };
         struct span {
             std::uint32_t offset = 0;
-            std::uint32_t length = 0;
+            std::uint32_t length = 0;  // of the key
+            std::uint32_t payload = 0; // length of the payload that follows it
         };
         std::string_view key_of(slot const& sl) const noexcept
         {

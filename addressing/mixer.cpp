@@ -152,7 +152,7 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
         // stays reversible) and never empty the local part.
         std::array<std::string_view, level_count> labels;
         std::size_t n_labels = 0;
-        std::size_t length = m->entry->domain.size();
+        std::size_t length = m->domain.size();
         for (std::size_t lv = consumed; lv < level_count; ++lv) {
             auto v = level_value(a, lv);
             if (!v || !is_domain_label(*v) || remaining <= 1)
@@ -168,20 +168,20 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
             domain += labels[i];
             domain.push_back('.');
         }
-        domain += m->entry->domain;
+        domain += m->domain;
         // A generated domain of one label never routes: no match (4.3.5 step 3).
         if (domain.find('.') != std::string::npos) {
             or_address const rest = without_levels(a, consumed);
             return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + domain, mapping_method::table};
         }
     }
-    if (auto m = tables.match_or(table_kind::gate_or_to_domain, a); m && m->entry->domain.find('.') != std::string::npos) {
+    if (auto m = tables.match_or(table_kind::gate_or_to_domain, a); m && m->domain.find('.') != std::string_view::npos) {
         // gate1 consumes its prefix, like an MCGAM without algorithmic labels
         // (4.3.5 example 4: /G=Andy/S=Wharol/O=MMNY/@attmail.com).
         or_address rest = without_levels(a, m->depth);
         if (rest.empty())
             rest = a;
-        return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + m->entry->domain,
+        return rfc822_mapping{quote_local_part(local_part_of(rest)) + "@" + std::string(m->domain),
                               mapping_method::gateway_table};
     }
     return rfc822_mapping{render_std_or_mailbox(a, gw.domain), mapping_method::encapsulated};
@@ -200,22 +200,22 @@ struct stage1_outcome {
 // bound is exceeded or a fifth OU would be needed.
 struct domain_derivation {
     table_entry const* entry = nullptr; // the MCGAM covering the domain, if any
-    std::array<std::string_view, level_count> labels{}; // labels[i] is level depth + i
+    std::array<std::optional<std::string_view>, level_count> entry_levels{};
+    std::size_t entry_depth = 0;
+    std::array<std::string_view, level_count> labels{}; // labels[i] is level entry_depth + i
     std::size_t n_labels = 0;
     bool derivable = false;
 
     bool matched() const noexcept { return entry != nullptr; }
-    std::size_t depth() const noexcept { return entry->or_side.levels.size(); }
+    std::size_t depth() const noexcept { return entry_depth; }
 
     // The value of hierarchy level `lv` on the domain side.
     std::optional<std::string_view> level(std::size_t lv) const noexcept
     {
-        if (lv < depth()) {
-            auto const& v = entry->or_side.levels[lv];
-            return v ? std::optional<std::string_view>(*v) : std::nullopt;
-        }
-        if (lv - depth() < n_labels)
-            return labels[lv - depth()];
+        if (lv < entry_depth)
+            return entry_levels[lv];
+        if (lv - entry_depth < n_labels)
+            return labels[lv - entry_depth];
         return std::nullopt;
     }
     // The OUs of the domain side, OU1 first, up to the first absent one.
@@ -245,6 +245,8 @@ domain_derivation derive_from_domain(std::string_view domain, mapping_tables con
     if (!m)
         return out;
     out.entry = m->entry;
+    out.entry_levels = m->levels;
+    out.entry_depth = m->depth;
     std::size_t next = out.depth();
     std::string_view below = m->below;
     static constexpr std::array<std::size_t, level_count> bound{2, 16, 16, 64, 32, 32, 32, 32};
@@ -259,7 +261,7 @@ domain_derivation derive_from_domain(std::string_view domain, mapping_tables con
     }
     // An omitted OU in the entry with labels below it: the OUs cannot be numbered.
     for (std::size_t lv = 4; lv < out.depth(); ++lv)
-        if (!out.entry->or_side.levels[lv] && out.n_labels > 0)
+        if (!out.entry_levels[lv] && out.n_labels > 0)
             return out;
     out.derivable = true;
     return out;
