@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# bench/relay/run.sh [relay_bench.py options...]
+#
+# Relay benchmark: Postfix's smtp-source -> system under test -> smtp-sink,
+# for 1 KB and 50 KB messages at 1, 10 and 50 sessions, with x400gw and a
+# private Postfix relay measured alternately in the same run on the same
+# machine. Prints a Markdown table (messages per second end to end, CPU
+# seconds per 1,000 messages, peak memory) with the machine and the command.
+#
+# Both systems are durable: the bench PostgreSQL runs with fsync=on and
+# synchronous_commit=on (its defaults), and x400gw commits every message
+# before its 250; Postfix fsyncs its queue file before its 250.
+#
+# Everything listens on 127.0.0.1 only. Needs root (PostgreSQL runs as the
+# x400gw user, smtp-sink drops to postfix, Postfix's master runs as root).
+#
+# Environment:
+#   X400GW_BENCH_BUILD  build directory (default build/release; it is
+#                       configured RelWithDebInfo and built if needed)
+# Options after the script name are passed to relay_bench.py (see
+# relay_bench.py --help), e.g. --messages 1000,2000,2000 --sizes 1,50.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../../deploy/lib.sh"
+cd "$X400GW_ROOT"
+
+ensure_packages "${RUNTIME_PACKAGES[@]}" postfix procps curl
+builddir=${X400GW_BENCH_BUILD:-build/release}
+say "relay bench: building $builddir"
+build "$builddir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+gateway_bin=$X400GW_ROOT/$builddir/gateway/x400gw
+
+pg=""
+pf=""
+sink=""
+gateway=""
+cleanup() {
+  trap - INT TERM EXIT
+  if [[ -n $gateway ]]; then kill -TERM "$gateway" 2>/dev/null && wait "$gateway" 2>/dev/null || true; fi
+  if [[ -n $pf && -f $pf/etc/main.cf ]]; then postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; fi
+  if [[ -n $sink ]]; then kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null || true; fi
+  if [[ -n $pg ]]; then pg_stop "$pg"; fi
+}
+trap cleanup INT TERM EXIT
+
+# --- The bench PostgreSQL: a fresh cluster each run, durable defaults. ---
+pg=$(pg_dir "$X400GW_ROOT/var/bench-pg")
+pg_stop "$pg"
+rm -rf "$pg"
+pg_port=$(free_port)
+say "relay bench: PostgreSQL in $pg on 127.0.0.1:$pg_port (fsync=on, synchronous_commit=on)"
+conninfo=$(pg_start "$pg" "$pg_port" fsync=on synchronous_commit=on)
+
+# --- smtp-sink: the next hop of both systems. It accepts and discards. ---
+sink_port=$(free_port)
+smtp-sink -u postfix "127.0.0.1:$sink_port" 1000 &
+sink=$!
+
+# --- x400gw: defaults, except its listeners, the route and the pool. ---
+work=$X400GW_ROOT/var/bench-relay
+rm -rf "$work"
+mkdir -p "$work"
+gw_port=$(free_port)
+gw_admin=$(free_port)
+cat >"$work/x400gw.conf" <<EOF
+[server]
+hostname = "x400gw.bench.example"
+listen = ["127.0.0.1:$gw_port"]
+admin_listen = "127.0.0.1:$gw_admin"
+
+[delivery]
+connections_per_hop = 20
+
+[[route]]
+domain = "*"
+next_hop = "127.0.0.1:$sink_port"
+EOF
+"$gateway_bin" --config "$work/x400gw.conf" --database "$conninfo" 2>"$work/x400gw.log" &
+gateway=$!
+
+# --- A private Postfix relay. ---
+# A fixed directory (re-created on every run) so that the one
+# alternate_config_directories entry this needs in /etc/postfix/main.cf
+# stays the same from run to run: postfix -c and postqueue -c refuse a
+# configuration directory that the default main.cf does not list. The
+# entry is added with postconf -e only when it is missing (idempotent); it
+# does not start, enable or otherwise change the system's own Postfix.
+pf=$X400GW_ROOT/var/bench-postfix
+if [[ -f $pf/etc/main.cf ]]; then postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; fi
+rm -rf "$pf"
+mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+chown postfix "$pf/data"
+acd=$(postconf -h alternate_config_directories)
+if ! grep -qxF "$pf/etc" < <(tr ', ' '\n\n' <<<"$acd"); then
+  say "relay bench: adding $pf/etc to alternate_config_directories in /etc/postfix/main.cf"
+  postconf -e "alternate_config_directories = ${acd:+$acd, }$pf/etc"
+fi
+pf_port=$(free_port)
+cat >"$pf/etc/main.cf" <<EOF
+# Private Postfix relay for bench/relay/run.sh. Defaults otherwise,
+# including durability: queue files are fsynced before the 250.
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+maillog_file = $pf/maillog
+maillog_file_prefixes = $pf
+myhostname = postfix.bench.example
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+biff = no
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+relayhost = [127.0.0.1]:$sink_port
+# 50 inbound sessions plus the delivery agents and helpers.
+default_process_limit = 200
+# anvil would allow 50 connections per client; the bench opens up to 50.
+smtpd_client_connection_count_limit = 0
+# Like x400gw's connections_per_hop (also Postfix's default).
+default_destination_concurrency_limit = 20
+smtp_destination_concurrency_limit = 20
+EOF
+cat >"$pf/etc/master.cf" <<EOF
+# service         type  private unpriv chroot wakeup maxproc command
+127.0.0.1:$pf_port inet n       -      n      -      -       smtpd
+pickup            unix  n       -      n      60     1       pickup
+cleanup           unix  n       -      n      -      0       cleanup
+qmgr              unix  n       -      n      300    1       qmgr
+tlsmgr            unix  -       -      n      1000?  1       tlsmgr
+rewrite           unix  -       -      n      -      -       trivial-rewrite
+bounce            unix  -       -      n      -      0       bounce
+defer             unix  -       -      n      -      0       bounce
+trace             unix  -       -      n      -      0       bounce
+verify            unix  -       -      n      -      1       verify
+flush             unix  n       -      n      1000?  0       flush
+proxymap          unix  -       -      n      -      -       proxymap
+smtp              unix  -       -      n      -      -       smtp
+relay             unix  -       -      n      -      -       smtp
+showq             unix  n       -      n      -      -       showq
+error             unix  -       -      n      -      -       error
+retry             unix  -       -      n      -      -       error
+discard           unix  -       -      n      -      -       discard
+anvil             unix  -       -      n      -      1       anvil
+scache            unix  -       -      n      -      1       scache
+postlog           unix-dgram n  -      n      -      1       postlogd
+EOF
+postfix -c "$pf/etc" check
+postfix -c "$pf/etc" start >/dev/null 2>&1
+say "relay bench: Postfix in $pf on 127.0.0.1:$pf_port, x400gw on 127.0.0.1:$gw_port (metrics $gw_admin), smtp-sink on 127.0.0.1:$sink_port"
+
+cmd="bench/relay/run.sh${*:+ $*}"
+[[ -n ${X400GW_BENCH_BUILD:-} ]] && cmd="X400GW_BENCH_BUILD=$X400GW_BENCH_BUILD $cmd"
+echo "## Relay benchmark"
+echo
+echo "- command: \`$cmd\`"
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
+echo "- x400gw: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (working tree with uncommitted changes)'), $builddir ($(grep -m1 CMAKE_BUILD_TYPE: "$builddir/CMakeCache.txt" | sed 's/.*=//')); Postfix $(postconf -dh mail_version); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'), synchronous_commit=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW synchronous_commit'), full_page_writes=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW full_page_writes'); x400gw [delivery] connections_per_hop=20, other keys default"
+echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+/usr/bin/python3 "$here/relay_bench.py" \
+  --x400gw-smtp "127.0.0.1:$gw_port" --x400gw-metrics "http://127.0.0.1:$gw_admin/metrics" \
+  --x400gw-pids "$gateway,$(head -1 "$pg/postmaster.pid")" \
+  --postfix-smtp "127.0.0.1:$pf_port" --postfix-maillog "$pf/maillog" \
+  --postfix-pids "$(head -1 "$pf/queue/pid/master.pid" | tr -d ' ')" \
+  --x400gw-log "$work/x400gw.log" \
+  "$@" || status=$?
+echo
+echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- x400gw log: $(wc -l <"$work/x400gw.log") lines, $(grep -Eic 'warn|error|fatal|refused|status=(deferred|failed)' "$work/x400gw.log" || true) of them warnings, errors or deferrals ($work/x400gw.log)"
+echo "- Postfix maillog: $(grep -Eic 'warning|error|fatal|status=(deferred|bounced)' "$pf/maillog" || true) warnings, errors or deferrals ($pf/maillog)"
+exit "${status:-0}"
