@@ -433,8 +433,9 @@ std::string const* field_value::param(std::string_view name) const noexcept
     return nullptr;
 }
 
-void render_field_value(field_value const& v, std::size_t column, std::string& out)
+void render_field_value(field_value const& v, std::size_t column, std::string& out, std::size_t* items_written)
 {
+    std::size_t written = 0;
     auto start = out.size();
     out += v.type;
     if (!v.subtype.empty()) {
@@ -506,8 +507,11 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
             }
             out += it;
             col += it.size();
+            ++written;
         }
     }
+    if (items_written)
+        *items_written = written;
 }
 
 void encode_words(std::string_view text, std::string& out)

@@ -42,7 +42,10 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
 // never 998. `column` is where the value starts on its line. Parameter
 // values that are not 7-bit printable, or too long for a line, use RFC 2231
 // (charset from the parameter, else utf-8 or unknown-8bit).
-void render_field_value(field_value const& v, std::size_t column, std::string& out);
+// `items`, if given, receives the number of parameters written (each
+// RFC 2231 segment counts one, as the parser counts them).
+void render_field_value(field_value const& v, std::size_t column, std::string& out,
+                        std::size_t* items = nullptr);
 
 // Appends text with every run of words holding an octet above 127 replaced
 // by RFC 2047 "B" encoded words (utf-8 when the run is valid UTF-8,

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace x400gw::mime {
 
@@ -294,8 +295,12 @@ void parser::append_content(char const* p, std::size_t n)
     auto const& f = frames_.back();
     if (f.state == frame_state::header) {
         std::size_t cap = limits_.max_field_bytes + 1;
-        if (line_.size() < cap)
-            line_.append(p, std::min(n, cap - line_.size()));
+        std::size_t keep = line_.size() < cap ? std::min(n, cap - line_.size()) : 0;
+        line_.append(p, keep);
+        // Past the cap only one fact matters: whether the line has a colon
+        // at all (a field with a very long name is still a field).
+        if (keep < n && !line_colon_past_cap_)
+            line_colon_past_cap_ = std::memchr(p + keep, ':', n - keep) != nullptr;
     } else {
         // A body line that starts with '-' may be a delimiter: hold its head
         // back until the line ends (or grows too long to be one).
@@ -339,6 +344,7 @@ void parser::end_line(std::size_t eol_len, bool bare_lf)
     line_len_ = 0;
     line_start_ = pos_;
     line_buffering_ = false;
+    line_colon_past_cap_ = false;
     line_nul_ = line_8bit_ = line_bare_cr_ = false;
 }
 
@@ -613,8 +619,9 @@ void parser::header_line(std::size_t eol_len)
     header_has_field_ = true;
     auto colon = l.find(':');
     if (colon == std::string_view::npos) {
-        mark(idx, defect::header_without_colon);
-        return;
+        if (!line_colon_past_cap_)
+            mark(idx, defect::header_without_colon);
+        return; // no MIME field has a name that long
     }
     auto name = l.substr(0, colon);
     auto t = name.find_last_not_of(" \t");
@@ -648,9 +655,11 @@ void parser::finish_field()
         return;
     auto idx = frames_.back().part;
     auto& pt = msg_.parts[idx];
-    // Only a truncated MIME field changes what we understood; the envelope
-    // copy kept for BODYSTRUCTURE is ours to shorten.
-    if (field_truncated_ && field_kind_ < f_envelope_first)
+    // Only a truncated Content-Type, -Disposition or -Transfer-Encoding
+    // changes what we understood; the copies of other fields kept for
+    // BODYSTRUCTURE (description, envelope, ...) are ours to shorten.
+    if (field_truncated_ && (field_kind_ == f_content_type || field_kind_ == f_cte ||
+                             field_kind_ == f_content_disposition))
         pt.defects |= bit(defect::field_truncated);
     std::string_view v = trim(field_);
     switch (field_kind_) {

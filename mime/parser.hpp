@@ -89,6 +89,7 @@ private:
     std::string line_;               // the kept head (body) or whole line (header)
     std::size_t head_cap_;
     bool line_buffering_ = false;    // body line starting with '-': held back
+    bool line_colon_past_cap_ = false; // header line: a ':' beyond what we kept
     bool line_nul_ = false, line_8bit_ = false, line_bare_cr_ = false;
     bool pending_cr_ = false;
 

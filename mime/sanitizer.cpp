@@ -60,7 +60,8 @@ bool composite(part const& p) { return p.is_multipart() || p.is_message(); }
 class renderer {
 public:
     renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r)
-        : in_(in), m_(m), seven_bit_(o.seven_bit), max_parameters_(o.parse_limits.max_parameters), r_(r),
+        : in_(in), m_(m), seven_bit_(o.seven_bit), max_parameters_(o.parse_limits.max_parameters),
+          max_field_bytes_(o.parse_limits.max_field_bytes), r_(r),
           out_(r.message)
     {
     }
@@ -86,6 +87,7 @@ private:
     void close(std::uint32_t i);
     void header(std::uint32_t i, std::string_view cte_label, bool keep_cte);
     void content_type(std::uint32_t i);
+    void fitted_field(std::string_view name, field_value v, std::uint32_t i);
     void field(raw_field const& f, std::uint32_t i);
     bool clean_field(raw_field const& f) const;
     bool copyable_mime_field(raw_field const& f) const;
@@ -100,6 +102,7 @@ private:
     message const& m_;
     bool seven_bit_;
     std::size_t max_parameters_;
+    std::size_t max_field_bytes_;
     sanitize_result& r_;
     std::string& out_;
     std::vector<std::string> boundary_;   // per part: the boundary to write
@@ -398,7 +401,8 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     for (auto& c : name) {
         auto u = static_cast<unsigned char>(c);
         if (u < 33 || u > 126) {
-            c = '-';
+            // Not '-': "MIME\xd6Version" must not become a MIME-Version.
+            c = '_';
             name_fixed = true;
         }
     }
@@ -458,6 +462,34 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     }
 }
 
+void renderer::fitted_field(std::string_view name, field_value v, std::uint32_t i)
+{
+    // What we write must parse again within the same limits: a value that
+    // RFC 2231 made longer than limits::max_field_bytes, or split into more
+    // segments than limits::max_parameters, loses parameters from the end
+    // (never the boundary) until it fits.
+    std::string text;
+    for (;;) {
+        std::size_t items = 0;
+        text.clear();
+        render_field_value(v, name.size() + 2, text, &items);
+        if ((text.size() + 1 <= max_field_bytes_ && items <= max_parameters_) || v.params.empty())
+            break;
+        auto drop = v.params.end();
+        for (auto it = v.params.begin(); it != v.params.end(); ++it)
+            if (it->name != "boundary")
+                drop = it;
+        if (drop == v.params.end())
+            break;
+        note("parameter_dropped", i, "parameter \"" + drop->name.substr(0, 60) + "\" dropped: too long to write back");
+        v.params.erase(drop);
+    }
+    out_ += name;
+    out_ += ": ";
+    out_ += text;
+    out_ += "\r\n";
+}
+
 void renderer::content_type(std::uint32_t i)
 {
     auto const& p = m_.parts[i];
@@ -480,9 +512,7 @@ void renderer::content_type(std::uint32_t i)
                 v.params.push_back(parameter{"boundary", boundary_[i], {}});
         }
     }
-    out_ += "Content-Type: ";
-    render_field_value(v, 14, out_);
-    out_ += "\r\n";
+    fitted_field("Content-Type", std::move(v), i);
 }
 
 void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte)
@@ -571,9 +601,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 field(f, i);
                 return;
             }
-            out_ += "Content-Disposition: ";
-            render_field_value(v, 21, out_);
-            out_ += "\r\n";
+            fitted_field("Content-Disposition", std::move(v), i);
             note(eight ? "header_encoded" : "header_fixed", i,
                  eight ? "8-bit Content-Disposition parameters written with RFC 2231"
                        : "Content-Disposition parameters rewritten");

@@ -51,7 +51,7 @@ struct sanitize_options {
 // (a metrics label): content_type_added, content_type_replaced,
 // content_type_duplicate_removed, mime_version_added, mime_version_fixed,
 // boundary_regenerated, part_added, close_delimiter_added,
-// line_ends_normalized, line_folded, header_encoded, header_fixed,
+// line_ends_normalized, line_folded, header_encoded, header_fixed, parameter_dropped,
 // header_line_dropped, nul_removed, cte_reencoded, cte_relabelled,
 // cte_removed, made_opaque, preamble_dropped, epilogue_dropped,
 // final_crlf_added. Changes of one kind are counted in one entry whose text

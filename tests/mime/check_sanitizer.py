@@ -121,7 +121,7 @@ def decode_2047(v):
 
 
 def clean_name(n):
-    return bytes(c if 33 <= c <= 126 else ord("-") for c in n)
+    return bytes(c if 33 <= c <= 126 else ord("_") for c in n)
 
 
 def check_top_fields(orig, out, seven_bit):

@@ -139,7 +139,7 @@ void expect_linear(char const* name, shape const& make, std::size_t n)
 
 TEST(Linear, EveryPathologicalShape)
 {
-    std::size_t const n = 256 * 1024;
+    std::size_t const n = 128 * 1024;
     expect_linear("long line", long_line, n);
     expect_linear("many headers", many_headers, n);
     expect_linear("many parts", many_parts, n);
@@ -158,8 +158,8 @@ TEST(Linear, PartsBeyondTheDefaultLimitStayLinear)
     // With the part limit raised, the tree itself grows: still linear.
     m::limits l;
     l.max_parts = 10'000'000;
-    auto small = many_parts(256 * 1024);
-    auto large = many_parts(1024 * 1024);
+    auto small = many_parts(128 * 1024);
+    auto large = many_parts(512 * 1024);
     double p1 = best_of_three([&] { (void)m::parse(small, l); });
     double p4 = best_of_three([&] { (void)m::parse(large, l); });
     EXPECT_LT(p4, 8 * p1 + 0.002) << p1 << " vs " << p4;
