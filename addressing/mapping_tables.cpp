@@ -129,6 +129,7 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
                          t.source + ")"};
         s.present = true;
         s.table = std::move(t);
+        s.table.entries.shrink_to_fit(); // a 100,000-line table is read once and kept for hours
         s.index.reserve(s.table.entries.size());
         bool const or_keyed = is_or_keyed(s.table.kind);
         for (std::size_t i = 0; i < s.table.entries.size(); ++i) {

@@ -189,11 +189,6 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
 
 namespace {
 
-struct stage1_outcome {
-    std::optional<or_address> address; // Stage I succeeded
-    mapping_method method = mapping_method::table;
-};
-
 // 4.3.4 step 8 on `domain` alone: the longest table2 match and the levels
 // its extra labels give, read in place (no O/R address is built unless one
 // is needed). `derivable` is false when a label is not domain-syntax, a
@@ -280,66 +275,70 @@ bool stage1_chars_ok(std::string_view s)
     return true;
 }
 
-// Stage I steps 2 to 10 for a local part and domain without a route.
-stage1_outcome stage1(std::string_view local, bool quoted, domain_derivation const& rhs)
+// Stage I steps 2 to 10 for a local part and domain without a route. On
+// success fills `out` and returns true; otherwise the caller goes to Stage II
+// (and `out` is to be overwritten).
+bool stage1(std::string_view local, bool quoted, domain_derivation const& rhs, x400_mapping& out)
 {
-    stage1_outcome out;
     if (quoted && bad_spacing(local)) // step 2
-        return out;
+        return false;
     if (!stage1_chars_ok(local))       // step 3
-        return out;
-    // step 4; every std-or pair has an "=", so without one only encoded-pn can match
-    auto lhs = local.find('=') != std::string_view::npos ? parse_std_or(local) : result<or_address>(error{""});
-    if (!lhs) {
-        lhs = parse_encoded_pn(local);
-        if (!lhs)
-            return out;
+        return false;
+    or_address& lhs = out.address;
+    // Step 4. Every std-or pair has an "=", so without one only encoded-pn can match.
+    bool parsed = false;
+    if (local.find('=') != std::string_view::npos) {
+        if (auto a = parse_std_or(local)) {
+            lhs = std::move(*a);
+            parsed = true;
+        }
+    }
+    if (!parsed) {
+        lhs = or_address{};
+        if (parse_encoded_pn_into(local, lhs))
+            return false;
     }
     // Step 5 (attribute syntax) is part of the check of step 9, which every
     // path below makes; failing either leads to Stage II alike.
-    if (lhs->c) {                      // step 6: a whole X.400 address; the domain is ignored
-        if (!check_or_address(*lhs))
-            out.address = std::move(*lhs);
+    if (lhs.c) { // step 6: a whole X.400 address; the domain is ignored
         out.method = mapping_method::algorithmic;
-        return out;
+        return !check_or_address(lhs);
     }
     // Step 7: could it form a mnemonic address with attributes from the domain?
-    if (lhs->has_non_mnemonic() || !(lhs->o || !lhs->ou.empty() || lhs->surname || lhs->common_name))
-        return out;
+    if (lhs.has_non_mnemonic() || !(lhs.o || !lhs.ou.empty() || lhs.surname || lhs.common_name))
+        return false;
     if (!rhs.matched() || !rhs.derivable) // step 8
-        return out;
+        return false;
     // Merge: every LHS attribute; from the domain side, only the levels
     // above the highest one the LHS names.
-    or_address merged = std::move(*lhs);
     auto take = [&](std::optional<std::string>& field, std::size_t lv) {
         if (auto v = rhs.level(lv))
             field = std::string(*v);
     };
-    take(merged.c, 0);
-    if (!merged.admd) {
-        take(merged.admd, 1);
-        if (!merged.prmd) {
-            take(merged.prmd, 2);
-            if (!merged.o) {
-                take(merged.o, 3);
+    take(lhs.c, 0);
+    if (!lhs.admd) {
+        take(lhs.admd, 1);
+        if (!lhs.prmd) {
+            take(lhs.prmd, 2);
+            if (!lhs.o) {
+                take(lhs.o, 3);
                 // LHS OUs sit below the domain-derived ones.
                 std::vector<std::string> ous;
                 rhs.append_ous(ous);
                 if (!ous.empty()) {
-                    ous.insert(ous.end(), std::make_move_iterator(merged.ou.begin()),
-                               std::make_move_iterator(merged.ou.end()));
-                    merged.ou = std::move(ous);
+                    ous.insert(ous.end(), std::make_move_iterator(lhs.ou.begin()),
+                               std::make_move_iterator(lhs.ou.end()));
+                    lhs.ou = std::move(ous);
                 }
             }
         }
     }
-    if (merged.c && !merged.admd)
-        merged.admd = " ";
-    if (check_or_address(merged))     // step 9
-        return out;
-    out.address = std::move(merged);   // step 10
-    out.method = mapping_method::table;
-    return out;
+    if (lhs.c && !lhs.admd)
+        lhs.admd = " ";
+    if (check_or_address(lhs)) // step 9
+        return false;
+    out.method = mapping_method::table; // step 10
+    return true;
 }
 
 } // namespace
@@ -351,14 +350,16 @@ result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, 
     if (!m)
         return refusals::address_syntax("not an RFC 822 address: " + m.failure().why);
 
-    std::string encode_text = m->text;
+    std::string_view encode_text = m->text;
+    std::string without_route;
     std::string_view stage2_domain = m->domain;
     std::string first_hop;
     bool run_stage1 = true;
     if (!m->route.empty()) {
         if (r == role::header) {
             // 4.7.1: source routes are removed from header addresses.
-            encode_text = m->address();
+            without_route = m->address();
+            encode_text = without_route;
         } else {
             // Step 1: keep the route; it is routed to its first hop.
             std::string_view route = m->route;
@@ -377,9 +378,9 @@ result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, 
             if (a && !check_or_address(*a))
                 return x400_mapping{std::move(*a), mapping_method::algorithmic};
         }
-        auto s1 = stage1(m->local, m->quoted, rhs);
-        if (s1.address)
-            return x400_mapping{std::move(*s1.address), s1.method};
+        x400_mapping found;
+        if (stage1(m->local, m->quoted, rhs, found))
+            return found;
     }
 
     // Stage II: the whole address, ps-encoded, in RFC-822 (+ RFC822C1..C3).

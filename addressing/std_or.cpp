@@ -411,14 +411,13 @@ result<or_address> parse_or_text_at(std::string_view text, bool allow_imcea)
 
 } // namespace
 
-result<or_address> parse_encoded_pn(std::string_view text)
+std::optional<error> parse_encoded_pn_into(std::string_view text, or_address& a)
 {
     if (text.empty())
         return error{"empty personal name", 0};
     for (std::size_t i = 0; i < text.size(); ++i)
         if (!is_printable_char(text[i]))
             return error{describe_char(text[i]) + " not allowed in a personal name", i};
-    or_address a;
     std::size_t pos = 0;
     std::size_t dot = text.find('.');
     // given = 2*<ps-char not including "."> followed by more text
@@ -426,20 +425,31 @@ result<or_address> parse_encoded_pn(std::string_view text)
         a.given = std::string(text.substr(0, dot));
         pos = dot + 1;
     }
-    std::string initials;
     // initial = ALPHA, each followed by "." and more text
+    std::size_t const initials_start = pos;
     while (pos + 2 < text.size() && text[pos + 1] == '.') {
         char const ch = text[pos];
         if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
             break;
-        initials.push_back(ch);
         pos += 2;
     }
-    if (!initials.empty())
+    if (pos > initials_start) {
+        std::string initials;
+        for (std::size_t i = initials_start; i < pos; i += 2)
+            initials.push_back(text[i]);
         a.initials = std::move(initials);
+    }
     if (pos >= text.size())
         return error{"personal name without a surname", pos};
     a.surname = std::string(text.substr(pos));
+    return std::nullopt;
+}
+
+result<or_address> parse_encoded_pn(std::string_view text)
+{
+    or_address a;
+    if (auto e = parse_encoded_pn_into(text, a))
+        return *e;
     return a;
 }
 

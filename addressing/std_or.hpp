@@ -56,6 +56,9 @@ result<or_address> parse_or_text(std::string_view text);
 // RFC 2156 4.1.2 encoded-pn:  [ given "." ] *( initial "." ) surname
 // Sets surname, given and initials of an otherwise empty address.
 result<or_address> parse_encoded_pn(std::string_view text);
+// The same, filling S, G and I of `out` in place (the mapping's hot path
+// avoids moving a whole or_address); `out` is unspecified on error.
+std::optional<error> parse_encoded_pn_into(std::string_view text, or_address& out);
 
 // True when the personal name of `a` may be written as encoded-pn and read
 // back unchanged (the five conditions of 4.1.2). Looks only at S, G, I, GQ.

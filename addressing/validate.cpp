@@ -64,7 +64,10 @@ std::optional<error> check_value(std::string_view name, std::optional<std::strin
 
 } // namespace
 
-std::optional<error> check_attribute_syntax(or_address const& a)
+namespace {
+
+// The checks of check_attribute_syntax that check_value does not make.
+std::optional<error> check_special_syntax(or_address const& a)
 {
     if (a.c) {
         std::string_view const c = *a.c;
@@ -78,6 +81,18 @@ std::optional<error> check_attribute_syntax(or_address const& a)
         return error{"X121 must be digits"};
     if (a.ua_id && !is_digits(*a.ua_id))
         return error{"UA-ID must be digits"};
+    for (auto const& d : a.ddas)
+        if (!is_printable_string(d.type))
+            return error{"DDA type '" + d.type + "' is not a PrintableString"};
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<error> check_attribute_syntax(or_address const& a)
+{
+    if (auto e = check_special_syntax(a))
+        return e;
     for (auto const* v : {&a.admd, &a.prmd, &a.o, &a.surname, &a.given, &a.initials, &a.generation, &a.common_name,
                           &a.t_id})
         if (*v && !value_length(**v))
@@ -85,18 +100,17 @@ std::optional<error> check_attribute_syntax(or_address const& a)
     for (auto const& ou : a.ou)
         if (!value_length(ou))
             return error{"OU '" + ou + "' is not a PrintableString (or Teletex) value"};
-    for (auto const& d : a.ddas) {
-        if (!is_printable_string(d.type))
-            return error{"DDA type '" + d.type + "' is not a PrintableString"};
+    for (auto const& d : a.ddas)
         if (!value_length(d.value))
             return error{"DDA " + d.type + " value is not a PrintableString (or Teletex) value"};
-    }
     return std::nullopt;
 }
 
 std::optional<error> check_or_address(or_address const& a, or_limits const& lim)
 {
-    if (auto e = check_attribute_syntax(a))
+    // Per-attribute syntax: the special cases here, PrintableString (or
+    // Teletex) with the bounds below, each value read once.
+    if (auto e = check_special_syntax(a))
         return e;
     if (auto e = check_value("ADMD", a.admd, 0, lim.domain_name)) return e;
     if (auto e = check_value("PRMD", a.prmd, 1, lim.domain_name)) return e;
@@ -122,6 +136,8 @@ std::optional<error> check_or_address(or_address const& a, or_limits const& lim)
         return error{std::to_string(a.ddas.size()) + " domain-defined attributes (at most " +
                      std::to_string(lim.ddas) + ")"};
     for (auto const& d : a.ddas) {
+        if (!value_length(d.value))
+            return error{"DDA " + d.type + " value is not a PrintableString (or Teletex) value"};
         if (d.type.empty() || d.type.size() > lim.dda_type)
             return error{"DDA type '" + d.type + "' must be 1 to " + std::to_string(lim.dda_type) + " characters"};
         if (d.value.empty() || d.value.size() > lim.dda_value)
