@@ -122,7 +122,10 @@ public:
     //    address that only wraps an RFC-822 DDA under our own O/R address is
     //    unwrapped to that RFC 822 address (a loop otherwise); anything else
     //    there is refused 550 5.1.1 with the reason (invalid O/R address,
-    //    not an X.400 address);
+    //    not an X.400 address). An X.400 address that a table1 MCGAM would
+    //    map to an RFC 822 domain stays an X.400 recipient: an MCGAM says two
+    //    namespaces are one, not on which side a mailbox lives, so the
+    //    X.400-side route decides;
     //  - elsewhere, a domain an MCGAM covers (table2), or, for recipients,
     //    one a gate2 entry routes through an X.400 gateway, is an X.400
     //    recipient; every other address is rfc822;

@@ -4,11 +4,12 @@
 // levels (O/R keys) or whole labels (domains), case-insensitive, values
 // compared in their normalised form (RFC 2156 App. F section 4).
 //
-// Each table is one hash map from its normalised key to the entry; a
-// longest match is at most 8 (O/R) or label-count (domain) probes, each a
-// string_view into one buffer built per lookup, so a lookup costs a few
-// hundred nanoseconds whatever the table size. A prefix trie would save
-// memory but not time at the table sizes a gateway meets (10^5 entries).
+// Each table is one open-addressing hash index from its normalised key to
+// the entry; a longest match is at most 8 (O/R) or label-count (domain)
+// probes, each a string_view into one per-thread buffer, so a lookup costs
+// a few cache misses whatever the table size. A prefix trie would save
+// memory but not time at the table sizes a gateway meets (10^5 entries):
+// it would chase one pointer per level instead of reading one slot.
 //
 // Immutable once built, so readers on any thread share it without locks;
 // the mapper swaps whole instances on reload.
