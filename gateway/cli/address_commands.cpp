@@ -399,8 +399,10 @@ void add_address_commands(CLI::App& app, int& status)
     address->add_option("--config", opt->config_file, "gateway configuration file (TOML, [addressing])");
     address->add_option("--gateway-domain", opt->gateway_domain, "the gateway's own RFC 822 domain");
     address->add_option("--gateway-or", opt->gateway_or, "the gateway's own O/R address");
-    address->add_option("--table", opt->table_specs, "KIND=FILE, repeatable")->take_last()->multi_option_policy(
-        CLI::MultiOptionPolicy::TakeAll);
+    // One value per --table, so a positional argument after it stays positional.
+    address->add_option("--table", opt->table_specs, "KIND=FILE, repeatable")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
     auto* parse = address->add_subcommand("parse", "parse any O/R address text form (syntax only)");
     parse->add_option("text", opt->text, "the O/R address")->required();

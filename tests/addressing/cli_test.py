@@ -152,6 +152,10 @@ tables = { domain-to-or = "t2.txt" }
     case(["address", "to-x400", "--role", "sideways", "a@b.c"] + gw, 2, "")
     case(["address", "to-x400", "a@b.example", "--gateway-domain", "gw.example"], 2, "", "gateway O/R")
 
+    # options anywhere after `address`, one value per --table
+    case(["address", "to-x400", "--table", f"domain-to-or={table2}", "Smith@Widget.COM"] + gw, 0,
+         "/S=Smith/O=Widget/ADMD=BTT/C=TC/\n")
+
     # ---- configuration file, relative table paths, overrides
     case(["address", "--config", config, "to-x400", "ops@mapped.example"], 0, "/S=ops/O=Mapped/ADMD=BTT/C=TC/\n")
     case(["address", "to-x400", "ops@mapped.example", "--config", config, "--gateway-or", "C=TC; ADMD=BTT; O=Other"], 0,
