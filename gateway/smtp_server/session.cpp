@@ -2,6 +2,7 @@
 #include "gateway/smtp_server/session.hpp"
 
 #include "gateway/db_bridge.hpp"
+#include "gateway/header_rewrite.hpp"
 #include "gateway/log.hpp"
 #include "gateway/smtp/data_reader.hpp"
 #include "gateway/smtp/ehlo.hpp"
@@ -21,6 +22,13 @@ constexpr std::size_t read_size = 64 * 1024;
 bool has_8bit(std::string_view s)
 {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 std::string envelope(smtp::mailbox const& m) { return "<" + printable(m.render()) + ">"; }
@@ -267,8 +275,11 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
         }
         if (res.kind == addressing::route_kind::rfc822 && !res.rfc822.empty() && res.rfc822 != cmd.path.render()) {
             smtp::mailbox mapped;
-            if (!smtp::parse_mailbox(res.rfc822, mapped))
+            if (!smtp::parse_mailbox(res.rfc822, mapped)) {
+                log(id_, "map mail from=" + envelope(cmd.path) + " mapped=<" + printable(res.rfc822) + "> method=" +
+                             std::string(addressing::method_name(res.method)));
                 reverse_path = mapped;
+            }
         }
     }
     std::uint64_t key = 0;
@@ -288,6 +299,8 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->key = key;
     tx_->qid = queue::render_qid(key);
     tx_->reverse_path = reverse_path;
+    if (reverse_path.render() != cmd.path.render())
+        tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + " session=" + id_);
     queue_reply(replies::ok_sender());
 }
@@ -310,7 +323,7 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
         // RFC 2156 at RCPT time: an address that cannot be mapped is refused
         // now, with its reason, not accepted and bounced later.
         auto res = rt_.mapper->resolve(address, addressing::role::recipient);
-        auto const ours = rt_.cfg.addressing && cmd.path.domain == rt_.cfg.addressing->gateway_domain;
+        auto const ours = rt_.cfg.addressing && iequals(cmd.path.domain, rt_.cfg.addressing->gateway_domain);
         auto count = [&](std::string_view direction, std::string_view method) {
             rt_.m.address_mappings.Add({{"direction", std::string(direction)}, {"method", std::string(method)}}).Increment();
         };
@@ -331,6 +344,7 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
                     log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " or=" + printable(res.std_or) + " mapped=<" +
                                       printable(back->address) + "> method=" +
                                       std::string(addressing::method_name(back->method)));
+                    tx_->x400_recipients.push_back(address);
                     address = back->address;
                     break;
                 }
@@ -356,6 +370,7 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
                 count("x400_to_rfc822", addressing::method_name(res.method));
                 log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " mapped=<" + printable(res.rfc822) +
                                   "> method=" + std::string(addressing::method_name(res.method)));
+                tx_->x400_recipients.push_back(address);
                 address = res.rfc822;
             }
             break;
@@ -452,6 +467,46 @@ task<void> smtp_server_session::on_bdat(smtp::command const& cmd)
         tx_.reset();
 }
 
+std::string smtp_server_session::map_headers(transaction const& t, std::string content)
+{
+    // Header addresses, role "header" (RFC 2156 4.3): an O/R address
+    // written at our domain whose MIXER mapping names an RFC 822 address is
+    // rewritten to it. Other addresses stay: an X.400-side peer maps RFC
+    // 822 addresses itself, and an unmapped O/R address is already in its
+    // RFC 822 form (the std-or local part at our domain).
+    auto const& domain = rt_.cfg.addressing->gateway_domain;
+    int rewritten = 0;
+    auto map = [&](std::string_view spec) -> std::optional<std::string> {
+        auto const at = spec.rfind('@');
+        if (at == std::string_view::npos || !iequals(spec.substr(at + 1), domain))
+            return std::nullopt;
+        auto res = rt_.mapper->resolve(spec, addressing::role::header);
+        if (res.kind != addressing::route_kind::x400)
+            return std::nullopt;
+        auto back = rt_.mapper->to_rfc822(*res.x400, addressing::role::header);
+        if (!back || back->method == addressing::mapping_method::encapsulated || back->address == spec)
+            return std::nullopt;
+        ++rewritten;
+        return back->address;
+    };
+    if (auto mapped = rewrite_address_headers(content, map)) {
+        log(t.qid, "map headers addresses=" + std::to_string(rewritten));
+        content = std::move(*mapped);
+    }
+    // RFC 2156 5.3.4 (X400-Originator, X400-Recipients): the envelope's
+    // original X.400 forms survive the mapping.
+    std::string added;
+    if (!t.x400_originator.empty())
+        added += "X400-Originator: " + t.x400_originator + "\r\n";
+    if (!t.x400_recipients.empty()) {
+        std::string list;
+        for (auto const& r : t.x400_recipients)
+            list += (list.empty() ? "" : ",\r\n\t") + r;
+        added += "X400-Recipients: " + list + "\r\n";
+    }
+    return added.empty() ? content : added + content;
+}
+
 std::string smtp_server_session::trace_header(transaction const& t) const
 {
     // RFC 5321 4.4 and RFC 3848 ("ESMTP", "SMTP"); "for" names the
@@ -477,6 +532,8 @@ task<void> smtp_server_session::finish(std::string content)
                        (sanitized.changes.empty() ? "" : " (" + printable(sanitized.changes.front().text) + ")"));
         content = std::move(sanitized.message);
     }
+    if (rt_.mapper)
+        content = map_headers(t, std::move(content));
     db::new_message m;
     m.key = t.key;
     m.qid = t.qid;

@@ -40,6 +40,10 @@ private:
         std::string body;           // BDAT chunks so far
         bool bdat = false;
         bool bdat_failed = false;   // a chunk was refused: the rest are read and dropped
+        // RFC 2156 5.3: the envelope's X.400 forms where they were mapped to
+        // RFC 822, kept in X400-Originator: and X400-Recipients:.
+        std::string x400_originator;
+        std::vector<std::string> x400_recipients;
     };
 
     task<std::optional<std::string>> read_line();
@@ -55,6 +59,7 @@ private:
     task<void> on_bdat(smtp::command const& cmd);
     task<void> finish(std::string content);
     std::string trace_header(transaction const& t) const;
+    std::string map_headers(transaction const& t, std::string content);
 
     runtime& rt_;
     beast::tcp_stream stream_;

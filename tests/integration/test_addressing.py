@@ -46,12 +46,22 @@ domain = "x400.test"
         self.assertEqual(code, 550, lines)
         self.assertTrue(lines[0].startswith("550 5.1.1 "), lines)
         self.assertEqual(c.cmd("DATA")[0], 354)
-        c.send("Subject: mapped\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n")
+        c.send("From: Alice <alice@widget.test>\r\n"
+               "To: \"/S=Smith/O=Widget/ADMD=BTT/C=TC/\"@mixer.test, Ops <ops@mapped.test>\r\n"
+               "Cc: \"/S=Jones/O=Elsewhere/ADMD=BTT/C=TC/\"@mixer.test\r\n"
+               "Subject: mapped\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n")
         self.assertEqual(c.reply()[0], 250)
         c.cmd("QUIT")
         smtp_side.wait_count(1)
         x400_side.wait_count(1)
         self.assertEqual(smtp_side.messages[0].rcpt_tos, ["Smith@widget.test"])
+        headers = smtp_side.messages[0].original_content.split(b"\r\n\r\n")[0].decode()
+        # The header role: the O/R address with a table mapping is rewritten,
+        # the others stay; the envelope's X.400 form survives.
+        self.assertIn("To: Smith@widget.test, Ops <ops@mapped.test>\r\n", headers)
+        self.assertIn('Cc: "/S=Jones/O=Elsewhere/ADMD=BTT/C=TC/"@mixer.test\r\n', headers)
+        self.assertIn('X400-Recipients: "/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test\r\n', headers)
+        self.assertIn("From: Alice <alice@widget.test>\r\n", headers)
         [x400_rcpt] = x400_side.messages[0].rcpt_tos
         self.assertTrue(x400_rcpt.endswith("@x400.test"), x400_rcpt)
         for term in ("S=ops", "O=Mapped", "ADMD=BTT", "C=TC"):
