@@ -799,7 +799,10 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
 
     auto const& ct = pt->content_type;
     bool const composite = is_composite_type(ct);
-    if (composite) {
+    // Every message/* counts here: RFC 2046 5.2.2-5.2.3 allow only 7bit on
+    // message/partial and external-body, and readers parse any message/*
+    // as a nested message.
+    if (composite || ct.type == "message") {
         auto e = pt->encoding;
         if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable ||
             e == transfer_encoding::unknown) {
@@ -807,7 +810,7 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
             // decode and parse again: one pass, and the octets stay intact.
             pt->defects |= bit(defect::encoded_composite);
             pt->opaque = true;
-        } else if (pt->depth >= limits_.max_depth) {
+        } else if (composite && pt->depth >= limits_.max_depth) {
             pt->defects |= bit(defect::depth_limit);
             pt->opaque = true;
             msg_.over_limit = true;

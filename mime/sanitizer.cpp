@@ -108,6 +108,7 @@ private:
     std::vector<std::string> boundary_;   // per part: the boundary to write
     std::vector<bool> regenerated_;
     std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
+    bool as_octets_ = false;              // the part being written leaves as application/octet-stream
 };
 
 void renderer::note(std::string_view kind, std::uint32_t part, std::string text)
@@ -477,7 +478,7 @@ void renderer::fitted_field(std::string_view name, field_value v, std::uint32_t 
             break;
         auto drop = v.params.end();
         for (auto it = v.params.begin(); it != v.params.end(); ++it)
-            if (it->name != "boundary")
+            if (it->name != "boundary" || v.type != "multipart") // ours: short and valid
                 drop = it;
         if (drop == v.params.end())
             break;
@@ -494,7 +495,7 @@ void renderer::content_type(std::uint32_t i)
 {
     auto const& p = m_.parts[i];
     field_value v;
-    if (p.opaque) {
+    if (p.opaque || as_octets_) {
         v.type = "application";
         v.subtype = "octet-stream";
     } else {
@@ -519,7 +520,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
 {
     auto const& p = m_.parts[i];
     bool const root = i == 0;
-    bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque ||
+    bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque || as_octets_ ||
                             regenerated_[i] ||
                             (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |
                                           bit(defect::duplicate_parameter) | bit(defect::field_truncated)));
@@ -540,7 +541,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             // otherwise it is written again from what the parser understood.
             if (ct_rebuild || !copyable_mime_field(f)) {
                 content_type(i);
-                if (p.opaque)
+                if (p.opaque || as_octets_)
                     note("made_opaque", i, "part kept as application/octet-stream");
                 else if (p.content_type_defaulted)
                     note("content_type_replaced", i, "empty or invalid Content-Type replaced by the RFC 2045 default");
@@ -709,7 +710,14 @@ void renderer::open(std::uint32_t i)
         return;
     }
     auto plan = plan_leaf(i);
+    // RFC 2046 5.2.4 treats an unrecognized message subtype as
+    // application/octet-stream, and many readers parse any message/* as a
+    // nested message, on which RFC 2045 6.4 allows no encoding: such a
+    // part that needs base64 or quoted-printable leaves as octets.
+    as_octets_ = !p.opaque && p.content_type.type == "message" &&
+                 plan.label != "" && plan.label != "7bit" && plan.label != "8bit";
     header(i, plan.label, plan.keep_field);
+    as_octets_ = false;
     leaf_body(i, plan);
 }
 
@@ -838,7 +846,7 @@ sanitize_result sanitize(std::string_view message_bytes, message const& tree, sa
         r.unchanged = true;
         return r;
     }
-    if (tree.parts.empty()) {
+    if (tree.parts.empty()) { // not a parser's tree (a default-constructed one)
         auto t = parse(message_bytes, options.parse_limits);
         renderer(message_bytes, t, options, r).run();
         return r;

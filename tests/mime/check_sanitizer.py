@@ -109,12 +109,23 @@ def header_block(data):
 
 
 def squash(v):
-    return re.sub(rb"[\s\x00]+", b"", v)
+    """A value without white space or control octets (folding and cleaning
+    may move or remove them)."""
+    return re.sub(rb"[\x00-\x20\x7f]+", b"", v)
+
+
+def squash_keep_space(v):
+    """Unfolded, NUL and CR removed, runs of white space as one space (what
+    an encoded-word decoder needs to see the words)."""
+    v = re.sub(rb"[\x00\r]", b"", v).replace(b"\n", b"")
+    return re.sub(rb"[ \t]+", b" ", v)
 
 
 def decode_2047(v):
+    """Encoded words decoded, other octets kept (read as Latin-1 so any
+    octet survives the round trip through str)."""
     try:
-        parts = email.header.decode_header(v.decode("ascii"))
+        parts = email.header.decode_header(v.decode("latin-1"))
     except Exception:
         return v
     return b"".join(p if isinstance(p, bytes) else p.encode("latin-1", "replace") for p, _ in parts)
@@ -132,14 +143,26 @@ def check_top_fields(orig, out, seven_bit):
     if [n for n, _ in a] != [n for n, _ in b]:
         raise Failure("top-level field names differ: %r vs %r" % ([n for n, _ in a][:8], [n for n, _ in b][:8]))
     for (n, va), (_, vb) in zip(a, b):
-        va, vb = squash(va), squash(vb)
         if seven_bit:
-            vb = squash(decode_2047(vb))
-            if any(c > 127 for c in va) and va != vb:
-                # an encoded run: compare the decoded octets
-                raise Failure("field %r: %r became %r" % (n, va[:60], vb[:60]))
-        if va != vb and not seven_bit:
-            raise Failure("field %r: %r became %r" % (n, va[:60], vb[:60]))
+            # 8-bit runs became encoded words: the output decodes to the
+            # original, where an encoded word already in the original stays
+            # either literal text (inside an 8-bit run) or an encoded word.
+            b = squash(decode_2047(squash_keep_space(vb)))
+            ok = b in (squash(va), squash(decode_2047(squash_keep_space(va))))
+        else:
+            b = squash(vb)
+            ok = b == squash(va)
+        if not ok:
+            raise Failure("field %r: %r became %r" % (n, squash(va)[:60], b[:60]))
+
+
+def nested(m):
+    """Does x400gw parse this entity's body as entities? Python's email
+    parses every message/* as a nested message; RFC 2046 5.2.4 (and x400gw)
+    treat subtypes other than rfc822 (and RFC 6532's global) as opaque."""
+    if not m.is_multipart():
+        return False
+    return m.get_content_maintype() != "message" or m.get_content_subtype() in ("rfc822", "global")
 
 
 def walk(msg):
@@ -148,7 +171,7 @@ def walk(msg):
     while stack:
         m = stack.pop()
         yield m
-        if m.is_multipart():
+        if nested(m):
             stack.extend(reversed(m.get_payload()))
 
 
@@ -171,6 +194,10 @@ def check_entity(m, seven_bit, raw_out):
     if cte not in ("7bit", "8bit", "quoted-printable", "base64"):
         raise Failure("Content-Transfer-Encoding %r" % cte)
     maintype = m.get_content_maintype()
+    if m.is_multipart() and not nested(m):
+        if cte not in ("7bit", "8bit"):
+            raise Failure("%s on message/%s" % (cte, m.get_content_subtype()))
+        return
     if m.is_multipart():
         if cte not in ("7bit", "8bit"):
             raise Failure("%s on a composite" % cte)
@@ -240,10 +267,12 @@ def original_leaves(orig, tree):
 
 def check_content(orig, tree, out_msg, seven_bit):
     ours = original_leaves(orig, tree)
-    theirs = [m for m in walk(out_msg) if not m.is_multipart()]
+    theirs = [m for m in walk(out_msg) if not nested(m)]
     if len(ours) != len(theirs):
         raise Failure("%d leaves in the original, %d in the output" % (len(ours), len(theirs)))
     for p, m in zip(ours, theirs):
+        if m.is_multipart():
+            continue  # an opaque message/* Python parsed anyway: no octets to compare
         got = m.get_payload(decode=True) or b""
         if p is None:
             if got:

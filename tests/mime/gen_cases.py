@@ -153,6 +153,21 @@ def small_cases():
                                   "Content-Type: text/plain", "", "x")
     c["too-many-params"] = msg(*top, mv, "Content-Type: text/plain; " + "; ".join("p%d=v" % i for i in range(100)),
                                "", "x")
+    c["dsn-multipart-report"] = msg("From: MAILER-DAEMON@gw.example", "To: a@example.com",
+                                    "Subject: Undelivered Mail Returned to Sender", mv,
+                                    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"', "",
+                                    "--r", "Content-Type: text/plain; charset=us-ascii", "",
+                                    "Your message could not be delivered.",
+                                    "--r", "Content-Type: message/delivery-status", "",
+                                    "Reporting-MTA: dns; gw.example", "", "Final-Recipient: rfc822; x@example.org",
+                                    "Action: failed", "Status: 5.1.1",
+                                    "--r", "Content-Type: text/rfc822-headers", "",
+                                    "From: a@example.com", "Subject: original",
+                                    "--r--")
+    c["message-unknown-subtype-base64"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="u"', "",
+                                              "--u", "Content-Type: message/partial; id=x; number=1",
+                                              "Content-Transfer-Encoding: base64", "", "U3ViamVjdDogcGFydGlhbA0KDQpib2R5",
+                                              "--u--")
     return c
 
 
