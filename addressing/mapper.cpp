@@ -285,7 +285,7 @@ resolution mapper::resolve(std::string_view text, role r) const
         return refused(x.failure());
     resolution out;
     out.kind = route_kind::rfc822;
-    out.rfc822 = m->text;
+    out.rfc822 = std::string(m->text);
     if (x) {
         out.method = x->method;
         out.std_or = render_std_or(x->address);

@@ -4,6 +4,7 @@
 #include "addressing/mapping_tables.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace x400gw::addressing {
 
@@ -50,23 +51,30 @@ std::string levels_payload(dmn_or_address const& d)
 
 } // namespace
 
+mapping_tables::key_index::record mapping_tables::key_index::record_at(std::uint32_t offset) const noexcept
+{
+    std::uint32_t header[3];
+    std::memcpy(header, arena_.data() + offset, sizeof header);
+    std::string_view const rest = std::string_view(arena_).substr(offset + sizeof header);
+    return record{header[0], rest.substr(0, header[1]), rest.substr(header[1], header[2])};
+}
+
 void mapping_tables::key_index::reserve(std::size_t keys)
 {
     std::size_t n = 16;
     while (n < keys * 2)
         n *= 2;
-    if (n > slots_.size()) {
-        std::vector<slot> old = std::move(slots_);
-        slots_.assign(n, slot{});
-        for (auto const& sl : old)
-            if (sl.entry_plus_one != 0) {
-                std::size_t i = sl.hash & (n - 1);
-                while (slots_[i].entry_plus_one != 0)
-                    i = (i + 1) & (n - 1);
-                slots_[i] = sl;
-            }
-    }
-    spans_.reserve(keys);
+    if (n <= slots_.size())
+        return;
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(n, slot{});
+    for (auto const& sl : old)
+        if (sl.offset_plus_one != 0) {
+            std::size_t i = hash_key(record_at(sl.offset_plus_one - 1).key) & (n - 1);
+            while (slots_[i].offset_plus_one != 0)
+                i = (i + 1) & (n - 1);
+            slots_[i] = sl;
+        }
 }
 
 void mapping_tables::key_index::grow() { reserve(std::max<std::size_t>(count_ + 1, slots_.size())); }
@@ -77,21 +85,27 @@ bool mapping_tables::key_index::insert(std::string_view key, std::string_view pa
     if ((count_ + 1) * 2 > slots_.size())
         grow();
     std::uint64_t const h = hash_key(key);
+    auto const tag = static_cast<std::uint32_t>(h >> 32);
     std::size_t const mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         slot& sl = slots_[i];
-        if (sl.entry_plus_one == 0) {
-            spans_.push_back(span{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size()),
-                                  static_cast<std::uint32_t>(payload.size())});
+        if (sl.offset_plus_one == 0) {
+            auto const offset = static_cast<std::uint32_t>(arena_.size());
+            std::uint32_t const header[3] = {entry, static_cast<std::uint32_t>(key.size()),
+                                             static_cast<std::uint32_t>(payload.size())};
+            arena_.append(reinterpret_cast<char const*>(header), sizeof header);
             arena_ += key;
             arena_ += payload;
-            sl = slot{h, entry + 1, static_cast<std::uint32_t>(spans_.size() - 1)};
+            sl = slot{tag, offset + 1};
             ++count_;
             return true;
         }
-        if (sl.hash == h && key_of(sl) == key) {
-            existing = sl.entry_plus_one - 1;
-            return false;
+        if (sl.tag == tag) {
+            record const r = record_at(sl.offset_plus_one - 1);
+            if (r.key == key) {
+                existing = r.entry;
+                return false;
+            }
         }
     }
 }
@@ -101,14 +115,16 @@ std::optional<mapping_tables::key_index::hit> mapping_tables::key_index::find(st
     if (count_ == 0)
         return std::nullopt;
     std::uint64_t const h = hash_key(key);
+    auto const tag = static_cast<std::uint32_t>(h >> 32);
     std::size_t const mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         slot const& sl = slots_[i];
-        if (sl.entry_plus_one == 0)
+        if (sl.offset_plus_one == 0)
             return std::nullopt;
-        if (sl.hash == h && key_of(sl) == key) {
-            span const& sp = spans_[sl.key];
-            return hit{sl.entry_plus_one - 1, std::string_view(arena_).substr(sp.offset + sp.length, sp.payload)};
+        if (sl.tag == tag) {
+            record const r = record_at(sl.offset_plus_one - 1);
+            if (r.key == key)
+                return hit{r.entry, r.payload};
         }
     }
 }
@@ -135,6 +151,9 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
         for (std::size_t i = 0; i < s.table.entries.size(); ++i) {
             auto const& e = s.table.entries[i];
             std::string const key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
+            std::size_t const length = or_keyed ? e.or_side.levels.size()
+                                                : 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
+            s.lengths |= std::uint64_t{1} << std::min<std::size_t>(length, 63);
             std::string const payload = or_keyed ? e.domain : levels_payload(e.or_side);
             std::uint32_t first = 0;
             if (!s.index.insert(key, payload, static_cast<std::uint32_t>(i), first))
@@ -196,6 +215,8 @@ std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind
         end[n] = key.size();
     }
     auto probe = [&](std::string_view k, std::size_t levels) -> std::optional<or_match> {
+        if (!s.has_length(levels))
+            return std::nullopt;
         if (auto found = s.index.find(k))
             return or_match{&s.table.entries[found->entry], levels, found->payload};
         return std::nullopt;
@@ -234,9 +255,12 @@ std::optional<mapping_tables::domain_match> mapping_tables::match_domain(table_k
         if (ch >= 'A' && ch <= 'Z')
             ch = static_cast<char>(ch - 'A' + 'a');
     std::size_t start = 0;
-    for (;;) {
+    std::size_t labels = 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
+    for (;; --labels) {
         std::string_view const suffix = std::string_view(key).substr(start);
-        if (auto found = s.index.find(suffix)) {
+        if (!s.has_length(labels)) {
+            // no key of this many labels: go on to the next suffix
+        } else if (auto found = s.index.find(suffix)) {
             domain_match m;
             m.entry = &s.table.entries[found->entry];
             m.below = start == 0 ? std::string_view() : domain.substr(0, start - 1);

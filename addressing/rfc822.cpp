@@ -86,7 +86,10 @@ bool is_domain_name(std::string_view domain) noexcept
 
 std::string mailbox::address() const
 {
-    return quote_local_part(local) + "@" + domain;
+    std::string out = quote_local_part(local);
+    out.push_back('@');
+    out += domain;
+    return out;
 }
 
 result<mailbox> parse_mailbox(std::string_view text)
@@ -94,13 +97,13 @@ result<mailbox> parse_mailbox(std::string_view text)
     if (text.size() >= 2 && text.front() == '<' && text.back() == '>')
         text = text.substr(1, text.size() - 2);
     mailbox m;
-    m.text = std::string(text);
+    m.text = text;
     std::size_t i = 0;
     if (!text.empty() && text[0] == '@') {
         std::size_t const colon = text.find(':');
         if (colon == std::string_view::npos)
             return error{"source route without ':'", 0};
-        m.route = std::string(text.substr(0, colon));
+        m.route = text.substr(0, colon);
         for (std::size_t j = 0; j < colon; ++j) {
             char const ch = text[j];
             if (!(is_domain_char(ch) || ch == '@' || ch == ',' || ch == '[' || ch == ']'))
@@ -162,7 +165,7 @@ result<mailbox> parse_mailbox(std::string_view text)
         if (domain.front() == '.' || domain.find("..") != std::string_view::npos)
             return error{"empty label in the domain", i};
     }
-    m.domain = std::string(domain);
+    m.domain = domain;
     return m;
 }
 

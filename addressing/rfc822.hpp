@@ -16,12 +16,14 @@
 
 namespace x400gw::addressing {
 
+// route, domain and text view the text given to parse_mailbox and are valid
+// as long as it is (the mapping runs once per RCPT: two allocations fewer).
 struct mailbox {
-    std::string route;  // "@a,@b" (without the ":"), empty when none
-    std::string local;  // unquoted local part
+    std::string_view route;  // "@a,@b" (without the ":"), empty when none
+    std::string local;       // unquoted local part
     bool quoted = false;
-    std::string domain; // as written, without brackets removed for literals
-    std::string text;   // the address as received, without "<" ">"
+    std::string_view domain; // as written; a domain literal keeps its brackets
+    std::string_view text;   // the address as received, without "<" ">"
 
     // local@domain, the local part quoted when it is not a dot-atom
     std::string address() const;

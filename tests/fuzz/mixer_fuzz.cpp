@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         auto enc = ad::ps_encode(m->text);
         bool const stage2 = enc && enc->size() <= 128 && !x->address.ddas.empty() &&
                             x->address.ddas.front().type == "RFC-822" && x->address.ddas.front().value == *enc;
-        if (stage2 && r != ad::role::header && back->address != m->text)
+        if (stage2 && r != ad::role::header && std::string_view(back->address) != m->text)
             std::abort();
     }
     return 0;
