@@ -58,6 +58,11 @@ inline constexpr statement record_failed{"record_failed", R"sql(
                          attempts = attempts + 1, last_reply = $3
      WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
 
+inline constexpr statement record_quarantined{"record_quarantined", R"sql(
+    UPDATE recipient SET state = 'quarantined', lease_owner = NULL, lease_until = NULL,
+                         attempts = attempts + 1, last_reply = $3
+     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
+
 inline constexpr statement record_deferred{"record_deferred", R"sql(
     UPDATE recipient SET state = 'deferred', lease_owner = NULL, lease_until = NULL,
                          attempts = attempts + 1, last_reply = $3,
@@ -69,7 +74,7 @@ inline constexpr statement record_deferred{"record_deferred", R"sql(
 inline constexpr statement remove_if_done{"remove_if_done", R"sql(
     DELETE FROM message WHERE id = $1::bigint
        AND NOT EXISTS (SELECT 1 FROM recipient
-                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred')))sql"};
+                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined')))sql"};
 
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
@@ -86,7 +91,7 @@ inline constexpr statement queue_depth{"queue_depth", R"sql(
            count(DISTINCT r.message_id),
            coalesce(extract(epoch FROM now() - min(m.received_at)), 0)::float8
       FROM recipient r JOIN message m ON m.id = r.message_id
-     WHERE r.state IN ('queued', 'deferred')
+     WHERE r.state IN ('queued', 'deferred', 'quarantined')
      GROUP BY s)sql"};
 
 inline constexpr statement ping{"ping", "SELECT 1"};

@@ -147,6 +147,9 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
         case queue::outcome_kind::failed:
             calls.push_back({&statements::record_failed, {{ids}, {owner}, {r.reply}}});
             break;
+        case queue::outcome_kind::quarantined:
+            calls.push_back({&statements::record_quarantined, {{ids}, {owner}, {r.reply}}});
+            break;
         case queue::outcome_kind::deferred:
             keep.push_back(text(r.next_attempt));
             calls.push_back({&statements::record_deferred, {{ids}, {owner}, {r.reply}, {keep.back()}}});

@@ -9,6 +9,7 @@ std::string_view outcome_name(outcome_kind k) noexcept
     case outcome_kind::delivered: return "sent";
     case outcome_kind::deferred: return "deferred";
     case outcome_kind::failed: return "bounced";
+    case outcome_kind::quarantined: return "quarantined";
     }
     return "deferred";
 }

@@ -11,8 +11,11 @@
 
 namespace x400gw::queue {
 
-enum class outcome_kind { delivered, deferred, failed };
-std::string_view outcome_name(outcome_kind k) noexcept;   // "sent", "deferred", "bounced" (Postfix's words)
+// quarantined: the message cannot be converted for this next hop (a MIME
+// limit or the conversion time budget, again and again); it is set aside.
+enum class outcome_kind { delivered, deferred, failed, quarantined };
+// "sent", "deferred", "bounced" (Postfix's words), "quarantined"
+std::string_view outcome_name(outcome_kind k) noexcept;
 
 struct outcome {
     outcome_kind kind = outcome_kind::deferred;

@@ -293,7 +293,7 @@ config load_config(std::string const& path)
     if (auto* t = r.section(root, "delivery")) {
         r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "claim_batch", "lease", "poll_interval",
                                   "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
-                                  "data_timeout"});
+                                  "data_timeout", "quarantine_after", "conversion_budget"});
         r.get_int(*t, "connections_per_hop", c.connections_per_hop, 1, 1000);
         r.get_int(*t, "max_in_flight", c.max_in_flight, 1, 100000);
         r.get_int(*t, "claim_batch", c.claim_batch, 1, 10000);
@@ -309,6 +309,10 @@ config load_config(std::string const& path)
             ct.greeting = ct.ehlo = ct.mail = ct.rcpt = ct.data_init = ct.quit = command;
         }
         r.get_duration(*t, "data_timeout", c.client_timeouts.data_term);
+        r.get_int(*t, "quarantine_after", c.quarantine_after, 1, 1000);
+        r.get_duration(*t, "conversion_budget", c.conversion_budget);
+        if (c.conversion_budget.count() <= 0)
+            r.fail(*t->get("conversion_budget"), "conversion_budget must be positive");
         if (c.lease.count() < 2)
             r.fail(*t->get("lease"), "lease must be at least 2 seconds");
     }

@@ -68,6 +68,8 @@ struct config {
     std::chrono::seconds connection_idle{5};       // keep an idle connection for reuse this long
     std::chrono::seconds metrics_interval{5};      // queue depth refresh
     smtp::client_timeouts client_timeouts;
+    int quarantine_after = 3;                      // conversion failures before quarantine
+    std::chrono::milliseconds conversion_budget{10000};   // one MIME conversion at delivery
 
     // [retry]
     queue::retry_policy retry;

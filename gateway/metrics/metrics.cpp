@@ -32,6 +32,8 @@ metrics::metrics()
       messages_failed(counter(*registry_, "x400gw_messages_failed_total",
                               "Recipients that failed permanently (5xx or queue lifetime expired)")),
       dsn_generated(counter(*registry_, "x400gw_dsn_generated_total", "Delivery status notifications queued")),
+      messages_quarantined(counter(*registry_, "x400gw_messages_quarantined_total",
+                                   "Recipients set aside because their message could not be converted for the next hop")),
       rejections(BuildCounter()
                      .Name("x400gw_smtp_server_rejections_total")
                      .Help("SMTP server replies of class 4 or 5, by code class and the first two parts of the enhanced status")
@@ -71,7 +73,7 @@ metrics::metrics()
         .Register(*registry_)
         .Add({{"version", X400GW_VERSION}})
         .Set(1);
-    for (auto const* state : {"queued", "deferred", "active"}) {
+    for (auto const* state : {"queued", "deferred", "active", "quarantined"}) {
         queue_messages.Add({{"state", state}});
         queue_oldest.Add({{"state", state}});
     }

@@ -47,6 +47,7 @@ public:
     prometheus::Counter& messages_deferred;          // per recipient attempt
     prometheus::Counter& messages_failed;            // per recipient
     prometheus::Counter& dsn_generated;
+    prometheus::Counter& messages_quarantined;       // per recipient
     prometheus::Family<prometheus::Counter>& rejections;   // label code_class, enhanced
     prometheus::Family<prometheus::Gauge>& queue_messages; // label state
     prometheus::Family<prometheus::Gauge>& queue_oldest;   // label state

@@ -116,7 +116,7 @@ task<void> delivery::run_upkeep()
                 next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
                 auto depth = [](db::connection& c) { return db::queue_depth(c); };
                 auto rows = co_await run_db(rt_.pool, depth);
-                for (auto const* state : {"queued", "deferred", "active"}) {
+                for (auto const* state : {"queued", "deferred", "active", "quarantined"}) {
                     double n = 0, oldest = 0;
                     for (auto const& r : rows)
                         if (r.state == state) {
@@ -286,7 +286,23 @@ task<void> delivery::connection_loop(std::string name)
             // RFC 6152: a next hop without 8BITMIME gets 7-bit only.
             mime::sanitize_options options;
             options.seven_bit = true;
+            auto const started = std::chrono::steady_clock::now();
             auto r = mime::sanitize(*body, options);
+            auto const took = std::chrono::steady_clock::now() - started;
+            if (r.over_limit || took > rt_.cfg.conversion_budget) {
+                // The conversion exceeds a limit or its time budget: try
+                // again later, and after quarantine_after attempts set the
+                // recipients aside instead of converting it for ever.
+                auto const why = std::string("conversion to 7 bit for ") + session->remote() +
+                                 (r.over_limit ? " exceeds a MIME limit" : " exceeds its time budget");
+                bool const last = j.recipients.front().attempts + 1 >= rt_.cfg.quarantine_after;
+                auto o = queue::outcome::transient("4.6.5", why, session->remote());
+                if (last)
+                    o.kind = queue::outcome_kind::quarantined;
+                std::vector<queue::outcome> set_aside(e.forward_paths.size(), o);
+                co_await record(std::move(j), std::move(set_aside), *body);
+                continue;
+            }
             log(j.qid, "mime downgraded to 7bit relay=" + session->remote() + " changes=" + rt_.m.count_repairs(r.changes));
             seven_bit = std::move(r.message);
             e.body = seven_bit;
@@ -346,6 +362,9 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
             break;
         case queue::outcome_kind::deferred:
             rt_.m.messages_deferred.Increment();
+            break;
+        case queue::outcome_kind::quarantined:
+            rt_.m.messages_quarantined.Increment();
             break;
         case queue::outcome_kind::failed:
             rt_.m.messages_failed.Increment();

@@ -285,8 +285,8 @@ class GatewayTest(unittest.TestCase):
         self.cleanups = []
 
     def tearDown(self):
-        failed = any(error for _, error in getattr(self._outcome, "result", None).errors + self._outcome.result.failures
-                     if error) if hasattr(self._outcome, "result") else False
+        result = getattr(getattr(self, "_outcome", None), "result", None)
+        failed = result is not None and any(test is self for test, _ in result.errors + result.failures)
         if failed:
             for name in sorted(os.listdir(self.workdir)):
                 if name.endswith(".log"):

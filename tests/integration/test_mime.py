@@ -7,7 +7,7 @@ import email.policy
 import re
 import unittest
 
-from harness import GatewayTest, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from harness import GatewayTest, Smtp, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
 from slow_multiline import SlowMultilinePeer
 
 EXCHANGE = (
@@ -53,6 +53,33 @@ class Mime(GatewayTest):
         self.assertEqual(msg.get_content().strip(), "caf\xe9 cr\xe8me br\xfbl\xe9e")
         self.assertEqual(str(msg["Subject"]), "caf\xe9")
         self.assertIn("mime downgraded to 7bit", gw.log())
+
+    def test_conversion_over_budget_is_quarantined_after_attempts(self):
+        peer = SlowMultilinePeer(pause=0.0, eight_bit=False).start()
+        self.cleanups.append(peer.stop)
+        gw = self.gateway([("slow.test", f"127.0.0.1:{peer.port}")],
+                          extra='quarantine_after = 2\nconversion_budget = "1ms"')
+        big = EIGHT_BIT + ("caf\xe9 " * 15 + "\r\n") * 40000   # a few MB of 8-bit text: > 1 ms to convert
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<ops@slow.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(big.encode() + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.cmd("QUIT")
+        wait_for(lambda: "status=quarantined" in gw.log(), timeout=60, what="the quarantine")
+        log = gw.log()
+        self.assertRegex(log, r"attempts=1, dsn=4.6.5, status=deferred \(conversion to 7 bit .* exceeds its time budget\)")
+        self.assertRegex(log, r"attempts=2, dsn=4.6.5, status=quarantined")
+        self.assertEqual(self.db.query("SELECT state FROM recipient"), "quarantined")
+        self.assertEqual(peer.messages, [])
+        wait_for(lambda: gw.metrics().get('x400gw_queue_messages{state="quarantined"}') == 1.0, timeout=30,
+                 what="the quarantine gauge")
+        self.assertEqual(gw.metrics()["x400gw_messages_quarantined_total"], 1.0)
+        # The daemon is still serving.
+        self.assertEqual(gw.http("/healthz")[0], 200)
 
 
 if __name__ == "__main__":
