@@ -9,6 +9,8 @@ line_reader::step line_reader::next(std::string_view input) noexcept
 {
     if (scanned_ > input.size())
         scanned_ = 0;   // the caller dropped octets we had looked at: look again
+    if (input.size() == scanned_)
+        return {status::need_more, 0, {}};   // nothing new (memchr must not see a null pointer)
     auto const* from = input.data() + scanned_;
     auto const* nl = static_cast<char const*>(std::memchr(from, '\n', input.size() - scanned_));
     if (!nl) {

@@ -133,6 +133,14 @@ TEST(LineReader, LinesSplitAnywhere)
     }
 }
 
+TEST(LineReader, EmptyInputNeedsMore)
+{
+    smtp::line_reader reader;
+    auto step = reader.next(std::string_view{});
+    EXPECT_EQ(step.state, smtp::line_reader::status::need_more);
+    EXPECT_EQ(step.used, 0u);
+}
+
 TEST(LineReader, TooLongIsReportedOnceAndSkipped)
 {
     for (std::size_t piece : {1u, 100u, 10000u}) {
