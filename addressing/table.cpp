@@ -92,7 +92,8 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
                     return error{"duplicate " + up};
                 *field = std::move(*p.value);
             } else if (p.attr.size() > 1 && p.attr[0] == '~') {
-                x.ddas.insert(x.ddas.begin(), dda{p.attr.substr(1), std::move(*p.value)});
+                // read from the right: the first DDA met is the most significant
+                x.ddas.push_back(dda{p.attr.substr(1), std::move(*p.value)});
             } else {
                 return error{"unknown attribute '" + p.attr + "'"};
             }

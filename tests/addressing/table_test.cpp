@@ -239,3 +239,13 @@ TEST(Px, ZoneRefusals)
     EXPECT_TRUE(ad::parse_px("$TTL 3600\nab.fr. 3600 IN PX 10 ab.fr. PRMD-ab.ADMD-ac.C-fr.\n",
                              ad::table_kind::domain_to_or, "z"));
 }
+
+TEST(DmnOr, GatewayDdasKeepTheirOrder)
+{
+    // found by table_fuzz: the rightmost DDA is the first (most significant)
+    auto d = ad::parse_dmn_or("~b$2.~a$1.O$cce.PRMD$nrc.ADMD$acme.C$it", false);
+    ASSERT_TRUE(d);
+    ASSERT_EQ(d->extra->ddas.size(), 2u);
+    EXPECT_EQ(d->extra->ddas[0].type, "a");
+    EXPECT_EQ(ad::render_dmn_or(*d), "~b$2.~a$1.O$cce.PRMD$nrc.ADMD$acme.C$it");
+}
