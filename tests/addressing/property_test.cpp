@@ -9,6 +9,7 @@
 //    10,000 "$": timed loosely (a 16-fold input may take at most 64 times
 //    as long, where a quadratic parser would take 256 times).
 #include "addressing/imcea.hpp"
+#include "addressing/mapper.hpp"
 #include "addressing/mixer.hpp"
 #include "addressing/ps_encoding.hpp"
 #include "addressing/rfc822.hpp"
@@ -273,6 +274,8 @@ TEST(Linear, OtherParsers)
                   [](std::string const& s) { (void)ad::parse_px(s, ad::table_kind::domain_to_or, "z"); });
     expect_linear("dns-or", [](std::size_t n) { return repeat("O--h--d-", n) + ".C-gb"; }, megabyte,
                   [](std::string const& s) { (void)ad::parse_dns_or(s, true); });
+    expect_linear("route key", [](std::size_t n) { return repeat(";;/", n) + "C=" + std::string(n, 'x'); }, megabyte,
+                  [](std::string const& s) { (void)ad::parse_route_prefix(s); });
 }
 
 TEST(Linear, MappingOfHugeAddresses)
