@@ -57,7 +57,8 @@ struct lexer {
                 while (i < s.size()) {
                     char d = s[i++];
                     if (d == '\\') {
-                        ++i;
+                        if (i < s.size()) // a quoted pair; a final backslash quotes nothing
+                            ++i;
                     } else if (d == '(') {
                         ++level;
                     } else if (d == ')') {

@@ -598,7 +598,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 return;
             }
             bool eight = seven_bit_ && has_8bit(f.whole);
-            if (d == 0 && copyable_mime_field(f)) {
+            if (d == 0 && copyable_mime_field(f) && f.value.size() <= max_field_bytes_) {
                 field(f, i);
                 return;
             }

@@ -232,3 +232,14 @@ TEST(Boundary, ValidityFollowsRfc2046)
     EXPECT_FALSE(m::is_valid_boundary(std::string(71, 'a')));
     EXPECT_TRUE(m::is_valid_boundary(std::string(70, 'a')));
 }
+
+// Found by mime_parser_fuzz: a comment ending in a lone backslash at the
+// very end of the value must not step past it (it threw out_of_range).
+TEST(ContentType, CommentEndingInBackslashAtTheEnd)
+{
+    for (std::string_view v : {"text/plain (a\\", "text/plain; a=b (\\", "(\\", "text/(\\"}) {
+        m::field_value f;
+        m::defect_set d = 0;
+        EXPECT_NO_THROW(m::parse_field_value(v, true, 64, f, d)) << v;
+    }
+}
