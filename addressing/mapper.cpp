@@ -198,31 +198,13 @@ resolution to_x400_side(or_address a, std::string mailbox, mapping_method method
     return out;
 }
 
-// The O/R address without its RFC-822 DDAs equals the gateway's own.
-bool wraps_under(or_address a, or_address const& gw)
-{
-    std::erase_if(a.ddas, [](dda const& d) {
-        return iequals(d.type, "RFC-822") || iequals(d.type, "RFC822C1") || iequals(d.type, "RFC822C2") ||
-               iequals(d.type, "RFC822C3");
-    });
-    auto norm = [](or_address x) {
-        for (std::size_t n = 0; n < level_count; ++n)
-            if (auto v = level_value(x, n))
-                set_level(x, n, normalise_value(*v, n == 1));
-        for (auto* f : {&x.surname, &x.given, &x.initials, &x.generation, &x.common_name})
-            if (*f)
-                **f = normalise_value(**f);
-        return x;
-    };
-    return norm(std::move(a)) == norm(gw);
-}
-
 } // namespace
 
-resolution mapper::resolve(std::string_view text, role r) const
+namespace {
+
+resolution resolve_in(mapping_state const& s, std::string_view text, role r, int depth)
 {
-    auto s = state();
-    gateway_identity const& gw = s->identity;
+    gateway_identity const& gw = s.identity;
     if (r == role::return_path && (text.empty() || text == "<>")) {
         resolution out;
         out.kind = route_kind::rfc822;
@@ -253,22 +235,27 @@ resolution mapper::resolve(std::string_view text, role r) const
         if (a) {
             if (auto e = check_or_address(*a))
                 return refused(refusals::unknown_or_name("invalid O/R address: " + e->why));
-            // An RFC 822 address wrapped under our own O/R address comes
-            // back to the RFC 822 side rather than loop through X.400.
-            if (wraps_under(*a, gw.address)) {
-                auto back = map_x400_to_822(*a, r, gw, s->tables);
-                if (!back)
-                    return refused(back.failure());
-                resolution out;
-                out.kind = route_kind::rfc822;
-                out.method = mapping_method::algorithmic;
-                out.rfc822 = std::move(back->address);
-                return out;
-            }
-            return to_x400_side(std::move(*a), m->address(), mapping_method::algorithmic);
+            auto x = map_x400_to_822(*a, r, gw, s.tables);
+            if (!x)
+                return refused(x.failure());
+            // No table and no RFC-822 DDA: its RFC 822 form is this very
+            // address at our domain, so it is an X.400 recipient.
+            if (x->method == mapping_method::encapsulated)
+                return to_x400_side(std::move(*a), m->address(), mapping_method::algorithmic);
+            // The tables (or an RFC-822 DDA) give an RFC 822 form. Both ends
+            // may be local (RFC 2156 4.4.1): if that form maps back into
+            // X.400, the recipient is on the X.400 side after all.
+            if (depth > 0)
+                return refused(refusals::unknown_or_name("the address maps back to the gateway domain (a loop)"));
+            resolution inner = resolve_in(s, x->address, r, depth + 1);
+            if (inner.kind == route_kind::x400 && x->method != mapping_method::algorithmic)
+                return to_x400_side(std::move(*a), m->address(), x->method); // same namespace: keep it as given
+            if (inner.kind == route_kind::rfc822)
+                inner.method = x->method;
+            return inner;
         }
         // A table2 MCGAM for our own domain may map plain local parts.
-        auto x = map_822_to_x400(text, r, gw, s->tables);
+        auto x = map_822_to_x400(text, r, gw, s.tables);
         if (x && x->method == mapping_method::table && x->address.ddas.empty())
             return to_x400_side(std::move(x->address), m->address(), mapping_method::table);
         if (why.empty())
@@ -276,7 +263,7 @@ resolution mapper::resolve(std::string_view text, role r) const
         return refused(refusals::unknown_or_name(why));
     }
 
-    auto x = map_822_to_x400(text, r, gw, s->tables);
+    auto x = map_822_to_x400(text, r, gw, s.tables);
     if (x && x->method == mapping_method::table)
         return to_x400_side(std::move(x->address), m->address(), mapping_method::table);
     if (x && r == role::recipient && x->method == mapping_method::gateway_table)
@@ -292,6 +279,14 @@ resolution mapper::resolve(std::string_view text, role r) const
         out.x400 = std::move(x->address);
     }
     return out;
+}
+
+} // namespace
+
+resolution mapper::resolve(std::string_view text, role r) const
+{
+    auto s = state();
+    return resolve_in(*s, text, r, 0);
 }
 
 } // namespace x400gw::addressing

@@ -117,15 +117,15 @@ public:
     // RFC 5321 mailbox such as `"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@gw.example`,
     // `IMCEAX400-c=TC+3Ba=BTT+3Bo=Widget+3Bs=Smith@gw.example` or
     // `ops@mapped.example`:
-    //  - at the gateway's own domain, a std-or or IMCEA local part (or one a
-    //    table2 MCGAM for our domain maps) is an X.400 recipient; an X.400
-    //    address that only wraps an RFC-822 DDA under our own O/R address is
-    //    unwrapped to that RFC 822 address (a loop otherwise); anything else
-    //    there is refused 550 5.1.1 with the reason (invalid O/R address,
-    //    not an X.400 address). An X.400 address that a table1 MCGAM would
-    //    map to an RFC 822 domain stays an X.400 recipient: an MCGAM says two
-    //    namespaces are one, not on which side a mailbox lives, so the
-    //    X.400-side route decides;
+    //  - at the gateway's own domain, a std-or or IMCEA local part is an
+    //    X.400 address. When the tables (table1, gate1) or an RFC-822 DDA
+    //    give it an RFC 822 form, it goes there (rfc822, rewritten), unless
+    //    that form maps back into X.400 (RFC 2156 4.4.1: both ends local),
+    //    when it stays an X.400 recipient; with no such form it is an X.400
+    //    recipient. A plain local part there maps only through a table2
+    //    MCGAM for our own domain. Anything else there is refused 550 5.1.1
+    //    with the reason (invalid O/R address, not an X.400 address, a
+    //    mapping loop);
     //  - elsewhere, a domain an MCGAM covers (table2), or, for recipients,
     //    one a gate2 entry routes through an X.400 gateway, is an X.400
     //    recipient; every other address is rfc822;

@@ -42,7 +42,7 @@ ad::mapping_config config(temp_dir const& d, std::string const& table2_text)
     c.gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW";
     c.table_files[static_cast<std::size_t>(ad::table_kind::domain_to_or)] = d.write("table2.txt", table2_text);
     c.table_files[static_cast<std::size_t>(ad::table_kind::or_to_domain)] =
-        d.write("table1.txt", "O$Mapped.PRMD$@.ADMD$BTT.C$TC#mapped.example#\n");
+        d.write("table1.txt", "O$Mapped.PRMD$@.ADMD$BTT.C$TC#mapped.example#\nO$Plain.PRMD$@.ADMD$BTT.C$TC#plain.example#\n");
     c.table_files[static_cast<std::size_t>(ad::table_kind::gate_domain_to_or)] =
         d.write("gate2.txt", "island.example#O$Island.PRMD$isl.ADMD$BTT.C$TC#\n");
     return c;
@@ -123,6 +123,43 @@ TEST(Mapper, ResolveUnwrapsAnRfc822AddressWrappedUnderOurOwnOrAddress)
     auto r = m.resolve("\"/RFC-822=user(a)example.org/O=SMTP-GW/ADMD=BTT/C=TC/\"@gw.example", ad::role::recipient);
     ASSERT_EQ(r.kind, ad::route_kind::rfc822);
     EXPECT_EQ(r.rfc822, "user@example.org");
+}
+
+TEST(Mapper, ResolveOrAddressThatTheTablesMapToRfc822GoesThere)
+{
+    // docs/operations.md: an O/R address at our domain goes to its RFC 822
+    // form when the tables give one
+    temp_dir d;
+    auto m = make_mapper(d);
+    auto r = m.resolve("\"/S=ops/O=Plain/ADMD=BTT/C=TC/\"@gw.example", ad::role::recipient);
+    ASSERT_EQ(r.kind, ad::route_kind::rfc822);
+    EXPECT_EQ(r.rfc822, "ops@plain.example");
+    EXPECT_EQ(r.method, ad::mapping_method::table);
+}
+
+TEST(Mapper, ResolveBothEndsLocalStaysOnTheX400Side)
+{
+    // RFC 2156 4.4.1: table1 maps it to mapped.example, which table2 maps
+    // straight back into X.400, so no needless round trip through SMTP
+    temp_dir d;
+    auto m = make_mapper(d);
+    auto r = m.resolve("\"/S=ops/O=Mapped/ADMD=BTT/C=TC/\"@gw.example", ad::role::recipient);
+    ASSERT_EQ(r.kind, ad::route_kind::x400);
+    EXPECT_EQ(r.std_or, "/S=ops/O=Mapped/ADMD=BTT/C=TC/");
+    EXPECT_EQ(r.method, ad::mapping_method::table);
+    // and the recursive form of 4.4.1: an RFC-822 DDA naming an address an MCGAM covers
+    auto rec = m.resolve("\"/RFC-822=ops(a)mapped.example/O=SMTP-GW/ADMD=BTT/C=TC/\"@gw.example", ad::role::recipient);
+    ASSERT_EQ(rec.kind, ad::route_kind::x400);
+    EXPECT_EQ(rec.std_or, "/S=ops/O=Mapped/ADMD=BTT/C=TC/");
+}
+
+TEST(Mapper, ResolveAnRfc822DdaPointingBackAtUsIsRefused)
+{
+    temp_dir d;
+    auto m = make_mapper(d);
+    auto r = m.resolve("\"/RFC-822=ops(a)gw.example/O=SMTP-GW/ADMD=BTT/C=TC/\"@gw.example", ad::role::recipient);
+    ASSERT_EQ(r.kind, ad::route_kind::refused);
+    EXPECT_EQ(r.refused->code, 550);
 }
 
 TEST(Mapper, ResolveRefusalsCarryTheirReplies)
