@@ -177,6 +177,27 @@ result<x400_mapping, refusal> mapper::to_x400(std::string_view rfc822_address, r
     return map_822_to_x400(rfc822_address, r, s->identity, s->tables);
 }
 
+std::optional<std::string> mapper::rewrite_header_address(std::string_view addr_spec) const
+{
+    auto s = state();
+    auto m = parse_mailbox(addr_spec);
+    if (!m || !m->route.empty() || !iequals(m->domain, s->identity.domain))
+        return std::nullopt;
+    std::optional<or_address> a;
+    if (looks_like_imcea(m->local)) {
+        if (auto p = parse_or_text(m->local))
+            a = std::move(*p);
+    } else if (auto p = parse_std_or(m->local); p && p->c) {
+        a = std::move(*p);
+    }
+    if (!a)
+        return std::nullopt;
+    auto x = map_x400_to_822(*a, role::header, s->identity, s->tables);
+    if (!x || x->method == mapping_method::encapsulated)
+        return std::nullopt;
+    return std::move(x->address);
+}
+
 namespace {
 
 resolution refused(refusal why)

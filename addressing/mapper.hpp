@@ -138,6 +138,12 @@ public:
     result<rfc822_mapping, refusal> to_rfc822(or_address const& a, role r) const;
     result<x400_mapping, refusal> to_x400(std::string_view rfc822_address, role r) const;
 
+    // A header address (an addr-spec: the caller strips display names and
+    // comments) that is an O/R address at the gateway's domain, std-or or
+    // IMCEA, and that the tables or an RFC-822 DDA give an RFC 822 form:
+    // that form (role header). Nothing when the address should stay as it is.
+    std::optional<std::string> rewrite_header_address(std::string_view addr_spec) const;
+
 private:
     std::atomic<std::shared_ptr<mapping_state const>> state_;
 };

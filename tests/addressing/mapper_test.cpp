@@ -162,6 +162,19 @@ TEST(Mapper, ResolveAnRfc822DdaPointingBackAtUsIsRefused)
     EXPECT_EQ(r.refused->code, 550);
 }
 
+TEST(Mapper, RewriteHeaderAddress)
+{
+    temp_dir d;
+    auto m = make_mapper(d);
+    EXPECT_EQ(m.rewrite_header_address("\"/S=ops/O=Plain/ADMD=BTT/C=TC/\"@gw.example"), "ops@plain.example");
+    EXPECT_EQ(m.rewrite_header_address("IMCEAX400-c=TC+3Ba=BTT+3Bo=Plain+3Bs=ops@GW.example"), "ops@plain.example");
+    EXPECT_EQ(m.rewrite_header_address("\"/RFC-822=a(a)b.example/O=SMTP-GW/ADMD=BTT/C=TC/\"@gw.example"), "a@b.example");
+    EXPECT_EQ(m.rewrite_header_address("\"/S=x/O=Widget/ADMD=BTT/C=TC/\"@gw.example"), std::nullopt); // no table
+    EXPECT_EQ(m.rewrite_header_address("\"/S=ops/O=Plain/ADMD=BTT/C=TC/\"@elsewhere.example"), std::nullopt);
+    EXPECT_EQ(m.rewrite_header_address("user@example.org"), std::nullopt);
+    EXPECT_EQ(m.rewrite_header_address("not an address"), std::nullopt);
+}
+
 TEST(Mapper, ResolveRefusalsCarryTheirReplies)
 {
     temp_dir d;
