@@ -32,6 +32,7 @@ struct runtime {
     bool stopping = false;
     std::function<void()> wake_scheduler;    // a message was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions
+    std::set<tcp::socket*> admin_sockets;    // open admin HTTP connections
 };
 
 // A short id for a log subject: prefix then six base-32 characters.

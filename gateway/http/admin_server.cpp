@@ -64,6 +64,12 @@ task<http::response<http::string_body>> handle(runtime& rt, http::request<http::
 task<void> serve(runtime& rt, tcp::socket socket)
 {
     beast::tcp_stream stream(std::move(socket));
+    rt.admin_sockets.insert(&stream.socket());
+    struct leave {
+        runtime& rt;
+        tcp::socket* s;
+        ~leave() { rt.admin_sockets.erase(s); }
+    } guard{rt, &stream.socket()};
     beast::flat_buffer buffer;
     for (;;) {
         http::request<http::string_body> req;

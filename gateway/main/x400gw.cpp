@@ -21,6 +21,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <systemd/sd-daemon.h>
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -29,6 +30,8 @@ using namespace x400gw;
 using namespace x400gw::gateway;
 
 namespace {
+
+std::atomic<bool> finished{false};
 
 tcp::endpoint parse_listen(std::string const& text)
 {
@@ -233,22 +236,34 @@ int main(int argc, char** argv)
                 }
                 for (auto* s : std::vector<smtp_server_session*>(rt.sessions.begin(), rt.sessions.end()))
                     s->abort();
+                scheduler.abort();
                 try {
                     auto release = [&owner](db::connection& c) { db::release_leases(c, owner); };
                     co_await run_db(pool, release);
                 } catch (std::exception const& e) {
                     warn("x400gw", std::string("could not release leases; they expire by themselves (") + e.what() + ")");
                 }
+                error_code ignored;
+                admin.close(ignored);
+                for (auto* s : rt.admin_sockets)
+                    s->close(ignored);
                 log("x400gw", "stopped");
-                rt.io.stop();
+                // No io.stop(): run() returns when the last coroutine has
+                // ended, so none is left to outlive what it refers to.
             },
             asio::detached);
+        // Should something still hang after the grace, do not hang with it.
+        std::thread([grace = cfg.shutdown_grace] {
+            std::this_thread::sleep_for(grace + std::chrono::seconds(15));
+            if (!finished) {
+                fail("x400gw", "stop did not complete; exiting");
+                std::_Exit(0);
+            }
+        }).detach();
     });
 
     io->run();
-    // Coroutines still suspended refer to rt and the scheduler: destroy
-    // them before those go.
-    io.reset();
+    finished = true;
     committer.stop();
     pool.stop();
     return 0;

@@ -63,6 +63,13 @@ void delivery::stop()
             h.idle->cancel();
 }
 
+void delivery::abort()
+{
+    stop();
+    for (auto* c : clients_)
+        c->close();
+}
+
 task<void> delivery::run()
 {
     auto const owner = rt_.owner;
@@ -234,6 +241,17 @@ task<void> delivery::connection_loop(std::string name)
         failure = queue::outcome::transient(e.status(), e.what(), "");
         session.reset();
     }
+    struct registered {
+        std::set<smtp_client_session*>& set;
+        smtp_client_session* s;
+        ~registered()
+        {
+            if (s)
+                set.erase(s);
+        }
+    } registration{clients_, session.get()};
+    if (session)
+        clients_.insert(session.get());
     if (!session) {
         // The next hop is unreachable or refuses service: every job queued
         // for it now shares the verdict (host-level backoff, not one

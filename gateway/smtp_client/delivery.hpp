@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <random>
+#include <set>
 
 namespace x400gw::gateway {
 
@@ -28,6 +29,7 @@ public:
     task<void> run_upkeep();   // lease renewal and queue-depth metrics, until stop()
     void wake();               // something became due here
     void stop();               // no new claims; deliveries under way go on
+    void abort();              // the grace is over: close the connections still open
     int in_flight() const noexcept { return in_flight_; }
 
 private:
@@ -54,6 +56,7 @@ private:
 
     runtime& rt_;
     std::map<std::string, hop> hops_;
+    std::set<smtp_client_session*> clients_;   // open outbound connections
     int in_flight_ = 0;        // recipients claimed and not yet recorded
     bool stopping_ = false;
     bool woken_ = false;

@@ -211,6 +211,13 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
     co_return out;
 }
 
+void smtp_client_session::close() noexcept
+{
+    usable_ = false;
+    error_code ignored;
+    stream_.socket().close(ignored);
+}
+
 task<void> smtp_client_session::quit()
 {
     usable_ = false;

@@ -54,6 +54,7 @@ public:
     task<std::vector<queue::outcome>> send(envelope_to_send const& e);
 
     task<void> quit();
+    void close() noexcept;   // shutdown past its grace: the pending operation fails
     bool usable() const noexcept { return usable_; }
     smtp::capabilities const& capabilities() const noexcept { return caps_; }
     std::string const& remote() const noexcept { return remote_; }

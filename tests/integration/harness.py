@@ -297,8 +297,20 @@ class GatewayTest(unittest.TestCase):
                 c()
             except Exception:
                 pass
+        # Under the sanitizers, a finding anywhere in a gateway's life fails
+        # the test, even when the test itself passed.
+        findings = []
+        for name in sorted(os.listdir(self.workdir)):
+            if name.endswith(".log"):
+                with open(os.path.join(self.workdir, name), errors="replace") as f:
+                    text = f.read()
+                for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                    if marker in text:
+                        findings.append(f"{name}: {marker}\n" + text[text.index(marker) - 200:][:3000])
         self.db.drop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if findings:
+            raise AssertionError("sanitizer findings:\n" + "\n".join(findings))
 
     def gateway(self, routes, **kw):
         g = Gateway(self.db, routes, self.workdir, **kw)
