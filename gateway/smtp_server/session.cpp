@@ -334,21 +334,6 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
                               printable(res.refused->why) + ")");
             return refuse(refusal_reply(*res.refused));
         case addressing::route_kind::x400: {
-            if (ours) {
-                // An O/R address at our domain whose MIXER mapping (RFC 2156
-                // 4.3.5) names an RFC 822 address elsewhere belongs to the
-                // SMTP side: route it there under that address.
-                auto back = rt_.mapper->to_rfc822(*res.x400, addressing::role::recipient);
-                if (back && back->method != addressing::mapping_method::encapsulated) {
-                    count("x400_to_rfc822", addressing::method_name(back->method));
-                    log(tx_->qid, "map rcpt to=" + envelope(cmd.path) + " or=" + printable(res.std_or) + " mapped=<" +
-                                      printable(back->address) + "> method=" +
-                                      std::string(addressing::method_name(back->method)));
-                    tx_->x400_recipients.push_back(address);
-                    address = back->address;
-                    break;
-                }
-            }
             auto const* xr = rt_.cfg.resolve_x400_route(*res.x400);
             if (!xr) {
                 count("rfc822_to_x400", "failed");
@@ -474,20 +459,11 @@ std::string smtp_server_session::map_headers(transaction const& t, std::string c
     // rewritten to it. Other addresses stay: an X.400-side peer maps RFC
     // 822 addresses itself, and an unmapped O/R address is already in its
     // RFC 822 form (the std-or local part at our domain).
-    auto const& domain = rt_.cfg.addressing->gateway_domain;
     int rewritten = 0;
-    auto map = [&](std::string_view spec) -> std::optional<std::string> {
-        auto const at = spec.rfind('@');
-        if (at == std::string_view::npos || !iequals(spec.substr(at + 1), domain))
-            return std::nullopt;
-        auto res = rt_.mapper->resolve(spec, addressing::role::header);
-        if (res.kind != addressing::route_kind::x400)
-            return std::nullopt;
-        auto back = rt_.mapper->to_rfc822(*res.x400, addressing::role::header);
-        if (!back || back->method == addressing::mapping_method::encapsulated || back->address == spec)
-            return std::nullopt;
-        ++rewritten;
-        return back->address;
+    auto map = [&](std::string_view spec) {
+        auto mapped = rt_.mapper->rewrite_header_address(spec);
+        rewritten += mapped ? 1 : 0;
+        return mapped;
     };
     if (auto mapped = rewrite_address_headers(content, map)) {
         log(t.qid, "map headers addresses=" + std::to_string(rewritten));
