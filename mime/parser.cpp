@@ -294,7 +294,8 @@ void parser::append_content(char const* p, std::size_t n)
 {
     auto const& f = frames_.back();
     if (f.state == frame_state::header) {
-        std::size_t cap = limits_.max_field_bytes + 1;
+        // The field's value may have max_field_bytes; its name comes first.
+        std::size_t cap = limits_.max_field_bytes + 256;
         std::size_t keep = line_.size() < cap ? std::min(n, cap - line_.size()) : 0;
         line_.append(p, keep);
         // Past the cap only one fact matters: whether the line has a colon
@@ -488,8 +489,8 @@ void parser::close_frames_above(std::size_t keep)
                       lines_before_prev_eol_ - f.lines_at_body + (prev_line_len_ > 0 ? 1 : 0));
         else if (have_prev_line_ && prev_eol_start_ >= begin)
             close_top(prev_eol_start_, 0, 0);
-        else // empty: ends where the delimiter's line end starts, never before the entity
-            close_top(have_prev_line_ ? std::max(prev_eol_start_, pt.header_begin) : begin, 0, 0);
+        else // empty: ends where the delimiter's line end starts
+            close_top(have_prev_line_ ? prev_eol_start_ : begin, 0, 0);
     }
 }
 
@@ -497,6 +498,19 @@ void parser::close_top(std::uint64_t end, std::uint64_t size, std::uint64_t line
 {
     auto& f = frames_.back();
     auto idx = f.part;
+    // "--inner\r\n--outer": the line end after the inner delimiter is also
+    // the outer delimiter's (RFC 2046 5.1.1), so the part the inner one
+    // opened ends before it began. It becomes empty at `end`, inside its
+    // parent, and so does whatever was made inside it.
+    if (end < msg_.parts[idx].header_begin) {
+        for (auto k = static_cast<std::size_t>(idx); k < msg_.parts.size(); ++k) {
+            auto& d = msg_.parts[k];
+            d.header_begin = std::min(d.header_begin, end);
+            d.header_end = std::min(d.header_end, end);
+            d.body_begin = std::min(d.body_begin, end);
+            d.body_end = std::min(d.body_end, end);
+        }
+    }
     if (f.state == frame_state::header) {
         end_header(end, end); // header only, no body
         // A message/rfc822 header just pushed its (empty) message: close it first.

@@ -250,3 +250,23 @@ TEST(Parser, Rfc822HeaderCutByTheEndStillHasAnEmptyMessage)
         EXPECT_TRUE(msg.parts[inner.parent].is_message());
     }
 }
+
+// Found by mime_parser_fuzz: "--inner" then "--outer" at once. The line end
+// between them belongs to the outer delimiter, so the part the inner one
+// opened is empty and must lie inside its parent.
+TEST(Parser, DelimiterRightAfterDelimiterOpensAnEmptyPartInside)
+{
+    std::string s = "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+                    "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i\r\n--o--\r\n";
+    auto msg = m::parse(s);
+    for (auto const& p : msg.parts) {
+        ASSERT_LE(p.header_begin, p.body_end);
+        if (p.parent == m::no_part)
+            continue;
+        auto const& parent = msg.parts[p.parent];
+        EXPECT_GE(p.header_begin, parent.body_begin);
+        EXPECT_LE(p.body_end, parent.body_end);
+    }
+    ASSERT_EQ(msg.parts.size(), 4u);
+    EXPECT_EQ(msg.parts[3].body_begin, msg.parts[3].body_end);
+}
