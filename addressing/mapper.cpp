@@ -190,10 +190,13 @@ std::optional<std::string> mapper::rewrite_header_address(std::string_view addr_
     } else if (auto p = parse_std_or(m->local); p && p->c) {
         a = std::move(*p);
     }
-    if (!a)
+    if (!a || check_or_address(*a))
         return std::nullopt;
+    // Role header passes an undecodable RFC-822 DDA through raw; a header
+    // is better left as it was than rewritten into something that is not
+    // an address.
     auto x = map_x400_to_822(*a, role::header, s->identity, s->tables);
-    if (!x || x->method == mapping_method::encapsulated)
+    if (!x || x->method == mapping_method::encapsulated || !parse_mailbox(x->address))
         return std::nullopt;
     return std::move(x->address);
 }

@@ -173,6 +173,9 @@ TEST(Mapper, RewriteHeaderAddress)
     EXPECT_EQ(m.rewrite_header_address("\"/S=ops/O=Plain/ADMD=BTT/C=TC/\"@elsewhere.example"), std::nullopt);
     EXPECT_EQ(m.rewrite_header_address("user@example.org"), std::nullopt);
     EXPECT_EQ(m.rewrite_header_address("not an address"), std::nullopt);
+    // found by mixer_fuzz: an empty RFC-822 DDA is not rewritten into ""
+    EXPECT_EQ(m.rewrite_header_address("IMCEAX400-RFC-822=@gw.example"), std::nullopt);
+    EXPECT_EQ(m.rewrite_header_address("\"/RFC-822=bad(x)/O=SMTP-GW/ADMD=BTT/C=TC/\"@gw.example"), std::nullopt);
 }
 
 TEST(Mapper, ResolveRefusalsCarryTheirReplies)
