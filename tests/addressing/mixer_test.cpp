@@ -490,3 +490,34 @@ TEST(Section8, GmdDeOmittedBottomLevelMatches)
     EXPECT_EQ(tox400("user@GMD.DE"), "/S=user/PRMD=GMD/ADMD=DBP/C=DE/");
     (void)a;
 }
+
+TEST(RoundTrip, Rfc2156Section442SymmetryThroughAnExplicitMcgam)
+{
+    // Joe.Soap@Widget.PTT.XY <-> C=XY; ADMD=PTT; PRMD=Griddle MHS Providers;
+    // O=Widget Corporation; G=Joe; S=Soap. The RFC's PRMD is 21 characters,
+    // over the X.411 bound of 16: the X.400 -> RFC 822 direction maps it by
+    // the table, and the way back cannot build an invalid O/R address, so it
+    // carries the RFC 822 address under the MCGAM's own attributes.
+    auto t1 = ad::parse_table("O$Widget Corporation.PRMD$Griddle MHS Providers.ADMD$PTT.C$XY#Widget.PTT.XY#\n",
+                              ad::table_kind::or_to_domain, "t1");
+    auto t2 = ad::parse_table("Widget.PTT.XY#O$Widget Corporation.PRMD$Griddle MHS Providers.ADMD$PTT.C$XY#\n",
+                              ad::table_kind::domain_to_or, "t2");
+    ASSERT_TRUE(t1 && t2);
+    auto idx = ad::mapping_tables::build({*t1, *t2});
+    ASSERT_TRUE(idx);
+    auto a = addr("C=XY; ADMD=PTT; PRMD=Griddle MHS Providers; O=Widget Corporation; G=Joe; S=Soap");
+    EXPECT_EQ(ad::check_or_address(a)->why, "PRMD is longer than 16 characters");
+    EXPECT_EQ(to822("C=XY; ADMD=PTT; PRMD=Griddle MHS Providers; O=Widget Corporation; G=Joe; S=Soap", *idx),
+              "Joe.Soap@Widget.PTT.XY");
+    EXPECT_EQ(tox400("Joe.Soap@Widget.PTT.XY", *idx),
+              "/RFC-822=Joe.Soap(a)Widget.PTT.XY/O=Widget Corporation/PRMD=Griddle MHS Providers/ADMD=PTT/C=XY/");
+    // with a PRMD inside the bound the symmetry holds both ways
+    auto t1b = ad::parse_table("O$Widget Corporation.PRMD$Griddle.ADMD$PTT.C$XY#Widget.PTT.XY#\n",
+                               ad::table_kind::or_to_domain, "t1");
+    auto t2b = ad::parse_table("Widget.PTT.XY#O$Widget Corporation.PRMD$Griddle.ADMD$PTT.C$XY#\n",
+                               ad::table_kind::domain_to_or, "t2");
+    auto idx2 = ad::mapping_tables::build({*t1b, *t2b});
+    ASSERT_TRUE(idx2);
+    EXPECT_EQ(to822("C=XY; ADMD=PTT; PRMD=Griddle; O=Widget Corporation; G=Joe; S=Soap", *idx2), "Joe.Soap@Widget.PTT.XY");
+    EXPECT_EQ(tox400("Joe.Soap@Widget.PTT.XY", *idx2), "/G=Joe/S=Soap/O=Widget Corporation/PRMD=Griddle/ADMD=PTT/C=XY/");
+}
