@@ -44,6 +44,7 @@ private:
     enum class frame_state : std::uint8_t { header, leaf_body, preamble, children, epilogue, message_body };
 
     struct frame {
+        frame(std::uint32_t p, frame_state s) : part(p), state(s) {}
         std::uint32_t part;
         frame_state state;
         bool boundary_active = false;    // delimiters of this multipart are matched
