@@ -42,6 +42,6 @@ fi
 if [[ -z ${X400GW_SKIP_FUZZ:-} ]]; then
   say "x400gw: libFuzzer targets"
   build build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DX400GW_FUZZ=ON
-  tools/run-fuzzers.sh build/fuzz "${X400GW_FUZZ_SECONDS:-20}" || status=1
+  tools/run-fuzzers.sh build/fuzz "${X400GW_FUZZ_SECONDS:-10}" || status=1
 fi
 exit $status
