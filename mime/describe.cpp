@@ -221,8 +221,6 @@ void one_address(std::string& out, std::string_view text)
 void address_list(std::string& out, bool present, std::string_view raw)
 {
     std::string s = strip_comments(raw);
-    std::vector<std::string> items;
-    std::vector<std::string> entries; // rendered
     std::string rendered;
     std::size_t start = 0;
     bool in_q = false, in_angle = false;

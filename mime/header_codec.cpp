@@ -345,14 +345,12 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
         segment seg{0, false, std::move(value)};
         std::string name = attr;
         auto star = attr.find('*');
-        bool is_2231 = false;
         if (star != std::string::npos) {
             name = attr.substr(0, star);
             std::string_view rest(attr);
             rest.remove_prefix(star + 1);
             if (rest.empty()) {
                 seg.extended = true;
-                is_2231 = true;
             } else {
                 unsigned idx = 0;
                 std::size_t k = 0;
@@ -361,14 +359,12 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
                 if (k > 0 && (k == rest.size() || (rest.substr(k) == "*"))) {
                     seg.index = idx;
                     seg.extended = k != rest.size();
-                    is_2231 = true;
                 } else {
                     name = attr; // not RFC 2231 after all
                     param_bad = true;
                 }
             }
         }
-        (void)is_2231;
         if (name.empty() || !std::all_of(name.begin(), name.end(), attr_char)) {
             param_bad = true;
             continue; // a name no one could write back: dropped
