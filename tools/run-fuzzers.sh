@@ -5,7 +5,7 @@
 # when they exist.
 # Prints one line per target; fails when any target finds a crash.
 set -uo pipefail
-build=$1 seconds=${2:-20}
+build=$(cd "$1" && pwd) seconds=${2:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 status=0 passed=0 failed=0
 for target in "$build"/tests/fuzz/*_fuzz; do
