@@ -210,10 +210,13 @@ void append_dmn_value(std::string& out, std::string_view v)
 std::string render_dmn_or(dmn_or_address const& d)
 {
     std::string out;
-    auto add = [&](std::string_view attr, std::optional<std::string> const& v) {
+    auto add = [&](std::string_view attr, std::optional<std::string> const& v, bool escape_attr = false) {
         if (!out.empty())
             out.push_back('.');
-        out += attr;
+        if (escape_attr)
+            append_dmn_value(out, attr);   // a DDA type may hold an escaped '.'
+        else
+            out += attr;
         out.push_back('$');
         if (v)
             append_dmn_value(out, *v);
@@ -223,7 +226,7 @@ std::string render_dmn_or(dmn_or_address const& d)
     static or_address const none;
     auto const& x = d.extra ? *d.extra : none;
     for (auto it = x.ddas.rbegin(); it != x.ddas.rend(); ++it)
-        add("~" + it->type, it->value);
+        add("~" + it->type, it->value, true);
     if (x.given) add("G", x.given);
     if (x.initials) add("I", x.initials);
     if (x.surname) add("S", x.surname);

@@ -249,3 +249,15 @@ TEST(DmnOr, GatewayDdasKeepTheirOrder)
     EXPECT_EQ(d->extra->ddas[0].type, "a");
     EXPECT_EQ(ad::render_dmn_or(*d), "~b$2.~a$1.O$cce.PRMD$nrc.ADMD$acme.C$it");
 }
+
+// Found by fuzzing: a DDA type holding an escaped '.' was written back
+// unescaped, so the rendered table no longer parsed.
+TEST(Table, DdaTypeWithEscapedDotRoundTrips)
+{
+    auto const t = table("mw#~b\\.c$2.O$Org.PRMD$@.ADMD$acme.C$it#\n", ad::table_kind::gate_domain_to_or);
+    auto const rendered = ad::render_table(t);
+    EXPECT_EQ(rendered, "mw#~b\\.c$2.O$Org.PRMD$@.ADMD$acme.C$it#\n");
+    auto const again = ad::parse_table(rendered, ad::table_kind::gate_domain_to_or, "t.txt");
+    ASSERT_TRUE(again.ok()) << again.failure().why;
+    EXPECT_EQ(ad::render_table(*again), rendered);
+}
