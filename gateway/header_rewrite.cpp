@@ -32,6 +32,46 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
+// Walks RFC 5322 text, stepping over quoted strings and comments (nested,
+// with quoted pairs): structural() is true when v[i] stands outside both,
+// so it can be a delimiter ("<", ">", ",", ":", ";").
+class scanner {
+public:
+    bool structural(std::string_view v, std::size_t& i) noexcept
+    {
+        char const c = v[i];
+        if (quoted_) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                quoted_ = false;
+            return false;
+        }
+        if (comment_) {
+            if (c == '\\')
+                ++i;
+            else if (c == '(')
+                ++comment_;
+            else if (c == ')')
+                --comment_;
+            return false;
+        }
+        if (c == '"') {
+            quoted_ = true;
+            return false;
+        }
+        if (c == '(') {
+            ++comment_;
+            return false;
+        }
+        return true;
+    }
+
+private:
+    bool quoted_ = false;
+    int comment_ = 0;
+};
+
 // Rewrites one mailbox (display name and angle-addr, or a bare addr-spec),
 // or returns nullopt when `map` leaves it alone.
 std::optional<std::string> rewrite_mailbox(std::string_view element, address_map const& map)
@@ -39,31 +79,14 @@ std::optional<std::string> rewrite_mailbox(std::string_view element, address_map
     // The addr-spec: inside the last <...> outside quotes, else the element
     // without comments.
     std::size_t open = std::string_view::npos, close = std::string_view::npos;
-    bool quoted = false;
-    int comment = 0;
+    scanner scan;
     for (std::size_t i = 0; i < element.size(); ++i) {
-        char c = element[i];
-        if (quoted) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                quoted = false;
-        } else if (comment) {
-            if (c == '\\')
-                ++i;
-            else if (c == '(')
-                ++comment;
-            else if (c == ')')
-                --comment;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '(') {
-            ++comment;
-        } else if (c == '<') {
+        if (!scan.structural(element, i))
+            continue;
+        if (element[i] == '<')
             open = i;
-        } else if (c == '>' && open != std::string_view::npos) {
+        else if (element[i] == '>' && open != std::string_view::npos)
             close = i;
-        }
     }
     if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
         auto const spec = trim(element.substr(open + 1, close - open - 1));
@@ -89,28 +112,14 @@ std::optional<std::string> rewrite_value(std::string_view value, address_map con
 {
     std::vector<std::string_view> elements;
     std::vector<char> separators;
-    bool quoted = false;
-    int comment = 0, angle = 0;
+    scanner scan;
+    int angle = 0;
     std::size_t start = 0;
     for (std::size_t i = 0; i < value.size(); ++i) {
-        char c = value[i];
-        if (quoted) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                quoted = false;
-        } else if (comment) {
-            if (c == '\\')
-                ++i;
-            else if (c == '(')
-                ++comment;
-            else if (c == ')')
-                --comment;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '(') {
-            ++comment;
-        } else if (c == '<') {
+        if (!scan.structural(value, i))
+            continue;
+        char const c = value[i];
+        if (c == '<') {
             ++angle;
         } else if (c == '>') {
             angle = std::max(0, angle - 1);

@@ -40,6 +40,23 @@ void log_line(level l, std::string_view id, std::string_view text)
     (void)rc;
 }
 
+std::function<void(std::exception_ptr)> report_exceptions(std::string what, bool fatal)
+{
+    return [what = std::move(what), fatal](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+            fail(what, std::string("unexpected exception: ") + x.what());
+        } catch (...) {
+            fail(what, "unexpected exception");
+        }
+        if (fatal)
+            std::abort();
+    };
+}
+
 std::string printable(std::string_view text, std::size_t max)
 {
     std::string out;

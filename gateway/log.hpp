@@ -8,6 +8,8 @@
 // time stamp, elsewhere we do.
 #pragma once
 
+#include <exception>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,12 @@ void log_line(level l, std::string_view id, std::string_view text);
 inline void log(std::string_view id, std::string_view text) { log_line(level::info, id, text); }
 inline void warn(std::string_view id, std::string_view text) { log_line(level::warning, id, text); }
 inline void fail(std::string_view id, std::string_view text) { log_line(level::error, id, text); }
+
+// The completion handler for a detached coroutine: an exception that
+// escaped it is logged under `what` (a session's end: the others go on);
+// with `fatal`, the process then aborts, because shared state (scheduler,
+// listener) is suspect and a restart is safe (leases, commit-before-250).
+std::function<void(std::exception_ptr)> report_exceptions(std::string what, bool fatal = false);
 
 // Peer-supplied text made safe for a log line: printable ASCII only
 // (others as \xNN), at most `max` octets.

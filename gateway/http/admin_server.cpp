@@ -104,15 +104,7 @@ task<void> run_admin_server(runtime& rt, tcp::acceptor& acceptor)
                 co_return;
             continue;
         }
-        asio::co_spawn(acceptor.get_executor(), serve(rt, std::move(socket)), [](std::exception_ptr e) {
-            if (!e)
-                return;
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& x) {
-                fail("admin", std::string("unexpected exception: ") + x.what());
-            }
-        });
+        asio::co_spawn(acceptor.get_executor(), serve(rt, std::move(socket)), report_exceptions("admin"));
     }
 }
 

@@ -162,18 +162,7 @@ int main(int argc, char** argv)
         return 1;
     }
 
-    auto on_error = [](std::string what) {
-        return [what](std::exception_ptr e) {
-            if (!e)
-                return;
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& x) {
-                fail(what, std::string("unexpected exception: ") + x.what());
-                std::abort();   // shared state is suspect: restart (leases make it safe)
-            }
-        };
-    };
+    auto on_error = [](std::string what) { return report_exceptions(std::move(what), true); };
     for (auto& l : listeners)
         asio::co_spawn(*io, run_listener(rt, *l), on_error("listener"));
     asio::co_spawn(*io, run_admin_server(rt, admin), on_error("admin"));

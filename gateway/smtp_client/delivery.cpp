@@ -29,15 +29,7 @@ std::string fixed(double v, int decimals = 2)
 
 void spawn(asio::io_context& io, task<void> t, std::string what)
 {
-    asio::co_spawn(io, std::move(t), [what = std::move(what)](std::exception_ptr e) {
-        if (!e)
-            return;
-        try {
-            std::rethrow_exception(e);
-        } catch (std::exception const& x) {
-            fail(what, std::string("unexpected exception: ") + x.what());
-        }
-    });
+    asio::co_spawn(io, std::move(t), report_exceptions(std::move(what)));
 }
 
 } // namespace

@@ -565,15 +565,7 @@ task<void> run_listener(runtime& rt, tcp::acceptor& acceptor)
                 smtp_server_session session(rt, std::move(s));
                 co_await session.run();
             },
-            [](std::exception_ptr e) {
-                if (!e)
-                    return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (std::exception const& x) {
-                    fail("session", std::string("unexpected exception: ") + x.what());
-                }
-            });
+            report_exceptions("session"));
     }
 }
 
