@@ -91,6 +91,9 @@ void connection::ensure()
         close();
         throw error("connect", "", "cannot connect to the database: " + why);
     }
+    // Server notices ("relation already exists, skipping") are not ours to
+    // print on the daemon's log.
+    PQsetNoticeProcessor(conn_, [](void*, char const*) {}, nullptr);
     if (!setup_.empty())
         exec_script(setup_, "setup");
 }

@@ -34,8 +34,8 @@ trap stop INT TERM EXIT
 
 build/release/gateway/x400gw "${args[@]}" &
 gateway=$!
-smtp=$(grep -E '^[[:space:]]*listen[[:space:]]*=' "$config" | head -1 | sed -E 's/.*=[[:space:]]*//')
-admin=$(grep -E '^[[:space:]]*admin_listen[[:space:]]*=' "$config" | head -1 | sed -E 's/.*=[[:space:]]*"?([^"]*)"?.*/\1/')
+smtp=$(grep -E '^[[:space:]]*listen[[:space:]]*=' "$config" | head -1 | sed -E 's/[[:space:]]*#.*//; s/.*=[[:space:]]*//')
+admin=$(grep -E '^[[:space:]]*admin_listen[[:space:]]*=' "$config" | head -1 | sed -E 's/[[:space:]]*#.*//; s/.*=[[:space:]]*"?([^"]*)"?.*/\1/')
 say "x400gw: running (pid $gateway): SMTP on $smtp, metrics on http://$admin/metrics; Ctrl-C stops it"
 wait "$gateway" || true
 gateway=""
