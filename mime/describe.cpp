@@ -250,17 +250,8 @@ void address_list(std::string& out, bool present, std::string_view raw)
             rendered += " NIL)";
             ++count;
             t = trim(t.substr(colon + 1));
-            bool ends = !t.empty() && t.back() == ';';
-            if (ends)
-                t = trim(t.substr(0, t.size() - 1));
-            if (!t.empty()) {
-                one_address(rendered, t);
-                ++count;
-            }
-            if (ends)
-                rendered += "(NIL NIL NIL NIL)";
-            return;
         }
+        // A ';' ends a group: RFC 3501 writes its end as an all-NIL address.
         bool ends = !t.empty() && t.back() == ';';
         if (ends)
             t = trim(t.substr(0, t.size() - 1));

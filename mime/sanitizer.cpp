@@ -216,37 +216,29 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
     bool const text = !p.opaque && p.content_type.type == "text";
     bool const end = at_end(i);
     auto e = p.encoding;
-    if (e == transfer_encoding::base64) {
-        if (!p.has(defect::invalid_base64) && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul &&
-            !p.body_8bit) {
-            plan.label = "base64";
+    if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) {
+        // An encoded body goes out as it came when it is valid and well
+        // formed; otherwise it is decoded as far as it goes and encoded again.
+        bool const b64 = e == transfer_encoding::base64;
+        bool const invalid = p.has(b64 ? defect::invalid_base64 : defect::invalid_qp);
+        plan.label = b64 ? "base64" : "quoted-printable";
+        if (!invalid && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul && !p.body_8bit) {
             plan.keep_field = true;
             return plan;
         }
-        decode_base64(raw, plan.decoded);
-        plan.action = leaf_plan::how::base64;
-        plan.label = "base64";
-        plan.from_decoded = true;
-        note("cte_reencoded", i,
-             p.has(defect::invalid_base64) ? "invalid base64 decoded as far as it goes and encoded again"
-                                           : "base64 with long lines or bad line ends encoded again");
-        return plan;
-    }
-    if (e == transfer_encoding::quoted_printable) {
-        if (!p.has(defect::invalid_qp) && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul &&
-            !p.body_8bit) {
-            plan.label = "quoted-printable";
-            plan.keep_field = true;
-            return plan;
+        if (b64) {
+            decode_base64(raw, plan.decoded);
+            plan.action = leaf_plan::how::base64;
+        } else {
+            decode_qp(raw, plan.decoded);
+            plan.action = leaf_plan::how::qp;
+            plan.qp_text = text;
         }
-        decode_qp(raw, plan.decoded);
-        plan.action = leaf_plan::how::qp;
-        plan.qp_text = text;
-        plan.label = "quoted-printable";
         plan.from_decoded = true;
         note("cte_reencoded", i,
-             p.has(defect::invalid_qp) ? "invalid quoted-printable decoded as far as it goes and encoded again"
-                                       : "quoted-printable with long lines or bad octets encoded again");
+             invalid ? "invalid " + std::string(plan.label) + " decoded as far as it goes and encoded again"
+                     : std::string(plan.label) + (b64 ? " with long lines or bad line ends encoded again"
+                                                      : " with long lines or bad octets encoded again"));
         return plan;
     }
     // Identity encodings (none, 7bit, 8bit, binary, or unknown: octets kept).
