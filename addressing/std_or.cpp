@@ -112,7 +112,7 @@ result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
             if (sx.strict) {
                 if (ch == '=')
                     return error{"'=' in a value must be written '$='", i};
-                if (!is_std_char(ch))
+                if (!is_std_char(ch) && ch != '|') // "|" only in PD-ADDRESS; build() checks
                     return error{describe_char(ch) + " not allowed in a value", i};
             } else if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) {
                 return error{describe_char(ch) + " not allowed in a value", i};
@@ -129,13 +129,18 @@ result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
     return out;
 }
 
-enum class kind { c, admd, prmd, o, ou, ou_n, s, g, i, gq, cn, x121, ua_id, t_id, other, pn, dda };
+enum class kind { c, admd, prmd, o, ou, ou_n, s, g, i, gq, cn, x121, ua_id, t_id, other, pd_line, pn, dda, dda_n };
 
 struct key_class {
     kind k = kind::other;
-    int n = 0;              // OU number for ou_n
-    std::string name;       // generation key for `other`, DDA type for `dda`
+    int n = 0;              // the number of OUn, DDn or PD-An
+    std::string name;       // generation key for `other`, DDA type for `dda` and `dda_n`
 };
+
+// The line separator of an unformatted postal address (RFC 2156 4.1.1:
+// upa-string = [ printable *( "|" printable ) ] [ "*" teletex-string ]).
+constexpr char postal_line_separator = '|';
+constexpr std::string_view postal_address_key = "PD-ADDRESS";
 
 struct alias {
     std::string_view input;
@@ -190,6 +195,14 @@ std::optional<key_class> classify(std::string const& key)
         if (up.size() > prefix.size() && up.compare(0, prefix.size(), prefix) == 0)
             return key_class{kind::dda, 0, key.substr(prefix.size())};
     }
+    // DD1..DD4 are numbered dd-keys, as OU1..OU4 are numbered OUs:
+    // "DD2.type=value" is the second domain-defined attribute of the sequence.
+    if (up.size() >= 3 && up[0] == 'D' && up[1] == 'D' && up[2] >= '1' && up[2] <= '4' &&
+        (up.size() == 3 || up[3] == '.' || up[3] == ':'))
+        return key_class{kind::dda_n, up[2] - '0', up.size() > 4 ? key.substr(4) : std::string()};
+    // PD-A1..PD-A6 are the lines of the unformatted postal address.
+    if (up.size() == 5 && up.compare(0, 4, "PD-A") == 0 && up[4] >= '1' && up[4] <= '6')
+        return key_class{kind::pd_line, up[4] - '0'};
     for (auto const& a : other_keys)
         if (up == a.input)
             return key_class{kind::other, 0, std::string(a.generate)};
@@ -200,14 +213,45 @@ struct build_options {
     bool strict = true;
 };
 
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// Numbered keys (OU1..OU4, DD1..DD4, PD-A1..PD-A6) name their place in a
+// sequence; the places must be filled from the first without a gap.
+template <class T, std::size_t N>
+std::optional<error> append_numbered(std::array<std::optional<T>, N>& slots, std::string_view key,
+                                     std::vector<T>& out)
+{
+    for (std::size_t n = 0; n < N; ++n) {
+        if (!slots[n]) {
+            for (std::size_t m = n + 1; m < N; ++m)
+                if (slots[m])
+                    return error{std::string(key) + std::to_string(m + 1) + " without " + std::string(key) +
+                                 std::to_string(n + 1)};
+            break;
+        }
+        out.push_back(std::move(*slots[n]));
+    }
+    return std::nullopt;
+}
+
+template <class T, std::size_t N>
+bool any_of(std::array<std::optional<T>, N> const& slots) noexcept
+{
+    return std::any_of(slots.begin(), slots.end(), [](auto const& s) { return s.has_value(); });
+}
+
 result<or_address> build(std::vector<token>& tokens, build_options const& opt)
 {
     or_address a;
     std::array<std::optional<std::string>, 4> numbered_ou;
     std::vector<std::string> plain_ou;
-    std::size_t first_hierarchy = static_cast<std::size_t>(-1);
-    std::size_t first_plain_ou = static_cast<std::size_t>(-1);
-    std::size_t first_dda = static_cast<std::size_t>(-1);
+    std::array<std::optional<dda>, 4> numbered_dda;
+    std::array<std::optional<std::string>, 6> postal_lines;
+    std::size_t first_hierarchy = npos;
+    std::size_t first_plain_ou = npos;
+    std::size_t first_dda = npos;
+    std::size_t first_numbered_dda = npos;
+    std::size_t first_postal_line = npos;
     bool pn_used = false;
 
     auto set_once = [](std::optional<std::string>& field, std::string& v, token const& t,
@@ -217,18 +261,32 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         field = std::move(v);
         return std::nullopt;
     };
+    // Administrator input is read leniently (any printable ASCII up to the
+    // delimiter) so that a DDA value can be re-encoded as ps-encoded here.
+    auto dda_value = [&](token& t) -> result<std::string> {
+        std::string value = std::move(t.value);
+        if (!opt.strict && !is_printable_string(value)) {
+            // Exchange displays DDA values unencoded; carry them as ps-encoded.
+            auto enc = ps_encode(value);
+            if (!enc)
+                return error{"DDA value: " + enc.failure().why, t.at};
+            value = std::move(*enc);
+        }
+        return value;
+    };
 
     for (std::size_t idx = 0; idx < tokens.size(); ++idx) {
         token& t = tokens[idx];
         auto cls = classify(t.key);
         if (!cls)
             return error{"unknown attribute type '" + t.key + "'", t.at};
-        // Administrator input is read leniently (any printable ASCII up to the
-        // delimiter) so a DDA can be re-encoded below; every other value must
-        // still be a std-printablestring.
-        if (!opt.strict && cls->k != kind::dda) {
+        // Every value but a leniently read DDA must be a std-printablestring;
+        // "|" separates the lines of PD-ADDRESS and appears nowhere else.
+        bool const lenient_dda = !opt.strict && (cls->k == kind::dda || cls->k == kind::dda_n);
+        bool const postal_address = cls->k == kind::other && cls->name == postal_address_key;
+        if (!lenient_dda) {
             for (char ch : t.value)
-                if (!is_std_char(ch))
+                if (!is_std_char(ch) && !(postal_address && ch == postal_line_separator))
                     return error{describe_char(ch) + " not allowed in a value", t.at};
         }
         std::optional<error> e;
@@ -246,7 +304,7 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         case kind::ua_id: e = set_once(a.ua_id, t.value, t, "UA-ID"); break;
         case kind::t_id: e = set_once(a.t_id, t.value, t, "T-ID"); break;
         case kind::ou:
-            if (first_plain_ou == static_cast<std::size_t>(-1))
+            if (first_plain_ou == npos)
                 first_plain_ou = idx;
             plain_ou.push_back(std::move(t.value));
             break;
@@ -274,17 +332,36 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         case kind::dda: {
             if (cls->name.empty())
                 return error{"empty domain-defined attribute type", t.at};
-            if (first_dda == static_cast<std::size_t>(-1))
+            if (first_dda == npos)
                 first_dda = idx;
-            std::string value = std::move(t.value);
-            if (!opt.strict && !is_printable_string(value)) {
-                // Exchange displays DDA values unencoded; carry them as ps-encoded.
-                auto enc = ps_encode(value);
-                if (!enc)
-                    return error{"DDA value: " + enc.failure().why, t.at};
-                value = std::move(*enc);
-            }
-            a.ddas.push_back(dda{std::move(cls->name), std::move(value)});
+            auto value = dda_value(t);
+            if (!value)
+                return value.failure();
+            a.ddas.push_back(dda{std::move(cls->name), std::move(*value)});
+            break;
+        }
+        case kind::dda_n: {
+            std::string const key = "DD" + std::to_string(cls->n);
+            if (cls->name.empty())
+                return error{key + " without a type (write " + key + ".type=value)", t.at};
+            auto& slot = numbered_dda[static_cast<std::size_t>(cls->n - 1)];
+            if (slot)
+                return error{"duplicate " + key, t.at};
+            if (first_numbered_dda == npos)
+                first_numbered_dda = idx;
+            auto value = dda_value(t);
+            if (!value)
+                return value.failure();
+            slot = dda{std::move(cls->name), std::move(*value)};
+            break;
+        }
+        case kind::pd_line: {
+            auto& slot = postal_lines[static_cast<std::size_t>(cls->n - 1)];
+            if (slot)
+                return error{"duplicate PD-A" + std::to_string(cls->n), t.at};
+            if (first_postal_line == npos)
+                first_postal_line = idx;
+            slot = std::move(t.value);
             break;
         }
         case kind::other:
@@ -297,24 +374,16 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         if (e)
             return *e;
         if (!opt.strict && (cls->k == kind::c || cls->k == kind::admd || cls->k == kind::prmd || cls->k == kind::o) &&
-            first_hierarchy == static_cast<std::size_t>(-1))
+            first_hierarchy == npos)
             first_hierarchy = idx;
     }
 
     // OUs: plain or numbered, never both.
-    bool const any_numbered = numbered_ou[0] || numbered_ou[1] || numbered_ou[2] || numbered_ou[3];
-    if (any_numbered && !plain_ou.empty())
-        return error{"OU mixed with OU1..OU4", tokens[first_plain_ou].at};
-    if (any_numbered) {
-        for (std::size_t n = 0; n < 4; ++n) {
-            if (!numbered_ou[n]) {
-                for (std::size_t m = n + 1; m < 4; ++m)
-                    if (numbered_ou[m])
-                        return error{"OU" + std::to_string(m + 1) + " without OU" + std::to_string(n + 1), 0};
-                break;
-            }
-            a.ou.push_back(std::move(*numbered_ou[n]));
-        }
+    if (any_of(numbered_ou)) {
+        if (!plain_ou.empty())
+            return error{"OU mixed with OU1..OU4", tokens[first_plain_ou].at};
+        if (auto e = append_numbered(numbered_ou, "OU", a.ou))
+            return *e;
     } else {
         // RFC 2156 4.3.3: the most significant OU is the rightmost, unless
         // an administrator wrote the hierarchy most significant first.
@@ -323,9 +392,33 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         if (!left_first)
             std::reverse(a.ou.begin(), a.ou.end());
     }
-    bool const dda_left_first = !opt.strict && first_hierarchy < first_dda;
-    if (!dda_left_first)
-        std::reverse(a.ddas.begin(), a.ddas.end());
+    // DDAs likewise; DD1 is the first (most significant) of the sequence.
+    if (any_of(numbered_dda)) {
+        if (!a.ddas.empty())
+            return error{"DD.type mixed with DD1..DD4", tokens[std::max(first_dda, first_numbered_dda)].at};
+        if (auto e = append_numbered(numbered_dda, "DD", a.ddas))
+            return *e;
+    } else {
+        bool const dda_left_first = !opt.strict && first_hierarchy < first_dda;
+        if (!dda_left_first)
+            std::reverse(a.ddas.begin(), a.ddas.end());
+    }
+    // PD-A1..PD-A6 spell PD-ADDRESS line by line.
+    if (any_of(postal_lines)) {
+        for (auto const& o : a.other)
+            if (o.key == postal_address_key)
+                return error{"PD-ADDRESS mixed with PD-A1..PD-A6", tokens[first_postal_line].at};
+        std::vector<std::string> lines;
+        if (auto e = append_numbered(postal_lines, "PD-A", lines))
+            return *e;
+        std::string joined;
+        for (std::size_t n = 0; n < lines.size(); ++n) {
+            if (n > 0)
+                joined.push_back(postal_line_separator);
+            joined += lines[n];
+        }
+        a.other.push_back(other_attribute{std::string(postal_address_key), std::move(joined)});
+    }
 
     // RFC 2156 4.1.3: a country with no ADMD has a blank ADMD.
     if (a.c && !a.admd)

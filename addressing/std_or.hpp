@@ -19,9 +19,14 @@
 // A doubled separator ("//", ";;") is refused: RFC 2156 reads an empty pair,
 // F.401 an escaped delimiter, and guessing would silently change an address.
 //
+// Numbered keys name a place in a sequence: OU1..OU4 the OUs, DD1..DD4 the
+// DDAs (dd-keys, "DD2.type=value"), PD-A1..PD-A6 the lines of PD-ADDRESS,
+// which is one value with "|" between the lines (RFC 2156 4.1.1 upa-string).
+//
 // Refuses: unknown keys, a missing "=", a bad "$" (before a non-PrintableString
-// character or at the end), a duplicate single-valued attribute, OU mixed
-// with OU1..OU4, a numbered OU after a gap, characters outside the allowed set.
+// character or at the end), a duplicate single-valued attribute, a numbered
+// key mixed with its unnumbered form or after a gap, "|" outside PD-ADDRESS,
+// characters outside the allowed set.
 #pragma once
 
 #include "addressing/or_address.hpp"

@@ -62,6 +62,38 @@ std::optional<error> check_value(std::string_view name, std::optional<std::strin
     return check_value(name, std::string_view(*v), lo, hi);
 }
 
+// PD-ADDRESS, the unformatted postal address (RFC 2156 4.1.1):
+//   upa-string = [ printable *( "|" printable ) ] [ "*" teletex-string ]
+std::optional<error> check_postal_address(std::string_view v, or_limits const& lim)
+{
+    auto const star = v.find('*');
+    std::string_view const lines = v.substr(0, star);
+    if (star != std::string_view::npos) {
+        auto const teletex = value_length(v.substr(star));
+        if (!teletex)
+            return error{"PD-ADDRESS has a malformed Teletex form"};
+        if (*teletex > lim.postal_teletex)
+            return error{"PD-ADDRESS Teletex form is longer than " + std::to_string(lim.postal_teletex) +
+                         " characters"};
+        if (lines.empty())
+            return std::nullopt;
+    }
+    std::size_t count = 0;
+    for (std::size_t from = 0;; ++count) {
+        auto const bar = lines.find('|', from);
+        std::string const name = "PD-ADDRESS line " + std::to_string(count + 1);
+        if (auto e = check_value(name, lines.substr(from, bar - from), 1, lim.postal_line))
+            return e;
+        if (bar == std::string_view::npos)
+            break;
+        from = bar + 1;
+    }
+    if (count + 1 > lim.postal_lines)
+        return error{"PD-ADDRESS has " + std::to_string(count + 1) + " lines (at most " +
+                     std::to_string(lim.postal_lines) + ")"};
+    return std::nullopt;
+}
+
 } // namespace
 
 namespace {
@@ -129,9 +161,13 @@ std::optional<error> check_or_address(or_address const& a, or_limits const& lim)
     if (auto e = check_value("X121", a.x121, 1, lim.x121)) return e;
     if (auto e = check_value("UA-ID", a.ua_id, 1, lim.ua_id)) return e;
     if (auto e = check_value("T-ID", a.t_id, 1, lim.t_id)) return e;
-    for (auto const& o : a.other)
+    for (auto const& o : a.other) {
         if (o.value.empty())
             return error{o.key + " is present but empty"};
+        if (o.key == "PD-ADDRESS")
+            if (auto e = check_postal_address(o.value, lim))
+                return e;
+    }
     if (a.ddas.size() > lim.ddas)
         return error{std::to_string(a.ddas.size()) + " domain-defined attributes (at most " +
                      std::to_string(lim.ddas) + ")"};

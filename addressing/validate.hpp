@@ -35,6 +35,9 @@ struct or_limits {
     std::size_t ddas = 4;
     std::size_t dda_type = 8;
     std::size_t dda_value = 128;
+    std::size_t postal_lines = 6;       // PD-ADDRESS: ub-pds-physical-address-lines
+    std::size_t postal_line = 30;       //   each line: ub-pds-parameter-length
+    std::size_t postal_teletex = 180;   //   its Teletex form: ub-unformatted-address-length
 };
 
 // Nothing when `a` is a valid O/R address; otherwise the first reason found.

@@ -108,6 +108,13 @@ tables = { domain-to-or = "t2.txt" }
     case(["address", "validate", "C=USA; ADMD=x; S=y"], 1, "", "validate: C must be 2 letters or 3 digits")
     case(["address", "parse", "/S=x/FOO=y/"], 1, "", "parse: unknown attribute type 'FOO'")
     case(["address", "parse", "/S=x//O=y/"], 1, "", "parse: empty attribute (doubled delimiter)")
+    # The numbered alternative keys: DD1..DD4 name a DDA's place, PD-A1..PD-A6 the postal lines.
+    case(["address", "parse", "/DD2.b=2/DD1.a=1/S=x/ADMD=y/C=TC/"], 0, "/DD.b=2/DD.a=1/S=x/ADMD=y/C=TC/\n")
+    case_json(["address", "parse", "--json", "S=Smith; PD-A1=742 Evergreen Terrace; PD-A2=Springfield; A=ptt; C=TC"],
+              {"C": "TC", "ADMD": "ptt", "S": "Smith", "PD-ADDRESS": "742 Evergreen Terrace|Springfield"})
+    case(["address", "parse", "/DD1.a=1/DD3.b=2/S=x/C=TC/"], 1, "", "parse: DD3 without DD2")
+    case(["address", "validate", "/S=x/PD-ADDRESS=1|2|3|4|5|6|7/ADMD=y/C=TC/"], 1, "",
+         "validate: PD-ADDRESS has 7 lines (at most 6)")
 
     # ---- --json: the three states, OU and DDA arrays
     case_json(["address", "parse", "--json", "c=US;a= ;p=MS;o=PARIS;s=user;"],

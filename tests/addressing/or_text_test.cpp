@@ -151,6 +151,76 @@ TEST(StdOr, DomainDefinedAttributesInEveryForm)
     EXPECT_EQ(b.ddas[2].type, "x");
 }
 
+TEST(StdOr, NumberedDomainDefinedAttributesNameTheirPlace)
+{
+    // DD1..DD4 are numbered dd-keys, as OU1..OU4 are numbered OUs: DD1 is
+    // the first (most significant) DDA of the sequence, wherever it is written.
+    auto numbered = strict("/DD1.cap=20100/DD3.city=Milano/DD2:ph1=Via Larga 11/S=Rossi/ADMD=PtPostel/C=it/");
+    ASSERT_EQ(numbered.ddas.size(), 3u);
+    EXPECT_EQ(numbered.ddas[0], (ad::dda{"cap", "20100"}));
+    EXPECT_EQ(numbered.ddas[1], (ad::dda{"ph1", "Via Larga 11"}));
+    EXPECT_EQ(numbered.ddas[2], (ad::dda{"city", "Milano"}));
+    // Generation never uses the numbered keys: most significant on the right.
+    EXPECT_EQ(ad::render_std_or(numbered),
+              "/DD.city=Milano/DD.ph1=Via Larga 11/DD.cap=20100/S=Rossi/ADMD=PtPostel/C=it/");
+    EXPECT_EQ(strict(ad::render_std_or(numbered)), numbered);
+    auto labelled = parsed("c=US; a= ; p=MS; o=PARIS; dd2:SMTP=user@host; DD1:MSXENCAP=SMTP");
+    ASSERT_EQ(labelled.ddas.size(), 2u);
+    EXPECT_EQ(labelled.ddas[0], (ad::dda{"MSXENCAP", "SMTP"}));
+    EXPECT_EQ(labelled.ddas[1], (ad::dda{"SMTP", "user(a)host"})); // ps-encoded, as for DDA:
+}
+
+TEST(StdOr, NumberedDomainDefinedAttributesRefusals)
+{
+    EXPECT_EQ(refusal_of("/DD1=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
+    EXPECT_EQ(refusal_of("/DD1.=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
+    EXPECT_EQ(refusal_of("/DD1.a=x/DD.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
+    EXPECT_EQ(refusal_of("/RFC-822=a(a)b/DD1.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
+    EXPECT_EQ(refusal_of("/DD1.a=x/DD3.b=y/S=a/C=TC/"), "DD3 without DD2");
+    EXPECT_EQ(refusal_of("/DD1.a=x/DD1.b=y/S=a/C=TC/"), "duplicate DD1");
+    EXPECT_EQ(refusal_of("/DD5.a=x/S=a/C=TC/"), "unknown attribute type 'DD5.a'");
+    EXPECT_EQ(refusal_of("/DD12.a=x/S=a/C=TC/"), "unknown attribute type 'DD12.a'");
+}
+
+TEST(StdOr, PostalAddressLines)
+{
+    // PD-A1..PD-A6 are the lines of the unformatted postal address, which
+    // RFC 2156 writes as one PD-ADDRESS value with "|" between the lines.
+    auto lines = parsed("S=Smith; PD-A2=Springfield; PD-A1=742 Evergreen Terrace; A=ptt; C=TC");
+    ASSERT_EQ(lines.other.size(), 1u);
+    EXPECT_EQ(lines.other[0], (ad::other_attribute{"PD-ADDRESS", "742 Evergreen Terrace|Springfield"}));
+    EXPECT_EQ(ad::render_std_or(lines), "/S=Smith/PD-ADDRESS=742 Evergreen Terrace|Springfield/ADMD=ptt/C=TC/");
+    EXPECT_EQ(strict(ad::render_std_or(lines)), lines);
+    EXPECT_EQ(parsed(ad::render_labelled(lines)), lines);
+    EXPECT_EQ(strict("/S=Smith/PD-A=742 Evergreen Terrace|Springfield/ADMD=ptt/C=TC/"), lines);
+    EXPECT_FALSE(ad::check_or_address(lines));
+
+    // "|" separates postal lines and is allowed nowhere else.
+    EXPECT_EQ(refusal_of("/S=a|b/C=TC/"), "'|' not allowed in a value");
+    EXPECT_FALSE(ad::parse_std_or("/S=a|b/C=TC/"));
+    EXPECT_FALSE(ad::parse_std_or("/DD.x=a|b/C=TC/"));
+    EXPECT_EQ(refusal_of("/PD-A1=a|b/S=x/C=TC/"), "'|' not allowed in a value");
+    EXPECT_EQ(refusal_of("/PD-A1=a/PD-A=b/S=x/C=TC/"), "PD-ADDRESS mixed with PD-A1..PD-A6");
+    EXPECT_EQ(refusal_of("/PD-A1=a/PD-A3=b/S=x/C=TC/"), "PD-A3 without PD-A2");
+    EXPECT_EQ(refusal_of("/PD-A1=a/PD-A1=b/S=x/C=TC/"), "duplicate PD-A1");
+    EXPECT_EQ(refusal_of("/PD-A7=a/S=x/C=TC/"), "unknown attribute type 'PD-A7'");
+}
+
+TEST(Validate, PostalAddressBounds)
+{
+    auto why = [](std::string_view text) {
+        auto e = ad::check_or_address(strict(text));
+        return e ? e->why : std::string("(valid)");
+    };
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=1|2|3|4|5|6/ADMD=a/C=TC/"), "(valid)");
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=1|2|3|4|5|6|7/ADMD=a/C=TC/"), "PD-ADDRESS has 7 lines (at most 6)");
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=a||b/ADMD=a/C=TC/"), "PD-ADDRESS line 2 is present but empty");
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=" + std::string(31, 'a') + "/ADMD=a/C=TC/"),
+              "PD-ADDRESS line 1 is longer than 30 characters");
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=a|b*{200}x/ADMD=a/C=TC/"), "(valid)");
+    EXPECT_EQ(why("/S=x/PD-ADDRESS=*{200/ADMD=a/C=TC/"), "PD-ADDRESS has a malformed Teletex form");
+}
+
 TEST(StdOr, PersonalNameAsPn)
 {
     auto a = strict("/PN=Marshall.M.T.Rose/O=x/ADMD=A/C=TC/");
