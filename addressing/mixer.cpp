@@ -267,10 +267,13 @@ bool bad_spacing(std::string_view s)
     return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string_view::npos);
 }
 
+// Step 3: only characters of the std-or syntax: PrintableString, the
+// Teletex markers, "$" quoting and the "|" between PD-ADDRESS lines (which
+// parse_std_or refuses in every other value).
 bool stage1_chars_ok(std::string_view s)
 {
     for (char ch : s)
-        if (!is_printable_char(ch) && ch != '{' && ch != '}' && ch != '*' && ch != '$')
+        if (!is_printable_char(ch) && ch != '{' && ch != '}' && ch != '*' && ch != '$' && ch != '|')
             return false;
     return true;
 }

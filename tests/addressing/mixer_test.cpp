@@ -368,6 +368,21 @@ TEST(RoundTrip, Rfc822ThroughStageIIAndBack)
     }
 }
 
+TEST(RoundTrip, PostalAndNumberedAttributesThroughTheGatewayDomain)
+{
+    // The local part carries PD-ADDRESS with "|" between its lines, which
+    // Stage I must read back (step 3 allows "|"; only PD-ADDRESS holds it).
+    auto const x400 = addr("S=Smith; PD-A1=742 Evergreen; PD-A2=Springfield; DD2:b=2; DD1:a=1; A=ptt; C=TC");
+    auto const rfc822 = ad::map_x400_to_822(x400, ad::role::recipient, gateway(), tables());
+    ASSERT_TRUE(rfc822);
+    EXPECT_EQ(rfc822->address,
+              "\"/DD.b=2/DD.a=1/S=Smith/PD-ADDRESS=742 Evergreen|Springfield/ADMD=ptt/C=TC/\"@mixer.example.net");
+    auto const back = ad::map_822_to_x400(rfc822->address, ad::role::recipient, gateway(), tables());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->address, x400);
+    EXPECT_EQ(method_822("\"/S=a|b/ADMD=ptt/C=TC/\"@mixer.example.net"), ad::mapping_method::encapsulated);
+}
+
 TEST(RoundTrip, Rfc2156Section441RecursiveMapping)
 {
     EXPECT_EQ(to822("C=XX; ADMD=YY; O=ZZ; RFC-822=Smith(a)ZZ.YY.XX"), "Smith@ZZ.YY.XX");
