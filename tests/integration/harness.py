@@ -8,6 +8,7 @@ Each test gets its own database, so tests never see each other's queue.
 
 import asyncio
 import os
+import random
 import re
 import shutil
 import signal
@@ -35,10 +36,35 @@ def need_environment(test):
         raise unittest.SkipTest("X400GW_TEST_DSN and X400GW_BIN are set by deploy/test.sh")
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free now and stays free until a test server binds it:
+    chosen below the kernel's ephemeral range, so that no outgoing
+    connection (the gateway's to its peers, the tests' own) can take it in
+    the meantime, as a port the kernel handed out could be."""
+    high = _ephemeral_low() - 1
+    low = min(20000, high - 1000)
+    while True:
+        port = random.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
@@ -197,9 +223,12 @@ def swaks(port, to, sender="alice@corp.test", data=None, extra=(), check=True):
 class Smtp:
     """A raw SMTP client for protocol tests: sends exactly what it is told."""
 
+    opened = []  # every client, closed by GatewayTest.tearDown
+
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.buf = b""
+        Smtp.opened.append(self)
 
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
@@ -297,6 +326,9 @@ class GatewayTest(unittest.TestCase):
                 c()
             except Exception:
                 pass
+        for client in Smtp.opened:
+            client.close()
+        Smtp.opened.clear()
         # Under the sanitizers, a finding anywhere in a gateway's life fails
         # the test, even when the test itself passed.
         findings = []

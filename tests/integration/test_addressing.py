@@ -92,6 +92,7 @@ domain = "exchange.test"
             c.cmd("MAIL FROM:<a@corp.test>")
             code = c.cmd(f"RCPT TO:<{address}>")[0]
             c.cmd("QUIT")
+            c.close()
             return code
 
         self.assertEqual(rcpt("x@old.test"), 250)
@@ -119,6 +120,7 @@ tables = {{ domain-to-or = "{bad}" }}
         g = Gateway(self.db, [], self.workdir, extra_top=extra)
         with self.assertRaises(AssertionError) as e:
             g.start()
+        g.stop()
         self.assertIn(f"{bad}:3:", str(e.exception))
 
 

@@ -40,14 +40,18 @@ class SlowMultilinePeer:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._server.close()
+            await self._server.wait_closed()
             self._loop.stop()
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop)
         self._thread.join(10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def _run(self):
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._session, "127.0.0.1", self.port))
-        self.port = server.sockets[0].getsockname()[1]
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._session, "127.0.0.1", self.port))
+        self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
 
@@ -67,8 +71,8 @@ class SlowMultilinePeer:
 
     async def _session(self, reader, writer):
         mail_from, rcpts = None, []
-        await self._reply(writer, 220, ["slow.test ESMTP, slowly", "really ready now"])
         try:
+            await self._reply(writer, 220, ["slow.test ESMTP, slowly", "really ready now"])
             while True:
                 line = await reader.readline()
                 if not line:
@@ -106,6 +110,8 @@ class SlowMultilinePeer:
                     break
                 else:
                     await self._reply(writer, 500, ["5.5.1 what", "5.5.1 unknown"])
+        except ConnectionError:
+            pass  # a client may hang up in the middle of a slow reply (after QUIT, say)
         finally:
             writer.close()
 
