@@ -19,7 +19,7 @@ for target in "$build"/tests/fuzz/*_fuzz; do
   args=(-max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=0)
   [[ -f $root/tests/fuzz/$base.dict ]] && args+=(-dict="$root/tests/fuzz/$base.dict")
   if (cd "$corpus" && "$target" "${args[@]}" "$corpus" >"$corpus.log" 2>&1); then
-    echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: [0-9]+|#[0-9]+' "$corpus.log" | tail -1) runs)"
+    echo "fuzz $name: ok ($(grep -oE '^Done [0-9]+ runs' "$corpus.log" | tail -1 | grep -oE '[0-9]+') runs)"
     passed=$((passed + 1))
   else
     echo "fuzz $name: FAILED"; tail -40 "$corpus.log"; status=1; failed=$((failed + 1))
