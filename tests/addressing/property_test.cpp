@@ -81,6 +81,12 @@ struct generator {
         if (coin(10)) a.ua_id = digits(1, 32);
         if (coin(10)) a.x121 = digits(1, 16);
         if (coin(10)) a.t_id = printable(1, 24);
+        if (coin(15)) { // the unformatted postal address: 1..6 lines with "|" between
+            std::string lines = printable(1, 30);
+            for (std::size_t n = pick(0, 5); n > 0; --n)
+                lines += "|" + printable(1, 30);
+            a.other.push_back({"PD-ADDRESS", std::move(lines)});
+        }
         for (std::size_t n = pick(0, 4); n > 0; --n) {
             std::string type = coin(20) ? std::string("RFC-822") : printable(1, 8);
             a.ddas.push_back({std::move(type), printable(1, 128)});
