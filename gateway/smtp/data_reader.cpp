@@ -25,9 +25,11 @@ data_reader::step data_reader::feed(std::string_view bytes, std::string& body)
             auto const* nl = static_cast<char const*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
             if (!nl) {
                 keep(body, p, static_cast<std::size_t>(end - p));
+                last_cr_ = end[-1] == '\r';
                 p = end;
                 break;
             }
+            after_crlf_ = nl > p ? nl[-1] == '\r' : last_cr_;
             keep(body, p, static_cast<std::size_t>(nl - p) + 1);
             p = nl + 1;
             state_ = state::line_start;
@@ -38,6 +40,7 @@ data_reader::step data_reader::feed(std::string_view bytes, std::string& body)
                 ++p;
                 state_ = state::after_dot;
             } else {
+                last_cr_ = false;
                 state_ = state::in_line;
             }
             break;
@@ -46,10 +49,13 @@ data_reader::step data_reader::feed(std::string_view bytes, std::string& body)
                 ++p;
                 state_ = state::after_dot_cr;
             } else if (*p == '\n') {
+                // "." and a bare LF: content, never the end of data.
                 ++p;
+                keep(body, ".\n", 2);
+                after_crlf_ = false;
                 state_ = state::line_start;
-                return {status::done, static_cast<std::size_t>(p - bytes.data())};
             } else {
+                last_cr_ = false;
                 state_ = state::in_line;   // the stuffed dot is dropped
             }
             break;
@@ -57,10 +63,15 @@ data_reader::step data_reader::feed(std::string_view bytes, std::string& body)
             if (*p == '\n') {
                 ++p;
                 state_ = state::line_start;
-                return {status::done, static_cast<std::size_t>(p - bytes.data())};
+                if (after_crlf_)
+                    return {status::done, static_cast<std::size_t>(p - bytes.data())};
+                keep(body, ".\r\n", 3);   // after a bare LF: content
+                after_crlf_ = true;
+                break;
             }
             // ".\r" then something else: the line was "." CR ...: keep the CR.
             keep(body, "\r", 1);
+            last_cr_ = true;
             state_ = state::in_line;
             break;
         }

@@ -10,10 +10,16 @@
 // boundary, so a message sent one octet per write and one whose end of data
 // shares a segment with the next pipelined commands read the same. The
 // octets after the end of data are left unconsumed for the command reader.
-// A bare LF ends a line here too (".\n" ends the data), as deployed servers
-// accept it. Body octets beyond `max_size` are counted but not kept, so the
-// session can answer 552 after reading to the end instead of dropping the
-// connection.
+//
+// Only CRLF "." CRLF, exactly as received, ends the data (4.1.1.4). A bare
+// LF still ends a line for dot-unstuffing, but "\n.\r\n", "\r\n.\n" and
+// "\n.\n" are body content: reading any of them as the end would let a
+// sender's upstream MTA that passes them through smuggle a second message
+// past it ("SMTP smuggling", CVE-2023-51764 in Postfix). The body keeps line
+// ends as received; delivery sends every line end as CRLF.
+//
+// Body octets beyond `max_size` are counted but not kept, so the session can
+// answer 552 after reading to the end instead of dropping the connection.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +51,8 @@ private:
     std::uint64_t max_;
     std::uint64_t size_ = 0;
     state state_ = state::line_start;
+    bool after_crlf_ = true;   // the current line began after CRLF (or is the first)
+    bool last_cr_ = false;     // in_line: the last octet read was CR
 };
 
 } // namespace x400gw::smtp

@@ -1,6 +1,8 @@
 // tests/fuzz/smtp_data_fuzz.cpp: the DATA reader fed in odd pieces must
 // produce exactly what it produces fed all at once (same body, same end
-// position), and never keep more than its size limit.
+// position), never keep more than its size limit, and end the data exactly
+// after the first CRLF "." CRLF (counting the CRLF that ended the DATA
+// command), never at any other sequence.
 #include "gateway/smtp/data_reader.hpp"
 
 #include <cstdint>
@@ -45,6 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     auto const whole = read(input, input.size() + 1, 1 << 20);
     auto const pieces = read(input, piece, 1 << 20);
     if (whole.body != pieces.body || whole.end != pieces.end || whole.done != pieces.done)
+        std::abort();
+    auto const first_end = ("\r\n" + std::string(input)).find("\r\n.\r\n");
+    if (whole.done != (first_end != std::string::npos) || (whole.done && whole.end != first_end + 3))
         std::abort();
     auto const small = read(input, piece, 64);
     if (small.end != whole.end || whole.body.compare(0, small.body.size(), small.body) != 0)

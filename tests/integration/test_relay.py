@@ -73,6 +73,36 @@ class Relay(GatewayTest):
         bodies = sorted(m.original_content.split(b"\r\n\r\n", 1)[1] for m in sink.messages)
         self.assertEqual(bodies, [b"BDAT\r\n", b"body\r\n.dot\r\n", b"x\r\n"])
 
+    def test_smuggled_end_of_data_is_body_content(self):
+        # The SMTP smuggling sequences: none of them ends the data, so the
+        # "second message" after each is content of the one real message.
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<b@dest.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        forged = "MAIL FROM:<admin@corp.test>\r\nRCPT TO:<victim@dest.test>\r\nDATA\r\nSubject: forged\r\n\r\nx\r\n"
+        c.send("Subject: real\r\n\r\nbody\n.\r\n" + forged + "\r\n.\n" + forged + "\n.\n" + forged + ".\r\n")
+        code, lines = c.reply()
+        self.assertEqual(code, 250, lines)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        sink.wait_count(1)
+        time.sleep(0.5)
+        self.assertEqual(sink.count(), 1)
+        m = sink.messages[0]
+        self.assertEqual(m.rcpt_tos, ["b@dest.test"])
+        body = m.original_content.split(b"\r\n\r\n", 1)[1]
+        self.assertEqual(body.count(b"RCPT TO:<victim@dest.test>"), 3, body)
+        # Delivered with every line end CRLF, and the lone dots stuffed (or
+        # the sink would have ended the data at the first and seen a second
+        # message).
+        self.assertNotRegex(body, rb"(?<!\r)\n")
+        self.assertEqual(body.count(b"\r\n.\r\n"), 3, body)
+        self.assertEqual(self.db.query("SELECT count(*) FROM message WHERE sender = 'admin@corp.test'"), "0")
+
     def test_replies_and_enhanced_status_codes(self):
         sink = self.sink()
         gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])

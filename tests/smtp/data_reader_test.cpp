@@ -83,13 +83,33 @@ TEST(DataReader, EverySplitPoint)
     }
 }
 
-TEST(DataReader, EmptyBodyAndBareLf)
+TEST(DataReader, EmptyBody)
 {
     EXPECT_TRUE(read_data(".\r\n", 1).done);
     EXPECT_EQ(read_data(".\r\n", 1).body, "");
-    auto r = read_data("x\n.\n", 1);
+}
+
+TEST(DataReader, OnlyCrLfDotCrLfEndsTheData)
+{
+    // The sequences of the SMTP smuggling attacks: each is body content, and
+    // the commands after it are too, until a real CRLF "." CRLF.
+    std::string const tail = "MAIL FROM:<admin@victim.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\nforged\r\n";
+    for (std::string const smuggle : {"\n.\r\n", "\r\n.\n", "\n.\n", "\r.\r\n", "\r\n.\r", "\r\n\n.\r\n"}) {
+        std::string const wire = "real\r\n" + smuggle.substr(smuggle.starts_with("\r\n") ? 2 : 0) + tail + ".\r\nQUIT\r\n";
+        for (std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7}, wire.size()}) {
+            auto r = read_data(wire, piece);
+            ASSERT_TRUE(r.done);
+            EXPECT_EQ(std::string_view(wire).substr(r.used_total), "QUIT\r\n") << testing::PrintToString(smuggle);
+            EXPECT_NE(r.body.find("forged"), std::string::npos) << testing::PrintToString(smuggle);
+        }
+    }
+    EXPECT_FALSE(read_data("x\n.\n", 1).done);
+    EXPECT_EQ(read_data("x\n.\n", 1).body, "x\n.\n");
+    EXPECT_EQ(read_data("x\n.\r\n", 1).body, "x\n.\r\n");
+    // A bare LF still ends a line for dot-unstuffing.
+    auto r = read_data("x\n..y\r\n.\r\n", 1);
     EXPECT_TRUE(r.done);
-    EXPECT_EQ(r.body, "x\n");
+    EXPECT_EQ(r.body, "x\n.y\r\n");
 }
 
 TEST(DataReader, DotCrWithoutLfIsKept)
