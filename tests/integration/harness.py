@@ -230,6 +230,18 @@ class Smtp:
         self.buf = b""
         Smtp.opened.append(self)
 
+    @classmethod
+    def at_data(cls, port, mail_from="a@corp.test", rcpt="b@dest.test"):
+        """A client past the greeting, EHLO, MAIL, RCPT and DATA (354)."""
+        c = cls(port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for command, code in ((f"MAIL FROM:<{mail_from}>", 250), (f"RCPT TO:<{rcpt}>", 250), ("DATA", 354)):
+            got, lines = c.cmd(command)
+            if got != code:
+                raise AssertionError(f"{command}: {lines}")
+        return c
+
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 

@@ -73,12 +73,7 @@ class Durability(GatewayTest):
         gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
         swaks(gw.port, "bob@dest.test", data="Subject: before\r\n\r\nx\r\n")   # warms the key block
         sink.wait_count(1)
-        c = Smtp(gw.port)
-        c.reply()
-        c.cmd("EHLO client.test")
-        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
-        self.assertEqual(c.cmd("RCPT TO:<bob@dest.test>")[0], 250)
-        self.assertEqual(c.cmd("DATA")[0], 354)
+        c = Smtp.at_data(gw.port, rcpt="bob@dest.test")
         pg_stop()
         try:
             c.send("Subject: during\r\n\r\nx\r\n.\r\n")

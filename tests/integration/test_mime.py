@@ -60,12 +60,7 @@ class Mime(GatewayTest):
         gw = self.gateway([("slow.test", f"127.0.0.1:{peer.port}")],
                           extra='quarantine_after = 2\nconversion_budget = "1ms"')
         big = EIGHT_BIT + ("caf\xe9 " * 15 + "\r\n") * 40000   # a few MB of 8-bit text: > 1 ms to convert
-        c = Smtp(gw.port)
-        c.reply()
-        c.cmd("EHLO client.test")
-        c.cmd("MAIL FROM:<a@corp.test>")
-        c.cmd("RCPT TO:<ops@slow.test>")
-        self.assertEqual(c.cmd("DATA")[0], 354)
+        c = Smtp.at_data(gw.port, rcpt="ops@slow.test")
         c.send(big.encode() + b".\r\n")
         self.assertEqual(c.reply()[0], 250)
         c.cmd("QUIT")

@@ -78,12 +78,7 @@ class Relay(GatewayTest):
         # "second message" after each is content of the one real message.
         sink = self.sink()
         gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
-        c = Smtp(gw.port)
-        c.reply()
-        c.cmd("EHLO client.test")
-        c.cmd("MAIL FROM:<a@corp.test>")
-        c.cmd("RCPT TO:<b@dest.test>")
-        self.assertEqual(c.cmd("DATA")[0], 354)
+        c = Smtp.at_data(gw.port)
         forged = "MAIL FROM:<admin@corp.test>\r\nRCPT TO:<victim@dest.test>\r\nDATA\r\nSubject: forged\r\n\r\nx\r\n"
         c.send("Subject: real\r\n\r\nbody\n.\r\n" + forged + "\r\n.\n" + forged + "\n.\n" + forged + ".\r\n")
         code, lines = c.reply()
@@ -142,12 +137,7 @@ class Relay(GatewayTest):
         with open(gw.config, "w") as f:
             f.write(text.replace("[delivery]", "[limits]\nmessage_size = 2048\n\n[delivery]"))
         gw.start()
-        c = Smtp(gw.port)
-        c.reply()
-        c.cmd("EHLO client.test")
-        c.cmd("MAIL FROM:<a@corp.test>")
-        c.cmd("RCPT TO:<b@dest.test>")
-        self.assertEqual(c.cmd("DATA")[0], 354)
+        c = Smtp.at_data(gw.port)
         c.send("Subject: big\r\n\r\n" + ("x" * 70 + "\r\n") * 100 + ".\r\n")
         self.assertEqual(c.reply()[1][0][:9], "552 5.3.4")
         self.assertEqual(c.cmd("NOOP")[0], 250)   # still in step
