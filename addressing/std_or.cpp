@@ -342,8 +342,14 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         }
         case kind::dda_n: {
             std::string const key = "DD" + std::to_string(cls->n);
-            if (cls->name.empty())
-                return error{key + " without a type (write " + key + ".type=value)", t.at};
+            if (cls->name.empty()) {
+                // "DD1=type=value" (with "$=" in std-or): the type leads the value.
+                auto const eq = t.value.find('=');
+                if (eq == 0 || eq == std::string::npos)
+                    return error{key + " without a type (write " + key + ".type=value)", t.at};
+                cls->name = t.value.substr(0, eq);
+                t.value.erase(0, eq + 1);
+            }
             auto& slot = numbered_dda[static_cast<std::size_t>(cls->n - 1)];
             if (slot)
                 return error{"duplicate " + key, t.at};

@@ -20,8 +20,9 @@
 // F.401 an escaped delimiter, and guessing would silently change an address.
 //
 // Numbered keys name a place in a sequence: OU1..OU4 the OUs, DD1..DD4 the
-// DDAs (dd-keys, "DD2.type=value"), PD-A1..PD-A6 the lines of PD-ADDRESS,
-// which is one value with "|" between the lines (RFC 2156 4.1.1 upa-string).
+// DDAs (dd-keys, "DD2.type=value"; also "DD2=type=value"), PD-A1..PD-A6
+// the lines of PD-ADDRESS, which is one value with "|" between the lines
+// (RFC 2156 4.1.1 upa-string).
 //
 // Refuses: unknown keys, a missing "=", a bad "$" (before a non-PrintableString
 // character or at the end), a duplicate single-valued attribute, a numbered

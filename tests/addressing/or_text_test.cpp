@@ -164,6 +164,9 @@ TEST(StdOr, NumberedDomainDefinedAttributesNameTheirPlace)
     EXPECT_EQ(ad::render_std_or(numbered),
               "/DD.city=Milano/DD.ph1=Via Larga 11/DD.cap=20100/S=Rossi/ADMD=PtPostel/C=it/");
     EXPECT_EQ(strict(ad::render_std_or(numbered)), numbered);
+    // The type may also lead the value: "DD1=type=value" ("$=" in std-or).
+    EXPECT_EQ(strict("/DD2=ph1$=Via Larga 11/DD1.cap=20100/DD3=city$=Milano/S=Rossi/ADMD=PtPostel/C=it/"), numbered);
+    EXPECT_EQ(parsed("S=Rossi; DD1=cap=20100; DD2=ph1=Via Larga 11; DD3=city=Milano; A=PtPostel; C=it"), numbered);
     auto labelled = parsed("c=US; a= ; p=MS; o=PARIS; dd2:SMTP=user@host; DD1:MSXENCAP=SMTP");
     ASSERT_EQ(labelled.ddas.size(), 2u);
     EXPECT_EQ(labelled.ddas[0], (ad::dda{"MSXENCAP", "SMTP"}));
@@ -173,6 +176,7 @@ TEST(StdOr, NumberedDomainDefinedAttributesNameTheirPlace)
 TEST(StdOr, NumberedDomainDefinedAttributesRefusals)
 {
     EXPECT_EQ(refusal_of("/DD1=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
+    EXPECT_EQ(refusal_of("/DD1==x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
     EXPECT_EQ(refusal_of("/DD1.=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
     EXPECT_EQ(refusal_of("/DD1.a=x/DD.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
     EXPECT_EQ(refusal_of("/RFC-822=a(a)b/DD1.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
