@@ -198,8 +198,11 @@ std::optional<key_class> classify(std::string const& key)
     // DD1..DD4 are numbered dd-keys, as OU1..OU4 are numbered OUs:
     // "DD2.type=value" is the second domain-defined attribute of the sequence.
     if (up.size() >= 3 && up[0] == 'D' && up[1] == 'D' && up[2] >= '1' && up[2] <= '4' &&
-        (up.size() == 3 || up[3] == '.' || up[3] == ':'))
+        (up.size() == 3 || up[3] == '.' || up[3] == ':')) {
+        if (up.size() == 4)
+            return key_class{kind::dda}; // "DD1." with no type: refused as such
         return key_class{kind::dda_n, up[2] - '0', up.size() > 4 ? key.substr(4) : std::string()};
+    }
     // PD-A1..PD-A6 are the lines of the unformatted postal address.
     if (up.size() == 5 && up.compare(0, 4, "PD-A") == 0 && up[4] >= '1' && up[4] <= '6')
         return key_class{kind::pd_line, up[4] - '0'};
@@ -348,6 +351,9 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
                 if (eq == 0 || eq == std::string::npos)
                     return error{key + " without a type (write " + key + ".type=value)", t.at};
                 cls->name = t.value.substr(0, eq);
+                for (char ch : cls->name)
+                    if (!is_std_char(ch))
+                        return error{describe_char(ch) + " not allowed in an attribute type", t.at};
                 t.value.erase(0, eq + 1);
             }
             auto& slot = numbered_dda[static_cast<std::size_t>(cls->n - 1)];

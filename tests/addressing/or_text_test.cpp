@@ -177,7 +177,9 @@ TEST(StdOr, NumberedDomainDefinedAttributesRefusals)
 {
     EXPECT_EQ(refusal_of("/DD1=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
     EXPECT_EQ(refusal_of("/DD1==x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
-    EXPECT_EQ(refusal_of("/DD1.=x/S=a/C=TC/"), "DD1 without a type (write DD1.type=value)");
+    EXPECT_EQ(refusal_of("/DD1.=x/S=a/C=TC/"), "empty domain-defined attribute type");
+    EXPECT_EQ(refusal_of("DD1.=DD!.="), "empty domain-defined attribute type");
+    EXPECT_EQ(refusal_of("DD1=D!D=x"), "'!' not allowed in an attribute type");
     EXPECT_EQ(refusal_of("/DD1.a=x/DD.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
     EXPECT_EQ(refusal_of("/RFC-822=a(a)b/DD1.b=y/S=a/C=TC/"), "DD.type mixed with DD1..DD4");
     EXPECT_EQ(refusal_of("/DD1.a=x/DD3.b=y/S=a/C=TC/"), "DD3 without DD2");
