@@ -64,6 +64,14 @@ result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
         while (i < text.size() && text[i] == ' ')
             ++i;
     };
+    // "$" and the PrintableString character it quotes, appended to `into`.
+    auto take_quoted = [&](std::string& into) -> std::optional<error> {
+        if (i + 1 >= text.size() || !is_printable_char(text[i + 1]))
+            return error{"'$' must quote a PrintableString character", i};
+        into.push_back(text[i + 1]);
+        i += 2;
+        return std::nullopt;
+    };
     skip_spaces();
     if (i < text.size() && is_sep(text[i], sx.delims))
         ++i;
@@ -85,10 +93,8 @@ result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
             if (is_sep(ch, sx.delims))
                 return error{"attribute without '='", t.at};
             if (ch == '$') {
-                if (i + 1 >= text.size() || !is_printable_char(text[i + 1]))
-                    return error{"'$' must quote a PrintableString character", i};
-                t.key.push_back(text[i + 1]);
-                i += 2;
+                if (auto e = take_quoted(t.key))
+                    return *e;
                 continue;
             }
             if (!is_std_char(ch))
@@ -103,10 +109,8 @@ result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
         while (i < text.size() && !is_sep(text[i], sx.delims)) {
             char const ch = text[i];
             if (ch == '$') {
-                if (i + 1 >= text.size() || !is_printable_char(text[i + 1]))
-                    return error{"'$' must quote a PrintableString character", i};
-                t.value.push_back(text[i + 1]);
-                i += 2;
+                if (auto e = take_quoted(t.value))
+                    return *e;
                 continue;
             }
             if (sx.strict) {

@@ -305,6 +305,16 @@ std::optional<error> check_entry(table_kind kind, table_entry const& e,
     return std::nullopt;
 }
 
+// The line of `text` that starts at `pos`, without its LF; `pos` moves past it.
+std::string_view next_line(std::string_view text, std::size_t& pos)
+{
+    std::size_t const nl = text.find('\n', pos);
+    std::size_t const end = nl == std::string_view::npos ? text.size() : nl;
+    std::string_view const line = text.substr(pos, end - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    return line;
+}
+
 } // namespace
 
 result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source)
@@ -317,9 +327,7 @@ result<mapping_table> parse_table(std::string_view text, table_kind kind, std::s
     std::size_t line_no = 0;
     std::size_t pos = 0;
     while (pos < text.size()) {
-        std::size_t const nl = text.find('\n', pos);
-        std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        std::string_view raw = next_line(text, pos);
         ++line_no;
         if (!raw.empty() && raw.back() == '\r')
             raw.remove_suffix(1);
@@ -544,9 +552,7 @@ result<mapping_table> parse_px(std::string_view zone, table_kind kind, std::stri
     std::size_t line_no = 0;
     std::size_t pos = 0;
     while (pos < zone.size()) {
-        std::size_t const nl = zone.find('\n', pos);
-        std::string_view line = zone.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-        pos = nl == std::string_view::npos ? zone.size() : nl + 1;
+        std::string_view line = next_line(zone, pos);
         ++line_no;
         if (auto semi = line.find(';'); semi != std::string_view::npos)
             line = line.substr(0, semi);

@@ -48,18 +48,9 @@ inline constexpr statement load_body{"load_body", "SELECT body FROM message WHER
 
 // Outcomes are recorded only while we still hold the lease: a process
 // whose lease expired (it hung) must not overwrite what another did since.
-inline constexpr statement record_delivered{"record_delivered", R"sql(
-    UPDATE recipient SET state = 'delivered', lease_owner = NULL, lease_until = NULL,
-                         attempts = attempts + 1, last_reply = $3
-     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
-
-inline constexpr statement record_failed{"record_failed", R"sql(
-    UPDATE recipient SET state = 'failed', lease_owner = NULL, lease_until = NULL,
-                         attempts = attempts + 1, last_reply = $3
-     WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
-
-inline constexpr statement record_quarantined{"record_quarantined", R"sql(
-    UPDATE recipient SET state = 'quarantined', lease_owner = NULL, lease_until = NULL,
+// $4 is a final state: 'delivered', 'failed' or 'quarantined'.
+inline constexpr statement record_final{"record_final", R"sql(
+    UPDATE recipient SET state = $4, lease_owner = NULL, lease_until = NULL,
                          attempts = attempts + 1, last_reply = $3
      WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
 

@@ -142,13 +142,13 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
         std::string_view const ids = keep.back();
         switch (r.kind) {
         case queue::outcome_kind::delivered:
-            calls.push_back({&statements::record_delivered, {{ids}, {owner}, {r.reply}}});
+            calls.push_back({&statements::record_final, {{ids}, {owner}, {r.reply}, {"delivered"}}});
             break;
         case queue::outcome_kind::failed:
-            calls.push_back({&statements::record_failed, {{ids}, {owner}, {r.reply}}});
+            calls.push_back({&statements::record_final, {{ids}, {owner}, {r.reply}, {"failed"}}});
             break;
         case queue::outcome_kind::quarantined:
-            calls.push_back({&statements::record_quarantined, {{ids}, {owner}, {r.reply}}});
+            calls.push_back({&statements::record_final, {{ids}, {owner}, {r.reply}, {"quarantined"}}});
             break;
         case queue::outcome_kind::deferred:
             keep.push_back(text(r.next_attempt));

@@ -337,6 +337,15 @@ void basic_fields(std::string& out, part const& p, std::string_view type, std::s
     out += std::to_string(p.size);
 }
 
+// The end of a non-multipart body: body MD5, the extension data, ")".
+void md5_extensions_close(std::string& out, part const& p)
+{
+    out.push_back(' ');
+    nstring(out, p.has_md5, p.md5);
+    extension_tail(out, p);
+    out.push_back(')');
+}
+
 void leaf(std::string& out, part const& p)
 {
     static std::vector<parameter> const none;
@@ -349,10 +358,7 @@ void leaf(std::string& out, part const& p)
             out += std::to_string(p.lines);
         }
     }
-    out.push_back(' ');
-    nstring(out, p.has_md5, p.md5);
-    extension_tail(out, p);
-    out.push_back(')');
+    md5_extensions_close(out, p);
 }
 
 void open(std::string& out, message const& m, part const& p)
@@ -383,10 +389,7 @@ void close(std::string& out, part const& p)
     } else if (shown_as_message(p)) {
         out.push_back(' ');
         out += std::to_string(p.lines);
-        out.push_back(' ');
-        nstring(out, p.has_md5, p.md5);
-        extension_tail(out, p);
-        out.push_back(')');
+        md5_extensions_close(out, p);
     }
 }
 

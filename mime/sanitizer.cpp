@@ -341,19 +341,7 @@ bool renderer::clean_field(raw_field const& f) const
         if (u < 33 || u > 126)
             return false;
     }
-    std::size_t line = 0;
-    for (std::size_t k = 0; k < w.size(); ++k) {
-        auto u = static_cast<unsigned char>(w[k]);
-        if (u == '\r') {
-            if (k + 1 >= w.size() || w[k + 1] != '\n')
-                return false;
-            ++k;
-            line = 0;
-        } else if (u == '\n' || u == 0 || (seven_bit_ && u >= 128) || ++line > 998) {
-            return false;
-        }
-    }
-    return true;
+    return region_clean(w, seven_bit_);
 }
 
 // A MIME field field() can copy without changing its value: only its line
