@@ -15,9 +15,12 @@ RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libsystemd-dev libgtest-dev)
 # What the tests, the fuzzers and the benchmarks add: real SMTP peers
 # (swaks, Postfix's smtp-source and smtp-sink, aiosmtpd), clang's libFuzzer,
-# GMime for the MIME comparison, curl for the admin port.
+# GMime for the MIME comparison, curl for the admin port, and the two
+# X.400 decoders no one here wrote that check what x400/ writes: Wireshark's
+# dissectors (tshark, text2pcap) and @wildboar/x400 from the npm registry,
+# run by Debian's Node.js.
 TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
-  libgmime-3.0-dev curl procps)
+  libgmime-3.0-dev curl procps tshark nodejs npm)
 
 say() { printf '%s\n' "$*" >&2; }
 
