@@ -12,6 +12,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/io.hpp"
 #include "gateway/metrics/metrics.hpp"
+#include "gateway/smtp/client_limits.hpp"
 
 #include <functional>
 #include <set>
@@ -32,6 +33,7 @@ struct runtime {
     bool stopping = false;
     std::function<void()> wake_scheduler;    // a message was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions
+    smtp::client_limits clients;             // per client address (not for relay_networks)
     std::set<tcp::socket*> admin_sockets;    // open admin HTTP connections
 };
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <charconv>
+#include <cstring>
 #include <set>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 namespace x400gw::gateway {
@@ -212,7 +214,103 @@ route parse_route(reader const& r, toml::table const& t)
     return out;
 }
 
+bool domain_matches(std::string_view pattern, std::string_view d)
+{
+    if (pattern == d)
+        return true;
+    if (pattern.starts_with("*.")) {
+        auto const suffix = pattern.substr(1);   // ".example.com"
+        return d.size() > suffix.size() && d.ends_with(suffix);
+    }
+    return false;
+}
+
+std::vector<std::string> get_strings(reader const& r, toml::table const& t, std::string_view key)
+{
+    std::vector<std::string> out;
+    auto* n = t.get(key);
+    if (!n)
+        return out;
+    auto* a = n->as_array();
+    if (!a)
+        r.fail(*n, std::string(key) + " must be an array of strings");
+    for (auto const& e : *a) {
+        auto v = e.value<std::string>();
+        if (!v)
+            r.fail(e, std::string(key) + " must be an array of strings");
+        out.push_back(*v);
+    }
+    return out;
+}
+
+std::optional<std::array<std::uint8_t, 16>> parse_address(std::string_view text, bool& v4)
+{
+    std::array<std::uint8_t, 16> out{};
+    std::string const s(text);
+    in_addr a4{};
+    if (inet_pton(AF_INET, s.c_str(), &a4) == 1) {
+        out[10] = out[11] = 0xff;
+        std::memcpy(out.data() + 12, &a4, 4);
+        v4 = true;
+        return out;
+    }
+    if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) {
+        v4 = false;
+        return out;
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+std::optional<network> parse_network(std::string_view text)
+{
+    auto const slash = text.find('/');
+    bool v4 = false;
+    auto bytes = parse_address(text.substr(0, slash), v4);
+    if (!bytes)
+        return std::nullopt;
+    network n{*bytes, 128};
+    if (slash != std::string_view::npos) {
+        int bits = -1;
+        auto const rest = text.substr(slash + 1);
+        auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), bits);
+        if (ec != std::errc{} || p != rest.data() + rest.size() || bits < 0 || bits > (v4 ? 32 : 128))
+            return std::nullopt;
+        n.prefix = v4 ? bits + 96 : bits;
+    }
+    return n;
+}
+
+bool network::contains(std::string_view address) const noexcept
+{
+    bool v4 = false;
+    auto a = parse_address(address, v4);
+    if (!a)
+        return false;
+    int bits = prefix;
+    for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+        auto const mask = static_cast<std::uint8_t>(bits >= 8 ? 0xff : 0xff << (8 - bits));
+        if (((*a)[i] & mask) != (bytes[i] & mask))
+            return false;
+    }
+    return true;
+}
+
+bool config::is_local_domain(std::string_view domain) const
+{
+    auto d = lower(domain);
+    if (!d.empty() && d.back() == '.')
+        d.pop_back();
+    return std::any_of(local_domains.begin(), local_domains.end(),
+                       [&](std::string const& p) { return domain_matches(p, d); });
+}
+
+bool config::trusted(std::string_view address) const
+{
+    return std::any_of(relay_networks.begin(), relay_networks.end(),
+                       [&](network const& n) { return n.contains(address); });
+}
 
 route const* config::resolve_route(std::string_view domain) const
 {
@@ -249,7 +347,9 @@ config load_config(std::string const& path)
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) == 0 && host[0])
         c.hostname = host;
-    r.only(root, "the file", {"server", "database", "limits", "delivery", "retry", "route", "addressing", "x400_route"});
+    r.only(root, "the file",
+           {"server", "database", "limits", "relay", "delivery", "retry", "route", "addressing", "x400_route"});
+    c.relay_networks = {*parse_network("127.0.0.0/8"), *parse_network("::1")};
 
     if (auto* t = r.section(root, "server")) {
         r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "node_name", "shutdown_grace"});
@@ -274,14 +374,45 @@ config load_config(std::string const& path)
         r.get_duration(*t, "shutdown_grace", c.shutdown_grace);
     }
     if (auto* t = r.section(root, "database")) {
-        r.only(*t, "[database]", {"conninfo", "pool_threads", "commit_batch"});
+        r.only(*t, "[database]", {"conninfo", "pool_threads", "commit_batch", "statement_timeout", "commit_queue",
+                                  "commit_timeout"});
         r.get(*t, "conninfo", c.database);
         r.get_int(*t, "pool_threads", c.pool_threads, 1, 64);
         r.get_int(*t, "commit_batch", c.commit_batch, 1, 10000);
+        r.get_duration(*t, "statement_timeout", c.statement_timeout);
+        r.get_int(*t, "commit_queue", c.commit_queue, 1, 1000000);
+        r.get_duration(*t, "commit_timeout", c.commit_timeout);
+        if (c.statement_timeout.count() <= 0 || c.commit_timeout.count() <= 0)
+            r.fail_at(t->source(), "statement_timeout and commit_timeout must be positive");
+    }
+    if (auto* t = r.section(root, "relay")) {
+        r.only(*t, "[relay]", {"local_domains", "relay_networks"});
+        for (auto& d : get_strings(r, *t, "local_domains")) {
+            d = lower(d);
+            if (d.empty() || d == "*" || d.find('*', d.starts_with("*.") ? 1 : 0) != std::string::npos)
+                r.fail(*t->get("local_domains"), "local_domains: '" + d + "' is not a domain or \"*.domain\"");
+            c.local_domains.push_back(d);
+        }
+        if (t->get("relay_networks")) {
+            c.relay_networks.clear();
+            for (auto const& n : get_strings(r, *t, "relay_networks")) {
+                auto parsed = parse_network(n);
+                if (!parsed)
+                    r.fail(*t->get("relay_networks"), "relay_networks: '" + n + "' is not an address or CIDR block");
+                c.relay_networks.push_back(*parsed);
+            }
+        }
     }
     if (auto* t = r.section(root, "limits")) {
         r.only(*t, "[limits]", {"message_size", "recipients", "errors", "max_sessions", "command_timeout",
-                                "data_timeout", "greeting_timeout"});
+                                "data_timeout", "greeting_timeout", "sessions_per_client", "connections_per_minute",
+                                "messages_per_minute", "admin_connections", "min_data_rate", "junk_commands"});
+        r.get_int(*t, "sessions_per_client", c.sessions_per_client, 1, 1000000);
+        r.get_int(*t, "connections_per_minute", c.connections_per_minute, 0, 1000000);
+        r.get_int(*t, "messages_per_minute", c.messages_per_minute, 0, 1000000);
+        r.get_int(*t, "admin_connections", c.admin_connections, 1, 100000);
+        r.get_int(*t, "min_data_rate", c.limits.min_data_rate, 0, std::int64_t(1) << 30);
+        r.get_int(*t, "junk_commands", c.limits.junk_commands, 1, 1000000);
         r.get_int(*t, "message_size", c.limits.message_size, 1024, std::int64_t(1) << 40);
         r.get_int(*t, "recipients", c.limits.recipients, 1, 100000);
         r.get_int(*t, "errors", c.limits.errors, 1, 1000);

@@ -11,6 +11,7 @@
 #include "gateway/smtp/limits.hpp"
 #include "queue/retry.hpp"
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -40,6 +41,15 @@ struct x400_route {
     std::string next_hop() const { return host + ":" + std::to_string(port); }
 };
 
+// A CIDR block ("192.0.2.0/24", "2001:db8::/32", or one address). IPv4
+// is held as IPv4-mapped IPv6, so one comparison serves both families.
+struct network {
+    std::array<std::uint8_t, 16> bytes{};
+    int prefix = 128;
+    bool contains(std::string_view address) const noexcept;   // "192.0.2.7", "::1"
+};
+std::optional<network> parse_network(std::string_view text);
+
 struct config {
     std::string path;                              // where it was read from
 
@@ -55,9 +65,24 @@ struct config {
     int pool_threads = 2;
     std::size_t commit_batch = 256;                // messages per group commit at most
 
+    std::chrono::seconds statement_timeout{30};    // every statement, so a stalled server frees its callers
+    std::size_t commit_queue = 4096;               // messages waiting for the committer at most; then 451
+    std::chrono::seconds commit_timeout{60};       // a message not committed by then gets 451
+
     // [limits]
     smtp::server_limits limits;
     std::size_t max_sessions = 1000;               // concurrent inbound sessions
+    // Per client address (Postfix's anvil); clients in relay_networks are exempt.
+    std::size_t sessions_per_client = 50;          // concurrent sessions (smtpd_client_connection_count_limit)
+    std::size_t connections_per_minute = 120;      // new connections; 0: no limit
+    std::size_t messages_per_minute = 300;         // MAIL commands; 0: no limit
+    std::size_t admin_connections = 64;            // concurrent connections to the admin port
+
+    // [relay]: who may send mail where (relay control).
+    std::vector<std::string> local_domains;        // accepted from anyone: "example.com", "*.example.com"
+    std::vector<network> relay_networks;           // may relay to any route; default loopback
+    bool is_local_domain(std::string_view domain) const;
+    bool trusted(std::string_view address) const;  // in relay_networks
 
     // [delivery]
     int connections_per_hop = 20;

@@ -148,6 +148,7 @@ int main(int argc, char** argv)
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();
+    rt.clients.configure({cfg.sessions_per_client, cfg.connections_per_minute, cfg.messages_per_minute});
 
     std::vector<std::unique_ptr<tcp::acceptor>> listeners;
     tcp::acceptor admin(*io);

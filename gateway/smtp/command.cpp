@@ -62,6 +62,41 @@ bool valid_domain(std::string_view d) noexcept
     return label > 0 && prev != '-';
 }
 
+// The EHLO/HELO argument, which Received: carries as its "from" domain
+// (RFC 5321 4.4): Domain or address-literal (4.1.3), with the underscore
+// that real host names carry tolerated, and a literal limited to what an
+// IPv4 or IPv6 address is made of. Anything else ("(", ";", "[" in a name)
+// would break the trace field's structure.
+bool valid_helo_domain(std::string_view d) noexcept
+{
+    if (d.empty() || d.size() > 255)
+        return false;
+    if (d.front() == '[') {
+        if (d.size() < 3 || d.back() != ']')
+            return false;
+        auto const inner = d.substr(1, d.size() - 2);
+        return std::all_of(inner.begin(), inner.end(), [](char c) {
+            return is_let_dig(c) || c == ':' || c == '.' || c == '-';
+        });
+    }
+    if (d.back() == '.')
+        d.remove_suffix(1);
+    std::size_t label = 0;
+    for (char c : d) {
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else if (is_let_dig(c) || c == '-' || c == '_') {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0;
+}
+
 struct path_result {
     std::optional<std::string> error;
     std::size_t used = 0;
@@ -207,11 +242,21 @@ std::optional<std::string> parse_mailbox(std::string_view text, mailbox& out)
     // Local-part = Dot-string / Quoted-string
     std::size_t i = 0;
     if (!text.empty() && text.front() == '"') {
+        // Quoted-string   = DQUOTE *QcontentSMTP DQUOTE
+        // QcontentSMTP    = qtextSMTP / quoted-pairSMTP
+        // quoted-pairSMTP = %d92 %d32-126
+        // qtextSMTP       = %d32-33 / %d35-91 / %d93-126
+        // Nothing else: a CR, LF or NUL taken here once reached Received:,
+        // the X400-* fields and the next hop's envelope as a header line of
+        // the client's making.
+        auto const printable = [](char c) { return c >= 32 && c <= 126; };
         for (i = 1; i < text.size() && text[i] != '"'; ++i) {
-            if (text[i] == '\\')
-                ++i;
-            else if (static_cast<unsigned char>(text[i]) < 32)
-                return "control character in quoted local part";
+            if (text[i] == '\\') {
+                if (++i >= text.size() || !printable(text[i]))
+                    return "invalid quoted-pair in quoted local part";
+            } else if (!printable(text[i])) {
+                return "invalid character in quoted local part";
+            }
         }
         if (i >= text.size())
             return "unterminated quoted local part";
@@ -269,6 +314,9 @@ parsed_command parse_command(std::string_view line)
         if (domain.empty())
             return replies::parameter_syntax(cmd.what == verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
         cmd.argument = std::string(domain.substr(0, domain.find(' ')));
+        if (!valid_helo_domain(cmd.argument))
+            return replies::parameter_syntax("Invalid domain name in " + std::string(it->name) +
+                                             " (a host name or an address literal)");
         return cmd;
     }
     case verb::mail:

@@ -14,8 +14,14 @@ struct server_limits {
     std::uint64_t message_size = 50 * 1024 * 1024;   // advertised as SIZE (RFC 1870)
     std::size_t errors = 20;                         // bad commands before 421 (a slow harvester)
     std::chrono::seconds greeting_timeout{300};      // not in 5321: how long we wait for the first command
+    // A deadline for the whole command line, not for each read: a client
+    // that sends a byte every few seconds is cut off all the same.
     std::chrono::seconds command_timeout{300};       // RFC 5321 4.5.3.2.7: "at least 5 minutes"
     std::chrono::seconds data_timeout{180};          // RFC 5321 4.5.3.2.5 (DATA block, client side 3 min)
+    // DATA and BDAT must average this many octets a second, after a first
+    // data_timeout of grace (Postfix's smtpd_min_data_rate).
+    std::uint64_t min_data_rate = 500;
+    std::size_t junk_commands = 100;                 // NOOP, RSET, VRFY, HELP without mail before 421
 };
 
 struct client_timeouts {                              // RFC 5321 4.5.3.2, per phase

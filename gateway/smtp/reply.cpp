@@ -92,6 +92,7 @@ namespace replies {
 using namespace std::string_literals;
 
 reply greeting(std::string_view host) { return {220, {}, std::string(host) + " ESMTP x400gw"}; }
+reply helo(std::string_view host) { return {250, {}, std::string(host)}; }
 reply closing(std::string_view host) { return {221, {2, 0, 0}, std::string(host) + " closing connection"}; }
 reply ok(std::string_view what) { return {250, {2, 0, 0}, std::string(what)}; }
 reply ok_sender() { return {250, {2, 1, 0}, "Ok"}; }
@@ -120,6 +121,18 @@ reply bad_sender_syntax(std::string_view why) { return {501, {5, 1, 7}, std::str
 reply bad_recipient_syntax(std::string_view why) { return {501, {5, 1, 3}, std::string(why)}; }
 reply unknown_recipient(std::string_view why) { return {550, {5, 1, 1}, std::string(why)}; }
 reply relay_denied(std::string_view why) { return {550, {5, 7, 1}, std::string(why)}; }
+reply relaying_denied() { return {554, {5, 7, 1}, "Relaying denied"}; }
+reply no_x400_route(std::string_view std_or) { return {550, {5, 1, 2}, "No X.400 route for "s + std::string(std_or)}; }
+reply tls_required() { return {530, {5, 7, 0}, "Must issue a STARTTLS command first"}; }
+reply too_many_messages_from_client() { return {450, {4, 7, 1}, "Too many messages from your address, try again later"}; }
+reply too_many_connections_from_client(std::string_view host)
+{
+    return {421, {4, 7, 0}, std::string(host) + " too many connections from your address, try again later"};
+}
+reply too_many_junk_commands(std::string_view host)
+{
+    return {421, {4, 7, 0}, std::string(host) + " too many commands without mail, closing connection"};
+}
 reply too_many_recipients() { return {452, {4, 5, 3}, "Too many recipients"}; }
 reply non_ascii_address() { return {553, {5, 6, 7}, "Non-ASCII address without SMTPUTF8, which is not offered"}; }
 reply too_many_sessions(std::string_view host) { return {421, {4, 7, 0}, std::string(host) + " too many connections, try again later"}; }

@@ -43,6 +43,7 @@ struct reply {
 
 namespace replies {
 reply greeting(std::string_view host);
+reply helo(std::string_view host);                     // 250 to HELO (RFC 2034: no status)
 reply closing(std::string_view host);
 reply ok(std::string_view what = "Ok");
 reply ok_sender();
@@ -65,7 +66,13 @@ reply bad_parameter(std::string_view why);             // 555 5.5.4
 reply bad_sender_syntax(std::string_view why);         // 501 5.1.7
 reply bad_recipient_syntax(std::string_view why);      // 501 5.1.3
 reply unknown_recipient(std::string_view why);         // 550 5.1.1
-reply relay_denied(std::string_view why);              // 550 5.7.1
+reply relay_denied(std::string_view why);              // 550 5.7.1 (no route)
+reply relaying_denied();                               // 554 5.7.1 (relay control)
+reply no_x400_route(std::string_view std_or);          // 550 5.1.2
+reply tls_required();                                  // 530 5.7.0 (RFC 3207 4)
+reply too_many_messages_from_client();                 // 450 4.7.1
+reply too_many_connections_from_client(std::string_view host);   // 421 4.7.0
+reply too_many_junk_commands(std::string_view host);   // 421 4.7.0
 reply too_many_recipients();                           // 452 4.5.3
 reply non_ascii_address();                             // 553 5.6.7 (RFC 6531 3.6.1)
 reply too_many_sessions(std::string_view host);        // 421 4.7.0

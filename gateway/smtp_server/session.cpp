@@ -19,11 +19,6 @@ namespace {
 
 constexpr std::size_t read_size = 64 * 1024;
 
-bool has_8bit(std::string_view s)
-{
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
-
 bool iequals(std::string_view a, std::string_view b)
 {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -40,9 +35,9 @@ smtp::reply refusal_reply(addressing::refusal const& r)
 
 } // namespace
 
-smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket)
+smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool counted)
     : rt_(rt), stream_(std::move(socket)), lines_(rt.cfg.limits.command_line), id_(make_session_id('S')),
-      gauge_(rt.m.server_sessions)
+      counted_(counted), gauge_(rt.m.server_sessions)
 {
     error_code ec;
     auto const remote = stream_.socket().remote_endpoint(ec);
@@ -52,10 +47,18 @@ smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket)
     } else {
         peer_ = peer_address_ = "unknown";
     }
+    trusted_ = rt_.cfg.trusted(peer_address_);
+    policy_.message_size = rt_.cfg.limits.message_size;
+    policy_.recipients = rt_.cfg.limits.recipients;
     rt_.sessions.insert(this);
 }
 
-smtp_server_session::~smtp_server_session() { rt_.sessions.erase(this); }
+smtp_server_session::~smtp_server_session()
+{
+    rt_.sessions.erase(this);
+    if (counted_)
+        rt_.clients.close(peer_address_, std::chrono::steady_clock::now());
+}
 
 void smtp_server_session::shutdown()
 {
@@ -83,6 +86,23 @@ void smtp_server_session::refuse(smtp::reply r)
     queue_reply(std::move(r));
 }
 
+void smtp_server_session::respond(smtp::command const& cmd, smtp::reply r)
+{
+    smtp::advance(state_, cmd, r);
+    if (!state_.in_transaction)
+        tx_.reset();
+    if (r.permanent())
+        refuse(std::move(r));
+    else
+        queue_reply(std::move(r));
+}
+
+void smtp_server_session::end_transaction()
+{
+    smtp::end_transaction(state_);
+    tx_.reset();
+}
+
 // Replies wait until we need more input, so a pipelined group gets its
 // replies in one write (RFC 2920).
 task<void> smtp_server_session::flush()
@@ -97,16 +117,25 @@ task<void> smtp_server_session::flush()
         closing_ = true;
 }
 
-task<bool> smtp_server_session::fill(std::chrono::seconds timeout)
+// Reads more input, giving up at `deadline`: a deadline for the whole
+// command line or DATA block, not for each read, so a client that sends a
+// byte every few seconds is cut off like one that sends nothing.
+task<bool> smtp_server_session::fill(clock::time_point deadline)
 {
     co_await flush();
     if (closing_)
         co_return false;
-    stream_.expires_after(timeout);
-    auto [ec, n] = co_await stream_.async_read_some(input_.prepare(read_size), use_tuple);
-    if (!ec) {
-        input_.commit(n);
-        co_return true;
+    error_code ec;
+    if (clock::now() >= deadline) {
+        ec = beast::error::timeout;
+    } else {
+        stream_.expires_at(deadline);
+        auto [rec, n] = co_await stream_.async_read_some(input_.prepare(read_size), use_tuple);
+        ec = rec;
+        if (!ec) {
+            input_.commit(n);
+            co_return true;
+        }
     }
     if (ec == asio::error::operation_aborted && rt_.stopping)
         co_return false;   // shutdown(): the caller says 421
@@ -128,6 +157,9 @@ task<bool> smtp_server_session::fill(std::chrono::seconds timeout)
 
 task<std::optional<std::string>> smtp_server_session::read_line()
 {
+    bool const first = !state_.greeted && commands_.empty();
+    auto const deadline =
+        clock::now() + (first ? rt_.cfg.limits.greeting_timeout : rt_.cfg.limits.command_timeout);
     for (;;) {
         auto const step = lines_.next(readable(input_));
         if (step.state == smtp::line_reader::status::line) {
@@ -149,8 +181,7 @@ task<std::optional<std::string>> smtp_server_session::read_line()
             co_return std::nullopt;
         }
         idle_ = !tx_;
-        bool const first = helo_.empty() && commands_.empty();
-        bool const ok = co_await fill(first ? rt_.cfg.limits.greeting_timeout : rt_.cfg.limits.command_timeout);
+        bool const ok = co_await fill(deadline);
         idle_ = false;
         if (!ok && !(rt_.stopping && !closing_))
             co_return std::nullopt;
@@ -160,7 +191,7 @@ task<std::optional<std::string>> smtp_server_session::read_line()
 
 task<void> smtp_server_session::run()
 {
-    log(id_, "connect from=" + peer_);
+    log(id_, "connect from=" + peer_ + (trusted_ ? " trusted=yes" : ""));
     queue_reply(smtp::replies::greeting(rt_.cfg.hostname));
     std::string reason = "quit";
     while (!closing_) {
@@ -199,70 +230,76 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
 {
     using smtp::verb;
     namespace replies = smtp::replies;
+    if (cmd.what == verb::bdat)
+        co_return co_await on_bdat(cmd);
+    if (auto refusal = smtp::check_command(state_, cmd, policy_))
+        co_return respond(cmd, std::move(*refusal));
+    // NOOP, RSET, VRFY and HELP past the junk limit count as errors, so a
+    // session that only keeps itself alive ends at the error limit.
+    auto const junk = [&] {
+        if (++junk_ > rt_.cfg.limits.junk_commands)
+            ++errors_;
+    };
     switch (cmd.what) {
     case verb::ehlo:
     case verb::helo:
-        helo_ = printable(cmd.argument, 255);
-        esmtp_ = cmd.what == verb::ehlo;
-        tx_.reset();   // RFC 5321 4.1.4: EHLO resets the state like RSET
-        if (esmtp_) {
+        helo_ = cmd.argument;   // a host name or an address literal: parse_command checked it
+        if (cmd.what == verb::ehlo) {
             smtp::capabilities offered;
             offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = true;
             offered.size = rt_.cfg.limits.message_size;
-            queue_reply(smtp::render_ehlo(rt_.cfg.hostname, helo_, offered));
+            respond(cmd, smtp::render_ehlo(rt_.cfg.hostname, helo_, offered));
         } else {
-            queue_reply({250, {}, rt_.cfg.hostname});
+            respond(cmd, replies::helo(rt_.cfg.hostname));
         }
         break;
     case verb::mail:
-        co_await on_mail(cmd);
+        respond(cmd, co_await on_mail(cmd));
         break;
     case verb::rcpt:
-        on_rcpt(cmd);
+        respond(cmd, on_rcpt(cmd));
         break;
     case verb::data:
-        co_await on_data();
-        break;
-    case verb::bdat:
-        co_await on_bdat(cmd);
+        co_await on_data(cmd);
         break;
     case verb::rset:
-        tx_.reset();
-        queue_reply(replies::reset());
+        junk();
+        respond(cmd, replies::reset());
         break;
     case verb::noop:
-        queue_reply(replies::noop());
+        junk();
+        respond(cmd, replies::noop());
         break;
     case verb::quit:
-        queue_reply(replies::closing(rt_.cfg.hostname));
+        respond(cmd, replies::closing(rt_.cfg.hostname));
         closing_ = true;
         break;
     case verb::vrfy:
-        queue_reply(replies::cannot_vrfy());
-        break;
-    case verb::expn:
-        refuse(replies::not_implemented("EXPN"));
+        junk();
+        respond(cmd, replies::cannot_vrfy());
         break;
     case verb::help:
-        queue_reply(replies::help());
+        junk();
+        respond(cmd, replies::help());
         break;
+    case verb::bdat:
+    case verb::expn:
     case verb::starttls:
-        refuse(replies::not_implemented("STARTTLS"));
+        // The rules refuse these before we get here.
+        respond(cmd, replies::not_implemented(smtp::verb_name(cmd.what)));
         break;
     }
+    if (smtp::rule_for(cmd.what).ends_group)
+        co_await flush();
 }
 
-task<void> smtp_server_session::on_mail(smtp::command const& cmd)
+task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
 {
     namespace replies = smtp::replies;
-    if (helo_.empty())
-        co_return refuse(replies::bad_sequence("Send EHLO or HELO first"));
-    if (tx_)
-        co_return refuse(replies::bad_sequence("Nested MAIL command"));
-    if (has_8bit(cmd.path.render()))
-        co_return refuse(replies::non_ascii_address());
-    if (cmd.size && *cmd.size > rt_.cfg.limits.message_size)
-        co_return refuse(replies::message_too_big_for_size(rt_.cfg.limits.message_size));
+    if (!trusted_ && !rt_.clients.message(peer_address_, clock::now())) {
+        log(id_, "reject mail from=" + envelope(cmd.path) + " client=" + peer_ + " dsn=4.7.1 (message rate limit)");
+        co_return replies::too_many_messages_from_client();
+    }
     auto reverse_path = cmd.path;
     if (rt_.mapper && !cmd.path.null()) {
         // RFC 2156 role "return": an O/R address in the reverse path must
@@ -271,7 +308,7 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
         if (res.kind == addressing::route_kind::refused) {
             log(id_, "reject mail from=" + envelope(cmd.path) + " dsn=" + res.refused->status + " (" +
                          printable(res.refused->why) + ")");
-            co_return refuse(refusal_reply(*res.refused));
+            co_return refusal_reply(*res.refused);
         }
         if (res.kind == addressing::route_kind::rfc822 && !res.rfc822.empty() && res.rfc822 != cmd.path.render()) {
             smtp::mailbox mapped;
@@ -292,7 +329,7 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
         } catch (std::exception const& e) {
             rt_.m.db_errors.Increment();
             warn(id_, "mail from=" + envelope(cmd.path) + " result=tempfail dsn=4.3.0 (" + printable(e.what()) + ")");
-            co_return queue_reply(replies::try_again_later("Queue unavailable, try again later"));
+            co_return replies::try_again_later("Queue unavailable, try again later");
         }
     }
     tx_.emplace();
@@ -302,23 +339,19 @@ task<void> smtp_server_session::on_mail(smtp::command const& cmd)
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + " session=" + id_);
-    queue_reply(replies::ok_sender());
+    co_return replies::ok_sender();
 }
 
-void smtp_server_session::on_rcpt(smtp::command const& cmd)
+smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
 {
     namespace replies = smtp::replies;
-    if (!tx_)
-        return refuse(replies::bad_sequence("Need MAIL command"));
-    if (tx_->bdat)
-        return refuse(replies::bad_sequence("RCPT after BDAT"));
-    if (tx_->recipients.size() >= rt_.cfg.limits.recipients)
-        return queue_reply(replies::too_many_recipients());
-    if (has_8bit(cmd.path.render()))
-        return refuse(replies::non_ascii_address());
     // <Postmaster> without a domain is ours (RFC 5321 4.1.1.3).
-    auto address = cmd.path.domain.empty() ? cmd.path.local_part + "@" + rt_.cfg.hostname : cmd.path.render();
+    bool const postmaster = cmd.path.domain.empty();
+    auto address = postmaster ? cmd.path.local_part + "@" + rt_.cfg.hostname : cmd.path.render();
     std::string next_hop;
+    auto where = smtp::destination::other;
+    if (postmaster || rt_.cfg.is_local_domain(cmd.path.domain))
+        where = smtp::destination::local;
     if (rt_.mapper) {
         // RFC 2156 at RCPT time: an address that cannot be mapped is refused
         // now, with its reason, not accepted and bounced later.
@@ -332,14 +365,14 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
             count(ours ? "x400_to_rfc822" : "rfc822_to_x400", "failed");
             log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=" + res.refused->status + " (" +
                               printable(res.refused->why) + ")");
-            return refuse(refusal_reply(*res.refused));
+            return refusal_reply(*res.refused);
         case addressing::route_kind::x400: {
             auto const* xr = rt_.cfg.resolve_x400_route(*res.x400);
             if (!xr) {
                 count("rfc822_to_x400", "failed");
                 log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.1.2 (no X.400 route for " +
                                   printable(res.std_or) + ")");
-                return refuse({550, {5, 1, 2}, "No X.400 route for " + res.std_or});
+                return replies::no_x400_route(printable(res.std_or));
             }
             count("rfc822_to_x400", addressing::method_name(res.method));
             auto mapped = addressing::render_peer_mailbox(*res.x400, xr->form, xr->domain);
@@ -348,6 +381,7 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
                               " route=" + printable(xr->prefix_text));
             address = std::move(mapped);
             next_hop = xr->next_hop();
+            where = smtp::destination::mapped;
             break;
         }
         case addressing::route_kind::rfc822:
@@ -357,9 +391,25 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
                                   "> method=" + std::string(addressing::method_name(res.method)));
                 tx_->x400_recipients.push_back(address);
                 address = res.rfc822;
+                where = smtp::destination::mapped;
+            } else if (ours) {
+                where = smtp::destination::mapped;
             }
             break;
         }
+    }
+    if (auto refusal = smtp::check_relay({trusted_, state_.authenticated}, where, cmd.path.local_part)) {
+        log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " client=" + peer_ + " dsn=" +
+                          refusal->status.render() + " (relaying denied)");
+        return *refusal;
+    }
+    // Whatever the mapping made of the address goes into the envelope and
+    // into header fields: it must be as safe as what the parser accepts.
+    smtp::mailbox checked;
+    if (!smtp::header_safe(address) || smtp::parse_mailbox(address, checked)) {
+        warn(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " mapped=<" + printable(address) +
+                           "> dsn=5.1.3 (the mapping gives no valid address)");
+        return replies::bad_recipient_syntax("Bad recipient address syntax: mapped to an invalid address");
     }
     if (next_hop.empty()) {
         auto const at = address.rfind('@');
@@ -367,57 +417,70 @@ void smtp_server_session::on_rcpt(smtp::command const& cmd)
         auto const* route = rt_.cfg.resolve_route(domain);
         if (!route) {
             log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
-            return refuse(replies::relay_denied("Relay access denied: no route to " + printable(domain)));
+            return replies::relay_denied("Relay access denied: no route to " + printable(domain));
         }
         next_hop = route->next_hop();
     }
     tx_->recipients.push_back({std::move(address), std::move(next_hop)});
-    queue_reply(replies::ok_recipient());
+    return replies::ok_recipient();
 }
 
-task<void> smtp_server_session::on_data()
+task<void> smtp_server_session::on_data(smtp::command const& cmd)
 {
     namespace replies = smtp::replies;
-    if (!tx_)
-        co_return refuse(replies::bad_sequence("Need MAIL command"));
-    if (tx_->bdat)
-        co_return refuse(replies::bad_sequence("DATA after BDAT"));
-    if (tx_->recipients.empty())
-        co_return refuse(replies::no_valid_recipients());
-    queue_reply(replies::start_data());
+    respond(cmd, replies::start_data());
     smtp::data_reader reader(rt_.cfg.limits.message_size);
     std::string body;
     body.reserve(std::min<std::size_t>(input_.size() + 16 * 1024, rt_.cfg.limits.message_size));
+    auto const started = clock::now();
     for (;;) {
         auto const [state, used] = reader.feed(readable(input_), body);
         input_.consume(used);
         if (state == smtp::data_reader::status::done)
             break;
-        if (!co_await fill(rt_.cfg.limits.data_timeout)) {
-            tx_.reset();
+        if (!co_await fill(data_deadline(started, reader.size()))) {
+            end_transaction();
             closing_ = true;
             co_return;
         }
     }
     if (reader.too_big()) {
         log(tx_->qid, "reject size=" + std::to_string(reader.size()) + " dsn=5.3.4 (message too big)");
-        tx_.reset();
+        end_transaction();
         co_return refuse(replies::message_too_big());
     }
-    co_await finish(std::move(body));
+    auto const r = co_await finish(std::move(body));
+    end_transaction();
+    queue_reply(r);
+}
+
+smtp_server_session::clock::time_point smtp_server_session::data_deadline(clock::time_point started,
+                                                                          std::uint64_t octets) const
+{
+    // data_timeout of grace, then one more second for every min_data_rate
+    // octets received: a slow but steady client finishes, a trickle does not.
+    auto const& l = rt_.cfg.limits;
+    auto const now = clock::now();
+    if (l.min_data_rate == 0)
+        return now + l.data_timeout;
+    auto const earned = std::chrono::seconds(octets / l.min_data_rate);
+    return std::min(now + l.data_timeout, started + l.data_timeout + earned);
 }
 
 task<void> smtp_server_session::on_bdat(smtp::command const& cmd)
 {
     namespace replies = smtp::replies;
     // RFC 3030: the chunk is read whatever we answer, or we lose sync.
-    bool const keep = tx_ && !tx_->recipients.empty() && !tx_->bdat_failed;
+    auto refusal = smtp::check_bdat(state_);
+    bool const keep = !refusal;
     std::uint64_t const limit = rt_.cfg.limits.message_size;
     std::uint64_t remaining = cmd.chunk_size;
     bool too_big = false;
+    auto const started = clock::now();
+    std::uint64_t read = 0;
     while (remaining > 0) {
-        if (input_.size() == 0 && !co_await fill(rt_.cfg.limits.data_timeout)) {
-            tx_.reset();
+        if (input_.size() == 0 && !co_await fill(data_deadline(started, read))) {
+            end_transaction();
             closing_ = true;
             co_return;
         }
@@ -429,27 +492,26 @@ task<void> smtp_server_session::on_bdat(smtp::command const& cmd)
                 too_big = true;
         }
         remaining -= n;
+        read += n;
         input_.consume(n);
     }
-    if (!tx_)
-        co_return refuse(replies::bad_sequence("Need MAIL command"));
-    if (tx_->recipients.empty()) {
-        tx_->bdat_failed = true;
-        refuse(replies::no_valid_recipients());
-    } else if (tx_->bdat_failed) {
-        refuse(replies::bad_sequence("An earlier BDAT failed; send RSET"));
-    } else if (too_big) {
-        tx_->bdat_failed = true;
+    if (!refusal && too_big) {
         log(tx_->qid, "reject dsn=5.3.4 (message too big)");
-        refuse(replies::message_too_big());
-    } else {
-        tx_->bdat = true;
-        if (cmd.last_chunk)
-            co_return co_await finish(std::move(tx_->body));
-        co_return queue_reply(replies::bdat_accepted(cmd.chunk_size));
+        refusal = replies::message_too_big();
     }
-    if (cmd.last_chunk)
-        tx_.reset();
+    if (refusal) {
+        if (state_.in_transaction)
+            state_.bdat_failed = true;
+        refuse(std::move(*refusal));
+        if (cmd.last_chunk)
+            end_transaction();
+        co_return;
+    }
+    if (!cmd.last_chunk)
+        co_return respond(cmd, replies::bdat_accepted(cmd.chunk_size));
+    auto const r = co_await finish(std::move(tx_->body));
+    end_transaction();
+    queue_reply(r);
 }
 
 std::string smtp_server_session::map_headers(transaction const& t, std::string content)
@@ -485,17 +547,23 @@ std::string smtp_server_session::map_headers(transaction const& t, std::string c
 
 std::string smtp_server_session::trace_header(transaction const& t) const
 {
-    // RFC 5321 4.4 and RFC 3848 ("ESMTP", "SMTP"); "for" names the
-    // recipient only when there is exactly one, as Postfix does.
-    std::string h = "Received: from " + helo_ + " ([" + peer_address_ + "])\r\n\tby " + rt_.cfg.hostname +
-                    " (x400gw) with " + (esmtp_ ? "ESMTP" : "SMTP") + " id " + t.qid;
+    smtp::received_info r;
+    r.helo = helo_;
+    r.peer_address = peer_address_;
+    r.by = rt_.cfg.hostname;
+    r.esmtp = state_.esmtp;
+    r.tls = state_.tls;
+    r.authenticated = state_.authenticated;
+    r.id = t.qid;
+    // "for" names the recipient only when there is exactly one, as Postfix does.
     if (t.recipients.size() == 1)
-        h += "\r\n\tfor <" + t.recipients.front().address + ">";
-    h += "; " + queue::render_date(std::chrono::system_clock::now()) + "\r\n";
-    return h;
+        r.for_recipient = t.recipients.front().address;
+    auto const date = queue::render_date(std::chrono::system_clock::now());
+    r.date = date;
+    return smtp::render_received(r);
 }
 
-task<void> smtp_server_session::finish(std::string content)
+task<smtp::reply> smtp_server_session::finish(std::string content)
 {
     auto& t = *tx_;
     // Whatever arrived leaves readable by any peer: every part with a valid
@@ -529,40 +597,91 @@ task<void> smtp_server_session::finish(std::string content)
         warn(t.qid, "commit failed from=" + envelope(t.reverse_path) + " dsn=4.3.0 session=" + id_ + " (" +
                         printable(e.what()) + ")");
     }
-    if (committed) {
-        rt_.m.messages_received.Increment();
-        log(t.qid, "queued from=" + envelope(t.reverse_path) + " nrcpt=" + std::to_string(m.recipients.size()) +
-                       " size=" + std::to_string(m.body.size()) + " session=" + id_);
-        queue_reply(smtp::replies::queued(t.qid));
-        if (rt_.wake_scheduler)
-            rt_.wake_scheduler();
-    } else {
-        queue_reply(smtp::replies::try_again_later("Queue unavailable, try again later"));
-    }
-    tx_.reset();
+    if (!committed)
+        co_return smtp::replies::try_again_later("Queue unavailable, try again later");
+    rt_.m.messages_received.Increment();
+    log(t.qid, "queued from=" + envelope(t.reverse_path) + " nrcpt=" + std::to_string(m.recipients.size()) +
+                   " size=" + std::to_string(m.body.size()) + " session=" + id_);
+    if (rt_.wake_scheduler)
+        rt_.wake_scheduler();
+    co_return smtp::replies::queued(t.qid);
 }
+
+namespace {
+
+// accept() failed for want of a resource the kernel lends (descriptors,
+// buffers): waiting helps, retrying at once only spins.
+bool resource_shortage(error_code const& ec)
+{
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+           ec.value() == ENFILE;
+}
+
+// A connection we will not serve gets one line and is closed, without a
+// session, a coroutine or a wait.
+void turn_away(tcp::socket& socket, smtp::reply const& r)
+{
+    auto const text = r.render();
+    error_code ec;
+    socket.non_blocking(true, ec);
+    asio::write(socket, asio::buffer(text), ec);
+    socket.close(ec);
+}
+
+} // namespace
 
 task<void> run_listener(runtime& rt, tcp::acceptor& acceptor)
 {
+    asio::steady_timer pause(acceptor.get_executor());
+    bool short_of_resources = false;
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || rt.stopping)
                 co_return;
+            if (resource_shortage(ec)) {
+                // One line per episode, then a pause: sessions that end give
+                // descriptors back, and accept() is tried again.
+                if (!short_of_resources)
+                    fail("listener", "accept failed, pausing new connections until resources free up (" +
+                                         ec.message() + ")");
+                short_of_resources = true;
+                pause.expires_after(std::chrono::milliseconds(250));
+                (void)co_await pause.async_wait(use_tuple);
+                continue;
+            }
             warn("listener", "accept failed (" + ec.message() + ")");
             continue;
         }
+        if (short_of_resources) {
+            log("listener", "accepting connections again");
+            short_of_resources = false;
+        }
         if (rt.sessions.size() >= rt.cfg.max_sessions) {
-            auto const text = smtp::replies::too_many_sessions(rt.cfg.hostname).render();
-            error_code wec;
-            socket.non_blocking(true, wec);
-            asio::write(socket, asio::buffer(text), wec);
+            rt.m.count_rejection(421, "4.7.0");
+            turn_away(socket, smtp::replies::too_many_sessions(rt.cfg.hostname));
             continue;
+        }
+        error_code rec;
+        auto const remote = socket.remote_endpoint(rec);
+        auto const address = rec ? std::string("unknown") : remote.address().to_string();
+        bool const counted = !rt.cfg.trusted(address);
+        if (counted) {
+            auto const verdict = rt.clients.open(address, std::chrono::steady_clock::now());
+            if (verdict != smtp::client_limits::verdict::ok) {
+                log("listener", "reject connect from=" + address + " dsn=4.7.0 (" +
+                                    (verdict == smtp::client_limits::verdict::too_many_sessions
+                                         ? "too many sessions from this address)"
+                                         : "connection rate limit)"));
+                rt.m.count_rejection(421, "4.7.0");
+                turn_away(socket, smtp::replies::too_many_connections_from_client(rt.cfg.hostname));
+                continue;
+            }
         }
         asio::co_spawn(
             acceptor.get_executor(),
-            [&rt, s = std::move(socket)]() mutable -> task<void> {
-                smtp_server_session session(rt, std::move(s));
+            [&rt, s = std::move(socket), counted]() mutable -> task<void> {
+                smtp_server_session session(rt, std::move(s), counted);
                 co_await session.run();
             },
             report_exceptions("session"));

@@ -10,6 +10,7 @@
 #include "gateway/smtp/command.hpp"
 #include "gateway/smtp/line_reader.hpp"
 #include "gateway/smtp/reply.hpp"
+#include "gateway/smtp/server_rules.hpp"
 
 #include <optional>
 
@@ -17,7 +18,9 @@ namespace x400gw::gateway {
 
 class smtp_server_session {
 public:
-    smtp_server_session(runtime& rt, tcp::socket socket);
+    // `counted`: the client's address was counted in rt.clients, and is
+    // released when the session ends.
+    smtp_server_session(runtime& rt, tcp::socket socket, bool counted);
     ~smtp_server_session();
     smtp_server_session(smtp_server_session const&) = delete;
     smtp_server_session& operator=(smtp_server_session const&) = delete;
@@ -38,26 +41,31 @@ private:
         smtp::mailbox reverse_path;
         std::vector<db::new_recipient> recipients;
         std::string body;           // BDAT chunks so far
-        bool bdat = false;
-        bool bdat_failed = false;   // a chunk was refused: the rest are read and dropped
         // RFC 2156 5.3: the envelope's X.400 forms where they were mapped to
         // RFC 822, kept in X400-Originator: and X400-Recipients:.
         std::string x400_originator;
         std::vector<std::string> x400_recipients;
     };
 
+    using clock = std::chrono::steady_clock;
+
     task<std::optional<std::string>> read_line();
-    task<bool> fill(std::chrono::seconds timeout);
+    task<bool> fill(clock::time_point deadline);
+    clock::time_point data_deadline(clock::time_point started, std::uint64_t octets) const;
     task<void> flush();
     void queue_reply(smtp::reply r);
     void refuse(smtp::reply r);     // queue_reply, and count it as an error
+    // Answers `cmd` with `r` (a 5xx counts as an error) and moves the pure
+    // session state on; the transaction data goes when the state says so.
+    void respond(smtp::command const& cmd, smtp::reply r);
+    void end_transaction();
 
     task<void> proceed(smtp::command const& cmd);
-    task<void> on_mail(smtp::command const& cmd);
-    void on_rcpt(smtp::command const& cmd);
-    task<void> on_data();
+    task<smtp::reply> on_mail(smtp::command const& cmd);
+    smtp::reply on_rcpt(smtp::command const& cmd);
+    task<void> on_data(smtp::command const& cmd);
     task<void> on_bdat(smtp::command const& cmd);
-    task<void> finish(std::string content);
+    task<smtp::reply> finish(std::string content);
     std::string trace_header(transaction const& t) const;
     std::string map_headers(transaction const& t, std::string content);
 
@@ -70,10 +78,14 @@ private:
     std::string peer_;              // "[addr]:port" for logs
     std::string peer_address_;
     std::string helo_;
-    bool esmtp_ = false;
+    smtp::session_state state_;
+    smtp::server_policy policy_;
+    bool trusted_ = false;          // the client is in relay_networks
+    bool counted_ = false;
     bool closing_ = false;
     bool idle_ = true;              // waiting for a command outside a transaction
     std::size_t errors_ = 0;
+    std::size_t junk_ = 0;          // NOOP, RSET, VRFY, HELP
     std::optional<transaction> tx_;
     std::map<std::string, int, std::less<>> commands_;   // verb -> count, for the disconnect line
     metrics::session_guard gauge_;

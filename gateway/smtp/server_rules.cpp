@@ -1,0 +1,233 @@
+// gateway/smtp/server_rules.cpp
+#include "gateway/smtp/server_rules.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace x400gw::smtp {
+namespace {
+
+bool has_8bit(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+bool has_8bit(mailbox const& m) noexcept { return has_8bit(m.local_part) || has_8bit(m.domain); }
+
+std::optional<reply> check_mail(session_state const& s, command const& c, server_policy const& p)
+{
+    if (p.require_tls && !s.tls)
+        return replies::tls_required();
+    if (has_8bit(c.path))
+        return replies::non_ascii_address();
+    if (c.size && *c.size > p.message_size)
+        return replies::message_too_big_for_size(p.message_size);
+    return std::nullopt;
+}
+
+std::optional<reply> check_rcpt(session_state const& s, command const& c, server_policy const& p)
+{
+    if (s.recipients >= p.recipients)
+        return replies::too_many_recipients();
+    if (has_8bit(c.path))
+        return replies::non_ascii_address();
+    return std::nullopt;
+}
+
+std::optional<reply> check_data(session_state const& s, command const&, server_policy const&)
+{
+    if (s.recipients == 0)
+        return replies::no_valid_recipients();
+    return std::nullopt;
+}
+
+std::optional<reply> check_expn(session_state const&, command const&, server_policy const&)
+{
+    // Mailing lists are not ours to expand; EXPN only helps harvesters.
+    return replies::not_implemented("EXPN");
+}
+
+std::optional<reply> check_starttls(session_state const& s, command const&, server_policy const& p)
+{
+    if (!p.tls_offered)
+        return replies::not_implemented("STARTTLS");
+    if (s.tls)
+        return replies::bad_sequence("TLS already active");
+    return std::nullopt;
+}
+
+constexpr unsigned in_transaction = awaiting_recipient | has_recipients | in_bdat;
+
+// One row per verb, in the order of enum verb.
+constexpr std::array<rule, 13> table{{
+    {verb::ehlo, any_phase, true, nullptr, {}},
+    {verb::helo, any_phase, true, nullptr, {}},
+    {verb::mail, ready, false, check_mail, "Nested MAIL command"},
+    {verb::rcpt, awaiting_recipient | has_recipients, false, check_rcpt, "Need MAIL command"},
+    {verb::data, awaiting_recipient | has_recipients, true, check_data, "Need MAIL command"},
+    {verb::bdat, any_phase, false, nullptr, {}},
+    {verb::rset, any_phase, false, nullptr, {}},
+    {verb::noop, any_phase, true, nullptr, {}},
+    {verb::quit, any_phase, true, nullptr, {}},
+    {verb::vrfy, any_phase, true, nullptr, {}},
+    {verb::expn, any_phase, true, check_expn, {}},
+    {verb::help, any_phase, false, nullptr, {}},
+    // RFC 3207 4.2: not inside a transaction; RFC 2920: last in its group.
+    {verb::starttls, before_helo | ready, true, check_starttls, "STARTTLS inside a transaction"},
+}};
+
+static_assert(in_transaction == (any_phase & ~(before_helo | ready)));
+
+std::string_view sequence_refusal(rule const& r, phase p) noexcept
+{
+    if (p == before_helo && r.what == verb::mail)
+        return "Send EHLO or HELO first";
+    if (p == in_bdat && r.what == verb::rcpt)
+        return "RCPT after BDAT";
+    if (p == in_bdat && r.what == verb::data)
+        return "DATA after BDAT";
+    return r.out_of_sequence;
+}
+
+} // namespace
+
+phase current_phase(session_state const& s) noexcept
+{
+    if (!s.in_transaction)
+        return s.greeted ? ready : before_helo;
+    if (s.bdat)
+        return in_bdat;
+    return s.recipients == 0 ? awaiting_recipient : has_recipients;
+}
+
+rule const& rule_for(verb v) noexcept { return table[static_cast<std::size_t>(v)]; }
+
+std::optional<reply> check_command(session_state const& s, command const& cmd, server_policy const& p)
+{
+    auto const& r = rule_for(cmd.what);
+    auto const now = current_phase(s);
+    if (!(r.allowed & now))
+        return replies::bad_sequence(sequence_refusal(r, now));
+    if (r.check)
+        return r.check(s, cmd, p);
+    return std::nullopt;
+}
+
+std::optional<reply> check_bdat(session_state const& s)
+{
+    if (!s.in_transaction)
+        return replies::bad_sequence("Need MAIL command");
+    if (s.recipients == 0)
+        return replies::no_valid_recipients();
+    if (s.bdat_failed)
+        return replies::bad_sequence("An earlier BDAT failed; send RSET");
+    return std::nullopt;
+}
+
+void end_transaction(session_state& s) noexcept
+{
+    s.in_transaction = false;
+    s.recipients = 0;
+    s.bdat = false;
+    s.bdat_failed = false;
+}
+
+void advance(session_state& s, command const& cmd, reply const& r) noexcept
+{
+    if (cmd.what == verb::starttls && r.code == 220) {
+        // RFC 3207 4.2: the client must start again from EHLO.
+        s = session_state{};
+        s.tls = true;
+        return;
+    }
+    if (!r.positive())
+        return;
+    switch (cmd.what) {
+    case verb::ehlo:
+    case verb::helo:
+        // RFC 5321 4.1.4: EHLO resets the state like RSET.
+        end_transaction(s);
+        s.greeted = true;
+        s.esmtp = cmd.what == verb::ehlo;
+        break;
+    case verb::mail:
+        end_transaction(s);
+        s.in_transaction = true;
+        break;
+    case verb::rcpt:
+        ++s.recipients;
+        break;
+    case verb::rset:
+        end_transaction(s);
+        break;
+    case verb::bdat:
+        if (cmd.last_chunk)
+            end_transaction(s);
+        else
+            s.bdat = true;
+        break;
+    default:
+        break;
+    }
+}
+
+std::optional<reply> check_relay(relay_client const& c, destination d, std::string_view local_part)
+{
+    if (c.trusted || c.authenticated)
+        return std::nullopt;
+    switch (d) {
+    case destination::mapped:
+        return std::nullopt;
+    case destination::local:
+        if (local_part.find_first_of("%!@") != std::string_view::npos)
+            return replies::relaying_denied();
+        return std::nullopt;
+    case destination::other:
+        break;
+    }
+    return replies::relaying_denied();
+}
+
+bool header_safe(std::string_view v) noexcept
+{
+    return std::all_of(v.begin(), v.end(), [](char c) { return c >= 32 && c <= 126; });
+}
+
+namespace {
+
+void append_safe(std::string& out, std::string_view v)
+{
+    for (char c : v)
+        out += (c >= 32 && c <= 126) ? c : '?';
+}
+
+} // namespace
+
+std::string render_received(received_info const& r)
+{
+    std::string h = "Received: from ";
+    append_safe(h, r.helo);
+    h += r.peer_address.find(':') == std::string_view::npos ? " ([" : " ([IPv6:";
+    append_safe(h, r.peer_address);
+    h += "])\r\n\tby ";
+    append_safe(h, r.by);
+    h += " (x400gw) with ";
+    h += r.esmtp ? "ESMTP" : "SMTP";
+    if (r.esmtp && r.tls)
+        h += 'S';
+    if (r.esmtp && r.authenticated)
+        h += 'A';
+    h += " id ";
+    append_safe(h, r.id);
+    if (!r.for_recipient.empty()) {
+        h += "\r\n\tfor <";
+        append_safe(h, r.for_recipient);
+        h += '>';
+    }
+    h += "; ";
+    append_safe(h, r.date);
+    h += "\r\n";
+    return h;
+}
+
+} // namespace x400gw::smtp
