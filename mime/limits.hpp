@@ -7,7 +7,9 @@
 // Postfix allows for one header block.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace x400gw::mime {
 
@@ -39,6 +41,39 @@ struct limits {
     // still matched up to this length (real mail has them), longer ones are
     // treated as missing. It also bounds the bytes kept of each body line.
     std::size_t max_boundary_length = 200;
+
+    // Work units one parse or one sanitizer run may spend: an octet
+    // scanned, a line ended, an open boundary compared with a line that
+    // starts with "--", an octet decoded from an encoded composite. Clean
+    // mail costs about one step per octet; what costs more is a hostile
+    // shape (millions of "--" lines under a hundred open multiparts, layers
+    // of base64 around message/rfc822). The count is checked at every line
+    // end, so the bound holds while the work is done, not after it. Past
+    // it the rest of the message is one opaque application/octet-stream
+    // part (defect step_limit) and the result is over the limit, as with
+    // max_parts. The default lets a 50 MB message of any ordinary shape
+    // through several times over and stops a hostile one within about a
+    // second on this class of machine (see step_budget below).
+    std::uint64_t max_steps = 1'000'000'000;
+
+    // Levels of base64 or quoted-printable encoded multipart and
+    // message/rfc822 entities (RFC 2045 6.4 forbids them; broken mailers
+    // send them) the sanitizer decodes and parses again. Each level holds a
+    // decoded copy, so the bound is about memory; an entity below it stays
+    // opaque, its octets kept.
+    std::size_t max_decode_nesting = 4;
 };
+
+// Steps per millisecond measured for the parser on ordinary mail on the
+// reference machine (2 cores, RelWithDebInfo), rounded down: a time
+// budget becomes a step budget with step_budget(), so a caller that has a
+// duration (the gateway's conversion_budget) gets a bound the code can
+// check as it goes without reading a clock.
+inline constexpr std::uint64_t steps_per_millisecond = 500'000;
+
+constexpr std::uint64_t step_budget(std::chrono::milliseconds budget) noexcept
+{
+    return budget.count() <= 0 ? 0 : static_cast<std::uint64_t>(budget.count()) * steps_per_millisecond;
+}
 
 } // namespace x400gw::mime

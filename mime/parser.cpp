@@ -112,7 +112,7 @@ std::string_view defect_name(defect d) noexcept
         "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
         "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
         "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
-        "missing_mime_version"};
+        "missing_mime_version", "boundary_in_content", "step_limit"};
     auto i = static_cast<std::size_t>(d);
     return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -184,6 +184,44 @@ void parser::enter_overflow()
     overflow_ = true;
 }
 
+void parser::enter_step_limit()
+{
+    // The work budget is spent: what follows is kept, not read. The entity
+    // being read becomes the opaque holder of the rest, as at the part
+    // limit. One whose header was still open ends its header here, so the
+    // unread octets are its body, never header lines.
+    auto& f = frames_.back();
+    if (f.state == frame_state::header) {
+        finish_field();
+        auto& pt = msg_.parts[f.part];
+        pt.header_end = pt.body_begin = pt.body_end = pos_;
+        f.size_at_body = total_size_;
+        f.lines_at_body = total_lines_;
+        f.state = frame_state::leaf_body;
+    }
+    auto idx = static_cast<std::uint32_t>(msg_.parts.size() - 1);
+    make_opaque(idx, defect::step_limit);
+    overflow_part_ = idx;
+    overflow_ = true;
+}
+
+void parser::note_boundary_in_content(std::string_view head)
+{
+    // RFC 2046 5.1.1: a boundary must not occur in the content it
+    // delimits. Readers that take any line starting with "--boundary" for
+    // a delimiter (many do) would split the part here, so the sanitizer
+    // chooses a new boundary for each multipart flagged this way.
+    head.remove_prefix(2);
+    for (auto const& g : frames_) {
+        ++steps_;
+        if (!g.boundary_active)
+            continue;
+        auto const& b = msg_.parts[g.part].boundary;
+        if (head.size() >= b.size() && head.compare(0, b.size(), b) == 0)
+            mark(g.part, defect::boundary_in_content);
+    }
+}
+
 void parser::make_opaque(std::uint32_t idx, defect why)
 {
     auto& pt = msg_.parts[idx];
@@ -205,6 +243,7 @@ std::size_t parser::feed(std::string_view bytes)
         total_size_ += bytes.size();
         return bytes.size();
     }
+    steps_ += bytes.size();
     scan(bytes.data(), bytes.size());
     return bytes.size();
 }
@@ -312,6 +351,8 @@ void parser::append_content(char const* p, std::size_t n)
                 line_.append(p, n);
             } else {
                 line_buffering_ = false;
+                if (line_.size() >= 2 && line_[1] == '-')
+                    note_boundary_in_content(line_);
                 feed_validator(line_.data(), line_.size());
                 line_.clear();
                 feed_validator(p, n);
@@ -335,6 +376,8 @@ void parser::end_line(std::size_t eol_len, bool bare_lf)
     last_line_had_eol_ = eol_len > 0;
 
     process_line(eol_len, bare_lf);
+    if (!overflow_ && ++steps_ > limits_.max_steps)
+        enter_step_limit();
 
     prev_eol_start_ = eol_start;
     prev_line_len_ = line_len_;
@@ -391,8 +434,12 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     int matched = -1;
     bool close = false, junk = false;
     if (active_boundaries_ > 0 && line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' &&
-        line_[1] == '-' && (header || line_buffering_))
+        line_[1] == '-' && (header || line_buffering_)) {
+        steps_ += 2 * frames_.size();
         matched = match_delimiter(close, junk);
+        if (matched < 0)
+            note_boundary_in_content(line_);
+    }
 
     // Facts about the line go to the entity that owns it.
     auto owner = matched >= 0 ? frames_[static_cast<std::size_t>(matched)].part : frames_.back().part;
@@ -818,12 +865,19 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
     // as a nested message.
     if (composite || ct.type == "message") {
         auto e = pt->encoding;
-        if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable ||
-            e == transfer_encoding::unknown) {
-            // RFC 2045 6.4 forbids it. We keep the body opaque rather than
-            // decode and parse again: one pass, and the octets stay intact.
+        // RFC 6533 lets the message/global-* reports (header fields, not
+        // a nested message) be encoded for a 7-bit path.
+        bool const may_encode = !composite && ct.subtype.starts_with("global-");
+        if (e == transfer_encoding::unknown) {
             pt->defects |= bit(defect::encoded_composite);
             pt->opaque = true;
+        } else if ((e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) && !may_encode) {
+            // RFC 2045 6.4 forbids it. A composite's body is kept opaque
+            // here (one pass; the octets stay intact) and the sanitizer
+            // decodes and parses it again. Any other message/* keeps its
+            // type: it is a leaf, which the sanitizer decodes.
+            pt->defects |= bit(defect::encoded_composite);
+            pt->opaque = composite;
         } else if (composite && pt->depth >= limits_.max_depth) {
             pt->defects |= bit(defect::depth_limit);
             pt->opaque = true;
@@ -908,9 +962,11 @@ message parser::finish()
         }
     }
     msg_.input_size = pos_;
+    msg_.steps = steps_;
     for (auto const& pt : msg_.parts)
         msg_.all_defects |= pt.defects;
-    if (msg_.all_defects & (bit(defect::depth_limit) | bit(defect::part_limit) | bit(defect::header_limit)))
+    if (msg_.all_defects & (bit(defect::depth_limit) | bit(defect::part_limit) | bit(defect::header_limit) |
+                            bit(defect::step_limit)))
         msg_.over_limit = true;
     return std::move(msg_);
 }

@@ -74,6 +74,8 @@ private:
     void close_top(std::uint64_t end, std::uint64_t size, std::uint64_t lines);
     void close_frames_above(std::size_t keep);
     void enter_overflow();
+    void enter_step_limit();
+    void note_boundary_in_content(std::string_view head);
     void make_opaque(std::uint32_t part, defect why);
     void mark(std::uint32_t part, defect d);
 
@@ -112,7 +114,8 @@ private:
     bool header_has_field_ = false;  // a field line was seen in this header
     bool saw_mime_version_ = false;
 
-    bool overflow_ = false;          // past max_parts: the rest is one opaque part
+    bool overflow_ = false;          // past max_parts or max_steps: the rest is one opaque part
+    std::uint64_t steps_ = 0;        // work spent, against limits_.max_steps
     std::uint32_t overflow_part_ = no_part;
     bool last_line_had_eol_ = false;
     bool at_eof_ = false;

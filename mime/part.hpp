@@ -54,6 +54,8 @@ enum class defect : std::uint32_t {
     depth_limit,              // composite at limits::max_depth, kept opaque
     part_limit,               // the rest of the message after limits::max_parts
     missing_mime_version,     // top level only
+    boundary_in_content,      // a line starts with "--" and an enclosing boundary but is no delimiter
+    step_limit,               // the rest of the message after limits::max_steps
     count_                    // not a defect: the number of defects
 };
 
@@ -169,6 +171,7 @@ struct message {
     // Whole-input facts for the sanitizer's fast path.
     bool any_8bit = false, any_nul = false, any_bare_eol = false, any_long_line = false;
     bool over_limit = false;   // some limit was reached
+    std::uint64_t steps = 0;   // work the parse spent (limits::max_steps)
     defect_set all_defects = 0; // union over parts
 };
 

@@ -20,7 +20,7 @@ namespace {
 
 constexpr defect_set boundary_defects =
     bit(defect::missing_boundary) | bit(defect::invalid_boundary) | bit(defect::boundary_not_found) |
-    bit(defect::boundary_junk) | bit(defect::boundary_prefix);
+    bit(defect::boundary_junk) | bit(defect::boundary_prefix) | bit(defect::boundary_in_content);
 
 bool has_8bit(std::string_view s) noexcept
 {
@@ -57,12 +57,121 @@ bool region_clean(std::string_view s, bool seven_bit) noexcept
 
 bool composite(part const& p) { return p.is_multipart() || p.is_message(); }
 
+constexpr defect_set overflow_defects = bit(defect::part_limit) | bit(defect::step_limit);
+
+// A message/* entity the parser does not nest (RFC 2046 5.2.4: anything
+// but rfc822 and RFC 6532's global). Its body is text in lines, mostly
+// header fields, so line ends may be normalized like a text part's; what
+// matters downstream is its type (a bounce that is no longer
+// message/delivery-status is no longer machine-readable).
+struct message_leaf {
+    bool is = false;
+    bool header_fields = false; // RFC 5322 field syntax: folding a long line keeps its meaning
+};
+
+message_leaf classify_message_leaf(part const& p)
+{
+    message_leaf k;
+    if (p.opaque || p.content_type.type != "message" || p.first_child != no_part)
+        return k;
+    auto const& s = p.content_type.subtype;
+    // RFC 6533's reports may be encoded: they are planned like text.
+    if (s.starts_with("global-"))
+        return k;
+    k.is = true;
+    k.header_fields = s == "delivery-status" || s == "disposition-notification" ||
+                      s == "rfc822-headers" || s == "feedback-report" || s == "tracking-status";
+    return k;
+}
+
+// Writes `in` to out with every line end (CRLF, bare CR, bare LF, as the
+// parser reads a body) as CRLF. A line over 998 octets is folded before
+// white space when `fold` (the content is header fields: unfolding gives
+// the line back, RFC 5322 2.2.3); returns false when some line still
+// cannot be written within 998 octets.
+bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
+{
+    out.reserve(out.size() + in.size() + in.size() / 32 + 2);
+    std::size_t i = 0, n = in.size();
+    while (i < n) {
+        std::size_t j = i;
+        while (j < n && in[j] != '\r' && in[j] != '\n')
+            ++j;
+        auto line = in.substr(i, j - i);
+        while (line.size() > 998) {
+            if (!fold)
+                return false;
+            std::size_t cut = 0;
+            for (std::size_t k = 998; k > 0; --k) {
+                if (line[k] == ' ' || line[k] == '\t') {
+                    cut = k;
+                    break;
+                }
+            }
+            if (cut == 0)
+                return false;
+            out.append(line.substr(0, cut));
+            out.append("\r\n");
+            line.remove_prefix(cut);
+            folded = true;
+        }
+        out.append(line);
+        if (j < n) {
+            out.append("\r\n");
+            j += (in[j] == '\r' && j + 1 < n && in[j + 1] == '\n') ? 2 : 1;
+        }
+        i = j;
+    }
+    return true;
+}
+
+// The token every new boundary starts with: one that occurs in none of
+// `texts`. Every occurrence of the fixed prefix in them is collected in
+// one pass, so a message that holds the tokens we would try first (they
+// are predictable) cannot make us use one of them, nor cost more than
+// that pass.
+std::string choose_token(std::vector<std::string_view> const& texts, std::uint64_t seed)
+{
+    static constexpr std::string_view prefix = "=_x400gw_";
+    static constexpr char hex[] = "0123456789abcdef";
+    std::vector<std::string_view> taken;
+    for (auto t : texts) {
+        for (auto at = t.find(prefix); at != std::string_view::npos; at = t.find(prefix, at + 1))
+            taken.push_back(t.substr(at + prefix.size(), 12));
+    }
+    std::sort(taken.begin(), taken.end());
+    std::uint64_t h = seed;
+    for (;;) {
+        std::string token(prefix);
+        for (int d = 0; d < 12; ++d)
+            token.push_back(hex[(h >> (d * 4)) & 15]);
+        // A shorter occurrence at the end of a text is a prefix of many
+        // tokens but equal to none: it cannot hold a delimiter line.
+        if (!std::binary_search(taken.begin(), taken.end(), std::string_view(token).substr(prefix.size())))
+            return token;
+        h = (h + 0x9e3779b97f4a7c15ull) * 1099511628211ull;
+    }
+}
+
+// Where a renderer's output goes. The top-level renderer writes the
+// message; one for a decoded composite (base64 on a multipart, ...)
+// writes that entity, which the enclosing renderer copies in place.
+struct render_context {
+    bool embedded = false;              // an entity inside the message, not the message
+    bool followed_by_delimiter = false; // embedded: a delimiter line of an ancestor follows
+    bool remap_parts = false;           // changes are reported on outer_part
+    std::uint32_t outer_part = 0;
+    std::size_t decode_nesting = 0;     // encoded composites around this one
+    std::uint64_t* steps_left = nullptr;
+    std::uint32_t* serial = nullptr;    // new boundaries made so far, shared
+};
+
 class renderer {
 public:
-    renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r)
-        : in_(in), m_(m), seven_bit_(o.seven_bit), max_parameters_(o.parse_limits.max_parameters),
-          max_field_bytes_(o.parse_limits.max_field_bytes), r_(r),
-          out_(r.message)
+    renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r,
+             std::string& out, render_context ctx)
+        : in_(in), m_(m), options_(o), seven_bit_(o.seven_bit), max_parameters_(o.parse_limits.max_parameters),
+          max_field_bytes_(o.parse_limits.max_field_bytes), r_(r), out_(out), ctx_(ctx)
     {
     }
 
@@ -70,19 +179,24 @@ public:
 
 private:
     struct leaf_plan {
-        enum class how { verbatim, normalize_eol, qp, base64 } action = how::verbatim;
+        // prepared: `decoded` is the body to write as it is.
+        enum class how { verbatim, normalize_eol, qp, base64, prepared } action = how::verbatim;
         std::string_view label;  // Content-Transfer-Encoding to write; empty: none
         bool keep_field = false; // the original CTE field can stay as it is
         std::string decoded;     // for qp and base64: the content to encode
         bool qp_text = true;
         bool from_decoded = false;
+        bool as_octets = false;  // leaves as application/octet-stream
     };
 
     void note(std::string_view kind, std::uint32_t part, std::string text);
+    void plan_embedded();
     void plan_boundaries();
     bool at_end(std::uint32_t i) const;
     std::string_view composite_label(std::uint32_t i, bool& keep) const;
     leaf_plan plan_leaf(std::uint32_t i);
+    leaf_plan plan_message_leaf(std::uint32_t i, message_leaf kind);
+    bool write_region(std::string_view region);
     void open(std::uint32_t i);
     void close(std::uint32_t i);
     void header(std::uint32_t i, std::string_view cte_label, bool keep_cte);
@@ -100,12 +214,16 @@ private:
 
     std::string_view in_;
     message const& m_;
+    sanitize_options const& options_;
     bool seven_bit_;
     std::size_t max_parameters_;
     std::size_t max_field_bytes_;
     sanitize_result& r_;
     std::string& out_;
+    render_context ctx_;
     std::vector<std::string> boundary_;   // per part: the boundary to write
+    std::vector<std::uint32_t> embedded_slot_; // per part: index in embedded_, or no_part
+    std::vector<std::string> embedded_;   // decoded composites, rendered
     std::vector<bool> regenerated_;
     std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
     bool as_octets_ = false;              // the part being written leaves as application/octet-stream
@@ -113,6 +231,8 @@ private:
 
 void renderer::note(std::string_view kind, std::uint32_t part, std::string text)
 {
+    if (ctx_.remap_parts)
+        part = ctx_.outer_part;
     for (auto& c : r_.changes) {
         if (c.kind == kind) {
             ++c.count;
@@ -120,6 +240,88 @@ void renderer::note(std::string_view kind, std::uint32_t part, std::string text)
         }
     }
     r_.changes.push_back(change{kind, std::move(text), part, 1});
+}
+
+void renderer::plan_embedded()
+{
+    // RFC 2045 6.4 forbids base64 and quoted-printable on a multipart or a
+    // message/rfc822, but broken mailers send them, and the parser keeps
+    // such a body opaque (one pass). Leaving it as an encoded
+    // application/octet-stream would hide every part inside from the
+    // reader, so it is decoded here and parsed and rendered again as the
+    // composite it says it is, with 7bit or 8bit. The nested parse gets
+    // what is left of the limits (depth below this part, parts not used
+    // by the rest of the tree, steps), so the whole output parses again
+    // within the same limits; past max_decode_nesting or the step budget
+    // the body stays opaque, its octets kept.
+    auto n = m_.parts.size();
+    embedded_slot_.assign(n, no_part);
+    auto const& lim = options_.parse_limits;
+    std::size_t parts_left = lim.max_parts > n ? lim.max_parts - n : 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        auto const& p = m_.parts[k];
+        if (!p.opaque || !p.has(defect::encoded_composite) || (p.defects & overflow_defects) ||
+            p.has(defect::depth_limit))
+            continue;
+        bool const b64 = p.encoding == transfer_encoding::base64;
+        if (!b64 && p.encoding != transfer_encoding::quoted_printable)
+            continue;
+        if (p.depth >= lim.max_depth)
+            continue;
+        if (ctx_.decode_nesting >= lim.max_decode_nesting) {
+            note("made_opaque", static_cast<std::uint32_t>(k),
+                 "encoded composite past max_decode_nesting kept as application/octet-stream");
+            continue;
+        }
+        auto raw = body(p);
+        if (*ctx_.steps_left < raw.size()) {
+            r_.over_limit = true;
+            continue;
+        }
+        *ctx_.steps_left -= raw.size();
+        // The entity again: its header without the encoding, then the
+        // decoded body.
+        std::string entity;
+        entity.reserve(p.header_end - p.header_begin + raw.size() + 2);
+        for_each_field(in_.substr(p.header_begin, p.header_end - p.header_begin), [&](raw_field const& f) {
+            if (!f.no_colon && iequals(f.name, "content-transfer-encoding"))
+                return;
+            entity.append(f.whole);
+        });
+        if (!entity.empty() && entity.back() != '\n')
+            entity.append("\r\n");
+        entity.append("\r\n");
+        if (b64)
+            decode_base64(raw, entity);
+        else
+            decode_qp(raw, entity);
+        limits sub = lim;
+        sub.max_depth = lim.max_depth - p.depth;
+        sub.max_parts = parts_left + 1;
+        sub.max_steps = *ctx_.steps_left;
+        auto tree = parse(entity, sub);
+        *ctx_.steps_left -= std::min(tree.steps, *ctx_.steps_left);
+        if (tree.over_limit)
+            r_.over_limit = true;
+        parts_left -= std::min(parts_left, tree.parts.size() - 1);
+        render_context c;
+        c.embedded = k != 0;
+        c.followed_by_delimiter = !at_end(static_cast<std::uint32_t>(k));
+        c.remap_parts = true;
+        c.outer_part = ctx_.remap_parts ? ctx_.outer_part : static_cast<std::uint32_t>(k);
+        c.decode_nesting = ctx_.decode_nesting + 1;
+        c.steps_left = ctx_.steps_left;
+        c.serial = ctx_.serial;
+        std::string text;
+        sanitize_options o = options_;
+        o.parse_limits = sub;
+        renderer(entity, tree, o, r_, text, c).run();
+        note("composite_decoded", static_cast<std::uint32_t>(k),
+             std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
+                 p.content_type.subtype + " decoded and its parts written again");
+        embedded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
+        embedded_.push_back(std::move(text));
+    }
 }
 
 void renderer::plan_boundaries()
@@ -131,38 +333,68 @@ void renderer::plan_boundaries()
     // Children follow their parents, so one backward pass sums subtrees.
     for (std::size_t k = n; k-- > 0;) {
         auto const& p = m_.parts[k];
-        if (p.body_8bit || p.has(defect::eight_bit_header))
+        bool eight = p.body_8bit || p.has(defect::eight_bit_header);
+        if (embedded_slot_[k] != no_part)
+            eight = has_8bit(embedded_[embedded_slot_[k]]);
+        // A message/* leaf that came encoded leaves decoded (plan_message_leaf).
+        if (!seven_bit_ && classify_message_leaf(p).is && !(p.defects & overflow_defects) &&
+            (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable)) {
+            std::string d;
+            if (p.encoding == transfer_encoding::base64)
+                decode_base64(body(p), d);
+            else
+                decode_qp(body(p), d);
+            eight = eight || (has_8bit(d) && d.find('\0') == std::string::npos);
+        }
+        if (eight)
             sub_8bit_[k] = true;
         if (sub_8bit_[k] && p.parent != no_part)
             sub_8bit_[p.parent] = true;
     }
-    // A part past the part limit holds delimiters of its ancestors.
+    // A part past the part or step limit holds delimiters of its ancestors.
     std::vector<bool> must(n, false);
     for (std::size_t k = 0; k < n; ++k) {
-        if (!m_.parts[k].has(defect::part_limit))
+        if (!(m_.parts[k].defects & overflow_defects))
             continue;
         for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent)
             must[a] = true;
         if (m_.parts[k].is_multipart())
             must[k] = true;
     }
-    // One token that occurs nowhere in the input; each new boundary is the
-    // token and a fixed-width serial, so no new boundary is a prefix of
+    // A decoded composite's lines were never seen by the parser: one that
+    // starts with an ancestor's boundary (the decoded body held it, or a
+    // nested boundary has it as a prefix) needs a new ancestor boundary.
+    for (std::size_t k = 0; k < n; ++k) {
+        if (embedded_slot_[k] == no_part)
+            continue;
+        std::string_view t = embedded_[embedded_slot_[k]];
+        for (std::size_t at = 0; at < t.size();) {
+            auto lf = t.find('\n', at);
+            auto line = t.substr(at, lf == std::string_view::npos ? std::string_view::npos : lf - at);
+            at = lf == std::string_view::npos ? t.size() : lf + 1;
+            if (!line.starts_with("--"))
+                continue;
+            line.remove_prefix(2);
+            for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent) {
+                auto const& b = m_.parts[a].boundary;
+                if (*ctx_.steps_left > 0)
+                    --*ctx_.steps_left;
+                if (m_.parts[a].is_multipart() && !b.empty() && line.starts_with(b))
+                    must[a] = true;
+            }
+        }
+    }
+    // One token that occurs nowhere in what we copy; each new boundary is
+    // the token and a fixed-width serial, so no new boundary is a prefix of
     // another, and none can occur in content we copy.
     std::uint64_t h = 1469598103934665603ull ^ in_.size();
     for (std::size_t k = 0; k < std::min<std::size_t>(in_.size(), 4096); ++k)
         h = (h ^ static_cast<unsigned char>(in_[k])) * 1099511628211ull;
-    std::string token;
+    std::vector<std::string_view> texts{in_};
+    for (auto const& e : embedded_)
+        texts.push_back(e);
+    std::string token = choose_token(texts, h);
     static constexpr char hex[] = "0123456789abcdef";
-    for (int attempt = 0;; ++attempt) {
-        token = "=_x400gw_";
-        for (int d = 0; d < 12; ++d)
-            token.push_back(hex[(h >> (d * 4)) & 15]);
-        if (in_.find(token) == std::string_view::npos || attempt > 64)
-            break;
-        h = (h + 0x9e3779b97f4a7c15ull) * 1099511628211ull;
-    }
-    std::uint32_t serial = 0;
     for (std::size_t k = 0; k < n; ++k) {
         auto const& p = m_.parts[k];
         if (!p.is_multipart())
@@ -173,14 +405,17 @@ void renderer::plan_boundaries()
             boundary_[k] = p.boundary;
             continue;
         }
+        std::uint32_t serial = (*ctx_.serial)++;
         std::string b = token + "_";
         for (int d = 7; d >= 0; --d)
             b.push_back(hex[(serial >> (d * 4)) & 15]);
-        ++serial;
         boundary_[k] = std::move(b);
         regenerated_[k] = true;
         note("boundary_regenerated", static_cast<std::uint32_t>(k),
-             p.boundary.empty() ? "multipart without a usable boundary" : "boundary \"" + p.boundary + "\" replaced");
+             p.boundary.empty() ? "multipart without a usable boundary"
+             : p.has(defect::boundary_in_content)
+                 ? "boundary \"" + p.boundary + "\" replaced: a line of its content starts with it"
+                 : "boundary \"" + p.boundary + "\" replaced");
     }
 }
 
@@ -189,7 +424,7 @@ bool renderer::at_end(std::uint32_t i) const
     for (auto p = m_.parts[i].parent; p != no_part; p = m_.parts[p].parent)
         if (m_.parts[p].is_multipart())
             return false;
-    return true;
+    return !ctx_.followed_by_delimiter;
 }
 
 std::string_view renderer::composite_label(std::uint32_t i, bool& keep) const
@@ -204,16 +439,88 @@ std::string_view renderer::composite_label(std::uint32_t i, bool& keep) const
     }
     if (e == transfer_encoding::none)
         return {};
+    if (seven_bit_) { // RFC 6152: nothing declares 8bit to a hop without 8BITMIME
+        keep = e == transfer_encoding::seven_bit;
+        return "7bit";
+    }
     keep = e == transfer_encoding::seven_bit || e == transfer_encoding::eight_bit;
     return e == transfer_encoding::eight_bit ? "8bit" : "7bit";
+}
+
+renderer::leaf_plan renderer::plan_message_leaf(std::uint32_t i, message_leaf kind)
+{
+    // A message/* leaf keeps its type whenever its content can travel as
+    // 7bit or 8bit: its line ends become CRLF, a header-field line over 998
+    // octets is folded, a body that came base64 or quoted-printable
+    // encoded (RFC 2046 allows neither) is decoded. It becomes
+    // application/octet-stream (base64) only when its content cannot be
+    // carried so: a NUL, a line over 998 octets that cannot be folded, or
+    // 8-bit octets for a hop without 8BITMIME. (The message/global-*
+    // reports never get here: RFC 6533 lets them be encoded, so they are
+    // planned like text and keep their type in every case.)
+    auto const& p = m_.parts[i];
+    leaf_plan plan;
+    auto raw = body(p);
+    auto e = p.encoding;
+    bool const decoded = e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable;
+    std::string content;
+    if (e == transfer_encoding::base64)
+        decode_base64(raw, content);
+    else if (e == transfer_encoding::quoted_printable)
+        decode_qp(raw, content);
+    std::string_view c = decoded ? std::string_view(content) : raw;
+    bool const nul = c.find('\0') != std::string_view::npos;
+    bool const eight = has_8bit(c);
+    std::string type = p.content_type.type + "/" + p.content_type.subtype;
+    bool folded = false;
+    if (!nul && !(eight && seven_bit_)) {
+        std::string lines;
+        if (!decoded && !p.body_bare_eol && !p.body_long_line) {
+            plan.action = leaf_plan::how::verbatim;
+        } else if (write_lines(c, kind.header_fields, lines, folded)) {
+            plan.action = leaf_plan::how::prepared;
+            plan.decoded = std::move(lines);
+        } else {
+            goto encode;
+        }
+        plan.label = eight ? "8bit" : e == transfer_encoding::none ? "" : "7bit";
+        plan.keep_field = (eight && e == transfer_encoding::eight_bit) || (!eight && e == transfer_encoding::seven_bit);
+        if (decoded)
+            note("cte_relabelled", i, std::string(p.encoding_token) + " on " + type + " decoded and written as " +
+                                          std::string(eight ? "8bit" : "7bit") + ", its type kept");
+        else if (!plan.keep_field && e != transfer_encoding::none)
+            note("cte_relabelled", i, "Content-Transfer-Encoding \"" + p.encoding_token + "\" on " + type +
+                                          " written as " + std::string(plan.label.empty() ? "7bit" : plan.label));
+        if (p.body_bare_eol)
+            note("line_ends_normalized", i, "bare CR or LF in " + type + " written as CRLF, its type kept");
+        if (folded)
+            note("line_folded", i, "header field line over 998 octets in " + type + " folded");
+        return plan;
+    }
+encode:
+    plan.decoded.assign(c);
+    plan.from_decoded = true;
+    plan.action = leaf_plan::how::base64;
+    plan.label = "base64";
+    plan.as_octets = true;
+    note("made_opaque", i,
+         type + " with " +
+             (nul ? "NUL octets" : (eight && seven_bit_) ? "8-bit octets for a 7-bit hop" : "a line over 998 octets") +
+             " (not 7bit or 8bit) kept as application/octet-stream");
+    return plan;
 }
 
 renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
 {
     auto const& p = m_.parts[i];
+    if (auto kind = classify_message_leaf(p); kind.is && !(p.defects & overflow_defects))
+        return plan_message_leaf(i, kind);
     leaf_plan plan;
     auto raw = body(p);
-    bool const text = !p.opaque && p.content_type.type == "text";
+    // message/global-* reports (RFC 6533) are UTF-8 header fields that may
+    // be encoded: text, but their type is kept whatever the encoding.
+    bool const text = !p.opaque && (p.content_type.type == "text" ||
+                                    (p.content_type.type == "message" && p.content_type.subtype.starts_with("global-")));
     bool const end = at_end(i);
     auto e = p.encoding;
     if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) {
@@ -245,7 +552,7 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
     if (e == transfer_encoding::unknown)
         note("cte_relabelled", i, "unknown encoding \"" + p.encoding_token + "\": its octets are the content");
     // The part at the part limit holds octets the parser did not look at.
-    bool needs_encoding = p.has(defect::part_limit) || p.body_nul || p.body_long_line || (seven_bit_ && p.body_8bit) ||
+    bool needs_encoding = (p.defects & overflow_defects) || p.body_nul || p.body_long_line || (seven_bit_ && p.body_8bit) ||
                           (!text && p.body_bare_eol) ||
                           (end && !text && !raw.empty() && !raw.ends_with("\r\n"));
     if (!needs_encoding) {
@@ -257,6 +564,9 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
             plan.keep_field = e == transfer_encoding::eight_bit;
         } else if (e == transfer_encoding::none) {
             plan.label = {};
+        } else if (seven_bit_) { // RFC 6152: no 8bit label to a hop without 8BITMIME
+            plan.label = "7bit";
+            plan.keep_field = e == transfer_encoding::seven_bit;
         } else {
             plan.label = e == transfer_encoding::eight_bit ? "8bit" : "7bit";
             plan.keep_field = e == transfer_encoding::seven_bit || e == transfer_encoding::eight_bit;
@@ -499,7 +809,7 @@ void renderer::content_type(std::uint32_t i)
 void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte)
 {
     auto const& p = m_.parts[i];
-    bool const root = i == 0;
+    bool const root = i == 0 && !ctx_.embedded;
     bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque || as_octets_ ||
                             regenerated_[i] ||
                             (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |
@@ -613,6 +923,9 @@ void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
     auto raw = body(p);
     bool const end = at_end(i);
     switch (plan.action) {
+    case leaf_plan::how::prepared:
+        out_.append(plan.decoded);
+        break;
     case leaf_plan::how::verbatim:
         out_.append(raw);
         if (end && p.encoding == transfer_encoding::quoted_printable && !raw.empty() && !raw.ends_with('\n'))
@@ -652,9 +965,34 @@ void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
     }
 }
 
+bool renderer::write_region(std::string_view region)
+{
+    // A preamble or epilogue (RFC 2046 5.1.1: to be ignored) is copied with
+    // its line ends made CRLF; one that holds a NUL, a line over 998 octets
+    // or, for a 7-bit hop, an 8-bit octet cannot be written as it is and
+    // has no encoding of its own, so it is dropped.
+    std::size_t line = 0;
+    for (char ch : region) {
+        auto u = static_cast<unsigned char>(ch);
+        if (u == '\r' || u == '\n') {
+            line = 0;
+            continue;
+        }
+        if (u == 0 || (seven_bit_ && u >= 128) || ++line > 998)
+            return false;
+    }
+    bool folded = false;
+    write_lines(region, false, out_, folded);
+    return true;
+}
+
 void renderer::open(std::uint32_t i)
 {
     auto const& p = m_.parts[i];
+    if (embedded_slot_[i] != no_part) {
+        out_.append(embedded_[embedded_slot_[i]]);
+        return;
+    }
     if (p.is_multipart()) {
         bool keep = false;
         auto label = composite_label(i, keep);
@@ -666,11 +1004,12 @@ void renderer::open(std::uint32_t i)
             if (p.first_child == no_part && !p.has_epilogue)
                 pre = body(p);
             if (!pre.empty()) {
-                if (region_clean(pre, seven_bit_)) {
-                    out_.append(pre);
+                if (write_region(pre)) {
                     out_.append("\r\n");
+                    if (!region_clean(pre, seven_bit_))
+                        note("line_ends_normalized", i, "bare CR or LF in a preamble written as CRLF");
                 } else {
-                    note("preamble_dropped", i, "preamble with NUL, bare line ends, long lines or 8-bit octets dropped");
+                    note("preamble_dropped", i, "preamble with NUL, long lines or 8-bit octets dropped");
                 }
             }
         }
@@ -693,9 +1032,11 @@ void renderer::open(std::uint32_t i)
     // RFC 2046 5.2.4 treats an unrecognized message subtype as
     // application/octet-stream, and many readers parse any message/* as a
     // nested message, on which RFC 2045 6.4 allows no encoding: such a
-    // part that needs base64 or quoted-printable leaves as octets.
-    as_octets_ = !p.opaque && p.content_type.type == "message" &&
-                 plan.label != "" && plan.label != "7bit" && plan.label != "8bit";
+    // part that needs base64 or quoted-printable leaves as octets
+    // (plan_message_leaf says when; RFC 6533's global-* may be encoded).
+    as_octets_ = plan.as_octets ||
+                 (!p.opaque && p.content_type.type == "message" && !p.content_type.subtype.starts_with("global-") &&
+                  plan.label != "" && plan.label != "7bit" && plan.label != "8bit");
     header(i, plan.label, plan.keep_field);
     as_octets_ = false;
     leaf_body(i, plan);
@@ -718,16 +1059,20 @@ void renderer::close(std::uint32_t i)
     auto epi = in_.substr(p.epilogue_begin, std::max(p.body_end, p.epilogue_begin) - p.epilogue_begin);
     if (epi.empty())
         return;
-    if (region_clean(epi, seven_bit_)) {
-        out_.append("\r\n");
-        out_.append(epi);
+    auto mark = out_.size();
+    out_.append("\r\n");
+    if (write_region(epi)) {
+        if (!region_clean(epi, seven_bit_))
+            note("line_ends_normalized", i, "bare CR or LF in an epilogue written as CRLF");
     } else {
-        note("epilogue_dropped", i, "epilogue with NUL, bare line ends, long lines or 8-bit octets dropped");
+        out_.resize(mark);
+        note("epilogue_dropped", i, "epilogue with NUL, long lines or 8-bit octets dropped");
     }
 }
 
 void renderer::run()
 {
+    plan_embedded();
     plan_boundaries();
     out_.reserve(in_.size() + in_.size() / 8 + 256);
     std::uint32_t cur = 0;
@@ -741,6 +1086,8 @@ void renderer::run()
         for (;;) {
             close(cur);
             if (cur == 0) {
+                if (ctx_.embedded)
+                    return; // what follows (a delimiter, the end) is the enclosing renderer's
                 if (!out_.ends_with("\r\n")) {
                     out_.append("\r\n");
                     if (!in_.ends_with('\n') && !in_.ends_with('\r'))
@@ -766,6 +1113,11 @@ void renderer::run()
 // and a copy.
 bool already_clean(std::string_view in, message const& m, bool seven_bit)
 {
+    // RFC 6152: a hop without 8BITMIME gets no 8bit label either.
+    if (seven_bit)
+        for (auto const& p : m.parts)
+            if (p.encoding == transfer_encoding::eight_bit)
+                return false;
     defect_set allowed = seven_bit ? 0 : bit(defect::eight_bit_header);
     if ((m.all_defects & ~allowed) != 0 || m.any_nul || m.any_bare_eol || m.any_long_line ||
         (seven_bit && m.any_8bit) || m.over_limit)
@@ -821,17 +1173,29 @@ sanitize_result sanitize(std::string_view message_bytes, message const& tree, sa
 {
     sanitize_result r;
     r.over_limit = tree.over_limit;
+    r.steps = tree.steps;
     if (!tree.parts.empty() && already_clean(message_bytes, tree, options.seven_bit)) {
         r.message.assign(message_bytes);
         r.unchanged = true;
         return r;
     }
+    message reparsed;
     if (tree.parts.empty()) { // not a parser's tree (a default-constructed one)
-        auto t = parse(message_bytes, options.parse_limits);
-        renderer(message_bytes, t, options, r).run();
-        return r;
+        reparsed = parse(message_bytes, options.parse_limits);
+        r.over_limit = reparsed.over_limit;
+        r.steps = reparsed.steps;
     }
-    renderer(message_bytes, tree, options, r).run();
+    auto const& t = tree.parts.empty() ? reparsed : tree;
+    auto const budget = options.parse_limits.max_steps;
+    std::uint64_t steps_left = budget > t.steps ? budget - t.steps : 0;
+    std::uint32_t serial = 0;
+    render_context ctx;
+    ctx.steps_left = &steps_left;
+    ctx.serial = &serial;
+    renderer(message_bytes, t, options, r, r.message, ctx).run();
+    r.steps = budget - steps_left;
+    if (t.steps > budget)
+        r.steps = t.steps;
     return r;
 }
 

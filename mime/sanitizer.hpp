@@ -66,8 +66,9 @@ struct change {
 struct sanitize_result {
     std::string message;
     std::vector<change> changes;
-    bool over_limit = false; // a parser limit was reached (see limits.hpp)
+    bool over_limit = false; // a parser limit or the step budget was reached (see limits.hpp)
     bool unchanged = false;  // message is the input, octet for octet
+    std::uint64_t steps = 0; // work spent, against parse_limits.max_steps
 };
 
 // `message_bytes` is the whole message as received (after SMTP

@@ -17,10 +17,20 @@ package, not with x400gw's parser:
     octet; base64 and quoted-printable bodies are valid with lines of at
     most 76 characters;
   - every multipart has a valid boundary, at least one part, a close
-    delimiter;
+    delimiter; no line of the message starts with "--" and a boundary
+    unless it is exactly one of that boundary's delimiters, and no
+    boundary is a prefix of an enclosing or enclosed one (RFC 2046 5.1.1);
+  - with --7bit no entity declares 8bit (RFC 6152), whatever the input;
   - content: each leaf of the original (located with `mime structure
     --json`, which gives only offsets) is decoded by Python and compared
-    with Python's decoding of the same leaf in the output;
+    with Python's decoding of the same leaf in the output; a multipart or
+    message/rfc822 that came base64 or quoted-printable encoded (RFC 2045
+    6.4 forbids it) is decoded by Python and its own leaves are expected;
+  - every leaf keeps its media type; a message/* leaf (delivery reports,
+    ...) may become application/octet-stream only when its content cannot
+    be carried as 7bit or 8bit: a NUL, a line over 998 octets that cannot
+    be folded as a header field, or 8-bit octets for a 7-bit hop (the
+    message/global-* reports never: RFC 6533 lets them be encoded);
   - top-level header fields other than the MIME ones keep their names and
     values (values compared without white space; with --7bit after
     RFC 2047 decoding);
@@ -196,9 +206,11 @@ def check_entity(m, seven_bit, raw_out):
         raise Failure("Content-Transfer-Encoding %r" % cte)
     maintype = m.get_content_maintype()
     if m.is_multipart() and not nested(m):
-        if cte not in ("7bit", "8bit"):
+        if cte not in ("7bit", "8bit") and not m.get_content_subtype().startswith("global-"):
             raise Failure("%s on message/%s" % (cte, m.get_content_subtype()))
         return
+    if seven_bit and cte == "8bit":
+        raise Failure("8bit declared on %s for a 7-bit hop" % m.get_content_type())
     if m.is_multipart():
         if cte not in ("7bit", "8bit"):
             raise Failure("%s on a composite" % cte)
@@ -239,6 +251,47 @@ def check_entity(m, seven_bit, raw_out):
                 raise Failure("QP line with trailing white space")
 
 
+def check_boundaries(msg, out):
+    """RFC 2046 5.1.1 as a reader that takes any line starting with
+    "--boundary" for a delimiter sees it."""
+    lines = out.split(b"\r\n")
+    found = []  # (boundary, number of parts)
+    stack = [(msg, ())]
+    while stack:
+        m, anc = stack.pop()
+        if not nested(m):
+            continue
+        if m.get_content_maintype() == "multipart":
+            b = m.get_boundary().encode("latin-1")
+            for a in anc:
+                if a.startswith(b) or b.startswith(a):
+                    raise Failure("boundary %r and enclosing boundary %r, one a prefix of the other" % (b, a))
+            found.append((b, len(m.get_payload())))
+            anc = anc + (b,)
+        stack.extend((c, anc) for c in m.get_payload())
+    exact = set()
+    for b, _ in found:
+        exact.add(b"--" + b)
+        exact.add(b"--" + b + b"--")
+    dashed = [line for line in lines if line.startswith(b"--")]
+    for b in set(b for b, _ in found):
+        opens = closes = 0
+        for line in dashed:
+            if not line.startswith(b"--" + b):
+                continue
+            if line == b"--" + b:
+                opens += 1
+            elif line == b"--" + b + b"--":
+                closes += 1
+            elif line not in exact:
+                raise Failure("line %r starts with the boundary %r" % (line[:80], b))
+        want_opens = sum(n for x, n in found if x == b)
+        want_closes = sum(1 for x, _ in found if x == b)
+        if opens != want_opens or closes != want_closes:
+            raise Failure("boundary %r: %d delimiters and %d close delimiters for %d parts in %d multiparts"
+                          % (b, opens, closes, want_opens, want_closes))
+
+
 def decoded(raw, cte):
     m = email.message.Message()
     if cte:
@@ -249,6 +302,38 @@ def decoded(raw, cte):
 
 def norm_text(b):
     return b.replace(b"\r\n", b"\n").replace(b"\r", b"\n").rstrip(b"\n")
+
+
+def unfold(b):
+    return re.sub(rb"\n(?=[ \t])", b"", b)
+
+
+HEADER_FIELD_LEAVES = {"message/delivery-status", "message/disposition-notification", "message/rfc822-headers",
+                       "message/feedback-report", "message/tracking-status"}
+
+
+def foldable(line):
+    """Can a header-field line be folded into lines of at most 998 octets
+    (before white space only)?"""
+    while len(line) > 998:
+        cut = max(line.rfind(b" ", 1, 999), line.rfind(b"\t", 1, 999))
+        if cut <= 0:
+            return False
+        line = line[cut:]
+    return True
+
+
+def message_leaf_may_lose_type(t, content, seven_bit):
+    """The one case where a message/* leaf leaves as application/octet-stream."""
+    if t.startswith("message/global-"):
+        return False
+    if b"\x00" in content or (seven_bit and EIGHT_BIT.search(content)):
+        return True
+    fold = t in HEADER_FIELD_LEAVES
+    for line in re.split(rb"\r\n|\r|\n", content):
+        if len(line) > 998 and not (fold and foldable(line)):
+            return True
+    return False
 
 
 def original_leaves(orig, tree):
@@ -265,35 +350,75 @@ def original_leaves(orig, tree):
         leaves.append(p)
     return leaves
 
+MAX_DECODE_NESTING = 4
 
-def check_content(orig, tree, out_msg, seven_bit):
-    ours = original_leaves(orig, tree)
+
+def expanded_leaves(ctl, orig, tree, level=0):
+    """(bytes, part) for each leaf of the original; a multipart or message
+    that came base64 or quoted-printable encoded is replaced by its own
+    leaves, decoded by Python and located by our parser."""
+    leaves = []
+    for p in original_leaves(orig, tree):
+        header = orig[p["header_begin"]:p["header_end"]] if p else b""
+        declared = email.message_from_bytes(header + b"\r\n").get_content_type() if p else ""
+        if (p is not None and "encoded_composite" in p["flags"] and p["opaque"] and level < MAX_DECODE_NESTING
+                and p["encoding"] in ("base64", "quoted-printable")
+                and (declared.startswith("multipart/") or declared in ("message/rfc822", "message/global"))):
+            kept = [f for f in re.split(rb"(?<=\n)(?![ \t])", header) if f and
+                    not re.match(rb"(?i)content-transfer-encoding[ \t]*:", f)]
+            entity = b"".join(kept)
+            if entity and not entity.endswith(b"\n"):
+                entity += b"\r\n"
+            entity += b"\r\n" + (decoded(orig[p["body_begin"]:p["body_end"]], p["encoding"]) or b"")
+            sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
+            leaves.extend(expanded_leaves(ctl, entity, sub, level + 1))
+        else:
+            leaves.append((orig, p))
+    return leaves
+
+
+def check_content(ctl, orig, tree, out, out_msg, seven_bit):
+    ours = expanded_leaves(ctl, orig, tree)
     theirs = [m for m in walk(out_msg) if not nested(m)]
-    if len(ours) != len(theirs):
-        raise Failure("%d leaves in the original, %d in the output" % (len(ours), len(theirs)))
-    for p, m in zip(ours, theirs):
-        if m.is_multipart():
-            continue  # an opaque message/* Python parsed anyway: no octets to compare
-        got = m.get_payload(decode=True) or b""
+    out_tree = json.loads(run(ctl, ["structure", "--json", "-"], data=out))
+    located = original_leaves(out, out_tree)
+    if len(ours) != len(theirs) or len(located) != len(theirs):
+        raise Failure("%d leaves in the original, %d in the output (%d by our parser)"
+                      % (len(ours), len(theirs), len(located)))
+    for (src, p), m, q in zip(ours, theirs, located):
         if p is None:
-            if got:
+            if m.get_payload(decode=True):
                 raise Failure("added part is not empty")
             continue
+        if m.is_multipart():
+            # a message/* Python parsed anyway (delivery-status, ...): our
+            # parser locates its octets, Python decodes them
+            qenc = q["encoding"] if q and q["encoding"] in ("base64", "quoted-printable") else None
+            got = decoded(out[q["body_begin"]:q["body_end"]], qenc) or b""
+        else:
+            got = m.get_payload(decode=True) or b""
         flags = set(p["flags"])
-        if flags & {"invalid_base64", "invalid_qp"}:
-            continue  # not decodable: decoded as far as it goes, by our rules
-        raw = orig[p["body_begin"]:p["body_end"]]
+        raw = src[p["body_begin"]:p["body_end"]]
         enc = p["encoding"]
         if enc not in ("base64", "quoted-printable"):
             enc = None
         want = decoded(raw, enc) or b""
-        text = p["type"].startswith("text/") and not p["opaque"]
-        if enc == "quoted-printable" or text:
+        # Python keeps RFC 822 comments in the type ("text/plain (plain)")
+        t, out_type = p["type"], re.sub(r"[ \t]*\(.*", "", m.get_content_type())
+        if out_type != t and not p["defaulted"] and not p["opaque"]:
+            if not (t.startswith("message/") and out_type == "application/octet-stream"
+                    and message_leaf_may_lose_type(t, want, seven_bit)):
+                raise Failure("part %d (%s) left as %s" % (p["index"], t, out_type))
+        if flags & {"invalid_base64", "invalid_qp"}:
+            continue  # not decodable: decoded as far as it goes, by our rules
+        if t.startswith("message/") and not p["opaque"]:
+            a, b = unfold(norm_text(want)), unfold(norm_text(got))
+        elif enc == "quoted-printable" or (t.startswith("text/") and not p["opaque"]):
             a, b = norm_text(want), norm_text(got)
         else:
             a, b = want, got
         if a != b:
-            raise Failure("content of part %d (%s) changed: %r... vs %r..." % (p["index"], p["type"], a[:60], b[:60]))
+            raise Failure("content of part %d (%s) changed: %r... vs %r..." % (p["index"], t, a[:60], b[:60]))
 
 
 def check_case(ctl, path):
@@ -310,7 +435,8 @@ def check_case(ctl, path):
         msg = email.message_from_bytes(out, policy=email.policy.compat32)
         for m in walk(msg):
             check_entity(m, seven_bit, out)
-        check_content(orig, tree, msg, seven_bit)
+        check_boundaries(msg, out)
+        check_content(ctl, orig, tree, out, msg, seven_bit)
         check_top_fields(orig, out, seven_bit)
         again = run(ctl, args, data=out)
         if again != out:

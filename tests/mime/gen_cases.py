@@ -7,6 +7,7 @@
 Each case is named after the defect it shows. Line ends are written
 explicitly, so the file's bytes are exactly what the case is about.
 """
+import base64
 import os
 import sys
 
@@ -168,7 +169,196 @@ def small_cases():
                                               "--u", "Content-Type: message/partial; id=x; number=1",
                                               "Content-Transfer-Encoding: base64", "", "U3ViamVjdDogcGFydGlhbA0KDQpib2R5",
                                               "--u--")
+    fidelity_cases(c, top, mv)
     return c
+
+
+def b64(data, width=76):
+    e = base64.b64encode(data).decode()
+    return [e[i:i + width] for i in range(0, len(e), width)] or [""]
+
+
+def fidelity_cases(c, top, mv):
+    """Issue 12's four classes and their neighbours: message/* leaves keep
+    their type; a 7-bit downgrade leaves no 8-bit octet whatever the tree;
+    no body line starts with a boundary of an enclosing multipart;
+    base64 or quoted-printable on a composite keeps the nested content."""
+    report = 'Content-Type: multipart/report; report-type=delivery-status; boundary="rep"'
+    status = ["Reporting-MTA: dns; mx.example.org", "Arrival-Date: Mon, 23 Nov 2026 10:00:00 +0000", "",
+              "Final-Recipient: rfc822; bob@example.org", "Action: failed", "Status: 5.1.1",
+              "Diagnostic-Code: smtp; 550 5.1.1 user unknown"]
+
+    # 1. message/* leaves keep their type.
+    c["dsn-bare-lf"] = msg("From: MAILER-DAEMON@example.org", "To: ann@example.com", "Subject: failure", mv,
+                           report, "", "--rep", "Content-Type: text/plain", "", "could not deliver",
+                           "--rep", "Content-Type: message/delivery-status", "", *status,
+                           "--rep", "Content-Type: text/rfc822-headers", "", "Subject: original",
+                           "--rep--", eol=b"\n")
+    c["dsn-status-part-bare-lf"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "failed",
+                                       "--rep", "Content-Type: message/delivery-status", "",
+                                       "\n".join(status) + "\n", "--rep--")
+    leaves = ["delivery-status", "disposition-notification", "partial; id=\"p1@x\"; number=1; total=2",
+              "external-body; access-type=local-file; name=\"/tmp/x\"", "rfc822-headers", "global-headers",
+              "global-delivery-status", "global-disposition-notification", "feedback-report", "x-unknown"]
+    for name, eol in (("lf", "\n"), ("cr", "\r")):
+        lines = [mv, 'Content-Type: multipart/mixed; boundary="ml"', ""]
+        for sub in leaves:
+            lines += ["--ml", "Content-Type: message/" + sub, "",
+                      eol.join(["Field-One: value one", "Field-Two: " + sub.split(";")[0], ""])]
+        lines.append("--ml--")
+        c["message-leaves-bare-" + name] = msg(*top, *lines)
+    c["message-leaf-no-final-eol"] = msg(*top, mv, "Content-Type: message/delivery-status", "",
+                                         "Reporting-MTA: dns; mx.example.org", "",
+                                         "Final-Recipient: rfc822; bob@example.org", "Action: failed",
+                                         final=False)
+    c["message-leaf-unterminated"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "x",
+                                         "--rep", "Content-Type: message/disposition-notification", "",
+                                         "Final-Recipient: rfc822; bob@example.org",
+                                         "Disposition: manual-action/MDN-sent-manually; displayed", final=False)
+    c["message-leaf-long-lines"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
+                                       "Reporting-MTA: dns; mx.example.org", "",
+                                       "Final-Recipient: rfc822; bob@example.org", "Action: failed",
+                                       "Diagnostic-Code: smtp; 550 " + " ".join(["word%d" % i for i in range(300)]),
+                                       "--rep", "Content-Type: message/delivery-status", "",
+                                       "Diagnostic-Code: x-unbroken; " + "z" * 1200,
+                                       "--rep", "Content-Type: message/external-body; access-type=x-long", "",
+                                       "Content-Type: text/plain", "", "q" * 1100,
+                                       "--rep--")
+    c["message-leaf-8bit"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
+                                 "Reporting-MTA: dns; mx.example.org", "",
+                                 b"Final-Recipient: rfc822; bob@example.org", b"Action: failed",
+                                 b"Diagnostic-Code: smtp; 550 Benutzer unbekannt: J\xc3\xbcrgen",
+                                 "--rep", "Content-Type: message/global-delivery-status", "",
+                                 b"Final-Recipient: utf-8; j\xc3\xbcrgen@example.org", b"Action: failed",
+                                 "--rep", "Content-Type: message/global-headers", "",
+                                 b"Subject: Gr\xc3\xbc\xc3\x9fe",
+                                 "--rep", "Content-Type: message/partial; id=\"q\"; number=2",
+                                 "Content-Transfer-Encoding: 8bit", "", b"tail of a message \xe9", "--rep--")
+    c["message-leaf-nul"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
+                                b"Reporting-MTA: dns; mx\x00.example.org", "", "Action: failed",
+                                "--rep", "Content-Type: message/global-headers", "", b"Subject: a\x00b", "--rep--")
+    c["message-leaf-encoded"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status",
+                                    "Content-Transfer-Encoding: base64", "",
+                                    *b64("\r\n".join(status).encode() + b"\r\n"),
+                                    "--rep", "Content-Type: message/disposition-notification",
+                                    "Content-Transfer-Encoding: quoted-printable", "",
+                                    "Final-Recipient: rfc822; bob@example.org",
+                                    "Disposition: automatic-action/MDN-sent-automatically; dele=",
+                                    "ted",
+                                    "--rep", "Content-Type: message/delivery-status",
+                                    "Content-Transfer-Encoding: base64", "",
+                                    *b64(b"Reporting-MTA: dns; a\nAction: failed\n"),
+                                    "--rep", "Content-Type: message/global-delivery-status",
+                                    "Content-Transfer-Encoding: base64", "",
+                                    *b64("Final-Recipient: utf-8; j\u00fcrgen@example.org\r\n".encode()),
+                                    "--rep", "Content-Type: message/delivery-status",
+                                    "Content-Transfer-Encoding: base64", "",
+                                    *b64(b"Binary: \x00\x01\x02\xff\r\n"),
+                                    "--rep--")
+    c["message-partial-cte"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="pc"', "",
+                                   "--pc", "Content-Type: message/partial; id=\"a\"; number=1; total=3",
+                                   "Content-Transfer-Encoding: 8bit", "", "Subject: part one", "", "7-bit text",
+                                   "--pc", "Content-Type: message/partial; id=\"a\"; number=2; total=3",
+                                   "Content-Transfer-Encoding: binary", "", "more 7-bit text",
+                                   "--pc", "Content-Type: message/partial; id=\"a\"; number=3; total=3",
+                                   "Content-Transfer-Encoding: base64", "", *b64(b"the end\r\n"),
+                                   "--pc", "Content-Type: message/external-body; access-type=URL;",
+                                   ' URL="http://example.org/x"', "Content-Transfer-Encoding: quoted-printable", "",
+                                   "Content-Type: text/plain", "", "--pc--")
+    c["message-global-encoded"] = msg(*top, mv, "Content-Type: message/global", "Content-Transfer-Encoding: base64",
+                                      "", *b64("Subject: Gr\u00fc\u00dfe\r\nMIME-Version: 1.0\r\n"
+                                               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                                               "K\u00f6ln inner text\r\n".encode()))
+
+    # 2. After a 7-bit downgrade no entity declares or contains 8bit.
+    c["unknown-cte-8bit"] = msg(*top, mv, "Content-Type: text/plain; charset=iso-8859-1",
+                                "Content-Transfer-Encoding: x-latin", "", b"caf\xe9 au lait")
+    c["no-mime-version-8bit"] = msg(*top, "", b"Gr\xfc\xdfe, no MIME at all", b"line two \xe9")
+    c["broken-boundary-8bit"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="zz"', "",
+                                    "--yy", "Content-Type: text/plain; charset=utf-8", "", b"caf\xc3\xa9",
+                                    "--yy--")
+    c["missing-boundary-8bit"] = msg(*top, mv, "Content-Type: multipart/alternative", "",
+                                     b"\xe9t\xe9", "--q", "Content-Type: text/plain", "", b"na\xefve")
+    c["junk-boundary-8bit"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="j"', "",
+                                  b"pre\xe9amble", "--j junk", "Content-Type: text/plain", "", b"one \xe9",
+                                  "--j", b"Content-Type: text/plain; name=\"\xe9.txt\"",
+                                  "Content-Transfer-Encoding: 7bit", "", b"two \xe9", "--j--", b"epilogue \xe9")
+    c["eight-bit-nested-headers"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="n8"', "",
+                                        "--n8", "Content-Type: message/rfc822", "",
+                                        b"From: J\xc3\xbcrgen <j@example.org>", b"Subject: Gr\xc3\xbc\xc3\x9fe",
+                                        b"X-T\xe9st: field name with 8 bit", b"No colon \xe9 line",
+                                        b"Content-Type: text/plain; charset=\"utf-8\"; x-note=\"\xc3\xa9\"", "",
+                                        b"K\xc3\xb6ln",
+                                        "--n8", b"Content-Type: text/plain; charset=utf-8", b"Content-Description: \xe9",
+                                        b"Content-Disposition: inline; filename=\xc3\xa9.txt", "", "ascii",
+                                        "--n8--")
+    c["duplicate-cte-8bit"] = msg(*top, mv, "Content-Type: text/plain", "Content-Transfer-Encoding: 7bit",
+                                  "Content-Transfer-Encoding: 8bit", "", b"\xe9t\xe9")
+    c["binary-text-8bit"] = msg(*top, mv, "Content-Type: text/plain; charset=utf-8",
+                                "Content-Transfer-Encoding: binary", "", b"\xc3\xa9t\xc3\xa9 line", b"two")
+    c["cte-8bit-ascii"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="a8"',
+                              "Content-Transfer-Encoding: 8bit", "", "--a8", "Content-Type: text/plain",
+                              "Content-Transfer-Encoding: 8bit", "", "only ASCII here", "--a8",
+                              "Content-Type: message/rfc822", "Content-Transfer-Encoding: 8BIT", "",
+                              "Subject: inner", "Content-Transfer-Encoding: 8bit", "", "ASCII too", "--a8--")
+    c["composite-8bit-label"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="c8"',
+                                    "Content-Transfer-Encoding: binary", "", "--c8",
+                                    "Content-Type: message/rfc822", "Content-Transfer-Encoding: 7bit", "",
+                                    "Subject: inner", "", b"8-bit in a 7bit message \xff", "--c8--")
+
+    # 3. No body line starts with a boundary of an enclosing multipart.
+    c["boundary-in-qp-line"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="frontier"', "",
+                                   "--frontier", "Content-Type: text/plain",
+                                   "Content-Transfer-Encoding: quoted-printable", "",
+                                   "a line, then one a reader takes for a delimiter:", "--frontier-notes =3D x",
+                                   "--frontier", "Content-Type: text/plain", "", "--frontierless 7bit line",
+                                   "--frontier--")
+    c["boundary-in-preamble-epilogue"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="edge"', "",
+                                             "--edge-of-preamble", "--edge", "Content-Type: text/plain", "",
+                                             "text", "--edge--", "--edgewise epilogue")
+    c["boundary-in-nested-message"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="out"', "",
+                                          "--out", "Content-Type: message/rfc822", "", "Subject: inner", "",
+                                          "--outside the inner body", "--out", "Content-Type: text/plain", "",
+                                          "last", "--out--")
+    c["boundary-in-part-header"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="hh"', "",
+                                       "--hh", "--hhx: a field whose name starts with the delimiter",
+                                       "Content-Type: text/plain", "", "text", "--hh--")
+    c["boundary-prefix-of-inner"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="a"', "",
+                                        "--a", 'Content-Type: multipart/alternative; boundary="ab"', "",
+                                        "--ab", "Content-Type: text/plain", "", "inner", "--ab--",
+                                        "--a", "Content-Type: text/plain", "", "outer", "--a--")
+    c["boundary-after-soft-break"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="sb"', "",
+                                         "--sb", "Content-Type: text/plain",
+                                         "Content-Transfer-Encoding: quoted-printable", "",
+                                         "soft break then a delimiter-like line=", "--sbx continues",
+                                         "--sb--")
+
+    # 4. base64 or quoted-printable on a composite: the nested content stays.
+    inner = ("--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+             "nested caf=C3=A9 text\r\n--in\r\nContent-Type: application/octet-stream\r\n"
+             "Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--in--\r\n").encode()
+    c["multipart-base64-nested"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="in"',
+                                       "Content-Transfer-Encoding: base64", "", *b64(inner))
+    c["message-rfc822-qp"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
+                                 "--o", "Content-Type: text/plain", "", "cover",
+                                 "--o", "Content-Type: message/rfc822", "Content-Transfer-Encoding: quoted-printable",
+                                 "", "Subject: inner", "Content-Type: text/plain; charset=iso-8859-1",
+                                 "", "inner text caf=E9 and a long soft=", "break", "--o--")
+    twice = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + "\r\n".join(
+        b64(b"Subject: deepest\r\n\r\ndeepest text\r\n")).encode() + b"\r\n"
+    c["encoded-composite-twice"] = msg(*top, mv, "Content-Type: message/rfc822", "Content-Transfer-Encoding: base64",
+                                       "", *b64(b"Subject: middle\r\nMIME-Version: 1.0\r\n" + twice))
+    c["encoded-composite-collision"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="coll"', "",
+                                           "--coll", "Content-Type: message/rfc822",
+                                           "Content-Transfer-Encoding: base64", "",
+                                           *b64(b"Subject: holds the outer boundary\r\n\r\n--coll\r\n"
+                                                b"not a delimiter once decoded\r\n"),
+                                           "--coll", "Content-Type: text/plain", "", "after", "--coll--")
+    c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
+                                         "Content-Transfer-Encoding: x-gzip", "", "--uu",
+                                         "Content-Type: text/plain", "", "kept as octets", "--uu--")
+    c["encoded-composite-invalid"] = msg(*top, mv, "Content-Type: message/rfc822", "Content-Transfer-Encoding: base64",
+                                         "", "U3ViamVjdDogYnJva2VuDQoNCmJvZHkNCg*!", "@@")
 
 
 def torture_cases():
