@@ -5,21 +5,24 @@
 
 namespace x400gw::db {
 
-committer::committer(std::string conninfo, std::size_t max_batch, observe_fn observe)
-    : conn_(std::move(conninfo), "SET synchronous_commit = on"), max_batch_(max_batch), observe_(std::move(observe)),
-      thread_([this] { run(); })
+committer::committer(std::string conninfo, settings s, observe_fn observe)
+    : conn_(std::move(conninfo), "SET synchronous_commit = on;" + s.setup), settings_(std::move(s)),
+      observe_(std::move(observe)), thread_([this] { run(); })
 {
 }
 
 committer::~committer() { stop(); }
 
-void committer::submit(new_message const* m, done_fn done)
+bool committer::submit(new_message const* m, clock::time_point deadline, done_fn done)
 {
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back({m, std::move(done)});
+        if (queue_.size() >= settings_.max_queued)
+            return false;
+        queue_.push_back({m, deadline, std::move(done)});
     }
     wake_.notify_one();
+    return true;
 }
 
 void committer::stop()
@@ -42,12 +45,22 @@ void committer::run()
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty())
                 return;
-            while (!queue_.empty() && batch.size() < max_batch_) {
+            while (!queue_.empty() && batch.size() < settings_.max_batch) {
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
         }
-        commit(batch);
+        // Past its deadline, the session has given up waiting in spirit:
+        // answer now and do not commit what it will be told failed.
+        auto const now = clock::now();
+        std::erase_if(batch, [now](pending& p) {
+            if (p.deadline > now)
+                return false;
+            p.done(std::make_exception_ptr(error("commit_deadline", "", "not committed within commit_timeout")));
+            return true;
+        });
+        if (!batch.empty())
+            commit(batch);
         batch.clear();
     }
 }
@@ -63,22 +76,7 @@ void committer::commit(std::vector<pending>& batch)
     for (auto const& p : batch)
         messages.push_back(p.message);
     try {
-        try {
-            commit_messages(conn_, messages);
-        } catch (error const& e) {
-            // A connection broken since the last batch (the server restarted)
-            // fails the first statement: try once more on a new connection.
-            // If the broken one had in fact committed, the keys now exist
-            // (unique violation): the batch is durable, which is success.
-            if (!e.transient() || conn_.healthy())
-                throw;
-            try {
-                commit_messages(conn_, messages);
-            } catch (error const& again) {
-                if (again.sqlstate() != "23505")
-                    throw;
-            }
-        }
+        commit_or_learn(messages);
         observe_(seconds(), batch.size(), true);
         for (auto& p : batch)
             p.done(nullptr);
@@ -101,10 +99,43 @@ void committer::commit(std::vector<pending>& batch)
     // it must not cost the others their commit). Commit each alone.
     for (auto& p : batch) {
         try {
-            commit_messages(conn_, std::span<new_message const* const>(&p.message, 1));
+            commit_or_learn(std::span<new_message const* const>(&p.message, 1));
             p.done(nullptr);
         } catch (...) {
             p.done(std::current_exception());
+        }
+    }
+}
+
+void committer::commit_or_learn(std::span<new_message const* const> messages)
+{
+    auto const first = messages.front()->key;
+    // Whether a batch whose connection broke did commit, asked on a new
+    // connection. If that cannot be asked either, the error stands: the
+    // sessions answer 451 and the clients send again (a duplicate at
+    // worst, never a 250 for what is not durable).
+    auto learned = [&] {
+        try {
+            return batch_committed(conn_, first);
+        } catch (error const&) {
+            return false;
+        }
+    };
+    try {
+        commit_messages(conn_, messages);
+        return;
+    } catch (error const& e) {
+        if (!e.transient())
+            throw;
+        if (learned())
+            return;
+        // It did not commit: once more, on a fresh connection (a server
+        // restart since the last batch breaks the first statement).
+        try {
+            commit_messages(conn_, messages);
+        } catch (error const&) {
+            if (!learned())
+                throw;
         }
     }
 }

@@ -83,7 +83,15 @@ void connection::ensure()
     if (healthy())
         return;
     close();
-    conn_ = PQconnectdb(conninfo_.c_str());
+    // Keepalives and a TCP user timeout, so that a server that vanished
+    // (a cable, a crashed host) is noticed in about half a minute instead
+    // of the kernel's two hours; the caller's conninfo, expanded last,
+    // overrides any of them.
+    static constexpr char const* keys[] = {"connect_timeout", "keepalives",       "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                           "dbname",          nullptr};
+    char const* values[] = {"10", "1", "10", "5", "3", "30000", conninfo_.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string why = PQerrorMessage(conn_);
         while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
@@ -133,6 +141,32 @@ void connection::prepare(statement const& s)
     prepared_.insert(s.name);
 }
 
+bool valid_text(std::string_view v) noexcept
+{
+    std::size_t i = 0;
+    while (i < v.size()) {
+        auto const c = static_cast<unsigned char>(v[i]);
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t const n = c >= 0xf5 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : 0;
+        if (n == 0 || v.size() - i <= n)
+            return false;
+        auto const c1 = static_cast<unsigned char>(v[i + 1]);
+        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+            (c == 0xf4 && c1 > 0x8f))
+            return false;   // overlong, a surrogate, or beyond U+10FFFF
+        for (std::size_t k = 1; k <= n; ++k)
+            if ((static_cast<unsigned char>(v[i + k]) & 0xc0) != 0x80)
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 namespace {
 
 struct packed_params {
@@ -151,18 +185,26 @@ struct packed_params {
 
 // Text parameters must be NUL-terminated for libpq; string_views into
 // std::strings are, but views into the middle of a buffer are not, so
-// text values are copied into NUL-terminated storage here.
+// text values are copied into NUL-terminated storage here. And they must
+// be text: libpq cuts a value at its first NUL, and the server refuses
+// what is not UTF-8 (22021), so a value of either kind is refused here,
+// before it is sent, with the statement's name (a NUL in an address once
+// made every commit of its batch fail, again and again).
 struct owned_params {
     std::vector<std::string> storage;
     std::vector<param> params;
-    explicit owned_params(std::vector<param> const& in)
+    owned_params(std::vector<param> const& in, std::string_view statement)
     {
         storage.reserve(in.size());
-        for (auto const& p : in) {
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            auto const& p = in[i];
             if (p.binary || p.null) {
                 params.push_back(p);
                 continue;
             }
+            if (!valid_text(p.value))
+                throw error(std::string(statement), "22021",
+                            "text parameter $" + std::to_string(i + 1) + " holds a NUL or is not UTF-8");
             storage.emplace_back(p.value);
             params.push_back({storage.back(), false, false});
         }
@@ -175,7 +217,7 @@ result connection::exec(statement const& s, std::vector<param> const& params, bo
 {
     ensure();
     prepare(s);
-    owned_params owned(params);
+    owned_params owned(params, s.name);
     packed_params packed(owned.params);
     std::string const name(s.name);
     result r(PQexecPrepared(conn_, name.c_str(), static_cast<int>(packed.values.size()), packed.values.data(),
@@ -194,26 +236,28 @@ void connection::exec_script(std::string_view sql, std::string_view name)
 
 std::vector<result> connection::transaction(std::vector<call> const& calls)
 {
+    // Every parameter is checked before anything is sent.
+    std::vector<owned_params> owned;
+    owned.reserve(calls.size());
+    for (auto const& c : calls)
+        owned.emplace_back(c.params, c.what->name);
     ensure();
     for (auto const& c : calls)
         prepare(*c.what);
     if (PQenterPipelineMode(conn_) != 1)
         fail("pipeline", nullptr);
-    std::vector<owned_params> owned;
-    owned.reserve(calls.size());
-    for (auto const& c : calls) {
-        owned.emplace_back(c.params);
-        packed_params packed(owned.back().params);
-        std::string const name(c.what->name);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        packed_params packed(owned[i].params);
+        std::string const name(calls[i].what->name);
         if (PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(packed.values.size()), packed.values.data(),
                                 packed.lengths.data(), packed.formats.data(), 0) != 1) {
-            PQexitPipelineMode(conn_);
-            fail(c.what->name, nullptr);
+            close();
+            throw error(name, "", "cannot send the statement");
         }
     }
     if (PQpipelineSync(conn_) != 1) {
-        PQexitPipelineMode(conn_);
-        fail("pipeline_sync", nullptr);
+        close();
+        throw error("pipeline_sync", "", "cannot send the Sync");
     }
     std::vector<result> results;
     results.reserve(calls.size());
@@ -237,15 +281,31 @@ std::vector<result> connection::transaction(std::vector<call> const& calls)
         while (PGresult* extra = PQgetResult(conn_))
             PQclear(extra);
     }
-    // Then the Sync's own result.
-    for (int guard = 0; guard < 4; ++guard) {
-        PGresult* sync = PQgetResult(conn_);
-        if (!sync)
-            break;
-        bool const is_sync = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
-        PQclear(sync);
-        if (is_sync)
-            break;
+    // Then the Sync's own result. The implicit transaction commits when the
+    // server processes the Sync, and only the Sync result (ReadyForQuery)
+    // says that it did: a connection that breaks after the last
+    // statement's result and before it leaves the outcome unknown, and
+    // that is a failure, never a success.
+    bool synced = false;
+    if (failed_name.empty() || failed.raw()) {
+        for (int guard = 0; guard < 4; ++guard) {
+            PGresult* sync = PQgetResult(conn_);
+            if (!sync)
+                break;
+            synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+            PQclear(sync);
+            if (synced)
+                break;
+        }
+    }
+    if (!synced) {
+        std::string state;
+        if (failed.raw())
+            if (char const* st = PQresultErrorField(failed.raw(), PG_DIAG_SQLSTATE))
+                state = st;
+        close();
+        throw error(failed_name.empty() ? "pipeline_sync" : failed_name, state,
+                    "the connection ended before the transaction's outcome was known");
     }
     PQexitPipelineMode(conn_);
     if (!failed_name.empty())

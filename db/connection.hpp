@@ -86,6 +86,9 @@ private:
     std::unordered_set<std::string_view> prepared_;
 };
 
+// Whether a text parameter can reach the server intact: no NUL, valid UTF-8.
+bool valid_text(std::string_view v) noexcept;
+
 // "{a,b}" for a text[] parameter, quoting every element.
 std::string render_text_array(std::vector<std::string> const& values);
 std::string render_int_array(std::vector<std::int64_t> const& values);

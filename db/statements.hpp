@@ -16,7 +16,23 @@ struct statement {
 
 namespace statements {
 
-inline constexpr statement next_key_block{"next_key_block", "SELECT nextval('message_key_block')"};
+// A block of message keys. nextval() alone commits without flushing the
+// WAL (it assigns no transaction id), so after a crash the sequence could
+// hand out a block again; pg_current_xact_id() gives the statement a
+// transaction id and set_config() makes its commit synchronous, so the
+// block is durable before any key of it is used.
+inline constexpr statement next_key_block{"next_key_block", R"sql(
+    SELECT nextval('message_key_block'), set_config('synchronous_commit', 'on', true), pg_current_xact_id())sql"};
+
+// One row per committed batch, in the batch's own transaction, keyed by its
+// first message key: when the connection breaks before the commit's
+// outcome is known, this row says whether it committed.
+inline constexpr statement record_batch{"record_batch",
+                                        "INSERT INTO commit_ledger (first_key) VALUES ($1::bigint)"};
+inline constexpr statement batch_committed{"batch_committed",
+                                           "SELECT 1 FROM commit_ledger WHERE first_key = $1::bigint"};
+inline constexpr statement prune_ledger{"prune_ledger", R"sql(
+    DELETE FROM commit_ledger WHERE committed_at < now() - interval '1 day')sql"};
 
 inline constexpr statement insert_message{"insert_message", R"sql(
     INSERT INTO message (id, qid, sender, size, client, body)
@@ -29,22 +45,30 @@ inline constexpr statement insert_recipients{"insert_recipients", R"sql(
 
 // FOR UPDATE SKIP LOCKED lets several processes claim at once without
 // waiting for each other; the lease makes a dead process's claims
-// claimable again once it expires.
+// claimable again once it expires. $3 counts messages, not recipients:
+// every due recipient of a chosen message is claimed with it, so one
+// attempt sees all of a message's failures and sends one DSN for them.
 inline constexpr statement claim_due{"claim_due", R"sql(
     UPDATE recipient r
        SET lease_owner = $1, lease_until = now() + $2::integer * interval '1 second'
       FROM message m
      WHERE r.id IN (SELECT id FROM recipient
-                     WHERE state IN ('queued', 'deferred') AND next_attempt <= now()
+                     WHERE message_id IN (SELECT message_id FROM recipient
+                                           WHERE state IN ('queued', 'deferred') AND next_attempt <= now()
+                                             AND (lease_until IS NULL OR lease_until < now())
+                                           ORDER BY next_attempt
+                                           LIMIT $3)
+                       AND state IN ('queued', 'deferred') AND next_attempt <= now()
                        AND (lease_until IS NULL OR lease_until < now())
-                     ORDER BY next_attempt
-                     LIMIT $3
                      FOR UPDATE SKIP LOCKED)
        AND m.id = r.message_id
  RETURNING r.id, r.message_id, m.qid, m.sender, r.address, r.next_hop, r.attempts,
            extract(epoch FROM m.received_at)::float8)sql"};
 
 inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
+// The first $2 octets, where a DSN finds the header it returns.
+inline constexpr statement load_head{"load_head",
+                                     "SELECT substring(body FROM 1 FOR $2::integer) FROM message WHERE id = $1::bigint"};
 
 // Outcomes are recorded only while we still hold the lease: a process
 // whose lease expired (it hung) must not overwrite what another did since.
@@ -70,12 +94,13 @@ inline constexpr statement remove_if_done{"remove_if_done", R"sql(
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
 
-// Leases of the recipients this process is still working on, extended so
+// Leases of the recipients this process is still working on (by id: one
+// whose outcome could not be recorded is left out and lapses), extended so
 // that a long backlog or a slow next hop never lets them lapse while the
 // process is alive.
 inline constexpr statement renew_leases{"renew_leases", R"sql(
     UPDATE recipient SET lease_until = now() + $2::integer * interval '1 second'
-     WHERE lease_owner = $1 AND state IN ('queued', 'deferred'))sql"};
+     WHERE lease_owner = $1 AND id = ANY($3::bigint[]) AND state IN ('queued', 'deferred'))sql"};
 
 inline constexpr statement queue_depth{"queue_depth", R"sql(
     SELECT CASE WHEN r.lease_until > now() THEN 'active' ELSE r.state END AS s,

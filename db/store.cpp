@@ -97,7 +97,29 @@ void commit_messages(connection& c, std::span<new_message const* const> batch)
     calls.reserve(batch.size() * 2);
     for (auto const* m : batch)
         add_message(calls, keep, *m);
+    if (!batch.empty()) {
+        keep.push_back(std::to_string(batch.front()->key));
+        calls.push_back({&statements::record_batch, {{keep.back()}}});
+    }
     c.transaction(calls);
+}
+
+bool batch_committed(connection& c, std::uint64_t first_key)
+{
+    auto const key = std::to_string(first_key);
+    return c.exec(statements::batch_committed, {{key}}).rows() > 0;
+}
+
+void prune_ledger(connection& c) { c.exec(statements::prune_ledger, {}); }
+
+std::optional<std::string> load_head(connection& c, std::uint64_t message_key, std::size_t octets)
+{
+    auto const key = std::to_string(message_key);
+    auto const n = std::to_string(octets);
+    auto r = c.exec(statements::load_head, {{key}, {n}}, true);
+    if (r.rows() == 0)
+        return std::nullopt;
+    return std::string(r.get(0, 0));
 }
 
 std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit)
@@ -170,10 +192,11 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
 
 void release_leases(connection& c, std::string_view owner) { c.exec(statements::release_leases, {{owner}}); }
 
-void renew_leases(connection& c, std::string_view owner, int lease_seconds)
+void renew_leases(connection& c, std::string_view owner, int lease_seconds, std::vector<std::int64_t> const& ids)
 {
     auto const lease = std::to_string(lease_seconds);
-    c.exec(statements::renew_leases, {{owner}, {lease}});
+    auto const list = render_int_array(ids);
+    c.exec(statements::renew_leases, {{owner}, {lease}, {list}});
 }
 
 std::vector<depth_row> queue_depth(connection& c)

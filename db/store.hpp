@@ -48,8 +48,13 @@ private:
     std::uint64_t next_ = 0, end_ = 0;
 };
 
-// Commits the messages and all their recipients in one transaction.
+// Commits the messages and all their recipients in one transaction, with
+// a commit_ledger row keyed by the first message's key.
 void commit_messages(connection& c, std::span<new_message const* const> batch);
+// Whether the batch that began with `first_key` committed: the question to
+// ask when the connection broke before the commit's outcome was known.
+bool batch_committed(connection& c, std::uint64_t first_key);
+void prune_ledger(connection& c);
 
 struct claimed_recipient {
     std::int64_t id = 0;
@@ -66,6 +71,8 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
 
 // The body, or nullopt when the message is gone (another process finished it).
 std::optional<std::string> load_body(connection& c, std::uint64_t message_key);
+// Its first `octets` octets (where the header is), or nullopt when it is gone.
+std::optional<std::string> load_head(connection& c, std::uint64_t message_key, std::size_t octets);
 
 struct recipient_result {
     std::int64_t id = 0;
@@ -81,7 +88,8 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns);
 
 void release_leases(connection& c, std::string_view owner);
-void renew_leases(connection& c, std::string_view owner, int lease_seconds);
+// Extends the leases of the recipients `ids` that `owner` still holds.
+void renew_leases(connection& c, std::string_view owner, int lease_seconds, std::vector<std::int64_t> const& ids);
 
 struct depth_row {
     std::string state;   // queued, deferred, active

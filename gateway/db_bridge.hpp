@@ -12,6 +12,7 @@
 #include "db/committer.hpp"
 #include "db/worker_pool.hpp"
 #include "gateway/io.hpp"
+#include "gateway/metrics/metrics.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -57,8 +58,18 @@ auto run_db(db::worker_pool& pool, F const& f) -> task<detail::db_value<std::inv
         asio::use_awaitable, f);
 }
 
+// A database failure, counted and logged once, with what the log needs:
+// the statement's name and SQLSTATE, at warning level when transient (the
+// server is away) and at error level when it is our bug. Returns the
+// line's tail, "statement=NAME sqlstate=XXXXX (message)", for callers that
+// log more.
+std::string report_db_failure(metrics& m, std::string_view id, std::string_view what, std::exception const& e,
+                              bool quiet = false);
+
 // Submits to the group committer; returns when the message is durable, or
-// throws the database error.
-task<void> commit_message(db::committer& committer, db::new_message const& m);
+// throws the database error: also when the commit queue is full, or the
+// message is still waiting for its turn `timeout` from now.
+task<void> commit_message(db::committer& committer, db::new_message const& m,
+                          std::chrono::steady_clock::duration timeout);
 
 } // namespace x400gw::gateway

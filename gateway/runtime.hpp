@@ -26,6 +26,7 @@ struct runtime {
     config const& cfg;
     metrics& m;
     db::worker_pool& pool;
+    db::worker_pool& control;                // lease renewals only: never behind bulk work
     db::committer& committer;
     db::key_allocator& keys;
     std::string owner;                       // this process's lease owner name

@@ -57,6 +57,16 @@ std::string_view header_section(std::string_view message) noexcept
     return message;
 }
 
+std::string_view capped_header(std::string_view header, std::size_t limit) noexcept
+{
+    if (header.size() <= limit)
+        return header;
+    for (std::size_t p = limit; p > 0; --p)
+        if (header[p - 1] == '\n' && header[p] != ' ' && header[p] != '\t')
+            return header.substr(0, p);
+    return {};
+}
+
 std::string compose_dsn(dsn_request const& r)
 {
     std::string const boundary = r.qid + "/" + r.reporting_mta + "/report";
@@ -77,7 +87,10 @@ std::string compose_dsn(dsn_request const& r)
     out += "Content-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
     out += "This is the mail gateway at " + r.reporting_mta + ".\r\n\r\n";
     out += "Your message (queue id " + r.qid + ") could not be delivered to one or more\r\n";
-    out += "recipients. It is attached below.\r\n\r\n";
+    out += "recipients. Its header is attached below";
+    out += header_section(r.original_message).size() > returned_header_limit
+               ? ", cut at " + std::to_string(returned_header_limit) + " octets.\r\n\r\n"
+               : ".\r\n\r\n";
     for (auto const& rcpt : r.recipients)
         out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
     out += "\r\n";
@@ -103,7 +116,7 @@ std::string compose_dsn(dsn_request const& r)
 
     out += "--" + boundary + "\r\n";
     out += "Content-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\n\r\n";
-    append_headers(out, header_section(r.original_message));
+    append_headers(out, capped_header(header_section(r.original_message), returned_header_limit));
     out += "\r\n--" + boundary + "--\r\n";
     return out;
 }

@@ -41,7 +41,19 @@ std::string render_date(clock_time t);
 // line (CRLF CRLF or LF LF); the whole message when there is none.
 std::string_view header_section(std::string_view message) noexcept;
 
-// The complete DSN message, CRLF line ends.
+// How much of the original header a DSN returns. RFC 3462's
+// text/rfc822-headers is for a person or a program to recognise the
+// message, not to resend it; a cap keeps a message with a huge header
+// (or a forged sender) from turning the gateway into an amplifier.
+inline constexpr std::size_t returned_header_limit = 4096;
+
+// The longest prefix of `header` that ends at a field boundary (a line that
+// does not start with white space) and is at most `limit` octets; the
+// whole header when it fits.
+std::string_view capped_header(std::string_view header, std::size_t limit) noexcept;
+
+// The complete DSN message, CRLF line ends. One DSN lists every recipient
+// in `recipients`: callers gather a message's failures into one request.
 std::string compose_dsn(dsn_request const& r);
 
 } // namespace x400gw::queue

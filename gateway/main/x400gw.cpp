@@ -135,8 +135,14 @@ int main(int argc, char** argv)
     owner += "/" + make_session_id('N');
 
     metrics m;
-    db::worker_pool pool(cfg.database, "SET synchronous_commit = off", cfg.pool_threads);
-    db::committer committer(cfg.database, cfg.commit_batch, [&m](double seconds, std::size_t n, bool ok) {
+    auto const statement_timeout =
+        "SET statement_timeout = " + std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
+    db::worker_pool pool(cfg.database, "SET synchronous_commit = off;" + statement_timeout, cfg.pool_threads);
+    // Lease renewals on a connection of their own: never queued behind bulk
+    // work, so a busy process does not let its leases lapse mid-delivery.
+    db::worker_pool control(cfg.database, "SET synchronous_commit = off;" + statement_timeout, 1);
+    db::committer committer(cfg.database, {cfg.commit_batch, cfg.commit_queue, statement_timeout},
+                            [&m](double seconds, std::size_t n, bool ok) {
         m.commit_latency.Observe(seconds);
         m.commit_batch.Observe(static_cast<double>(n));
         if (!ok)
@@ -144,7 +150,7 @@ int main(int argc, char** argv)
     });
     db::key_allocator keys;
     auto io = std::make_unique<asio::io_context>(1);
-    runtime rt{*io, cfg, m, pool, committer, keys, owner};
+    runtime rt{*io, cfg, m, pool, control, committer, keys, owner};
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();
@@ -256,5 +262,6 @@ int main(int argc, char** argv)
     finished = true;
     committer.stop();
     pool.stop();
+    control.stop();
     return 0;
 }

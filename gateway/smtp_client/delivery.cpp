@@ -7,6 +7,7 @@
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
 #include "queue/retry.hpp"
+#include "queue/settle.hpp"
 
 #include <boost/asio/connect.hpp>
 
@@ -68,7 +69,7 @@ task<void> delivery::run()
     auto const lease = static_cast<int>(rt_.cfg.lease.count());
     bool db_down = false;
     while (!stopping_) {
-        int const room = rt_.cfg.max_in_flight - in_flight_;
+        int const room = rt_.cfg.max_in_flight - in_flight();
         woken_ = false;
         if (room > 0) {
             int const want = std::min(room, rt_.cfg.claim_batch);
@@ -82,9 +83,7 @@ task<void> delivery::run()
                     log("scheduler", "database reachable again");
                 db_down = false;
             } catch (std::exception const& e) {
-                rt_.m.db_errors.Increment();
-                if (!db_down)
-                    warn("scheduler", std::string("claim failed, retrying (") + printable(e.what()) + ")");
+                report_db_failure(rt_.m, "scheduler", "claim failed, retrying", e, db_down);
                 db_down = true;
             }
             auto const got = static_cast<int>(claimed.size());
@@ -106,11 +105,19 @@ task<void> delivery::run_upkeep()
     auto const lease = static_cast<int>(rt_.cfg.lease.count());
     auto const renew_every = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), rt_.cfg.lease / 3);
     auto next_depth = std::chrono::steady_clock::now();
+    auto next_prune = next_depth;
     while (!stopping_) {
         try {
-            auto renew = [&owner, lease](db::connection& c) { db::renew_leases(c, owner, lease); };
-            if (in_flight_ > 0)
-                co_await run_db(rt_.pool, renew);
+            if (!leased_.empty()) {
+                std::vector<std::int64_t> ids(leased_.begin(), leased_.end());
+                auto renew = [&owner, lease, &ids](db::connection& c) { db::renew_leases(c, owner, lease, ids); };
+                co_await run_db(rt_.control, renew);
+            }
+            if (std::chrono::steady_clock::now() >= next_prune) {
+                next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+                auto prune = [](db::connection& c) { db::prune_ledger(c); };
+                co_await run_db(rt_.control, prune);
+            }
             if (std::chrono::steady_clock::now() >= next_depth) {
                 next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
                 auto depth = [](db::connection& c) { return db::queue_depth(c); };
@@ -127,7 +134,7 @@ task<void> delivery::run_upkeep()
                 }
             }
         } catch (std::exception const& e) {
-            rt_.m.db_errors.Increment();
+            report_db_failure(rt_.m, "upkeep", "lease renewal or queue depth failed", e);
         }
         upkeep_timer_.expires_after(std::min<std::chrono::milliseconds>(renew_every, rt_.cfg.metrics_interval));
         (void)co_await upkeep_timer_.async_wait(use_tuple);
@@ -136,10 +143,10 @@ task<void> delivery::run_upkeep()
 
 void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
 {
-    in_flight_ += static_cast<int>(claimed.size());
     // One job per (message, next hop): one transaction carries them all.
     std::map<std::pair<std::uint64_t, std::string>, job> grouped;
     for (auto& r : claimed) {
+        leased_.insert(r.id);
         auto& j = grouped[{r.message_key, r.next_hop}];
         if (j.recipients.empty()) {
             j.key = r.message_key;
@@ -152,6 +159,11 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
     }
     std::set<std::string> touched;
     for (auto& [k, j] : grouped) {
+        auto& progress = progress_[j.key];
+        ++progress.jobs;
+        progress.qid = j.qid;
+        progress.sender = j.sender;
+        progress.received_at = j.received_at;
         auto& h = hops_[j.next_hop];
         touched.insert(j.next_hop);
         h.jobs.push_back(std::move(j));
@@ -269,7 +281,7 @@ task<void> delivery::connection_loop(std::string name)
             auto load = [key = j.key](db::connection& c) { return db::load_body(c, key); };
             body = co_await run_db(rt_.pool, load);
         } catch (std::exception const& e) {
-            rt_.m.db_errors.Increment();
+            report_db_failure(rt_.m, j.qid, "cannot load the message", e);
             db_trouble = e.what();
         }
         if (!db_trouble.empty()) {
@@ -283,7 +295,8 @@ task<void> delivery::connection_loop(std::string name)
         if (!body) {
             // Another process finished this message while we held a stale
             // claim: nothing to send, nothing to record.
-            in_flight_ -= static_cast<int>(j.recipients.size());
+            release(j);
+            co_await job_ended(j.key);
             continue;
         }
         envelope_to_send e;
@@ -331,40 +344,44 @@ task<void> delivery::connection_loop(std::string name)
         ensure_connections(name);   // a broken connection left work behind
 }
 
-task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::string_view body)
+void delivery::release(std::vector<std::int64_t> const& ids)
+{
+    for (auto id : ids)
+        leased_.erase(id);
+}
+
+void delivery::release(job const& j)
+{
+    for (auto const& r : j.recipients)
+        leased_.erase(r.id);
+}
+
+task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::string_view)
 {
     auto const now = std::chrono::system_clock::now();
     double const now_s = seconds_since_epoch(now);
     std::uniform_real_distribution<double> spread(-1.0, 1.0);
     std::vector<db::recipient_result> results;
-    std::vector<queue::dsn_recipient> bounced;
+    std::vector<std::int64_t> recorded_ids;
     auto const arrival = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(j.received_at)));
+    auto& progress = progress_[j.key];
     for (std::size_t i = 0; i < j.recipients.size(); ++i) {
         auto const& r = j.recipients[i];
-        auto o = outcomes[i];
+        auto const s = queue::settle(outcomes[i], rt_.cfg.retry, arrival, r.attempts, now, spread(random_));
+        auto const& o = s.result;
         db::recipient_result res;
         res.id = r.id;
-        double next = 0;
-        if (o.kind == queue::outcome_kind::deferred) {
-            auto when = queue::next_attempt(rt_.cfg.retry, arrival, r.attempts + 1, now, spread(random_));
-            if (!when) {
-                o.kind = queue::outcome_kind::failed;
-                o.dsn_status = "4.4.7";
-                o.diagnostic = "delivery time expired; last error: " + o.diagnostic;
-            } else {
-                next = seconds_since_epoch(*when);
-            }
-        }
         res.kind = o.kind;
-        res.reply = o.diagnostic;
-        res.next_attempt = next;
-        results.push_back(res);
+        // Whatever the next hop said goes into a text column and a DSN: as
+        // printable ASCII, bounded.
+        res.reply = printable(o.diagnostic, 900);
+        res.next_attempt = s.next_attempt ? seconds_since_epoch(*s.next_attempt) : 0;
         double const delay = now_s - j.received_at;
-        std::string line = "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
-                           ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +
-                           ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
-                           printable(o.diagnostic, 300) + ")";
+        log(j.qid, "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
+                       ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +
+                       ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
+                       printable(o.diagnostic, 300) + ")");
         switch (o.kind) {
         case queue::outcome_kind::delivered:
             rt_.m.messages_delivered.Increment();
@@ -379,76 +396,117 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         case queue::outcome_kind::failed:
             rt_.m.messages_failed.Increment();
             rt_.m.delivery_latency.Observe(delay);
-            bounced.push_back({r.address, "failed", o.dsn_status, o.diagnostic,
-                               o.remote_host.substr(0, o.remote_host.find('['))});
             break;
         }
-        log(j.qid, line);
+        if (s.notify_sender) {
+            // Recorded with the DSN, once every job of the message has ended.
+            progress.failures.push_back({res, {r.address, "failed", o.dsn_status, res.reply,
+                                               o.remote_host.substr(0, o.remote_host.find('['))}});
+            continue;
+        }
+        results.push_back(std::move(res));
+        recorded_ids.push_back(r.id);
+    }
+    if (!results.empty()) {
+        auto const owner = rt_.owner;
+        auto const key = j.key;
+        try {
+            std::vector<db::new_message> none;
+            auto store = [&owner, key, &results, &none](db::connection& c) {
+                return db::record_attempt(c, owner, key, results, none);
+            };
+            co_await run_db(rt_.pool, store);
+        } catch (std::exception const& e) {
+            // The leases lapse and the recipients are tried again: a
+            // duplicate at worst, never a loss.
+            report_db_failure(rt_.m, j.qid, "cannot record the outcome, will retry after the lease", e);
+        }
+        release(recorded_ids);
+    }
+    co_await job_ended(j.key);
+    if (!stopping_)
+        wake();
+}
+
+task<void> delivery::job_ended(std::uint64_t key)
+{
+    auto it = progress_.find(key);
+    if (it == progress_.end() || --it->second.jobs > 0)
+        co_return;
+    auto progress = std::move(it->second);
+    progress_.erase(it);
+    if (!progress.failures.empty())
+        co_await notify_failures(key, std::move(progress));
+}
+
+// Every failure of the message from this claim, recorded in one transaction
+// with the one DSN that lists them (RFC 3464), while we hold their leases
+// (record_final checks the owner); a null reverse path gets no DSN (RFC
+// 5321 4.5.5), and neither does a sender we have no route to.
+task<void> delivery::notify_failures(std::uint64_t key, message_progress progress)
+{
+    std::vector<db::recipient_result> results;
+    std::vector<std::int64_t> ids;
+    queue::dsn_request req;
+    for (auto& f : progress.failures) {
+        ids.push_back(f.result.id);
+        results.push_back(std::move(f.result));
+        req.recipients.push_back(std::move(f.notice));
     }
     std::vector<db::new_message> dsns;
-    std::string dsn_hop;
-    if (!bounced.empty() && !j.sender.empty()) {
-        auto const at = j.sender.rfind('@');
-        auto const* route = rt_.cfg.resolve_route(at == std::string::npos ? rt_.cfg.hostname : j.sender.substr(at + 1));
+    if (!progress.sender.empty()) {
+        auto const at = progress.sender.rfind('@');
+        auto const* route =
+            rt_.cfg.resolve_route(at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1));
         if (!route) {
-            warn(j.qid, "sender non-delivery notification not sent: no route for <" + printable(j.sender) + ">");
+            warn(progress.qid, "sender non-delivery notification not sent: no route for <" +
+                                   printable(progress.sender) + ">");
         } else {
-            dsn_hop = route->next_hop();
-            queue::dsn_request req;
-            req.reporting_mta = rt_.cfg.hostname;
-            req.qid = j.qid;
-            req.original_sender = j.sender;
-            req.arrival = arrival;
-            req.now = now;
-            req.recipients = std::move(bounced);
-            req.original_message = body;
             db::new_message d;
-            d.recipients.push_back({j.sender, dsn_hop});
+            d.recipients.push_back({progress.sender, route->next_hop()});
             d.client = "local";
-            // The key and the text are made on the database thread, where a
-            // key block may have to be fetched.
             dsns.push_back(std::move(d));
-            try {
-                auto compose = [&keys = rt_.keys, &dsn = dsns.back(), &req](db::connection& c) {
-                    dsn.key = keys.take(c);
-                    dsn.qid = queue::render_qid(dsn.key);
-                    req.message_id = dsn.qid + "." + req.qid + "@" + req.reporting_mta;
-                    dsn.body = queue::compose_dsn(req);
-                };
-                co_await run_db(rt_.pool, compose);
-            } catch (std::exception const& e) {
-                // Recording the failure without its notification would lose
-                // the notification: record nothing; the lease runs out and
-                // the attempt is made again.
-                rt_.m.db_errors.Increment();
-                warn(j.qid, std::string("cannot queue the notification now, will retry (") + printable(e.what()) + ")");
-                in_flight_ -= static_cast<int>(j.recipients.size());
-                co_return;
-            }
         }
     }
+    req.reporting_mta = rt_.cfg.hostname;
+    req.qid = progress.qid;
+    req.original_sender = progress.sender;
+    req.arrival = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::duration<double>(progress.received_at)));
+    req.now = std::chrono::system_clock::now();
     auto const owner = rt_.owner;
-    auto const key = j.key;
     try {
-        auto store = [&owner, key, &results, &dsns](db::connection& c) {
+        // The DSN's key, the original header and the composition happen on
+        // the database thread, in the job that records the failures.
+        auto store = [&keys = rt_.keys, &owner, key, &results, &dsns, &req](db::connection& c) {
+            if (!dsns.empty()) {
+                auto& dsn = dsns.back();
+                dsn.key = keys.take(c);
+                dsn.qid = queue::render_qid(dsn.key);
+                auto head = db::load_head(c, key, 64 * 1024);
+                auto const original = head ? *head : std::string();
+                req.message_id = dsn.qid + "." + req.qid + "@" + req.reporting_mta;
+                req.original_message = original;
+                dsn.body = queue::compose_dsn(req);
+                req.original_message = {};
+            }
             return db::record_attempt(c, owner, key, results, dsns);
         };
         co_await run_db(rt_.pool, store);
         for (auto const& d : dsns) {
             rt_.m.dsn_generated.Increment();
-            log(j.qid, "sender non-delivery notification: " + d.qid);
-            log(d.qid, "queued from=<> nrcpt=1 size=" + std::to_string(d.body.size()) + " dsn_for=" + j.qid);
+            log(progress.qid, "sender non-delivery notification: " + d.qid + " nrcpt=" +
+                                  std::to_string(results.size()));
+            log(d.qid, "queued from=<> nrcpt=1 size=" + std::to_string(d.body.size()) + " dsn_for=" + progress.qid);
         }
-        if (!dsns.empty())
-            wake();
     } catch (std::exception const& e) {
-        // The lease runs out and the recipients are tried again: a
-        // duplicate at worst, never a loss.
-        rt_.m.db_errors.Increment();
-        warn(j.qid, std::string("cannot record the outcome, will retry after the lease (") + printable(e.what()) + ")");
+        // Recording the failure without its notification would lose the
+        // notification: nothing is recorded; the leases lapse and the
+        // attempt is made again.
+        report_db_failure(rt_.m, progress.qid, "cannot record the failures and their notification, will retry", e);
     }
-    in_flight_ -= static_cast<int>(j.recipients.size());
-    if (!stopping_)
+    release(ids);
+    if (!dsns.empty())
         wake();
 }
 

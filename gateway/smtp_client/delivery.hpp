@@ -13,6 +13,7 @@
 #include "db/store.hpp"
 #include "gateway/runtime.hpp"
 #include "gateway/smtp_client/session.hpp"
+#include "queue/dsn.hpp"
 
 #include <deque>
 #include <map>
@@ -30,7 +31,7 @@ public:
     void wake();               // something became due here
     void stop();               // no new claims; deliveries under way go on
     void abort();              // the grace is over: close the connections still open
-    int in_flight() const noexcept { return in_flight_; }
+    int in_flight() const noexcept { return static_cast<int>(leased_.size()); }
 
 private:
     struct job {
@@ -47,7 +48,27 @@ private:
         std::unique_ptr<asio::steady_timer> idle;   // idle connections wait here for work
     };
 
+    // A recipient that failed, held until every job of its message from the
+    // same claim has ended, so that one DSN lists all of them.
+    struct held_failure {
+        db::recipient_result result;
+        queue::dsn_recipient notice;
+    };
+    struct message_progress {
+        int jobs = 0;                 // jobs of this message not yet ended
+        std::string qid;
+        std::string sender;
+        double received_at = 0;
+        std::vector<held_failure> failures;
+    };
+
     void dispatch(std::vector<db::claimed_recipient> claimed);
+    // The job's recipients are no longer ours to renew (recorded, or left to
+    // lapse because they could not be).
+    void release(job const& j);
+    void release(std::vector<std::int64_t> const& ids);
+    task<void> job_ended(std::uint64_t key);
+    task<void> notify_failures(std::uint64_t key, message_progress progress);
     void ensure_connections(std::string const& name);
     task<void> connection_loop(std::string name);
     task<std::unique_ptr<smtp_client_session>> connect(std::string const& name, queue::outcome& failure);
@@ -57,7 +78,8 @@ private:
     runtime& rt_;
     std::map<std::string, hop> hops_;
     std::set<smtp_client_session*> clients_;   // open outbound connections
-    int in_flight_ = 0;        // recipients claimed and not yet recorded
+    std::map<std::uint64_t, message_progress> progress_;   // by message key
+    std::set<std::int64_t> leased_;   // claimed and not yet recorded: the leases we renew
     bool stopping_ = false;
     bool woken_ = false;
     asio::steady_timer wake_timer_;

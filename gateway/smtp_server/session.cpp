@@ -327,8 +327,7 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
             auto take = [&keys = rt_.keys](db::connection& c) { return keys.take(c); };
             key = co_await run_db(rt_.pool, take);
         } catch (std::exception const& e) {
-            rt_.m.db_errors.Increment();
-            warn(id_, "mail from=" + envelope(cmd.path) + " result=tempfail dsn=4.3.0 (" + printable(e.what()) + ")");
+            report_db_failure(rt_.m, id_, "mail from=" + envelope(cmd.path) + " result=tempfail dsn=4.3.0", e);
             co_return replies::try_again_later("Queue unavailable, try again later");
         }
     }
@@ -590,12 +589,11 @@ task<smtp::reply> smtp_server_session::finish(std::string content)
     content = {};
     bool committed = false;
     try {
-        co_await commit_message(rt_.committer, m);
+        co_await commit_message(rt_.committer, m, rt_.cfg.commit_timeout);
         committed = true;
     } catch (std::exception const& e) {
-        rt_.m.db_errors.Increment();
-        warn(t.qid, "commit failed from=" + envelope(t.reverse_path) + " dsn=4.3.0 session=" + id_ + " (" +
-                        printable(e.what()) + ")");
+        report_db_failure(rt_.m, t.qid, "commit failed from=" + envelope(t.reverse_path) + " dsn=4.3.0 session=" + id_,
+                          e);
     }
     if (!committed)
         co_return smtp::replies::try_again_later("Queue unavailable, try again later");

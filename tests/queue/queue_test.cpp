@@ -2,6 +2,7 @@
 #include "queue/outcome.hpp"
 #include "queue/qid.hpp"
 #include "queue/retry.hpp"
+#include "queue/settle.hpp"
 
 #include <gtest/gtest.h>
 
@@ -105,4 +106,62 @@ TEST(Dsn, HeaderSection)
     EXPECT_EQ(q::header_section("A: b\n\nbody"), "A: b\n");
     EXPECT_EQ(q::header_section("A: b\r\n"), "A: b\r\n");
     EXPECT_EQ(q::header_section("\r\nbody"), "");
+}
+
+TEST(Settle, DecidesEachOutcome)
+{
+    using namespace std::chrono_literals;
+    x400gw::queue::retry_policy p;
+    p.first_delay = 300s;
+    p.lifetime = 3600s;
+    p.jitter = 0;
+    auto const arrival = x400gw::queue::clock_time{} + 1000000s;
+    auto const deferred = x400gw::queue::outcome::transient("4.4.1", "connect failed", "");
+    auto s = x400gw::queue::settle(deferred, p, arrival, 0, arrival + 10s, 0.0);
+    EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::deferred);
+    ASSERT_TRUE(s.next_attempt);
+    EXPECT_EQ(*s.next_attempt, arrival + 310s);
+    EXPECT_FALSE(s.notify_sender);
+    // Past the lifetime a deferral is a failure with 4.4.7, and the DSN says why.
+    s = x400gw::queue::settle(deferred, p, arrival, 9, arrival + 3601s, 0.0);
+    EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
+    EXPECT_EQ(s.result.dsn_status, "4.4.7");
+    EXPECT_NE(s.result.diagnostic.find("connect failed"), std::string::npos);
+    EXPECT_TRUE(s.notify_sender);
+    auto const refused = x400gw::queue::outcome::from_reply(550, "5.1.1", "550 5.1.1 no such user", "mx[192.0.2.1]:25");
+    s = x400gw::queue::settle(refused, p, arrival, 0, arrival, 0.0);
+    EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
+    EXPECT_TRUE(s.notify_sender);
+    EXPECT_FALSE(s.next_attempt);
+    auto const sent = x400gw::queue::outcome::from_reply(250, "2.0.0", "250 ok", "mx");
+    EXPECT_FALSE(x400gw::queue::settle(sent, p, arrival, 0, arrival, 0.0).notify_sender);
+}
+
+TEST(Dsn, ReturnedHeaderIsCappedAtAFieldBoundary)
+{
+    std::string header = "From: a@b.example\r\nSubject: x\r\n";
+    for (int i = 0; i < 100; ++i)
+        header += "X-Pad-" + std::to_string(i) + ": " + std::string(100, 'p') + "\r\n\tcontinued\r\n";
+    auto const capped = x400gw::queue::capped_header(header, x400gw::queue::returned_header_limit);
+    EXPECT_LE(capped.size(), x400gw::queue::returned_header_limit);
+    EXPECT_GT(capped.size(), x400gw::queue::returned_header_limit - 200);
+    EXPECT_TRUE(capped.ends_with("continued\r\n"));
+    EXPECT_EQ(x400gw::queue::capped_header("A: b\r\n", 100), "A: b\r\n");
+
+    x400gw::queue::dsn_request r;
+    r.reporting_mta = "gw.example";
+    r.qid = "1000000401";
+    r.original_sender = "a@b.example";
+    r.message_id = "x@gw.example";
+    for (int i = 0; i < 150; ++i)
+        r.recipients.push_back({"r" + std::to_string(i) + "@c.example", "failed", "5.1.1", "smtp; 550 no", ""});
+    std::string original = header + "\r\nbody\r\n";
+    r.original_message = original;
+    auto const dsn = x400gw::queue::compose_dsn(r);
+    std::size_t count = 0;
+    for (auto p = dsn.find("Final-Recipient:"); p != std::string::npos; p = dsn.find("Final-Recipient:", p + 1))
+        ++count;
+    EXPECT_EQ(count, 150u);
+    EXPECT_NE(dsn.find("cut at 4096 octets"), std::string::npos);
+    EXPECT_EQ(dsn.find("X-Pad-99"), std::string::npos);
 }
