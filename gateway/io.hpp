@@ -46,4 +46,8 @@ bool split_host_port(std::string_view text, std::string& host, std::uint16_t& po
 // "1.2.3.4:25", "[::1]:25" for logs
 std::string render_endpoint(tcp::endpoint const& e);
 
+// accept() failed for want of something the kernel lends (descriptors,
+// buffers, memory): waiting helps, retrying at once only spins.
+bool resource_shortage(error_code const& ec) noexcept;
+
 } // namespace x400gw::gateway

@@ -97,11 +97,35 @@ task<void> serve(runtime& rt, tcp::socket socket)
 
 task<void> run_admin_server(runtime& rt, tcp::acceptor& acceptor)
 {
+    asio::steady_timer pause(acceptor.get_executor());
+    bool short_of_resources = false;
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted)
                 co_return;
+            if (resource_shortage(ec)) {
+                // One line per episode, then a pause instead of a busy loop.
+                if (!short_of_resources)
+                    fail("admin", "accept failed, pausing until resources free up (" + ec.message() + ")");
+                short_of_resources = true;
+                pause.expires_after(std::chrono::milliseconds(250));
+                (void)co_await pause.async_wait(use_tuple);
+            }
+            continue;
+        }
+        short_of_resources = false;
+        if (rt.admin_sockets.size() >= rt.cfg.admin_connections) {
+            // Over the cap: a problem document and the door, at once.
+            static constexpr std::string_view busy =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+                "Connection: close\r\nRetry-After: 1\r\nContent-Length: 97\r\n\r\n"
+                "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
+                "\"detail\":\"too many connections\"}";
+            error_code wec;
+            socket.non_blocking(true, wec);
+            asio::write(socket, asio::buffer(busy), wec);
+            socket.close(wec);
             continue;
         }
         asio::co_spawn(acceptor.get_executor(), serve(rt, std::move(socket)), report_exceptions("admin"));

@@ -607,14 +607,6 @@ task<smtp::reply> smtp_server_session::finish(std::string content)
 
 namespace {
 
-// accept() failed for want of a resource the kernel lends (descriptors,
-// buffers): waiting helps, retrying at once only spins.
-bool resource_shortage(error_code const& ec)
-{
-    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
-           ec.value() == ENFILE;
-}
-
 // A connection we will not serve gets one line and is closed, without a
 // session, a coroutine or a wait.
 void turn_away(tcp::socket& socket, smtp::reply const& r)
