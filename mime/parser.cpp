@@ -214,7 +214,9 @@ void parser::note_boundary_in_content(std::string_view head)
     head.remove_prefix(2);
     for (auto const& g : frames_) {
         ++steps_;
-        if (!g.boundary_active)
+        // A closed multipart's own boundary counts in its epilogue too: a
+        // reader that missed the close delimiter would split there.
+        if (!g.boundary_active && !(g.state == frame_state::epilogue && &g == &frames_.back()))
             continue;
         auto const& b = msg_.parts[g.part].boundary;
         if (head.size() >= b.size() && head.compare(0, b.size(), b) == 0)
@@ -344,7 +346,7 @@ void parser::append_content(char const* p, std::size_t n)
     } else {
         // A body line that starts with '-' may be a delimiter: hold its head
         // back until the line ends (or grows too long to be one).
-        if (line_len_ == 0 && p[0] == '-' && active_boundaries_ > 0)
+        if (line_len_ == 0 && p[0] == '-' && (active_boundaries_ > 0 || f.state == frame_state::epilogue))
             line_buffering_ = true;
         if (line_buffering_) {
             if (line_.size() + n <= head_cap_) {
@@ -433,10 +435,11 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     bool const header = state == frame_state::header;
     int matched = -1;
     bool close = false, junk = false;
-    if (active_boundaries_ > 0 && line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' &&
-        line_[1] == '-' && (header || line_buffering_)) {
+    if (line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' && line_[1] == '-' &&
+        (header || line_buffering_)) {
         steps_ += 2 * frames_.size();
-        matched = match_delimiter(close, junk);
+        if (active_boundaries_ > 0)
+            matched = match_delimiter(close, junk);
         if (matched < 0)
             note_boundary_in_content(line_);
     }
@@ -736,6 +739,11 @@ void parser::finish_field()
                 field_value fv;
                 defect_set d = 0;
                 bool ok = parse_field_value(v, true, limits_.max_parameters, fv, d);
+                // RFC 6838 4.2: a type or subtype name has at most 127
+                // characters. A longer one is no type anybody registered,
+                // and it could leave no room for the boundary the
+                // sanitizer must write within limits::max_field_bytes.
+                ok = ok && fv.type.size() <= 127 && fv.subtype.size() <= 127;
                 pt.defects |= d;
                 if (ok) {
                     pt.content_type = std::move(fv);

@@ -223,7 +223,8 @@ private:
     render_context ctx_;
     std::vector<std::string> boundary_;   // per part: the boundary to write
     std::vector<std::uint32_t> embedded_slot_; // per part: index in embedded_, or no_part
-    std::vector<std::string> embedded_;   // decoded composites, rendered
+    std::vector<std::string> embedded_;   // decoded composites, rendered; decoded message/* leaves
+    std::vector<std::uint32_t> decoded_slot_;  // per part: a message/* leaf's decoded body in embedded_
     std::vector<bool> regenerated_;
     std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
     bool as_octets_ = false;              // the part being written leaves as application/octet-stream
@@ -256,10 +257,24 @@ void renderer::plan_embedded()
     // the body stays opaque, its octets kept.
     auto n = m_.parts.size();
     embedded_slot_.assign(n, no_part);
+    decoded_slot_.assign(n, no_part);
     auto const& lim = options_.parse_limits;
     std::size_t parts_left = lim.max_parts > n ? lim.max_parts - n : 0;
     for (std::size_t k = 0; k < n; ++k) {
         auto const& p = m_.parts[k];
+        // A message/* leaf that came encoded leaves decoded
+        // (plan_message_leaf); plan_boundaries reads its lines first.
+        if (classify_message_leaf(p).is && !(p.defects & overflow_defects) &&
+            (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable)) {
+            std::string d;
+            if (p.encoding == transfer_encoding::base64)
+                decode_base64(body(p), d);
+            else
+                decode_qp(body(p), d);
+            decoded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
+            embedded_.push_back(std::move(d));
+            continue;
+        }
         if (!p.opaque || !p.has(defect::encoded_composite) || (p.defects & overflow_defects) ||
             p.has(defect::depth_limit))
             continue;
@@ -336,15 +351,10 @@ void renderer::plan_boundaries()
         bool eight = p.body_8bit || p.has(defect::eight_bit_header);
         if (embedded_slot_[k] != no_part)
             eight = has_8bit(embedded_[embedded_slot_[k]]);
-        // A message/* leaf that came encoded leaves decoded (plan_message_leaf).
-        if (!seven_bit_ && classify_message_leaf(p).is && !(p.defects & overflow_defects) &&
-            (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable)) {
-            std::string d;
-            if (p.encoding == transfer_encoding::base64)
-                decode_base64(body(p), d);
-            else
-                decode_qp(body(p), d);
-            eight = eight || (has_8bit(d) && d.find('\0') == std::string::npos);
+        if (decoded_slot_[k] != no_part) {
+            auto const& d = embedded_[decoded_slot_[k]];
+            eight = p.has(defect::eight_bit_header) ||
+                    (!seven_bit_ && has_8bit(d) && d.find('\0') == std::string::npos);
         }
         if (eight)
             sub_8bit_[k] = true;
@@ -361,13 +371,14 @@ void renderer::plan_boundaries()
         if (m_.parts[k].is_multipart())
             must[k] = true;
     }
-    // A decoded composite's lines were never seen by the parser: one that
-    // starts with an ancestor's boundary (the decoded body held it, or a
-    // nested boundary has it as a prefix) needs a new ancestor boundary.
+    // Decoded lines were never seen by the parser: one that starts with an
+    // ancestor's boundary (the decoded body held it, or a nested boundary
+    // has it as a prefix) needs a new ancestor boundary.
     for (std::size_t k = 0; k < n; ++k) {
-        if (embedded_slot_[k] == no_part)
+        auto slot = embedded_slot_[k] != no_part ? embedded_slot_[k] : decoded_slot_[k];
+        if (slot == no_part)
             continue;
-        std::string_view t = embedded_[embedded_slot_[k]];
+        std::string_view t = embedded_[slot];
         for (std::size_t at = 0; at < t.size();) {
             auto lf = t.find('\n', at);
             auto line = t.substr(at, lf == std::string_view::npos ? std::string_view::npos : lf - at);
@@ -462,13 +473,8 @@ renderer::leaf_plan renderer::plan_message_leaf(std::uint32_t i, message_leaf ki
     leaf_plan plan;
     auto raw = body(p);
     auto e = p.encoding;
-    bool const decoded = e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable;
-    std::string content;
-    if (e == transfer_encoding::base64)
-        decode_base64(raw, content);
-    else if (e == transfer_encoding::quoted_printable)
-        decode_qp(raw, content);
-    std::string_view c = decoded ? std::string_view(content) : raw;
+    bool const decoded = decoded_slot_[i] != no_part;
+    std::string_view c = decoded ? std::string_view(embedded_[decoded_slot_[i]]) : raw;
     bool const nul = c.find('\0') != std::string_view::npos;
     bool const eight = has_8bit(c);
     std::string type = p.content_type.type + "/" + p.content_type.subtype;
