@@ -12,5 +12,6 @@ namespace x400gw::cli {
 
 void add_address_commands(CLI::App& app, int& status);
 void add_mime_commands(CLI::App& app, int& status);
+void add_x400_commands(CLI::App& app, int& status);
 
 } // namespace x400gw::cli

@@ -1,0 +1,54 @@
+// x400_sample_writer DIR: writes the P1 samples of samples.hpp as BER
+// files into DIR (each also with indefinite lengths and with strings in
+// segments), for the oracle test to hand to tshark and @wildboar/x400.
+#include "samples.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace samples = x400gw::x400::samples;
+namespace p1 = x400gw::x400::p1;
+
+namespace {
+
+bool write(std::string const& path, std::string const& data)
+{
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f)
+        return false;
+    bool const ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+    return std::fclose(f) == 0 && ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: x400_sample_writer DIR\n");
+        return 2;
+    }
+    std::string const dir = argv[1];
+    struct sample {
+        char const* name;
+        p1::mts_apdu apdu;
+    };
+    sample const all[] = {
+        {"message-full", samples::full_message()},
+        {"message-minimal", samples::minimal_message()},
+        {"probe", samples::sample_probe()},
+        {"report", samples::sample_report()},
+    };
+    for (auto const& s : all) {
+        auto const wire = p1::encode(s.apdu);
+        auto const indefinite = samples::rewrite(wire, false);
+        auto const segments = samples::rewrite(wire, true);
+        if (!indefinite || !segments || !write(dir + "/" + s.name + ".ber", wire) ||
+            !write(dir + "/" + s.name + ".indefinite.ber", *indefinite) ||
+            !write(dir + "/" + s.name + ".segments.ber", *segments)) {
+            std::fprintf(stderr, "x400_sample_writer: cannot write %s\n", s.name);
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,233 @@
+// tests/x400/samples.hpp
+//
+// P1 values the tests build, encode, decode and hand to the oracles: one of
+// each MTS-APDU, with every modelled field set somewhere, plus a BER
+// rewriter that turns any encoding into the other forms X.690 allows
+// (indefinite lengths, strings in segments).
+#pragma once
+
+#include "x400/ber.hpp"
+#include "x400/p1.hpp"
+
+#include <string>
+
+namespace x400gw::x400::samples {
+
+inline ber::bit_string bits_of(std::initializer_list<std::size_t> on, std::size_t size = 0)
+{
+    ber::bit_string b;
+    if (size)
+        b.set(size - 1, false);
+    for (auto i : on)
+        b.set(i);
+    return b;
+}
+
+inline p1::global_domain_identifier gdi(std::string c, std::string admd, std::optional<std::string> prmd = {})
+{
+    return {std::move(c), std::move(admd), std::move(prmd)};
+}
+
+inline p1::or_name person(std::string given, std::string surname, std::string o = "ATC")
+{
+    p1::or_name n;
+    n.address.c = "XX";
+    n.address.admd = " ";
+    n.address.prmd = "ATC Net";
+    n.address.o = std::move(o);
+    n.address.ou = {"Ops", "North"};
+    n.address.given = std::move(given);
+    n.address.surname = std::move(surname);
+    return n;
+}
+
+inline p1::trace_element trace_at(std::string time)
+{
+    p1::trace_element t;
+    t.domain = gdi("XX", " ", "ATC Net");
+    t.arrival_time = ber::time_value{std::move(time), false};
+    return t;
+}
+
+// A message with every envelope field x400gw models set.
+inline p1::message full_message()
+{
+    p1::message m;
+    auto& e = m.envelope;
+    e.message_id = {gdi("XX", " ", "ATC Net"), "msg-0001.x400gw"};
+    e.originator = person("Ann", "Lee");
+    e.originator.address.initials = "AL";
+    e.originator.address.generation = "3rd";
+    e.originator.address.ddas = {{"RFC-822", "ann(a)atc.example"}};
+    p1::encoded_information_types eit;
+    eit.built_in = bits_of({p1::eit::ia5_text});
+    eit.extended = {*ber::oid::parse("2.6.1.12.0")};
+    e.original_eits = eit;
+    e.type.built_in = p1::content_types::p22_1988;
+    e.content_identifier = "ref 42";
+    e.priority = p1::priority::urgent;
+    e.indicators = bits_of({p1::pmi::alternate_recipient_allowed, p1::pmi::content_return_request});
+    e.deferred_delivery_time = ber::time_value{"261204120000Z", false};
+    auto t1 = trace_at("261204100000Z");
+    auto t2 = trace_at("261204100500Z");
+    t2.domain = gdi("YY", "Telemail", std::nullopt);
+    t2.action = p1::routing_action::rerouted;
+    t2.attempted_domain = gdi("ZZ", "Other", "P");
+    t2.deferred_time = ber::time_value{"261204110000Z", false};
+    t2.other_actions = bits_of({0}, 2);
+    e.trace = {t1, t2};
+    e.ext.recipient_reassignment_prohibited = true;
+    e.ext.conversion_with_loss_prohibited = true;
+    e.ext.latest_delivery_time = ber::time_value{"261205120000Z", false};
+    p1::or_name ret;
+    ret.address.c = "XX";
+    ret.address.admd = " ";
+    ret.address.o = "ATC";
+    ret.address.common_name = "Postmaster";
+    e.ext.originator_return_address = ret;
+    e.ext.content_correlator_value = p1::content_correlator{true, "corr-7"};
+    p1::internal_trace_element it;
+    it.domain = gdi("XX", " ", "ATC Net");
+    it.mta_name = "mta1.atc";
+    it.arrival_time = ber::time_value{"261204100001Z", false};
+    it.attempted_mta = "mta2.atc";
+    e.ext.internal_trace = {it};
+    e.ext.has_internal_trace = true;
+    p1::extension_field unknown;
+    unknown.private_type = ber::oid::parse("1.3.6.1.4.1.58888.7");
+    unknown.value = std::string("\x04\x03" "abc", 5);
+    e.ext.other.push_back(unknown);
+
+    p1::message_recipient r1;
+    r1.name = person("Bob", "Ray", "ATC");
+    r1.name.address.common_name = "Bob Ray";
+    r1.name.address.other = {{"PD-C", "XX"}, {"PD-CODE", "75001"}, {"PD-ADDRESS", "1 Main St|Springfield"},
+                             {"PD-STREET", "Main St"}, {"T-TY", "teletex"}, {"NET-NUM", "3312345"}};
+    r1.originally_specified_number = 1;
+    r1.indicators = bits_of({p1::pri::responsibility, p1::pri::originating_mta_non_delivery_report,
+                             p1::pri::originator_non_delivery_report}, 8);
+    r1.ext.originator_requested_alternate_recipient = person("Cy", "Alt");
+    p1::message_recipient r2;
+    r2.name.address.c = "YY";
+    r2.name.address.admd = "Telemail";
+    r2.name.address.x121 = "20491234";
+    r2.name.address.t_id = "TERM1";
+    r2.name.address.ua_id = "123456";
+    r2.originally_specified_number = 2;
+    r2.indicators = bits_of({p1::pri::originating_mta_report, p1::pri::originator_report}, 8);
+    r2.explicit_conversion = 1;
+    e.recipients = {r1, r2};
+    m.content = std::string("\x31\x00", 2);
+    return m;
+}
+
+// The smallest message X.411 allows.
+inline p1::message minimal_message()
+{
+    p1::message m;
+    auto& e = m.envelope;
+    e.message_id = {gdi("XX", "A"), "1"};
+    e.originator.address.c = "XX";
+    e.originator.address.admd = "A";
+    e.originator.address.surname = "S";
+    e.type.built_in = p1::content_types::p22_1988;
+    e.trace = {trace_at("261204100000Z")};
+    p1::message_recipient r;
+    r.name.address.c = "XX";
+    r.name.address.admd = "A";
+    r.name.address.surname = "R";
+    r.indicators = bits_of({0, 2, 4}, 8);
+    e.recipients = {r};
+    m.content = "hello";
+    return m;
+}
+
+inline p1::probe sample_probe()
+{
+    p1::probe p;
+    p.probe_id = {gdi("XX", " ", "ATC Net"), "probe-9"};
+    p.originator = person("Ann", "Lee");
+    p.type.extended = ber::oid::parse("1.3.6.1.4.1.58888.2");
+    p.content_identifier = "probe";
+    p.content_length = 4096;
+    p.indicators = bits_of({p1::pmi::disclosure_of_other_recipients});
+    p.trace = {trace_at("261204100000Z")};
+    p.ext.dl_expansion_prohibited = true;
+    p1::probe_recipient r;
+    r.name = person("Bob", "Ray");
+    r.indicators = bits_of({0, 1, 3}, 8);
+    p.recipients = {r};
+    return p;
+}
+
+inline p1::report sample_report()
+{
+    p1::report r;
+    r.report_id = {gdi("XX", " ", "ATC Net"), "rep-1"};
+    r.destination = person("Ann", "Lee");
+    r.trace = {trace_at("261204100000Z")};
+    r.ext.reporting_mta_name = "mta1.atc";
+    r.ext.reporting_mta_domain = gdi("XX", " ", "ATC Net");
+    r.subject_id = {gdi("XX", " ", "ATC Net"), "msg-0001.x400gw"};
+    r.has_subject_intermediate_trace = true;
+    r.subject_intermediate_trace = {trace_at("261204095900Z")};
+    r.type = p1::content_type{p1::content_types::p22_1988, std::nullopt};
+    r.content_identifier = "ref 42";
+    r.returned_content = std::string("\x31\x00", 2);
+    p1::report_recipient d;
+    d.actual_recipient = person("Bob", "Ray");
+    d.originally_specified_number = 1;
+    d.indicators = bits_of({0, 2, 4}, 8);
+    d.arrival_time = ber::time_value{"261204100100Z", false};
+    d.report = p1::delivery_report{ber::time_value{"261204100200Z", false}, 0};
+    p1::report_recipient n;
+    n.actual_recipient = person("Cy", "Gone");
+    n.originally_specified_number = 2;
+    n.indicators = bits_of({0, 2, 4}, 8);
+    n.arrival_time = ber::time_value{"261204100100Z", false};
+    n.report = p1::non_delivery_report{1, 0};
+    n.supplementary_information = "no such user";
+    n.originally_intended_recipient = person("Cy", "Old");
+    r.recipients = {d, n};
+    return r;
+}
+
+// Re-encodes `in` with every constructed element in the indefinite form
+// and, when `segments`, every universal string split into a constructed
+// string of one-to-three-octet segments. nullopt when `in` is not BER.
+inline std::optional<std::string> rewrite(std::string_view in, bool segments, std::size_t depth = 0)
+{
+    if (depth > 60)
+        return std::nullopt;
+    ber::session s({reinterpret_cast<std::uint8_t const*>(in.data()), in.size()});
+    ber::reader r(s, s.input());
+    std::string out;
+    while (auto e = r.next()) {
+        std::string content(reinterpret_cast<char const*>(e->content.data()), e->content.size());
+        if (e->constructed) {
+            auto inner = rewrite(content, segments, depth + 1);
+            if (!inner)
+                return std::nullopt;
+            out += ber::encode_identifier(e->tag, true) + "\x80" + *inner + std::string(2, '\0');
+            continue;
+        }
+        auto const n = e->tag.number;
+        bool const string_type = e->tag.cls == ber::tag_class::universal &&
+                                 (n == 4 || n == 12 || (n >= 18 && n <= 22) || (n >= 25 && n <= 28) || n == 30);
+        if (segments && string_type && content.size() > 1) {
+            out += ber::encode_identifier(e->tag, true) + "\x80";
+            for (std::size_t i = 0; i < content.size(); i += 1 + i % 3) {
+                auto piece = content.substr(i, 1 + i % 3);
+                out += std::string("\x04") + ber::encode_length(piece.size()) + piece;
+            }
+            out += std::string(2, '\0');
+            continue;
+        }
+        out.append(in.substr(e->offset, e->end - e->offset));
+    }
+    if (s.failed())
+        return std::nullopt;
+    return out;
+}
+
+} // namespace x400gw::x400::samples
