@@ -215,7 +215,7 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
             else
                 return replies::bad_parameter("Unsupported BODY type");
         } else {
-            return replies::bad_parameter("Unsupported parameter " + std::string(key));
+            return replies::bad_parameter("Unsupported parameter " + std::string(key.substr(0, 64)));
         }
     }
     return cmd;

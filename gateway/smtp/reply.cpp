@@ -57,7 +57,11 @@ void reply::render_to(std::string& out) const
             if (!line.empty())
                 out.push_back(' ');
         }
-        out += line;
+        // A reply may quote what the client sent (a parameter it did not
+        // understand): a CR or another control octet in it must not reach
+        // the wire, where it would split the reply.
+        for (char c : line)
+            out.push_back((c >= 32 && c <= 126) ? c : '?');
         out += "\r\n";
         if (nl == std::string_view::npos)
             break;
