@@ -245,7 +245,6 @@ std::size_t parser::feed(std::string_view bytes)
         total_size_ += bytes.size();
         return bytes.size();
     }
-    steps_ += bytes.size();
     scan(bytes.data(), bytes.size());
     return bytes.size();
 }
@@ -378,7 +377,10 @@ void parser::end_line(std::size_t eol_len, bool bare_lf)
     last_line_had_eol_ = eol_len > 0;
 
     process_line(eol_len, bare_lf);
-    if (!overflow_ && ++steps_ > limits_.max_steps)
+    // Counted per line, not per piece fed, so the tree does not depend on
+    // how the input was split.
+    steps_ += line_len_ + eol_len + 1;
+    if (!overflow_ && steps_ > limits_.max_steps)
         enter_step_limit();
 
     prev_eol_start_ = eol_start;

@@ -270,3 +270,39 @@ TEST(Parser, DelimiterRightAfterDelimiterOpensAnEmptyPartInside)
     ASSERT_EQ(msg.parts.size(), 4u);
     EXPECT_EQ(msg.parts[3].body_begin, msg.parts[3].body_end);
 }
+
+// limits::max_steps: the tree is the same at every split, and the rest
+// after the budget is one opaque part, flagged and over the limit.
+TEST(Parser, StepLimitKeepsTheRestOpaqueAtEverySplit)
+{
+    std::string in = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+    for (int i = 0; i < 30; ++i)
+        in += "--b\r\nContent-Type: text/plain\r\n\r\npart " + std::to_string(i) + "\r\n";
+    in += "--b--\r\n";
+    m::limits l;
+    l.max_steps = 600;
+    auto whole = m::parse(in, l);
+    EXPECT_TRUE(whole.over_limit);
+    EXPECT_TRUE(whole.all_defects & m::bit(m::defect::step_limit));
+    EXPECT_LE(whole.steps, l.max_steps + 200);
+    auto const& last = whole.parts.back();
+    EXPECT_TRUE(last.opaque);
+    EXPECT_EQ(last.body_end, in.size());
+    for (std::size_t piece : {1u, 2u, 3u, 7u, 64u})
+        EXPECT_EQ(t::fingerprint(t::parse_in_pieces(in, piece, l)), t::fingerprint(whole)) << piece;
+    l.max_steps = m::limits{}.max_steps;
+    EXPECT_FALSE(m::parse(in, l).over_limit);
+}
+
+TEST(Parser, LineStartingWithAnOpenBoundaryIsFlagged)
+{
+    auto t = m::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bX\r\n--b--\r\n");
+    EXPECT_TRUE(t.parts[0].has(m::defect::boundary_in_content));
+    t = m::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--c\r\n--b--\r\n--b\r\n");
+    EXPECT_TRUE(t.parts[0].has(m::defect::boundary_in_content)); // in its own epilogue
+    t = m::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n-- b\r\n--b--\r\n");
+    EXPECT_FALSE(t.parts[0].has(m::defect::boundary_in_content));
+    // RFC 6838 4.2: no type name over 127 characters.
+    t = m::parse("Content-Type: text/" + std::string(128, 'x') + "\r\n\r\nx\r\n");
+    EXPECT_TRUE(t.parts[0].content_type_defaulted);
+}

@@ -1,6 +1,7 @@
 // tests/mime/sanitizer_test.cpp: the sanitizer's promises on the corpus and
 // on named incidents. The Python checker (check_sanitizer.py) verifies the
 // same outputs with an independent MIME implementation.
+#include "mime/codec.hpp"
 #include "mime/sanitizer.hpp"
 
 #include "test_support.hpp"
@@ -160,5 +161,239 @@ TEST(Sanitizer, OverLimitInputsStillGiveCleanMessages)
             // The output fits the limits: it parses again without a flag.
             EXPECT_EQ(m::parse(r.message).all_defects, 0u);
         }
+    }
+}
+
+namespace {
+
+std::string const top = "From: a@example.com\r\nMIME-Version: 1.0\r\n";
+
+// The part of the sanitized message whose Content-Type starts with `type`,
+// as parsed again.
+m::part const* find_part(m::message const& t, std::string_view type)
+{
+    for (auto const& p : t.parts)
+        if ((p.content_type.type + "/" + p.content_type.subtype) == type)
+            return &p;
+    return nullptr;
+}
+
+std::string body_of(std::string const& s, m::part const& p)
+{
+    return s.substr(p.body_begin, p.body_end - p.body_begin);
+}
+
+} // namespace
+
+// Issue 12, class 1: a bounce whose delivery-status has bare LF line ends
+// left as application/octet-stream, so no reader downstream could parse it.
+TEST(Sanitizer, MessageLeavesWithBareLineEndsKeepTheirType)
+{
+    for (std::string sub : {"delivery-status", "disposition-notification", "partial", "external-body",
+                            "rfc822-headers", "global-headers", "global-delivery-status", "feedback-report",
+                            "x-unknown"}) {
+        for (std::string eol : {"\n", "\r"}) {
+            std::string in = top + "Content-Type: multipart/report; boundary=r\r\n\r\n--r\r\nContent-Type: message/" +
+                             sub + "\r\n\r\nField-One: a" + eol + "Field-Two: b" + eol + "\r\n--r--\r\n";
+            for (bool seven : {false, true}) {
+                m::sanitize_options o;
+                o.seven_bit = seven;
+                auto r = m::sanitize(in, o);
+                auto t = m::parse(r.message);
+                auto const* p = find_part(t, "message/" + sub);
+                ASSERT_NE(p, nullptr) << sub << "\n" << r.message;
+                EXPECT_EQ(body_of(r.message, *p), "Field-One: a\r\nField-Two: b\r\n") << sub;
+                EXPECT_TRUE(has_change(r, "line_ends_normalized"));
+                EXPECT_FALSE(has_change(r, "made_opaque"));
+            }
+        }
+    }
+}
+
+TEST(Sanitizer, MessageLeafLosesItsTypeOnlyWhenItCannotBeCarried)
+{
+    auto one = [](std::string body, std::string sub = "delivery-status", std::string cte = "") {
+        return top + "Content-Type: message/" + sub + "\r\n" + cte + "\r\n" + body;
+    };
+    struct expectation {
+        std::string in;
+        bool seven;
+        std::string type; // after sanitizing
+    };
+    std::string const long_fields = "Diagnostic-Code: smtp; " + std::string(600, 'a') + " " + std::string(600, 'b') + "\r\n";
+    std::string const long_word = "Diagnostic-Code: smtp; " + std::string(1200, 'a') + "\r\n";
+    std::vector<expectation> cases{
+        {one("Action: failed\r\n"), true, "message/delivery-status"},
+        {one("Action: f\xc3\xa4iled\r\n"), false, "message/delivery-status"},            // 8bit
+        {one("Action: f\xc3\xa4iled\r\n"), true, "application/octet-stream"},            // 8-bit, 7-bit hop
+        {one(std::string("Action: f\0iled\r\n", 16)), false, "application/octet-stream"}, // NUL
+        {one(long_fields), true, "message/delivery-status"},                              // folded
+        {one(long_word), false, "application/octet-stream"},                              // cannot fold
+        {one("x: " + std::string(1200, 'a') + "\r\n", "partial"), false, "application/octet-stream"},
+        {one("Action: f\xc3\xa4iled\r\n", "global-delivery-status"), true, "message/global-delivery-status"},
+        {one(std::string("A: \0\r\n", 6), "global-headers"), true, "message/global-headers"},
+        {one("QWN0aW9uOiBmYWlsZWQNCg==\r\n", "delivery-status", "Content-Transfer-Encoding: base64\r\n"), true,
+         "message/delivery-status"},
+        {one("Action: fa=\r\niled\r\n", "disposition-notification", "Content-Transfer-Encoding: quoted-printable\r\n"),
+         true, "message/disposition-notification"},
+        {one("Action: failed", "delivery-status"), false, "message/delivery-status"}, // no final line end
+    };
+    for (auto const& c : cases) {
+        m::sanitize_options o;
+        o.seven_bit = c.seven;
+        auto r = m::sanitize(c.in, o);
+        auto t = m::parse(r.message);
+        auto const& p = t.parts[0];
+        EXPECT_EQ(p.content_type.type + "/" + p.content_type.subtype, c.type) << c.in.substr(0, 120);
+        EXPECT_EQ(t.all_defects & ~m::bit(m::defect::eight_bit_header), 0u) << r.message.substr(0, 300);
+    }
+    // Folding keeps the field: unfolded, it is the line that came in.
+    auto r = m::sanitize(one(long_fields));
+    auto t = m::parse(r.message);
+    auto b = body_of(r.message, t.parts[0]);
+    EXPECT_NE(b, long_fields);
+    std::string unfolded;
+    for (std::size_t i = 0; i < b.size(); ++i)
+        if (!(b.compare(i, 3, "\r\n ") == 0 && (i += 1)))
+            unfolded.push_back(b[i]);
+    EXPECT_EQ(unfolded, long_fields);
+    // A base64-encoded report is decoded: 7bit, readable, its type kept.
+    r = m::sanitize(one("QWN0aW9uOiBmYWlsZWQNCg==\r\n", "delivery-status", "Content-Transfer-Encoding: base64\r\n"));
+    EXPECT_NE(r.message.find("Content-Transfer-Encoding: 7bit\r\n\r\nAction: failed\r\n"), std::string::npos) << r.message;
+}
+
+// Issue 12, class 2: whatever the tree, after the 7-bit downgrade no
+// entity declares 8bit or binary, and no octet is above 127.
+TEST(Sanitizer, SevenBitLeavesNoEightBitLabelOrOctet)
+{
+    std::vector<std::string> inputs{
+        top + "Content-Type: multipart/mixed; boundary=a\r\nContent-Transfer-Encoding: 8bit\r\n\r\n--a\r\n"
+              "Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\nascii\r\n--a\r\n"
+              "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: binary\r\n\r\nSubject: x\r\n"
+              "Content-Transfer-Encoding: 8bit\r\n\r\nascii\r\n--a--\r\n",
+        top + "Content-Type: text/plain\r\nContent-Transfer-Encoding: x-unknown\r\n\r\ncaf\xe9\r\n",
+        "Subject: no MIME\r\n\r\nGr\xfc\xdf" "e\r\n",
+        top + "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--yy\r\n\r\n\xe9t\xe9\r\n--yy--\r\n",
+        top + "Content-Type: multipart/mixed\r\n\r\n\xe9\r\n--q\r\n\r\nna\xefve\r\n",
+        top + "Content-Type: multipart/mixed; boundary=p\r\n\r\npre\xe9\r\n--p\r\nX-T\xe9st: 1\r\n\r\nx\r\n--p--\r\nepi\xe9\r\n",
+        top + "Content-Type: message/rfc822\r\n\r\nSubject: \xe9\r\nContent-Type: text/plain; name=\"\xe9\"\r\n\r\n\xe9\r\n",
+    };
+    m::sanitize_options o;
+    o.seven_bit = true;
+    for (auto const& in : inputs) {
+        auto r = m::sanitize(in, o);
+        EXPECT_FALSE(m::needs_7bit_downgrade(r.message)) << r.message;
+        for (auto const& p : m::parse(r.message).parts) {
+            EXPECT_NE(p.encoding, m::transfer_encoding::eight_bit) << r.message;
+            EXPECT_NE(p.encoding, m::transfer_encoding::binary) << r.message;
+        }
+    }
+}
+
+// Issue 12, class 3: "--frontier-notes" is no delimiter of "frontier" by
+// RFC 2046, but a reader that matches prefixes splits the part there.
+TEST(Sanitizer, NoLineStartsWithAnEnclosingBoundary)
+{
+    std::vector<std::string> inputs{
+        top + "Content-Type: multipart/mixed; boundary=frontier\r\n\r\n--frontier\r\nContent-Type: text/plain\r\n"
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\n--frontier-notes\r\n--frontier--\r\n",
+        top + "Content-Type: multipart/mixed; boundary=e\r\n\r\n--eX preamble\r\n--e\r\n\r\nx\r\n--e--\r\n--e epilogue\r\n",
+        top + "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n--hx: field\r\n\r\nx\r\n--h--\r\n",
+        top + "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n"
+              "Subject: s\r\n\r\n--outer text\r\n--o--\r\n",
+        top + "Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\nContent-Type: message/delivery-status\r\n"
+              "Content-Transfer-Encoding: base64\r\n\r\nLS1jDQo=\r\n--c--\r\n", // decodes to "--c"
+    };
+    for (auto const& in : inputs) {
+        auto r = m::sanitize(in);
+        auto t = m::parse(r.message);
+        EXPECT_EQ(t.all_defects, 0u) << r.message;
+        EXPECT_TRUE(has_change(r, "boundary_regenerated")) << in;
+        auto b = t.parts[0].boundary;
+        for (std::size_t at = 0; (at = r.message.find("\r\n--" + b, at)) != std::string::npos; at += 2) {
+            auto tail = r.message.substr(at + 4 + b.size(), 2);
+            EXPECT_TRUE(tail == "\r\n" || tail == "--") << r.message;
+        }
+    }
+    // The parser flags it; the boundary of a clean message stays.
+    auto t = m::parse(inputs[0]);
+    EXPECT_TRUE(t.parts[0].has(m::defect::boundary_in_content));
+}
+
+// Issue 12, class 4: RFC 2045 6.4 forbids base64 on a multipart, but the
+// text inside must still reach the reader.
+TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
+{
+    std::string inner = "--in\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                        "nested caf=C3=A9\r\n--in--\r\n";
+    std::string enc;
+    m::encode_base64(inner, enc);
+    std::string in = top + "Content-Type: multipart/mixed; boundary=in\r\nContent-Transfer-Encoding: base64\r\n\r\n" + enc;
+    auto r = m::sanitize(in);
+    EXPECT_TRUE(has_change(r, "composite_decoded"));
+    auto t = m::parse(r.message);
+    EXPECT_EQ(t.all_defects, 0u) << r.message;
+    auto const* p = find_part(t, "text/plain");
+    ASSERT_NE(p, nullptr) << r.message;
+    EXPECT_EQ(body_of(r.message, *p), "nested caf=C3=A9");
+    // Layers past max_decode_nesting stay opaque, their octets kept.
+    std::string layered = "Subject: core\r\n\r\ncore text\r\n";
+    for (int i = 0; i < 6; ++i) {
+        std::string e;
+        m::encode_base64(layered, e);
+        layered = "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + e;
+    }
+    m::sanitize_options o;
+    o.parse_limits.max_decode_nesting = 3;
+    r = m::sanitize(layered, o);
+    t = m::parse(r.message);
+    EXPECT_EQ(t.all_defects, 0u) << r.message;
+    EXPECT_TRUE(has_change(r, "made_opaque"));
+    o.parse_limits.max_decode_nesting = 8;
+    r = m::sanitize(layered, o);
+    EXPECT_NE(r.message.find("\r\n\r\ncore text\r\n"), std::string::npos) << r.message;
+}
+
+// The step budget is a bound the code checks as it goes: a hostile shape
+// (a million "--" lines under 99 open multiparts) stops at the budget with
+// a clean message, reported over the limit, and a small budget never
+// crashes or loses the octets it did not read.
+TEST(Sanitizer, StepBudgetBoundsTheWorkAndDegradesToACleanMessage)
+{
+    std::string in = top;
+    for (int i = 0; i < 99; ++i)
+        in += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\r\n\r\n--n" + std::to_string(i) + "\r\n";
+    in += "Content-Type: text/plain\r\n\r\n";
+    for (int i = 0; i < 300000; ++i)
+        in += "--\r\n";
+    for (bool seven : {false, true}) {
+        m::sanitize_options o;
+        o.seven_bit = seven;
+        o.parse_limits.max_steps = 5'000'000;
+        auto r = m::sanitize(in, o);
+        EXPECT_TRUE(r.over_limit);
+        EXPECT_LE(r.steps, o.parse_limits.max_steps + 1000);
+        expect_wire_clean(r.message, seven, "step limit");
+        auto t = m::parse(r.message);
+        EXPECT_EQ(t.all_defects, 0u);
+        bool opaque_rest = false;
+        for (auto const& p : t.parts)
+            opaque_rest = opaque_rest || (p.content_type.type == "application" && p.encoding == m::transfer_encoding::base64);
+        EXPECT_TRUE(opaque_rest);
+        EXPECT_TRUE(m::sanitize(r.message, o).unchanged);
+    }
+    // Within the default budget the same message is read to its end.
+    auto full = m::sanitize(in);
+    EXPECT_FALSE(full.over_limit);
+    EXPECT_EQ(m::step_budget(std::chrono::milliseconds(10)), 10 * m::steps_per_millisecond);
+    // Every budget from nothing up: never a crash, always a clean message.
+    std::string small = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n"
+                              "Content-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQpib2R5DQo=\r\n--b\r\n\r\ntext\r\n--b--\r\n";
+    for (std::uint64_t budget = 0; budget < 400; ++budget) {
+        m::sanitize_options o;
+        o.parse_limits.max_steps = budget;
+        auto r = m::sanitize(small, o);
+        expect_wire_clean(r.message, false, "budget " + std::to_string(budget));
+        EXPECT_EQ(m::parse(r.message).all_defects, 0u) << budget << "\n" << r.message;
     }
 }
