@@ -71,15 +71,35 @@ pg_dir() {
 }
 
 # pg_start DIR PORT [extra postgres -c settings...]: initialise if needed,
-# start if not running; prints the libpq connection string.
+# start if not running; prints the libpq connection string. The cluster
+# listens on 127.0.0.1 only and asks for a password (SCRAM-SHA-256): any
+# local user could otherwise connect and read or change the queue. The
+# password is generated once and kept in DIR.pass (mode 600, a libpq
+# passfile), which the connection string names; it never appears on a
+# command line.
 pg_start() {
   local dir=$1 port=$2; shift 2
   ensure_pg_user
   mkdir -p "$dir"
   chown "$PG_USER" "$dir"
   chmod 700 "$dir"
+  local passfile=$dir.pass password="" migrate=""
+  if [[ -s $passfile ]]; then
+    password=$(cut -d: -f5- "$passfile")
+  else
+    password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+    (umask 077 && printf '127.0.0.1:*:*:%s:%s\n' "$PG_USER" "$password" >"$passfile")
+    [[ -f $dir/PG_VERSION ]] && migrate=yes   # a cluster from before passwords
+  fi
+  chmod 600 "$passfile"
   if [[ ! -f $dir/PG_VERSION ]]; then
-    runuser -u "$PG_USER" -- "$PG_BIN/initdb" -D "$dir" -U "$PG_USER" --auth=trust --no-locale -E UTF8 >/dev/null
+    local pw
+    pw=$(mktemp)
+    printf '%s\n' "$password" >"$pw"
+    chown "$PG_USER" "$pw"
+    runuser -u "$PG_USER" -- "$PG_BIN/initdb" -D "$dir" -U "$PG_USER" --auth=scram-sha-256 --pwfile="$pw" \
+      --no-locale -E UTF8 >/dev/null
+    rm -f "$pw"
   fi
   if ! runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c max_connections=200"
@@ -88,7 +108,13 @@ pg_start() {
     echo "$opts" >"$dir/x400gw.opts"   # the tests restart it with the same options
     runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null
   fi
-  local conninfo="host=127.0.0.1 port=$port user=$PG_USER"
+  local conninfo="host=127.0.0.1 port=$port user=$PG_USER passfile=$passfile"
+  if [[ -n $migrate ]]; then
+    # Still on trust: set the password, then require it.
+    "$PG_BIN/psql" "$conninfo dbname=postgres" -qc "ALTER ROLE $PG_USER PASSWORD '$password'" >/dev/null
+    printf 'host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n' >"$dir/pg_hba.conf"
+    runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$dir" reload >/dev/null
+  fi
   if ! "$PG_BIN/psql" "$conninfo dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='x400gw'" | grep -q 1; then
     "$PG_BIN/psql" "$conninfo dbname=postgres" -qc "CREATE DATABASE x400gw" >/dev/null
   fi
