@@ -4,8 +4,11 @@ header injection through the envelope, NUL in an address, open relay, a
 bad EHLO argument, DSN amplification, slow clients, per-client limits.
 """
 
+import os
 import re
+import resource
 import select
+import socket
 import time
 import unittest
 
@@ -248,6 +251,33 @@ relay_networks = ["192.0.2.0/24"]
         clients[1].cmd("QUIT")
         clients[1].close()
         wait_for(lambda: self._greeted(g.port), what="a slot to free up")
+
+    def test_out_of_descriptors_pauses_accept_without_spinning(self):
+        sinks = self.three_sinks()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        try:
+            g = self.strict_gateway(sinks, extra_limits="sessions_per_client = 1000\nconnections_per_minute = 0")
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        crowd = []
+        for _ in range(120):
+            crowd.append(socket.create_connection(("127.0.0.1", g.port), timeout=5))
+        wait_for(lambda: "accept failed, pausing" in g.log(), what="the listener to run out of descriptors")
+
+        def cpu_seconds():
+            with open(f"/proc/{g.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu_seconds()
+        time.sleep(2.0)
+        self.assertLess(cpu_seconds() - before, 0.5, "the listener spins at EMFILE")
+        self.assertEqual(g.log().count("accept failed, pausing"), 1)
+        for c in crowd:
+            c.close()
+        wait_for(lambda: self._greeted(g.port), what="accept to resume")
+        wait_for(lambda: "accepting connections again" in g.log(), what="the episode's end in the log")
 
     def _trickle(self, c, data, step=1):
         """Sends `data` a few octets every half second until the gateway
