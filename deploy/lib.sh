@@ -20,9 +20,15 @@ RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
 # dissectors (tshark, text2pcap) and @wildboar/x400 from the npm registry,
 # run by Debian's Node.js.
 TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
-  libgmime-3.0-dev curl procps tshark nodejs npm)
+  libgmime-3.0-dev curl procps tshark nodejs)
 
 say() { printf '%s\n' "$*" >&2; }
+
+# npm: Debian's package, unless the machine's nodejs already brings its own
+# (a nodejs package that ships npm conflicts with Debian's npm).
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 || ensure_packages npm
+}
 
 # ccache hits across clones and build directories: hash paths relative to
 # the checkout.

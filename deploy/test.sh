@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$X400GW_ROOT"
 
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_npm
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 
 pg=$(pg_dir "$X400GW_ROOT/var/test-pg")
