@@ -352,8 +352,13 @@ void parser::append_content(char const* p, std::size_t n)
                 line_.append(p, n);
             } else {
                 line_buffering_ = false;
-                if (line_.size() >= 2 && line_[1] == '-')
-                    note_boundary_in_content(line_);
+                // Too long for a delimiter, but its head may still start
+                // with a boundary; what arrived so far decides, whatever the
+                // pieces were.
+                std::string head(line_);
+                head.append(p, std::min(n, head_cap_ - std::min(head_cap_, head.size())));
+                if (head.size() >= 2 && head[1] == '-')
+                    note_boundary_in_content(head);
                 feed_validator(line_.data(), line_.size());
                 line_.clear();
                 feed_validator(p, n);

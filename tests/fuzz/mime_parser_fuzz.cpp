@@ -3,7 +3,8 @@
 // The MIME push parser's own promises, on any octets fed in odd-sized
 // pieces: it never crashes or throws; the tree is the same whatever the
 // pieces; offsets are ordered and inside the input; children lie inside
-// their parent; the limits hold; describe and describe_json succeed.
+// their parent; the limits hold; describe and describe_json succeed; a
+// step budget (limits::max_steps) cuts the same tree at any split.
 // Small limits, so a short input reaches every one of them.
 #include "mime/describe.hpp"
 #include "mime/parser.hpp"
@@ -73,6 +74,22 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             check(pt.header_begin >= parent.body_begin && pt.body_end <= parent.body_end);
         }
         check(!pt.content_type.type.empty() && !pt.content_type.subtype.empty());
+    }
+
+    // A step budget the input overruns: the same tree at any split, the
+    // rest one opaque part, the work within the budget and one line.
+    auto budget = l;
+    budget.max_steps = in.size() / 3;
+    auto cut = m::parse(in, budget);
+    m::parser q(budget);
+    for (std::size_t i = 0; i < in.size(); i += piece)
+        q.feed(in.substr(i, piece));
+    check(m::describe_json(cut) == m::describe_json(q.finish()));
+    if (cut.all_defects & m::bit(m::defect::step_limit)) {
+        check(cut.over_limit && cut.parts.back().opaque && cut.parts.back().body_end == in.size());
+        check(cut.steps > budget.max_steps);
+    } else {
+        check(cut.steps <= budget.max_steps);
     }
     return 0;
 }

@@ -206,6 +206,10 @@ void run(std::string_view in, m::sanitize_options o)
         // same limits: the sanitizer fits MIME fields to them.
         auto relaxed = o.parse_limits;
         relaxed.max_header_bytes *= 4;
+        // A header block already over the limit is written whole (fields
+        // past the limit are copied, not read), and may grow as much.
+        if (before.all_defects & m::bit(m::defect::header_limit))
+            relaxed.max_header_bytes = std::max(relaxed.max_header_bytes, 4 * in.size());
         relaxed.max_steps = ~std::uint64_t{0};
         auto tree = m::parse(r.message, relaxed);
         auto allowed = seven ? 0 : m::bit(m::defect::eight_bit_header);
