@@ -297,9 +297,16 @@ void renderer::plan_embedded()
         // The entity again: its header without the encoding, then the
         // decoded body.
         std::string entity;
-        entity.reserve(p.header_end - p.header_begin + raw.size() + 2);
+        entity.reserve(p.header_end - p.header_begin + raw.size() + 64);
+        // A type that came from the context (message/rfc822 in a
+        // multipart/digest) is written out: alone, the entity would be
+        // text/plain.
+        bool const implied = !p.content_type_present || p.content_type_defaulted;
+        if (implied)
+            entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
         for_each_field(in_.substr(p.header_begin, p.header_end - p.header_begin), [&](raw_field const& f) {
-            if (!f.no_colon && iequals(f.name, "content-transfer-encoding"))
+            if (!f.no_colon && (iequals(f.name, "content-transfer-encoding") ||
+                                (implied && iequals(f.name, "content-type"))))
                 return;
             entity.append(f.whole);
         });

@@ -361,11 +361,16 @@ def expanded_leaves(ctl, orig, tree, level=0):
     for p in original_leaves(orig, tree):
         header = orig[p["header_begin"]:p["header_end"]] if p else b""
         declared = email.message_from_bytes(header + b"\r\n").get_content_type() if p else ""
+        if p and p["defaulted"] and p["parent"] is not None and tree["parts"][p["parent"]]["type"] == "multipart/digest":
+            declared = "message/rfc822"  # RFC 2046 5.1.5
         if (p is not None and "encoded_composite" in p["flags"] and p["opaque"] and level < MAX_DECODE_NESTING
                 and p["encoding"] in ("base64", "quoted-printable")
                 and (declared.startswith("multipart/") or declared in ("message/rfc822", "message/global"))):
             kept = [f for f in re.split(rb"(?<=\n)(?![ \t])", header) if f and
                     not re.match(rb"(?i)content-transfer-encoding[ \t]*:", f)]
+            if p["defaulted"]:  # the type came from the digest: say it
+                kept = [b"Content-Type: %s\r\n" % declared.encode()] + [
+                    f for f in kept if not re.match(rb"(?i)content-type[ \t]*:", f)]
             entity = b"".join(kept)
             if entity and not entity.endswith(b"\n"):
                 entity += b"\r\n"

@@ -354,6 +354,11 @@ def fidelity_cases(c, top, mv):
                                            *b64(b"Subject: holds the outer boundary\r\n\r\n--coll\r\n"
                                                 b"not a delimiter once decoded\r\n"),
                                            "--coll", "Content-Type: text/plain", "", "after", "--coll--")
+    c["digest-entry-base64"] = msg(*top, mv, 'Content-Type: multipart/digest; boundary="dg"', "",
+                                   "--dg", "Content-Transfer-Encoding: base64", "",
+                                   *b64(b"Subject: digest entry\r\n\r\nentry text\r\n"),
+                                   "--dg", "Content-Type:", "Content-Transfer-Encoding: quoted-printable", "",
+                                   "Subject: second=", " entry", "", "second text", "--dg--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")
