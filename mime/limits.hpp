@@ -52,8 +52,9 @@ struct limits {
     // it the rest of the message is one opaque application/octet-stream
     // part (defect step_limit) and the result is over the limit, as with
     // max_parts. The default lets a 50 MB message of any ordinary shape
-    // through several times over and stops a hostile one within about a
-    // second on this class of machine (see step_budget below).
+    // through twenty times over (about one step per octet) and stops a
+    // hostile one after about a second on this class of machine (see
+    // step_budget below and docs/mime.md).
     std::uint64_t max_steps = 1'000'000'000;
 
     // Levels of base64 or quoted-printable encoded multipart and
@@ -64,12 +65,13 @@ struct limits {
     std::size_t max_decode_nesting = 4;
 };
 
-// Steps per millisecond measured for the parser on ordinary mail on the
-// reference machine (2 cores, RelWithDebInfo), rounded down: a time
-// budget becomes a step budget with step_budget(), so a caller that has a
-// duration (the gateway's conversion_budget) gets a bound the code can
-// check as it goes without reading a clock.
-inline constexpr std::uint64_t steps_per_millisecond = 500'000;
+// Steps per millisecond on the reference machine (2 cores,
+// RelWithDebInfo) at the slowest rate measured (base64 validation; plain
+// text runs at about twice this, the hostile "--" lines at 800,000): a
+// time budget becomes a step budget with step_budget(), so a caller that
+// has a duration (the gateway's conversion_budget) gets a bound the code
+// checks as it goes, without reading a clock.
+inline constexpr std::uint64_t steps_per_millisecond = 400'000;
 
 constexpr std::uint64_t step_budget(std::chrono::milliseconds budget) noexcept
 {
