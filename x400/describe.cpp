@@ -355,6 +355,172 @@ node describe(mts_apdu const& apdu)
 
 namespace {
 
+using namespace p22;
+
+void ipm_id(node& parent, char const* name, ipm_identifier const& id)
+{
+    auto& o = parent.object(name);
+    if (id.user)
+        or_fields(o.object("user"), *id.user);
+    o.field("user-relative-identifier", id.user_relative_identifier);
+}
+
+void descriptor(node& o, or_descriptor const& d)
+{
+    if (d.formal_name)
+        or_fields(o.object("formal-name"), *d.formal_name);
+    if (d.free_form_name)
+        o.field("free-form-name", *d.free_form_name);
+    if (d.telephone_number)
+        o.field("telephone-number", *d.telephone_number);
+}
+
+void recipient_list(node& parent, char const* name, std::vector<recipient_specifier> const& list)
+{
+    auto& a = parent.array(name);
+    for (auto const& r : list) {
+        auto& o = a.object("");
+        descriptor(o.object("recipient"), r.recipient);
+        if (r.notification_requests.size() > 0)
+            o.field("notification-requests", bits(r.notification_requests));
+        if (r.reply_requested)
+            o.flag("reply-requested", true);
+        if (r.recipient_extensions)
+            o.field("recipient-extensions", hex(*r.recipient_extensions));
+    }
+}
+
+void ipm_fields(node& o, ipm const& m);
+
+void body_fields(node& parent, std::vector<body_part> const& body)
+{
+    auto& a = parent.array("body");
+    for (auto const& part : body) {
+        auto& o = a.object("");
+        if (auto const* t = std::get_if<ia5_text>(&part)) {
+            auto& b = o.object("ia5-text");
+            b.number("repertoire", t->repertoire);
+            b.field("data", t->text);
+        } else if (auto const* t = std::get_if<teletex>(&part)) {
+            auto& b = o.object("teletex");
+            if (t->number_of_pages)
+                b.number("number-of-pages", *t->number_of_pages);
+            if (t->telex_compatible)
+                b.flag("telex-compatible", true);
+            if (t->non_basic_parameters)
+                b.field("non-basic-parameters", hex(*t->non_basic_parameters));
+            auto& d = b.array("data");
+            for (auto const& page : t->pages)
+                d.field("", page);
+        } else if (auto const* g = std::get_if<g3_facsimile>(&part)) {
+            auto& b = o.object("g3-facsimile");
+            if (g->number_of_pages)
+                b.number("number-of-pages", *g->number_of_pages);
+            if (g->non_basic_parameters)
+                b.field("non-basic-parameters", bits(*g->non_basic_parameters));
+            auto& d = b.array("data");
+            for (auto const& page : g->pages)
+                d.field("", hex(page.octets));
+        } else if (auto const* b = std::get_if<bilaterally_defined>(&part)) {
+            o.field("bilaterally-defined", hex(b->octets));
+        } else if (auto const* n = std::get_if<nationally_defined>(&part)) {
+            o.field("nationally-defined", hex(n->value));
+        } else if (auto const* g = std::get_if<general_text>(&part)) {
+            auto& b = o.object("general-text");
+            auto& cs = b.array("character-sets");
+            for (auto c : g->character_sets)
+                cs.number("", c);
+            b.field("data", g->text);
+        } else if (auto const* f = std::get_if<file_transfer>(&part)) {
+            auto& b = o.object("file-transfer");
+            if (f->file_name)
+                b.field("file-name", *f->file_name);
+            if (f->parameters)
+                b.field("parameters", hex(*f->parameters));
+            auto& d = b.array("data");
+            for (auto const& x : f->data) {
+                auto& e = d.object("");
+                if (x.direct_reference)
+                    e.field("direct-reference", x.direct_reference->to_string());
+                e.field("encoding", x.kind == ber::external::encoding::octet_aligned ? "octet-aligned"
+                                    : x.kind == ber::external::encoding::arbitrary ? "arbitrary"
+                                                                                    : "single-ASN1-type");
+                e.number("length", static_cast<std::int64_t>(x.data.size()));
+                e.field("octets", hex(x.data));
+            }
+        } else if (auto const* m = std::get_if<message_body_part>(&part)) {
+            auto& b = o.object("message");
+            if (m->delivery_time)
+                b.field("delivery-time", m->delivery_time->text);
+            if (m->delivery_envelope)
+                b.field("delivery-envelope", hex(*m->delivery_envelope));
+            if (!m->data.empty())
+                ipm_fields(b.object("data"), m->data.front());
+        } else {
+            auto const& x = std::get<opaque_body_part>(part);
+            o.field(x.kind, hex(x.encoded));
+        }
+    }
+}
+
+void ipm_fields(node& o, ipm const& m)
+{
+    auto const& h = m.heading;
+    auto& head = o.object("heading");
+    ipm_id(head, "this-IPM", h.this_ipm);
+    if (h.originator)
+        descriptor(head.object("originator"), *h.originator);
+    if (!h.authorizing_users.empty()) {
+        auto& a = head.array("authorizing-users");
+        for (auto const& d : h.authorizing_users)
+            descriptor(a.object(""), d);
+    }
+    if (!h.primary_recipients.empty())
+        recipient_list(head, "primary-recipients", h.primary_recipients);
+    if (!h.copy_recipients.empty())
+        recipient_list(head, "copy-recipients", h.copy_recipients);
+    if (h.blind_copy_recipients)
+        recipient_list(head, "blind-copy-recipients", *h.blind_copy_recipients);
+    if (h.replied_to_ipm)
+        ipm_id(head, "replied-to-IPM", *h.replied_to_ipm);
+    if (!h.obsoleted_ipms.empty()) {
+        auto& a = head.array("obsoleted-IPMs");
+        for (auto const& id : h.obsoleted_ipms)
+            ipm_id(a, "", id);
+    }
+    if (!h.related_ipms.empty()) {
+        auto& a = head.array("related-IPMs");
+        for (auto const& id : h.related_ipms)
+            ipm_id(a, "", id);
+    }
+    if (h.subject)
+        head.field("subject", *h.subject);
+    if (h.expiry_time)
+        head.field("expiry-time", h.expiry_time->text);
+    if (h.reply_time)
+        head.field("reply-time", h.reply_time->text);
+    if (h.reply_recipients) {
+        auto& a = head.array("reply-recipients");
+        for (auto const& d : *h.reply_recipients)
+            descriptor(a.object(""), d);
+    }
+    head.field("importance", std::string(importance_name(h.importance)));
+    if (h.sensitivity)
+        head.field("sensitivity", std::string(sensitivity_name(*h.sensitivity)));
+    if (h.auto_forwarded)
+        head.flag("auto-forwarded", true);
+    if (!h.extensions.empty()) {
+        auto& a = head.array("extensions");
+        for (auto const& x : h.extensions) {
+            auto& e = a.object("");
+            e.field("type", x.type.to_string());
+            if (!x.value.empty())
+                e.field("value", hex(x.value));
+        }
+    }
+    body_fields(o, m.body);
+}
+
 void json_string(std::string& out, std::string_view s)
 {
     static constexpr char digits[] = "0123456789abcdef";
@@ -446,6 +612,45 @@ void text(std::string& out, node const& n, int indent, std::size_t index)
 }
 
 } // namespace
+
+node describe(information_object const& content)
+{
+    node root;
+    if (auto const* m = std::get_if<ipm>(&content)) {
+        ipm_fields(root.object("ipm"), *m);
+        return root;
+    }
+    auto const& n = std::get<ipn>(content);
+    auto& o = root.object("ipn");
+    ipm_id(o, "subject-ipm", n.subject_ipm);
+    if (n.ipn_originator)
+        descriptor(o.object("ipn-originator"), *n.ipn_originator);
+    if (n.ipm_intended_recipient)
+        descriptor(o.object("ipm-intended-recipient"), *n.ipm_intended_recipient);
+    if (n.conversion_eits)
+        eits(o, "conversion-eits", *n.conversion_eits);
+    if (n.notification_extensions)
+        o.field("notification-extensions", hex(*n.notification_extensions));
+    if (auto const* f = std::get_if<non_receipt_fields>(&n.fields)) {
+        auto& x = o.object("non-receipt-fields");
+        x.number("non-receipt-reason", f->reason);
+        if (f->discard)
+            x.number("discard-reason", *f->discard);
+        if (f->auto_forward_comment)
+            x.field("auto-forward-comment", *f->auto_forward_comment);
+        if (f->returned_ipm)
+            x.field("returned-ipm", hex(*f->returned_ipm));
+    } else if (auto const* f = std::get_if<receipt_fields>(&n.fields)) {
+        auto& x = o.object("receipt-fields");
+        x.field("receipt-time", f->receipt_time.text);
+        x.number("acknowledgment-mode", f->acknowledgment_mode);
+        if (f->supplementary_information)
+            x.field("suppl-receipt-info", *f->supplementary_information);
+    } else {
+        o.field("other-notification-type-fields", hex(std::get<std::string>(n.fields)));
+    }
+    return root;
+}
 
 std::string to_json(node const& n)
 {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "x400/p1.hpp"
+#include "x400/p22.hpp"
 
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ struct node {
 
 node describe(p1::mts_apdu const& apdu);
 node describe(p1::or_name const& n);
+node describe(p22::information_object const& content);
 
 std::string to_json(node const& n);      // one line, no trailing newline
 std::string to_text(node const& n);      // indented, one field per line

@@ -3,7 +3,8 @@
 // x400gwctl x400 decode [--json] [--content ipm] FILE|-
 //
 // Offline: read BER from FILE or standard input and print what x400/ makes
-// of it. Exit 0 when it decoded; 1 when it did not (the byte offset and
+// of it: an MTS-APDU (X.411), or with --content ipm a bare P22
+// InformationObject (X.420: an IPM or an IPN). Exit 0 when it decoded; 1 when it did not (the byte offset and
 // reason of the first error on stderr) or FILE cannot be read; 2 on a
 // usage error. Scripts and the oracle tests depend on these names, flags,
 // outputs and exit statuses.
@@ -11,6 +12,7 @@
 
 #include "x400/describe.hpp"
 #include "x400/p1.hpp"
+#include "x400/p22.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -75,13 +77,23 @@ int decode_command(x400_options const& o)
     if (!input)
         return 1;
     x4::node tree;
-    auto decoded = x4::p1::decode(as_bytes(*input));
-    if (!decoded) {
-        std::fprintf(stderr, "x400gwctl: invalid MTS-APDU at byte %zu: %s\n", decoded.failure().offset,
-                     decoded.failure().reason.c_str());
-        return 1;
+    if (o.content == "ipm") {
+        auto decoded = x4::p22::decode(as_bytes(*input));
+        if (!decoded) {
+            std::fprintf(stderr, "x400gwctl: invalid P22 content at byte %zu: %s\n", decoded.failure().offset,
+                         decoded.failure().reason.c_str());
+            return 1;
+        }
+        tree = x4::describe(*decoded);
+    } else {
+        auto decoded = x4::p1::decode(as_bytes(*input));
+        if (!decoded) {
+            std::fprintf(stderr, "x400gwctl: invalid MTS-APDU at byte %zu: %s\n", decoded.failure().offset,
+                         decoded.failure().reason.c_str());
+            return 1;
+        }
+        tree = x4::describe(*decoded);
     }
-    tree = x4::describe(*decoded);
     write_out(o.json ? x4::to_json(tree) + "\n" : x4::to_text(tree));
     return 0;
 }
@@ -97,6 +109,8 @@ void add_x400_commands(CLI::App& app, int& status)
     auto* decode = x400->add_subcommand("decode", "Decode a BER MTS-APDU and print its fields");
     decode->add_option("FILE", opts->file, "BER file, or - for standard input")->required();
     decode->add_flag("--json", opts->json, "Print the fields as one line of JSON");
+    decode->add_option("--content", opts->content, "Decode a bare content instead of an MTS-APDU")
+        ->check(CLI::IsMember({"ipm"}));
     decode->callback([opts, &status] { status = decode_command(*opts); });
 }
 

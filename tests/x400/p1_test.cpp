@@ -57,7 +57,7 @@ TEST(P1, AMessageIsItsEnvelopeThenItsContent)
     EXPECT_EQ(env->tag, ber::universal(17));
     auto content = r.next();
     ASSERT_TRUE(content);
-    EXPECT_EQ(ber::read_octets(s, *content), "hello");
+    EXPECT_EQ(ber::read_octets(s, *content), samples::minimal_message().content);
     // The envelope's first element is the MTSIdentifier [APPLICATION 4].
     auto e = r.enter(*env);
     auto id = e.next();

@@ -1,6 +1,7 @@
 // x400_sample_writer DIR: writes the P1 samples of samples.hpp as BER
 // files into DIR (each also with indefinite lengths and with strings in
-// segments), for the oracle test to hand to tshark and @wildboar/x400.
+// segments) and the P22 samples as bare contents (*.p22), for the oracle
+// test to hand to tshark and @wildboar/x400.
 #include "samples.hpp"
 
 #include <cstdio>
@@ -33,7 +34,14 @@ int main(int argc, char** argv)
         char const* name;
         p1::mts_apdu apdu;
     };
+    auto ipn_message = [](x400gw::x400::p22::information_object const& c) {
+        auto m = samples::minimal_message();
+        m.content = x400gw::x400::p22::encode(c);
+        return m;
+    };
     sample const all[] = {
+        {"message-ipn-receipt", ipn_message(samples::receipt_notification())},
+        {"message-ipn-non-receipt", ipn_message(samples::non_receipt_notification())},
         {"message-full", samples::full_message()},
         {"message-minimal", samples::minimal_message()},
         {"probe", samples::sample_probe()},
@@ -47,6 +55,21 @@ int main(int argc, char** argv)
             !write(dir + "/" + s.name + ".indefinite.ber", *indefinite) ||
             !write(dir + "/" + s.name + ".segments.ber", *segments)) {
             std::fprintf(stderr, "x400_sample_writer: cannot write %s\n", s.name);
+            return 1;
+        }
+    }
+    struct content {
+        char const* name;
+        x400gw::x400::p22::information_object value;
+    };
+    content const contents[] = {
+        {"ipm-full", samples::full_ipm()},
+        {"ipn-receipt", samples::receipt_notification()},
+        {"ipn-non-receipt", samples::non_receipt_notification()},
+    };
+    for (auto const& c : contents) {
+        if (!write(dir + "/" + c.name + ".p22", x400gw::x400::p22::encode(c.value))) {
+            std::fprintf(stderr, "x400_sample_writer: cannot write %s\n", c.name);
             return 1;
         }
     }

@@ -8,6 +8,7 @@
 
 #include "x400/ber.hpp"
 #include "x400/p1.hpp"
+#include "x400/p22.hpp"
 
 #include <string>
 
@@ -47,6 +48,109 @@ inline p1::trace_element trace_at(std::string time)
     t.domain = gdi("XX", " ", "ATC Net");
     t.arrival_time = ber::time_value{std::move(time), false};
     return t;
+}
+
+inline p22::or_descriptor descriptor(p1::or_name n, std::optional<std::string> free_form = {})
+{
+    p22::or_descriptor d;
+    d.formal_name = std::move(n);
+    d.free_form_name = std::move(free_form);
+    return d;
+}
+
+inline p22::ipm_identifier ipm_id(std::string local, bool with_user = true)
+{
+    p22::ipm_identifier id;
+    if (with_user)
+        id.user = person("Ann", "Lee");
+    id.user_relative_identifier = std::move(local);
+    return id;
+}
+
+// An IPM with every heading field and every modelled body part.
+inline p22::ipm full_ipm()
+{
+    p22::ipm m;
+    auto& h = m.heading;
+    h.this_ipm = ipm_id("ipm-0001");
+    h.originator = descriptor(person("Ann", "Lee"), "Ann Lee");
+    h.originator->telephone_number = "+1 555 0100";
+    h.authorizing_users = {descriptor(person("Boss", "Big"))};
+    p22::recipient_specifier to;
+    to.recipient = descriptor(person("Bob", "Ray"), "Bob Ray");
+    to.notification_requests = bits_of({p22::notification::rn, p22::notification::nrn});
+    to.reply_requested = true;
+    p22::recipient_specifier cc;
+    cc.recipient = descriptor(person("Cy", "Copy"));
+    p22::recipient_specifier bcc;
+    bcc.recipient.free_form_name = "Hidden Person";
+    h.primary_recipients = {to};
+    h.copy_recipients = {cc};
+    h.blind_copy_recipients = std::vector<p22::recipient_specifier>{bcc};
+    h.replied_to_ipm = ipm_id("ipm-0000");
+    h.obsoleted_ipms = {ipm_id("ipm-old", false)};
+    h.related_ipms = {ipm_id("ipm-rel")};
+    h.subject = "Quarterly report (draft)";
+    h.expiry_time = ber::time_value{"261231235959Z", false};
+    h.reply_time = ber::time_value{"261210120000Z", false};
+    h.reply_recipients = std::vector<p22::or_descriptor>{descriptor(person("Reply", "Desk"))};
+    h.importance = p22::importance::high;
+    h.sensitivity = p22::sensitivity::company_confidential;
+    h.auto_forwarded = true;
+    h.extensions = {{*ber::oid::parse("1.3.6.1.4.1.58888.9"), std::string("\x05\x00", 2)}};
+
+    m.body.push_back(p22::ia5_text{5, "Hello Bob,\r\nthe figures are attached.\r\n"});
+    p22::teletex tt;
+    tt.number_of_pages = 1;
+    tt.pages = {"Page one", "Page two"};
+    m.body.push_back(tt);
+    p22::g3_facsimile fax;
+    fax.number_of_pages = 1;
+    fax.pages = {bits_of({0, 3, 9})};
+    m.body.push_back(fax);
+    m.body.push_back(p22::bilaterally_defined{std::string("\x00\x01\x02\xff", 4)});
+    m.body.push_back(p22::nationally_defined{std::string("\x02\x01\x2a", 3)});
+    m.body.push_back(p22::general_text{{1, 6, 100}, "Gr\xfc\xdf" "e"});
+    p22::file_transfer f;
+    f.parameters = p22::file_transfer_parameters("figures.csv");
+    f.file_name = "figures.csv";
+    ber::external data;
+    data.direct_reference = ber::oid::parse("1.0.8571.5.1");
+    data.kind = ber::external::encoding::octet_aligned;
+    data.data = "q,value\n1,42\n";
+    f.data = {data};
+    m.body.push_back(f);
+    p22::ipm inner;
+    inner.heading.this_ipm = ipm_id("ipm-inner");
+    inner.heading.subject = "Forwarded";
+    inner.body.push_back(p22::ia5_text{5, "inner text"});
+    p22::message_body_part fwd;
+    fwd.delivery_time = ber::time_value{"261201080000Z", false};
+    fwd.data.push_back(inner);
+    m.body.push_back(fwd);
+    return m;
+}
+
+inline p22::ipn receipt_notification()
+{
+    p22::ipn n;
+    n.subject_ipm = ipm_id("ipm-0001");
+    n.ipn_originator = descriptor(person("Bob", "Ray"));
+    n.ipm_intended_recipient = descriptor(person("Bob", "Ray"));
+    n.fields = p22::receipt_fields{ber::time_value{"261204113000Z", false}, 1, std::string("read at desk")};
+    return n;
+}
+
+inline p22::ipn non_receipt_notification()
+{
+    p22::ipn n;
+    n.subject_ipm = ipm_id("ipm-0001");
+    n.ipn_originator = descriptor(person("Bob", "Ray"));
+    p22::non_receipt_fields f;
+    f.reason = 0;
+    f.discard = 0;
+    n.fields = f;
+    return n;
 }
 
 // A message with every envelope field x400gw models set.
@@ -117,7 +221,7 @@ inline p1::message full_message()
     r2.indicators = bits_of({p1::pri::originating_mta_report, p1::pri::originator_report}, 8);
     r2.explicit_conversion = 1;
     e.recipients = {r1, r2};
-    m.content = std::string("\x31\x00", 2);
+    m.content = p22::encode(full_ipm());
     return m;
 }
 
@@ -138,7 +242,10 @@ inline p1::message minimal_message()
     r.name.address.surname = "R";
     r.indicators = bits_of({0, 2, 4}, 8);
     e.recipients = {r};
-    m.content = "hello";
+    p22::ipm ipm;
+    ipm.heading.this_ipm.user_relative_identifier = "1";
+    ipm.body.push_back(p22::ia5_text{5, "hello"});
+    m.content = p22::encode(ipm);
     return m;
 }
 

@@ -466,7 +466,7 @@ function tsharkFields(file) {
         const show = /show="([^"]*)"/.exec(attrs);
         const value = /value="([^"]*)"/.exec(attrs);
         if (m[1].startsWith('_ws.malformed') || m[1] === '_ws.expert.message' && /BER Error/.test(attrs)) malformed.push(show && show[1]);
-        if (!m[1].startsWith('p1.')) continue;
+        if (!/^(p1|p22|ftam)\./.test(m[1])) continue;
         (fields[m[1]] ??= []).push({ show: show ? unxml(show[1]) : '', value: value ? value[1] : '' });
     }
     return { fields, malformed, p1: /<proto name="p1"/.test(pdml) };
@@ -566,6 +566,61 @@ function expectedTshark(json) {
     return want;
 }
 
+// The X.420 fields tshark's P22 dissector shows for a content; string
+// fields are compared as octets (PDML's value attribute).
+const p22HexFields = new Set(['p22.ia5text.data', 'p22.TeletexData_item', 'p22.GeneralTextData', 'p22.subject',
+    'p22.free_form_name']);
+const basicTags = { 'ia5-text': 0, 'g3-facsimile': 3, 'g4-class1': 4, teletex: 5, videotex: 6, 'nationally-defined': 7,
+    encrypted: 8, message: 9, 'mixed-mode': 11, 'bilaterally-defined': 14 };
+const sensitivities = { personal: 1, private: 2, 'company-confidential': 3 };
+const importances = { low: 0, normal: 1, high: 2 };
+
+function expectedP22(json, want) {
+    const add = (name, v) => (want[name] ??= []).push(String(v));
+    const text = (name, v) => add(name, Buffer.from(v, 'latin1').toString('hex'));
+    const walk = (v, key) => {
+        if (Array.isArray(v)) {
+            if (key === 'body') for (const part of v) {
+                const kind = Object.keys(part)[0];
+                if (basicTags[kind] !== undefined) { add('p22.BodyPart', 0); add('p22.basic', basicTags[kind]); }
+                else add('p22.BodyPart', 1);
+            }
+            v.forEach((x) => walk(x, key));
+            return;
+        }
+        if (v !== null && typeof v === 'object') {
+            if (key === 'ia5-text') text('p22.ia5text.data', v.data);
+            if (key === 'teletex') v.data.forEach((x) => text('p22.TeletexData_item', x));
+            if (key === 'general-text') { text('p22.GeneralTextData', v.data); v['character-sets'].forEach((c) => add('p22.CharacterSetRegistration', c)); }
+            for (const [k, x] of Object.entries(v)) walk(x, k);
+            return;
+        }
+        switch (key) {
+        case 'user-relative-identifier': add('p22.user_relative_identifier', v); break;
+        case 'subject': text('p22.subject', v); break;
+        case 'free-form-name': text('p22.free_form_name', v); break;
+        case 'telephone-number': add('p22.telephone_number', v); break;
+        case 'importance': if (v !== 'normal') add('p22.importance', importances[v]); break;
+        case 'sensitivity': add('p22.sensitivity', sensitivities[v]); break;
+        case 'expiry-time': add('p22.expiry_time', tsharkTime(v)); break;
+        case 'reply-time': add('p22.reply_time', tsharkTime(v)); break;
+        case 'delivery-time': add('p22.delivery_time', tsharkTime(v)); break;
+        case 'reply-requested': add('p22.reply_requested', v ? 1 : 0); break;
+        case 'notification-requests': add('p22.notification_requests', bitsHex(v)); break;
+        case 'bilaterally-defined': add('p22.bilaterally_defined', v.match(/../g).join(':')); break;
+        case 'number-of-pages': add('p22.number_of_pages', v); break;
+        case 'receipt-time': add('p22.receipt_time', tsharkTime(v)); break;
+        case 'non-receipt-reason': add('p22.non_receipt_reason', v); break;
+        case 'discard-reason': add('p22.discard_reason', v); break;
+        case 'suppl-receipt-info': add('p22.suppl_receipt_info', v); break;
+        case 'file-name': add('ftam.Pathname_item', v); break;
+        default: break;
+        }
+    };
+    walk(json, undefined);
+    return want;
+}
+
 function checkTshark(name, file, json) {
     const got = tsharkFields(file);
     if (!got.p1) {
@@ -574,9 +629,25 @@ function checkTshark(name, file, json) {
         return;
     }
     const want = expectedTshark(json);
+    // A message whose content is an IPM: tshark dissects it too, O/R names
+    // with P1's field names and the rest as p22.*.
+    const content = json.message && json.message.content.octets;
+    if (content && [2, 22].includes(json.message.envelope['content-type'])) {
+        const cfile = file + '.content';
+        fs.writeFileSync(cfile, Buffer.from(content, 'hex'));
+        const r = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', cfile], { encoding: 'utf8', maxBuffer: 1 << 28 });
+        if (r.status !== 0) {
+            failures++;
+            console.log(`FAIL x400gw cannot decode the content of ${name}: ${r.stderr}`);
+            return;
+        }
+        const ipm = JSON.parse(r.stdout);
+        for (const [k, v] of Object.entries(expectedTshark(ipm))) (want[k] ??= []).push(...v);
+        expectedP22(ipm, want);
+    }
     const problems = [];
     for (const [field, values] of Object.entries(want)) {
-        const seen = (got.fields[field] ?? []).map((x) => (field === 'p1.per_recipient_indicators' || field === 'p1.per_message_indicators' ? x.value : x.show));
+        const seen = (got.fields[field] ?? []).map((x) => (field === 'p1.per_recipient_indicators' || field === 'p1.per_message_indicators' || p22HexFields.has(field) ? x.value : x.show));
         const a = [...values].sort(), b = [...seen].sort();
         if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${field}: x400gw ${JSON.stringify(a)} tshark ${JSON.stringify(b)}`);
     }
