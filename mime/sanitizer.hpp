@@ -13,18 +13,27 @@
 //   - CRLF line ends only, a final CRLF, no line over 998 octets, no NUL;
 //     header fields "Name: value" (folded); "MIME-Version: 1.0" at the top;
 //   - each multipart has a valid boundary (regenerated when the original was
-//     missing, invalid, a prefix of an enclosing one, or when its content
-//     holds it), at least one part, and a close delimiter;
+//     missing, invalid, a prefix of an enclosing one, or when a line of its
+//     content starts with it, RFC 2046 5.1.1), at least one part, and a
+//     close delimiter;
 //   - at most one Content-Transfer-Encoding per entity, one of 7bit, 8bit,
 //     quoted-printable, base64 (never binary); composites only 7bit/8bit;
 //     the body is valid for it (QP and base64 lines at most 76 characters);
 //   - with seven_bit (the next hop lacks 8BITMIME, RFC 6152): no octet above
-//     127 anywhere; 8-bit bodies become quoted-printable (mostly ASCII text)
-//     or base64, 8-bit header text RFC 2047 encoded words (utf-8 when valid,
-//     else unknown-8bit), 8-bit parameter values RFC 2231;
+//     127 anywhere and no 8bit or binary label; 8-bit bodies become
+//     quoted-printable (mostly ASCII text) or base64, 8-bit header text
+//     RFC 2047 encoded words (utf-8 when valid, else unknown-8bit), 8-bit
+//     parameter values RFC 2231;
 //   - kept: the decoded octets of every part whose content decodes (text
-//     line ends become CRLF), its media type where it was valid, and the
-//     names and values of header fields other than the MIME ones.
+//     and message/* line ends become CRLF), its media type where it was
+//     valid, and the names and values of header fields other than the MIME
+//     ones. A base64 or quoted-printable multipart or message/rfc822
+//     (RFC 2045 6.4 forbids them) is decoded and its parts written again. A
+//     message/* leaf keeps its type unless its content cannot travel as
+//     7bit or 8bit (docs/mime.md says when).
+//
+// The work is bounded by limits::max_steps, checked as it is done; past it
+// the rest of the message is one opaque part and the result is over_limit.
 //
 // What it refuses to do: guess charsets, convert between them, or repair
 // content that does not decode (invalid base64 or quoted-printable is
@@ -44,6 +53,8 @@ namespace x400gw::mime {
 
 struct sanitize_options {
     bool seven_bit = false; // the next hop lacks 8BITMIME
+    // Structure and work limits; parse_limits.max_steps is the step budget
+    // of the whole run (see step_budget() for a time budget).
     limits parse_limits{};
 };
 
@@ -54,7 +65,7 @@ struct sanitize_options {
 // line_ends_normalized, line_folded, header_encoded, header_fixed, parameter_dropped,
 // header_line_dropped, nul_removed, cte_reencoded, cte_relabelled,
 // cte_removed, made_opaque, preamble_dropped, epilogue_dropped,
-// final_crlf_added. Changes of one kind are counted in one entry whose text
+// final_crlf_added, composite_decoded. Changes of one kind are counted in one entry whose text
 // describes the first.
 struct change {
     std::string_view kind;
