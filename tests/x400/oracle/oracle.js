@@ -391,6 +391,151 @@ function fromWildboar(bytes) {
     return { report: { envelope: e, content: r } };
 }
 
+// P22: the library decodes an InformationObject whole (its SETs have no
+// untagged CHOICE); only open types are read from inside their tag.
+const latin1 = (b) => (typeof b === 'string' ? b : Buffer.from(b).toString('latin1'));
+const sensitivityNames = { 1: 'personal', 2: 'private', 3: 'company-confidential' };
+
+function descriptor(d) {
+    const o = {};
+    if (d.formal_name) o['formal-name'] = orAddress(d.formal_name);
+    if (d.free_form_name !== undefined) o['free-form-name'] = latin1(d.free_form_name);
+    if (d.telephone_number !== undefined) o['telephone-number'] = d.telephone_number;
+    return o;
+}
+
+function ipmId(id) {
+    const o = {};
+    if (id.user) o.user = orAddress(id.user);
+    o['user-relative-identifier'] = id.user_relative_identifier;
+    return o;
+}
+
+function recipientSpecifiers(list) {
+    return list.map((r) => {
+        const o = { recipient: descriptor(r.recipient) };
+        if (r.notification_requests && r.notification_requests.length) o['notification-requests'] = bits(r.notification_requests);
+        if (r.reply_requested) o['reply-requested'] = true;
+        return o;
+    });
+}
+
+function externalData(x) {
+    // asn1-ts External: directReference, encoding (an element, octets or bits)
+    const o = {};
+    if (x.directReference) o['direct-reference'] = oidText(x.directReference);
+    const enc = x.encoding;
+    let octets;
+    if (enc instanceof Uint8Array) { o.encoding = 'octet-aligned'; octets = enc; }
+    else if (enc && enc.tagClass !== undefined) { o.encoding = 'single-ASN1-type'; octets = enc.toBytes(); }
+    else { o.encoding = 'arbitrary'; octets = Buffer.from([]); }
+    o.length = octets.length;
+    o.octets = hex(octets);
+    return o;
+}
+
+function ipmFromWildboar(m) {
+    const h = m.heading;
+    const head = { 'this-IPM': ipmId(h.this_IPM) };
+    if (h.originator) head.originator = descriptor(h.originator);
+    if (h.authorizing_users?.length) head['authorizing-users'] = h.authorizing_users.map(descriptor);
+    if (h.primary_recipients?.length) head['primary-recipients'] = recipientSpecifiers(h.primary_recipients);
+    if (h.copy_recipients?.length) head['copy-recipients'] = recipientSpecifiers(h.copy_recipients);
+    if (h.blind_copy_recipients) head['blind-copy-recipients'] = recipientSpecifiers(h.blind_copy_recipients);
+    if (h.replied_to_IPM) head['replied-to-IPM'] = ipmId(h.replied_to_IPM);
+    if (h.obsoleted_IPMs?.length) head['obsoleted-IPMs'] = h.obsoleted_IPMs.map(ipmId);
+    if (h.related_IPMs?.length) head['related-IPMs'] = h.related_IPMs.map(ipmId);
+    if (h.subject !== undefined) head.subject = latin1(h.subject);
+    if (h.expiry_time) head['expiry-time'] = utc(h.expiry_time);
+    if (h.reply_time) head['reply-time'] = utc(h.reply_time);
+    if (h.reply_recipients) head['reply-recipients'] = h.reply_recipients.map(descriptor);
+    head.importance = ['low', 'normal', 'high'][Number(h.importance ?? 1)];
+    if (h.sensitivity !== undefined) head.sensitivity = sensitivityNames[Number(h.sensitivity)];
+    if (h.auto_forwarded) head['auto-forwarded'] = true;
+    if (h.extensions?.length) head.extensions = h.extensions.map((x) => {
+        const e = { type: oidText(x.type_ ?? x.type) };
+        if (x.value !== undefined) e.value = hex(x.value.toBytes());
+        return e;
+    });
+    const body = m.body.map((part) => {
+        if (part.basic) {
+            const [kind, b] = Object.entries(part.basic)[0];
+            if (kind === 'ia5_text') return { 'ia5-text': { repertoire: Number(b.parameters.repertoire ?? 5), data: b.data } };
+            if (kind === 'teletex') {
+                const o = {};
+                if (b.parameters.number_of_pages !== undefined) o['number-of-pages'] = Number(b.parameters.number_of_pages);
+                if (b.parameters.telex_compatible) o['telex-compatible'] = true;
+                o.data = b.data.map(latin1);
+                return { teletex: o };
+            }
+            if (kind === 'g3_facsimile') {
+                const o = {};
+                if (b.parameters.number_of_pages !== undefined) o['number-of-pages'] = Number(b.parameters.number_of_pages);
+                if (b.parameters.non_basic_parameters?.length) o['non-basic-parameters'] = bits(b.parameters.non_basic_parameters);
+                o.data = b.data.map((page) => bitsHex(bits(page)));
+                return { 'g3-facsimile': o };
+            }
+            if (kind === 'bilaterally_defined') return { 'bilaterally-defined': hex(b) };
+            if (kind === 'nationally_defined') return { 'nationally-defined': hex(b.value) };
+            if (kind === 'message') {
+                const o = {};
+                if (b.parameters.delivery_time) o['delivery-time'] = utc(b.parameters.delivery_time);
+                o.data = ipmFromWildboar(b.data);
+                return { message: o };
+            }
+            return { [kind.replace(/_/g, '-')]: '<opaque>' };
+        }
+        // INSTANCE OF: the library hands back an asn1-ts External whose
+        // encoding is the value itself.
+        const x = part.extended;
+        const type = oidText(x.data.directReference);
+        const value = x.data.encoding;
+        if (type === '2.6.1.4.11') {
+            const sets = x.parameters ? x.parameters.encoding.sequence.map((c) => Number(c.integer)) : [];
+            return { 'general-text': { 'character-sets': sets, data: latin1(value.value) } };
+        }
+        if (type === '2.6.1.4.12') {
+            const o = {};
+            if (x.parameters) {
+                const params = x.parameters.encoding;
+                o.parameters = hex(params.toBytes());
+                const ft = dec('IPMSFileTransferBodyPartType', 'FileTransferParameters')(params);
+                const p = ft.file_attributes?.pathname;
+                const names = p && (p.incomplete_pathname ?? p.complete_pathname);
+                if (names?.length) o['file-name'] = latin1(names[names.length - 1]);
+            }
+            o.data = value.sequence.map((e) => externalData(e.external));
+            return { 'file-transfer': o };
+        }
+        return { extended: '<opaque>' };
+    });
+    return { heading: head, body };
+}
+
+function p22FromWildboar(bytes) {
+    const v = dec('IPMSInformationObjects', 'InformationObject')(element(bytes));
+    if (v.ipm) return { ipm: ipmFromWildboar(v.ipm) };
+    const n = v.ipn;
+    const o = { 'subject-ipm': ipmId(n.subject_ipm) };
+    if (n.ipn_originator) o['ipn-originator'] = descriptor(n.ipn_originator);
+    if (n.ipm_intended_recipient) o['ipm-intended-recipient'] = descriptor(n.ipm_intended_recipient);
+    if (n.conversion_eits) o['conversion-eits'] = eits(n.conversion_eits);
+    const c = n.choice;
+    if (c.non_receipt_fields) {
+        const f = c.non_receipt_fields;
+        const x = { 'non-receipt-reason': Number(f.non_receipt_reason) };
+        if (f.discard_reason !== undefined) x['discard-reason'] = Number(f.discard_reason);
+        if (f.auto_forward_comment !== undefined) x['auto-forward-comment'] = f.auto_forward_comment;
+        o['non-receipt-fields'] = x;
+    } else if (c.receipt_fields) {
+        const f = c.receipt_fields;
+        const x = { 'receipt-time': utc(f.receipt_time), 'acknowledgment-mode': Number(f.acknowledgment_mode ?? 0) };
+        if (f.suppl_receipt_info !== undefined) x['suppl-receipt-info'] = f.suppl_receipt_info;
+        o['receipt-fields'] = x;
+    }
+    return { ipn: o };
+}
+
 // ----------------------------------------------------------------- compare
 
 function flatten(v, prefix, out) {
@@ -728,6 +873,27 @@ for (const f of files) {
             }
         }
     }
+}
+
+// The bare P22 contents.
+for (const f of fs.readdirSync(samplesDir).filter((x) => x.endsWith('.p22')).sort()) {
+    const file = path.join(samplesDir, f);
+    const r = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', file], { encoding: 'utf8' });
+    if (r.status !== 0) {
+        failures++;
+        console.log(`FAIL x400gw cannot decode ${f}: ${r.stderr}`);
+        continue;
+    }
+    let theirs;
+    try {
+        theirs = p22FromWildboar(fs.readFileSync(file));
+    } catch (e) {
+        failures++;
+        console.log(`FAIL @wildboar/x400 cannot decode ${f}: ${e.message}`);
+        if (process.env.X400GW_ORACLE_DEBUG) console.log(e.stack);
+        continue;
+    }
+    compareLines(`@wildboar/x400 decodes ${f}`, JSON.parse(r.stdout), theirs);
 }
 
 // An extension built from scratch by the library: it writes the open
