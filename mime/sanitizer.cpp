@@ -130,7 +130,8 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
 // one pass, so a message that holds the tokens we would try first (they
 // are predictable) cannot make us use one of them, nor cost more than
 // that pass.
-std::string choose_token(std::vector<std::string_view> const& texts, std::uint64_t seed)
+std::string choose_token(std::vector<std::string_view> const& texts, std::vector<std::string> const& not_prefixes,
+                         std::uint64_t seed)
 {
     static constexpr std::string_view prefix = "=_x400gw_";
     static constexpr char hex[] = "0123456789abcdef";
@@ -147,7 +148,11 @@ std::string choose_token(std::vector<std::string_view> const& texts, std::uint64
             token.push_back(hex[(h >> (d * 4)) & 15]);
         // A shorter occurrence at the end of a text is a prefix of many
         // tokens but equal to none: it cannot hold a delimiter line.
-        if (!std::binary_search(taken.begin(), taken.end(), std::string_view(token).substr(prefix.size())))
+        // A boundary already written inside (a decoded composite's) must
+        // not be a prefix of ours either.
+        bool const clash = std::any_of(not_prefixes.begin(), not_prefixes.end(),
+                                       [&](std::string const& b) { return token.starts_with(b); });
+        if (!clash && !std::binary_search(taken.begin(), taken.end(), std::string_view(token).substr(prefix.size())))
             return token;
         h = (h + 0x9e3779b97f4a7c15ull) * 1099511628211ull;
     }
@@ -164,6 +169,7 @@ struct render_context {
     std::size_t decode_nesting = 0;     // encoded composites around this one
     std::uint64_t* steps_left = nullptr;
     std::uint32_t* serial = nullptr;    // new boundaries made so far, shared
+    std::vector<std::string>* boundaries_out = nullptr; // every boundary written, for the enclosing renderer
 };
 
 class renderer {
@@ -225,6 +231,7 @@ private:
     std::vector<std::uint32_t> embedded_slot_; // per part: index in embedded_, or no_part
     std::vector<std::string> embedded_;   // decoded composites, rendered; decoded message/* leaves
     std::vector<std::uint32_t> decoded_slot_;  // per part: a message/* leaf's decoded body in embedded_
+    std::vector<std::vector<std::string>> embedded_boundaries_; // per embedded_: the boundaries in it
     std::vector<bool> regenerated_;
     std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
     bool as_octets_ = false;              // the part being written leaves as application/octet-stream
@@ -273,6 +280,7 @@ void renderer::plan_embedded()
                 decode_qp(body(p), d);
             decoded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
             embedded_.push_back(std::move(d));
+            embedded_boundaries_.resize(embedded_.size());
             continue;
         }
         if (!p.opaque || !p.has(defect::encoded_composite) || (p.defects & overflow_defects) ||
@@ -334,6 +342,8 @@ void renderer::plan_embedded()
         c.decode_nesting = ctx_.decode_nesting + 1;
         c.steps_left = ctx_.steps_left;
         c.serial = ctx_.serial;
+        std::vector<std::string> nested;
+        c.boundaries_out = &nested;
         std::string text;
         sanitize_options o = options_;
         o.parse_limits = sub;
@@ -343,7 +353,10 @@ void renderer::plan_embedded()
                  p.content_type.subtype + " decoded and its parts written again");
         embedded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
         embedded_.push_back(std::move(text));
+        embedded_boundaries_.resize(embedded_.size());
+        embedded_boundaries_.back() = std::move(nested);
     }
+    embedded_boundaries_.resize(embedded_.size());
 }
 
 void renderer::plan_boundaries()
@@ -401,6 +414,16 @@ void renderer::plan_boundaries()
                     must[a] = true;
             }
         }
+        // RFC 2046 5.1.2 only forbids an inner boundary that has an outer
+        // one as prefix; a reader matching prefixes is misled by the
+        // reverse too, so neither is let through.
+        for (auto const& nb : embedded_boundaries_[slot]) {
+            for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent) {
+                auto const& b = m_.parts[a].boundary;
+                if (m_.parts[a].is_multipart() && !b.empty() && (b.starts_with(nb) || nb.starts_with(b)))
+                    must[a] = true;
+            }
+        }
     }
     // One token that occurs nowhere in what we copy; each new boundary is
     // the token and a fixed-width serial, so no new boundary is a prefix of
@@ -411,7 +434,10 @@ void renderer::plan_boundaries()
     std::vector<std::string_view> texts{in_};
     for (auto const& e : embedded_)
         texts.push_back(e);
-    std::string token = choose_token(texts, h);
+    std::vector<std::string> inner;
+    for (auto const& v : embedded_boundaries_)
+        inner.insert(inner.end(), v.begin(), v.end());
+    std::string token = choose_token(texts, inner, h);
     static constexpr char hex[] = "0123456789abcdef";
     for (std::size_t k = 0; k < n; ++k) {
         auto const& p = m_.parts[k];
@@ -434,6 +460,12 @@ void renderer::plan_boundaries()
              : p.has(defect::boundary_in_content)
                  ? "boundary \"" + p.boundary + "\" replaced: a line of its content starts with it"
                  : "boundary \"" + p.boundary + "\" replaced");
+    }
+    if (ctx_.boundaries_out) {
+        for (auto const& b : boundary_)
+            if (!b.empty())
+                ctx_.boundaries_out->push_back(b);
+        ctx_.boundaries_out->insert(ctx_.boundaries_out->end(), inner.begin(), inner.end());
     }
 }
 

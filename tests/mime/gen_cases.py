@@ -359,6 +359,31 @@ def fidelity_cases(c, top, mv):
                                    *b64(b"Subject: digest entry\r\n\r\nentry text\r\n"),
                                    "--dg", "Content-Type:", "Content-Transfer-Encoding: quoted-printable", "",
                                    "Subject: second=", " entry", "", "second text", "--dg--")
+    inner = b'Content-Type: multipart/mixed; boundary="z"\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\ninside\r\n--z--\r\n'
+    c["encoded-inner-boundary-prefix"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="zz"', "",
+                                             "--zz", "Content-Type: message/rfc822",
+                                             "Content-Transfer-Encoding: base64", "", *b64(b"Subject: s\r\n" + inner),
+                                             "--zz--")
+    c["encoded-outer-boundary-prefix"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="z"', "",
+                                             "--z", "Content-Type: message/rfc822",
+                                             "Content-Transfer-Encoding: base64", "",
+                                             *b64(b'Subject: s\r\nContent-Type: multipart/mixed; boundary="zq"\r\n\r\n'
+                                                  b"--zq\r\n\r\nin\r\n--zq--\r\n"), "--z--")
+    c["nested-dsn-bare-lf"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
+                                  "--o", "Content-Type: message/rfc822", "", "Subject: bounce", mv,
+                                  'Content-Type: multipart/report; boundary="r"', "", "--r",
+                                  "Content-Type: message/delivery-status", "",
+                                  "Reporting-MTA: dns; x\nAction: failed\n", "--r--", "--o--")
+    c["nested-8bit-preamble-epilogue"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="a"', "",
+                                             "--a", "Content-Type: message/rfc822", "Content-Transfer-Encoding: 8bit",
+                                             "", b"Subject: \xe9", 'Content-Type: multipart/mixed; boundary="b"', "",
+                                             b"pre \xe9", "--b", "Content-Type: message/rfc822", "",
+                                             b"Subject: x\xff", "", b"body \xff", "--b--", b"epi \xe9", "--a--")
+    c["digest-8bit-default"] = msg(*top, mv, 'Content-Type: multipart/digest; boundary="d"',
+                                   "Content-Transfer-Encoding: 8bit", "", "--d", "", b"Subject: \xe9", "", "body",
+                                   "--d--")
+    c["message-leaf-unknown-cte"] = msg(*top, mv, "Content-Type: message/delivery-status",
+                                        "Content-Transfer-Encoding: 7-bit", "", "Action: failed")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")
