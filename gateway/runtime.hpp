@@ -15,7 +15,12 @@
 #include "gateway/smtp/client_limits.hpp"
 
 #include <functional>
+#include <memory>
 #include <set>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace x400gw::gateway {
 
@@ -35,6 +40,7 @@ struct runtime {
     std::function<void()> wake_scheduler;    // a message was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions
     smtp::client_limits clients;             // per client address (not for relay_networks)
+    std::shared_ptr<boost::asio::ssl::context> tls;   // the server certificate; SIGHUP swaps it
     std::set<tcp::socket*> admin_sockets;    // open admin HTTP connections
 };
 

@@ -348,7 +348,7 @@ config load_config(std::string const& path)
     if (gethostname(host, sizeof host - 1) == 0 && host[0])
         c.hostname = host;
     r.only(root, "the file",
-           {"server", "database", "limits", "relay", "delivery", "retry", "route", "addressing", "x400_route"});
+           {"server", "database", "limits", "relay", "tls", "delivery", "retry", "route", "addressing", "x400_route"});
     c.relay_networks = {*parse_network("127.0.0.0/8"), *parse_network("::1")};
 
     if (auto* t = r.section(root, "server")) {
@@ -356,17 +356,31 @@ config load_config(std::string const& path)
         r.get(*t, "hostname", c.hostname);
         if (auto* n = t->get("listen")) {
             c.listen.clear();
-            if (auto s = n->value<std::string>())
-                c.listen.push_back(*s);
-            else if (auto* a = n->as_array()) {
-                for (auto const& e : *a) {
-                    auto s2 = e.value<std::string>();
-                    if (!s2)
-                        r.fail(e, "listen must be strings \"address:port\"");
-                    c.listen.push_back(*s2);
+            auto one = [&](toml::node const& e) {
+                if (auto s2 = e.value<std::string>()) {
+                    c.listen.push_back({*s2});
+                    return;
                 }
+                auto* lt = e.as_table();
+                if (!lt)
+                    r.fail(e, "listen must be \"address:port\" or { address = \"...\", require_tls = true, "
+                              "implicit_tls = true }");
+                r.only(*lt, "a listener", {"address", "require_tls", "implicit_tls"});
+                listener l;
+                r.get(*lt, "address", l.address);
+                if (l.address.empty())
+                    r.fail(e, "a listener needs an address");
+                if (auto b = (*lt)["require_tls"].value<bool>())
+                    l.require_tls = *b;
+                if (auto b = (*lt)["implicit_tls"].value<bool>())
+                    l.implicit_tls = *b;
+                c.listen.push_back(l);
+            };
+            if (auto* a = n->as_array()) {
+                for (auto const& e : *a)
+                    one(e);
             } else {
-                r.fail(*n, "listen must be a string or an array of strings");
+                one(*n);
             }
         }
         r.get(*t, "admin_listen", c.admin_listen);
@@ -384,6 +398,20 @@ config load_config(std::string const& path)
         r.get_duration(*t, "commit_timeout", c.commit_timeout);
         if (c.statement_timeout.count() <= 0 || c.commit_timeout.count() <= 0)
             r.fail_at(t->source(), "statement_timeout and commit_timeout must be positive");
+    }
+    if (auto* t = r.section(root, "tls")) {
+        r.only(*t, "[tls]", {"certificate", "key", "request_client_certificate", "handshake_timeout"});
+        r.get(*t, "certificate", c.tls.certificate);
+        r.get(*t, "key", c.tls.key);
+        if (auto b = (*t)["request_client_certificate"].value<bool>())
+            c.tls.request_client_certificate = *b;
+        r.get_duration(*t, "handshake_timeout", c.tls.handshake_timeout);
+        if (c.tls.certificate.empty() != c.tls.key.empty())
+            r.fail_at(t->source(), "[tls] needs both certificate and key");
+        auto const base = std::filesystem::path(path).parent_path();
+        for (auto* f : {&c.tls.certificate, &c.tls.key})
+            if (!f->empty() && std::filesystem::path(*f).is_relative())
+                *f = (base / *f).string();
     }
     if (auto* t = r.section(root, "relay")) {
         r.only(*t, "[relay]", {"local_domains", "relay_networks"});
@@ -481,6 +509,9 @@ config load_config(std::string const& path)
             c.x400_routes.push_back(parse_x400_route(r, *t));
         }
     }
+    for (auto const& l : c.listen)
+        if ((l.require_tls || l.implicit_tls) && !c.tls.enabled())
+            throw config_error(path + ": listener " + l.address + " needs TLS: set [tls] certificate and key");
     return c;
 }
 

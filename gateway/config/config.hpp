@@ -50,12 +50,30 @@ struct network {
 };
 std::optional<network> parse_network(std::string_view text);
 
+// One SMTP listener. STARTTLS is offered on every plain listener when
+// [tls] names a certificate.
+struct listener {
+    std::string address;                           // "address:port"
+    bool require_tls = false;                      // MAIL before STARTTLS gets 530 5.7.0
+    bool implicit_tls = false;                     // TLS from the first octet (RFC 8314), e.g. port 465
+};
+
+// [tls]: the server's certificate, for STARTTLS (RFC 3207) and implicit TLS.
+struct tls_settings {
+    std::string certificate;                       // PEM chain, leaf first
+    std::string key;                               // PEM private key
+    bool request_client_certificate = false;       // asked for and logged, never required
+    std::chrono::seconds handshake_timeout{30};
+    bool enabled() const { return !certificate.empty(); }
+};
+
 struct config {
     std::string path;                              // where it was read from
 
     // [server]
     std::string hostname = "localhost";            // greeting, Received:, DSNs, Message-ID
-    std::vector<std::string> listen{"127.0.0.1:2525"};
+    std::vector<listener> listen{{"127.0.0.1:2525"}};
+    tls_settings tls;
     std::string admin_listen = "127.0.0.1:8025";   // /metrics, /healthz, /readyz
     std::string node_name;                         // lease owner; default host name and pid
     std::chrono::seconds shutdown_grace{10};       // SIGTERM: how long sessions may finish

@@ -16,6 +16,7 @@
 #include "gateway/runtime.hpp"
 #include "gateway/smtp_client/delivery.hpp"
 #include "gateway/smtp_server/session.hpp"
+#include "gateway/tls.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -100,11 +101,20 @@ int main(int argc, char** argv)
         if (!database.empty())
             cfg.database = database;
         for (auto const& l : cfg.listen)
-            (void)parse_listen(l);
+            (void)parse_listen(l.address);
         (void)parse_listen(cfg.admin_listen);
     } catch (std::exception const& e) {
         std::cerr << "x400gw: " << e.what() << "\n";
         return 1;
+    }
+    std::shared_ptr<asio::ssl::context> tls;
+    if (cfg.tls.enabled()) {
+        std::string why;
+        tls = make_server_tls(cfg.tls, why);
+        if (!tls) {
+            std::cerr << "x400gw: " << config_path << ": [tls]: " << why << "\n";
+            return 1;
+        }
     }
     if (check_only) {
         std::cout << "x400gw: " << config_path << " is valid\n";
@@ -155,13 +165,14 @@ int main(int argc, char** argv)
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();
     rt.clients.configure({cfg.sessions_per_client, cfg.connections_per_minute, cfg.messages_per_minute});
+    rt.tls = tls;
 
     std::vector<std::unique_ptr<tcp::acceptor>> listeners;
     tcp::acceptor admin(*io);
     try {
         for (auto const& l : cfg.listen) {
             listeners.push_back(std::make_unique<tcp::acceptor>(*io));
-            open_acceptor(*listeners.back(), parse_listen(l));
+            open_acceptor(*listeners.back(), parse_listen(l.address));
         }
         open_acceptor(admin, parse_listen(cfg.admin_listen));
     } catch (std::exception const& e) {
@@ -170,15 +181,15 @@ int main(int argc, char** argv)
     }
 
     auto on_error = [](std::string what) { return report_exceptions(std::move(what), true); };
-    for (auto& l : listeners)
-        asio::co_spawn(*io, run_listener(rt, *l), on_error("listener"));
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        asio::co_spawn(*io, run_listener(rt, *listeners[i], cfg.listen[i]), on_error("listener"));
     asio::co_spawn(*io, run_admin_server(rt, admin), on_error("admin"));
     asio::co_spawn(*io, scheduler.run(), on_error("scheduler"));
     asio::co_spawn(*io, scheduler.run_upkeep(), on_error("upkeep"));
 
     std::string where;
     for (auto const& l : cfg.listen)
-        where += (where.empty() ? "" : ",") + l;
+        where += (where.empty() ? "" : ",") + l.address + (l.implicit_tls ? "/tls" : l.require_tls ? "/require_tls" : "");
     log("x400gw", "started version=" + std::string(X400GW_VERSION) + " smtp=" + where + " admin=" + cfg.admin_listen +
                       " owner=" + owner);
     sd_notify(0, "READY=1");
@@ -192,6 +203,17 @@ int main(int argc, char** argv)
                 return;
             try {
                 auto fresh = load_config(config_path);
+                if (cfg.tls.enabled()) {
+                    // The certificate and key, re-read from the paths the
+                    // daemon started with; sessions open now keep theirs.
+                    std::string why;
+                    if (auto next = make_server_tls(cfg.tls, why)) {
+                        rt.tls = std::move(next);
+                        log("x400gw", "reload: TLS certificate and key replaced");
+                    } else {
+                        fail("x400gw", "reload: TLS certificate refused, the old one stays (" + why + ")");
+                    }
+                }
                 if (!mapper || !fresh.addressing)
                     log("x400gw", "reload: no [addressing] tables to reload");
                 else if (auto why = mapper->reload(*fresh.addressing))

@@ -65,7 +65,13 @@ metrics::metrics()
                            .Name("x400gw_address_mappings_total")
                            .Help("Envelope addresses mapped by RFC 2156, by direction and method (table, gateway_table, "
                                  "algorithmic, encapsulated, failed)")
-                           .Register(*registry_))
+                           .Register(*registry_)),
+      tls_handshakes(BuildCounter()
+                         .Name("x400gw_tls_handshakes_total")
+                         .Help("TLS handshakes by direction (inbound, outbound) and result (ok, failed, timeout)")
+                         .Register(*registry_)),
+      server_tls_sessions(gauge(*registry_, "x400gw_smtp_server_tls_sessions_open",
+                                "Inbound SMTP sessions open now under TLS"))
 {
     BuildGauge()
         .Name("x400gw_build_info")

@@ -58,7 +58,9 @@ public:
     prometheus::Histogram& commit_batch;             // messages per group commit
     prometheus::Counter& db_errors;
     prometheus::Family<prometheus::Counter>& mime_repairs;
-    prometheus::Family<prometheus::Counter>& address_mappings;  // labels direction, method  // label action (the sanitizer's change kinds)
+    prometheus::Family<prometheus::Counter>& address_mappings;  // labels direction, method
+    prometheus::Family<prometheus::Counter>& tls_handshakes;    // labels direction, result
+    prometheus::Gauge& server_tls_sessions;
 
     void count_rejection(int code, std::string const& enhanced);
     // Counts the sanitizer's changes and renders them for a log line:

@@ -6,11 +6,14 @@
 #include "gateway/log.hpp"
 #include "gateway/smtp/data_reader.hpp"
 #include "gateway/smtp/ehlo.hpp"
+#include "gateway/tls.hpp"
 #include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
 
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 
@@ -35,12 +38,17 @@ smtp::reply refusal_reply(addressing::refusal const& r)
 
 } // namespace
 
-smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool counted)
-    : rt_(rt), stream_(std::move(socket)), lines_(rt.cfg.limits.command_line), id_(make_session_id('S')),
-      counted_(counted), gauge_(rt.m.server_sessions)
+struct smtp_server_session::tls_stream {
+    tls_stream(beast::tcp_stream&& plain, asio::ssl::context& ctx) : s(std::move(plain), ctx) {}
+    beast::ssl_stream<beast::tcp_stream> s;
+};
+
+smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool counted, listener const& where)
+    : rt_(rt), tls_context_(rt.tls), stream_(std::move(socket)), lines_(rt.cfg.limits.command_line),
+      id_(make_session_id('S')), implicit_tls_(where.implicit_tls), counted_(counted), gauge_(rt.m.server_sessions)
 {
     error_code ec;
-    auto const remote = stream_.socket().remote_endpoint(ec);
+    auto const remote = tcp().socket().remote_endpoint(ec);
     if (!ec) {
         peer_ = render_endpoint(remote);
         peer_address_ = remote.address().to_string();
@@ -49,6 +57,8 @@ smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool c
     }
     trusted_ = rt_.cfg.trusted(peer_address_);
     policy_.message_size = rt_.cfg.limits.message_size;
+    policy_.tls_offered = tls_context_ != nullptr && !implicit_tls_;
+    policy_.require_tls = where.require_tls;
     policy_.recipients = rt_.cfg.limits.recipients;
     rt_.sessions.insert(this);
 }
@@ -63,14 +73,14 @@ smtp_server_session::~smtp_server_session()
 void smtp_server_session::shutdown()
 {
     if (idle_)
-        stream_.cancel();   // read_line sees the stop and answers 421
+        tcp().cancel();   // read_line sees the stop and answers 421
 }
 
 void smtp_server_session::abort()
 {
     closing_ = true;
     error_code ec;
-    stream_.socket().close(ec);
+    tcp().socket().close(ec);
 }
 
 void smtp_server_session::queue_reply(smtp::reply r)
@@ -107,14 +117,69 @@ void smtp_server_session::end_transaction()
 // replies in one write (RFC 2920).
 task<void> smtp_server_session::flush()
 {
-    if (output_.empty() || !stream_.socket().is_open())
+    if (output_.empty() || !tcp().socket().is_open())
         co_return;
-    stream_.expires_after(rt_.cfg.limits.command_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(output_), use_tuple);
-    (void)n;
+    tcp().expires_after(rt_.cfg.limits.command_timeout);
+    auto const ec = co_await write_all(output_);
     output_.clear();
     if (ec)
         closing_ = true;
+}
+
+beast::tcp_stream& smtp_server_session::tcp() noexcept { return tls_ ? tls_->s.next_layer() : stream_; }
+
+task<error_code> smtp_server_session::write_all(std::string_view data)
+{
+    if (tls_) {
+        auto [ec, n] = co_await asio::async_write(tls_->s, asio::buffer(data), use_tuple);
+        (void)n;
+        co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+// Every octet a TLS record carries reaches input_ here, and input_ is
+// consumed whole (commands, DATA, BDAT chunks) before the next read: no
+// decrypted octet waits inside OpenSSL while the session waits on the
+// socket, the bug that once hung a client at the end of DATA.
+task<std::pair<error_code, std::size_t>> smtp_server_session::read_some()
+{
+    if (tls_) {
+        auto [ec, n] = co_await tls_->s.async_read_some(input_.prepare(read_size), use_tuple);
+        co_return std::pair{ec, n};
+    }
+    auto [ec, n] = co_await stream_.async_read_some(input_.prepare(read_size), use_tuple);
+    co_return std::pair{ec, n};
+}
+
+// RFC 3207 4 and 4.2: the 220 has been flushed; anything the client sent
+// after STARTTLS and before the handshake is dropped, never read as
+// commands (CVE-2011-0411), and the session starts again from EHLO.
+task<bool> smtp_server_session::start_tls()
+{
+    if (auto const pipelined = input_.size()) {
+        log(id_, "starttls discarded=" + std::to_string(pipelined) + " from=" + peer_ +
+                     " (plaintext pipelined after STARTTLS)");
+        input_.consume(pipelined);
+    }
+    lines_ = smtp::line_reader(rt_.cfg.limits.command_line);
+    helo_.clear();
+    tls_ = std::make_unique<tls_stream>(std::move(stream_), *tls_context_);
+    tcp().expires_after(rt_.cfg.tls.handshake_timeout);
+    auto [ec] = co_await tls_->s.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (ec) {
+        bool const timeout = ec == beast::error::timeout;
+        rt_.m.tls_handshakes.Add({{"direction", "inbound"}, {"result", timeout ? "timeout" : "failed"}}).Increment();
+        log(id_, "tls handshake failed from=" + peer_ + " (" + printable(ec.message()) + ")");
+        closing_ = true;
+        co_return false;
+    }
+    rt_.m.tls_handshakes.Add({{"direction", "inbound"}, {"result", "ok"}}).Increment();
+    tls_gauge_.emplace(rt_.m.server_tls_sessions);
+    log(id_, "tls from=" + peer_ + " version=" + describe_tls(tls_->s.native_handle()));
+    co_return true;
 }
 
 // Reads more input, giving up at `deadline`: a deadline for the whole
@@ -129,8 +194,8 @@ task<bool> smtp_server_session::fill(clock::time_point deadline)
     if (clock::now() >= deadline) {
         ec = beast::error::timeout;
     } else {
-        stream_.expires_at(deadline);
-        auto [rec, n] = co_await stream_.async_read_some(input_.prepare(read_size), use_tuple);
+        tcp().expires_at(deadline);
+        auto [rec, n] = co_await read_some();
         ec = rec;
         if (!ec) {
             input_.commit(n);
@@ -143,10 +208,8 @@ task<bool> smtp_server_session::fill(clock::time_point deadline)
         log(id_, "timeout from=" + peer_ + (tx_ ? " in_transaction=yes" : ""));
         queue_reply(smtp::replies::timeout(rt_.cfg.hostname));
         // A short bound for the 421: the peer may not be reading.
-        stream_.expires_after(std::chrono::seconds(5));
-        auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(output_), use_tuple);
-        (void)wec;
-        (void)wn;
+        tcp().expires_after(std::chrono::seconds(5));
+        (void)co_await write_all(output_);
         output_.clear();
     } else if (tx_) {
         log(id_, "lost connection from=" + peer_ + " in_transaction=yes (" + ec.message() + ")");
@@ -191,7 +254,14 @@ task<std::optional<std::string>> smtp_server_session::read_line()
 
 task<void> smtp_server_session::run()
 {
-    log(id_, "connect from=" + peer_ + (trusted_ ? " trusted=yes" : ""));
+    log(id_, "connect from=" + peer_ + (trusted_ ? " trusted=yes" : "") + (implicit_tls_ ? " tls=implicit" : ""));
+    if (implicit_tls_) {
+        if (!tls_context_ || !co_await start_tls()) {
+            log(id_, "disconnect from=" + peer_ + " reason=tls");
+            co_return;
+        }
+        state_.tls = true;
+    }
     queue_reply(smtp::replies::greeting(rt_.cfg.hostname));
     std::string reason = "quit";
     while (!closing_) {
@@ -217,9 +287,15 @@ task<void> smtp_server_session::run()
     }
     closing_ = false;   // let the last replies (221, 421) out
     co_await flush();
+    if (tls_ && tcp().socket().is_open()) {
+        // close_notify, briefly: a client already gone must not hold us.
+        tcp().expires_after(std::chrono::seconds(2));
+        auto [sec] = co_await tls_->s.async_shutdown(use_tuple);
+        (void)sec;
+    }
     error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().socket().close(ec);
     std::string counts;
     for (auto const& [verb, n] : commands_)
         counts += (counts.empty() ? "" : ",") + verb + ":" + std::to_string(n);
@@ -248,6 +324,7 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
             smtp::capabilities offered;
             offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = true;
             offered.size = rt_.cfg.limits.message_size;
+            offered.starttls = policy_.tls_offered && !state_.tls;
             respond(cmd, smtp::render_ehlo(rt_.cfg.hostname, helo_, offered));
         } else {
             respond(cmd, replies::helo(rt_.cfg.hostname));
@@ -282,9 +359,14 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
         junk();
         respond(cmd, replies::help());
         break;
+    case verb::starttls:
+        respond(cmd, {220, {2, 0, 0}, "Ready to start TLS"});
+        co_await flush();
+        if (!closing_)
+            (void)co_await start_tls();
+        co_return;
     case verb::bdat:
     case verb::expn:
-    case verb::starttls:
         // The rules refuse these before we get here.
         respond(cmd, replies::not_implemented(smtp::verb_name(cmd.what)));
         break;
@@ -620,7 +702,7 @@ void turn_away(tcp::socket& socket, smtp::reply const& r)
 
 } // namespace
 
-task<void> run_listener(runtime& rt, tcp::acceptor& acceptor)
+task<void> run_listener(runtime& rt, tcp::acceptor& acceptor, listener const& where)
 {
     asio::steady_timer pause(acceptor.get_executor());
     bool short_of_resources = false;
@@ -670,8 +752,8 @@ task<void> run_listener(runtime& rt, tcp::acceptor& acceptor)
         }
         asio::co_spawn(
             acceptor.get_executor(),
-            [&rt, s = std::move(socket), counted]() mutable -> task<void> {
-                smtp_server_session session(rt, std::move(s), counted);
+            [&rt, s = std::move(socket), counted, &where]() mutable -> task<void> {
+                smtp_server_session session(rt, std::move(s), counted, where);
                 co_await session.run();
             },
             report_exceptions("session"));

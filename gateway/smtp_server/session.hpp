@@ -20,7 +20,7 @@ class smtp_server_session {
 public:
     // `counted`: the client's address was counted in rt.clients, and is
     // released when the session ends.
-    smtp_server_session(runtime& rt, tcp::socket socket, bool counted);
+    smtp_server_session(runtime& rt, tcp::socket socket, bool counted, listener const& where);
     ~smtp_server_session();
     smtp_server_session(smtp_server_session const&) = delete;
     smtp_server_session& operator=(smtp_server_session const&) = delete;
@@ -49,6 +49,12 @@ private:
 
     using clock = std::chrono::steady_clock;
 
+    struct tls_stream;
+    beast::tcp_stream& tcp() noexcept;   // the TCP layer, under TLS or not
+    task<error_code> write_all(std::string_view data);
+    task<std::pair<error_code, std::size_t>> read_some();
+    task<bool> start_tls();
+
     task<std::optional<std::string>> read_line();
     task<bool> fill(clock::time_point deadline);
     clock::time_point data_deadline(clock::time_point started, std::uint64_t octets) const;
@@ -70,7 +76,9 @@ private:
     std::string map_headers(transaction const& t, std::string content);
 
     runtime& rt_;
-    beast::tcp_stream stream_;
+    std::shared_ptr<asio::ssl::context> tls_context_;   // as at connect: a reload does not pull it away
+    beast::tcp_stream stream_;      // moved into tls_ by STARTTLS
+    std::unique_ptr<tls_stream> tls_;
     beast::flat_buffer input_;
     std::string output_;
     smtp::line_reader lines_;
@@ -80,6 +88,8 @@ private:
     std::string helo_;
     smtp::session_state state_;
     smtp::server_policy policy_;
+    bool implicit_tls_ = false;
+    std::optional<metrics::session_guard> tls_gauge_;
     bool trusted_ = false;          // the client is in relay_networks
     bool counted_ = false;
     bool closing_ = false;
@@ -92,6 +102,6 @@ private:
 };
 
 // Accepts on one address and runs a session per connection.
-task<void> run_listener(runtime& rt, tcp::acceptor& acceptor);
+task<void> run_listener(runtime& rt, tcp::acceptor& acceptor, listener const& where);
 
 } // namespace x400gw::gateway

@@ -115,7 +115,8 @@ def pg_start():
 class Gateway:
     """One x400gw process with a generated configuration."""
 
-    def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None, extra_top=""):
+    def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None, extra_top="",
+                 extra_listen=()):
         self.db = db
         self.port = free_port()
         self.admin_port = free_port()
@@ -130,7 +131,7 @@ class Gateway:
             f.write(f"""
 [server]
 hostname = "{hostname}"
-listen = "127.0.0.1:{self.port}"
+listen = {"[" + ", ".join([f'"127.0.0.1:{self.port}"'] + list(extra_listen)) + "]"}
 admin_listen = "127.0.0.1:{self.admin_port}"
 node_name = "{name}"
 shutdown_grace = "5s"

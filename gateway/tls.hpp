@@ -1,0 +1,26 @@
+// gateway/tls.hpp
+//
+// The server's TLS context (RFC 3207 STARTTLS, RFC 8314 implicit TLS):
+// TLS 1.2 and 1.3 only, OpenSSL 3's default ciphers, the configured chain
+// and key, and, when asked for, a client certificate that is requested and
+// logged but never required. A context is built whole or refused with the
+// reason, so SIGHUP can swap in a new one or keep the old.
+#pragma once
+
+#include "gateway/config/config.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
+#include <string>
+
+namespace x400gw::gateway {
+
+// The context, or nullptr with `why` set ("certificate /x.pem: no such
+// file", "key does not match the certificate").
+std::shared_ptr<boost::asio::ssl::context> make_server_tls(tls_settings const& s, std::string& why);
+
+// "TLSv1.3 TLS_AES_256_GCM_SHA384" for a log line, from a live connection.
+std::string describe_tls(void* native_ssl);
+
+} // namespace x400gw::gateway

@@ -1,0 +1,301 @@
+"""Inbound TLS (RFC 3207 STARTTLS, RFC 8314 implicit TLS) with real OpenSSL
+on both sides and certificates made by the test: every byte a TLS record
+carries is processed wherever the record boundaries fall; plaintext
+pipelined after STARTTLS is never executed; the session and TLS gauges
+read 0 however a session ends; SIGHUP swaps the certificate or keeps the
+old one."""
+
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import unittest
+
+from harness import GatewayTest, Smtp, free_port, swaks, wait_for
+
+
+def make_certificates(workdir, name="gw.test"):
+    """A CA and a server certificate for `name` (and 127.0.0.1) signed by it."""
+    ca_key, ca_crt = os.path.join(workdir, "ca.key"), os.path.join(workdir, "ca.crt")
+    key, csr, crt = (os.path.join(workdir, f"server.{x}") for x in ("key", "csr", "crt"))
+    ext = os.path.join(workdir, "server.ext")
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
+        "-subj", "/CN=x400gw test CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={name}")
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName=DNS:{name},IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+        "-days", "2", "-extfile", ext)
+    return ca_crt, crt, key
+
+
+MESSAGE = ("From: a@corp.test\r\nTo: b@dest.test\r\nSubject: {subject}\r\nMessage-ID: <{subject}@corp.test>\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nline one\r\n.dot\r\nlast\r\n")
+
+
+class TlsClient:
+    """SMTP over a socket that STARTTLS turns into a TLS socket; each send()
+    is one TLS record (at most 16 KiB)."""
+
+    def __init__(self, port, ca):
+        self.plain = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock = self.plain
+        self.buf = b""
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.ctx.check_hostname = False
+
+    def starttls(self):
+        code, lines = self.cmd("STARTTLS")
+        assert code == 220, lines
+        self.sock = self.ctx.wrap_socket(self.plain, server_hostname="gw.test")
+        return self
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        lines = []
+        while True:
+            while b"\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got " + repr(lines))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\n", 1)
+            line = line.rstrip(b"\r").decode()
+            lines.append(line)
+            if len(line) < 4 or line[3] == " ":
+                return int(line[:3]), lines
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.reply()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Tls(GatewayTest):
+    def setUp(self):
+        super().setUp()
+        self.ca, self.crt, self.key = make_certificates(self.workdir)
+        self.sink_ = self.sink()
+        self.require_port = free_port()
+        self.implicit_port = free_port()
+        top = f"""
+[tls]
+certificate = "{self.crt}"
+key = "{self.key}"
+handshake_timeout = "2s"
+"""
+        self.g = self.gateway([("dest.test", f"127.0.0.1:{self.sink_.port}")], extra_top=top,
+                              extra_listen=[f'{{ address = "127.0.0.1:{self.require_port}", require_tls = true }}',
+                                            f'{{ address = "127.0.0.1:{self.implicit_port}", implicit_tls = true }}'])
+
+    def client(self, port=None):
+        c = TlsClient(port or self.g.port, self.ca)
+        self.cleanups.append(c.close)
+        assert c.reply()[0] == 220
+        return c
+
+    def secure_client(self):
+        c = self.client()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertTrue(any(l[4:] == "STARTTLS" for l in lines), lines)
+        c.starttls()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertEqual(code, 250)
+        self.assertFalse(any("STARTTLS" in l for l in lines), lines)   # RFC 3207 4.2
+        return c
+
+    def gauges_at_zero(self):
+        m = self.g.metrics()
+        return m.get("x400gw_smtp_server_sessions_open") == 0 and m.get("x400gw_smtp_server_tls_sessions_open") == 0
+
+    def subjects(self):
+        return sorted(re.search(rb"Subject: (\S+)", m.original_content).group(1).decode() for m in self.sink_.messages)
+
+    def test_swaks_and_openssl_s_client(self):
+        r = swaks(self.g.port, "bob@dest.test", extra=["--tls", "--tls-verify", "--tls-ca-path", self.ca,
+                                                        "--tls-sni", "gw.test"],
+                  data=MESSAGE.format(subject="swaks-tls"))
+        self.assertIn("queued as", r.stdout)
+        self.sink_.wait_count(1)
+        self.assertIn(b") with ESMTPS id ", self.sink_.messages[0].original_content)
+        out = subprocess.run(["openssl", "s_client", "-starttls", "smtp", "-connect", f"127.0.0.1:{self.g.port}",
+                              "-CAfile", self.ca, "-crlf", "-quiet", "-verify_return_error"],
+                             input="EHLO sclient.test\nQUIT\n", capture_output=True, text=True, timeout=30)
+        self.assertIn("250-PIPELINING", out.stdout)
+        self.assertIn("221 2.0.0", out.stdout)
+        self.assertRegex(self.g.log(), r"tls from=\S+ version=TLSv1\.[23] cipher=")
+        wait_for(self.gauges_at_zero, what="gauges at 0")
+
+    def test_every_record_boundary(self):
+        c = self.secure_client()
+        expected = []
+
+        def transaction(subject):
+            expected.append(subject)
+            return (f"MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\n" +
+                    MESSAGE.format(subject=subject) + ".\r\n").encode()
+
+        # The whole message, the end of data and QUIT in one record.
+        one = self.secure_client()
+        one.send(transaction("one-record") + b"QUIT\r\n")
+        codes = [one.reply()[0] for _ in range(5)]
+        self.assertEqual(codes, [250, 250, 354, 250, 221])
+        # One octet per record.
+        data = transaction("octet-records")
+        for i in range(len(data)):
+            c.send(data[i:i + 1])
+        self.assertEqual([c.reply()[0] for _ in range(4)], [250, 250, 354, 250])
+        # A record boundary at every position inside CRLF "." CRLF.
+        for cut in range(1, 5):
+            data = transaction(f"cut-{cut}")
+            end = len(data) - 5
+            c.send(data[:end + cut])
+            c.send(data[end + cut:])
+            self.assertEqual([c.reply()[0] for _ in range(4)], [250, 250, 354, 250], cut)
+        # The end of data and a pipelined second transaction in one record.
+        first = transaction("pipelined-a")
+        second = transaction("pipelined-b")
+        head = second[:second.index(b"DATA\r\n") + 6]
+        c.send(first + head)
+        self.assertEqual([c.reply()[0] for _ in range(7)], [250, 250, 354, 250, 250, 250, 354])
+        c.send(second[len(head):] + b"QUIT\r\n")
+        self.assertEqual([c.reply()[0] for _ in range(2)], [250, 221])
+        self.sink_.wait_count(len(expected))
+        time.sleep(0.5)
+        self.assertEqual(self.subjects(), sorted(expected))
+        wait_for(self.gauges_at_zero, what="gauges at 0")
+
+    def test_bdat_over_tls(self):
+        c = self.secure_client()
+        body = MESSAGE.format(subject="bdat-tls").encode()
+        c.send(b"MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nBDAT %d LAST\r\n" % len(body) + body[:10])
+        c.send(body[10:] + b"QUIT\r\n")
+        self.assertEqual([c.reply()[0] for _ in range(4)], [250, 250, 250, 221])
+        self.sink_.wait_count(1)
+
+    def test_plaintext_pipelined_after_starttls_is_discarded(self):
+        c = self.client()
+        c.cmd("EHLO client.test")
+        c.send("STARTTLS\r\nMAIL FROM:<evil@corp.test>\r\nRCPT TO:<b@dest.test>\r\n")
+        code, lines = c.reply()
+        self.assertEqual(code, 220)
+        c.sock = c.ctx.wrap_socket(c.plain, server_hostname="gw.test")
+        self.assertEqual(c.cmd("EHLO client.test")[0], 250)
+        code, lines = c.cmd("RCPT TO:<b@dest.test>")
+        self.assertEqual(code, 503, lines)   # no MAIL was ever taken
+        self.assertEqual(c.cmd("DATA")[0], 503)
+        self.assertNotIn("evil@corp.test", self.g.log())
+        self.assertRegex(self.g.log(), r"starttls discarded=\d+")
+
+    def test_starttls_sequence(self):
+        c = self.client()
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@corp.test>")
+        code, lines = c.cmd("STARTTLS")
+        self.assertEqual(code, 503)
+        self.assertTrue(lines[-1].startswith("503 5.5.1"), lines)
+        c.cmd("RSET")
+        c.starttls()
+        c.cmd("EHLO client.test")
+        code, lines = c.cmd("STARTTLS")
+        self.assertEqual(code, 503)
+
+    def test_require_tls_and_implicit_tls(self):
+        c = self.client(self.require_port)
+        code, lines = c.cmd("EHLO client.test")
+        self.assertTrue(any(l[4:] == "STARTTLS" for l in lines), lines)
+        code, lines = c.cmd("MAIL FROM:<a@corp.test>")
+        self.assertEqual(code, 530)
+        self.assertTrue(lines[-1].startswith("530 5.7.0"), lines)
+        c.starttls()
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
+        # Implicit TLS: the greeting comes over TLS.
+        ctx = ssl.create_default_context(cafile=self.ca)
+        ctx.check_hostname = False
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.implicit_port), timeout=30),
+                            server_hostname="gw.test")
+        self.cleanups.append(s.close)
+        self.assertTrue(s.recv(100).startswith(b"220 "))
+        s.sendall(b"EHLO client.test\r\nQUIT\r\n")
+        data = b""
+        while b"221 " not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        self.assertNotIn(b"STARTTLS", data)
+        self.assertIn(b"221 ", data)
+
+    def test_gauges_read_zero_however_a_session_ends(self):
+        # The handshake refused: garbage instead of a ClientHello.
+        c = self.client()
+        c.cmd("EHLO client.test")
+        c.cmd("STARTTLS")
+        c.send(b"this is not TLS\r\n" * 20)
+        time.sleep(0.3)
+        c.close()
+        # The client gone in the middle of the handshake.
+        c = self.client()
+        c.cmd("EHLO client.test")
+        c.cmd("STARTTLS")
+        c.send(bytes.fromhex("160301020001"))   # the start of a ClientHello, no more
+        time.sleep(0.2)
+        c.close()
+        # A handshake that never comes: handshake_timeout (2 s).
+        c = self.client()
+        c.cmd("EHLO client.test")
+        c.cmd("STARTTLS")
+        time.sleep(3)
+        c.close()
+        # Mid-DATA under TLS: the connection torn down without close_notify.
+        c = self.secure_client()
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<b@dest.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send("Subject: torn\r\n\r\npart of a body\r\n")
+        c.sock.shutdown(socket.SHUT_RDWR)   # no close_notify: TCP only
+        c.sock.close()
+        # A TLS alert mid-DATA: an orderly TLS shutdown where data should be.
+        c = self.secure_client()
+        c.cmd("MAIL FROM:<a@corp.test>")
+        c.cmd("RCPT TO:<b@dest.test>")
+        c.cmd("DATA")
+        c.send("Subject: alert\r\n\r\nbody\r\n")
+        c.sock.unwrap()
+        c.sock.close()
+        wait_for(self.gauges_at_zero, timeout=20, what="session and TLS gauges at 0")
+        m = self.g.metrics()
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="inbound",result="failed"}', 0), 2)
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="inbound",result="timeout"}', 0), 1)
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="inbound",result="ok"}', 0), 2)
+        self.assertEqual(self.sink_.count(), 0)
+
+    def test_sighup_swaps_the_certificate_or_keeps_the_old(self):
+        with open(self.crt) as f:
+            good = f.read()
+        with open(self.crt, "w") as f:
+            f.write("not a certificate\n")
+        self.g.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "TLS certificate refused, the old one stays" in self.g.log(), what="the refusal")
+        self.secure_client().cmd("QUIT")   # still the old certificate
+        with open(self.crt, "w") as f:
+            f.write(good)
+        self.g.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "TLS certificate and key replaced" in self.g.log(), what="the swap")
+        self.secure_client().cmd("QUIT")
+
+
+if __name__ == "__main__":
+    unittest.main()
