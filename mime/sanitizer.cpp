@@ -644,18 +644,23 @@ void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
     // the value. `limit` is where we would like to fold (78 for encoded
     // words); past it we take the first white space before 998. A run of
     // 998 octets with no white space gets a space inserted: the one case
-    // where the value changes, recorded as such.
-    std::string carry;
-    while (line.size() > limit) {
+    // where the value changes, recorded as such. `lead` is 1 when the
+    // physical line already starts with such an inserted space (written,
+    // not copied: copying the rest for each piece made a long unbreakable
+    // field cost its length squared).
+    std::size_t lead = 0;
+    while (line.size() + lead > limit) {
         std::size_t cut = std::string_view::npos;
-        for (std::size_t k = limit; k > 0; --k) {
-            if (line[k] == ' ' || line[k] == '\t') {
+        for (std::size_t k = limit - lead; k + lead > 0; --k) {
+            if (k < line.size() && (line[k] == ' ' || line[k] == '\t')) {
                 cut = k;
                 break;
             }
+            if (k == 0)
+                break;
         }
         if (cut == std::string_view::npos) {
-            for (std::size_t k = limit + 1; k < line.size() && k <= 998; ++k) {
+            for (std::size_t k = limit + 1 - lead; k < line.size() && k + lead <= 998; ++k) {
                 if (line[k] == ' ' || line[k] == '\t') {
                     cut = k;
                     break;
@@ -663,22 +668,20 @@ void renderer::fold(std::string_view line, std::size_t limit, std::uint32_t i)
             }
         }
         if (cut == std::string_view::npos) {
-            if (line.size() <= 998)
+            if (line.size() + lead <= 998)
                 break;
-            out_.append(line.substr(0, 998));
+            out_.append(line.substr(0, 998 - lead));
             out_.append("\r\n");
-            line.remove_prefix(998);
+            line.remove_prefix(998 - lead);
             note("line_folded", i, "header line without white space broken with an inserted space");
-            // The next physical line starts with the inserted space.
-            std::string next = " ";
-            next.append(line); // line may point into carry: copy first
-            carry = std::move(next);
-            line = carry;
+            out_.push_back(' '); // the next physical line starts with the inserted space
+            lead = 1;
             continue;
         }
         out_.append(line.substr(0, cut));
         out_.append("\r\n");
         line.remove_prefix(cut);
+        lead = 0;
         if (limit == 998)
             note("line_folded", i, "header line over 998 octets folded");
     }
