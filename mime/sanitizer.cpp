@@ -1261,6 +1261,29 @@ bool needs_7bit_downgrade(std::string_view message_bytes) noexcept
     for (; i < n; ++i)
         if (static_cast<unsigned char>(p[i]) >= 128)
             return true;
+    static constexpr std::string_view field = "content-transfer-encoding";
+    for (std::size_t at = 0; at < n;) {
+        auto line = message_bytes.substr(at, field.size());
+        if (line.size() == field.size() && iequals(line, field)) {
+            // The value may be folded or hold a comment: "8bit" or
+            // "binary" anywhere in the field counts.
+            auto v = message_bytes.substr(at + field.size());
+            auto colon = v.find_first_not_of(" \t");
+            colon = colon != std::string_view::npos && v[colon] == ':' ? colon : std::string_view::npos;
+            if (colon != std::string_view::npos) {
+                for (std::size_t k = colon; k < v.size(); ++k) {
+                    if (v[k] == '\n' && (k + 1 >= v.size() || (v[k + 1] != ' ' && v[k + 1] != '\t')))
+                        break; // the field ends here
+                    if (iequals(v.substr(k, 4), "8bit") || iequals(v.substr(k, 6), "binary"))
+                        return true;
+                }
+            }
+        }
+        auto const* lf = static_cast<char const*>(std::memchr(p + at, '\n', n - at));
+        if (!lf)
+            break;
+        at = static_cast<std::size_t>(lf - p) + 1;
+    }
     return false;
 }
 

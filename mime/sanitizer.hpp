@@ -91,8 +91,12 @@ sanitize_result sanitize(std::string_view message_bytes, sanitize_options const&
 sanitize_result sanitize(std::string_view message_bytes, message const& tree,
                          sanitize_options const& options = {});
 
-// True when some octet is above 127, so a hop without 8BITMIME needs the
-// seven_bit sanitizer. A cheap scan, no parse.
+// True when a hop without 8BITMIME needs the seven_bit sanitizer: some
+// octet is above 127, or some line starts a Content-Transfer-Encoding
+// field that says 8bit or binary (RFC 6152: such a label must not reach
+// that hop either, even on 7-bit content). A cheap scan, no parse; a
+// field name folded or spelled oddly may be missed or matched in a body,
+// which costs one sanitizer run either way, never a wrong message.
 bool needs_7bit_downgrade(std::string_view message_bytes) noexcept;
 
 } // namespace x400gw::mime

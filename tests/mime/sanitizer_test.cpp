@@ -115,6 +115,11 @@ TEST(Sanitizer, NeedsDowngradeScansEveryOctet)
         s[at] = '\x80';
         EXPECT_TRUE(m::needs_7bit_downgrade(s)) << at;
     }
+    // An 8bit or binary label on 7-bit content needs the downgrade too.
+    EXPECT_TRUE(m::needs_7bit_downgrade("Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\nascii\r\n"));
+    EXPECT_TRUE(m::needs_7bit_downgrade("MIME-Version: 1.0\r\n\r\n--b\ncontent-transfer-encoding :BINARY\n\nx\n"));
+    EXPECT_FALSE(m::needs_7bit_downgrade("Content-Transfer-Encoding: 7bit\r\n\r\n8bit text\r\n"));
+    EXPECT_FALSE(m::needs_7bit_downgrade("Subject: Content-Transfer-Encoding: 8bit\r\n\r\nx\r\n"));
 }
 
 // Every case, both modes: wire-clean output, a tree without defects when
