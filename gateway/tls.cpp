@@ -49,6 +49,21 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls(tls_settings const& s
     return ctx;
 }
 
+std::shared_ptr<boost::asio::ssl::context> make_client_tls(std::string const& ca_file, std::string& why)
+{
+    namespace ssl = boost::asio::ssl;
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX* native = ctx->native_handle();
+    ERR_clear_error();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (!ca_file.empty() && SSL_CTX_load_verify_locations(native, ca_file.c_str(), nullptr) != 1) {
+        why = "CA file " + ca_file + ": " + openssl_reason();
+        return nullptr;
+    }
+    return ctx;
+}
+
 std::string describe_tls(void* native_ssl)
 {
     auto* ssl = static_cast<SSL*>(native_ssl);

@@ -20,6 +20,11 @@ namespace x400gw::gateway {
 // file", "key does not match the certificate").
 std::shared_ptr<boost::asio::ssl::context> make_server_tls(tls_settings const& s, std::string& why);
 
+// A client context: TLS 1.2 and 1.3; with a CA file, the chain is checked
+// against it (the caller sets the name to check on each connection).
+// nullptr with `why` when the CA file cannot be read.
+std::shared_ptr<boost::asio::ssl::context> make_client_tls(std::string const& ca_file, std::string& why);
+
 // "TLSv1.3 TLS_AES_256_GCM_SHA384" for a log line, from a live connection.
 std::string describe_tls(void* native_ssl);
 

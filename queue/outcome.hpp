@@ -22,6 +22,7 @@ struct outcome {
     std::string dsn_status;     // "2.0.0", "4.4.1", "5.1.1"
     std::string diagnostic;     // "smtp; 550 5.1.1 No such user", or our own words
     std::string remote_host;    // "mx.example[192.0.2.1]:25", or empty when never connected
+    std::string tls;            // "TLSv1.3:TLS_AES_256_GCM_SHA384:verified", "none", or empty when never connected
 
     // From an SMTP reply: its class decides; its enhanced status, when it
     // has one, is the DSN status, else a default for the class.

@@ -204,13 +204,29 @@ addressing::mapping_config parse_addressing(reader const& r, toml::table const& 
 
 route parse_route(reader const& r, toml::table const& t)
 {
-    r.only(t, "[[route]]", {"domain", "next_hop"});
+    r.only(t, "[[route]]", {"domain", "next_hop", "tls", "tls_name", "tls_ca_file", "tls_fallback"});
     route out;
     r.get(t, "domain", out.domain);
     if (out.domain.empty())
         r.fail_at(t.source(), "[[route]] needs a domain (\"example.com\", \"*.example.com\" or \"*\")");
     out.domain = lower(out.domain);
     std::tie(out.host, out.port) = parse_next_hop(r, t, "[[route]] for " + out.domain);
+    std::string level = "may";
+    r.get(t, "tls", level);
+    if (level == "none")
+        out.tls.level = tls_level::none;
+    else if (level == "may")
+        out.tls.level = tls_level::may;
+    else if (level == "encrypt")
+        out.tls.level = tls_level::encrypt;
+    else if (level == "verify")
+        out.tls.level = tls_level::verify;
+    else
+        r.fail(*t.get("tls"), "tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
+    r.get(t, "tls_name", out.tls.name);
+    r.get(t, "tls_ca_file", out.tls.ca_file);
+    if (auto b = t["tls_fallback"].value<bool>())
+        out.tls.fallback = *b;
     return out;
 }
 
@@ -310,6 +326,22 @@ bool config::trusted(std::string_view address) const
 {
     return std::any_of(relay_networks.begin(), relay_networks.end(),
                        [&](network const& n) { return n.contains(address); });
+}
+
+route_tls config::tls_for(std::string_view next_hop) const
+{
+    route_tls out;
+    bool found = false;
+    for (auto const& r : routes) {
+        if (r.next_hop() != next_hop)
+            continue;
+        if (!found || r.tls.level > out.level)
+            out = r.tls;
+        found = true;
+    }
+    if (out.ca_file.empty())
+        out.ca_file = tls_ca_file;
+    return out;
 }
 
 route const* config::resolve_route(std::string_view domain) const
@@ -452,7 +484,7 @@ config load_config(std::string const& path)
     if (auto* t = r.section(root, "delivery")) {
         r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "claim_batch", "lease", "poll_interval",
                                   "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
-                                  "data_timeout", "quarantine_after", "conversion_budget"});
+                                  "data_timeout", "quarantine_after", "conversion_budget", "tls_ca_file"});
         r.get_int(*t, "connections_per_hop", c.connections_per_hop, 1, 1000);
         r.get_int(*t, "max_in_flight", c.max_in_flight, 1, 100000);
         r.get_int(*t, "claim_batch", c.claim_batch, 1, 10000);
@@ -470,6 +502,7 @@ config load_config(std::string const& path)
         r.get_duration(*t, "data_timeout", c.client_timeouts.data_term);
         r.get_int(*t, "quarantine_after", c.quarantine_after, 1, 1000);
         r.get_duration(*t, "conversion_budget", c.conversion_budget);
+        r.get(*t, "tls_ca_file", c.tls_ca_file);
         if (c.conversion_budget.count() <= 0)
             r.fail(*t->get("conversion_budget"), "conversion_budget must be positive");
         if (c.lease.count() < 2)

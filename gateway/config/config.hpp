@@ -20,10 +20,23 @@
 
 namespace x400gw::gateway {
 
+// Outbound TLS per route, in Postfix's words: none (never), may (STARTTLS
+// when offered, else plaintext), encrypt (TLS or defer 4.7.5), verify
+// (TLS with a certificate chain to the CA file and the next hop's name).
+enum class tls_level { none, may, encrypt, verify };
+
+struct route_tls {
+    tls_level level = tls_level::may;
+    std::string name;        // verify: the name the certificate must carry; default the host
+    std::string ca_file;     // verify: default [delivery] tls_ca_file
+    bool fallback = false;   // may: after a failed handshake, try once in plaintext
+};
+
 struct route {
     std::string domain;     // "example.com", "*.example.com" or "*"
     std::string host;       // next hop
     std::uint16_t port = 25;
+    route_tls tls;
     std::string next_hop() const { return host + ":" + std::to_string(port); }
 };
 
@@ -113,6 +126,7 @@ struct config {
     smtp::client_timeouts client_timeouts;
     int quarantine_after = 3;                      // conversion failures before quarantine
     std::chrono::milliseconds conversion_budget{10000};   // one MIME conversion at delivery
+    std::string tls_ca_file = "/etc/ssl/certs/ca-certificates.crt";   // for tls = "verify"
 
     // [retry]
     queue::retry_policy retry;
@@ -129,6 +143,9 @@ struct config {
 
     // The route for a domain: exact, then the longest "*.suffix", then "*".
     route const* resolve_route(std::string_view domain) const;
+    // The TLS policy for a next hop ("host:port"): the strictest of the
+    // routes that lead there; "may" for one no route names.
+    route_tls tls_for(std::string_view next_hop) const;
 };
 
 class config_error : public std::runtime_error {

@@ -3,6 +3,7 @@
 
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
+#include "gateway/tls.hpp"
 #include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
@@ -213,6 +214,24 @@ task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& 
                                                     rt_.cfg.client_timeouts, rt_.cfg.hostname, rt_.m);
 }
 
+client_tls delivery::tls_for(std::string const& next_hop, std::string const& host, std::string& why)
+{
+    auto const policy = rt_.cfg.tls_for(next_hop);
+    client_tls out;
+    out.level = policy.level;
+    out.host = policy.name.empty() ? host : policy.name;
+    if (policy.level == tls_level::none)
+        return out;
+    auto const ca = policy.level == tls_level::verify ? policy.ca_file : std::string();
+    auto& ctx = client_contexts_[ca];
+    if (!ctx)
+        ctx = make_client_tls(ca, why);
+    out.context = ctx;
+    if (policy.fallback && plaintext_once_.erase(next_hop))
+        out.plaintext = true;
+    return out;
+}
+
 void delivery::fail_all_queued(std::string const& name, queue::outcome const& o)
 {
     auto& h = hops_[name];
@@ -236,13 +255,24 @@ task<void> delivery::connection_loop(std::string name)
     try {
         session = co_await connect(name, failure);
         if (session) {
-            if (auto refused = co_await session->open()) {
+            std::string host, why;
+            std::uint16_t port = 0;
+            split_host_port(name, host, port);
+            auto tls = tls_for(name, host, why);
+            if (tls.level != tls_level::none && !tls.context) {
+                failure = queue::outcome::transient("4.7.5", "TLS for " + name + " cannot be set up: " + why, "");
+                session.reset();
+            } else if (auto refused = co_await session->open(tls)) {
                 failure = *refused;
                 session.reset();
             }
         }
     } catch (peer_error const& e) {
-        failure = queue::outcome::transient(e.status(), e.what(), "");
+        failure = queue::outcome::transient(e.status(), e.what(), session ? session->remote() : "");
+        if (session && session->handshake_failed() && rt_.cfg.tls_for(name).fallback)
+            plaintext_once_.insert(name);
+        if (session)
+            failure.tls = session->tls_summary();
         session.reset();
     }
     struct registered {
@@ -336,6 +366,8 @@ task<void> delivery::connection_loop(std::string name)
         } catch (peer_error const& x) {
             outcomes.assign(j.recipients.size(), queue::outcome::transient(x.status(), x.what(), session->remote()));
         }
+        for (auto& o : outcomes)
+            o.tls = session->tls_summary();
         co_await record(std::move(j), std::move(outcomes), *body);
     }
     if (session->usable())
@@ -380,7 +412,7 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         double const delay = now_s - j.received_at;
         log(j.qid, "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
                        ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +
-                       ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
+                       (o.tls.empty() ? "" : ", tls=" + o.tls) + ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
                        printable(o.diagnostic, 300) + ")");
         switch (o.kind) {
         case queue::outcome_kind::delivered:

@@ -75,8 +75,15 @@ private:
     task<void> record(job j, std::vector<queue::outcome> outcomes, std::string_view body);
     void fail_all_queued(std::string const& name, queue::outcome const& o);
 
+    // The TLS a connection to `next_hop` (host:port) must have, by its route.
+    client_tls tls_for(std::string const& next_hop, std::string const& host, std::string& why);
+
     runtime& rt_;
     std::map<std::string, hop> hops_;
+    std::map<std::string, std::shared_ptr<asio::ssl::context>> client_contexts_;   // by CA file ("": none)
+    // Next hops whose last handshake failed, with a route that allows one
+    // attempt in plaintext afterwards (tls_fallback).
+    std::set<std::string> plaintext_once_;
     std::set<smtp_client_session*> clients_;   // open outbound connections
     std::map<std::uint64_t, message_progress> progress_;   // by message key
     std::set<std::int64_t> leased_;   // claimed and not yet recorded: the leases we renew

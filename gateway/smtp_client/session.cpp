@@ -1,7 +1,13 @@
 // gateway/smtp_client/session.cpp
 #include "gateway/smtp_client/session.hpp"
 
+#include "gateway/tls.hpp"
+
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 
@@ -52,12 +58,21 @@ std::string stuff_body(std::string_view body)
     return out;
 }
 
+struct smtp_client_session::tls_stream {
+    tls_stream(beast::tcp_stream&& plain, asio::ssl::context& ctx) : s(std::move(plain), ctx) {}
+    beast::ssl_stream<beast::tcp_stream> s;
+};
+
 smtp_client_session::smtp_client_session(tcp::socket socket, std::string remote, smtp::client_timeouts const& t,
                                          std::string helo_name, metrics& m)
-    : stream_(std::move(socket)), remote_(std::move(remote)), timeouts_(t), helo_name_(std::move(helo_name)),
+    : m_(m), stream_(std::move(socket)), remote_(std::move(remote)), timeouts_(t), helo_name_(std::move(helo_name)),
       gauge_(m.client_sessions)
 {
 }
+
+smtp_client_session::~smtp_client_session() = default;
+
+beast::tcp_stream& smtp_client_session::transport() noexcept { return tls_ ? tls_->s.next_layer() : stream_; }
 
 task<smtp::reply> smtp_client_session::read_reply(std::chrono::seconds timeout)
 {
@@ -70,8 +85,9 @@ task<smtp::reply> smtp_client_session::read_reply(std::chrono::seconds timeout)
             usable_ = false;
             throw peer_error("malformed reply from " + remote_ + ": " + std::string(replies_.why()), "4.5.0");
         }
-        stream_.expires_after(timeout);   // per phase, RFC 5321 4.5.3.2
-        auto [ec, n] = co_await stream_.async_read_some(input_.prepare(16 * 1024), use_tuple);
+        transport().expires_after(timeout);   // per phase, RFC 5321 4.5.3.2
+        auto [ec, n] = tls_ ? co_await tls_->s.async_read_some(input_.prepare(16 * 1024), use_tuple)
+                            : co_await stream_.async_read_some(input_.prepare(16 * 1024), use_tuple);
         if (ec) {
             usable_ = false;
             throw peer_error(ec == beast::error::timeout ? "conversation with " + remote_ + " timed out"
@@ -83,8 +99,9 @@ task<smtp::reply> smtp_client_session::read_reply(std::chrono::seconds timeout)
 
 task<void> smtp_client_session::write(std::string const& data, std::chrono::seconds timeout)
 {
-    stream_.expires_after(timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), use_tuple);
+    transport().expires_after(timeout);
+    auto [ec, n] = tls_ ? co_await asio::async_write(tls_->s, asio::buffer(data), use_tuple)
+                        : co_await asio::async_write(stream_, asio::buffer(data), use_tuple);
     (void)n;
     if (ec) {
         usable_ = false;
@@ -92,18 +109,25 @@ task<void> smtp_client_session::write(std::string const& data, std::chrono::seco
     }
 }
 
-task<std::optional<queue::outcome>> smtp_client_session::open()
+// EHLO, and its capabilities; false when it was refused.
+task<bool> smtp_client_session::ehlo()
+{
+    co_await write("EHLO " + helo_name_ + "\r\n", timeouts_.ehlo);
+    auto r = co_await read_reply(timeouts_.ehlo);
+    if (r.code != 250)
+        co_return false;
+    caps_ = smtp::parse_ehlo(r);
+    co_return true;
+}
+
+task<std::optional<queue::outcome>> smtp_client_session::open(client_tls const& tls)
 {
     auto greeting = co_await read_reply(timeouts_.greeting);
     if (greeting.code != 220) {
         co_await quit();
         co_return outcome_of(greeting, remote_);
     }
-    co_await write("EHLO " + helo_name_ + "\r\n", timeouts_.ehlo);
-    auto ehlo = co_await read_reply(timeouts_.ehlo);
-    if (ehlo.code == 250) {
-        caps_ = smtp::parse_ehlo(ehlo);
-    } else {
+    if (!co_await ehlo()) {
         // RFC 5321 4.1.4: fall back to HELO when EHLO is not understood.
         co_await write("HELO " + helo_name_ + "\r\n", timeouts_.ehlo);
         auto helo = co_await read_reply(timeouts_.ehlo);
@@ -113,7 +137,70 @@ task<std::optional<queue::outcome>> smtp_client_session::open()
         }
         caps_ = {};
     }
+    if (tls.level != tls_level::none && !tls.plaintext) {
+        if (auto refused = co_await start_tls(tls))
+            co_return refused;
+    }
     usable_ = true;
+    co_return std::nullopt;
+}
+
+task<std::optional<queue::outcome>> smtp_client_session::start_tls(client_tls const& tls)
+{
+    bool const required = tls.level == tls_level::encrypt || tls.level == tls_level::verify;
+    auto cannot = [&](std::string why) -> task<std::optional<queue::outcome>> {
+        if (!required) {
+            tls_summary_ = "none";
+            co_return std::nullopt;
+        }
+        co_await quit();
+        co_return queue::outcome::transient("4.7.5", "TLS is required for " + remote_ + ": " + why, remote_);
+    };
+    if (!caps_.starttls)
+        co_return co_await cannot("STARTTLS is not offered");
+    co_await write("STARTTLS\r\n", timeouts_.ehlo);
+    auto r = co_await read_reply(timeouts_.ehlo);
+    if (r.code != 220)
+        co_return co_await cannot("STARTTLS was refused (" + r.summary() + ")");
+    if (input_.size() != 0) {
+        // Octets after the 220 and before the handshake are not the
+        // server's to send (RFC 3207 4.2); whoever sent them is not to be
+        // trusted with the rest of the conversation.
+        usable_ = false;
+        handshake_failed_ = true;
+        m_.tls_handshakes.Add({{"direction", "outbound"}, {"result", "failed"}}).Increment();
+        throw peer_error(remote_ + " sent data after 220 to STARTTLS, before the TLS handshake", "4.7.5");
+    }
+    tls_context_ = tls.context;
+    tls_ = std::make_unique<tls_stream>(std::move(stream_), *tls_context_);
+    SSL* native = tls_->s.native_handle();
+    SSL_set_tlsext_host_name(native, tls.host.c_str());
+    if (tls.level == tls_level::verify) {
+        SSL_set_verify(native, SSL_VERIFY_PEER, nullptr);
+        SSL_set1_host(native, tls.host.c_str());
+    }
+    transport().expires_after(timeouts_.ehlo);
+    auto [ec] = co_await tls_->s.async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (ec) {
+        usable_ = false;
+        handshake_failed_ = true;
+        std::string why = ec.message();
+        if (auto const v = SSL_get_verify_result(native); v != X509_V_OK)
+            why = std::string("certificate ") + X509_verify_cert_error_string(v);
+        m_.tls_handshakes.Add({{"direction", "outbound"}, {"result", ec == beast::error::timeout ? "timeout" : "failed"}})
+            .Increment();
+        tls_summary_ = "failed";
+        throw peer_error("TLS handshake with " + remote_ + " failed: " + why, "4.7.5");
+    }
+    m_.tls_handshakes.Add({{"direction", "outbound"}, {"result", "ok"}}).Increment();
+    tls_summary_ = std::string(SSL_get_version(native)) + ":" + SSL_get_cipher_name(native) + ":" +
+                   (tls.level == tls_level::verify ? "verified" : "unverified");
+    // RFC 3207 4.2: what the server offered before TLS is forgotten.
+    caps_ = {};
+    if (!co_await ehlo()) {
+        usable_ = false;
+        throw peer_error(remote_ + " refused EHLO after STARTTLS", "4.7.5");
+    }
     co_return std::nullopt;
 }
 
@@ -215,14 +302,15 @@ void smtp_client_session::close() noexcept
 {
     usable_ = false;
     error_code ignored;
-    stream_.socket().close(ignored);
+    transport().socket().close(ignored);
 }
 
 task<void> smtp_client_session::quit()
 {
     usable_ = false;
-    stream_.expires_after(timeouts_.quit);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(std::string_view("QUIT\r\n")), use_tuple);
+    transport().expires_after(timeouts_.quit);
+    auto [ec, n] = tls_ ? co_await asio::async_write(tls_->s, asio::buffer(std::string_view("QUIT\r\n")), use_tuple)
+                        : co_await asio::async_write(stream_, asio::buffer(std::string_view("QUIT\r\n")), use_tuple);
     (void)n;
     if (!ec) {
         try {
@@ -232,8 +320,8 @@ task<void> smtp_client_session::quit()
         }
     }
     error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    transport().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    transport().socket().close(ignored);
 }
 
 } // namespace x400gw::gateway

@@ -9,6 +9,7 @@
 // split, in coroutine form).
 #pragma once
 
+#include "gateway/config/config.hpp"
 #include "gateway/io.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/smtp/ehlo.hpp"
@@ -16,9 +17,14 @@
 #include "gateway/smtp/reply_parser.hpp"
 #include "queue/outcome.hpp"
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace x400gw::gateway {
 
@@ -40,14 +46,30 @@ struct envelope_to_send {
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 
+// What TLS this connection must have (RFC 3207 as a client), from the
+// route's policy; `context` verifies or not as the level asks.
+struct client_tls {
+    tls_level level = tls_level::may;
+    std::shared_ptr<asio::ssl::context> context;
+    std::string host;           // SNI, and the name `verify` checks
+    bool plaintext = false;     // this attempt skips STARTTLS (the fallback after a failed handshake)
+};
+
 class smtp_client_session {
 public:
     smtp_client_session(tcp::socket socket, std::string remote, smtp::client_timeouts const& t,
                         std::string helo_name, metrics& m);
+    ~smtp_client_session();
 
-    // Greeting and EHLO (HELO when EHLO is refused). Throws peer_error, or
-    // returns the refusal when the greeting or HELO was a 4xx/5xx reply.
-    task<std::optional<queue::outcome>> open();
+    // Greeting, EHLO (HELO when EHLO is refused), and STARTTLS as `tls`
+    // asks, then EHLO again. Throws peer_error (status 4.7.5 for a failed
+    // handshake, with handshake_failed() set), or returns the refusal when
+    // the greeting or HELO was a 4xx/5xx reply, or 4.7.5 when TLS is
+    // required and cannot be had.
+    task<std::optional<queue::outcome>> open(client_tls const& tls);
+    bool handshake_failed() const noexcept { return handshake_failed_; }
+    // "TLSv1.3:TLS_AES_256_GCM_SHA384:verified", "TLSv1.2:...:unverified" or "none".
+    std::string const& tls_summary() const noexcept { return tls_summary_; }
 
     // One mail transaction; one outcome per forward path, in order.
     // Throws peer_error when the connection is no longer usable.
@@ -60,10 +82,19 @@ public:
     std::string const& remote() const noexcept { return remote_; }
 
 private:
+    struct tls_stream;
+    beast::tcp_stream& transport() noexcept;   // the TCP layer, under TLS or not
     task<smtp::reply> read_reply(std::chrono::seconds timeout);
     task<void> write(std::string const& data, std::chrono::seconds timeout);
+    task<std::optional<queue::outcome>> start_tls(client_tls const& tls);
+    task<bool> ehlo();
 
-    beast::tcp_stream stream_;
+    metrics& m_;
+    std::shared_ptr<asio::ssl::context> tls_context_;   // outlives tls_
+    beast::tcp_stream stream_;      // moved into tls_ by STARTTLS
+    std::unique_ptr<tls_stream> tls_;
+    std::string tls_summary_ = "none";
+    bool handshake_failed_ = false;
     beast::flat_buffer input_;
     smtp::reply_parser replies_;
     std::string remote_;

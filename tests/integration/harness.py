@@ -279,7 +279,7 @@ class Sink:
     """An aiosmtpd server that keeps every message; `behaviour(envelope)`
     may return a reply string to refuse one."""
 
-    def __init__(self, behaviour=None, port=None):
+    def __init__(self, behaviour=None, port=None, tls_context=None):
         from aiosmtpd.controller import Controller
         self.messages = []
         self.lock = threading.Lock()
@@ -296,7 +296,8 @@ class Sink:
                 return "250 2.0.0 Ok: stored"
 
         self.port = port or free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        extra = {"tls_context": tls_context} if tls_context else {}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
 
     def count(self):

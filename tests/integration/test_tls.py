@@ -11,10 +11,11 @@ import signal
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import unittest
 
-from harness import GatewayTest, Smtp, free_port, swaks, wait_for
+from harness import Gateway, GatewayTest, free_port, swaks, wait_for
 
 
 def make_certificates(workdir, name="gw.test"):
@@ -299,3 +300,122 @@ handshake_timeout = "2s"
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OutboundTls(GatewayTest):
+    """Per-route TLS on delivery, against Python ssl next hops."""
+
+    def setUp(self):
+        super().setUp()
+        self.ca, self.crt, self.key = make_certificates(self.workdir, name="mx.dest.test")
+        other = os.path.join(self.workdir, "other")
+        os.mkdir(other)
+        self.other_ca, _, _ = make_certificates(other, name="mx.dest.test")
+
+    def tls_sink(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.crt, self.key)
+        return self.sink(tls_context=ctx)
+
+    def gateway_with(self, sink_port, **tls):
+        text = "".join(f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {str(v).lower()}\n" for k, v in tls.items())
+        g = Gateway2(self.db, [("dest.test", f"127.0.0.1:{sink_port}", text)], self.workdir,
+                     extra=f'tls_ca_file = "{self.ca}"')
+        self.cleanups.append(lambda: g.stop(timeout=15))
+        return g.start()
+
+    def send(self, g, subject):
+        r = swaks(g.port, "bob@dest.test", data=MESSAGE.format(subject=subject))
+        self.assertIn("queued as", r.stdout)
+
+    def test_may_uses_starttls_when_offered_and_plaintext_when_not(self):
+        secure = self.tls_sink()
+        g = self.gateway_with(secure.port, tls="may")
+        self.send(g, "may-tls")
+        secure.wait_count(1)
+        wait_for(lambda: re.search(r"tls=TLSv1\.[23]:\S+:unverified, dsn=2\.0\.0, status=sent", g.log()),
+                 what="the TLS outcome on the delivery line")
+        self.assertGreaterEqual(g.metrics().get('x400gw_tls_handshakes_total{direction="outbound",result="ok"}', 0), 1)
+        plain = self.sink()
+        g2 = self.gateway_with(plain.port, tls="may")
+        self.send(g2, "may-plain")
+        plain.wait_count(1)
+        wait_for(lambda: "tls=none, dsn=2.0.0, status=sent" in g2.log(), what="a plaintext delivery")
+
+    def test_encrypt_defers_when_tls_cannot_be_had(self):
+        plain = self.sink()
+        g = self.gateway_with(plain.port, tls="encrypt")
+        self.send(g, "encrypt")
+        wait_for(lambda: "dsn=4.7.5, status=deferred" in g.log(), what="a 4.7.5 deferral")
+        self.assertEqual(plain.count(), 0)
+        self.assertIn("STARTTLS is not offered", g.log())
+
+    def test_verify(self):
+        secure = self.tls_sink()
+        g = self.gateway_with(secure.port, tls="verify", tls_name="mx.dest.test")
+        self.send(g, "verified")
+        secure.wait_count(1)
+        wait_for(lambda: re.search(r"tls=TLSv1\.[23]:\S+:verified, dsn=2\.0\.0", g.log()), what="a verified delivery")
+        # One gateway at a time: they share the database, and the one that
+        # verifies would deliver what the others defer.
+        g.stop()
+        wrong_name = self.gateway_with(secure.port, tls="verify", tls_name="other.dest.test")
+        self.send(wrong_name, "wrong-name")
+        wait_for(lambda: "dsn=4.7.5, status=deferred" in wrong_name.log(), what="a deferral for the wrong name")
+        wrong_name.stop()
+        unknown_ca = self.gateway_with(secure.port, tls="verify", tls_name="mx.dest.test", tls_ca_file=self.other_ca)
+        self.send(unknown_ca, "unknown-ca")
+        wait_for(lambda: "dsn=4.7.5, status=deferred" in unknown_ca.log(), what="a deferral for an unknown CA")
+        self.assertIn("certificate", unknown_ca.log())
+        time.sleep(1)
+        self.assertEqual(secure.count(), 1)
+        self.assertGreaterEqual(
+            unknown_ca.metrics().get('x400gw_tls_handshakes_total{direction="outbound",result="failed"}', 0), 1)
+
+    def test_octets_after_220_are_a_protocol_error(self):
+        port = free_port()
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(8)
+        self.cleanups.append(server.close)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                f = conn.makefile("rb")
+                conn.sendall(b"220 eager.test ESMTP\r\n")
+                try:
+                    while True:
+                        line = f.readline()
+                        if not line:
+                            break
+                        verb = line[:4].upper()
+                        if verb == b"EHLO":
+                            conn.sendall(b"250-eager.test\r\n250 STARTTLS\r\n")
+                        elif verb == b"STAR":
+                            conn.sendall(b"220 go ahead\r\n250 injected\r\n")
+                        else:
+                            conn.sendall(b"250 ok\r\n")
+                except OSError:
+                    pass
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        g = self.gateway_with(port, tls="may")
+        self.send(g, "eager")
+        wait_for(lambda: "sent data after 220 to STARTTLS" in g.log(), what="the protocol error")
+        self.assertIn("dsn=4.7.5, status=deferred", g.log())
+
+
+class Gateway2(Gateway):
+    """A Gateway whose routes may carry more keys (route TLS)."""
+
+    def __init__(self, db, routes, workdir, **kw):
+        super().__init__(db, [], workdir, **kw)
+        with open(self.config, "a") as f:
+            for domain, hop, text in routes:
+                f.write(f'\n[[route]]\ndomain = "{domain}"\nnext_hop = "{hop}"\n{text}')
