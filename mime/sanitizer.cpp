@@ -170,6 +170,7 @@ struct render_context {
     std::uint64_t* steps_left = nullptr;
     std::uint32_t* serial = nullptr;    // new boundaries made so far, shared
     std::vector<std::string>* boundaries_out = nullptr; // every boundary written, for the enclosing renderer
+    std::size_t* parts_out = nullptr;   // entities written, decoded ones included
 };
 
 class renderer {
@@ -232,6 +233,7 @@ private:
     std::vector<std::string> embedded_;   // decoded composites, rendered; decoded message/* leaves
     std::vector<std::uint32_t> decoded_slot_;  // per part: a message/* leaf's decoded body in embedded_
     std::vector<std::vector<std::string>> embedded_boundaries_; // per embedded_: the boundaries in it
+    std::size_t extra_parts_ = 0;         // entities the decoded composites added
     std::vector<bool> regenerated_;
     std::vector<bool> sub_8bit_;          // subtree holds 8-bit octets
     bool as_octets_ = false;              // the part being written leaves as application/octet-stream
@@ -333,7 +335,6 @@ void renderer::plan_embedded()
         *ctx_.steps_left -= std::min(tree.steps, *ctx_.steps_left);
         if (tree.over_limit)
             r_.over_limit = true;
-        parts_left -= std::min(parts_left, tree.parts.size() - 1);
         render_context c;
         c.embedded = k != 0;
         c.followed_by_delimiter = !at_end(static_cast<std::uint32_t>(k));
@@ -344,10 +345,16 @@ void renderer::plan_embedded()
         c.serial = ctx_.serial;
         std::vector<std::string> nested;
         c.boundaries_out = &nested;
+        // What it writes counts, its own decoded composites included, so
+        // the whole output stays within max_parts.
+        std::size_t written = 0;
+        c.parts_out = &written;
         std::string text;
         sanitize_options o = options_;
         o.parse_limits = sub;
         renderer(entity, tree, o, r_, text, c).run();
+        parts_left -= std::min(parts_left, written - 1);
+        extra_parts_ += written - 1;
         note("composite_decoded", static_cast<std::uint32_t>(k),
              std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
                  p.content_type.subtype + " decoded and its parts written again");
@@ -357,6 +364,8 @@ void renderer::plan_embedded()
         embedded_boundaries_.back() = std::move(nested);
     }
     embedded_boundaries_.resize(embedded_.size());
+    if (ctx_.parts_out)
+        *ctx_.parts_out = n + extra_parts_;
 }
 
 void renderer::plan_boundaries()
