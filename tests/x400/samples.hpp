@@ -115,7 +115,7 @@ inline p22::ipm full_ipm()
     f.parameters = p22::file_transfer_parameters("figures.csv");
     f.file_name = "figures.csv";
     ber::external data;
-    data.direct_reference = ber::oid::parse("1.0.8571.5.1");
+    data.direct_reference = ber::oid::parse("1.0.8571.5.3");
     data.kind = ber::external::encoding::octet_aligned;
     data.data = "q,value\n1,42\n";
     f.data = {data};
@@ -123,7 +123,7 @@ inline p22::ipm full_ipm()
     p22::ipm inner;
     inner.heading.this_ipm = ipm_id("ipm-inner");
     inner.heading.subject = "Forwarded";
-    inner.body.push_back(p22::ia5_text{5, "inner text"});
+    inner.body.push_back(p22::ia5_text{5, "inner text\r\n"});
     p22::message_body_part fwd;
     fwd.delivery_time = ber::time_value{"261201080000Z", false};
     fwd.data.push_back(inner);

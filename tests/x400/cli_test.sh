@@ -1,0 +1,58 @@
+#!/bin/bash
+# x400gwctl x400: outputs and exit statuses, the contract scripts rely on.
+#   cli_test.sh X400GWCTL SAMPLE_WRITER WORK_DIR
+set -u
+ctl=$1 writer=$2 work=$3
+mkdir -p "$work" && "$writer" "$work" || exit 1
+failures=0
+expect() { # expect STATUS DESCRIPTION -- COMMAND...
+    local want=$1 what=$2
+    shift 3
+    "$@" >"$work/out" 2>"$work/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL $what: exit $got, expected $want"; sed 's/^/  /' "$work/err"; failures=$((failures + 1))
+    else
+        echo "ok   $what"
+    fi
+}
+has() { # has FILE TEXT DESCRIPTION
+    if grep -q -F -- "$2" "$1"; then echo "ok   $3"; else echo "FAIL $3: no '$2' in $1"; failures=$((failures + 1)); fi
+}
+
+expect 0 "decode a message" -- "$ctl" x400 decode "$work/message-full.ber"
+has "$work/out" "priority: urgent" "decode prints the tree"
+expect 0 "decode --json from stdin" -- bash -c "\"$ctl\" x400 decode --json - < \"$work/report.ber\""
+has "$work/out" '"non-delivery-reason-code":1' "decode --json prints JSON"
+expect 0 "decode --content ipm" -- "$ctl" x400 decode --content ipm "$work/ipm-full.p22"
+has "$work/out" "subject: Quarterly report (draft)" "the IPM heading is printed"
+head -c 100 "$work/message-full.ber" > "$work/truncated.ber"
+expect 1 "decode a truncated message" -- "$ctl" x400 decode "$work/truncated.ber"
+has "$work/err" "at byte" "the error names its byte offset"
+expect 1 "decode P22 as P1" -- "$ctl" x400 decode "$work/ipm-full.p22"
+expect 2 "an unknown --content" -- "$ctl" x400 decode --content edi "$work/ipm-full.p22"
+expect 2 "decode without FILE" -- "$ctl" x400 decode
+
+expect 0 "to-mime" -- "$ctl" x400 to-mime "$work/message-full.ber"
+has "$work/out" "X400-MTS-Identifier: [/PRMD=ATC Net/ADMD= /C=XX/;msg-0001.x400gw]" "to-mime writes the MTS identifier"
+has "$work/err" '"mail_from":"ann@atc.example"' "to-mime writes the envelope as JSON on stderr"
+[ "$(wc -l < "$work/err")" = 1 ] && echo "ok   the envelope is one line" || { echo "FAIL the envelope is not one line"; failures=$((failures + 1)); }
+cp "$work/out" "$work/full.eml"
+expect 1 "to-mime of invalid BER" -- "$ctl" x400 to-mime "$work/truncated.ber"
+expect 3 "to-mime of a probe" -- "$ctl" x400 to-mime "$work/probe.ber"
+has "$work/err" "probe" "the refusal says why"
+expect 3 "to-mime of a report (not yet mapped)" -- "$ctl" x400 to-mime "$work/report.ber"
+
+expect 0 "from-mime" -- "$ctl" x400 from-mime --from ann@atc.example --to bob@b.example --to cy@c.example "$work/full.eml"
+cp "$work/out" "$work/back.ber"
+expect 0 "from-mime output decodes" -- "$ctl" x400 decode "$work/back.ber"
+has "$work/out" "local-identifier: msg-0001.x400gw" "the MTS identifier survives the round trip"
+has "$work/out" "originally-specified-recipient-number: 2" "both recipients are there"
+expect 3 "from-mime with an unmappable MAIL FROM" -- "$ctl" x400 from-mime --from "not an address" --to b@b.example "$work/full.eml"
+expect 2 "from-mime without --to" -- "$ctl" x400 from-mime --from a@a.example "$work/full.eml"
+printf '[addressing]\ngateway_domain = "gw.example"\ngateway_or = "/PRMD=GW/ADMD= /C=XX/"\n' > "$work/x400gw.toml"
+expect 0 "from-mime --config" -- "$ctl" x400 from-mime --config "$work/x400gw.toml" --from a@a.example --to b@b.example "$work/full.eml"
+printf '[addressing\n' > "$work/bad.toml"
+expect 2 "a broken --config" -- "$ctl" x400 to-mime --config "$work/bad.toml" "$work/message-full.ber"
+
+[ "$failures" = 0 ] && echo "all CLI checks passed" || { echo "$failures failure(s)"; exit 1; }

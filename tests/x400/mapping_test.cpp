@@ -1,0 +1,269 @@
+// RFC 2156/2157 mapping: round trips both ways, golden files for the
+// header and body part mappings, refusals, the sanitizer's guarantees.
+#include "samples.hpp"
+
+#include "addressing/std_or.hpp"
+#include "mime/sanitizer.hpp"
+#include "x400/mapping.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace x4 = x400gw::x400;
+namespace p1 = x400gw::x400::p1;
+namespace p22 = x400gw::x400::p22;
+namespace ber = x400gw::x400::ber;
+namespace ad = x400gw::addressing;
+namespace samples = x400gw::x400::samples;
+
+namespace {
+
+ad::mapper test_mapper()
+{
+    ad::gateway_identity gw;
+    gw.domain = "gw.example";
+    gw.address = *ad::parse_std_or("/PRMD=Gateway/ADMD= /C=XX/");
+    return ad::mapper(*ad::make_mapping_state(gw, {}));
+}
+
+ber::bytes as_bytes(std::string const& s)
+{
+    return {reinterpret_cast<std::uint8_t const*>(s.data()), s.size()};
+}
+
+p22::ipm content_of(p1::mts_apdu const& a)
+{
+    auto const& m = std::get<p1::message>(a);
+    auto c = p22::decode(as_bytes(m.content));
+    EXPECT_TRUE(c) << c.failure().reason;
+    return std::get<p22::ipm>(*c);
+}
+
+std::string read_file(std::string const& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// The address a header field maps to, given the O/R name it came from.
+std::optional<ad::or_address> formal(std::optional<p22::or_descriptor> const& d)
+{
+    if (!d || !d->formal_name)
+        return std::nullopt;
+    return d->formal_name->address;
+}
+
+} // namespace
+
+TEST(Mapping, X400ToMimeToX400KeepsWhatRfc2156Keeps)
+{
+    auto const map = test_mapper();
+    p1::mts_apdu const original{samples::full_message()};
+    auto mime = x4::to_mime(original, map);
+    ASSERT_TRUE(mime) << mime.failure().why;
+    x4::from_mime_input in{mime->message, mime->envelope.mail_from, {}, 1796385600, "local-1"};
+    for (auto const& r : mime->envelope.rcpt_to)
+        in.rcpt_to.push_back(r.address);
+    auto back = x4::from_mime(in, map);
+    ASSERT_TRUE(back) << back.failure().why;
+
+    auto const& e0 = std::get<p1::message>(original).envelope;
+    auto const& e1 = std::get<p1::message>(*back).envelope;
+    EXPECT_EQ(e1.message_id, e0.message_id);
+    EXPECT_EQ(e1.content_identifier, e0.content_identifier);
+    EXPECT_EQ(e1.priority, e0.priority);
+    ASSERT_EQ(e1.trace.size(), e0.trace.size() + 1);   // ours is added
+    for (std::size_t i = 0; i < e0.trace.size(); ++i) {
+        EXPECT_EQ(e1.trace[i].domain, e0.trace[i].domain);
+        EXPECT_EQ(e1.trace[i].arrival_time, e0.trace[i].arrival_time);
+        EXPECT_EQ(e1.trace[i].action, e0.trace[i].action);
+        EXPECT_EQ(e1.trace[i].deferred_time, e0.trace[i].deferred_time);
+        EXPECT_EQ(e1.trace[i].attempted_domain, e0.trace[i].attempted_domain);
+    }
+    // The originator had an RFC-822 DDA, so MAIL FROM carries that address
+    // and it comes back as the DDA under the gateway (RFC 2156 4.3.4).
+    auto const from = map.to_rfc822(e1.originator.address, ad::role::return_path);
+    ASSERT_TRUE(from);
+    EXPECT_EQ(from->address, mime->envelope.mail_from);
+
+    auto const h0 = content_of(original).heading;
+    auto const h1 = content_of(*back).heading;
+    EXPECT_EQ(h1.this_ipm, h0.this_ipm);
+    EXPECT_EQ(h1.replied_to_ipm, h0.replied_to_ipm);
+    EXPECT_EQ(h1.related_ipms, h0.related_ipms);
+    EXPECT_EQ(h1.obsoleted_ipms, h0.obsoleted_ipms);
+    EXPECT_EQ(h1.subject, h0.subject);
+    EXPECT_EQ(h1.expiry_time, h0.expiry_time);
+    EXPECT_EQ(h1.reply_time, h0.reply_time);
+    EXPECT_EQ(h1.importance, h0.importance);
+    EXPECT_EQ(h1.sensitivity, h0.sensitivity);
+    EXPECT_EQ(h1.auto_forwarded, h0.auto_forwarded);
+    EXPECT_EQ(formal(h1.originator), formal(h0.originator));
+    EXPECT_EQ(h1.originator->free_form_name, h0.originator->free_form_name);
+    ASSERT_EQ(h1.authorizing_users.size(), 1u);
+    EXPECT_EQ(formal(h1.authorizing_users[0]), formal(h0.authorizing_users[0]));
+    ASSERT_EQ(h1.primary_recipients.size(), 1u);
+    EXPECT_EQ(h1.primary_recipients[0].recipient, h0.primary_recipients[0].recipient);
+    ASSERT_EQ(h1.copy_recipients.size(), 1u);
+    EXPECT_EQ(formal(h1.copy_recipients[0].recipient), formal(h0.copy_recipients[0].recipient));
+    ASSERT_TRUE(h1.reply_recipients);
+    EXPECT_EQ(formal(h1.reply_recipients->at(0)), formal(h0.reply_recipients->at(0)));
+
+    auto const b0 = content_of(original).body;
+    auto const b1 = content_of(*back).body;
+    ASSERT_EQ(b1.size(), b0.size());
+    EXPECT_EQ(b1[0], b0[0]);                                   // ia5-text
+    EXPECT_TRUE(std::holds_alternative<p22::ia5_text>(b1[1])); // teletex (ASCII) becomes text, as stated
+    for (std::size_t i : {2u, 3u, 4u, 5u, 6u})                 // fax, bilateral, national, general text, file
+        EXPECT_EQ(b1[i], b0[i]) << "body part " << i;
+    auto const& fwd = std::get<p22::message_body_part>(b1[7]);
+    ASSERT_EQ(fwd.data.size(), 1u);
+    EXPECT_EQ(fwd.data[0].heading.subject, std::get<p22::message_body_part>(b0[7]).data[0].heading.subject);
+    EXPECT_EQ(fwd.data[0].body, std::get<p22::message_body_part>(b0[7]).data[0].body);
+}
+
+TEST(Mapping, LossesAreStatedInTheHeader)
+{
+    auto mime = x4::to_mime(p1::mts_apdu{samples::full_message()}, test_mapper());
+    ASSERT_TRUE(mime);
+    auto const& m = mime->message;
+    auto const header = m.substr(0, m.find("\r\n\r\n"));
+    EXPECT_NE(header.find("Discarded-X400-IPMS-Extensions: 1.3.6.1.4.1.58888.9"), std::string::npos);
+    EXPECT_NE(header.find("Discarded-X400-MTS-Extensions: 1.3.6.1.4.1.58888.7"), std::string::npos);
+    EXPECT_NE(header.find("Comments: x400gw: receipt notification requests are not carried"), std::string::npos);
+    EXPECT_FALSE(mime->losses.empty());
+}
+
+TEST(Mapping, MimeToX400ToMimeKeepsTheMessage)
+{
+    auto const map = test_mapper();
+    std::string const original =
+        "From: Ann Lee <ann@a.example>\r\n"
+        "To: bob@b.example, \"Cy\" <cy@c.example>\r\n"
+        "Cc: team: dee@d.example;\r\n"
+        "Subject: Figures\r\n"
+        "Date: Fri, 04 Dec 2026 10:00:00 +0000\r\n"
+        "Message-ID: <20261204.1@a.example>\r\n"
+        "In-Reply-To: <20261203.9@b.example>\r\n"
+        "References: <20261201.1@a.example> <20261203.9@b.example>\r\n"
+        "Importance: low\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+        "\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "See attached.\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n"
+        "\r\n"
+        "Gr=FC=DFe\r\n"
+        "--b1\r\n"
+        "Content-Type: application/pdf; name=\"q.pdf\"\r\n"
+        "Content-Disposition: attachment; filename=\"q.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "\r\n"
+        "JVBERi0xLjQK\r\n"
+        "--b1--\r\n";
+    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example", "cy@c.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const ipm = content_of(*x);
+    EXPECT_EQ(ipm.heading.subject, "Figures");
+    EXPECT_EQ(ipm.heading.importance, p22::importance::low);
+    ASSERT_EQ(ipm.heading.primary_recipients.size(), 2u);
+    ASSERT_EQ(ipm.heading.copy_recipients.size(), 1u);
+    EXPECT_EQ(ipm.heading.related_ipms.size(), 2u);
+    ASSERT_EQ(ipm.body.size(), 3u);
+    EXPECT_EQ(std::get<p22::ia5_text>(ipm.body[0]).text, "See attached.");
+    EXPECT_EQ(std::get<p22::general_text>(ipm.body[1]).text, "Gr\xfc\xdf" "e");
+    auto const& file = std::get<p22::file_transfer>(ipm.body[2]);
+    EXPECT_EQ(file.file_name, "q.pdf");
+    EXPECT_EQ(file.data.at(0).data, "%PDF-1.4\n");
+
+    auto again = x4::to_mime(*x, map);
+    ASSERT_TRUE(again) << again.failure().why;
+    auto const& m = again->message;
+    for (char const* expect : {"Subject: Figures\r\n", "Message-ID: <20261204.1@a.example>\r\n",
+                               "In-Reply-To: <20261203.9@b.example>\r\n", "Importance: low\r\n",
+                               "From: \"Ann Lee\" <ann@a.example>\r\n", "charset=iso-8859-1", "filename=\"q.pdf\"",
+                               "JVBERi0xLjQK", "See attached.\r\n", "Gr=FC=DFe"})
+        EXPECT_NE(m.find(expect), std::string::npos) << expect << "\n" << m;
+    EXPECT_EQ(again->envelope.mail_from, "ann@a.example");
+    ASSERT_EQ(again->envelope.rcpt_to.size(), 2u);
+    EXPECT_EQ(again->envelope.rcpt_to[1].address, "cy@c.example");
+}
+
+TEST(Mapping, WhatItWritesIsAlreadySanitized)
+{
+    for (auto const& m : {samples::full_message(), samples::minimal_message()}) {
+        auto mime = x4::to_mime(p1::mts_apdu{m}, test_mapper());
+        ASSERT_TRUE(mime);
+        auto again = x400gw::mime::sanitize(mime->message);
+        EXPECT_TRUE(again.unchanged) << (again.changes.empty() ? "" : again.changes[0].text);
+    }
+}
+
+TEST(Mapping, RefusalsSayWhy)
+{
+    auto const map = test_mapper();
+    auto probe = x4::to_mime(p1::mts_apdu{samples::sample_probe()}, map);
+    ASSERT_FALSE(probe);
+    EXPECT_NE(probe.failure().why.find("probe"), std::string::npos);
+    auto edi = samples::minimal_message();
+    edi.envelope.type.built_in = p1::content_types::edi;
+    auto r = x4::to_mime(p1::mts_apdu{edi}, map);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.failure().why.find("edi-messaging"), std::string::npos);
+    auto critical = samples::minimal_message();
+    p1::extension_field f;
+    f.standard = 44;
+    f.criticality = samples::bits_of({p1::crit::for_delivery});
+    critical.envelope.ext.other.push_back(f);
+    r = x4::to_mime(p1::mts_apdu{critical}, map);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.failure().why.find("critical extension 44"), std::string::npos);
+    auto bad = x4::from_mime({"Subject: x\r\n\r\nbody\r\n", "not an address", {"b@b.example"}, 0, "x"}, map);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.failure().why.find("MAIL FROM"), std::string::npos);
+}
+
+TEST(Mapping, Rfc5322Dates)
+{
+    EXPECT_EQ(x4::rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+    EXPECT_EQ(x4::rfc5322_date(1796385600), "Fri, 04 Dec 2026 12:00:00 +0000");
+    EXPECT_EQ(x4::parse_rfc5322_date("Fri, 04 Dec 2026 12:00:00 +0000"), 1796385600);
+    EXPECT_EQ(x4::parse_rfc5322_date("4 Dec 2026 13:00:00 +0100"), 1796385600);
+    EXPECT_EQ(x4::parse_rfc5322_date("Fri, 04 Dec 2026 12:00 +0000"), 1796385600);
+    EXPECT_FALSE(x4::parse_rfc5322_date("yesterday"));
+}
+
+// Golden files: each sample's to-mime output, committed under golden/.
+// X400GW_UPDATE_GOLDEN=1 rewrites them (review the diff before committing).
+TEST(Mapping, GoldenFiles)
+{
+    struct c {
+        char const* name;
+        p1::message m;
+    };
+    auto no_prmd = samples::minimal_message();   // no PRMD in the envelope or the heading
+    no_prmd.envelope.trace[0].domain.prmd.reset();
+    std::vector<c> const cases{{"message-full", samples::full_message()},
+                               {"message-minimal-no-prmd", no_prmd}};
+    for (auto const& x : cases) {
+        auto mime = x4::to_mime(p1::mts_apdu{x.m}, test_mapper());
+        ASSERT_TRUE(mime) << mime.failure().why;
+        auto const actual = mime->message + "\r\n-- envelope\r\n" + x4::to_json(mime->envelope) + "\r\n";
+        std::string const path = std::string(X400GW_X400_GOLDEN_DIR) + "/" + x.name + ".eml";
+        if (std::getenv("X400GW_UPDATE_GOLDEN")) {
+            std::ofstream(path, std::ios::binary) << actual;
+            continue;
+        }
+        EXPECT_EQ(actual, read_file(path)) << x.name;
+    }
+}

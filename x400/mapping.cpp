@@ -1,0 +1,1265 @@
+// x400/mapping.cpp
+//
+// RFC 2156 / RFC 2157 mapping of interpersonal messages. See mapping.hpp.
+#include "x400/mapping.hpp"
+
+#include "addressing/ps_encoding.hpp"
+#include "addressing/std_or.hpp"
+#include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
+#include "mime/parser.hpp"
+#include "mime/sanitizer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace x400gw::x400 {
+
+namespace {
+
+namespace ad = addressing;
+using refused = mapping_refusal;
+template <class T>
+using result = ad::result<T, refused>;
+
+// ISO 8571 FTAM-3, the document type of an attachment from MIME.
+constexpr char const* ftam_unstructured_binary = "1.0.8571.5.3";
+
+constexpr std::array<char const*, 7> weekdays{"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+constexpr std::array<char const*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+std::string trim(std::string_view s)
+{
+    return std::string(mime::trim(s));
+}
+
+// ------------------------------------------------------------ identifiers
+
+// RFC 2156 global-id: "/C=XX/ADMD=A/PRMD=P/" (4.6.1 uses the std-or form).
+std::string global_id(p1::global_domain_identifier const& g)
+{
+    ad::or_address a;
+    a.c = g.country;
+    a.admd = g.admd;
+    a.prmd = g.prmd;
+    return ad::render_std_or(a);
+}
+
+std::optional<p1::global_domain_identifier> parse_global_id(std::string_view text)
+{
+    auto a = ad::parse_std_or(trim(text));
+    if (!a || !a->c || !a->admd)
+        return std::nullopt;
+    return p1::global_domain_identifier{*a->c, *a->admd, a->prmd};
+}
+
+// mts-msg-id = "[" global-id ";" *text "]"  (RFC 2156 4.6.1.1)
+std::string mts_id_text(p1::mts_identifier const& id)
+{
+    return "[" + global_id(id.domain) + ";" + id.local + "]";
+}
+
+std::optional<p1::mts_identifier> parse_mts_id(std::string_view text)
+{
+    auto t = trim(text);
+    if (t.size() < 4 || t.front() != '[' || t.back() != ']')
+        return std::nullopt;
+    auto semi = t.find(';');
+    if (semi == std::string::npos)
+        return std::nullopt;
+    auto gdi = parse_global_id(std::string_view(t).substr(1, semi - 1));
+    if (!gdi)
+        return std::nullopt;
+    auto local = t.substr(semi + 1, t.size() - semi - 2);
+    if (local.empty() || local.size() > 32 ||
+        std::any_of(local.begin(), local.end(), [](char c) { return c < 0x20 || c >= 0x7f; }))
+        return std::nullopt;   // LocalIdentifier: IA5String SIZE (1..ub-local-id-length)
+    return p1::mts_identifier{*gdi, local};
+}
+
+// IPMIdentifier <-> msg-id (RFC 2156 4.6.2): an IPM identifier becomes
+// "<" ps-encoded user-relative-identifier "*" std-or "@" gateway-domain ">";
+// a msg-id of that form at our domain comes back as it was, any other
+// msg-id is carried in the user-relative-identifier, ps-encoded, with no
+// user (LocalIPMIdentifier is PrintableString SIZE (0..64); a longer one
+// keeps its first 64 characters, and the loss is stated).
+// A space cannot stand in a msg-id (RFC 5322 3.6.4, dot-atom-text); it is
+// written as "(032)", the ps-encoding of an arbitrary character.
+std::string no_spaces(std::string_view s)
+{
+    std::string out;
+    for (char c : s)
+        out += c == ' ' ? std::string("(032)") : std::string(1, c);
+    return out;
+}
+
+std::string with_spaces(std::string_view s)
+{
+    std::string out(s);
+    for (auto at = out.find("(032)"); at != std::string::npos; at = out.find("(032)", at + 1))
+        out.replace(at, 5, " ");
+    return out;
+}
+
+std::string msg_id(p22::ipm_identifier const& id, std::string_view domain)
+{
+    // An identifier that came from an RFC 822 msg-id (no user, and the
+    // ps-encoded text of an addr-spec) goes back to that msg-id.
+    if (!id.user) {
+        auto decoded = ad::ps_decode(id.user_relative_identifier);
+        if (decoded && decoded->find('@') != std::string::npos && decoded->find(' ') == std::string::npos &&
+            decoded->find('<') == std::string::npos)
+            return "<" + *decoded + ">";
+    }
+    auto local = ad::ps_encode(id.user_relative_identifier);
+    std::string out = "<" + no_spaces(local ? *local : id.user_relative_identifier) + "*";
+    if (id.user)
+        out += no_spaces(ad::render_std_or(id.user->address));
+    return out + "@" + std::string(domain) + ">";
+}
+
+p22::ipm_identifier ipm_id_from(std::string_view msgid, std::string_view domain, std::vector<std::string>& losses)
+{
+    auto t = trim(msgid);
+    if (t.size() >= 2 && t.front() == '<' && t.back() == '>')
+        t = t.substr(1, t.size() - 2);
+    p22::ipm_identifier id;
+    auto at = t.rfind('@');
+    auto star = t.find('*');
+    if (at != std::string::npos && star != std::string::npos && star < at &&
+        ad::iequals(std::string_view(t).substr(at + 1), domain)) {
+        auto local = ad::ps_decode(with_spaces(std::string_view(t).substr(0, star)));
+        auto const std_or = with_spaces(std::string_view(t).substr(star + 1, at - star - 1));
+        if (local && (std_or.empty() || ad::parse_std_or(std_or))) {
+            id.user_relative_identifier = *local;
+            if (!std_or.empty())
+                id.user = p1::or_name{*ad::parse_std_or(std_or), {}, {}};
+            return id;
+        }
+    }
+    auto encoded = ad::ps_encode(t);
+    std::string v;
+    if (encoded) {
+        v = *encoded;
+    } else {
+        // Octets the ps-encoding has no form for: "(ddd)", as it writes others.
+        for (unsigned char c : t) {
+            if (ad::is_printable_char(static_cast<char>(c))) {
+                v += static_cast<char>(c);
+            } else {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "(%03u)", c);
+                v += buf;
+            }
+        }
+    }
+    if (v.size() > 64) {
+        losses.push_back("Message-ID longer than an IPM identifier holds: " + t);
+        v.resize(64);
+    }
+    id.user_relative_identifier = v;
+    return id;
+}
+
+// --------------------------------------------------------------- dates
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    std::int64_t const era = (y >= 0 ? y : y - 399) / 400;
+    auto const yoe = static_cast<unsigned>(y - era * 400);
+    unsigned const doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::string date_of(ber::time_value const& t)
+{
+    auto s = ber::time_point(t);
+    return s ? rfc5322_date(*s) : t.text;
+}
+
+// UTCTime holds 1950 to 2049 (two-digit years, X.680 47.3 as X.509 reads them).
+std::optional<ber::time_value> utc_from_date(std::string_view text)
+{
+    auto s = parse_rfc5322_date(text);
+    if (!s || *s < -631152000 || *s >= 2524608000)
+        return std::nullopt;
+    return ber::utc_time_from(*s);
+}
+
+// ------------------------------------------------------------- addresses
+
+struct header_address {
+    std::string display;
+    std::string addr_spec;
+};
+
+// An RFC 5322 address-list, split at top-level commas (groups flattened).
+std::vector<header_address> address_list(std::string_view v)
+{
+    std::vector<header_address> out;
+    std::string cur;
+    int angle = 0, comment = 0;
+    bool quoted = false;
+    auto flush = [&] {
+        auto item = trim(cur);
+        cur.clear();
+        if (item.empty())
+            return;
+        header_address a;
+        auto lt = item.rfind('<');
+        auto gt = item.rfind('>');
+        if (lt != std::string::npos && gt != std::string::npos && gt > lt) {
+            a.addr_spec = trim(std::string_view(item).substr(lt + 1, gt - lt - 1));
+            a.display = trim(std::string_view(item).substr(0, lt));
+            if (a.display.size() >= 2 && a.display.front() == '"' && a.display.back() == '"')
+                a.display = a.display.substr(1, a.display.size() - 2);
+        } else {
+            a.addr_spec = item;
+        }
+        out.push_back(std::move(a));
+    };
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        char const c = v[i];
+        if (quoted) {
+            cur += c;
+            if (c == '\\' && i + 1 < v.size())
+                cur += v[++i];
+            else if (c == '"')
+                quoted = false;
+            continue;
+        }
+        if (comment) {
+            if (c == '(')
+                ++comment;
+            else if (c == ')')
+                --comment;
+            continue;
+        }
+        switch (c) {
+        case '"': quoted = true; cur += c; break;
+        case '(': comment = 1; break;
+        case '<': ++angle; cur += c; break;
+        case '>': angle = std::max(0, angle - 1); cur += c; break;
+        case ',':
+        case ';':
+            if (angle == 0)
+                flush();
+            else
+                cur += c;
+            break;
+        case ':':
+            // group = display-name ":" [group-list] ";" (RFC 5322 3.4): the
+            // group's name is dropped, its members are read.
+            if (angle == 0)
+                cur.clear();
+            else
+                cur += c;
+            break;
+        case '\r':
+        case '\n': break;
+        default: cur += c;
+        }
+    }
+    flush();
+    return out;
+}
+
+std::string display_of(p22::or_descriptor const& d)
+{
+    if (!d.free_form_name)
+        return {};
+    auto const& n = *d.free_form_name;
+    if (std::all_of(n.begin(), n.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }))
+        return n;
+    std::string out;
+    mime::encode_words(n, out);
+    return out;
+}
+
+// The O/R address as P1 writes it: every value a PrintableString (the
+// Teletex markers RFC 2156 allows in text have no BER form here yet), the
+// numeric attributes digits. nullopt when it is, else why not.
+std::optional<std::string> not_encodable(ad::or_address const& a)
+{
+    auto printable = [](std::optional<std::string> const& v) { return !v || ad::is_printable_string(*v); };
+    auto numeric = [](std::optional<std::string> const& v) { return !v || ad::is_numeric_string(*v); };
+    bool ok = printable(a.c) && printable(a.admd) && printable(a.prmd) && printable(a.o) && printable(a.surname) &&
+              printable(a.given) && printable(a.initials) && printable(a.generation) && printable(a.common_name) &&
+              printable(a.t_id) && numeric(a.x121) && numeric(a.ua_id);
+    for (auto const& ou : a.ou)
+        ok = ok && ad::is_printable_string(ou);
+    for (auto const& d : a.ddas)
+        ok = ok && ad::is_printable_string(d.type) && ad::is_printable_string(d.value);
+    for (auto const& o : a.other) {
+        std::string v = o.value;
+        if (o.key == "PD-ADDRESS")
+            std::replace(v.begin(), v.end(), '|', ' ');
+        ok = ok && ad::is_printable_string(v);
+    }
+    if (ok)
+        return std::nullopt;
+    return "O/R address " + ad::render_std_or(a) + " has a value outside PrintableString (a Teletex form?)";
+}
+
+result<std::string> rfc822_of(ad::mapper const& map, p1::or_name const& n, ad::role r)
+{
+    auto m = map.to_rfc822(n.address, r);
+    if (!m)
+        return refused{"O/R address " + ad::render_std_or(n.address) + " cannot be mapped: " + m.failure().why};
+    return m->address;
+}
+
+// ------------------------------------------------------------- to MIME
+
+struct writer822 {
+    ad::mapper const& map;
+    std::vector<std::string>& losses;
+    std::string domain;
+
+    void field(std::string& out, std::string_view name, std::string_view value)
+    {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    }
+
+    result<std::string> descriptor_text(p22::or_descriptor const& d)
+    {
+        if (!d.formal_name) {
+            if (d.free_form_name) {
+                losses.push_back("a recipient with only a free-form name (" + *d.free_form_name +
+                                 ") has no RFC 822 address and is written as an empty group");
+                return "\"" + display_of(d) + "\":;";
+            }
+            return std::string("undisclosed:;");
+        }
+        auto a = rfc822_of(map, *d.formal_name, ad::role::header);
+        if (!a)
+            return a.failure();
+        auto disp = display_of(d);
+        return disp.empty() ? *a : "\"" + disp + "\" <" + *a + ">";
+    }
+
+    result<bool> list_field(std::string& out, std::string_view name, std::vector<p22::or_descriptor> const& list)
+    {
+        std::string v;
+        for (auto const& d : list) {
+            auto t = descriptor_text(d);
+            if (!t)
+                return t.failure();
+            if (!v.empty())
+                v += ",\r\n ";
+            v += *t;
+        }
+        if (!list.empty())
+            field(out, name, v);
+        return true;
+    }
+
+    result<bool> recipients_field(std::string& out, std::string_view name, std::vector<p22::recipient_specifier> const& list)
+    {
+        std::vector<p22::or_descriptor> ds;
+        for (auto const& r : list) {
+            ds.push_back(r.recipient);
+            if (r.notification_requests.test(p22::notification::rn) ||
+                r.notification_requests.test(p22::notification::nrn))
+                losses.push_back("receipt notification requests are not carried (RFC 2156 5.3.4)");
+            if (r.reply_requested)
+                losses.push_back("reply-requested is not carried");
+        }
+        return list_field(out, name, ds);
+    }
+
+    std::string ids(std::vector<p22::ipm_identifier> const& list)
+    {
+        std::string v;
+        for (auto const& id : list)
+            v += (v.empty() ? "" : " ") + msg_id(id, domain);
+        return v;
+    }
+
+    std::string text_part_header(std::string_view charset, std::string const& body, std::string& encoded)
+    {
+        bool const eight_bit = std::any_of(body.begin(), body.end(), [](char c) { return c & 0x80; });
+        bool long_line = false;
+        std::size_t run = 0;
+        for (char c : body) {
+            run = c == '\n' ? 0 : run + 1;
+            long_line = long_line || run > 998;
+        }
+        std::string h = "Content-Type: text/plain; charset=" + std::string(charset) + "\r\n";
+        if (eight_bit || long_line) {
+            mime::encode_qp(body, encoded, true);
+            h += "Content-Transfer-Encoding: quoted-printable\r\n";
+        } else {
+            encoded = body;
+        }
+        return h;
+    }
+
+    std::string base64_part(std::string_view content_type, std::string const& body, std::string_view disposition = {})
+    {
+        std::string encoded;
+        mime::encode_base64(body, encoded);
+        std::string out = "Content-Type: " + std::string(content_type) + "\r\nContent-Transfer-Encoding: base64\r\n";
+        if (!disposition.empty())
+            out += "Content-Disposition: " + std::string(disposition) + "\r\n";
+        out += "\r\n";
+        for (std::size_t i = 0; i < encoded.size(); i += 76)
+            out += encoded.substr(i, 76) + "\r\n";
+        return out;
+    }
+
+    // RFC 2157 section 4: a body part with no MIME equivalent travels as
+    // application/x400-bp, its BER encoding inside, so it comes back whole.
+    std::string encapsulated(p22::body_part const& part, std::string_view type)
+    {
+        p22::ipm carrier;
+        carrier.body.push_back(part);
+        auto const wire = p22::encode(carrier);
+        ber::session s(ber::bytes(reinterpret_cast<std::uint8_t const*>(wire.data()), wire.size()));
+        // The body part's own TLV: the last element of the carrier's body.
+        std::string encoded_part;
+        ber::reader top(s, s.input());
+        if (auto ipm = top.next()) {
+            ber::reader r = top.enter(*ipm);
+            (void)r.next();
+            if (auto body = r.next()) {
+                ber::reader parts = r.enter(*body);
+                if (auto p = parts.next())
+                    encoded_part = ber::raw(s, *p);
+            }
+        }
+        losses.push_back("a " + std::string(type) +
+                         " body part has no MIME equivalent; it is carried as application/x400-bp (RFC 2157)");
+        return base64_part("application/x400-bp; bp-type=" + std::string(type), encoded_part);
+    }
+
+    std::string charset_of(std::vector<std::int64_t> const& sets)
+    {
+        // ISO 2375 registrations: C0 1, ASCII G0 6, and the G1 (right-hand)
+        // sets of ISO 8859 (RFC 2157 appendix with the registration numbers).
+        static constexpr std::array<std::pair<std::int64_t, char const*>, 10> right{{
+            {100, "iso-8859-1"}, {101, "iso-8859-2"}, {109, "iso-8859-3"}, {110, "iso-8859-4"},
+            {144, "iso-8859-5"}, {127, "iso-8859-6"}, {126, "iso-8859-7"}, {138, "iso-8859-8"},
+            {148, "iso-8859-9"}, {196, "utf-8"},
+        }};
+        std::string cs;
+        for (auto n : sets) {
+            if (n == 1 || n == 6)
+                continue;
+            auto it = std::find_if(right.begin(), right.end(), [&](auto const& p) { return p.first == n; });
+            if (it == right.end() || !cs.empty())
+                return {};
+            cs = it->second;
+        }
+        return cs.empty() ? "us-ascii" : cs;
+    }
+
+    result<std::string> body_part_text(p22::body_part const& part)
+    {
+        if (auto const* t = std::get_if<p22::ia5_text>(&part)) {
+            std::string enc;
+            auto h = text_part_header("us-ascii", t->text, enc);
+            return h + "\r\n" + enc;
+        }
+        if (auto const* g = std::get_if<p22::general_text>(&part)) {
+            auto cs = charset_of(g->character_sets);
+            if (cs.empty())
+                return encapsulated(part, "general-text");
+            std::string enc;
+            auto h = text_part_header(cs, g->text, enc);
+            return h + "\r\n" + enc;
+        }
+        if (auto const* t = std::get_if<p22::teletex>(&part)) {
+            std::string joined;
+            for (auto const& page : t->pages)
+                joined += page + "\r\n";
+            if (std::any_of(joined.begin(), joined.end(), [](char c) { return c & 0x80; }) || t->telex_compatible ||
+                t->non_basic_parameters)
+                return encapsulated(part, "teletex");
+            if (t->pages.size() > 1)
+                losses.push_back("teletex page boundaries are not kept");
+            std::string enc;
+            auto h = text_part_header("us-ascii", joined, enc);
+            return h + "\r\n" + enc;
+        }
+        if (auto const* b = std::get_if<p22::bilaterally_defined>(&part))
+            return base64_part("application/octet-stream", b->octets);
+        if (auto const* f = std::get_if<p22::file_transfer>(&part)) {
+            if (f->data.size() != 1 || f->data[0].kind != ber::external::encoding::octet_aligned)
+                return encapsulated(part, "file-transfer");
+            std::string type = "application/octet-stream";
+            std::string disposition = "attachment";
+            if (f->file_name && ad::is_printable_string(*f->file_name)) {
+                type += "; name=\"" + *f->file_name + "\"";
+                disposition += "; filename=\"" + *f->file_name + "\"";
+            }
+            if (f->parameters && *f->parameters != p22::file_transfer_parameters(f->file_name.value_or("")))
+                losses.push_back("file transfer parameters other than the file name are not carried");
+            if (f->data[0].direct_reference && f->data[0].direct_reference->to_string() != ftam_unstructured_binary)
+                losses.push_back("the FTAM document type " + f->data[0].direct_reference->to_string() +
+                                 " of a file is not carried");
+            return base64_part(type, f->data[0].data, disposition);
+        }
+        if (auto const* m = std::get_if<p22::message_body_part>(&part)) {
+            if (m->data.empty())
+                return encapsulated(part, "message");
+            auto inner = ipm_text(m->data.front(), nullptr);
+            if (!inner)
+                return inner.failure();
+            return "Content-Type: message/rfc822\r\n\r\n" + *inner;
+        }
+        if (std::holds_alternative<p22::nationally_defined>(part))
+            return encapsulated(part, "nationally-defined");
+        if (std::holds_alternative<p22::g3_facsimile>(part))
+            return encapsulated(part, "g3-facsimile");
+        return encapsulated(part, std::get<p22::opaque_body_part>(part).kind);
+    }
+
+    // The RFC 822 header and MIME body of an IPM; `env` adds the fields of
+    // the P1 envelope (absent for a forwarded message).
+    result<std::string> ipm_text(p22::ipm const& m, p1::message_envelope const* env)
+    {
+        std::string out;
+        auto const& h = m.heading;
+        if (env) {
+            for (auto it = env->trace.rbegin(); it != env->trace.rend(); ++it) {
+                std::string v = "by " + global_id(it->domain);
+                if (it->deferred_time)
+                    v += " ; deferred until " + date_of(*it->deferred_time);
+                if (it->attempted_domain)
+                    v += " ; attempted " + global_id(*it->attempted_domain);
+                v += std::string(" ; ") + (it->action == p1::routing_action::relayed ? "Relayed" : "Rerouted");
+                v += " ; " + date_of(it->arrival_time);
+                field(out, "X400-Received", v);
+            }
+            if (!env->trace.empty())
+                field(out, "Date", date_of(env->trace.front().arrival_time));
+        }
+        if (!h.authorizing_users.empty()) {
+            if (auto r = list_field(out, "From", h.authorizing_users); !r)
+                return r.failure();
+            if (h.originator) {
+                auto t = descriptor_text(*h.originator);
+                if (!t)
+                    return t.failure();
+                field(out, "Sender", *t);
+            }
+        } else if (h.originator) {
+            auto t = descriptor_text(*h.originator);
+            if (!t)
+                return t.failure();
+            field(out, "From", *t);
+        } else if (env) {
+            auto a = rfc822_of(map, env->originator, ad::role::header);
+            if (!a)
+                return a.failure();
+            field(out, "From", *a);
+        }
+        if (auto r = recipients_field(out, "To", h.primary_recipients); !r)
+            return r.failure();
+        if (auto r = recipients_field(out, "Cc", h.copy_recipients); !r)
+            return r.failure();
+        if (h.blind_copy_recipients)
+            if (auto r = recipients_field(out, "Bcc", *h.blind_copy_recipients); !r)
+                return r.failure();
+        if (h.reply_recipients)
+            if (auto r = list_field(out, "Reply-To", *h.reply_recipients); !r)
+                return r.failure();
+        if (h.subject) {
+            std::string v;
+            bool const ascii = std::none_of(h.subject->begin(), h.subject->end(), [](char c) { return c & 0x80; });
+            if (ascii) {
+                v = *h.subject;
+            } else {
+                // T.61 is not a MIME charset; its Latin-1 subset is read as
+                // Latin-1, converted to UTF-8 and encoded (RFC 2047).
+                std::string utf8;
+                for (unsigned char c : *h.subject) {
+                    if (c < 0x80) {
+                        utf8 += static_cast<char>(c);
+                    } else {
+                        utf8 += static_cast<char>(0xc0 | (c >> 6));
+                        utf8 += static_cast<char>(0x80 | (c & 0x3f));
+                    }
+                }
+                mime::encode_words(utf8, v);
+                losses.push_back("the Teletex subject is read as Latin-1");
+            }
+            field(out, "Subject", v);
+        }
+        field(out, "Message-ID", msg_id(h.this_ipm, domain));
+        if (h.replied_to_ipm)
+            field(out, "In-Reply-To", msg_id(*h.replied_to_ipm, domain));
+        if (!h.related_ipms.empty())
+            field(out, "References", ids(h.related_ipms));
+        if (!h.obsoleted_ipms.empty())
+            field(out, "Obsoletes", ids(h.obsoleted_ipms));
+        if (h.expiry_time)
+            field(out, "Expiry-Date", date_of(*h.expiry_time));
+        if (h.reply_time)
+            field(out, "Reply-By", date_of(*h.reply_time));
+        if (h.importance != p22::importance::normal)
+            field(out, "Importance", p22::importance_name(h.importance));
+        if (h.sensitivity) {
+            static constexpr std::array<char const*, 4> names{"", "Personal", "Private", "Company-Confidential"};
+            field(out, "Sensitivity", names[static_cast<std::size_t>(*h.sensitivity)]);
+        }
+        if (h.auto_forwarded)
+            field(out, "Autoforwarded", "TRUE");
+        for (auto const& x : h.extensions)
+            losses.push_back("Discarded-X400-IPMS-Extensions: " + x.type.to_string());
+        if (env) {
+            field(out, "X400-MTS-Identifier", mts_id_text(env->message_id));
+            field(out, "X400-Originator", ad::render_std_or(env->originator.address));
+            std::string recips;
+            for (auto const& r : env->recipients)
+                recips += (recips.empty() ? "" : ",\r\n ") + ad::render_std_or(r.name.address);
+            field(out, "X400-Recipients", recips);
+            field(out, "X400-Content-Type", env->type.built_in == p1::content_types::p2_1984 ? "P2" : "P2-1988");
+            if (env->content_identifier)
+                field(out, "X400-Content-Identifier", *env->content_identifier);
+            if (env->priority != p1::priority::normal)
+                field(out, "Priority", env->priority == p1::priority::urgent ? "urgent" : "non-urgent");
+        }
+        field(out, "MIME-Version", "1.0");
+        if (m.body.size() == 1) {
+            auto b = body_part_text(m.body.front());
+            if (!b)
+                return b.failure();
+            out += *b;
+            if (!out.ends_with("\n"))
+                out += "\r\n";
+            return out;
+        }
+        std::vector<std::string> parts;
+        for (auto const& part : m.body) {
+            auto b = body_part_text(part);
+            if (!b)
+                return b.failure();
+            parts.push_back(std::move(*b));
+        }
+        std::string boundary = "x400gw-body-part";
+        for (int n = 1; std::any_of(parts.begin(), parts.end(),
+                                    [&](auto const& p) { return p.find(boundary) != std::string::npos; });
+             ++n)
+            boundary = "x400gw-body-part-" + std::to_string(n);
+        out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+        // The line end before a delimiter belongs to the delimiter (RFC 2046
+        // 5.1.1), so each part keeps its own last line end.
+        for (auto const& p : parts)
+            out += "--" + boundary + "\r\n" + p + "\r\n";
+        out += "--" + boundary + "--\r\n";
+        return out;
+    }
+};
+
+std::string notify_of(ber::bit_string const& indicators)
+{
+    bool const report = indicators.test(p1::pri::originator_report);
+    bool const ndr = indicators.test(p1::pri::originator_non_delivery_report);
+    if (report)
+        return "SUCCESS,FAILURE";
+    if (ndr)
+        return "FAILURE";
+    return "NEVER";
+}
+
+void json_string(std::string& out, std::string_view s)
+{
+    out += '"';
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            static constexpr char digits[] = "0123456789abcdef";
+            out += "\\u00";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '"';
+}
+
+// --------------------------------------------------------------- from MIME
+
+struct reader822 {
+    ad::mapper const& map;
+    std::string domain;
+    std::vector<std::string> losses;
+
+    result<p22::or_descriptor> descriptor(header_address const& a)
+    {
+        p22::or_descriptor d;
+        if (!a.display.empty() && ad::is_printable_string(a.display))
+            d.free_form_name = a.display;
+        auto x = map.to_x400(a.addr_spec, ad::role::header);
+        if (!x)
+            return refused{"address " + a.addr_spec + " cannot be mapped: " + x.failure().why};
+        if (auto why = not_encodable(x->address))
+            return refused{"address " + a.addr_spec + " cannot be mapped: " + *why};
+        d.formal_name = p1::or_name{x->address, {}, {}};
+        return d;
+    }
+
+    result<std::vector<p22::or_descriptor>> descriptors(std::string_view v)
+    {
+        std::vector<p22::or_descriptor> out;
+        for (auto const& a : address_list(v)) {
+            auto d = descriptor(a);
+            if (!d)
+                return d.failure();
+            out.push_back(std::move(*d));
+        }
+        return out;
+    }
+
+    result<std::vector<p22::recipient_specifier>> recipients(std::string_view v)
+    {
+        auto ds = descriptors(v);
+        if (!ds)
+            return ds.failure();
+        std::vector<p22::recipient_specifier> out;
+        for (auto& d : *ds) {
+            p22::recipient_specifier r;
+            r.recipient = std::move(d);
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
+
+    std::vector<p22::ipm_identifier> id_list(std::string_view v)
+    {
+        std::vector<p22::ipm_identifier> out;
+        std::size_t i = 0;
+        while ((i = v.find('<', i)) != std::string_view::npos) {
+            auto j = v.find('>', i);
+            if (j == std::string_view::npos)
+                break;
+            out.push_back(ipm_id_from(v.substr(i, j - i + 1), domain, losses));
+            i = j + 1;
+        }
+        return out;
+    }
+
+    static std::string body_of(std::string_view bytes, mime::part const& p)
+    {
+        auto raw = bytes.substr(p.body_begin, p.body_end - p.body_begin);
+        std::string out;
+        if (p.encoding == mime::transfer_encoding::base64) {
+            if (mime::decode_base64(raw, out))
+                return out;
+            return std::string(raw);
+        }
+        if (p.encoding == mime::transfer_encoding::quoted_printable) {
+            if (mime::decode_qp(raw, out))
+                return out;
+            return std::string(raw);
+        }
+        return std::string(raw);
+    }
+
+    static std::string crlf(std::string s)
+    {
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+                out += '\r';
+            out += s[i];
+        }
+        return out;
+    }
+
+    // One MIME entity (and its children) as body parts (RFC 2157 section 5).
+    result<bool> entity(std::string_view bytes, mime::message const& tree, std::uint32_t index,
+                        std::vector<p22::body_part>& body)
+    {
+        auto const& p = tree.parts[index];
+        auto const& ct = p.content_type;
+        if (p.is_multipart()) {
+            bool const alternative = ct.subtype == "alternative";
+            for (auto c = p.first_child; c != mime::no_part; c = tree.parts[c].next_sibling) {
+                auto r = entity(bytes, tree, c, body);
+                if (!r)
+                    return r;
+                if (alternative) {
+                    if (tree.parts[c].next_sibling != mime::no_part)
+                        losses.push_back("multipart/alternative: only the first alternative is carried");
+                    break;
+                }
+            }
+            return true;
+        }
+        if (p.is_message() && ct.subtype == "rfc822") {
+            auto inner = ipm_of(bytes, tree, p.first_child);
+            if (!inner)
+                return inner.failure();
+            p22::message_body_part m;
+            m.data.push_back(std::move(*inner));
+            body.push_back(std::move(m));
+            return true;
+        }
+        auto content = body_of(bytes, p);
+        if (ct.type == "text" && ct.subtype == "plain") {
+            auto const* cs = ct.param("charset");
+            std::string charset = cs ? *cs : "us-ascii";
+            mime::to_lower(charset);
+            bool const ascii = std::none_of(content.begin(), content.end(), [](char c) { return c & 0x80; });
+            if (ascii) {
+                body.push_back(p22::ia5_text{5, crlf(content)});
+                return true;
+            }
+            if (charset == "us-ascii" || charset == "ascii") {
+                // IA5String cannot hold them; Latin-1 is the likeliest reading.
+                losses.push_back("8-bit octets in a us-ascii text part are read as ISO 8859-1");
+                charset = "iso-8859-1";
+            }
+            static constexpr std::array<std::pair<char const*, std::int64_t>, 10> sets{{
+                {"iso-8859-1", 100}, {"iso-8859-2", 101}, {"iso-8859-3", 109}, {"iso-8859-4", 110},
+                {"iso-8859-5", 144}, {"iso-8859-6", 127}, {"iso-8859-7", 126}, {"iso-8859-8", 138},
+                {"iso-8859-9", 148}, {"utf-8", 196},
+            }};
+            for (auto const& [name, reg] : sets)
+                if (charset == name) {
+                    body.push_back(p22::general_text{{1, 6, reg}, crlf(content)});
+                    return true;
+                }
+        }
+        if (ct.type == "application" && ct.subtype == "x400-bp") {
+            // Our own encapsulation (or a peer's, RFC 2157): the BER of one
+            // body part, put back in an IPM to be read.
+            ber::writer w;
+            auto top = w.begin(ber::context(0));
+            auto head = w.begin(ber::universal(17));
+            auto id = w.begin(ber::application(11));
+            w.octets(ber::universal(19), "");
+            w.end(id);
+            w.end(head);
+            auto b = w.begin(ber::universal(16));
+            w.raw(content);
+            w.end(b);
+            w.end(top);
+            auto decoded = p22::decode(ber::bytes(reinterpret_cast<std::uint8_t const*>(w.data().data()), w.data().size()));
+            if (decoded) {
+                auto& carrier = std::get<p22::ipm>(*decoded);
+                if (carrier.body.size() == 1) {
+                    body.push_back(std::move(carrier.body.front()));
+                    return true;
+                }
+            }
+            losses.push_back("an application/x400-bp part that is not one BER body part is carried as a file");
+        }
+        if (ct.type == "application" && ct.subtype == "octet-stream" && !p.has_disposition && !ct.param("name")) {
+            body.push_back(p22::bilaterally_defined{content});
+            return true;
+        }
+        // Everything else: a file transfer body part (RFC 2157 section 5.3),
+        // named as the Content-Disposition or Content-Type names it.
+        p22::file_transfer f;
+        std::string const* name = p.has_disposition ? p.disposition.param("filename") : nullptr;
+        if (!name)
+            name = ct.param("name");
+        if (name && ad::is_printable_string(*name))
+            f.file_name = *name;
+        f.parameters = p22::file_transfer_parameters(f.file_name.value_or(""));
+        if (!f.file_name)
+            f.parameters.reset();
+        ber::external x;
+        x.direct_reference = ber::oid::parse(ftam_unstructured_binary);
+        x.kind = ber::external::encoding::octet_aligned;
+        x.data = std::move(content);
+        f.data.push_back(std::move(x));
+        if (ct.type != "application" || ct.subtype != "octet-stream")
+            losses.push_back("the media type " + ct.type + "/" + ct.subtype + " of a file body part is not carried");
+        body.push_back(std::move(f));
+        return true;
+    }
+
+    // The header fields of an entity, by lower-case name (first occurrence).
+    static std::map<std::string, std::string> fields(std::string_view bytes, mime::part const& p)
+    {
+        std::map<std::string, std::string> out;
+        mime::for_each_field(bytes.substr(p.header_begin, p.header_end - p.header_begin), [&](mime::raw_field const& f) {
+            if (f.name.empty())
+                return;
+            std::string name(f.name);
+            mime::to_lower(name);
+            std::string v;
+            for (char c : f.value)
+                if (c != '\r' && c != '\n')
+                    v += c;
+            out.emplace(name, trim(v));
+        });
+        return out;
+    }
+
+    result<p22::ipm> ipm_of(std::string_view bytes, mime::message const& tree, std::uint32_t root)
+    {
+        auto const& p = tree.parts[root];
+        auto f = fields(bytes, p);
+        p22::ipm m;
+        auto& h = m.heading;
+        auto get = [&](char const* n) -> std::string const* {
+            auto it = f.find(n);
+            return it == f.end() ? nullptr : &it->second;
+        };
+        if (auto v = get("message-id"))
+            h.this_ipm = ipm_id_from(*v, domain, losses);
+        if (auto v = get("sender")) {
+            auto d = descriptors(*v);
+            if (!d)
+                return d.failure();
+            if (!d->empty())
+                h.originator = d->front();
+            if (auto from = get("from")) {
+                auto a = descriptors(*from);
+                if (!a)
+                    return a.failure();
+                h.authorizing_users = std::move(*a);
+            }
+        } else if (auto from = get("from")) {
+            auto d = descriptors(*from);
+            if (!d)
+                return d.failure();
+            if (!d->empty())
+                h.originator = d->front();
+            if (d->size() > 1) {
+                h.authorizing_users = std::move(*d);
+            }
+        }
+        for (auto [name, field] : {std::pair{"to", &h.primary_recipients}, std::pair{"cc", &h.copy_recipients}}) {
+            if (auto v = get(name)) {
+                auto r = recipients(*v);
+                if (!r)
+                    return r.failure();
+                *field = std::move(*r);
+            }
+        }
+        if (auto v = get("bcc")) {
+            auto r = recipients(*v);
+            if (!r)
+                return r.failure();
+            h.blind_copy_recipients = std::move(*r);
+        }
+        if (auto v = get("reply-to")) {
+            auto r = descriptors(*v);
+            if (!r)
+                return r.failure();
+            h.reply_recipients = std::move(*r);
+        }
+        if (auto v = get("subject")) {
+            if (std::all_of(v->begin(), v->end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+                h.subject = *v;
+            else {
+                h.subject = *v;
+                losses.push_back("a Subject with 8-bit octets is carried as they are");
+            }
+        }
+        if (auto v = get("in-reply-to")) {
+            auto ids = id_list(*v);
+            if (!ids.empty())
+                h.replied_to_ipm = ids.front();
+        }
+        if (auto v = get("references"))
+            h.related_ipms = id_list(*v);
+        if (auto v = get("obsoletes"))
+            h.obsoleted_ipms = id_list(*v);
+        if (auto v = get("expiry-date"))
+            h.expiry_time = utc_from_date(*v);
+        if (auto v = get("reply-by"))
+            h.reply_time = utc_from_date(*v);
+        if (auto v = get("importance")) {
+            if (ad::iequals(*v, "low"))
+                h.importance = p22::importance::low;
+            else if (ad::iequals(*v, "high"))
+                h.importance = p22::importance::high;
+        }
+        if (auto v = get("sensitivity")) {
+            if (ad::iequals(*v, "personal"))
+                h.sensitivity = p22::sensitivity::personal;
+            else if (ad::iequals(*v, "private"))
+                h.sensitivity = p22::sensitivity::private_;
+            else if (ad::iequals(*v, "company-confidential"))
+                h.sensitivity = p22::sensitivity::company_confidential;
+        }
+        if (auto v = get("autoforwarded"))
+            h.auto_forwarded = ad::iequals(*v, "true");
+        auto r = entity(bytes, tree, root, m.body);
+        if (!r)
+            return r.failure();
+        return m;
+    }
+};
+
+} // namespace
+
+std::string rfc5322_date(std::int64_t t)
+{
+    std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    std::int64_t const secs = t - days * 86400;
+    auto const weekday = weekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)];
+    auto const utc = ber::utc_time_from(t).text;
+    std::int64_t const year = [&] {
+        // civil year from days
+        std::int64_t d = days + 719468;
+        std::int64_t const era = (d >= 0 ? d : d - 146096) / 146097;
+        auto const doe = static_cast<unsigned>(d - era * 146097);
+        unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        unsigned const mp = (5 * doy + 2) / 153;
+        return static_cast<std::int64_t>(yoe) + era * 400 + ((mp < 10 ? mp + 3 : mp - 9) <= 2);
+    }();
+    int const month = (utc[2] - '0') * 10 + (utc[3] - '0');
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s, %c%c %s %04lld %02lld:%02lld:%02lld +0000", weekday, utc[4], utc[5],
+                  months[static_cast<std::size_t>(month - 1)], static_cast<long long>(year),
+                  static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                  static_cast<long long>(secs % 60));
+    return buf;
+}
+
+// date-time = [ day-of-week "," ] day month year hour ":" minute [ ":" second ] zone  (RFC 5322 3.3)
+std::optional<std::int64_t> parse_rfc5322_date(std::string_view text)
+{
+    std::string s = trim(text);
+    if (auto comma = s.find(','); comma != std::string::npos)
+        s = trim(std::string_view(s).substr(comma + 1));
+    int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
+    char mon[4] = {};
+    char zone[8] = {};
+    int n = 0;
+    if (std::sscanf(s.c_str(), "%d %3s %d %d:%d:%d %7s%n", &day, mon, &year, &hh, &mm, &ss, zone, &n) < 7) {
+        ss = 0;
+        if (std::sscanf(s.c_str(), "%d %3s %d %d:%d %7s%n", &day, mon, &year, &hh, &mm, zone, &n) < 6)
+            return std::nullopt;
+    }
+    auto it = std::find_if(months.begin(), months.end(), [&](char const* m) { return ad::iequals(m, mon); });
+    if (it == months.end() || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+        return std::nullopt;
+    if (year < 50)
+        year += 2000;
+    else if (year < 1000)
+        year += 1900;
+    std::int64_t offset = 0;
+    std::string_view z = zone;
+    if ((z.size() == 5) && (z[0] == '+' || z[0] == '-')) {
+        int const v = std::atoi(zone + 1);
+        offset = (v / 100 * 60 + v % 100) * 60 * (z[0] == '+' ? 1 : -1);
+    }
+    auto const month = static_cast<unsigned>(it - months.begin() + 1);
+    return days_from_civil(year, month, static_cast<unsigned>(day)) * 86400 + hh * 3600 + mm * 60 + ss - offset;
+}
+
+std::string to_json(smtp_envelope const& e)
+{
+    std::string out = "{\"mail_from\":";
+    json_string(out, e.mail_from);
+    out += ",\"rcpt_to\":[";
+    for (std::size_t i = 0; i < e.rcpt_to.size(); ++i) {
+        if (i)
+            out += ',';
+        out += "{\"address\":";
+        json_string(out, e.rcpt_to[i].address);
+        out += ",\"notify\":";
+        json_string(out, e.rcpt_to[i].notify);
+        out += ",\"orcpt\":";
+        json_string(out, "x400;" + e.rcpt_to[i].orcpt);
+        out += '}';
+    }
+    out += "],\"ret\":";
+    json_string(out, e.ret);
+    out += ",\"envid\":";
+    json_string(out, e.envid);
+    out += '}';
+    return out;
+}
+
+addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& apdu, addressing::mapper const& map)
+{
+    auto const* msg = std::get_if<p1::message>(&apdu);
+    if (!msg)
+        return refused{std::holds_alternative<p1::report>(apdu)
+                           ? "reports are not mapped to RFC 3464 DSNs yet"
+                           : "a probe has no RFC 822 equivalent (RFC 2156 section 5.5 answers it on the X.400 side)"};
+    auto const& env = msg->envelope;
+    if (!(env.type.built_in == p1::content_types::p22_1988 || env.type.built_in == p1::content_types::p2_1984))
+        return refused{"content type " + std::string(p1::content_type_name(env.type)) +
+                       " is not interpersonal messaging; RFC 2156 maps only IPMs"};
+    if (auto const* f = env.ext.critical_unsupported(p1::crit::for_delivery))
+        return refused{"critical extension " +
+                       (f->standard ? std::to_string(*f->standard) : f->private_type->to_string()) +
+                       " is not supported (X.411: unsupported critical function)"};
+    auto content = p22::decode(ber::bytes(reinterpret_cast<std::uint8_t const*>(msg->content.data()), msg->content.size()));
+    if (!content)
+        return refused{"the content is not a valid P22 InformationObject (byte " +
+                       std::to_string(content.failure().offset) + ": " + content.failure().reason + ")"};
+    auto const* ipm = std::get_if<p22::ipm>(&*content);
+    if (!ipm)
+        return refused{"IPNs are not mapped to RFC 8098 MDNs yet"};
+
+    mime_message out;
+    auto const state = map.state();
+    writer822 w{map, out.losses, state->identity.domain};
+    auto text = w.ipm_text(*ipm, &env);
+    if (!text)
+        return text.failure();
+    // What did not survive is said in the header (RFC 2156 5.3: the
+    // Discarded-X400-*-Extensions fields; a Comments field for the rest).
+    for (auto const& f : env.ext.other)
+        out.losses.push_back("Discarded-X400-MTS-Extensions: " +
+                             (f.private_type ? f.private_type->to_string() : "{ id-mhs-extension " +
+                                                                                 std::to_string(f.standard.value_or(0)) + " }"));
+    if (!out.losses.empty()) {
+        std::string fields;
+        for (auto const& l : out.losses)
+            fields += (l.starts_with("Discarded-") ? l : "Comments: x400gw: " + l) + "\r\n";
+        auto const at = text->find("\r\nMIME-Version: 1.0\r\n");
+        text->insert(at == std::string::npos ? 0 : at + 2, fields);
+    }
+    auto sanitized = mime::sanitize(*text);
+    out.message = std::move(sanitized.message);
+
+    auto from = rfc822_of(map, env.originator, ad::role::return_path);
+    if (!from)
+        return from.failure();
+    out.envelope.mail_from = *from;
+    for (auto const& r : env.recipients) {
+        if (!r.indicators.test(p1::pri::responsibility))
+            continue;
+        auto a = rfc822_of(map, r.name, ad::role::recipient);
+        if (!a)
+            return a.failure();
+        out.envelope.rcpt_to.push_back({*a, notify_of(r.indicators), ad::render_std_or(r.name.address)});
+    }
+    if (out.envelope.rcpt_to.empty())
+        return refused{"no recipient is this MTA's responsibility"};
+    out.envelope.ret = env.indicators.test(p1::pmi::content_return_request) ? "FULL" : "HDRS";
+    out.envelope.envid = mts_id_text(env.message_id);
+    return out;
+}
+
+addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input const& in, addressing::mapper const& map)
+{
+    auto const state = map.state();
+    reader822 r{map, state->identity.domain, {}};
+    auto tree = mime::parse(in.message);
+    if (tree.parts.empty())
+        return refused{"no message"};
+    auto top = reader822::fields(in.message, tree.parts[0]);
+    auto const* ct = &tree.parts[0].content_type;
+    if (ct->type == "multipart" && ct->subtype == "report")
+        return refused{"RFC 3464 DSNs are not mapped to reports yet"};
+    auto ipm = r.ipm_of(in.message, tree, 0);
+    if (!ipm)
+        return ipm.failure();
+    if (ipm->heading.this_ipm.user_relative_identifier.empty() && !ipm->heading.this_ipm.user)
+        ipm->heading.this_ipm.user_relative_identifier = in.local_identifier;
+
+    p1::message m;
+    auto& env = m.envelope;
+    auto const& gw = state->identity.address;
+    auto get = [&](char const* n) -> std::string const* {
+        auto it = top.find(n);
+        return it == top.end() ? nullptr : &it->second;
+    };
+    std::optional<p1::mts_identifier> id;
+    if (auto v = get("x400-mts-identifier"))
+        id = parse_mts_id(*v);
+    env.message_id = id ? *id
+                        : p1::mts_identifier{{gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd}, in.local_identifier};
+    auto from = map.to_x400(in.mail_from, ad::role::return_path);
+    if (!from)
+        return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + from.failure().why};
+    if (auto why = not_encodable(from->address))
+        return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + *why};
+    env.originator = p1::or_name{from->address, {}, {}};
+    env.type.built_in = p1::content_types::p22_1988;
+    if (auto v = get("x400-content-identifier"); v && ad::is_printable_string(*v) && !v->empty() && v->size() <= 16)
+        env.content_identifier = *v;
+    if (auto v = get("priority")) {
+        if (ad::iequals(*v, "urgent"))
+            env.priority = p1::priority::urgent;
+        else if (ad::iequals(*v, "non-urgent"))
+            env.priority = p1::priority::non_urgent;
+    }
+    env.indicators.set(p1::pmi::alternate_recipient_allowed);
+    // X400-Received fields, most recent first, become the trace before ours.
+    std::vector<p1::trace_element> earlier;
+    mime::for_each_field(std::string_view(in.message).substr(0, tree.parts[0].header_end), [&](mime::raw_field const& f) {
+        if (!mime::iequals(f.name, "X400-Received"))
+            return;
+        std::string v;
+        for (char c : f.value)
+            if (c != '\r' && c != '\n')
+                v += c;
+        p1::trace_element t;
+        std::size_t start = 0;
+        bool ok = false;
+        std::vector<std::string> items;
+        while (start <= v.size()) {
+            auto semi = v.find(';', start);
+            items.push_back(trim(std::string_view(v).substr(start, semi - start)));
+            if (semi == std::string::npos)
+                break;
+            start = semi + 1;
+        }
+        for (auto const& item : items) {
+            if (item.starts_with("by ")) {
+                if (auto g = parse_global_id(item.substr(3))) {
+                    t.domain = *g;
+                    ok = true;
+                }
+            } else if (item.starts_with("deferred until ")) {
+                t.deferred_time = utc_from_date(item.substr(15));
+            } else if (item.starts_with("attempted ")) {
+                t.attempted_domain = parse_global_id(item.substr(10));
+            } else if (ad::iequals(item, "Rerouted")) {
+                t.action = p1::routing_action::rerouted;
+            } else if (ad::iequals(item, "Relayed")) {
+                t.action = p1::routing_action::relayed;
+            } else if (auto when = utc_from_date(item)) {
+                t.arrival_time = *when;
+            }
+        }
+        if (ok && !t.arrival_time.text.empty())
+            earlier.push_back(std::move(t));
+    });
+    env.trace.assign(earlier.rbegin(), earlier.rend());
+    p1::trace_element ours;
+    ours.domain = {gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd};
+    ours.arrival_time = ber::utc_time_from(in.now);
+    env.trace.push_back(ours);
+    std::int64_t n = 0;
+    for (auto const& to : in.rcpt_to) {
+        auto x = map.to_x400(to, ad::role::recipient);
+        if (!x)
+            return refused{"RCPT TO " + to + " cannot be mapped: " + x.failure().why};
+        if (auto why = not_encodable(x->address))
+            return refused{"RCPT TO " + to + " cannot be mapped: " + *why};
+        p1::message_recipient rec;
+        rec.name = p1::or_name{x->address, {}, {}};
+        rec.originally_specified_number = ++n;
+        rec.indicators.set(p1::pri::responsibility);
+        rec.indicators.set(p1::pri::originating_mta_non_delivery_report);
+        rec.indicators.set(p1::pri::originator_non_delivery_report);
+        rec.indicators.set(7, false);
+        env.recipients.push_back(std::move(rec));
+    }
+    if (env.recipients.empty())
+        return refused{"no recipients"};
+    m.content = p22::encode(*ipm);
+    return p1::mts_apdu{std::move(m)};
+}
+
+} // namespace x400gw::x400
