@@ -402,3 +402,28 @@ TEST(Sanitizer, StepBudgetBoundsTheWorkAndDegradesToACleanMessage)
         EXPECT_EQ(m::parse(r.message).all_defects, 0u) << budget << "\n" << r.message;
     }
 }
+
+// Found by fuzzing: decoded composites inside decoded composites wrote
+// more entities than max_parts allows, so the output did not parse again
+// within the limits.
+TEST(Sanitizer, DecodedCompositesStayWithinThePartLimit)
+{
+    auto wrap = [](std::string const& inner) {
+        std::string e;
+        m::encode_base64(inner, e);
+        return "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + e;
+    };
+    std::string leaf = "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\na\r\n--x\r\n\r\nb\r\n--x--\r\n";
+    std::string in = top + "Content-Type: multipart/mixed; boundary=o\r\n\r\n";
+    for (int i = 0; i < 8; ++i)
+        in += "--o\r\n" + wrap("Subject: s\r\n" + wrap("Subject: t\r\n" + leaf)) + "\r\n";
+    in += "--o--\r\n";
+    for (std::size_t max_parts : {10u, 20u, 40u, 100u}) {
+        m::sanitize_options o;
+        o.parse_limits.max_parts = max_parts;
+        auto r = m::sanitize(in, o);
+        auto t = m::parse(r.message, o.parse_limits);
+        EXPECT_LE(t.parts.size(), max_parts);
+        EXPECT_EQ(t.all_defects, 0u) << max_parts << "\n" << r.message;
+    }
+}
