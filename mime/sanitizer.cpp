@@ -888,11 +888,12 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             // otherwise it is written again from what the parser understood.
             if (ct_rebuild || !copyable_mime_field(f)) {
                 content_type(i);
-                if (p.opaque || as_octets_)
+                // (A message/* leaf written as octets: plan_message_leaf said why.)
+                if (p.opaque)
                     note("made_opaque", i, "part kept as application/octet-stream");
-                else if (p.content_type_defaulted)
+                else if (!as_octets_ && p.content_type_defaulted)
                     note("content_type_replaced", i, "empty or invalid Content-Type replaced by the RFC 2045 default");
-                else if (!regenerated_[i])
+                else if (!as_octets_ && !regenerated_[i])
                     note("header_fixed", i, "Content-Type parameters rewritten");
             } else {
                 field(f, i);
