@@ -1002,6 +1002,273 @@ struct reader822 {
     }
 };
 
+// ------------------------------------------------------ reports and DSNs
+
+// NonDeliveryReasonCode and NonDeliveryDiagnosticCode (X.411 8.3.1.2.1.10
+// and .11) to RFC 3463 status codes, as RFC 2156 appendix C and RFC 3463
+// pair them; the inverse for DSNs coming back.
+struct status_pair {
+    std::int64_t reason;
+    std::int64_t diagnostic;      // -1: any
+    char const* status;
+};
+constexpr std::array<status_pair, 30> status_table{{
+    {1, 0, "5.1.1"},  {1, 1, "5.1.4"},  {1, 2, "5.3.1"},  {1, 3, "5.4.6"},  {1, 4, "5.2.1"},
+    {1, 5, "5.4.7"},  {1, 6, "5.6.1"},  {1, 7, "5.3.4"},  {1, 8, "5.6.3"},  {1, 9, "5.6.3"},
+    {1, 10, "5.6.3"}, {1, 11, "5.5.4"}, {1, 12, "5.6.0"}, {1, 13, "5.3.4"}, {1, 14, "5.5.0"},
+    {1, 15, "5.6.1"}, {1, 16, "5.5.3"}, {1, 17, "5.7.1"}, {1, 18, "5.3.3"}, {1, 19, "5.6.2"},
+    {1, 27, "5.4.6"}, {1, 28, "5.2.4"}, {1, 29, "5.7.2"}, {1, 30, "5.2.4"}, {1, 46, "5.1.6"},
+    {0, -1, "5.4.0"}, {2, -1, "5.6.3"}, {5, -1, "5.7.1"}, {6, -1, "5.4.4"}, {8, -1, "5.7.0"},
+}};
+
+std::string status_of(p1::non_delivery_report const& n)
+{
+    for (auto const& p : status_table)
+        if (p.reason == n.reason && (p.diagnostic == -1 || (n.diagnostic && *n.diagnostic == p.diagnostic)))
+            return p.status;
+    return n.reason == 1 ? "5.1.0" : "5.0.0";
+}
+
+p1::non_delivery_report reason_of(std::string_view status)
+{
+    for (auto const& p : status_table)
+        if (status == p.status)
+            return {p.reason, p.diagnostic < 0 ? std::nullopt : std::optional<std::int64_t>(p.diagnostic)};
+    return {1, std::nullopt};   // unable-to-transfer
+}
+
+std::string reporting_mta(p1::report const& r)
+{
+    if (r.ext.reporting_mta_name)
+        return *r.ext.reporting_mta_name;
+    if (!r.trace.empty())
+        return global_id(r.trace.back().domain);
+    return global_id(r.report_id.domain);
+}
+
+// RFC 2156 section 6 (reports) and RFC 3464: a multipart/report whose
+// delivery-status part has one per-recipient block per reported recipient;
+// the returned content, when there is one, is the third part.
+result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
+{
+    mime_message out;
+    auto const state = map.state();
+    writer822 w{map, out.losses, state->identity.domain};
+    auto to = rfc822_of(map, r.destination, ad::role::recipient);
+    if (!to)
+        return to.failure();
+    std::string human = "This is a delivery report from the X.400 message transfer system, for the message\r\n" +
+                        mts_id_text(r.subject_id) + ".\r\n\r\n";
+    std::string status = "Reporting-MTA: x400; " + reporting_mta(r) + "\r\n";
+    status += "Original-Envelope-Id: " + no_spaces(mts_id_text(r.subject_id)) + "\r\n";
+    if (!r.trace.empty())
+        status += "Arrival-Date: " + date_of(r.trace.front().arrival_time) + "\r\n";
+    for (auto const& x : r.recipients) {
+        auto const std_or = ad::render_std_or(x.actual_recipient.address);
+        status += "\r\n";
+        if (x.originally_intended_recipient)
+            status += "Original-Recipient: x400; " + ad::render_std_or(x.originally_intended_recipient->address) + "\r\n";
+        status += "Final-Recipient: x400; " + std_or + "\r\n";
+        if (auto const* d = std::get_if<p1::delivery_report>(&x.report)) {
+            status += "Action: delivered\r\nStatus: 2.0.0\r\n";
+            status += "X400-Message-Delivery-Time: " + date_of(d->message_delivery_time) + "\r\n";
+            human += "Delivered to " + std_or + " at " + date_of(d->message_delivery_time) + ".\r\n";
+        } else {
+            auto const& n = std::get<p1::non_delivery_report>(x.report);
+            status += "Action: failed\r\nStatus: " + status_of(n) + "\r\n";
+            status += "Diagnostic-Code: X400; " + std::to_string(n.reason) +
+                      (n.diagnostic ? " " + std::to_string(*n.diagnostic) : std::string()) + "\r\n";
+            human += "Not delivered to " + std_or + " (non-delivery reason " + std::to_string(n.reason) +
+                     (n.diagnostic ? ", diagnostic " + std::to_string(*n.diagnostic) : std::string()) + ").\r\n";
+        }
+        status += "Last-Attempt-Date: " + date_of(x.arrival_time) + "\r\n";
+        if (x.supplementary_information)
+            status += "X400-Supplementary-Info: " + *x.supplementary_information + "\r\n";
+    }
+    std::string returned;
+    if (r.returned_content) {
+        auto c = p22::decode(ber::bytes(reinterpret_cast<std::uint8_t const*>(r.returned_content->data()),
+                                        r.returned_content->size()));
+        if (c && std::holds_alternative<p22::ipm>(*c)) {
+            auto text = w.ipm_text(std::get<p22::ipm>(*c), nullptr);
+            if (text)
+                returned = "Content-Type: message/rfc822\r\n\r\n" + *text;
+        }
+        if (returned.empty())
+            out.losses.push_back("the returned content is not an IPM and is not included");
+    }
+    std::string msg;
+    if (!r.trace.empty())
+        msg += "Date: " + date_of(r.trace.back().arrival_time) + "\r\n";
+    msg += "From: Mail Delivery Subsystem <postmaster@" + state->identity.domain + ">\r\n";
+    msg += "To: " + *to + "\r\n";
+    msg += "Subject: Delivery report for " + no_spaces(mts_id_text(r.subject_id)) + "\r\n";
+    msg += "Message-ID: <" + no_spaces(r.report_id.local) + "*" + no_spaces(global_id(r.report_id.domain)) + "@" +
+           state->identity.domain + ">\r\n";
+    msg += "X400-MTS-Identifier: " + mts_id_text(r.report_id) + "\r\n";
+    for (auto const& l : out.losses)
+        msg += "Comments: x400gw: " + l + "\r\n";
+    msg += "MIME-Version: 1.0\r\n";
+    std::string const boundary = "x400gw-report";
+    msg += "Content-Type: multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\"\r\n\r\n";
+    msg += "--" + boundary + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + human + "\r\n";
+    msg += "--" + boundary + "\r\nContent-Type: message/delivery-status\r\n\r\n" + status + "\r\n";
+    if (!returned.empty())
+        msg += "--" + boundary + "\r\n" + returned + "\r\n";
+    msg += "--" + boundary + "--\r\n";
+    out.message = mime::sanitize(msg).message;
+    out.envelope.mail_from = "";
+    out.envelope.rcpt_to.push_back({*to, "NEVER", ad::render_std_or(r.destination.address)});
+    out.envelope.ret = "HDRS";
+    out.envelope.envid = mts_id_text(r.report_id);
+    return out;
+}
+
+// An RFC 3464 DSN (multipart/report; report-type=delivery-status) to a
+// report for the message its Original-Envelope-Id names.
+result<p1::mts_apdu> dsn_to_report(from_mime_input const& in, mime::message const& tree, ad::mapper const& map)
+{
+    auto const state = map.state();
+    auto const& gw = state->identity.address;
+    std::string_view const bytes = in.message;
+    std::uint32_t status_part = mime::no_part;
+    for (std::uint32_t i = 0; i < tree.parts.size(); ++i)
+        if (tree.parts[i].content_type.type == "message" && tree.parts[i].content_type.subtype == "delivery-status")
+            status_part = i;
+    if (status_part == mime::no_part)
+        return refused{"a multipart/report without a message/delivery-status part"};
+    auto const& sp = tree.parts[status_part];
+    std::string body(bytes.substr(sp.body_begin, sp.body_end - sp.body_begin));
+    // Groups of fields separated by empty lines: per-message, then per-recipient.
+    std::vector<std::map<std::string, std::string>> groups(1);
+    std::string line, last_name;
+    auto add_line = [&](std::string const& l) {
+        if (trim(l).empty()) {
+            if (!groups.back().empty())
+                groups.emplace_back();
+            return;
+        }
+        if ((l[0] == ' ' || l[0] == '\t') && !last_name.empty()) {
+            groups.back()[last_name] += " " + trim(l);
+            return;
+        }
+        auto colon = l.find(':');
+        if (colon == std::string::npos)
+            return;
+        last_name = trim(std::string_view(l).substr(0, colon));
+        mime::to_lower(last_name);
+        groups.back()[last_name] = trim(std::string_view(l).substr(colon + 1));
+    };
+    for (char c : body) {
+        if (c == '\n') {
+            add_line(line);
+            line.clear();
+        } else if (c != '\r') {
+            line += c;
+        }
+    }
+    add_line(line);
+    if (groups.back().empty())
+        groups.pop_back();
+    if (groups.size() < 2)
+        return refused{"a delivery-status part without per-recipient fields"};
+
+    p1::report r;
+    r.report_id = {{gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd}, in.local_identifier};
+    auto const& per_message = groups.front();
+    std::optional<p1::mts_identifier> subject;
+    if (auto it = per_message.find("original-envelope-id"); it != per_message.end())
+        subject = parse_mts_id(with_spaces(it->second));
+    if (!subject)
+        return refused{"the DSN's Original-Envelope-Id does not name an X.400 message (RFC 2156 6.2: no subject "
+                       "identifier to report on)"};
+    r.subject_id = *subject;
+    if (in.rcpt_to.empty())
+        return refused{"no recipient for the report"};
+    auto dest = map.to_x400(in.rcpt_to.front(), ad::role::recipient);
+    if (!dest)
+        return refused{"RCPT TO " + in.rcpt_to.front() + " cannot be mapped: " + dest.failure().why};
+    if (auto why = not_encodable(dest->address))
+        return refused{"RCPT TO " + in.rcpt_to.front() + " cannot be mapped: " + *why};
+    r.destination = p1::or_name{dest->address, {}, {}};
+    p1::trace_element ours;
+    ours.domain = {gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd};
+    ours.arrival_time = ber::utc_time_from(in.now);
+    r.trace = {ours};
+    std::int64_t n = 0;
+    for (std::size_t g = 1; g < groups.size(); ++g) {
+        auto const& f = groups[g];
+        auto get = [&](char const* k) -> std::string const* {
+            auto it = f.find(k);
+            return it == f.end() ? nullptr : &it->second;
+        };
+        auto const* final_recipient = get("final-recipient");
+        auto const* action = get("action");
+        if (!final_recipient || !action)
+            return refused{"a per-recipient block without Final-Recipient or Action"};
+        if (ad::iequals(*action, "delayed") || ad::iequals(*action, "relayed") || ad::iequals(*action, "expanded"))
+            continue;   // X.411 reports only delivery and non-delivery
+        auto semi = final_recipient->find(';');
+        std::string const type = trim(std::string_view(*final_recipient).substr(0, semi));
+        std::string const addr = semi == std::string::npos ? *final_recipient
+                                                            : trim(std::string_view(*final_recipient).substr(semi + 1));
+        p1::report_recipient rec;
+        if (ad::iequals(type, "x400")) {
+            auto a = ad::parse_std_or(addr);
+            if (!a)
+                return refused{"Final-Recipient " + addr + " is not an O/R address: " + a.failure().why};
+            rec.actual_recipient.address = *a;
+        } else {
+            auto a = map.to_x400(addr, ad::role::recipient);
+            if (!a)
+                return refused{"Final-Recipient " + addr + " cannot be mapped: " + a.failure().why};
+            rec.actual_recipient.address = a->address;
+        }
+        if (auto why = not_encodable(rec.actual_recipient.address))
+            return refused{"Final-Recipient " + addr + " cannot be mapped: " + *why};
+        rec.originally_specified_number = ++n;
+        rec.indicators.set(p1::pri::originator_non_delivery_report);
+        rec.indicators.set(7, false);
+        auto when = in.now;
+        if (auto d = get("last-attempt-date"))
+            if (auto t = utc_from_date(*d))
+                when = *ber::time_point(*t);
+        rec.arrival_time = ber::utc_time_from(when);
+        if (ad::iequals(*action, "delivered")) {
+            auto t = rec.arrival_time;
+            if (auto d = get("x400-message-delivery-time"))
+                if (auto v = utc_from_date(*d))
+                    t = *v;
+            rec.report = p1::delivery_report{t, 0};
+        } else {
+            auto const* st = get("status");
+            auto nd = reason_of(st ? trim(*st) : std::string("5.0.0"));
+            if (auto const* diag = get("diagnostic-code"); diag && diag->size() > 5 && ad::iequals(diag->substr(0, 5), "X400;")) {
+                std::int64_t reason = -1, diagnostic = -1;
+                if (std::sscanf(diag->c_str() + 5, "%lld %lld", reinterpret_cast<long long*>(&reason),
+                                reinterpret_cast<long long*>(&diagnostic)) >= 1 && reason >= 0 && reason < 100) {
+                    nd.reason = reason;
+                    nd.diagnostic = diagnostic >= 0 && diagnostic < 100 ? std::optional<std::int64_t>(diagnostic)
+                                                                        : std::nullopt;
+                }
+            }
+            rec.report = nd;
+        }
+        if (auto const* o = get("original-recipient")) {
+            auto semi = o->find(';');
+            if (semi != std::string::npos && ad::iequals(trim(std::string_view(*o).substr(0, semi)), "x400"))
+                if (auto a = ad::parse_std_or(trim(std::string_view(*o).substr(semi + 1))); a && !not_encodable(*a))
+                    rec.originally_intended_recipient = p1::or_name{*a, {}, {}};
+        }
+        if (auto s = get("x400-supplementary-info"); s && ad::is_printable_string(*s) && s->size() <= 256)
+            rec.supplementary_information = *s;
+        r.recipients.push_back(std::move(rec));
+    }
+    if (r.recipients.empty())
+        return refused{"the DSN reports no delivery or non-delivery (only delayed, relayed or expanded)"};
+    return p1::mts_apdu{std::move(r)};
+}
+
 } // namespace
 
 std::string rfc5322_date(std::int64_t t)
@@ -1087,11 +1354,11 @@ std::string to_json(smtp_envelope const& e)
 
 addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& apdu, addressing::mapper const& map)
 {
+    if (auto const* rep = std::get_if<p1::report>(&apdu))
+        return report_to_dsn(*rep, map);
     auto const* msg = std::get_if<p1::message>(&apdu);
     if (!msg)
-        return refused{std::holds_alternative<p1::report>(apdu)
-                           ? "reports are not mapped to RFC 3464 DSNs yet"
-                           : "a probe has no RFC 822 equivalent (RFC 2156 section 5.5 answers it on the X.400 side)"};
+        return refused{"a probe has no RFC 822 equivalent (RFC 2156 section 5.5 answers it on the X.400 side)"};
     auto const& env = msg->envelope;
     if (!(env.type.built_in == p1::content_types::p22_1988 || env.type.built_in == p1::content_types::p2_1984))
         return refused{"content type " + std::string(p1::content_type_name(env.type)) +
@@ -1158,8 +1425,12 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
         return refused{"no message"};
     auto top = reader822::fields(in.message, tree.parts[0]);
     auto const* ct = &tree.parts[0].content_type;
-    if (ct->type == "multipart" && ct->subtype == "report")
-        return refused{"RFC 3464 DSNs are not mapped to reports yet"};
+    if (ct->type == "multipart" && ct->subtype == "report") {
+        auto const* type = ct->param("report-type");
+        if (type && ad::iequals(*type, "delivery-status"))
+            return dsn_to_report(in, tree, map);
+        return refused{"a multipart/report other than delivery-status (RFC 8098 MDNs are not mapped yet)"};
+    }
     auto ipm = r.ipm_of(in.message, tree, 0);
     if (!ipm)
         return ipm.failure();

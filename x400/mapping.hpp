@@ -12,8 +12,11 @@
 // addressing::mapper, so the MIXER tables and the PRMD rules hold. What
 // this module writes passes through mime::sanitize before it leaves.
 //
-// Reports and DSNs are not mapped yet (the refusal says so). No clock,
-// no randomness: the time and the local identifiers come in as arguments.
+// Reports map to RFC 3464 DSNs and back (RFC 2156 section 6): delivery and
+// non-delivery per recipient, reason and diagnostic codes to RFC 3463
+// status codes, the subject message named by Original-Envelope-Id. IPNs and
+// RFC 8098 MDNs are not mapped yet (the refusal says so). No clock, no
+// randomness: the time and the local identifiers come in as arguments.
 #pragma once
 
 #include "addressing/mapper.hpp"

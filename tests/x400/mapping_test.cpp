@@ -233,6 +233,46 @@ TEST(Mapping, RefusalsSayWhy)
     EXPECT_NE(bad.failure().why.find("MAIL FROM"), std::string::npos);
 }
 
+TEST(Mapping, ReportToDsnToReport)
+{
+    auto const map = test_mapper();
+    auto const original = samples::sample_report();
+    auto dsn = x4::to_mime(p1::mts_apdu{original}, map);
+    ASSERT_TRUE(dsn) << dsn.failure().why;
+    EXPECT_EQ(dsn->envelope.mail_from, "");
+    EXPECT_NE(dsn->message.find("report-type=delivery-status"), std::string::npos);
+    EXPECT_NE(dsn->message.find("Status: 5.1.1"), std::string::npos);
+    EXPECT_NE(dsn->message.find("Content-Type: message/rfc822"), std::string::npos);   // returned content
+    EXPECT_TRUE(x400gw::mime::sanitize(dsn->message).unchanged);
+    auto back = x4::from_mime({dsn->message, "", {dsn->envelope.rcpt_to.at(0).address}, 1796385600, "rep-2"}, map);
+    ASSERT_TRUE(back) << back.failure().why;
+    auto const& r = std::get<p1::report>(*back);
+    EXPECT_EQ(r.subject_id, original.subject_id);
+    EXPECT_EQ(r.destination.address, original.destination.address);
+    ASSERT_EQ(r.recipients.size(), original.recipients.size());
+    for (std::size_t i = 0; i < r.recipients.size(); ++i) {
+        EXPECT_EQ(r.recipients[i].actual_recipient, original.recipients[i].actual_recipient);
+        EXPECT_EQ(r.recipients[i].report, original.recipients[i].report);
+        EXPECT_EQ(r.recipients[i].arrival_time, original.recipients[i].arrival_time);
+        EXPECT_EQ(r.recipients[i].supplementary_information, original.recipients[i].supplementary_information);
+        EXPECT_EQ(r.recipients[i].originally_intended_recipient, original.recipients[i].originally_intended_recipient);
+    }
+}
+
+TEST(Mapping, ForeignDsnsWithoutAnX400SubjectAreRefused)
+{
+    std::string const dsn = "From: MAILER-DAEMON@b.example\r\nTo: a@a.example\r\nMIME-Version: 1.0\r\n"
+                            "Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+                            "--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n"
+                            "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+                            "Reporting-MTA: dns; b.example\r\nOriginal-Envelope-Id: abc123\r\n\r\n"
+                            "Final-Recipient: rfc822; x@b.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                            "--b--\r\n";
+    auto r = x4::from_mime({dsn, "", {"a@a.example"}, 0, "x"}, test_mapper());
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.failure().why.find("Original-Envelope-Id"), std::string::npos);
+}
+
 TEST(Mapping, Rfc5322Dates)
 {
     EXPECT_EQ(x4::rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
@@ -247,16 +287,17 @@ TEST(Mapping, Rfc5322Dates)
 // X400GW_UPDATE_GOLDEN=1 rewrites them (review the diff before committing).
 TEST(Mapping, GoldenFiles)
 {
-    struct c {
-        char const* name;
-        p1::message m;
-    };
     auto no_prmd = samples::minimal_message();   // no PRMD in the envelope or the heading
     no_prmd.envelope.trace[0].domain.prmd.reset();
-    std::vector<c> const cases{{"message-full", samples::full_message()},
-                               {"message-minimal-no-prmd", no_prmd}};
+    struct c2 {
+        char const* name;
+        p1::mts_apdu m;
+    };
+    std::vector<c2> const cases{{"message-full", p1::mts_apdu{samples::full_message()}},
+                                {"message-minimal-no-prmd", p1::mts_apdu{no_prmd}},
+                                {"report-dsn", p1::mts_apdu{samples::sample_report()}}};
     for (auto const& x : cases) {
-        auto mime = x4::to_mime(p1::mts_apdu{x.m}, test_mapper());
+        auto mime = x4::to_mime(x.m, test_mapper());
         ASSERT_TRUE(mime) << mime.failure().why;
         auto const actual = mime->message + "\r\n-- envelope\r\n" + x4::to_json(mime->envelope) + "\r\n";
         std::string const path = std::string(X400GW_X400_GOLDEN_DIR) + "/" + x.name + ".eml";

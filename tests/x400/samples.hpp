@@ -280,7 +280,11 @@ inline p1::report sample_report()
     r.subject_intermediate_trace = {trace_at("261204095900Z")};
     r.type = p1::content_type{p1::content_types::p22_1988, std::nullopt};
     r.content_identifier = "ref 42";
-    r.returned_content = std::string("\x31\x00", 2);
+    p22::ipm returned;
+    returned.heading.this_ipm = ipm_id("ipm-0001");
+    returned.heading.subject = "Quarterly report (draft)";
+    returned.body.push_back(p22::ia5_text{5, "Hello Bob,\r\n"});
+    r.returned_content = p22::encode(returned);
     p1::report_recipient d;
     d.actual_recipient = person("Bob", "Ray");
     d.originally_specified_number = 1;

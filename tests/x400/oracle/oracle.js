@@ -776,8 +776,11 @@ function checkTshark(name, file, json) {
     const want = expectedTshark(json);
     // A message whose content is an IPM: tshark dissects it too, O/R names
     // with P1's field names and the rest as p22.*.
-    const content = json.message && json.message.content.octets;
-    if (content && [2, 22].includes(json.message.envelope['content-type'])) {
+    // A message whose content is an IPM, or a report returning one.
+    const content = json.message ? json.message.content.octets
+        : json.report && json.report.content['returned-content'];
+    const type = json.message ? json.message.envelope['content-type'] : json.report && json.report.content['content-type'];
+    if (content && [2, 22].includes(type)) {
         const cfile = file + '.content';
         fs.writeFileSync(cfile, Buffer.from(content, 'hex'));
         const r = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', cfile], { encoding: 'utf8', maxBuffer: 1 << 28 });
