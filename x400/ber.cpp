@@ -313,7 +313,6 @@ std::optional<std::string> read_segments(session& s, element const& e, std::size
 }
 
 bool numeric_char(char c) { return (c >= '0' && c <= '9') || c == ' '; }
-bool ia5_char(char c) { return static_cast<unsigned char>(c) < 0x80; }
 bool visible_char(char c) { return c >= 0x20 && c < 0x7f; }
 
 } // namespace
@@ -392,10 +391,16 @@ std::optional<std::string> read_string(session& s, element const& e, std::uint32
         if (!std::all_of(v->begin(), v->end(), is_printable_char))
             return bad("PrintableString with a character outside its set");
         break;
-    case u::ia5_string:
-        if (!std::all_of(v->begin(), v->end(), ia5_char))
+    case u::ia5_string: {
+        // One OR over the octets (vectorised) instead of a test per octet:
+        // IA5 text bodies are the large strings here.
+        unsigned char any = 0;
+        for (unsigned char c : *v)
+            any |= c;
+        if (any & 0x80)
             return bad("IA5String with an octet above 127");
         break;
+    }
     case u::visible_string:
         if (!std::all_of(v->begin(), v->end(), visible_char))
             return bad("VisibleString with a control character");
