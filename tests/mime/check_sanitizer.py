@@ -279,9 +279,10 @@ def check_boundaries(msg, out):
         for line in dashed:
             if not line.startswith(b"--" + b):
                 continue
-            if line == b"--" + b:
+            padded = line.rstrip(b" \t")  # RFC 2046 transport padding
+            if padded == b"--" + b:
                 opens += 1
-            elif line == b"--" + b + b"--":
+            elif padded == b"--" + b + b"--":
                 closes += 1
             elif line not in exact:
                 raise Failure("line %r starts with the boundary %r" % (line[:80], b))

@@ -323,6 +323,9 @@ def fidelity_cases(c, top, mv):
     c["boundary-in-part-header"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="hh"', "",
                                        "--hh", "--hhx: a field whose name starts with the delimiter",
                                        "Content-Type: text/plain", "", "text", "--hh--")
+    c["clean-delimiter-padding"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="pad"', "",
+                                       "--pad  \t", "Content-Type: text/plain", "", "padded delimiters are delimiters",
+                                       "--pad-- ")
     c["boundary-prefix-of-inner"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="a"', "",
                                         "--a", 'Content-Type: multipart/alternative; boundary="ab"', "",
                                         "--ab", "Content-Type: text/plain", "", "inner", "--ab--",
