@@ -158,7 +158,7 @@ std::uint32_t parser::new_part(std::uint32_t parent, std::uint64_t header_begin)
 
 void parser::push_entity(std::uint32_t parent, std::uint64_t begin)
 {
-    if (msg_.parts.size() >= limits_.max_parts) {
+    if (msg_.parts.size() + added_ >= limits_.max_parts) {
         enter_overflow();
         return;
     }
@@ -526,8 +526,12 @@ void parser::on_delimiter(std::size_t k, bool close, bool junk)
         if (pt.first_child == no_part) {
             pt.defects |= bit(defect::empty_multipart);
             // The sanitizer would add a part; at the cap there is no room.
-            if (msg_.parts.size() >= limits_.max_parts)
+            // An empty multipart found early takes its slot now, or a cap
+            // reached later would leave no room for that part.
+            if (msg_.parts.size() + added_ >= limits_.max_parts)
                 make_opaque(mp, defect::part_limit);
+            else
+                ++added_;
         }
         return;
     }
@@ -625,7 +629,7 @@ void parser::close_top(std::uint64_t end, std::uint64_t size, std::uint64_t line
                 pt->defects |= bit(defect::boundary_not_found);
             // RFC 2046 gives no answer; the robust one is a single part that
             // holds the whole body, so nothing in it is lost.
-            if (msg_.parts.size() < limits_.max_parts) {
+            if (msg_.parts.size() + added_ < limits_.max_parts) {
                 auto c = new_part(idx, pt->body_begin);
                 pt = &msg_.parts[idx];
                 auto& ch = msg_.parts[c];

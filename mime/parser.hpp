@@ -116,6 +116,7 @@ private:
 
     bool overflow_ = false;          // past max_parts or max_steps: the rest is one opaque part
     std::uint64_t steps_ = 0;        // work spent, against limits_.max_steps
+    std::size_t added_ = 0;          // parts the sanitizer will add (one per empty multipart)
     std::uint32_t overflow_part_ = no_part;
     bool last_line_had_eol_ = false;
     bool at_eof_ = false;

@@ -268,7 +268,11 @@ void renderer::plan_embedded()
     embedded_slot_.assign(n, no_part);
     decoded_slot_.assign(n, no_part);
     auto const& lim = options_.parse_limits;
-    std::size_t parts_left = lim.max_parts > n ? lim.max_parts - n : 0;
+    // Each multipart without a part gets one when written (open()).
+    std::size_t added = 0;
+    for (auto const& p : m_.parts)
+        added += p.is_multipart() && p.first_child == no_part ? 1 : 0;
+    std::size_t parts_left = lim.max_parts > n + added ? lim.max_parts - n - added : 0;
     for (std::size_t k = 0; k < n; ++k) {
         auto const& p = m_.parts[k];
         // A message/* leaf that came encoded leaves decoded
@@ -365,7 +369,7 @@ void renderer::plan_embedded()
     }
     embedded_boundaries_.resize(embedded_.size());
     if (ctx_.parts_out)
-        *ctx_.parts_out = n + extra_parts_;
+        *ctx_.parts_out = n + added + extra_parts_;
 }
 
 void renderer::plan_boundaries()

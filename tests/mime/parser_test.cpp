@@ -306,3 +306,21 @@ TEST(Parser, LineStartingWithAnOpenBoundaryIsFlagged)
     t = m::parse("Content-Type: text/" + std::string(128, 'x') + "\r\n\r\nx\r\n");
     EXPECT_TRUE(t.parts[0].content_type_defaulted);
 }
+
+// Found by fuzzing: an empty multipart early in a message that later
+// reaches max_parts. The sanitizer adds a part to it, so its slot is
+// taken when it closes; otherwise the output had one part too many.
+TEST(Parser, EmptyMultipartTakesItsSlotBeforeThePartLimit)
+{
+    std::string in = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=s\r\n\r\n"
+                     "--s\r\nContent-Type: multipart/alternative; boundary=e\r\n\r\n--e--\r\n";
+    for (int i = 0; i < 20; ++i)
+        in += "--s\r\nContent-Type: text/plain\r\n\r\np\r\n";
+    in += "--s--\r\n";
+    m::limits l;
+    l.max_parts = 10;
+    auto r = m::sanitize(in, m::sanitize_options{false, l});
+    auto t = m::parse(r.message, l);
+    EXPECT_LE(t.parts.size(), l.max_parts);
+    EXPECT_EQ(t.all_defects, 0u) << r.message;
+}
