@@ -1,6 +1,8 @@
 // tests/mime/parser_test.cpp: the push parser's promises. Same tree at every
 // split point; each tolerated defect flagged where it was seen; limits give
 // flags, not failures; the torture shapes finish with bounded memory.
+#include "mime/sanitizer.hpp"
+
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
