@@ -52,8 +52,9 @@ std::string global_id(p1::global_domain_identifier const& g)
 std::optional<p1::global_domain_identifier> parse_global_id(std::string_view text)
 {
     auto a = ad::parse_std_or(trim(text));
-    if (!a || !a->c || !a->admd)
-        return std::nullopt;
+    if (!a || !a->c || !a->admd || !ad::is_printable_string(*a->c) || !ad::is_printable_string(*a->admd) ||
+        (a->prmd && !ad::is_printable_string(*a->prmd)))
+        return std::nullopt;   // GlobalDomainIdentifier values are Numeric or PrintableString
     return p1::global_domain_identifier{*a->c, *a->admd, a->prmd};
 }
 
