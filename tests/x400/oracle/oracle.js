@@ -454,7 +454,7 @@ function ipmFromWildboar(m) {
     if (h.auto_forwarded) head['auto-forwarded'] = true;
     if (h.extensions?.length) head.extensions = h.extensions.map((x) => {
         const e = { type: oidText(x.type_ ?? x.type) };
-        if (x.value !== undefined) e.value = hex(x.value.toBytes());
+        if (x.value != null) e.value = hex(x.value.toBytes());
         return e;
     });
     const body = m.body.map((part) => {
@@ -897,6 +897,19 @@ for (const f of fs.readdirSync(samplesDir).filter((x) => x.endsWith('.p22')).sor
         continue;
     }
     compareLines(`@wildboar/x400 decodes ${f}`, JSON.parse(r.stdout), theirs);
+
+    // The library re-encodes what it decoded; x400gw reads that back.
+    const value = dec('IPMSInformationObjects', 'InformationObject')(element(fs.readFileSync(file)));
+    const encoded = Buffer.from(W('IPMSInformationObjects', 'InformationObject')._encode_InformationObject(value, asn1.BER).toBytes());
+    const out = path.join(work, f.replace(/\.p22$/, '.wildboar.p22'));
+    fs.writeFileSync(out, encoded);
+    const back = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', out], { encoding: 'utf8' });
+    if (back.status !== 0) {
+        failures++;
+        console.log(`FAIL x400gw cannot decode @wildboar/x400's encoding of ${f}: ${back.stderr}`);
+    } else {
+        compareLines(`x400gw decodes @wildboar/x400's encoding of ${f}`, JSON.parse(back.stdout), p22FromWildboar(encoded));
+    }
 }
 
 // An extension built from scratch by the library: it writes the open
