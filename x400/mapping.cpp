@@ -1125,22 +1125,91 @@ result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
     return out;
 }
 
-// An RFC 3464 DSN (multipart/report; report-type=delivery-status) to a
-// report for the message its Original-Envelope-Id names.
-result<p1::mts_apdu> dsn_to_report(from_mime_input const& in, mime::message const& tree, ad::mapper const& map)
+// An IPN as an RFC 8098 MDN (RFC 2156 section 5.4 maps receipt and
+// non-receipt notifications to the notification of its day): a receipt is
+// "displayed", a non-receipt of a discarded IPM "deleted", of an
+// auto-forwarded one "dispatched"; the X.400 particulars ride in X400-*
+// fields of the disposition-notification part, so they come back.
+result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& env, ad::mapper const& map)
 {
+    mime_message out;
     auto const state = map.state();
-    auto const& gw = state->identity.address;
-    std::string_view const bytes = in.message;
-    std::uint32_t status_part = mime::no_part;
-    for (std::uint32_t i = 0; i < tree.parts.size(); ++i)
-        if (tree.parts[i].content_type.type == "message" && tree.parts[i].content_type.subtype == "delivery-status")
-            status_part = i;
-    if (status_part == mime::no_part)
-        return refused{"a multipart/report without a message/delivery-status part"};
-    auto const& sp = tree.parts[status_part];
-    std::string body(bytes.substr(sp.body_begin, sp.body_end - sp.body_begin));
-    // Groups of fields separated by empty lines: per-message, then per-recipient.
+    auto const& domain = state->identity.domain;
+    auto from = rfc822_of(map, n.ipn_originator && n.ipn_originator->formal_name ? *n.ipn_originator->formal_name
+                                                                                  : env.originator,
+                          ad::role::header);
+    if (!from)
+        return from.failure();
+    std::string to;
+    for (auto const& r : env.recipients) {
+        auto a = rfc822_of(map, r.name, ad::role::recipient);
+        if (!a)
+            return a.failure();
+        if (r.indicators.test(p1::pri::responsibility))
+            out.envelope.rcpt_to.push_back({*a, "NEVER", ad::render_std_or(r.name.address)});
+        to += (to.empty() ? "" : ", ") + *a;
+    }
+    if (out.envelope.rcpt_to.empty())
+        return refused{"no recipient is this MTA's responsibility"};
+    std::string disposition, human, extra;
+    if (auto const* rf = std::get_if<p22::receipt_fields>(&n.fields)) {
+        disposition = rf->acknowledgment_mode == 1 ? "automatic-action/MDN-sent-automatically; displayed"
+                                                   : "manual-action/MDN-sent-manually; displayed";
+        human = "The message was received at " + date_of(rf->receipt_time) + ".\r\n";
+        extra += "X400-Receipt-Time: " + date_of(rf->receipt_time) + "\r\n";
+        if (rf->supplementary_information)
+            extra += "X400-Supplementary-Info: " + *rf->supplementary_information + "\r\n";
+    } else if (auto const* nf = std::get_if<p22::non_receipt_fields>(&n.fields)) {
+        disposition = std::string("automatic-action/MDN-sent-automatically; ") +
+                      (nf->reason == 1 ? "dispatched" : "deleted");
+        human = nf->reason == 1 ? "The message was forwarded automatically without being read.\r\n"
+                                : "The message was discarded without being read.\r\n";
+        extra += "X400-Non-Receipt-Reason: " + std::to_string(nf->reason) + "\r\n";
+        if (nf->discard)
+            extra += "X400-Discard-Reason: " + std::to_string(*nf->discard) + "\r\n";
+        if (nf->auto_forward_comment)
+            extra += "X400-Auto-Forward-Comment: " + *nf->auto_forward_comment + "\r\n";
+        if (nf->returned_ipm)
+            out.losses.push_back("the returned IPM of a non-receipt notification is not included");
+    } else {
+        return refused{"an IPN of another notification type has no MDN equivalent"};
+    }
+    std::string msg;
+    if (!env.trace.empty())
+        msg += "Date: " + date_of(env.trace.front().arrival_time) + "\r\n";
+    msg += "From: " + *from + "\r\nTo: " + to + "\r\n";
+    msg += std::string("Subject: ") + (std::holds_alternative<p22::receipt_fields>(n.fields) ? "Receipt" : "Non-receipt") +
+           " notification\r\n";
+    msg += "Message-ID: <" + no_spaces(env.message_id.local) + "*" + no_spaces(global_id(env.message_id.domain)) + "@" +
+           domain + ">\r\n";
+    msg += "In-Reply-To: " + msg_id(n.subject_ipm, domain) + "\r\n";
+    msg += "X400-MTS-Identifier: " + mts_id_text(env.message_id) + "\r\n";
+    for (auto const& l : out.losses)
+        msg += "Comments: x400gw: " + l + "\r\n";
+    msg += "MIME-Version: 1.0\r\n";
+    std::string const boundary = "x400gw-notification";
+    msg += "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"" + boundary +
+           "\"\r\n\r\n";
+    msg += "--" + boundary + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + human + "\r\n";
+    msg += "--" + boundary + "\r\nContent-Type: message/disposition-notification\r\n\r\n";
+    msg += "Reporting-UA: " + domain + "; x400gw\r\n";
+    if (n.ipm_intended_recipient && n.ipm_intended_recipient->formal_name)
+        msg += "Original-Recipient: x400; " + ad::render_std_or(n.ipm_intended_recipient->formal_name->address) + "\r\n";
+    msg += "Final-Recipient: rfc822; " + *from + "\r\n";
+    msg += "Original-Message-ID: " + msg_id(n.subject_ipm, domain) + "\r\n";
+    msg += "Disposition: " + disposition + "\r\n" + extra + "\r\n";
+    msg += "--" + boundary + "--\r\n";
+    out.message = mime::sanitize(msg).message;
+    out.envelope.mail_from = "";
+    out.envelope.ret = "HDRS";
+    out.envelope.envid = mts_id_text(env.message_id);
+    return out;
+}
+
+// The fields of a message/delivery-status or message/disposition-notification
+// part, in groups separated by empty lines, names in lower case.
+std::vector<std::map<std::string, std::string>> field_groups(std::string_view body)
+{
     std::vector<std::map<std::string, std::string>> groups(1);
     std::string line, last_name;
     auto add_line = [&](std::string const& l) {
@@ -1171,6 +1240,95 @@ result<p1::mts_apdu> dsn_to_report(from_mime_input const& in, mime::message cons
     add_line(line);
     if (groups.back().empty())
         groups.pop_back();
+    return groups;
+}
+
+// An RFC 8098 MDN back to an IPN (the inverse of ipn_to_mdn).
+result<p22::ipn> mdn_to_ipn(from_mime_input const& in, mime::message const& tree, reader822& r)
+{
+    std::uint32_t part = mime::no_part;
+    for (std::uint32_t i = 0; i < tree.parts.size(); ++i)
+        if (tree.parts[i].content_type.type == "message" &&
+            tree.parts[i].content_type.subtype == "disposition-notification")
+            part = i;
+    if (part == mime::no_part)
+        return refused{"a multipart/report without a message/disposition-notification part"};
+    auto const& p = tree.parts[part];
+    auto groups = field_groups(std::string_view(in.message).substr(p.body_begin, p.body_end - p.body_begin));
+    if (groups.empty())
+        return refused{"an empty disposition notification"};
+    auto const& f = groups.front();
+    auto get = [&](char const* k) -> std::string const* {
+        auto it = f.find(k);
+        return it == f.end() ? nullptr : &it->second;
+    };
+    auto const* original = get("original-message-id");
+    auto const* disposition = get("disposition");
+    auto const* final_recipient = get("final-recipient");
+    if (!original || !disposition || !final_recipient)
+        return refused{"an MDN without Original-Message-ID, Disposition or Final-Recipient"};
+    p22::ipn n;
+    n.subject_ipm = ipm_id_from(*original, r.domain, r.losses);
+    auto semi = final_recipient->find(';');
+    header_address who;
+    who.addr_spec = trim(std::string_view(*final_recipient).substr(semi == std::string::npos ? 0 : semi + 1));
+    auto d = r.descriptor(who);
+    if (!d)
+        return d.failure();
+    n.ipn_originator = std::move(*d);
+    if (auto const* o = get("original-recipient")) {
+        auto s = o->find(';');
+        if (s != std::string::npos && ad::iequals(trim(std::string_view(*o).substr(0, s)), "x400"))
+            if (auto a = ad::parse_std_or(trim(std::string_view(*o).substr(s + 1))); a && !not_encodable(*a))
+                n.ipm_intended_recipient = p22::or_descriptor{p1::or_name{*a, {}, {}}, std::nullopt, std::nullopt};
+    }
+    std::string disp = *disposition;
+    mime::to_lower(disp);
+    auto const type = trim(std::string_view(disp).substr(disp.find(';') == std::string::npos ? disp.size() : disp.find(';') + 1));
+    if (type.starts_with("displayed")) {
+        p22::receipt_fields rf;
+        auto when = in.now;
+        if (auto const* t = get("x400-receipt-time"))
+            if (auto v = utc_from_date(*t))
+                when = *ber::time_point(*v);
+        rf.receipt_time = ber::utc_time_from(when);
+        rf.acknowledgment_mode = disp.starts_with("automatic-action") ? 1 : 0;
+        if (auto const* s = get("x400-supplementary-info"); s && ad::is_printable_string(*s) && s->size() <= 256)
+            rf.supplementary_information = *s;
+        n.fields = rf;
+    } else if (type.starts_with("deleted") || type.starts_with("dispatched")) {
+        p22::non_receipt_fields nf;
+        nf.reason = type.starts_with("dispatched") ? 1 : 0;
+        if (auto const* v = get("x400-discard-reason")) {
+            auto const x = std::atoll(v->c_str());
+            if (x >= 0 && x < 100)
+                nf.discard = x;
+        }
+        if (auto const* c = get("x400-auto-forward-comment"); c && ad::is_printable_string(*c) && c->size() <= 256)
+            nf.auto_forward_comment = *c;
+        n.fields = nf;
+    } else {
+        return refused{"the disposition " + *disposition + " has no IPN equivalent"};
+    }
+    return n;
+}
+
+// An RFC 3464 DSN (multipart/report; report-type=delivery-status) to a
+// report for the message its Original-Envelope-Id names.
+result<p1::mts_apdu> dsn_to_report(from_mime_input const& in, mime::message const& tree, ad::mapper const& map)
+{
+    auto const state = map.state();
+    auto const& gw = state->identity.address;
+    std::string_view const bytes = in.message;
+    std::uint32_t status_part = mime::no_part;
+    for (std::uint32_t i = 0; i < tree.parts.size(); ++i)
+        if (tree.parts[i].content_type.type == "message" && tree.parts[i].content_type.subtype == "delivery-status")
+            status_part = i;
+    if (status_part == mime::no_part)
+        return refused{"a multipart/report without a message/delivery-status part"};
+    auto const& sp = tree.parts[status_part];
+    std::string body(bytes.substr(sp.body_begin, sp.body_end - sp.body_begin));
+    auto groups = field_groups(body);
     if (groups.size() < 2)
         return refused{"a delivery-status part without per-recipient fields"};
 
@@ -1372,9 +1530,9 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
     if (!content)
         return refused{"the content is not a valid P22 InformationObject (byte " +
                        std::to_string(content.failure().offset) + ": " + content.failure().reason + ")"};
+    if (auto const* n = std::get_if<p22::ipn>(&*content))
+        return ipn_to_mdn(*n, env, map);
     auto const* ipm = std::get_if<p22::ipm>(&*content);
-    if (!ipm)
-        return refused{"IPNs are not mapped to RFC 8098 MDNs yet"};
 
     mime_message out;
     auto const state = map.state();
@@ -1430,13 +1588,24 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
         auto const* type = ct->param("report-type");
         if (type && ad::iequals(*type, "delivery-status"))
             return dsn_to_report(in, tree, map);
-        return refused{"a multipart/report other than delivery-status (RFC 8098 MDNs are not mapped yet)"};
     }
-    auto ipm = r.ipm_of(in.message, tree, 0);
-    if (!ipm)
-        return ipm.failure();
-    if (ipm->heading.this_ipm.user_relative_identifier.empty() && !ipm->heading.this_ipm.user)
-        ipm->heading.this_ipm.user_relative_identifier = in.local_identifier;
+    std::optional<p22::information_object> content;
+    if (ct->type == "multipart" && ct->subtype == "report") {
+        auto const* type = ct->param("report-type");
+        if (!type || !ad::iequals(*type, "disposition-notification"))
+            return refused{"a multipart/report other than delivery-status or disposition-notification"};
+        auto n = mdn_to_ipn(in, tree, r);
+        if (!n)
+            return n.failure();
+        content = std::move(*n);
+    } else {
+        auto ipm = r.ipm_of(in.message, tree, 0);
+        if (!ipm)
+            return ipm.failure();
+        if (ipm->heading.this_ipm.user_relative_identifier.empty() && !ipm->heading.this_ipm.user)
+            ipm->heading.this_ipm.user_relative_identifier = in.local_identifier;
+        content = std::move(*ipm);
+    }
 
     p1::message m;
     auto& env = m.envelope;
@@ -1450,12 +1619,25 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
         id = parse_mts_id(*v);
     env.message_id = id ? *id
                         : p1::mts_identifier{{gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd}, in.local_identifier};
-    auto from = map.to_x400(in.mail_from, ad::role::return_path);
-    if (!from)
-        return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + from.failure().why};
-    if (auto why = not_encodable(from->address))
-        return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + *why};
-    env.originator = p1::or_name{from->address, {}, {}};
+    if (in.mail_from.empty() || in.mail_from == "<>") {
+        // The null reverse path (an MDN, say): X.411 needs an originator, so
+        // the heading's one is used (RFC 2156 4.3.4 would map From: the same way).
+        p22::or_descriptor const* who = nullptr;
+        if (auto const* n = std::get_if<p22::ipn>(&*content))
+            who = n->ipn_originator ? &*n->ipn_originator : nullptr;
+        else if (auto const* i = std::get_if<p22::ipm>(&*content))
+            who = i->heading.originator ? &*i->heading.originator : nullptr;
+        if (!who || !who->formal_name)
+            return refused{"the null reverse path and no originator in the heading: X.411 needs an originator"};
+        env.originator = p1::or_name{who->formal_name->address, {}, {}};
+    } else {
+        auto from = map.to_x400(in.mail_from, ad::role::return_path);
+        if (!from)
+            return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + from.failure().why};
+        if (auto why = not_encodable(from->address))
+            return refused{"MAIL FROM " + in.mail_from + " cannot be mapped: " + *why};
+        env.originator = p1::or_name{from->address, {}, {}};
+    }
     env.type.built_in = p1::content_types::p22_1988;
     if (auto v = get("x400-content-identifier"); v && ad::is_printable_string(*v) && !v->empty() && v->size() <= 16)
         env.content_identifier = *v;
@@ -1530,7 +1712,7 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
     }
     if (env.recipients.empty())
         return refused{"no recipients"};
-    m.content = p22::encode(*ipm);
+    m.content = p22::encode(*content);
     return p1::mts_apdu{std::move(m)};
 }
 

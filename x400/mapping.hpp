@@ -14,8 +14,9 @@
 //
 // Reports map to RFC 3464 DSNs and back (RFC 2156 section 6): delivery and
 // non-delivery per recipient, reason and diagnostic codes to RFC 3463
-// status codes, the subject message named by Original-Envelope-Id. IPNs and
-// RFC 8098 MDNs are not mapped yet (the refusal says so). No clock, no
+// status codes, the subject message named by Original-Envelope-Id. IPNs map
+// to RFC 8098 MDNs and back (receipt: displayed; non-receipt: deleted or
+// dispatched), their X.400 particulars in X400-* fields. No clock, no
 // randomness: the time and the local identifiers come in as arguments.
 #pragma once
 

@@ -259,6 +259,34 @@ TEST(Mapping, ReportToDsnToReport)
     }
 }
 
+TEST(Mapping, IpnToMdnToIpn)
+{
+    auto const map = test_mapper();
+    for (auto const& ipn : {p22::ipn{samples::receipt_notification()}, p22::ipn{samples::non_receipt_notification()}}) {
+        auto m = samples::minimal_message();
+        m.content = p22::encode(ipn);
+        auto mdn = x4::to_mime(p1::mts_apdu{m}, map);
+        ASSERT_TRUE(mdn) << mdn.failure().why;
+        EXPECT_NE(mdn->message.find("report-type=disposition-notification"), std::string::npos);
+        EXPECT_EQ(mdn->envelope.mail_from, "");
+        EXPECT_TRUE(x400gw::mime::sanitize(mdn->message).unchanged);
+        auto back = x4::from_mime({mdn->message, "", {"a@a.example"}, 1796385600, "n-1"}, map);
+        ASSERT_TRUE(back) << back.failure().why;
+        auto const& c = std::get<p1::message>(*back).content;
+        auto decoded = p22::decode(as_bytes(c));
+        ASSERT_TRUE(decoded);
+        auto const& n = std::get<p22::ipn>(*decoded);
+        EXPECT_EQ(n.subject_ipm, ipn.subject_ipm);
+        EXPECT_EQ(n.ipn_originator->formal_name->address, ipn.ipn_originator->formal_name->address);
+        EXPECT_EQ(n.fields, ipn.fields);
+        if (ipn.ipm_intended_recipient) {
+            ASSERT_TRUE(n.ipm_intended_recipient);
+            EXPECT_EQ(n.ipm_intended_recipient->formal_name, ipn.ipm_intended_recipient->formal_name);
+        }
+        EXPECT_EQ(std::get<p1::message>(*back).envelope.originator.address, ipn.ipn_originator->formal_name->address);
+    }
+}
+
 TEST(Mapping, ForeignDsnsWithoutAnX400SubjectAreRefused)
 {
     std::string const dsn = "From: MAILER-DAEMON@b.example\r\nTo: a@a.example\r\nMIME-Version: 1.0\r\n"
@@ -295,7 +323,12 @@ TEST(Mapping, GoldenFiles)
     };
     std::vector<c2> const cases{{"message-full", p1::mts_apdu{samples::full_message()}},
                                 {"message-minimal-no-prmd", p1::mts_apdu{no_prmd}},
-                                {"report-dsn", p1::mts_apdu{samples::sample_report()}}};
+                                {"report-dsn", p1::mts_apdu{samples::sample_report()}},
+                                {"ipn-receipt-mdn", p1::mts_apdu{[] {
+                                     auto m = samples::minimal_message();
+                                     m.content = p22::encode(samples::receipt_notification());
+                                     return m;
+                                 }()}}};
     for (auto const& x : cases) {
         auto mime = x4::to_mime(x.m, test_mapper());
         ASSERT_TRUE(mime) << mime.failure().why;
