@@ -112,5 +112,13 @@ inline constexpr statement queue_depth{"queue_depth", R"sql(
 
 inline constexpr statement ping{"ping", "SELECT 1"};
 
+// SMTP AUTH users; the hash is libsodium's encoded Argon2id string.
+inline constexpr statement user_hash{"user_hash", "SELECT hash FROM smtp_user WHERE name = $1"};
+inline constexpr statement user_add{"user_add", R"sql(
+    INSERT INTO smtp_user (name, hash) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING)sql"};
+inline constexpr statement user_passwd{"user_passwd", R"sql(
+    UPDATE smtp_user SET hash = $2, updated_at = now() WHERE name = $1)sql"};
+inline constexpr statement user_delete{"user_delete", "DELETE FROM smtp_user WHERE name = $1"};
+
 } // namespace statements
 } // namespace x400gw::db

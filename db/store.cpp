@@ -210,4 +210,27 @@ std::vector<depth_row> queue_depth(connection& c)
 
 void ping(connection& c) { c.exec(statements::ping, {}); }
 
+std::optional<std::string> user_hash(connection& c, std::string_view name)
+{
+    auto r = c.exec(statements::user_hash, {{name}});
+    if (r.rows() == 0)
+        return std::nullopt;
+    return std::string(r.get(0, 0));
+}
+
+bool user_add(connection& c, std::string_view name, std::string_view hash)
+{
+    return c.exec(statements::user_add, {{name}, {hash}}).affected() == 1;
+}
+
+bool user_passwd(connection& c, std::string_view name, std::string_view hash)
+{
+    return c.exec(statements::user_passwd, {{name}, {hash}}).affected() == 1;
+}
+
+bool user_delete(connection& c, std::string_view name)
+{
+    return c.exec(statements::user_delete, {{name}}).affected() == 1;
+}
+
 } // namespace x400gw::db

@@ -100,4 +100,12 @@ std::vector<depth_row> queue_depth(connection& c);
 
 void ping(connection& c);
 
+// SMTP AUTH users. user_hash: the stored hash, or nullopt for no such user.
+// The others return whether a row was written (false: the user exists for
+// add, does not for passwd and delete).
+std::optional<std::string> user_hash(connection& c, std::string_view name);
+bool user_add(connection& c, std::string_view name, std::string_view hash);
+bool user_passwd(connection& c, std::string_view name, std::string_view hash);
+bool user_delete(connection& c, std::string_view name);
+
 } // namespace x400gw::db

@@ -13,5 +13,7 @@ namespace x400gw::cli {
 void add_address_commands(CLI::App& app, int& status);
 void add_mime_commands(CLI::App& app, int& status);
 void add_x400_commands(CLI::App& app, int& status);
+// With direct database access.
+void add_user_commands(CLI::App& app, int& status);
 
 } // namespace x400gw::cli

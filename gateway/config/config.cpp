@@ -380,7 +380,8 @@ config load_config(std::string const& path)
     if (gethostname(host, sizeof host - 1) == 0 && host[0])
         c.hostname = host;
     r.only(root, "the file",
-           {"server", "database", "limits", "relay", "tls", "delivery", "retry", "route", "addressing", "x400_route"});
+           {"server", "database", "limits", "relay", "tls", "auth", "delivery", "retry", "route", "addressing",
+            "x400_route"});
     c.relay_networks = {*parse_network("127.0.0.0/8"), *parse_network("::1")};
 
     if (auto* t = r.section(root, "server")) {
@@ -444,6 +445,14 @@ config load_config(std::string const& path)
         for (auto* f : {&c.tls.certificate, &c.tls.key})
             if (!f->empty() && std::filesystem::path(*f).is_relative())
                 *f = (base / *f).string();
+    }
+    if (auto* t = r.section(root, "auth")) {
+        r.only(*t, "[auth]", {"enabled", "failures_per_minute"});
+        if (auto b = (*t)["enabled"].value<bool>())
+            c.auth = *b;
+        r.get_int(*t, "failures_per_minute", c.auth_failures_per_minute, 0, 1000000);
+        if (c.auth && !c.tls.enabled())
+            r.fail_at(t->source(), "[auth] needs [tls]: AUTH is offered only under TLS");
     }
     if (auto* t = r.section(root, "relay")) {
         r.only(*t, "[relay]", {"local_domains", "relay_networks"});

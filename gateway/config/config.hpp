@@ -109,6 +109,12 @@ struct config {
     std::size_t messages_per_minute = 300;         // MAIL commands; 0: no limit
     std::size_t admin_connections = 64;            // concurrent connections to the admin port
 
+    // [auth]: SMTP AUTH (RFC 4954), PLAIN and LOGIN, offered only under TLS;
+    // users in the database (x400gwctl user ...). An authenticated client
+    // may relay.
+    bool auth = false;
+    std::size_t auth_failures_per_minute = 5;      // per client address; then 421 4.7.0
+
     // [relay]: who may send mail where (relay control).
     std::vector<std::string> local_domains;        // accepted from anyone: "example.com", "*.example.com"
     std::vector<network> relay_networks;           // may relay to any route; default loopback

@@ -164,7 +164,8 @@ int main(int argc, char** argv)
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();
-    rt.clients.configure({cfg.sessions_per_client, cfg.connections_per_minute, cfg.messages_per_minute});
+    rt.clients.configure(
+        {cfg.sessions_per_client, cfg.connections_per_minute, cfg.messages_per_minute, cfg.auth_failures_per_minute});
     rt.tls = tls;
 
     std::vector<std::unique_ptr<tcp::acceptor>> listeners;

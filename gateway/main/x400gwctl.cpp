@@ -14,6 +14,7 @@ int main(int argc, char** argv)
     int status = 0;
     x400gw::cli::add_address_commands(app, status);
     x400gw::cli::add_mime_commands(app, status);
+    x400gw::cli::add_user_commands(app, status);
     x400gw::cli::add_x400_commands(app, status);
     try {
         app.parse(argc, argv);

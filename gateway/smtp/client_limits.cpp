@@ -33,13 +33,27 @@ void client_limits::close(std::string const& address, clock::time_point now)
     auto& e = it->second;
     if (e.sessions > 0)
         --e.sessions;
-    if (e.sessions == 0 && e.connections.over(now) && e.messages.over(now))
+    if (e.sessions == 0 && e.connections.over(now) && e.messages.over(now) && e.auth_failures.over(now))
         by_address_.erase(it);
 }
 
 bool client_limits::message(std::string const& address, clock::time_point now)
 {
     return by_address_[address].messages.add(now, settings_.messages_per_minute);
+}
+
+bool client_limits::auth_failure(std::string const& address, clock::time_point now)
+{
+    return by_address_[address].auth_failures.add(now, settings_.auth_failures_per_minute);
+}
+
+bool client_limits::auth_blocked(std::string const& address, clock::time_point now) const
+{
+    auto it = by_address_.find(address);
+    if (it == by_address_.end() || settings_.auth_failures_per_minute == 0)
+        return false;
+    auto const& w = it->second.auth_failures;
+    return !w.over(now) && w.count >= settings_.auth_failures_per_minute;
 }
 
 void client_limits::prune(clock::time_point now)
@@ -49,7 +63,7 @@ void client_limits::prune(clock::time_point now)
     last_prune_ = now;
     std::erase_if(by_address_, [now](auto const& kv) {
         auto const& e = kv.second;
-        return e.sessions == 0 && e.connections.over(now) && e.messages.over(now);
+        return e.sessions == 0 && e.connections.over(now) && e.messages.over(now) && e.auth_failures.over(now);
     });
 }
 

@@ -22,6 +22,7 @@ public:
         std::size_t sessions = 50;                  // concurrent sessions per address
         std::size_t connections_per_minute = 120;   // 0: no limit
         std::size_t messages_per_minute = 300;      // 0: no limit
+        std::size_t auth_failures_per_minute = 5;   // 0: no limit
     };
     enum class verdict { ok, too_many_sessions, too_many_connections };
 
@@ -33,6 +34,11 @@ public:
     void close(std::string const& address, clock::time_point now);
     // A MAIL command: false when the address is over its message rate.
     bool message(std::string const& address, clock::time_point now);
+    // A failed AUTH: false when the address is over its limit of failures.
+    bool auth_failure(std::string const& address, clock::time_point now);
+    // Whether the address has used up its failed AUTHs this minute: then
+    // no password is even tried (a brute force learns nothing).
+    bool auth_blocked(std::string const& address, clock::time_point now) const;
 
     std::size_t tracked() const noexcept { return by_address_.size(); }
 
@@ -46,7 +52,7 @@ private:
     };
     struct entry {
         std::size_t sessions = 0;
-        window connections, messages;
+        window connections, messages, auth_failures;
     };
     void prune(clock::time_point now);
 

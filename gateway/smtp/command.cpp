@@ -168,7 +168,7 @@ constexpr std::array verbs{
     verb_entry{"RCPT", verb::rcpt}, verb_entry{"DATA", verb::data}, verb_entry{"BDAT", verb::bdat},
     verb_entry{"RSET", verb::rset}, verb_entry{"NOOP", verb::noop}, verb_entry{"QUIT", verb::quit},
     verb_entry{"VRFY", verb::vrfy}, verb_entry{"EXPN", verb::expn}, verb_entry{"HELP", verb::help},
-    verb_entry{"STARTTLS", verb::starttls},
+    verb_entry{"STARTTLS", verb::starttls}, verb_entry{"AUTH", verb::auth},
 };
 
 parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
@@ -226,7 +226,7 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
 std::string_view verb_name(verb v) noexcept
 {
     static constexpr std::array names{"ehlo", "helo", "mail", "rcpt", "data", "bdat", "rset",
-                                      "noop", "quit", "vrfy", "expn", "help", "starttls"};
+                                      "noop", "quit", "vrfy", "expn", "help", "starttls", "auth"};
     return names[static_cast<std::size_t>(v)];
 }
 
@@ -349,6 +349,11 @@ parsed_command parse_command(std::string_view line)
         return cmd;
     case verb::noop:
     case verb::help:
+        cmd.argument = std::string(trim(rest));
+        return cmd;
+    case verb::auth:
+        if (trim(rest).empty())
+            return replies::parameter_syntax("Syntax: AUTH mechanism [initial-response]");
         cmd.argument = std::string(trim(rest));
         return cmd;
     }

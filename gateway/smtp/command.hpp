@@ -25,7 +25,7 @@
 
 namespace x400gw::smtp {
 
-enum class verb { ehlo, helo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, expn, help, starttls };
+enum class verb { ehlo, helo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, expn, help, starttls, auth };
 std::string_view verb_name(verb v) noexcept;   // lower case, as logs and metrics say it
 
 enum class body_type { unspecified, seven_bit, eight_bit_mime };
@@ -39,7 +39,7 @@ struct mailbox {
 
 struct command {
     verb what{};
-    std::string argument;          // EHLO/HELO domain, VRFY/HELP text
+    std::string argument;          // EHLO/HELO domain, VRFY/HELP text, AUTH mechanism and initial response
     mailbox path;                  // MAIL reverse path (null for <>), RCPT forward path
     std::optional<std::uint64_t> size;   // MAIL SIZE=
     body_type body = body_type::unspecified;

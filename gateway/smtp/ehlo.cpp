@@ -22,6 +22,8 @@ reply render_ehlo(std::string_view host, std::string_view client, capabilities c
         text += "\nCHUNKING";
     if (offered.starttls)
         text += "\nSTARTTLS";
+    if (offered.auth)
+        text += "\nAUTH PLAIN LOGIN";
     if (offered.dsn)
         text += "\nDSN";
     if (offered.smtputf8)

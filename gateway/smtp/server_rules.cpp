@@ -56,10 +56,23 @@ std::optional<reply> check_starttls(session_state const& s, command const&, serv
     return std::nullopt;
 }
 
+std::optional<reply> check_auth(session_state const& s, command const&, server_policy const& p)
+{
+    if (!p.auth_offered)
+        return replies::not_implemented("AUTH");
+    // RFC 4954 4: a mechanism that sends the password in the clear only
+    // over an encrypted channel.
+    if (!s.tls)
+        return reply{538, {5, 7, 11}, "Encryption required for requested authentication mechanism"};
+    if (s.authenticated)
+        return replies::bad_sequence("Already authenticated");
+    return std::nullopt;
+}
+
 constexpr unsigned in_transaction = awaiting_recipient | has_recipients | in_bdat;
 
 // One row per verb, in the order of enum verb.
-constexpr std::array<rule, 13> table{{
+constexpr std::array<rule, 14> table{{
     {verb::ehlo, any_phase, true, nullptr, {}},
     {verb::helo, any_phase, true, nullptr, {}},
     {verb::mail, ready, false, check_mail, "Nested MAIL command"},
@@ -74,13 +87,15 @@ constexpr std::array<rule, 13> table{{
     {verb::help, any_phase, false, nullptr, {}},
     // RFC 3207 4.2: not inside a transaction; RFC 2920: last in its group.
     {verb::starttls, before_helo | ready, true, check_starttls, "STARTTLS inside a transaction"},
+    // RFC 4954 4: after EHLO, not inside a transaction, once.
+    {verb::auth, ready, true, check_auth, "AUTH inside a transaction"},
 }};
 
 static_assert(in_transaction == (any_phase & ~(before_helo | ready)));
 
 std::string_view sequence_refusal(rule const& r, phase p) noexcept
 {
-    if (p == before_helo && r.what == verb::mail)
+    if (p == before_helo && (r.what == verb::mail || r.what == verb::auth))
         return "Send EHLO or HELO first";
     if (p == in_bdat && r.what == verb::rcpt)
         return "RCPT after BDAT";
@@ -159,6 +174,9 @@ void advance(session_state& s, command const& cmd, reply const& r) noexcept
         break;
     case verb::rset:
         end_transaction(s);
+        break;
+    case verb::auth:
+        s.authenticated = r.code == 235;
         break;
     case verb::bdat:
         if (cmd.last_chunk)

@@ -51,6 +51,7 @@ struct server_policy {
     std::size_t recipients = 1000;
     bool tls_offered = false;      // a certificate is configured
     bool require_tls = false;      // MAIL before STARTTLS gets 530 5.7.0
+    bool auth_offered = false;     // SMTP AUTH is configured (offered only under TLS)
 };
 
 using check_fn = std::optional<reply> (*)(session_state const&, command const&, server_policy const&);

@@ -412,7 +412,7 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         double const delay = now_s - j.received_at;
         log(j.qid, "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
                        ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +
-                       (o.tls.empty() ? "" : ", tls=" + o.tls) + ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
+                       (o.tls.empty() || o.tls == "none" ? "" : ", tls=" + o.tls) + ", dsn=" + o.dsn_status + ", status=" + std::string(queue::outcome_name(o.kind)) + " (" +
                        printable(o.diagnostic, 300) + ")");
         switch (o.kind) {
         case queue::outcome_kind::delivered:

@@ -5,6 +5,8 @@
 #include "gateway/header_rewrite.hpp"
 #include "gateway/log.hpp"
 #include "gateway/smtp/data_reader.hpp"
+#include "gateway/password.hpp"
+#include "gateway/smtp/auth.hpp"
 #include "gateway/smtp/ehlo.hpp"
 #include "gateway/tls.hpp"
 #include "mime/sanitizer.hpp"
@@ -59,6 +61,7 @@ smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool c
     policy_.message_size = rt_.cfg.limits.message_size;
     policy_.tls_offered = tls_context_ != nullptr && !implicit_tls_;
     policy_.require_tls = where.require_tls;
+    policy_.auth_offered = rt_.cfg.auth;
     policy_.recipients = rt_.cfg.limits.recipients;
     rt_.sessions.insert(this);
 }
@@ -325,6 +328,7 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
             offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = true;
             offered.size = rt_.cfg.limits.message_size;
             offered.starttls = policy_.tls_offered && !state_.tls;
+            offered.auth = policy_.auth_offered && state_.tls && !state_.authenticated;
             respond(cmd, smtp::render_ehlo(rt_.cfg.hostname, helo_, offered));
         } else {
             respond(cmd, replies::helo(rt_.cfg.hostname));
@@ -365,6 +369,9 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
         if (!closing_)
             (void)co_await start_tls();
         co_return;
+    case verb::auth:
+        co_await on_auth(cmd);
+        break;
     case verb::bdat:
     case verb::expn:
         // The rules refuse these before we get here.
@@ -373,6 +380,57 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
     }
     if (smtp::rule_for(cmd.what).ends_group)
         co_await flush();
+}
+
+// RFC 4954: the exchange (pure, smtp::auth_exchange), then the check on a
+// database thread (the Argon2id verification is slow on purpose). A
+// failure counts as an error and against the client's AUTH rate; the log
+// names the user, never the password.
+task<void> smtp_server_session::on_auth(smtp::command const& cmd)
+{
+    if (rt_.clients.auth_blocked(peer_address_, clock::now())) {
+        log(id_, "auth refused from=" + peer_ + " dsn=4.7.0 (too many failed AUTH commands)");
+        queue_reply(smtp::replies::too_many_errors(rt_.cfg.hostname));
+        closing_ = true;
+        co_return;
+    }
+    smtp::auth_exchange exchange;
+    auto step = exchange.start(cmd.argument);
+    while (auto* r = std::get_if<smtp::reply>(&step)) {
+        if (r->code != 334) {
+            log(id_, "auth refused from=" + peer_ + " dsn=" + r->status.render() + " (" + r->text + ")");
+            co_return respond(cmd, std::move(*r));
+        }
+        queue_reply(std::move(*r));
+        auto line = co_await read_line();
+        if (!line)
+            co_return;
+        step = exchange.respond(*line);
+    }
+    auto creds = std::get<smtp::credentials>(std::move(step));
+    bool ok = false;
+    try {
+        auto check = [&creds](db::connection& c) {
+            return verify_password(db::user_hash(c, creds.user), creds.password);
+        };
+        ok = co_await run_db(rt_.pool, check);
+    } catch (std::exception const& e) {
+        report_db_failure(rt_.m, id_, "auth from=" + peer_ + " result=tempfail", e);
+        co_return respond(cmd, {454, {4, 7, 0}, "Temporary authentication failure"});
+    }
+    auto const user = printable(creds.user, 100);
+    creds.password.assign(creds.password.size(), '\0');
+    if (ok) {
+        log(id_, "auth from=" + peer_ + " user=<" + user + "> method=" + creds.mechanism);
+        co_return respond(cmd, {235, {2, 7, 0}, "Authentication successful"});
+    }
+    warn(id_, "auth failed from=" + peer_ + " user=<" + user + "> method=" + creds.mechanism);
+    if (!rt_.clients.auth_failure(peer_address_, clock::now())) {
+        queue_reply(smtp::replies::too_many_errors(rt_.cfg.hostname));
+        closing_ = true;
+        co_return;
+    }
+    respond(cmd, {535, {5, 7, 8}, "Authentication credentials invalid"});
 }
 
 task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)

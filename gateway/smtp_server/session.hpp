@@ -67,6 +67,7 @@ private:
     void end_transaction();
 
     task<void> proceed(smtp::command const& cmd);
+    task<void> on_auth(smtp::command const& cmd);
     task<smtp::reply> on_mail(smtp::command const& cmd);
     smtp::reply on_rcpt(smtp::command const& cmd);
     task<void> on_data(smtp::command const& cmd);

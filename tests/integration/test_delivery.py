@@ -2,6 +2,7 @@
 step, temporary then permanent failures, DSNs, expiry."""
 
 import email
+import re
 import time
 import unittest
 
@@ -36,9 +37,10 @@ class Delivery(GatewayTest):
         gw = self.gateway([("dest.test", f"127.0.0.1:{port}")])
         swaks(gw.port, "bob@dest.test", data="Subject: retry\r\n\r\nretry me\r\n")
         wait_for(lambda: sink.accepted, timeout=30, what="the retried delivery")
-        log = gw.log()
+        # The sink has answered 250; the gateway logs once it has read it.
+        log = wait_for(lambda: re.search(r"to=<bob@dest.test>, .*attempts=2, dsn=2.0.0, status=sent", gw.log())
+                       and gw.log(), what="the sent line")
         self.assertRegex(log, r"to=<bob@dest.test>, .*attempts=1, dsn=4.3.0, status=deferred")
-        self.assertRegex(log, r"to=<bob@dest.test>, .*attempts=2, dsn=2.0.0, status=sent")
         self.assertEqual(sink.attempts, 2)
         wait_for(lambda: gw.metrics().get("x400gw_messages_deferred_total") == 1.0, what="deferred counter")
 

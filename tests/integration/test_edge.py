@@ -253,6 +253,11 @@ relay_networks = ["192.0.2.0/24"]
         wait_for(lambda: self._greeted(g.port), what="a slot to free up")
 
     def test_out_of_descriptors_pauses_accept_without_spinning(self):
+        if os.environ.get("ASAN_OPTIONS"):
+            # The sanitizers' runtime needs descriptors of its own (UBSan's
+            # vptr check opens a pipe to probe memory): at EMFILE it reports
+            # errors that are its own. The release build runs this test.
+            self.skipTest("not under the sanitizers")
         sinks = self.three_sinks()
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))

@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from harness import Gateway, GatewayTest, free_port, swaks, wait_for
+from harness import BIN, Gateway, GatewayTest, free_port, swaks, wait_for
 
 
 def make_certificates(workdir, name="gw.test"):
@@ -319,8 +319,9 @@ class OutboundTls(GatewayTest):
 
     def gateway_with(self, sink_port, **tls):
         text = "".join(f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {str(v).lower()}\n" for k, v in tls.items())
+        self.gateways = getattr(self, "gateways", 0) + 1
         g = Gateway2(self.db, [("dest.test", f"127.0.0.1:{sink_port}", text)], self.workdir,
-                     extra=f'tls_ca_file = "{self.ca}"')
+                     extra=f'tls_ca_file = "{self.ca}"', name=f"gw{self.gateways}")
         self.cleanups.append(lambda: g.stop(timeout=15))
         return g.start()
 
@@ -340,7 +341,8 @@ class OutboundTls(GatewayTest):
         g2 = self.gateway_with(plain.port, tls="may")
         self.send(g2, "may-plain")
         plain.wait_count(1)
-        wait_for(lambda: "tls=none, dsn=2.0.0, status=sent" in g2.log(), what="a plaintext delivery")
+        wait_for(lambda: re.search(r"attempts=1, dsn=2\.0\.0, status=sent", g2.log()), what="a plaintext delivery")
+        self.assertNotIn("tls=TLS", g2.log())
 
     def test_encrypt_defers_when_tls_cannot_be_had(self):
         plain = self.sink()
@@ -419,3 +421,109 @@ class Gateway2(Gateway):
         with open(self.config, "a") as f:
             for domain, hop, text in routes:
                 f.write(f'\n[[route]]\ndomain = "{domain}"\nnext_hop = "{hop}"\n{text}')
+
+
+class Auth(GatewayTest):
+    """SMTP AUTH (RFC 4954) under TLS, users managed by x400gwctl."""
+
+    def setUp(self):
+        super().setUp()
+        self.ca, self.crt, self.key = make_certificates(self.workdir)
+        self.ctl = os.path.join(os.path.dirname(BIN), "x400gwctl")
+        self.world = self.sink()
+        top = f"""
+[tls]
+certificate = "{self.crt}"
+key = "{self.key}"
+
+[auth]
+enabled = true
+failures_per_minute = 3
+
+[relay]
+relay_networks = ["192.0.2.0/24"]
+"""
+        self.g = self.gateway([("*", f"127.0.0.1:{self.world.port}")], extra_top=top)
+
+    def user(self, *args, password=None):
+        return subprocess.run([self.ctl, "user", *args, "--database", self.db.dsn], input=password,
+                              capture_output=True, text=True, timeout=60)
+
+    def tls_client(self):
+        c = TlsClient(self.g.port, self.ca)
+        self.cleanups.append(c.close)
+        c.reply()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertFalse(any("AUTH" in l for l in lines), lines)   # not offered before TLS
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain("alice", "pw"))[0], 538)
+        c.starttls()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertIn("250 AUTH PLAIN LOGIN", lines)
+        return c
+
+    def test_users_and_auth(self):
+        r = self.user("add", "alice", password="correct horse\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "user alice added")
+        r = self.user("add", "alice", password="again\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("exists", r.stderr)
+        self.assertEqual(self.user("passwd", "nobody", password="x\n").returncode, 1)
+        self.assertEqual(subprocess.run([self.ctl, "user", "add"], capture_output=True).returncode, 2)
+        stored = self.db.query("SELECT hash FROM smtp_user WHERE name = 'alice'")
+        self.assertTrue(stored.startswith("$argon2id$"), stored)
+        self.assertNotIn("correct horse", stored)
+
+        c = self.tls_client()
+        # Relaying from outside relay_networks: refused until AUTH.
+        c.cmd("MAIL FROM:<alice@corp.test>")
+        self.assertEqual(c.cmd("RCPT TO:<someone@elsewhere.test>")[0], 554)
+        code, lines = c.cmd("AUTH PLAIN " + plain("alice", "wrong"))
+        self.assertEqual(code, 503)   # in a transaction
+        c.cmd("RSET")
+        code, lines = c.cmd("AUTH PLAIN " + plain("alice", "wrong"))
+        self.assertEqual(code, 535)
+        self.assertTrue(lines[-1].startswith("535 5.7.8"), lines)
+        code, lines = c.cmd("AUTH PLAIN " + plain("alice", "correct horse"))
+        self.assertEqual(code, 235, lines)
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain("alice", "correct horse"))[0], 503)
+        c.cmd("MAIL FROM:<alice@corp.test>")
+        self.assertEqual(c.cmd("RCPT TO:<someone@elsewhere.test>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(MESSAGE.format(subject="authenticated") + ".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        self.world.wait_count(1)
+        self.assertIn(b"with ESMTPSA id", self.world.messages[0].original_content)
+        # LOGIN, after a password change.
+        self.assertEqual(self.user("passwd", "alice", password="battery staple\n").returncode, 0)
+        d = self.tls_client()
+        self.assertEqual(d.cmd("AUTH LOGIN")[0], 334)
+        self.assertEqual(d.cmd(ssl_b64("alice"))[0], 334)
+        self.assertEqual(d.cmd(ssl_b64("battery staple"))[0], 235)
+        log = self.g.log()
+        self.assertIn("auth failed from=", log)
+        self.assertIn("user=<alice> method=PLAIN", log)
+        for secret in ("correct horse", "battery staple", "wrong"):
+            self.assertNotIn(secret, log)
+        self.assertEqual(self.user("delete", "alice").returncode, 0)
+        self.assertEqual(self.user("delete", "alice").returncode, 1)
+
+    def test_failed_auth_is_rate_limited(self):
+        self.assertEqual(self.user("add", "bob", password="pw\n").returncode, 0)
+        c = self.tls_client()
+        for _ in range(3):
+            self.assertEqual(c.cmd("AUTH PLAIN " + plain("bob", "guess"))[0], 535)
+        code, lines = c.cmd("AUTH PLAIN " + plain("bob", "guess"))
+        self.assertEqual(code, 421)
+        # The next connection from the address is still limited for a minute.
+        d = self.tls_client()
+        self.assertEqual(d.cmd("AUTH PLAIN " + plain("bob", "pw"))[0], 421)
+
+
+def plain(user, password):
+    return ssl_b64(f"\0{user}\0{password}")
+
+
+def ssl_b64(text):
+    import base64
+    return base64.b64encode(text.encode()).decode()

@@ -237,3 +237,17 @@ TEST(ClientLimits, SessionsAndRates)
     EXPECT_EQ(l.open("192.0.2.3", t0 + 300s), smtp::client_limits::verdict::ok);
     EXPECT_EQ(l.tracked(), 1u);
 }
+
+TEST(ClientLimits, FailedAuthBlocksTheAddressForAMinute)
+{
+    using namespace std::chrono_literals;
+    smtp::client_limits l;
+    l.configure({50, 0, 0, 2});
+    auto const t0 = smtp::client_limits::clock::time_point{} + 1h;
+    EXPECT_FALSE(l.auth_blocked("192.0.2.1", t0));
+    EXPECT_TRUE(l.auth_failure("192.0.2.1", t0));
+    EXPECT_TRUE(l.auth_failure("192.0.2.1", t0));
+    EXPECT_TRUE(l.auth_blocked("192.0.2.1", t0 + 1s));
+    EXPECT_FALSE(l.auth_blocked("192.0.2.2", t0 + 1s));
+    EXPECT_FALSE(l.auth_blocked("192.0.2.1", t0 + 61s));
+}

@@ -1,0 +1,39 @@
+// gateway/password.cpp
+#include "gateway/password.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+namespace x400gw::gateway {
+namespace {
+
+void ready()
+{
+    static bool const ok = sodium_init() >= 0;
+    if (!ok)
+        throw std::runtime_error("libsodium cannot be initialised");
+}
+
+} // namespace
+
+std::optional<std::string> hash_password(std::string_view password)
+{
+    ready();
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return std::nullopt;
+    return std::string(out);
+}
+
+bool verify_password(std::optional<std::string> const& hash, std::string_view password)
+{
+    ready();
+    static std::string const decoy = hash_password("x400gw decoy password").value_or("");
+    std::string const& h = hash ? *hash : decoy;
+    bool const match = crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
+    return hash && match;
+}
+
+} // namespace x400gw::gateway

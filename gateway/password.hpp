@@ -1,0 +1,23 @@
+// gateway/password.hpp
+//
+// Password hashing for SMTP AUTH users: Argon2id through libsodium's
+// crypto_pwhash_str (a well-kept implementation, not ours), with its
+// "interactive" cost. The encoded hash carries salt and parameters.
+// Verification costs tens of milliseconds and 64 MiB on purpose: callers
+// run it on a database thread, never on the I/O thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace x400gw::gateway {
+
+// The encoded hash, or nullopt when libsodium cannot (out of memory).
+std::optional<std::string> hash_password(std::string_view password);
+// Whether `password` matches `hash`. With no hash (no such user), a
+// verification against a fixed hash is still done, so that the time taken
+// does not tell which user names exist.
+bool verify_password(std::optional<std::string> const& hash, std::string_view password);
+
+} // namespace x400gw::gateway
