@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from harness import BIN, Gateway, GatewayTest, free_port, swaks, wait_for
+from harness import BIN, Gateway, GatewayTest, Smtp, free_port, swaks, wait_for
 
 
 def make_certificates(workdir, name="gw.test"):
@@ -38,14 +38,13 @@ MESSAGE = ("From: a@corp.test\r\nTo: b@dest.test\r\nSubject: {subject}\r\nMessag
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nline one\r\n.dot\r\nlast\r\n")
 
 
-class TlsClient:
-    """SMTP over a socket that STARTTLS turns into a TLS socket; each send()
-    is one TLS record (at most 16 KiB)."""
+class TlsClient(Smtp):
+    """The raw SMTP client on a socket that STARTTLS turns into a TLS
+    socket; each send() is one TLS record (at most 16 KiB)."""
 
     def __init__(self, port, ca):
-        self.plain = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock = self.plain
-        self.buf = b""
+        super().__init__(port)
+        self.plain = self.sock
         self.ctx = ssl.create_default_context(cafile=ca)
         self.ctx.check_hostname = False
 
@@ -54,27 +53,6 @@ class TlsClient:
         assert code == 220, lines
         self.sock = self.ctx.wrap_socket(self.plain, server_hostname="gw.test")
         return self
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def reply(self):
-        lines = []
-        while True:
-            while b"\n" not in self.buf:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed; got " + repr(lines))
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\n", 1)
-            line = line.rstrip(b"\r").decode()
-            lines.append(line)
-            if len(line) < 4 or line[3] == " ":
-                return int(line[:3]), lines
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.reply()
 
     def close(self):
         try:
