@@ -66,7 +66,7 @@ class Mime(GatewayTest):
         c.cmd("QUIT")
         wait_for(lambda: "status=quarantined" in gw.log(), timeout=60, what="the quarantine")
         log = gw.log()
-        self.assertRegex(log, r"attempts=1, dsn=4.6.5, status=deferred \(conversion to 7 bit .* exceeds its time budget\)")
+        self.assertRegex(log, r"attempts=1, dsn=4.6.5, status=deferred \(conversion to 7 bit .* exceeds a MIME limit or its budget \(steps=\d+\)\)")
         self.assertRegex(log, r"attempts=2, dsn=4.6.5, status=quarantined")
         self.assertEqual(self.db.query("SELECT state FROM recipient"), "quarantined")
         self.assertEqual(peer.messages, [])
