@@ -961,4 +961,20 @@ void writer::ext(tag t, external const& x)
     end(m);
 }
 
+std::string tag_text(tag t)
+{
+    static constexpr std::array<char const*, 4> cls{"UNIVERSAL ", "APPLICATION ", "", "PRIVATE "};
+    return "[" + std::string(cls[static_cast<std::size_t>(t.cls)]) + std::to_string(t.number) + "]";
+}
+
+bool unexpected(reader& r, element const& e, char const* where)
+{
+    return r.s().fail(e.offset, "unexpected element " + tag_text(e.tag) + " in " + where);
+}
+
+bool missing(reader& r, std::size_t offset, char const* what, char const* where)
+{
+    return r.s().fail(offset, std::string(what) + " missing in " + where);
+}
+
 } // namespace x400gw::x400::ber

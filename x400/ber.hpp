@@ -236,4 +236,11 @@ private:
 std::string encode_identifier(tag t, bool constructed);
 std::string encode_length(std::size_t n);
 
+// Error reasons shared by the P1 and P22 decoders. tag_text renders a tag
+// as X.680 writes it ("[APPLICATION 7]"); unexpected and missing record the
+// first failure at an offset and return false, for `return unexpected(...)`.
+std::string tag_text(tag t);
+bool unexpected(reader& r, element const& e, char const* where);
+bool missing(reader& r, std::size_t offset, char const* what, char const* where);
+
 } // namespace x400gw::x400::ber
