@@ -385,7 +385,7 @@ config load_config(std::string const& path)
     c.relay_networks = {*parse_network("127.0.0.0/8"), *parse_network("::1")};
 
     if (auto* t = r.section(root, "server")) {
-        r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "node_name", "shutdown_grace"});
+        r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "admin_tls", "node_name", "shutdown_grace"});
         r.get(*t, "hostname", c.hostname);
         if (auto* n = t->get("listen")) {
             c.listen.clear();
@@ -417,6 +417,8 @@ config load_config(std::string const& path)
             }
         }
         r.get(*t, "admin_listen", c.admin_listen);
+        if (auto b = (*t)["admin_tls"].value<bool>())
+            c.admin_tls = *b;
         r.get(*t, "node_name", c.node_name);
         r.get_duration(*t, "shutdown_grace", c.shutdown_grace);
     }
@@ -554,6 +556,8 @@ config load_config(std::string const& path)
     for (auto const& l : c.listen)
         if ((l.require_tls || l.implicit_tls) && !c.tls.enabled())
             throw config_error(path + ": listener " + l.address + " needs TLS: set [tls] certificate and key");
+    if (c.admin_tls && !c.tls.enabled())
+        throw config_error(path + ": [server] admin_tls needs TLS: set [tls] certificate and key");
     return c;
 }
 

@@ -87,7 +87,8 @@ struct config {
     std::string hostname = "localhost";            // greeting, Received:, DSNs, Message-ID
     std::vector<listener> listen{{"127.0.0.1:2525"}};
     tls_settings tls;
-    std::string admin_listen = "127.0.0.1:8025";   // /metrics, /healthz, /readyz
+    std::string admin_listen = "127.0.0.1:8025";   // /metrics, /healthz, /readyz, /api/v1
+    bool admin_tls = false;                        // HTTPS on admin_listen, with the [tls] certificate
     std::string node_name;                         // lease owner; default host name and pid
     std::chrono::seconds shutdown_grace{10};       // SIGTERM: how long sessions may finish
 

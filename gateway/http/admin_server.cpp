@@ -5,6 +5,7 @@
 #include "gateway/log.hpp"
 
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace x400gw::gateway {
 namespace {
@@ -61,23 +62,19 @@ task<http::response<http::string_body>> handle(runtime& rt, http::request<http::
     co_return res;
 }
 
-task<void> serve(runtime& rt, tcp::socket socket)
+// One connection's requests, in order, until the client closes, errs or
+// idles for 30 s. Stream is a beast::tcp_stream or a TLS stream over one.
+template <class Stream>
+task<void> exchange(runtime& rt, Stream& stream)
 {
-    beast::tcp_stream stream(std::move(socket));
-    rt.admin_sockets.insert(&stream.socket());
-    struct leave {
-        runtime& rt;
-        tcp::socket* s;
-        ~leave() { rt.admin_sockets.erase(s); }
-    } guard{rt, &stream.socket()};
     beast::flat_buffer buffer;
     for (;;) {
         http::request<http::string_body> req;
-        stream.expires_after(std::chrono::seconds(30));
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
         auto [ec, n] = co_await http::async_read(stream, buffer, req, use_tuple);
         (void)n;
         if (ec)
-            break;
+            co_return;
         auto res = co_await handle(rt, req);
         res.set(http::field::server, "x400gw");
         res.keep_alive(req.keep_alive());
@@ -87,7 +84,39 @@ task<void> serve(runtime& rt, tcp::socket socket)
         auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
         (void)wn;
         if (wec || !req.keep_alive())
-            break;
+            co_return;
+    }
+}
+
+task<void> serve(runtime& rt, tcp::socket socket)
+{
+    beast::tcp_stream stream(std::move(socket));
+    rt.admin_sockets.insert(&stream.socket());
+    struct leave {
+        runtime& rt;
+        tcp::socket* s;
+        ~leave() { rt.admin_sockets.erase(s); }
+    } guard{rt, &stream.socket()};
+    if (!rt.cfg.admin_tls) {
+        co_await exchange(rt, stream);
+    } else {
+        // HTTPS: the SMTP server's certificate, as it is now (SIGHUP may
+        // have replaced it since the start), so bearer tokens never cross
+        // the network in the clear. No plaintext fallback on this port.
+        auto context = rt.tls;
+        beast::ssl_stream<beast::tcp_stream&> tls(stream, *context);
+        stream.expires_after(rt.cfg.tls.handshake_timeout);
+        auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        if (ec) {
+            bool const timeout = ec == beast::error::timeout;
+            rt.m.tls_handshakes.Add({{"direction", "admin"}, {"result", timeout ? "timeout" : "failed"}}).Increment();
+            log("admin", "tls handshake failed (" + printable(ec.message()) + ")");
+        } else {
+            rt.m.tls_handshakes.Add({{"direction", "admin"}, {"result", "ok"}}).Increment();
+            co_await exchange(rt, tls);
+            stream.expires_after(std::chrono::seconds(2));
+            (void)co_await tls.async_shutdown(use_tuple);
+        }
     }
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,7 @@ metrics_interval = "1s"
 """)
         self.proc = None
         self.log_file = None
+        self.admin_ca = None   # set to a CA file when the admin port speaks HTTPS
 
     def start(self):
         self.log_file = open(self.log_path, "ab")
@@ -196,8 +198,13 @@ metrics_interval = "1s"
             self.log_file = None
 
     def http(self, path):
+        scheme, ctx = "http", None
+        if self.admin_ca:
+            scheme, ctx = "https", ssl.create_default_context(cafile=self.admin_ca)
+            ctx.check_hostname = False
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}{path}", timeout=10) as r:
+            with urllib.request.urlopen(f"{scheme}://127.0.0.1:{self.admin_port}{path}", timeout=10,
+                                        context=ctx) as r:
                 return r.status, r.headers.get("Content-Type", ""), r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.headers.get("Content-Type", ""), e.read().decode()

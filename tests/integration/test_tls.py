@@ -276,10 +276,6 @@ handshake_timeout = "2s"
         self.secure_client().cmd("QUIT")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class OutboundTls(GatewayTest):
     """Per-route TLS on delivery, against Python ssl next hops."""
 
@@ -505,3 +501,80 @@ def plain(user, password):
 def ssl_b64(text):
     import base64
     return base64.b64encode(text.encode()).decode()
+
+
+class AdminHttps(GatewayTest):
+    """[server] admin_tls: the admin port speaks only HTTPS, with the SMTP
+    server's certificate, swapped on SIGHUP like it."""
+
+    def setUp(self):
+        super().setUp()
+        self.ca, self.crt, self.key = make_certificates(self.workdir)
+        self.g = Gateway(self.db, [], self.workdir, extra_top=f"""
+[tls]
+certificate = "{self.crt}"
+key = "{self.key}"
+handshake_timeout = "2s"
+""")
+        with open(self.g.config) as f:
+            text = f.read()
+        with open(self.g.config, "w") as f:
+            f.write(text.replace("[server]\n", "[server]\nadmin_tls = true\n", 1))
+        self.g.admin_ca = self.ca
+        self.g.start()
+        self.cleanups.append(self.g.stop)
+
+    def test_https_only(self):
+        status, _, body = self.g.http("/healthz")
+        self.assertEqual((status, body), (200, "ok\n"))
+        # The certificate verifies against the test's CA, name and all.
+        ctx = ssl.create_default_context(cafile=self.ca)
+        with socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="gw.test") as s:
+                s.sendall(b"GET /readyz HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+                reply = b""
+                while chunk := s.recv(4096):
+                    reply += chunk
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
+        # Plain HTTP is not answered as HTTP: no bearer token ever crosses in the clear.
+        with socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=10) as raw:
+            raw.sendall(b"GET /metrics HTTP/1.1\r\nHost: gw\r\n\r\n")
+            raw.settimeout(10)
+            try:
+                answer = raw.recv(4096)
+            except (ConnectionResetError, socket.timeout):
+                answer = b""
+        self.assertNotIn(b"HTTP/1.1 200", answer)
+        # A client that connects and says nothing is let go after the handshake timeout.
+        silent = socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=10)
+        self.cleanups.append(silent.close)
+        self.assertEqual(silent.recv(10), b"")
+        m = self.g.metrics()
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="admin",result="failed"}', 0), 1)
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="admin",result="timeout"}', 0), 1)
+        self.assertGreaterEqual(m.get('x400gw_tls_handshakes_total{direction="admin",result="ok"}', 0), 2)
+
+    def test_sighup_replaces_the_admin_certificate(self):
+        other = os.path.join(self.workdir, "other")
+        os.mkdir(other)
+        other_ca, crt, key = make_certificates(other)
+        os.replace(crt, self.crt)
+        os.replace(key, self.key)
+        self.g.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "TLS certificate and key replaced" in self.g.log(), what="the swap")
+        with self.assertRaises(Exception):
+            self.g.http("/healthz")   # the old CA no longer verifies it
+        self.g.admin_ca = other_ca
+        self.assertEqual(self.g.http("/healthz")[0], 200)
+
+    def test_admin_tls_needs_a_certificate(self):
+        conf = os.path.join(self.workdir, "bad.conf")
+        with open(conf, "w") as f:
+            f.write('[server]\nadmin_tls = true\n[database]\nconninfo = "dbname=x"\n')
+        r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("admin_tls needs TLS", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
