@@ -27,6 +27,7 @@ import time
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+TLS_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls_source.py")
 
 
 # --- /proc ------------------------------------------------------------------
@@ -184,13 +185,17 @@ class Postfix:
 
 # --- one measurement ----------------------------------------------------------
 
-def run_cell(system, size_kib, sessions, n, args):
+def run_cell(system, size_kib, sessions, n, args, tls=False):
     before = system.counts()
     cpu0 = tree_cpu(system.roots)
     mem = PeakMemory(system.roots)
     mem.start()
-    cmd = ["smtp-source", "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024),
-           "-f", "bench@source.example", "-t", "sink@sink.example", system.smtp]
+    if tls:
+        cmd = ["/usr/bin/python3", TLS_SOURCE, "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024),
+               system.smtp]
+    else:
+        cmd = ["smtp-source", "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024),
+               "-f", "bench@source.example", "-t", "sink@sink.example", system.smtp]
     t0 = time.monotonic()
     src = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     accepted_at = None
@@ -223,7 +228,7 @@ def run_cell(system, size_kib, sessions, n, args):
     after = system.counts()
     delta = {k: after[k] - before[k] for k in after}
     r = {
-        "system": system.name, "size": size_kib, "sessions": sessions, "n": n,
+        "system": system.name, "size": size_kib, "sessions": sessions, "n": n, "tls": tls,
         "ok": done_at is not None and src.returncode == 0,
         "source_rc": src.returncode, "source_output": source_output,
         "accept_s": accepted_at - t0,
@@ -241,7 +246,8 @@ def log(msg):
 
 def describe(r):
     c = r["counts"]
-    s = (f"{r['system']:8} {r['size']:>2} KB x {r['sessions']:>2} sessions, {r['n']} messages: "
+    s = (f"{r['system']:8} {r['size']:>2} KB x {r['sessions']:>2} sessions{' STARTTLS' if r['tls'] else ''}, "
+         f"{r['n']} messages: "
          f"{r['rate']:8.1f} msg/s end to end ({r['elapsed_s']:.2f} s; smtp-source done after {r['accept_s']:.2f} s), "
          f"CPU {r['cpu_s']:.2f} s ({r['cpu_per_1000']:.2f} s/1000), peak {r['peak_mib']:.0f} MiB; "
          f"received {c['received']:.0f} delivered {c['delivered']:.0f} deferred {c['deferred']:.0f} "
@@ -271,6 +277,9 @@ def main():
                     help="give up this long after smtp-source ends (default 300 s)")
     ap.add_argument("--source-timeout", type=float, default=900.0,
                     help="kill smtp-source if it runs longer than this (default 900 s)")
+    ap.add_argument("--tls-sessions", default="1,10",
+                    help="sessions of the STARTTLS cells, 1 KB messages, one connection each ('' for none)")
+    ap.add_argument("--tls-messages", default="1000,2000", help="messages per STARTTLS cell (default 1000,2000)")
     args = ap.parse_args()
 
     pids = lambda s: [int(p) for p in s.split(",") if p]
@@ -281,6 +290,10 @@ def main():
     counts = [int(s) for s in args.messages.split(",")]
     if len(counts) != len(sessions):
         ap.error("--messages needs one count per --sessions entry")
+    tls_sessions = [int(s) for s in args.tls_sessions.split(",") if s]
+    tls_counts = [int(s) for s in args.tls_messages.split(",") if s]
+    if len(tls_counts) != len(tls_sessions):
+        ap.error("--tls-messages needs one count per --tls-sessions entry")
 
     for s in systems:
         r = run_cell(s, 1, 10, args.warmup, args)
@@ -298,6 +311,13 @@ def main():
                 r["load"] = load
                 results[(s.name, size, sess)] = r
                 log(describe(r) + f" [load before {load:.2f}]")
+    for sess, n in zip(tls_sessions, tls_counts):
+        for s in systems:
+            load = os.getloadavg()[0]
+            r = run_cell(s, 1, sess, n, args, tls=True)
+            r["load"] = load
+            results[(s.name, "tls", sess)] = r
+            log(describe(r) + f" [load before {load:.2f}]")
 
     fmt = lambda r, key, spec: (format(r[key], spec) if r["ok"] else "failed")
     print("| size | sessions | messages | x400gw msg/s | Postfix msg/s | x400gw CPU s/1000 | Postfix CPU s/1000 "
@@ -324,6 +344,22 @@ def main():
             print(f"| {size} KB | {sess} | {n / x['accept_s']:.0f} | {n / p['accept_s']:.0f} "
                   f"| {x['load']:.2f} / {p['load']:.2f} |")
     print()
+    if tls_sessions:
+        print("Inbound STARTTLS (1 KB messages; a connection, EHLO, STARTTLS and a full handshake for each "
+              "message, as smtp-source does without -d; the client is bench/relay/tls_source.py):")
+        print()
+        print("| sessions | messages | x400gw msg/s | Postfix msg/s | x400gw CPU s/1000 | Postfix CPU s/1000 "
+              "| x400gw peak MiB | Postfix peak MiB | x400gw >= Postfix |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
+        for sess, n in zip(tls_sessions, tls_counts):
+            x, p = results[("x400gw", "tls", sess)], results[("Postfix", "tls", sess)]
+            meets = x["ok"] and (not p["ok"] or x["rate"] >= p["rate"])
+            if not meets:
+                below.append(f"STARTTLS x {sess}")
+            print(f"| {sess} | {n} | {fmt(x, 'rate', '.0f')} | {fmt(p, 'rate', '.0f')} "
+                  f"| {fmt(x, 'cpu_per_1000', '.2f')} | {fmt(p, 'cpu_per_1000', '.2f')} "
+                  f"| {x['peak_mib']:.0f} | {p['peak_mib']:.0f} | {'yes' if meets else '**no**'} |")
+        print()
     failed = [r for r in results.values() if not r["ok"]]
     for r in failed:
         print(f"- FAILED: {describe(r)}")

@@ -2,7 +2,8 @@
 # bench/relay/run.sh [relay_bench.py options...]
 #
 # Relay benchmark: Postfix's smtp-source -> system under test -> smtp-sink,
-# for 1 KB and 50 KB messages at 1, 10 and 50 sessions, with x400gw and a
+# for 1 KB and 50 KB messages at 1, 10 and 50 sessions, and inbound
+# STARTTLS with 1 KB messages at 1 and 10 sessions, with x400gw and a
 # private Postfix relay measured alternately in the same run on the same
 # machine. Prints a Markdown table (messages per second end to end, CPU
 # seconds per 1,000 messages, peak memory) with the machine and the command.
@@ -60,6 +61,11 @@ sink=$!
 work=$X400GW_ROOT/var/bench-relay
 rm -rf "$work"
 mkdir -p "$work"
+# One server certificate (RSA 2048, self-signed) for both systems'
+# STARTTLS, so the TLS cells compare like with like.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" -days 2 \
+  -subj "/CN=bench.example" 2>/dev/null
+chmod 644 "$work/tls.key" "$work/tls.crt"
 gw_port=$(free_port)
 gw_admin=$(free_port)
 cat >"$work/x400gw.conf" <<EOF
@@ -67,6 +73,10 @@ cat >"$work/x400gw.conf" <<EOF
 hostname = "x400gw.bench.example"
 listen = ["127.0.0.1:$gw_port"]
 admin_listen = "127.0.0.1:$gw_admin"
+
+[tls]
+certificate = "$work/tls.crt"
+key = "$work/tls.key"
 
 [delivery]
 connections_per_hop = 20
@@ -122,6 +132,10 @@ smtpd_client_connection_count_limit = 0
 # Like x400gw's connections_per_hop (also Postfix's default).
 default_destination_concurrency_limit = 20
 smtp_destination_concurrency_limit = 20
+# STARTTLS offered, not required (the TLS cells), with the same certificate.
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $work/tls.crt
+smtpd_tls_key_file = $work/tls.key
 EOF
 cat >"$pf/etc/master.cf" <<EOF
 # service         type  private unpriv chroot wakeup maxproc command
