@@ -18,9 +18,14 @@ RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
 # GMime for the MIME comparison, curl for the admin port, and the two
 # X.400 decoders no one here wrote that check what x400/ writes: Wireshark's
 # dissectors (tshark, text2pcap) and @wildboar/x400 from the npm registry,
-# run by Debian's Node.js; Net::SSLeay for swaks --tls.
+# run by Debian's Node.js; Net::SSLeay for swaks --tls. The package test
+# (tests/package/) adds promtool, which Debian ships in prometheus (its
+# server is not needed; where systemd runs, the package starts it on port
+# 9090, and in a container policy-rc.d keeps it stopped), and file and
+# dpkg-dev for CPack's dpkg-shlibdeps step.
 TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
-  libgmime-3.0-dev curl procps tshark nodejs libnet-ssleay-perl libio-socket-ssl-perl)
+  libgmime-3.0-dev curl procps tshark nodejs libnet-ssleay-perl libio-socket-ssl-perl
+  prometheus file dpkg-dev)
 
 say() { printf '%s\n' "$*" >&2; }
 
