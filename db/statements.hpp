@@ -63,7 +63,7 @@ inline constexpr statement claim_due{"claim_due", R"sql(
                      FOR UPDATE SKIP LOCKED)
        AND m.id = r.message_id
  RETURNING r.id, r.message_id, m.qid, m.sender, r.address, r.next_hop, r.attempts,
-           extract(epoch FROM m.received_at)::float8)sql"};
+           extract(epoch FROM m.received_at)::float8, coalesce(r.pending_action, ''))sql"};
 
 inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
 // The first $2 octets, where a DSN finds the header it returns.
@@ -72,24 +72,41 @@ inline constexpr statement load_head{"load_head",
 
 // Outcomes are recorded only while we still hold the lease: a process
 // whose lease expired (it hung) must not overwrite what another did since.
-// $4 is a final state: 'delivered', 'failed' or 'quarantined'.
+// $4 is a final state: 'delivered', 'failed' or 'quarantined'. A final
+// outcome wins over an administrator's action that waited for it.
 inline constexpr statement record_final{"record_final", R"sql(
     UPDATE recipient SET state = $4, lease_owner = NULL, lease_until = NULL,
-                         attempts = attempts + 1, last_reply = $3
+                         attempts = attempts + 1, last_reply = $3, pending_action = NULL
      WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
 
+// A deferral gives way to the action that waited for it: 'hold' holds,
+// 'retry' and 'bounce' make it due now ('bounce' stays, for the scheduler),
+// 'delete' is carried out by delete_pending in the same transaction.
 inline constexpr statement record_deferred{"record_deferred", R"sql(
-    UPDATE recipient SET state = 'deferred', lease_owner = NULL, lease_until = NULL,
+    UPDATE recipient SET state = CASE pending_action WHEN 'hold' THEN 'held' ELSE 'deferred' END,
+                         lease_owner = NULL, lease_until = NULL,
                          attempts = attempts + 1, last_reply = $3,
-                         next_attempt = to_timestamp($4::float8)
+                         next_attempt = CASE WHEN pending_action IN ('retry', 'bounce') THEN now()
+                                             ELSE to_timestamp($4::float8) END,
+                         pending_action = CASE WHEN pending_action IN ('bounce', 'delete') THEN pending_action END
      WHERE id = ANY($1::bigint[]) AND lease_owner = $2)sql"};
+inline constexpr statement delete_pending{"delete_pending", R"sql(
+    DELETE FROM recipient WHERE message_id = $1::bigint AND pending_action = 'delete' AND lease_owner IS NULL)sql"};
+
+// One row of a message's attempt history per recipient result, written
+// only while the message is still there.
+inline constexpr statement record_history{"record_history", R"sql(
+    INSERT INTO attempt (message_id, recipient, node, next_hop, remote, outcome, reply, tls)
+    SELECT $1::bigint, a.r, $2, a.h, a.m, a.o, a.y, a.t
+      FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(r, h, m, o, y, t)
+     WHERE EXISTS (SELECT 1 FROM message WHERE id = $1::bigint))sql"};
 
 // A message whose recipients are all final is removed with them; the log
 // lines are its history.
 inline constexpr statement remove_if_done{"remove_if_done", R"sql(
     DELETE FROM message WHERE id = $1::bigint
        AND NOT EXISTS (SELECT 1 FROM recipient
-                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined')))sql"};
+                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
 
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
@@ -107,7 +124,7 @@ inline constexpr statement queue_depth{"queue_depth", R"sql(
            count(DISTINCT r.message_id),
            coalesce(extract(epoch FROM now() - min(m.received_at)), 0)::float8
       FROM recipient r JOIN message m ON m.id = r.message_id
-     WHERE r.state IN ('queued', 'deferred', 'quarantined')
+     WHERE r.state IN ('queued', 'deferred', 'quarantined', 'held')
      GROUP BY s)sql"};
 
 inline constexpr statement ping{"ping", "SELECT 1"};
@@ -119,6 +136,127 @@ inline constexpr statement user_add{"user_add", R"sql(
 inline constexpr statement user_passwd{"user_passwd", R"sql(
     UPDATE smtp_user SET hash = $2, updated_at = now() WHERE name = $1)sql"};
 inline constexpr statement user_delete{"user_delete", "DELETE FROM smtp_user WHERE name = $1"};
+
+// --- Administration (db/admin.hpp) ---
+
+// Messages by a filter; a null parameter is no condition. $1 the keyset
+// cursor (the last id seen), $9 the page size.
+inline constexpr statement list_messages{"list_messages", R"sql(
+    SELECT m.id, m.qid, m.sender, m.client, m.size, extract(epoch FROM m.received_at)::float8
+      FROM message m
+     WHERE m.id > $1::bigint
+       AND ($2::text IS NULL OR m.qid LIKE $2 || '%')
+       AND ($3::text IS NULL OR strpos(lower(m.sender), lower($3)) > 0)
+       AND ($4::float8 IS NULL OR m.received_at <= now() - $4::float8 * interval '1 second')
+       AND ($5::float8 IS NULL OR m.received_at >= now() - $5::float8 * interval '1 second')
+       AND EXISTS (SELECT 1 FROM recipient r
+                    WHERE r.message_id = m.id
+                      AND ($6::text IS NULL OR $6 = CASE WHEN r.lease_until > now() THEN 'active' ELSE r.state END)
+                      AND ($7::text IS NULL OR strpos(lower(r.address), lower($7)) > 0)
+                      AND ($8::text IS NULL OR r.next_hop = $8))
+     ORDER BY m.id
+     LIMIT $9::integer)sql"};
+
+inline constexpr statement message_by_qid{"message_by_qid", R"sql(
+    SELECT id, qid, sender, client, size, extract(epoch FROM received_at)::float8 FROM message WHERE qid = $1)sql"};
+
+inline constexpr statement recipients_of{"recipients_of", R"sql(
+    SELECT message_id, address, next_hop, state, coalesce(last_reply, ''), coalesce(pending_action, ''),
+           CASE WHEN lease_until > now() THEN coalesce(lease_owner, '') ELSE '' END, attempts,
+           extract(epoch FROM next_attempt)::float8,
+           CASE WHEN lease_until > now() THEN extract(epoch FROM lease_until)::float8 ELSE 0 END
+      FROM recipient WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id)sql"};
+
+inline constexpr statement attempts_of{"attempts_of", R"sql(
+    SELECT extract(epoch FROM at)::float8, recipient, node, next_hop, remote, outcome, reply, tls
+      FROM attempt WHERE message_id = $1::bigint ORDER BY id)sql"};
+
+inline constexpr statement body_chunk{"body_chunk", R"sql(
+    SELECT substring(body FROM $2::integer FOR $3::integer) FROM message WHERE id = $1::bigint)sql"};
+
+inline constexpr statement message_by_id_list{"message_by_id_list",
+                                               "SELECT id, qid FROM message WHERE id = ANY($1::bigint[])"};
+inline constexpr statement ids_of{"ids_of", "SELECT id FROM message WHERE qid = ANY($1::text[]) ORDER BY id"};
+
+// The recipients' states, for the audit trail's before and after.
+inline constexpr statement recipient_states{"recipient_states", R"sql(
+    SELECT coalesce(jsonb_agg(jsonb_build_object('qid', m.qid, 'recipient', r.address, 'state', r.state,
+                                                 'pending_action', r.pending_action) ORDER BY r.id), '[]')::text
+      FROM recipient r JOIN message m ON m.id = r.message_id WHERE r.message_id = ANY($1::bigint[]))sql"};
+
+// Each action in two halves: recipients not in flight change now (and
+// lose any stale lease); those whose lease a delivery holds get a pending
+// action, applied when that delivery records its outcome. Both return the
+// message id of every recipient they changed.
+#define X400GW_IDLE "(lease_until IS NULL OR lease_until < now())"
+#define X400GW_BUSY "lease_until >= now()"
+inline constexpr statement hold_now{"hold_now", "UPDATE recipient SET state = 'held', pending_action = NULL, "
+    "lease_owner = NULL, lease_until = NULL WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') "
+    "AND " X400GW_IDLE " RETURNING message_id"};
+inline constexpr statement hold_later{"hold_later", "UPDATE recipient SET pending_action = 'hold' "
+    "WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') AND " X400GW_BUSY
+    " AND pending_action IS DISTINCT FROM 'hold' RETURNING message_id"};
+inline constexpr statement release_now{"release_now", "UPDATE recipient SET state = 'queued', next_attempt = now(), "
+    "pending_action = NULL, lease_owner = NULL, lease_until = NULL WHERE message_id = ANY($1::bigint[]) "
+    "AND state IN ('held', 'quarantined') RETURNING message_id"};
+// Releasing a message whose hold still waits for a delivery cancels the hold.
+inline constexpr statement release_later{"release_later", "UPDATE recipient SET pending_action = NULL "
+    "WHERE message_id = ANY($1::bigint[]) AND pending_action = 'hold' RETURNING message_id"};
+inline constexpr statement retry_now{"retry_now", "UPDATE recipient SET next_attempt = now(), lease_owner = NULL, "
+    "lease_until = NULL WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') AND " X400GW_IDLE
+    " RETURNING message_id"};
+inline constexpr statement retry_later{"retry_later", "UPDATE recipient SET pending_action = 'retry' "
+    "WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') AND " X400GW_BUSY
+    " AND pending_action IS NULL RETURNING message_id"};
+inline constexpr statement delete_now{"delete_now", "DELETE FROM recipient WHERE message_id = ANY($1::bigint[]) "
+    "AND state IN ('queued', 'deferred', 'held', 'quarantined') AND " X400GW_IDLE " RETURNING message_id"};
+inline constexpr statement delete_later{"delete_later", "UPDATE recipient SET pending_action = 'delete' "
+    "WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') AND " X400GW_BUSY
+    " AND pending_action IS DISTINCT FROM 'delete' RETURNING message_id"};
+inline constexpr statement bounce_now{"bounce_now", "UPDATE recipient SET state = 'queued', next_attempt = now(), "
+    "pending_action = 'bounce', lease_owner = NULL, lease_until = NULL WHERE message_id = ANY($1::bigint[]) "
+    "AND state IN ('queued', 'deferred', 'held', 'quarantined') AND " X400GW_IDLE
+    " AND pending_action IS DISTINCT FROM 'bounce' RETURNING message_id"};
+inline constexpr statement bounce_later{"bounce_later", "UPDATE recipient SET pending_action = 'bounce' "
+    "WHERE message_id = ANY($1::bigint[]) AND state IN ('queued', 'deferred') AND " X400GW_BUSY
+    " AND pending_action IS DISTINCT FROM 'bounce' RETURNING message_id"};
+#undef X400GW_IDLE
+#undef X400GW_BUSY
+// Messages left with nothing to deliver go, as remove_if_done does.
+inline constexpr statement remove_finished{"remove_finished", R"sql(
+    DELETE FROM message m WHERE m.id = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = m.id AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
+
+// qshape: recipients by state, next hop and age bucket (minutes, upper edges).
+inline constexpr statement queue_shape{"queue_shape", R"sql(
+    SELECT CASE WHEN r.lease_until > now() THEN 'active' ELSE r.state END AS s, r.next_hop,
+           width_bucket(extract(epoch FROM now() - m.received_at)::float8 / 60,
+                        ARRAY[5, 10, 20, 40, 80, 160, 320, 640, 1280]::float8[]) AS b,
+           count(*), count(DISTINCT r.message_id)
+      FROM recipient r JOIN message m ON m.id = r.message_id
+     WHERE r.state IN ('queued', 'deferred', 'quarantined', 'held')
+     GROUP BY s, r.next_hop, b ORDER BY s, r.next_hop, b)sql"};
+
+inline constexpr statement oldest_by_state{"oldest_by_state", R"sql(
+    SELECT s, (array_agg(qid ORDER BY received_at, id))[1],
+           extract(epoch FROM now() - min(received_at))::float8, count(DISTINCT id)
+      FROM (SELECT CASE WHEN r.lease_until > now() THEN 'active' ELSE r.state END AS s, m.qid, m.received_at, m.id
+              FROM recipient r JOIN message m ON m.id = r.message_id
+             WHERE r.state IN ('queued', 'deferred', 'quarantined', 'held')) t
+     GROUP BY s ORDER BY s)sql"};
+
+inline constexpr statement token_by_digest{"token_by_digest", "SELECT name, role FROM api_token WHERE digest = $1"};
+inline constexpr statement token_create{"token_create", R"sql(
+    INSERT INTO api_token (name, role, digest) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING)sql"};
+inline constexpr statement token_revoke{"token_revoke", "DELETE FROM api_token WHERE name = $1"};
+
+inline constexpr statement record_audit{"record_audit", R"sql(
+    INSERT INTO audit (actor, action, target, before, after) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb))sql"};
+inline constexpr statement list_audit{"list_audit", R"sql(
+    SELECT id, extract(epoch FROM at)::float8, actor, action, target::text, coalesce(before::text, 'null'),
+           coalesce(after::text, 'null')
+      FROM audit WHERE $1::bigint = 0 OR id < $1::bigint ORDER BY id DESC LIMIT $2::integer)sql"};
 
 } // namespace statements
 } // namespace x400gw::db

@@ -139,6 +139,7 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.next_hop = r.get(i, 5);
         cr.attempts = static_cast<int>(r.get_int(i, 6));
         cr.received_at = r.get_double(i, 7);
+        cr.pending_action = r.get(i, 8);
         out.push_back(std::move(cr));
     }
     return out;
@@ -179,10 +180,29 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
         }
         ++updates;
     }
+    keep.push_back(text(static_cast<std::int64_t>(message_key)));
+    std::string_view const key = keep.back();
+    if (!results.empty()) {
+        std::vector<std::string> columns[6];
+        for (auto const& r : results) {
+            columns[0].push_back(r.address);
+            columns[1].push_back(r.next_hop);
+            columns[2].push_back(r.remote);
+            columns[3].push_back(std::string(queue::outcome_name(r.kind)));
+            columns[4].push_back(r.reply);
+            columns[5].push_back(r.tls);
+        }
+        call history{&statements::record_history, {{key}, {owner}}};
+        for (auto const& column : columns) {
+            keep.push_back(render_text_array(column));
+            history.params.push_back({keep.back()});
+        }
+        calls.push_back(std::move(history));
+        calls.push_back({&statements::delete_pending, {{key}}});
+    }
     for (auto const& d : dsns)
         add_message(calls, keep, d);
-    keep.push_back(text(static_cast<std::int64_t>(message_key)));
-    calls.push_back({&statements::remove_if_done, {{keep.back()}}});
+    calls.push_back({&statements::remove_if_done, {{key}}});
     auto const res = c.transaction(calls);
     std::uint64_t recorded = 0;
     for (std::size_t i = 0; i < updates && i < res.size(); ++i)

@@ -65,6 +65,7 @@ struct claimed_recipient {
     std::string next_hop;
     int attempts = 0;
     double received_at = 0;   // seconds since the epoch
+    std::string pending_action;   // "bounce": an administrator's bounce to carry out; else ""
 };
 
 std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit);
@@ -79,10 +80,17 @@ struct recipient_result {
     queue::outcome_kind kind = queue::outcome_kind::deferred;
     std::string reply;          // last reply or reason, for the row
     double next_attempt = 0;    // with deferred: seconds since the epoch
+    // For the attempt history:
+    std::string address;
+    std::string next_hop;
+    std::string remote;         // "mx.example[192.0.2.1]:25", "" when never connected
+    std::string tls;            // "TLSv1.3:...", "" for none
 };
 
-// Records one attempt's outcomes, queues the DSNs it produced, and removes
-// the message when no recipient is left to deliver: one transaction.
+// Records one attempt's outcomes and their history as `node`, carries out
+// the administrators' actions that waited for them, queues the DSNs it
+// produced, and removes the message when no recipient is left to deliver:
+// one transaction.
 // Returns how many of the recipients were still ours to record.
 std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns);

@@ -22,8 +22,9 @@ RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
 # (tests/package/) adds promtool, which Debian ships in prometheus (its
 # server is not needed; where systemd runs, the package starts it on port
 # 9090, and in a container policy-rc.d keeps it stopped), and file and
-# dpkg-dev for CPack's dpkg-shlibdeps step.
-TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd clang libclang-rt-14-dev
+# dpkg-dev for CPack's dpkg-shlibdeps step. python3-jsonschema checks the
+# REST API's answers against docs/openapi.json (JSON Schema 2020-12).
+TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd python3-jsonschema clang libclang-rt-14-dev
   libgmime-3.0-dev curl procps tshark nodejs libnet-ssleay-perl libio-socket-ssl-perl
   prometheus file dpkg-dev)
 

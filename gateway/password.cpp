@@ -36,4 +36,23 @@ bool verify_password(std::optional<std::string> const& hash, std::string_view pa
     return hash && match;
 }
 
+std::string new_token()
+{
+    ready();
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    char text[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return std::string("x4gw_") + text;
+}
+
+std::string token_digest(std::string_view token)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<unsigned char const*>(token.data()), token.size());
+    char hex[2 * sizeof digest + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
 } // namespace x400gw::gateway

@@ -20,4 +20,9 @@ std::optional<std::string> hash_password(std::string_view password);
 // does not tell which user names exist.
 bool verify_password(std::optional<std::string> const& hash, std::string_view password);
 
+// REST API bearer tokens: 256 random bits, "x4gw_" and base64url; the
+// database keeps only their SHA-256 digest (hex).
+std::string new_token();
+std::string token_digest(std::string_view token);
+
 } // namespace x400gw::gateway

@@ -15,5 +15,8 @@ void add_mime_commands(CLI::App& app, int& status);
 void add_x400_commands(CLI::App& app, int& status);
 // With direct database access.
 void add_user_commands(CLI::App& app, int& status);
+// queue and summary on the REST API of a running gateway; token with
+// direct database access.
+void add_queue_commands(CLI::App& app, int& status);
 
 } // namespace x400gw::cli

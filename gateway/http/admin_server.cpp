@@ -1,8 +1,14 @@
 // gateway/http/admin_server.cpp
 #include "gateway/http/admin_server.hpp"
 
+#include "db/admin.hpp"
+#include "gateway/control.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
+#include "gateway/password.hpp"
+#include "gateway/rest/api.hpp"
+#include "mime/describe.hpp"
+#include "mime/parser.hpp"
 
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -11,55 +17,179 @@ namespace x400gw::gateway {
 namespace {
 namespace http = beast::http;
 
-http::response<http::string_body> problem(http::status status, std::string title, std::string detail, unsigned version)
+http::response<http::string_body> to_beast(rest::response const& r, unsigned version)
 {
-    // RFC 9457 problem details.
-    http::response<http::string_body> res{status, version};
-    res.set(http::field::content_type, "application/problem+json");
-    auto escape = [](std::string const& s) {
-        std::string out;
-        for (char c : s) {
-            if (c == '"' || c == '\\')
-                out += '\\';
-            if (static_cast<unsigned char>(c) >= 0x20)
-                out += c;
-        }
-        return out;
-    };
-    res.body() = "{\"type\":\"about:blank\",\"title\":\"" + escape(title) + "\",\"status\":" +
-                 std::to_string(static_cast<int>(status)) + ",\"detail\":\"" + escape(detail) + "\"}\n";
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::content_type, r.content_type);
+    for (auto const& [name, value] : r.headers)
+        res.set(name, value);
+    res.body() = r.body;
     return res;
 }
 
-task<http::response<http::string_body>> handle(runtime& rt, http::request<http::string_body> const& req)
+// /metrics, /healthz and /readyz: no token, GET and HEAD only.
+task<rest::response> handle_plain(runtime& rt, http::request<http::string_body> const& req)
 {
-    auto const version = req.version();
     auto const target = std::string(req.target().substr(0, req.target().find('?')));
-    if (req.method() != http::verb::get && req.method() != http::verb::head)
-        co_return problem(http::status::method_not_allowed, "Method not allowed", "only GET and HEAD", version);
-    http::response<http::string_body> res{http::status::ok, version};
+    bool const known = target == "/metrics" || target == "/healthz" || target == "/readyz";
+    if (!known)
+        co_return rest::problem(404, "no resource at " + target);
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+        auto r = rest::problem(405, "only GET and HEAD on " + target);
+        r.headers.emplace_back("Allow", "GET, HEAD");
+        co_return r;
+    }
+    rest::response res;
+    res.content_type = "text/plain";
     if (target == "/metrics") {
-        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res.body() = rt.m.render();
+        res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        res.body = rt.m.render();
     } else if (target == "/healthz") {
-        res.set(http::field::content_type, "text/plain");
-        res.body() = "ok\n";
-    } else if (target == "/readyz") {
+        res.body = "ok\n";
+    } else {
         if (rt.stopping)
-            co_return problem(http::status::service_unavailable, "Not ready", "the gateway is stopping", version);
+            co_return rest::problem(503, "the gateway is stopping");
         try {
             auto ping = [](db::connection& c) { db::ping(c); };
             co_await run_db(rt.pool, ping);
         } catch (std::exception const& e) {
-            co_return problem(http::status::service_unavailable, "Not ready",
-                              std::string("database unreachable: ") + e.what(), version);
+            co_return rest::problem(503, std::string("database unreachable: ") + e.what());
         }
-        res.set(http::field::content_type, "text/plain");
-        res.body() = "ready\n";
-    } else {
-        co_return problem(http::status::not_found, "Not found", "no resource at " + target, version);
+        res.body = "ready\n";
     }
     co_return res;
+}
+
+double now_seconds()
+{
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// One API operation against the database, for a caller already checked.
+// The raw message is the exception: it is written here, in pieces.
+struct api_result {
+    rest::response response;
+    std::optional<std::pair<std::int64_t, std::int64_t>> raw;   // message id and size to stream
+};
+
+task<api_result> carry_out(runtime& rt, rest::operation const& op, std::string const& actor)
+{
+    api_result out;
+    if (auto const* lq = std::get_if<rest::list_queue>(&op)) {
+        auto list = [lq](db::connection& c) { return db::list_messages(c, lq->filter, lq->after, lq->limit); };
+        out.response = rest::render_list(*lq, co_await run_db(rt.pool, list), now_seconds());
+    } else if (auto const* sm = std::get_if<rest::show_message>(&op)) {
+        using found = std::optional<std::pair<db::message_view, std::vector<db::attempt_view>>>;
+        auto show = [sm](db::connection& c) -> found {
+            auto m = db::find_message(c, sm->qid);
+            if (!m)
+                return std::nullopt;
+            auto attempts = db::message_attempts(c, m->id);
+            return std::pair{std::move(*m), std::move(attempts)};
+        };
+        auto m = co_await run_db(rt.pool, show);
+        out.response = m ? rest::render_message(m->first, m->second, now_seconds()) : rest::not_found_message(sm->qid);
+    } else if (auto const* rm = std::get_if<rest::raw_message>(&op)) {
+        auto find = [rm](db::connection& c) { return db::find_message(c, rm->qid); };
+        auto m = co_await run_db(rt.pool, find);
+        if (m)
+            out.raw = std::pair{m->id, m->size};
+        else
+            out.response = rest::not_found_message(rm->qid);
+    } else if (auto const* ms = std::get_if<rest::message_structure>(&op)) {
+        // Parsed and described on the database thread, not the I/O thread.
+        auto describe = [ms](db::connection& c) -> std::optional<std::string> {
+            auto m = db::find_message(c, ms->qid);
+            if (!m)
+                return std::nullopt;
+            auto body = db::message_body(c, m->id);
+            if (!body)
+                return std::nullopt;
+            return mime::describe_json(mime::parse(*body));
+        };
+        auto d = co_await run_db(rt.pool, describe);
+        out.response = d ? rest::render_structure(ms->qid, *d) : rest::not_found_message(ms->qid);
+    } else if (auto const* qa = std::get_if<rest::queue_action>(&op)) {
+        action_request req{qa->action, qa->qids, qa->filter, qa->target_json, actor};
+        out.response = rest::render_actions(*qa, co_await act(rt, req));
+    } else if (std::holds_alternative<rest::summary>(op)) {
+        auto shape = [](db::connection& c) { return std::pair{db::queue_shape(c), db::oldest_by_state(c)}; };
+        auto s = co_await run_db(rt.pool, shape);
+        out.response = rest::render_summary(s.first, s.second);
+    } else if (auto const* la = std::get_if<rest::list_audit>(&op)) {
+        auto audit = [la](db::connection& c) { return db::list_audit(c, la->before, la->limit); };
+        out.response = rest::render_audit(*la, co_await run_db(rt.pool, audit));
+    }
+    co_return out;
+}
+
+// /api/v1: route, authenticate, authorize, carry out. Database trouble is
+// a 503 problem, never a hang or a 500 for the client's input.
+task<api_result> handle_api(runtime& rt, http::request<http::string_body> const& req)
+{
+    rest::request r{std::string(req.method_string()), std::string(req.target()),
+                    std::string(req[http::field::content_type]), std::string(req[http::field::authorization]),
+                    req.body()};
+    auto routed = rest::route(r);
+    if (auto* done = std::get_if<rest::response>(&routed))
+        co_return api_result{std::move(*done), std::nullopt};
+    auto const& op = std::get<rest::operation>(routed);
+    auto const token = rest::bearer_token(r.authorization);
+    if (!token)
+        co_return api_result{rest::unauthorized("a bearer token is required: Authorization: Bearer TOKEN"), {}};
+    try {
+        auto const digest = token_digest(*token);
+        auto lookup = [&digest](db::connection& c) { return db::token_by_digest(c, digest); };
+        auto who = co_await run_db(rt.pool, lookup);
+        if (!who)
+            co_return api_result{rest::unauthorized("the token is not valid: unknown or revoked"), {}};
+        if (rest::writes(op) && who->role != "admin")
+            co_return api_result{rest::problem(403, "token " + who->name + " has the read role; this needs admin"), {}};
+        co_return co_await carry_out(rt, op, who->name);
+    } catch (std::exception const& e) {
+        report_db_failure(rt.m, "admin", "API request failed", e);
+        co_return api_result{rest::problem(503, std::string("the queue database is unavailable: ") + e.what()), {}};
+    }
+}
+
+// The body of a queued message, a megabyte at a time from the database, so
+// a 50 MB message is never held whole. A message that goes away meanwhile
+// cuts the connection short (the length was promised).
+template <class Stream>
+task<bool> stream_raw(runtime& rt, Stream& stream, http::request<http::string_body> const& req, std::int64_t id,
+                      std::int64_t size)
+{
+    http::response<http::empty_body> head{http::status::ok, req.version()};
+    head.set(http::field::server, "x400gw");
+    head.set(http::field::content_type, "message/rfc822");
+    head.content_length(static_cast<std::uint64_t>(size));
+    head.keep_alive(req.keep_alive());
+    http::response_serializer<http::empty_body> sr{head};
+    auto [hec, hn] = co_await http::async_write_header(stream, sr, use_tuple);
+    (void)hn;
+    if (hec)
+        co_return false;
+    if (req.method() == http::verb::head)
+        co_return true;
+    constexpr std::int64_t piece = 1 << 20;
+    for (std::int64_t at = 0; at < size; at += piece) {
+        auto const n = std::min(piece, size - at);
+        std::optional<std::string> chunk;
+        try {
+            auto read = [id, at, n](db::connection& c) { return db::body_chunk(c, id, at, n); };
+            chunk = co_await run_db(rt.pool, read);
+        } catch (std::exception const& e) {
+            report_db_failure(rt.m, "admin", "raw message read failed", e);
+        }
+        if (!chunk || static_cast<std::int64_t>(chunk->size()) != n)
+            co_return false;
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*chunk), use_tuple);
+        (void)wn;
+        if (wec)
+            co_return false;
+    }
+    co_return true;
 }
 
 // One connection's requests, in order, until the client closes, errs or
@@ -69,13 +199,49 @@ task<void> exchange(runtime& rt, Stream& stream)
 {
     beast::flat_buffer buffer;
     for (;;) {
-        http::request<http::string_body> req;
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(rest::max_body);
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-        auto [ec, n] = co_await http::async_read(stream, buffer, req, use_tuple);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
         (void)n;
+        if (ec == http::error::body_limit) {
+            auto res = to_beast(rest::problem(413, "the request body exceeds " + std::to_string(rest::max_body) +
+                                                       " octets"), 11);
+            res.set(http::field::server, "x400gw");
+            res.keep_alive(false);
+            res.prepare_payload();
+            (void)co_await http::async_write(stream, res, use_tuple);
+            // A lingering close: read and drop what the client is still
+            // sending (a while, a bounded amount), so that closing does not
+            // reset the connection before the client has read the 413.
+            auto& socket = beast::get_lowest_layer(stream).socket();
+            error_code ignored;
+            socket.shutdown(tcp::socket::shutdown_send, ignored);
+            beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+            std::array<char, 16384> sink;
+            for (std::size_t dropped = 0; dropped < 64 * rest::max_body;) {
+                auto [rec, got] = co_await beast::get_lowest_layer(stream).async_read_some(asio::buffer(sink), use_tuple);
+                if (rec)
+                    break;
+                dropped += got;
+            }
+            co_return;
+        }
         if (ec)
             co_return;
-        auto res = co_await handle(rt, req);
+        auto const& req = parser.get();
+        bool const api = req.target().starts_with("/api/");
+        api_result result;
+        if (api)
+            result = co_await handle_api(rt, req);
+        else
+            result.response = co_await handle_plain(rt, req);
+        if (result.raw) {
+            if (!co_await stream_raw(rt, stream, req, result.raw->first, result.raw->second) || !req.keep_alive())
+                co_return;
+            continue;
+        }
+        auto res = to_beast(result.response, req.version());
         res.set(http::field::server, "x400gw");
         res.keep_alive(req.keep_alive());
         res.prepare_payload();

@@ -79,7 +79,7 @@ metrics::metrics()
         .Register(*registry_)
         .Add({{"version", X400GW_VERSION}})
         .Set(1);
-    for (auto const* state : {"queued", "deferred", "active", "quarantined"}) {
+    for (auto const* state : {"queued", "deferred", "active", "quarantined", "held"}) {
         queue_messages.Add({{"state", state}});
         queue_oldest.Add({{"state", state}});
     }

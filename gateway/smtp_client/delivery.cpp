@@ -13,6 +13,7 @@
 #include <boost/asio/connect.hpp>
 
 #include <cstdio>
+#include <tuple>
 
 namespace x400gw::gateway {
 namespace {
@@ -123,7 +124,7 @@ task<void> delivery::run_upkeep()
                 next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
                 auto depth = [](db::connection& c) { return db::queue_depth(c); };
                 auto rows = co_await run_db(rt_.pool, depth);
-                for (auto const* state : {"queued", "deferred", "active", "quarantined"}) {
+                for (auto const* state : {"queued", "deferred", "active", "quarantined", "held"}) {
                     double n = 0, oldest = 0;
                     for (auto const& r : rows)
                         if (r.state == state) {
@@ -145,10 +146,12 @@ task<void> delivery::run_upkeep()
 void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
 {
     // One job per (message, next hop): one transaction carries them all.
-    std::map<std::pair<std::uint64_t, std::string>, job> grouped;
+    // Recipients an administrator bounced form jobs of their own, failed
+    // here without a connection, with a DSN like any other failure.
+    std::map<std::tuple<std::uint64_t, std::string, bool>, job> grouped;
     for (auto& r : claimed) {
         leased_.insert(r.id);
-        auto& j = grouped[{r.message_key, r.next_hop}];
+        auto& j = grouped[{r.message_key, r.next_hop, r.pending_action == "bounce"}];
         if (j.recipients.empty()) {
             j.key = r.message_key;
             j.qid = r.qid;
@@ -165,6 +168,12 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.qid = j.qid;
         progress.sender = j.sender;
         progress.received_at = j.received_at;
+        if (std::get<2>(k)) {
+            std::vector<queue::outcome> bounced(
+                j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
+            spawn(rt_.io, record(std::move(j), std::move(bounced), {}), "record");
+            continue;
+        }
         auto& h = hops_[j.next_hop];
         touched.insert(j.next_hop);
         h.jobs.push_back(std::move(j));
@@ -411,6 +420,10 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         // printable ASCII, bounded.
         res.reply = printable(o.diagnostic, 900);
         res.next_attempt = s.next_attempt ? seconds_since_epoch(*s.next_attempt) : 0;
+        res.address = r.address;
+        res.next_hop = r.next_hop;
+        res.remote = o.remote_host;
+        res.tls = o.tls == "none" ? std::string() : o.tls;
         double const delay = now_s - j.received_at;
         log(j.qid, "to=<" + printable(r.address) + ">, relay=" + (o.remote_host.empty() ? "none" : o.remote_host) +
                        ", delay=" + fixed(delay) + ", attempts=" + std::to_string(r.attempts + 1) +

@@ -1,0 +1,136 @@
+// gateway/cli/api_client.cpp
+#include "gateway/cli/api_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace x400gw::cli {
+namespace {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+template <class Stream>
+api_reply exchange(Stream& stream, http::request<http::string_body>& req)
+{
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 31);   // a raw 50 MB message fits
+    http::read(stream, buffer, parser);
+    auto const& res = parser.get();
+    api_reply out;
+    out.status = static_cast<int>(res.result_int());
+    out.content_type = std::string(res[http::field::content_type]);
+    out.body = res.body();
+    if (out.status >= 400) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(out.body, ec);
+        if (!ec && v.is_object() && v.as_object().contains("detail") && v.at("detail").is_string())
+            out.error = std::string(v.at("detail").as_string());
+        else
+            out.error = "HTTP " + std::to_string(out.status);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string load_token(api_options const& o, std::string& why)
+{
+    std::string token;
+    if (!o.token_file.empty()) {
+        std::ifstream in(o.token_file);
+        if (!in) {
+            why = "cannot read the token file " + o.token_file;
+            return {};
+        }
+        std::getline(in, token);
+    } else if (char const* env = std::getenv("X400GW_TOKEN")) {
+        token = env;
+    }
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' '))
+        token.pop_back();
+    if (token.empty())
+        why = "no API token: set X400GW_TOKEN or pass --token-file (x400gwctl token create makes one)";
+    return token;
+}
+
+api_reply call_api(api_options const& o, std::string const& token, std::string const& method,
+                   std::string const& path, std::string const& body)
+{
+    api_reply out;
+    auto parsed = boost::urls::parse_absolute_uri(o.url);
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+        out.error = "--url must be http://HOST:PORT or https://HOST:PORT, not " + o.url;
+        return out;
+    }
+    bool const tls = parsed->scheme() == "https";
+    std::string const host = parsed->host();
+    std::string const port = parsed->has_port() ? std::string(parsed->port()) : (tls ? "443" : "80");
+    std::string prefix = parsed->path();
+    while (!prefix.empty() && prefix.back() == '/')
+        prefix.pop_back();
+
+    http::request<http::string_body> req{http::string_to_verb(method), prefix + path, 11};
+    req.set(http::field::host, host);
+    req.set(http::field::user_agent, "x400gwctl");
+    req.set(http::field::authorization, "Bearer " + token);
+    req.set(http::field::connection, "close");
+    if (!body.empty()) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = body;
+    }
+    req.prepare_payload();
+    try {
+        asio::io_context io;
+        tcp::resolver resolver(io);
+        auto const endpoints = resolver.resolve(host, port);
+        if (!tls) {
+            beast::tcp_stream stream(io);
+            stream.connect(endpoints);
+            return exchange(stream, req);
+        }
+        asio::ssl::context ctx(asio::ssl::context::tls_client);
+        ctx.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+        if (o.ca_file.empty())
+            ctx.set_default_verify_paths();
+        else
+            ctx.load_verify_file(o.ca_file);
+        ctx.set_verify_mode(asio::ssl::verify_peer);
+        beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+        // The name (or address) in the URL is what the certificate must name.
+        boost::system::error_code not_ip;
+        (void)asio::ip::make_address(host, not_ip);
+        if (not_ip) {
+            SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+            SSL_set1_host(stream.native_handle(), host.c_str());
+        } else {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), host.c_str());
+        }
+        beast::get_lowest_layer(stream).connect(endpoints);
+        stream.handshake(asio::ssl::stream_base::client);
+        return exchange(stream, req);
+    } catch (std::exception const& e) {
+        out.status = 0;
+        out.error = "cannot reach " + o.url + ": " + e.what();
+        return out;
+    }
+}
+
+} // namespace x400gw::cli

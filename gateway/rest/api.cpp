@@ -1,0 +1,572 @@
+// gateway/rest/api.cpp
+#include "gateway/rest/api.hpp"
+
+#include "queue/qid.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+namespace x400gw::rest {
+namespace json = boost::json;
+namespace {
+
+std::string_view reason(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+    }
+}
+
+response json_response(json::value const& v, int status = 200)
+{
+    response r;
+    r.status = status;
+    r.body = json::serialize(v);
+    r.body += '\n';
+    return r;
+}
+
+std::string rfc3339(double seconds)
+{
+    if (seconds <= 0)
+        return {};
+    auto const t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json::value time_or_null(double seconds)
+{
+    if (seconds <= 0)
+        return nullptr;
+    return json::value(rfc3339(seconds));
+}
+
+json::value text_or_null(std::string const& s)
+{
+    if (s.empty())
+        return nullptr;
+    return json::value(s);
+}
+
+bool is_write_method(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
+
+response method_not_allowed(std::string_view method, std::string_view path, std::string allow)
+{
+    auto r = problem(405, std::string(method) + " is not allowed on " + std::string(path) + "; allowed: " + allow);
+    r.headers.emplace_back("Allow", std::move(allow));
+    return r;
+}
+
+// A queue id from a path segment or a list: exactly ten base-32 characters.
+std::optional<std::string> normal_qid(std::string_view text)
+{
+    if (!queue::parse_qid(text))
+        return std::nullopt;
+    std::string out(text);
+    for (auto& c : out)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+std::optional<db::queue_action> action_named(std::string_view s)
+{
+    if (s == "hold")
+        return db::queue_action::hold;
+    if (s == "release")
+        return db::queue_action::release;
+    if (s == "retry")
+        return db::queue_action::retry;
+    if (s == "delete")
+        return db::queue_action::remove;
+    if (s == "bounce")
+        return db::queue_action::bounce;
+    return std::nullopt;
+}
+
+constexpr std::string_view states[] = {"queued", "deferred", "active", "held", "quarantined"};
+
+// One filter field from text (a query parameter or a JSON string/number),
+// or the reason it is refused.
+std::optional<std::string> set_filter(db::queue_filter& f, std::string_view key, std::string_view value)
+{
+    auto const number = [&](std::optional<double>& out) -> std::optional<std::string> {
+        double v = 0;
+        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc() || p != value.data() + value.size() || !std::isfinite(v) || v < 0)
+            return std::string(key) + " must be a number of seconds, not \"" + std::string(value) + "\"";
+        out = v;
+        return std::nullopt;
+    };
+    if (key == "state") {
+        for (auto s : states)
+            if (value == s) {
+                f.state = std::string(value);
+                return std::nullopt;
+            }
+        return "state must be one of queued, deferred, active, held, quarantined, not \"" + std::string(value) + "\"";
+    }
+    if (key == "sender" || key == "recipient" || key == "next_hop") {
+        if (value.empty() || value.size() > 998)
+            return std::string(key) + " must be 1 to 998 characters";
+        for (unsigned char c : value)
+            if (c < 0x20 || c == 0x7f)
+                return std::string(key) + " must not hold control characters";
+        (key == "sender" ? f.sender : key == "recipient" ? f.recipient : f.next_hop) = std::string(value);
+        return std::nullopt;
+    }
+    if (key == "qid") {
+        std::string prefix(value);
+        for (auto& c : prefix)
+            if (c >= 'a' && c <= 'z')
+                c = static_cast<char>(c - 'a' + 'A');
+        if (prefix.empty() || prefix.size() > 10 ||
+            prefix.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ") != std::string::npos)
+            return "qid must be a prefix of a queue id (1 to 10 base-32 characters), not \"" + std::string(value) +
+                   "\"";
+        f.qid_prefix = prefix;
+        return std::nullopt;
+    }
+    if (key == "min_age")
+        return number(f.min_age);
+    if (key == "max_age")
+        return number(f.max_age);
+    return "unknown filter field \"" + std::string(key) + "\"";
+}
+
+std::optional<int> page_size(std::string_view value)
+{
+    int v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || v < 1 || v > max_page)
+        return std::nullopt;
+    return v;
+}
+
+// The JSON body of a POST: an object, or a problem. An empty body is {}.
+std::variant<response, json::object> json_body(request const& req)
+{
+    if (req.body.size() > max_body)
+        return problem(413, "the request body exceeds " + std::to_string(max_body) + " octets");
+    if (req.body.empty())
+        return json::object{};
+    auto const type = std::string_view(req.content_type).substr(0, req.content_type.find(';'));
+    std::string lower(type);
+    for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!lower.empty() && lower.back() == ' ')
+        lower.pop_back();
+    if (lower != "application/json")
+        return problem(415, "the request body must be application/json, not \"" + req.content_type + "\"");
+    boost::system::error_code ec;
+    auto v = json::parse(req.body, ec);
+    if (ec)
+        return problem(400, "the request body is not valid JSON: " + ec.message());
+    if (!v.is_object())
+        return problem(400, "the request body must be a JSON object");
+    return std::move(v.as_object());
+}
+
+std::variant<response, operation> bulk_action(request const& req)
+{
+    auto body = json_body(req);
+    if (auto* r = std::get_if<response>(&body))
+        return std::move(*r);
+    auto& o = std::get<json::object>(body);
+    queue_action op;
+    for (auto const& [k, v] : o)
+        if (k != "action" && k != "ids" && k != "filter")
+            return problem(400, "unknown field \"" + std::string(k) + "\"; expected action and ids or filter");
+    auto const* a = o.if_contains("action");
+    if (!a || !a->is_string())
+        return problem(400, "action must be a string: hold, release, retry, delete or bounce");
+    auto const act = action_named(a->as_string());
+    if (!act)
+        return problem(400, "unknown action \"" + std::string(a->as_string()) +
+                                "\"; expected hold, release, retry, delete or bounce");
+    op.action = *act;
+    auto const* ids = o.if_contains("ids");
+    auto const* filter = o.if_contains("filter");
+    if ((ids != nullptr) == (filter != nullptr))
+        return problem(400, "give exactly one of ids (a list of queue ids) and filter (an object; {} is every message)");
+    if (ids) {
+        if (!ids->is_array() || ids->as_array().empty())
+            return problem(400, "ids must be a non-empty array of queue ids");
+        if (ids->as_array().size() > static_cast<std::size_t>(max_bulk))
+            return problem(400, "ids may name at most " + std::to_string(max_bulk) + " messages");
+        for (auto const& e : ids->as_array()) {
+            auto q = e.is_string() ? normal_qid(e.as_string()) : std::nullopt;
+            if (!q)
+                return problem(400, "ids must hold queue ids (ten base-32 characters), not " + json::serialize(e));
+            op.qids.push_back(*q);
+        }
+    } else {
+        if (!filter->is_object())
+            return problem(400, "filter must be an object");
+        db::queue_filter f;
+        for (auto const& [k, v] : filter->as_object()) {
+            std::string text;
+            if (v.is_string())
+                text = v.as_string();
+            else if (v.is_number() && (k == "min_age" || k == "max_age"))
+                text = json::serialize(v);
+            else
+                return problem(400, "filter." + std::string(k) + " must be a " +
+                                        (k == "min_age" || k == "max_age" ? "number" : "string"));
+            if (auto why = set_filter(f, k, text))
+                return problem(400, "filter: " + *why);
+        }
+        op.filter = f;
+    }
+    json::object target{{"action", std::string(db::action_name(op.action))}};
+    if (ids)
+        target["ids"] = json::value_from(op.qids);
+    else
+        target["filter"] = *filter;
+    op.target_json = json::serialize(target);
+    return op;
+}
+
+std::variant<response, operation> one_action(request const& req, std::string qid, db::queue_action a)
+{
+    auto body = json_body(req);
+    if (auto* r = std::get_if<response>(&body))
+        return std::move(*r);
+    if (auto& o = std::get<json::object>(body); !o.empty())
+        return problem(400, "this action takes no fields; unknown field \"" + std::string(o.begin()->key()) + "\"");
+    queue_action op;
+    op.action = a;
+    op.qids.push_back(qid);
+    op.target_json = json::serialize(json::object{{"action", std::string(db::action_name(a))}, {"ids", json::array{json::value(qid)}}});
+    return op;
+}
+
+json::object recipient_json(db::recipient_view const& r, double now)
+{
+    bool const active = r.lease_until > now;
+    return {{"address", r.address},
+            {"next_hop", r.next_hop},
+            {"state", active ? std::string("active") : r.state},
+            {"attempts", r.attempts},
+            {"last_reply", text_or_null(r.last_reply)},
+            {"next_attempt", (r.state == "queued" || r.state == "deferred") ? time_or_null(r.next_attempt) : nullptr},
+            {"pending_action", text_or_null(r.pending_action)},
+            {"lease_owner", active ? text_or_null(r.lease_owner) : nullptr},
+            {"lease_until", active ? time_or_null(r.lease_until) : nullptr}};
+}
+
+json::object message_json(db::message_view const& m, double now)
+{
+    json::array rcpts;
+    for (auto const& r : m.recipients)
+        rcpts.push_back(recipient_json(r, now));
+    return {{"id", m.qid},
+            {"size", m.size},
+            {"arrival", rfc3339(m.received_at)},
+            {"age_seconds", std::max(0.0, std::floor(now - m.received_at))},
+            {"sender", m.sender},
+            {"recipients", std::move(rcpts)}};
+}
+
+} // namespace
+
+response problem(int status, std::string_view detail)
+{
+    response r;
+    r.status = status;
+    r.content_type = "application/problem+json";
+    json::object o{{"type", "about:blank"},
+                   {"title", std::string(reason(status))},
+                   {"status", status},
+                   {"detail", std::string(detail)}};
+    r.body = json::serialize(o);
+    r.body += '\n';
+    return r;
+}
+
+response unauthorized(std::string_view detail)
+{
+    auto r = problem(401, detail);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"x400gw\"");
+    return r;
+}
+
+bool writes(operation const& op) noexcept { return std::holds_alternative<queue_action>(op); }
+
+std::optional<std::string> bearer_token(std::string_view authorization)
+{
+    auto const space = authorization.find(' ');
+    if (space == std::string_view::npos)
+        return std::nullopt;
+    auto scheme = authorization.substr(0, space);
+    if (scheme.size() != 6)
+        return std::nullopt;
+    for (std::size_t i = 0; i < 6; ++i)
+        if (std::tolower(static_cast<unsigned char>(scheme[i])) != "bearer"[i])
+            return std::nullopt;
+    auto token = authorization.substr(space + 1);
+    while (!token.empty() && token.front() == ' ')
+        token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ')
+        token.remove_suffix(1);
+    if (token.empty())
+        return std::nullopt;
+    return std::string(token);
+}
+
+std::variant<response, operation> route(request const& req)
+{
+    auto parsed = boost::urls::parse_origin_form(req.target);
+    if (!parsed)
+        return problem(400, "the request target is not a valid origin-form URL");
+    auto const& url = *parsed;
+    std::vector<std::string> seg;
+    for (auto const s : url.segments())
+        seg.push_back(s);
+    std::string const path = url.path();
+    auto const& m = req.method;
+    bool const read = m == "GET" || m == "HEAD";
+    if (seg.size() < 2 || seg[0] != "api" || seg[1] != "v1")
+        return problem(404, "no resource at " + path);
+    seg.erase(seg.begin(), seg.begin() + 2);
+
+    if (seg.size() == 1 && seg[0] == "openapi.json") {
+        if (!read)
+            return method_not_allowed(m, path, "GET, HEAD");
+        response r;
+        r.body = std::string(openapi_document());
+        return r;
+    }
+    if (seg.size() == 1 && seg[0] == "summary") {
+        if (!read)
+            return method_not_allowed(m, path, "GET, HEAD");
+        if (!url.params().empty())
+            return problem(400, "summary takes no query parameters");
+        return summary{};
+    }
+    if (seg.size() == 1 && (seg[0] == "queue" || seg[0] == "audit")) {
+        if (!read)
+            return method_not_allowed(m, path, "GET, HEAD");
+        bool const queue = seg[0] == "queue";
+        list_queue lq;
+        list_audit la;
+        for (auto const p : url.params()) {
+            std::string const key = p.key;
+            std::string const value = p.has_value ? std::string(p.value) : std::string();
+            if (key == "limit") {
+                auto n = page_size(value);
+                if (!n)
+                    return problem(400, "limit must be a whole number from 1 to " + std::to_string(max_page));
+                lq.limit = la.limit = *n;
+            } else if (key == "cursor") {
+                // The cursor is the last id of the previous page: a queue
+                // id for the queue, an audit row number for the audit.
+                if (queue) {
+                    auto k = queue::parse_qid(value);
+                    if (!k)
+                        return problem(400, "cursor must be the next_cursor of a previous page");
+                    lq.after = static_cast<std::int64_t>(*k);
+                } else {
+                    std::int64_t v = 0;
+                    auto [e, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                    if (ec != std::errc() || e != value.data() + value.size() || v <= 0)
+                        return problem(400, "cursor must be the next_cursor of a previous page");
+                    la.before = v;
+                }
+            } else if (!queue) {
+                return problem(400, "unknown query parameter \"" + key + "\"; expected limit or cursor");
+            } else if (auto why = set_filter(lq.filter, key, value)) {
+                return problem(400, "query parameter: " + *why);
+            }
+        }
+        if (queue)
+            return lq;
+        return la;
+    }
+    if (seg.size() == 2 && seg[0] == "queue" && seg[1] == "actions") {
+        if (m != "POST")
+            return method_not_allowed(m, path, "POST");
+        return bulk_action(req);
+    }
+    if (seg.size() >= 2 && seg.size() <= 3 && seg[0] == "queue") {
+        auto qid = normal_qid(seg[1]);
+        if (!qid)
+            return problem(404, "no message " + seg[1] + ": a queue id is ten base-32 characters");
+        if (seg.size() == 2) {
+            if (m == "DELETE")
+                return one_action(req, *qid, db::queue_action::remove);
+            if (!read)
+                return method_not_allowed(m, path, "GET, HEAD, DELETE");
+            return show_message{*qid};
+        }
+        if (seg[2] == "raw" || seg[2] == "structure") {
+            if (!read)
+                return method_not_allowed(m, path, "GET, HEAD");
+            if (seg[2] == "raw")
+                return raw_message{*qid};
+            return message_structure{*qid};
+        }
+        if (auto a = action_named(seg[2])) {
+            if (m != "POST")
+                return method_not_allowed(m, path, "POST");
+            return one_action(req, *qid, *a);
+        }
+    }
+    if (is_write_method(m) || read)
+        return problem(404, "no resource at " + path);
+    return problem(405, m + " is not a method this API knows");
+}
+
+response render_list(list_queue const& op, std::vector<db::message_view> const& page, double now)
+{
+    json::array items;
+    for (auto const& m : page)
+        items.push_back(message_json(m, now));
+    json::value next = nullptr;
+    if (static_cast<int>(page.size()) == op.limit && !page.empty())
+        next = json::value(page.back().qid);
+    return json_response(json::object{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+response render_message(db::message_view const& m, std::vector<db::attempt_view> const& attempts, double now)
+{
+    auto o = message_json(m, now);
+    o["client"] = m.client;
+    json::array history;
+    for (auto const& a : attempts)
+        history.push_back(json::object{{"at", rfc3339(a.at)},
+                                       {"recipient", a.recipient},
+                                       {"node", a.node},
+                                       {"next_hop", a.next_hop},
+                                       {"remote", text_or_null(a.remote)},
+                                       {"outcome", a.outcome},
+                                       {"reply", a.reply},
+                                       {"tls", text_or_null(a.tls)}});
+    o["attempts"] = std::move(history);
+    return json_response(o);
+}
+
+response render_structure(std::string_view qid, std::string_view describe_json)
+{
+    boost::system::error_code ec;
+    auto tree = json::parse(describe_json, ec);
+    if (ec)
+        tree = json::value(std::string(describe_json));
+    return json_response(json::object{{"id", std::string(qid)}, {"structure", std::move(tree)}});
+}
+
+response render_actions(queue_action const& op, std::vector<db::action_outcome> const& outcomes)
+{
+    json::array messages;
+    std::int64_t changed = 0, waiting = 0;
+    std::vector<std::string> found;
+    for (auto const& o : outcomes) {
+        messages.push_back(json::object{{"id", o.qid}, {"changed", o.changed}, {"waiting", o.waiting}});
+        changed += o.changed;
+        waiting += o.waiting;
+        found.push_back(o.qid);
+    }
+    json::array missing;
+    for (auto const& q : op.qids)
+        if (std::find(found.begin(), found.end(), q) == found.end())
+            missing.push_back(json::value(q));
+    if (op.qids.size() == 1 && outcomes.empty())
+        return not_found_message(op.qids.front());
+    return json_response(json::object{{"action", std::string(db::action_name(op.action))},
+                                      {"messages", std::move(messages)},
+                                      {"changed", changed},
+                                      {"waiting", waiting},
+                                      {"missing", std::move(missing)}});
+}
+
+response render_summary(std::vector<db::shape_row> const& shape, std::vector<db::oldest_row> const& oldest)
+{
+    constexpr auto buckets = std::size(db::age_buckets_minutes) + 1;
+    json::object by_state;
+    for (auto s : states)
+        by_state[s] = json::object{{"messages", 0}, {"recipients", 0}, {"oldest_id", nullptr}, {"oldest_age_seconds", nullptr}};
+    for (auto const& o : oldest) {
+        auto& e = by_state[o.state].as_object();
+        e["messages"] = o.messages;
+        e["oldest_id"] = o.qid;
+        e["oldest_age_seconds"] = std::floor(o.age_seconds);
+    }
+    std::map<std::string, std::vector<std::int64_t>> hops;
+    std::vector<std::int64_t> total(buckets, 0);
+    for (auto const& r : shape) {
+        auto& e = by_state[r.state].as_object();
+        e["recipients"] = e["recipients"].as_int64() + r.recipients;
+        auto& row = hops[r.next_hop];
+        row.resize(buckets, 0);
+        auto const b = static_cast<std::size_t>(std::clamp(r.bucket, 0, static_cast<int>(buckets) - 1));
+        row[b] += r.recipients;
+        total[b] += r.recipients;
+    }
+    json::array edges;
+    for (auto e : db::age_buckets_minutes)
+        edges.push_back(e);
+    auto row_json = [](std::string const& name, std::vector<std::int64_t> const& v) {
+        std::int64_t sum = 0;
+        json::array counts;
+        for (auto n : v) {
+            counts.push_back(n);
+            sum += n;
+        }
+        return json::object{{"next_hop", name}, {"total", sum}, {"by_age", std::move(counts)}};
+    };
+    json::array by_hop;
+    by_hop.push_back(row_json("TOTAL", total));
+    for (auto const& [name, v] : hops)
+        by_hop.push_back(row_json(name, v));
+    return json_response(json::object{{"by_state", std::move(by_state)},
+                                      {"age_buckets_minutes", std::move(edges)},
+                                      {"by_next_hop", std::move(by_hop)}});
+}
+
+response render_audit(list_audit const& op, std::vector<db::audit_row> const& rows)
+{
+    json::array items;
+    auto parse = [](std::string const& text) -> json::value {
+        boost::system::error_code ec;
+        auto v = json::parse(text, ec);
+        return ec ? json::value(nullptr) : v;
+    };
+    for (auto const& r : rows)
+        items.push_back(json::object{{"id", r.id},
+                                     {"at", rfc3339(r.at)},
+                                     {"actor", r.actor},
+                                     {"action", r.action},
+                                     {"target", parse(r.target)},
+                                     {"before", parse(r.before)},
+                                     {"after", parse(r.after)}});
+    json::value next = nullptr;
+    if (static_cast<int>(rows.size()) == op.limit && !rows.empty())
+        next = json::value(std::to_string(rows.back().id));
+    return json_response(json::object{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+response not_found_message(std::string_view qid)
+{
+    return problem(404, "no message " + std::string(qid) + " in the queue");
+}
+
+} // namespace x400gw::rest

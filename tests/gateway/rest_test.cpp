@@ -1,0 +1,164 @@
+// tests/gateway/rest_test.cpp: the REST API's pure half, without sockets:
+// routes, arguments, every error class, and the documents it renders.
+#include "gateway/rest/api.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace x400gw::rest {
+namespace {
+namespace json = boost::json;
+
+request get(std::string target) { return {"GET", std::move(target), "", "", ""}; }
+request post(std::string target, std::string body, std::string type = "application/json")
+{
+    return {"POST", std::move(target), std::move(type), "", std::move(body)};
+}
+
+// The problem document a request gets, checked for its RFC 9457 shape.
+json::object refused(request const& r, int status)
+{
+    auto routed = route(r);
+    auto const* res = std::get_if<response>(&routed);
+    EXPECT_NE(res, nullptr) << r.method << " " << r.target << " was routed";
+    if (!res)
+        return {};
+    EXPECT_EQ(res->status, status) << r.target << ": " << res->body;
+    EXPECT_EQ(res->content_type, "application/problem+json");
+    auto doc = json::parse(res->body).as_object();
+    EXPECT_EQ(doc.at("status").as_int64(), status);
+    EXPECT_EQ(doc.at("type").as_string(), "about:blank");
+    EXPECT_FALSE(doc.at("detail").as_string().empty());
+    return doc;
+}
+
+template <class T>
+T routed(request const& r)
+{
+    auto v = route(r);
+    auto const* op = std::get_if<operation>(&v);
+    EXPECT_NE(op, nullptr) << r.target << ": " << (op ? "" : std::get<response>(v).body);
+    if (!op || !std::holds_alternative<T>(*op)) {
+        ADD_FAILURE() << r.target << " became another operation";
+        return {};
+    }
+    return std::get<T>(*op);
+}
+
+TEST(Rest, ListFiltersAndCursor)
+{
+    auto lq = routed<list_queue>(get("/api/v1/queue?state=held&sender=Alice%40corp&next_hop=mx%3A25&qid=1a&"
+                                     "min_age=60&max_age=3600.5&limit=7&cursor=100000000A"));
+    EXPECT_EQ(lq.filter.state, "held");
+    EXPECT_EQ(lq.filter.sender, "Alice@corp");
+    EXPECT_EQ(lq.filter.next_hop, "mx:25");
+    EXPECT_EQ(lq.filter.qid_prefix, "1A");
+    EXPECT_EQ(lq.filter.min_age, 60.0);
+    EXPECT_EQ(lq.filter.max_age, 3600.5);
+    EXPECT_EQ(lq.limit, 7);
+    EXPECT_EQ(lq.after, (1ll << 45) + 10);
+    EXPECT_FALSE(writes(operation{lq}));
+}
+
+TEST(Rest, EveryErrorClassIsAProblem)
+{
+    refused(get("/metricsx"), 404);
+    refused(get("/api/v2/queue"), 404);
+    refused(get("/api/v1/queue/ABC"), 404);
+    refused(get("/api/v1/queue?state=gone"), 400);
+    refused(get("/api/v1/queue?limit=1001"), 400);
+    refused(get("/api/v1/queue?qid=I"), 400);   // not in the base-32 alphabet
+    refused(get("/api/v1/queue?sender=%01"), 400);
+    refused(get("/api/v1/audit?cursor=-3"), 400);
+    refused(get("/api/v1/summary?x"), 400);
+    auto d = refused({"PATCH", "/api/v1/queue/100000000A", "", "", ""}, 405);
+    EXPECT_NE(std::string(d.at("detail").as_string()).find("GET, HEAD, DELETE"), std::string::npos);
+    refused(post("/api/v1/queue/actions", "{\"action\":\"hold\""), 400);
+    refused(post("/api/v1/queue/actions", "{\"action\":\"hold\",\"ids\":[],\"x\":1}"), 400);
+    refused(post("/api/v1/queue/actions", "{\"action\":\"hold\",\"ids\":[\"100000000A\"],\"filter\":{}}"), 400);
+    refused(post("/api/v1/queue/actions", "{\"action\":\"hold\",\"filter\":{\"min_age\":\"x\"}}"), 400);
+    refused(post("/api/v1/queue/actions", "{}", "text/plain"), 415);
+    refused(post("/api/v1/queue/actions", std::string(max_body + 1, ' ')), 413);
+    refused(post("/api/v1/queue/100000000A/hold", "{\"force\":true}"), 400);
+    refused({"BREW", "/api/v1/queue", "", "", ""}, 405);
+}
+
+TEST(Rest, ActionsNameTheirTargets)
+{
+    auto one = routed<queue_action>(post("/api/v1/queue/100000000a/bounce", ""));
+    EXPECT_EQ(one.action, db::queue_action::bounce);
+    EXPECT_EQ(one.qids, std::vector<std::string>{"100000000A"});
+    EXPECT_TRUE(writes(operation{one}));
+    auto del = routed<queue_action>({"DELETE", "/api/v1/queue/100000000A", "", "", ""});
+    EXPECT_EQ(del.action, db::queue_action::remove);
+    auto bulk = routed<queue_action>(
+        post("/api/v1/queue/actions", "{\"action\":\"retry\",\"filter\":{\"state\":\"deferred\",\"min_age\":30}}",
+             "application/json; charset=utf-8"));
+    ASSERT_TRUE(bulk.filter);
+    EXPECT_EQ(bulk.filter->state, "deferred");
+    EXPECT_EQ(bulk.filter->min_age, 30.0);
+    EXPECT_EQ(json::parse(bulk.target_json).at("filter").at("state").as_string(), "deferred");
+    auto all = routed<queue_action>(post("/api/v1/queue/actions", "{\"action\":\"delete\",\"filter\":{}}"));
+    ASSERT_TRUE(all.filter);
+    EXPECT_FALSE(all.filter->state);
+}
+
+TEST(Rest, BearerTokens)
+{
+    EXPECT_EQ(bearer_token("Bearer abc"), "abc");
+    EXPECT_EQ(bearer_token("bearer   abc  "), "abc");
+    EXPECT_FALSE(bearer_token("Basic abc"));
+    EXPECT_FALSE(bearer_token("Bearer"));
+    EXPECT_FALSE(bearer_token("Bearer    "));
+    EXPECT_EQ(unauthorized("x").headers.at(0).first, "WWW-Authenticate");
+}
+
+TEST(Rest, PagesAndDocuments)
+{
+    list_queue lq;
+    lq.limit = 2;
+    db::message_view m;
+    m.id = 1;
+    m.qid = "100000000A";
+    m.received_at = 1000;
+    db::recipient_view r;
+    r.address = "bob@dest.test";
+    r.state = "deferred";
+    r.lease_until = 2000;   // leased past "now": shown as active
+    r.lease_owner = "gw1";
+    m.recipients.push_back(r);
+    auto full = json::parse(render_list(lq, {m, m}, 1500).body);
+    EXPECT_EQ(full.at("next_cursor").as_string(), "100000000A");
+    auto const& rc = full.at("items").at(0).at("recipients").at(0);
+    EXPECT_EQ(rc.at("state").as_string(), "active");
+    EXPECT_EQ(rc.at("lease_owner").as_string(), "gw1");
+    EXPECT_EQ(full.at("items").at(0).at("age_seconds").as_double(), 500.0);
+    EXPECT_TRUE(json::parse(render_list(lq, {m}, 1500).body).at("next_cursor").is_null());
+
+    std::vector<db::shape_row> shape{{"deferred", "mx:25", 0, 3, 2}, {"deferred", "mx:25", 9, 1, 1},
+                                     {"held", "other:25", 4, 5, 5}};
+    auto s = json::parse(render_summary(shape, {{"deferred", "100000000A", 99.7, 3}}).body);
+    EXPECT_EQ(s.at("by_state").at("deferred").at("recipients").as_int64(), 4);
+    EXPECT_EQ(s.at("by_state").at("deferred").at("oldest_id").as_string(), "100000000A");
+    EXPECT_TRUE(s.at("by_state").at("queued").at("oldest_id").is_null());
+    auto const& total = s.at("by_next_hop").at(0);
+    EXPECT_EQ(total.at("next_hop").as_string(), "TOTAL");
+    EXPECT_EQ(total.at("total").as_int64(), 9);
+    EXPECT_EQ(total.at("by_age").at(9).as_int64(), 1);
+
+    queue_action qa;
+    qa.action = db::queue_action::hold;
+    qa.qids = {"100000000A"};
+    EXPECT_EQ(render_actions(qa, {}).status, 404);
+    qa.qids.push_back("100000000B");
+    auto a = json::parse(render_actions(qa, {{"100000000A", 1, 0}}).body);
+    EXPECT_EQ(a.at("missing").at(0).as_string(), "100000000B");
+
+    auto doc = json::parse(openapi_document());
+    EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
+    auto r2 = route(get("/api/v1/openapi.json"));
+    EXPECT_EQ(std::get<response>(r2).status, 200);
+}
+
+} // namespace
+} // namespace x400gw::rest
