@@ -17,6 +17,7 @@
 // Exit status: 0 done, 1 address or table refused (reason on stderr, with
 // the stage and, for tables, file and line), 2 usage error.
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/input.hpp"
 
 #include "addressing/imcea.hpp"
 #include "addressing/mixer.hpp"
@@ -26,9 +27,7 @@
 #include "addressing/validate.hpp"
 
 #include <boost/json.hpp>
-#include <toml++/toml.h>
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -122,44 +121,15 @@ std::optional<ad::role> parse_role(std::string const& r)
 // The [addressing] section of the gateway configuration, with the command
 // line's overrides applied. Relative table paths are relative to the
 // configuration file's directory.
-struct settings {
-    std::string gateway_domain;
-    std::string gateway_or;
-    std::array<std::string, ad::table_kind_count> tables;
-};
+using settings = ad::mapping_config;
 
 // Returns an exit status on failure.
 std::variant<settings, int> read_settings(address_options const& opt)
 {
     settings s;
     if (!opt.config_file.empty()) {
-        try {
-            toml::table const cfg = toml::parse_file(opt.config_file);
-            std::filesystem::path const base = std::filesystem::path(opt.config_file).parent_path();
-            if (auto const* section = cfg["addressing"].as_table()) {
-                if (auto v = (*section)["gateway_domain"].value<std::string>())
-                    s.gateway_domain = *v;
-                if (auto v = (*section)["gateway_or"].value<std::string>())
-                    s.gateway_or = *v;
-                if (auto const* tables = (*section)["tables"].as_table()) {
-                    for (auto const& [key, node] : *tables) {
-                        auto kind = ad::parse_table_kind(key.str());
-                        auto path = node.value<std::string>();
-                        if (!kind || !path) {
-                            std::cerr << "config: " << opt.config_file << ": [addressing] tables: unknown kind or "
-                                      << "non-string path for '" << key.str() << "'\n";
-                            return usage;
-                        }
-                        std::filesystem::path p(*path);
-                        if (p.is_relative())
-                            p = base / p;
-                        s.tables[static_cast<std::size_t>(*kind)] = p.string();
-                    }
-                }
-            }
-        } catch (toml::parse_error const& e) {
-            std::cerr << "config: " << opt.config_file << ": " << e.description() << " (line "
-                      << e.source().begin.line << ")\n";
+        if (auto why = read_addressing_section(opt.config_file, s)) {
+            std::cerr << "config: " << *why << '\n';
             return usage;
         }
     }
@@ -176,7 +146,7 @@ std::variant<settings, int> read_settings(address_options const& opt)
                       << spec << "')\n";
             return usage;
         }
-        s.tables[static_cast<std::size_t>(*kind)] = spec.substr(eq + 1);
+        s.table_files[static_cast<std::size_t>(*kind)] = spec.substr(eq + 1);
     }
     return s;
 }
@@ -219,9 +189,9 @@ std::variant<mapping_setup, int> setup_mapping(address_options const& opt, bool 
     }
     std::vector<ad::mapping_table> tables;
     for (std::size_t k = 0; k < ad::table_kind_count; ++k) {
-        if (s.tables[k].empty())
+        if (s.table_files[k].empty())
             continue;
-        auto t = ad::load_table_file(s.tables[k], static_cast<ad::table_kind>(k));
+        auto t = ad::load_table_file(s.table_files[k], static_cast<ad::table_kind>(k));
         if (!t) {
             std::cerr << "table: " << t.failure().why << '\n';
             return refused;

@@ -7,16 +7,14 @@
 // pure mime module on it, print the result. Exit 0 whenever output was
 // produced, 1 when FILE cannot be read, 2 on a usage error.
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/input.hpp"
 
 #include "mime/describe.hpp"
 #include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace x400gw::cli {
@@ -29,41 +27,6 @@ struct mime_options {
     bool seven_bit = false;
     bool verbose = false;
 };
-
-// The whole input, read in binary; nullopt (with a message on stderr) when
-// the file cannot be opened or read.
-std::optional<std::string> read_input(std::string const& file)
-{
-    std::FILE* f = stdin;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, std::fclose);
-    if (!file.empty() && file != "-") {
-        f = std::fopen(file.c_str(), "rb");
-        if (!f) {
-            std::fprintf(stderr, "x400gwctl: %s: %s\n", file.c_str(), std::strerror(errno));
-            return std::nullopt;
-        }
-        owned.reset(f);
-    }
-    std::string data;
-    char buf[65536];
-    for (;;) {
-        auto n = std::fread(buf, 1, sizeof buf, f);
-        data.append(buf, n);
-        if (n < sizeof buf)
-            break;
-    }
-    if (std::ferror(f)) {
-        std::fprintf(stderr, "x400gwctl: %s: read error\n", file.empty() ? "stdin" : file.c_str());
-        return std::nullopt;
-    }
-    return data;
-}
-
-void write_out(std::string_view s)
-{
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fflush(stdout);
-}
 
 } // namespace
 

@@ -16,6 +16,7 @@
 // mapped (the reason on stderr). Scripts and tests depend on these names,
 // flags, outputs and exit statuses.
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/input.hpp"
 
 #include "addressing/mapper.hpp"
 #include "addressing/std_or.hpp"
@@ -24,13 +25,8 @@
 #include "x400/p1.hpp"
 #include "x400/p22.hpp"
 
-#include <toml++/toml.h>
-
-#include <cerrno>
 #include <ctime>
-#include <filesystem>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,39 +49,6 @@ struct x400_options {
 
 constexpr int invalid_input = 1, usage_error = 2, unmappable = 3;
 
-std::optional<std::string> read_all(std::string const& file)
-{
-    std::FILE* f = stdin;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, std::fclose);
-    if (!file.empty() && file != "-") {
-        f = std::fopen(file.c_str(), "rb");
-        if (!f) {
-            std::fprintf(stderr, "x400gwctl: %s: %s\n", file.c_str(), std::strerror(errno));
-            return std::nullopt;
-        }
-        owned.reset(f);
-    }
-    std::string data;
-    char buf[65536];
-    for (;;) {
-        auto n = std::fread(buf, 1, sizeof buf, f);
-        data.append(buf, n);
-        if (n < sizeof buf)
-            break;
-    }
-    if (std::ferror(f)) {
-        std::fprintf(stderr, "x400gwctl: %s: read error\n", file.empty() || file == "-" ? "stdin" : file.c_str());
-        return std::nullopt;
-    }
-    return data;
-}
-
-void write_out(std::string_view s)
-{
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fflush(stdout);
-}
-
 x4::ber::bytes as_bytes(std::string const& s)
 {
     return {reinterpret_cast<std::uint8_t const*>(s.data()), s.size()};
@@ -93,7 +56,7 @@ x4::ber::bytes as_bytes(std::string const& s)
 
 int decode_command(x400_options const& o)
 {
-    auto input = read_all(o.file);
+    auto input = read_input(o.file);
     if (!input)
         return 1;
     x4::node tree;
@@ -128,33 +91,8 @@ std::unique_ptr<ad::mapper> make_mapper(std::string const& config_file)
     cfg.gateway_domain = "gateway.invalid";
     cfg.gateway_or = "/C=XX/ADMD= /PRMD=x400gw/";
     if (!config_file.empty()) {
-        try {
-            toml::table const t = toml::parse_file(config_file);
-            std::filesystem::path const base = std::filesystem::path(config_file).parent_path();
-            if (auto const* section = t["addressing"].as_table()) {
-                if (auto v = (*section)["gateway_domain"].value<std::string>())
-                    cfg.gateway_domain = *v;
-                if (auto v = (*section)["gateway_or"].value<std::string>())
-                    cfg.gateway_or = *v;
-                if (auto const* tables = (*section)["tables"].as_table()) {
-                    for (auto const& [key, node] : *tables) {
-                        auto kind = ad::parse_table_kind(key.str());
-                        auto path = node.value<std::string>();
-                        if (!kind || !path) {
-                            std::fprintf(stderr, "config: %s: [addressing] tables: unknown kind or non-string path\n",
-                                         config_file.c_str());
-                            return nullptr;
-                        }
-                        std::filesystem::path p(*path);
-                        if (p.is_relative())
-                            p = base / p;
-                        cfg.table_files[static_cast<std::size_t>(*kind)] = p.string();
-                    }
-                }
-            }
-        } catch (toml::parse_error const& e) {
-            std::fprintf(stderr, "config: %s: %s (line %u)\n", config_file.c_str(), std::string(e.description()).c_str(),
-                         static_cast<unsigned>(e.source().begin.line));
+        if (auto why = read_addressing_section(config_file, cfg)) {
+            std::fprintf(stderr, "config: %s\n", why->c_str());
             return nullptr;
         }
     }
@@ -171,7 +109,7 @@ int to_mime_command(x400_options const& o)
     auto map = make_mapper(o.config_file);
     if (!map)
         return usage_error;
-    auto input = read_all(o.file);
+    auto input = read_input(o.file);
     if (!input)
         return invalid_input;
     auto decoded = x4::p1::decode(as_bytes(*input));
@@ -195,7 +133,7 @@ int from_mime_command(x400_options const& o)
     auto map = make_mapper(o.config_file);
     if (!map)
         return usage_error;
-    auto input = read_all(o.file);
+    auto input = read_input(o.file);
     if (!input)
         return invalid_input;
     x4::from_mime_input in;
