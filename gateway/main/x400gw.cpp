@@ -9,6 +9,7 @@
 #include "db/store.hpp"
 #include "db/worker_pool.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/control.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/http/admin_server.hpp"
 #include "gateway/log.hpp"
@@ -31,6 +32,13 @@ using namespace x400gw;
 using namespace x400gw::gateway;
 
 namespace {
+
+task<void> flush_queue(runtime& rt)
+{
+    action_request all{db::queue_action::retry, {}, db::queue_filter{},
+                       R"({"action":"retry","filter":{},"by":"SIGUSR1"})", "signal"};
+    (void)co_await act(rt, all);
+}
 
 std::atomic<bool> finished{false};
 
@@ -228,6 +236,19 @@ int main(int argc, char** argv)
         });
     };
     wait_hangup();
+
+    // SIGUSR1: every deferred recipient due now (Postfix's `postqueue -f`),
+    // through the same code path and audit trail as the REST API's retry.
+    asio::signal_set flush(*io, SIGUSR1);
+    std::function<void()> wait_flush = [&] {
+        flush.async_wait([&](error_code ec, int) {
+            if (ec)
+                return;
+            asio::co_spawn(*io, flush_queue(rt), report_exceptions("flush"));
+            wait_flush();
+        });
+    };
+    wait_flush();
 
     asio::signal_set signals(*io, SIGTERM, SIGINT);
     asio::steady_timer drain(*io);

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -288,6 +289,15 @@ class RestTest(GatewayTest):
         self.assertEqual(audit["items"][0]["after"][0]["pending_action"], "bounce")
         older = self.request("GET", f"/api/v1/audit?cursor={audit['next_cursor']}", self.reader)[1]
         self.assertEqual([e["action"] for e in older["items"]], ["queue.delete", "queue.release", "queue.retry", "queue.hold"][1:])
+
+    def test_sigusr1_retries_everything_now(self):
+        (qid,) = self.send(1)
+        self.wait_attempts(qid, 1)   # deferred for an hour
+        self.next_hop.mode = "accept"
+        self.g.proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: self.states(qid) is None, what="delivered after SIGUSR1")
+        entry = self.request("GET", "/api/v1/audit", self.reader)[1]["items"][0]
+        self.assertEqual((entry["actor"], entry["action"]), ("signal", "queue.retry"))
 
     def race(self, action, final_code):
         """One message held in flight at the next hop while `action` is
