@@ -4,6 +4,8 @@
 // See ber.hpp for the contract.
 #include "x400/ber.hpp"
 
+#include "x400/text.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -332,38 +334,11 @@ bool is_printable_char(char c) noexcept
 
 bool valid_utf8(std::string_view s) noexcept
 {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto const c = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+    // next_utf8 reads a malformed sequence as U+FFFD; a real U+FFFD is EF BF BD.
+    for (std::size_t i = 0; i < s.size();) {
+        auto const at = i;
+        if (text::next_utf8(s, i) == 0xfffd && s.substr(at, 3) != "\xef\xbf\xbd")
             return false;
-        }
-        if (s.size() - i <= n)
-            return false;
-        for (std::size_t k = 1; k <= n; ++k) {
-            auto const d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (d & 0x3f);
-        }
-        static constexpr std::array<std::uint32_t, 4> min{0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
     }
     return true;
 }
@@ -764,21 +739,8 @@ std::string raw(session const& s, element const& e)
 std::string bmp_to_utf8(std::string_view ucs2)
 {
     std::string out;
-    for (std::size_t i = 0; i + 1 < ucs2.size(); i += 2) {
-        std::uint32_t const cp = (static_cast<unsigned char>(ucs2[i]) << 8) | static_cast<unsigned char>(ucs2[i + 1]);
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else if (cp >= 0xd800 && cp <= 0xdfff) {
-            out += "\xef\xbf\xbd";
-        } else {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        }
-    }
+    for (std::size_t i = 0; i + 1 < ucs2.size(); i += 2)
+        text::append_utf8(out, (static_cast<unsigned char>(ucs2[i]) << 8) | static_cast<unsigned char>(ucs2[i + 1]));
     return out;
 }
 
@@ -786,26 +748,10 @@ std::string universal_to_utf8(std::string_view ucs4)
 {
     std::string out;
     for (std::size_t i = 0; i + 3 < ucs4.size(); i += 4) {
-        std::uint32_t cp = 0;
+        char32_t cp = 0;
         for (int k = 0; k < 4; ++k)
             cp = (cp << 8) | static_cast<unsigned char>(ucs4[i + k]);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            out += "\xef\xbf\xbd";
-        } else if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else {
-            out += static_cast<char>(0xf0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        }
+        text::append_utf8(out, cp);
     }
     return out;
 }

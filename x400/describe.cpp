@@ -3,6 +3,8 @@
 // Model -> field tree -> text or JSON. See describe.hpp.
 #include "x400/describe.hpp"
 
+#include "x400/text.hpp"
+
 #include <variant>
 
 namespace x400gw::x400 {
@@ -40,14 +42,7 @@ node& node::array(std::string n)
 
 std::string hex(std::string_view octets)
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(octets.size() * 2);
-    for (unsigned char c : octets) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
+    return text::hex(octets);
 }
 
 std::string bits(ber::bit_string const& b)
@@ -96,11 +91,33 @@ void or_fields(node& o, or_name const& n)
     }
     for (auto const& x : a.other)
         o.field(x.key, x.value);
-    if (!n.opaque_attributes.empty()) {
-        auto& d = o.array("opaque-attributes");
-        for (auto const& x : n.opaque_attributes)
-            d.field("", hex(x));
+    // The universal forms are read for display; any other opaque
+    // attribute is shown as its encoding.
+    node universal{node::kind::array, "universal-attributes", {}, {}};
+    node opaque{node::kind::array, "opaque-attributes", {}, {}};
+    for (auto const& x : n.opaque_attributes) {
+        auto u = read_universal_attribute(x);
+        if (!u) {
+            opaque.field("", hex(x));
+            continue;
+        }
+        auto& e = universal.object("");
+        e.field("attribute", std::string(universal_attribute_name(u->type)));
+        auto& values = e.array("values");
+        for (auto const& [key, v] : u->values) {
+            auto& one = values.object("");
+            one.field("key", key);
+            one.field("text", v.text);
+            if (v.four_octets)
+                one.flag("four-octets", true);
+            if (v.language)
+                one.field("language", *v.language);
+        }
     }
+    if (!universal.children.empty())
+        o.add(std::move(universal));
+    if (!opaque.children.empty())
+        o.add(std::move(opaque));
     if (n.directory_name)
         o.field("directory-name", hex(*n.directory_name));
 }
@@ -433,8 +450,23 @@ void body_fields(node& parent, std::vector<body_part> const& body)
             b.field("data", g->text);
         } else if (auto const* f = std::get_if<file_transfer>(&part)) {
             auto& b = o.object("file-transfer");
+            auto const& at = f->attributes;
             if (f->file_name)
                 b.field("file-name", *f->file_name);
+            if (at.document_type)
+                b.field("document-type", at.document_type->to_string());
+            if (at.permitted_actions)
+                b.field("permitted-actions", bits(*at.permitted_actions));
+            if (at.creation_time)
+                b.field("date-and-time-of-creation", at.creation_time->text);
+            if (at.modification_time)
+                b.field("date-and-time-of-last-modification", at.modification_time->text);
+            if (at.read_time)
+                b.field("date-and-time-of-last-read-access", at.read_time->text);
+            if (at.size)
+                b.number("object-size", *at.size);
+            if (f->other_parameters)
+                b.flag("other-parameters", true);
             if (f->parameters)
                 b.field("parameters", hex(*f->parameters));
             auto& d = b.array("data");
@@ -521,36 +553,11 @@ void ipm_fields(node& o, ipm const& m)
     body_fields(o, m.body);
 }
 
-void json_string(std::string& out, std::string_view s)
-{
-    static constexpr char digits[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                // Octets outside ASCII are written as \u00XX: JSON must be
-                // UTF-8 and these strings are not always (T.61, binary).
-                out += "\\u00";
-                out += digits[c >> 4];
-                out += digits[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
 
 void json(std::string& out, node const& n)
 {
     switch (n.k) {
-    case node::kind::string: json_string(out, n.value); return;
+    case node::kind::string: text::append_json_string(out, n.value); return;
     case node::kind::number:
     case node::kind::boolean: out += n.value; return;
     case node::kind::array:
@@ -563,7 +570,7 @@ void json(std::string& out, node const& n)
                 out += ',';
             first = false;
             if (obj) {
-                json_string(out, c.name);
+                text::append_json_string(out, c.name);
                 out += ':';
             }
             json(out, c);
@@ -574,7 +581,7 @@ void json(std::string& out, node const& n)
     }
 }
 
-void text(std::string& out, node const& n, int indent, std::size_t index)
+void render_text(std::string& out, node const& n, int indent, std::size_t index)
 {
     out.append(static_cast<std::size_t>(indent) * 2, ' ');
     if (!n.name.empty())
@@ -586,10 +593,8 @@ void text(std::string& out, node const& n, int indent, std::size_t index)
         out += ": ";
         for (unsigned char c : n.value) {
             if (c < 0x20 || c >= 0x7f) {
-                static constexpr char digits[] = "0123456789abcdef";
                 out += "\\x";
-                out += digits[c >> 4];
-                out += digits[c & 15];
+                text::append_hex(out, c);
             } else {
                 out += static_cast<char>(c);
             }
@@ -607,7 +612,7 @@ void text(std::string& out, node const& n, int indent, std::size_t index)
             out += "octets: " + c.value.substr(0, 64) + "...\n";
             continue;
         }
-        text(out, c, indent + 1, i++);
+        render_text(out, c, indent + 1, i++);
     }
 }
 
@@ -664,7 +669,7 @@ std::string to_text(node const& n)
     std::string out;
     std::size_t i = 0;
     for (auto const& c : n.children)
-        text(out, c, 0, i++);
+        render_text(out, c, 0, i++);
     return out;
 }
 

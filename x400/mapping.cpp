@@ -9,6 +9,7 @@
 #include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
+#include "x400/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -178,6 +179,25 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d)
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// GeneralizedTime of a time (UTC, seconds), years 1950 to 2049 (as UTCTime
+// holds them) only.
+std::optional<ber::time_value> generalized_from(std::int64_t t)
+{
+    auto const utc = ber::utc_time_from(t);
+    auto const back = ber::time_point(utc);
+    if (!back || *back != t || utc.text.size() < 2)
+        return std::nullopt;
+    return ber::time_value{(utc.text[0] >= '5' ? "19" : "20") + utc.text, true};
+}
+
+std::string bits_text(ber::bit_string const& b)
+{
+    std::string out;
+    for (std::size_t i = 0; i < b.size(); ++i)
+        out += b.test(i) ? '1' : '0';
+    return out;
+}
+
 std::string date_of(ber::time_value const& t)
 {
     auto s = ber::time_point(t);
@@ -271,45 +291,153 @@ std::vector<header_address> address_list(std::string_view v)
     return out;
 }
 
+// A free-form name (TeletexString) as the display name (RFC 5322 phrase)
+// of an address: T.61 read into UTF-8; a quoted string when that is ASCII,
+// else RFC 2047 encoded words (which may not stand in a quoted string).
 std::string display_of(p22::or_descriptor const& d)
 {
     if (!d.free_form_name)
         return {};
-    auto const& n = *d.free_form_name;
+    auto const n = text::t61_to_utf8(*d.free_form_name);
     if (std::all_of(n.begin(), n.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }))
-        return n;
+        return "\"" + n + "\"";
     std::string out;
     mime::encode_words(n, out);
     return out;
 }
 
+// RFC 2047 encoded words in a header value, decoded to UTF-8 where their
+// charset is UTF-8, US-ASCII or ISO 8859-1; other words stay as written.
+std::string decode_words(std::string_view v)
+{
+    std::string out;
+    std::size_t i = 0;
+    bool after_word = false;
+    while (i < v.size()) {
+        auto const start = v.find("=?", i);
+        if (start == std::string_view::npos) {
+            out += v.substr(i);
+            break;
+        }
+        auto const q1 = v.find('?', start + 2);
+        auto const q2 = q1 == std::string_view::npos ? q1 : v.find('?', q1 + 1);
+        auto const end = q2 == std::string_view::npos ? q2 : v.find("?=", q2 + 1);
+        if (end == std::string_view::npos) {
+            out += v.substr(i);
+            break;
+        }
+        std::string charset(v.substr(start + 2, q1 - start - 2));
+        mime::to_lower(charset);
+        if (auto star = charset.find('*'); star != std::string::npos)
+            charset.resize(star); // RFC 2231 language
+        auto const enc = v.substr(q1 + 1, q2 - q1 - 1);
+        auto const data = v.substr(q2 + 1, end - q2 - 1);
+        std::string decoded;
+        bool ok = charset == "utf-8" || charset == "us-ascii" || charset == "iso-8859-1";
+        if (ok && (enc == "B" || enc == "b")) {
+            ok = mime::decode_base64(data, decoded);
+        } else if (ok && (enc == "Q" || enc == "q")) {
+            auto digit = [](char h) {
+                char const l = static_cast<char>(h | 0x20);
+                return h >= '0' && h <= '9' ? h - '0' : l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+            };
+            for (std::size_t k = 0; k < data.size(); ++k) {
+                char const c = data[k];
+                if (c == '_') {
+                    decoded += ' ';
+                } else if (c == '=' && k + 2 < data.size() && digit(data[k + 1]) >= 0 && digit(data[k + 2]) >= 0) {
+                    decoded += static_cast<char>(digit(data[k + 1]) * 16 + digit(data[k + 2]));
+                    k += 2;
+                } else {
+                    decoded += c;
+                }
+            }
+        } else {
+            ok = false;
+        }
+        auto const between = v.substr(i, start - i);
+        // Linear white space between two encoded words is not text (RFC 2047 6.2).
+        if (!(after_word && mime::trim(between).empty()))
+            out += between;
+        if (ok)
+            out += charset == "iso-8859-1" ? text::latin1_to_utf8(decoded) : decoded;
+        else
+            out += v.substr(start, end + 2 - start);
+        after_word = ok;
+        i = end + 2;
+    }
+    return out;
+}
+
+// Header text (UTF-8 after decode_words) as a TeletexString: ASCII as it
+// is, anything else through T.61; what T.61 cannot write is '?', stated.
+std::string teletex_of(std::string_view utf8, char const* what, std::vector<std::string>& losses)
+{
+    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return !(c & 0x80); }))
+        return std::string(utf8);
+    std::size_t bad = 0;
+    auto t = text::utf8_to_t61(utf8, &bad);
+    if (bad)
+        losses.push_back(std::to_string(bad) + " character(s) of the " + what +
+                         " have no T.61 form and are written as '?'");
+    return t;
+}
+
 // The O/R address as P1 writes it: every value a PrintableString (the
 // Teletex markers RFC 2156 allows in text have no BER form here yet), the
 // numeric attributes digits. nullopt when it is, else why not.
+// The attributes with a Teletex form in P1 (CN, O, the personal name, OU
+// and DDA values) may carry one ("printable*teletex", RFC 2156 3.3.4);
+// NET-PSAP must be the RFC 1278 text p1 writes.
 std::optional<std::string> not_encodable(ad::or_address const& a)
 {
     auto printable = [](std::optional<std::string> const& v) { return !v || ad::is_printable_string(*v); };
     auto numeric = [](std::optional<std::string> const& v) { return !v || ad::is_numeric_string(*v); };
-    bool ok = printable(a.c) && printable(a.admd) && printable(a.prmd) && printable(a.o) && printable(a.surname) &&
-              printable(a.given) && printable(a.initials) && printable(a.generation) && printable(a.common_name) &&
+    auto teletex = [](std::optional<std::string> const& v) {
+        return !v || ad::is_printable_string(std::string_view(*v).substr(0, v->find('*')));
+    };
+    bool ok = printable(a.c) && printable(a.admd) && printable(a.prmd) && teletex(a.o) && teletex(a.surname) &&
+              teletex(a.given) && teletex(a.initials) && teletex(a.generation) && teletex(a.common_name) &&
               printable(a.t_id) && numeric(a.x121) && numeric(a.ua_id);
     for (auto const& ou : a.ou)
-        ok = ok && ad::is_printable_string(ou);
+        ok = ok && teletex(ou);
     for (auto const& d : a.ddas)
-        ok = ok && ad::is_printable_string(d.type) && ad::is_printable_string(d.value);
+        ok = ok && ad::is_printable_string(d.type) && teletex(d.value);
     for (auto const& o : a.other) {
         std::string v = o.value;
         if (o.key == "PD-ADDRESS")
             std::replace(v.begin(), v.end(), '|', ' ');
+        if (o.key == "NET-PSAP" && !p1::valid_psap_text(v))
+            return "O/R address " + ad::render_std_or(a) + " has a NET-PSAP that is not 'p'H/'s'H/'t'H/NS+hex";
         ok = ok && ad::is_printable_string(v);
     }
     if (ok)
         return std::nullopt;
-    return "O/R address " + ad::render_std_or(a) + " has a value outside PrintableString (a Teletex form?)";
+    return "O/R address " + ad::render_std_or(a) +
+           " has a value outside PrintableString where P1 has no Teletex form";
 }
 
-result<std::string> rfc822_of(ad::mapper const& map, p1::or_name const& n, ad::role r)
+// The universal (ISO 10646) forms of an O/R name's attributes have no
+// RFC 2156 form: each is named as lost.
+void universal_losses(p1::or_name const& n, std::vector<std::string>& losses)
 {
+    for (auto const& x : n.opaque_attributes) {
+        auto u = p1::read_universal_attribute(x);
+        if (!u)
+            continue;
+        std::string values;
+        for (auto const& [key, v] : u->values)
+            values += (values.empty() ? "" : ", ") + key + "=" + v.text;
+        losses.push_back("the " + std::string(p1::universal_attribute_name(u->type)) + " (" + values +
+                         ") of O/R address " + ad::render_std_or(n.address) + " has no RFC 2156 form and is not carried");
+    }
+}
+
+result<std::string> rfc822_of(ad::mapper const& map, p1::or_name const& n, ad::role r,
+                              std::vector<std::string>* losses = nullptr)
+{
+    if (losses)
+        universal_losses(n, *losses);
     auto m = map.to_rfc822(n.address, r);
     if (!m)
         return refused{"O/R address " + ad::render_std_or(n.address) + " cannot be mapped: " + m.failure().why};
@@ -337,15 +465,15 @@ struct writer822 {
             if (d.free_form_name) {
                 losses.push_back("a recipient with only a free-form name (" + *d.free_form_name +
                                  ") has no RFC 822 address and is written as an empty group");
-                return "\"" + display_of(d) + "\":;";
+                return display_of(d) + ":;";
             }
             return std::string("undisclosed:;");
         }
-        auto a = rfc822_of(map, *d.formal_name, ad::role::header);
+        auto a = rfc822_of(map, *d.formal_name, ad::role::header, &losses);
         if (!a)
             return a.failure();
         auto disp = display_of(d);
-        return disp.empty() ? *a : "\"" + disp + "\" <" + *a + ">";
+        return disp.empty() ? *a : disp + " <" + *a + ">";
     }
 
     result<bool> list_field(std::string& out, std::string_view name, std::vector<p22::or_descriptor> const& list)
@@ -480,16 +608,21 @@ struct writer822 {
             return h + "\r\n" + enc;
         }
         if (auto const* t = std::get_if<p22::teletex>(&part)) {
+            // Basic Teletex becomes text/plain: T.61 read into UTF-8. With
+            // non-basic parameters, telex compatibility or an octet T.61
+            // does not define, it is encapsulated whole instead.
             std::string joined;
             for (auto const& page : t->pages)
                 joined += page + "\r\n";
-            if (std::any_of(joined.begin(), joined.end(), [](char c) { return c & 0x80; }) || t->telex_compatible ||
-                t->non_basic_parameters)
+            std::size_t unmapped = 0;
+            auto const utf8 = text::t61_to_utf8(joined, &unmapped);
+            if (unmapped || t->telex_compatible || t->non_basic_parameters)
                 return encapsulated(part, "teletex");
             if (t->pages.size() > 1)
                 losses.push_back("teletex page boundaries are not kept");
+            bool const ascii = utf8.size() == joined.size();
             std::string enc;
-            auto h = text_part_header("us-ascii", joined, enc);
+            auto h = text_part_header(ascii ? "us-ascii" : "utf-8", utf8, enc);
             return h + "\r\n" + enc;
         }
         if (auto const* b = std::get_if<p22::bilaterally_defined>(&part))
@@ -497,15 +630,37 @@ struct writer822 {
         if (auto const* f = std::get_if<p22::file_transfer>(&part)) {
             if (f->data.size() != 1 || f->data[0].kind != ber::external::encoding::octet_aligned)
                 return encapsulated(part, "file-transfer");
+            // RFC 2157 / RFC 2183: the file's name, dates and size become
+            // Content-Disposition parameters; the rest is stated as lost.
+            auto const& at = f->attributes;
             std::string type = "application/octet-stream";
             std::string disposition = "attachment";
             if (f->file_name && ad::is_printable_string(*f->file_name)) {
                 type += "; name=\"" + *f->file_name + "\"";
                 disposition += "; filename=\"" + *f->file_name + "\"";
+            } else if (f->file_name) {
+                losses.push_back("a file name outside PrintableString is not carried");
             }
-            if (f->parameters && *f->parameters != p22::file_transfer_parameters(f->file_name.value_or("")))
-                losses.push_back("file transfer parameters other than the file name are not carried");
-            if (f->data[0].direct_reference && f->data[0].direct_reference->to_string() != ftam_unstructured_binary)
+            for (auto [name, t] : {std::pair{"creation-date", &at.creation_time},
+                                   std::pair{"modification-date", &at.modification_time},
+                                   std::pair{"read-date", &at.read_time}}) {
+                if (*t && ber::time_point(**t))
+                    disposition += std::string(";\r\n ") + name + "=\"" + date_of(**t) + "\"";
+                else if (*t)
+                    losses.push_back(std::string("the ") + name + " of a file is not a valid time and is not carried");
+            }
+            if (at.size && *at.size >= 0)
+                disposition += ";\r\n size=" + std::to_string(*at.size);
+            if (at.permitted_actions)
+                losses.push_back("the FTAM permitted-actions of a file (" + bits_text(*at.permitted_actions) +
+                                 ") have no MIME equivalent and are not carried");
+            if (f->other_parameters)
+                losses.push_back("file transfer parameters other than the file name, dates, size and document "
+                                 "type are not carried");
+            auto const document = at.document_type ? at.document_type->to_string() : std::string(ftam_unstructured_binary);
+            if (document != ftam_unstructured_binary)
+                losses.push_back("the FTAM document type " + document + " of a file is not carried");
+            else if (f->data[0].direct_reference && f->data[0].direct_reference->to_string() != ftam_unstructured_binary)
                 losses.push_back("the FTAM document type " + f->data[0].direct_reference->to_string() +
                                  " of a file is not carried");
             return base64_part(type, f->data[0].data, disposition);
@@ -581,19 +736,14 @@ struct writer822 {
             if (ascii) {
                 v = *h.subject;
             } else {
-                // T.61 is not a MIME charset; its Latin-1 subset is read as
-                // Latin-1, converted to UTF-8 and encoded (RFC 2047).
-                std::string utf8;
-                for (unsigned char c : *h.subject) {
-                    if (c < 0x80) {
-                        utf8 += static_cast<char>(c);
-                    } else {
-                        utf8 += static_cast<char>(0xc0 | (c >> 6));
-                        utf8 += static_cast<char>(0x80 | (c & 0x3f));
-                    }
-                }
+                // T.61 is not a MIME charset: read into UTF-8 (diacritics
+                // combined with their letters) and encoded (RFC 2047).
+                std::size_t unmapped = 0;
+                auto const utf8 = text::t61_to_utf8(*h.subject, &unmapped);
                 mime::encode_words(utf8, v);
-                losses.push_back("the Teletex subject is read as Latin-1");
+                if (unmapped)
+                    losses.push_back(std::to_string(unmapped) +
+                                     " octet(s) of the Teletex subject have no T.61 reading (U+FFFD)");
             }
             field(out, "Subject", v);
         }
@@ -663,6 +813,37 @@ struct writer822 {
     }
 };
 
+// An extension as RFC 2156's Discarded-X400-MTS-Extensions names it: its
+// OBJECT IDENTIFIER, or { id-mhs-extension N } for a standard one.
+std::string extension_name(p1::extension_field const& f)
+{
+    return f.private_type ? f.private_type->to_string()
+                          : "{ id-mhs-extension " + std::to_string(f.standard.value_or(0)) + " }";
+}
+
+// The extensions of an envelope or a recipient that no RFC 822 field
+// carries: the modelled ones present and every one kept opaque.
+std::vector<std::string> discarded_extensions(p1::extensions const& x)
+{
+    std::vector<std::string> out;
+    auto standard = [&](bool present, std::int64_t n) {
+        if (present)
+            out.push_back("{ id-mhs-extension " + std::to_string(n) + " }");
+    };
+    standard(x.recipient_reassignment_prohibited.has_value(), p1::ext::recipient_reassignment_prohibited);
+    standard(x.originator_requested_alternate_recipient.has_value(), p1::ext::originator_requested_alternate_recipient);
+    standard(x.dl_expansion_prohibited.has_value(), p1::ext::dl_expansion_prohibited);
+    standard(x.conversion_with_loss_prohibited.has_value(), p1::ext::conversion_with_loss_prohibited);
+    standard(x.latest_delivery_time.has_value(), p1::ext::latest_delivery_time);
+    standard(x.originator_return_address.has_value(), p1::ext::originator_return_address);
+    standard(x.content_correlator_value.has_value(), p1::ext::content_correlator);
+    standard(x.has_internal_trace, p1::ext::internal_trace_information);
+    standard(x.reporting_mta_name.has_value(), p1::ext::reporting_mta_name);
+    for (auto const& f : x.other)
+        out.push_back(extension_name(f));
+    return out;
+}
+
 std::string notify_of(ber::bit_string const& indicators)
 {
     bool const report = indicators.test(p1::pri::originator_report);
@@ -674,24 +855,6 @@ std::string notify_of(ber::bit_string const& indicators)
     return "NEVER";
 }
 
-void json_string(std::string& out, std::string_view s)
-{
-    out += '"';
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c >= 0x7f) {
-            static constexpr char digits[] = "0123456789abcdef";
-            out += "\\u00";
-            out += digits[c >> 4];
-            out += digits[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-}
 
 // --------------------------------------------------------------- from MIME
 
@@ -703,8 +866,13 @@ struct reader822 {
     result<p22::or_descriptor> descriptor(header_address const& a)
     {
         p22::or_descriptor d;
-        if (!a.display.empty() && ad::is_printable_string(a.display))
-            d.free_form_name = a.display;
+        if (!a.display.empty()) {
+            auto const utf8 = decode_words(a.display);
+            if (text::t61_representable(utf8))
+                d.free_form_name = teletex_of(utf8, "display name", losses);
+            else
+                losses.push_back("the display name " + a.display + " has no T.61 form and is not carried");
+        }
         auto x = map.to_x400(a.addr_spec, ad::role::header);
         if (!x)
             return refused{"address " + a.addr_spec + " cannot be mapped: " + x.failure().why};
@@ -873,9 +1041,31 @@ struct reader822 {
             name = ct.param("name");
         if (name && ad::is_printable_string(*name))
             f.file_name = *name;
-        f.parameters = p22::file_transfer_parameters(f.file_name.value_or(""));
-        if (!f.file_name)
-            f.parameters.reset();
+        else if (name)
+            losses.push_back("the file name " + *name + " is outside PrintableString and is not carried");
+        // RFC 2183 parameters to FileAttributes (RFC 2157).
+        auto& at = f.attributes;
+        at.file_name = f.file_name;
+        if (p.has_disposition) {
+            for (auto [param, slot] : {std::pair{"creation-date", &at.creation_time},
+                                       std::pair{"modification-date", &at.modification_time},
+                                       std::pair{"read-date", &at.read_time}}) {
+                if (auto const* v = p.disposition.param(param)) {
+                    if (auto t = parse_rfc5322_date(*v); t && generalized_from(*t))
+                        *slot = generalized_from(*t);
+                    else
+                        losses.push_back(std::string("the ") + param + " '" + *v + "' is not a date x400gw reads");
+                }
+            }
+            if (auto const* v = p.disposition.param("size")) {
+                char* end = nullptr;
+                auto const n = std::strtoll(v->c_str(), &end, 10);
+                if (!v->empty() && end && *end == 0 && n >= 0)
+                    at.size = n;
+            }
+        }
+        if (!at.empty())
+            f.parameters = p22::file_transfer_parameters(at);
         ber::external x;
         x.direct_reference = ber::oid::parse(ftam_unstructured_binary);
         x.kind = ber::external::encoding::octet_aligned;
@@ -960,12 +1150,12 @@ struct reader822 {
             h.reply_recipients = std::move(*r);
         }
         if (auto v = get("subject")) {
-            if (std::all_of(v->begin(), v->end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
-                h.subject = *v;
-            else {
-                h.subject = *v;
-                losses.push_back("a Subject with 8-bit octets is carried as they are");
-            }
+            // RFC 2047 words decoded, then T.61 (an undecodable 8-bit
+            // Subject is read as UTF-8, or failing that as Latin-1).
+            auto utf8 = decode_words(*v);
+            if (!ber::valid_utf8(utf8))
+                utf8 = text::latin1_to_utf8(utf8);
+            h.subject = teletex_of(utf8, "Subject", losses);
         }
         if (auto v = get("in-reply-to")) {
             auto ids = id_list(*v);
@@ -1490,23 +1680,23 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text)
 std::string to_json(smtp_envelope const& e)
 {
     std::string out = "{\"mail_from\":";
-    json_string(out, e.mail_from);
+    text::append_json_string(out, e.mail_from);
     out += ",\"rcpt_to\":[";
     for (std::size_t i = 0; i < e.rcpt_to.size(); ++i) {
         if (i)
             out += ',';
         out += "{\"address\":";
-        json_string(out, e.rcpt_to[i].address);
+        text::append_json_string(out, e.rcpt_to[i].address);
         out += ",\"notify\":";
-        json_string(out, e.rcpt_to[i].notify);
+        text::append_json_string(out, e.rcpt_to[i].notify);
         out += ",\"orcpt\":";
-        json_string(out, "x400;" + e.rcpt_to[i].orcpt);
+        text::append_json_string(out, "x400;" + e.rcpt_to[i].orcpt);
         out += '}';
     }
     out += "],\"ret\":";
-    json_string(out, e.ret);
+    text::append_json_string(out, e.ret);
     out += ",\"envid\":";
-    json_string(out, e.envid);
+    text::append_json_string(out, e.envid);
     out += '}';
     return out;
 }
@@ -1516,8 +1706,12 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
     if (auto const* rep = std::get_if<p1::report>(&apdu))
         return report_to_dsn(*rep, map);
     auto const* msg = std::get_if<p1::message>(&apdu);
-    if (!msg)
-        return refused{"a probe has no RFC 822 equivalent (RFC 2156 section 5.5 answers it on the X.400 side)"};
+    if (!msg) {
+        auto const& p = std::get<p1::probe>(apdu);
+        return refused{"probe " + mts_id_text(p.probe_id) +
+                       " has no RFC 822 equivalent: SMTP has no probe (RFC 2156 section 5.5 answers it on the X.400 "
+                       "side, with a report)"};
+    }
     auto const& env = msg->envelope;
     if (!(env.type.built_in == p1::content_types::p22_1988 || env.type.built_in == p1::content_types::p2_1984))
         return refused{"content type " + std::string(p1::content_type_name(env.type)) +
@@ -1526,6 +1720,12 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
         return refused{"critical extension " +
                        (f->standard ? std::to_string(*f->standard) : f->private_type->to_string()) +
                        " is not supported (X.411: unsupported critical function)"};
+    for (auto const& r : env.recipients)
+        if (auto const* f = r.ext.critical_unsupported(p1::crit::for_delivery);
+            f && r.indicators.test(p1::pri::responsibility))
+            return refused{"critical extension " + extension_name(*f) + " of recipient " +
+                           std::to_string(r.originally_specified_number) +
+                           " is not supported (X.411: unsupported critical function)"};
     auto content = p22::decode(ber::bytes(reinterpret_cast<std::uint8_t const*>(msg->content.data()), msg->content.size()));
     if (!content)
         return refused{"the content is not a valid P22 InformationObject (byte " +
@@ -1541,15 +1741,39 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
     if (!text)
         return text.failure();
     // What did not survive is said in the header (RFC 2156 5.3: the
-    // Discarded-X400-*-Extensions fields; a Comments field for the rest).
-    for (auto const& f : env.ext.other)
-        out.losses.push_back("Discarded-X400-MTS-Extensions: " +
-                             (f.private_type ? f.private_type->to_string() : "{ id-mhs-extension " +
-                                                                                 std::to_string(f.standard.value_or(0)) + " }"));
+    // Discarded-X400-*-Extensions fields; a Comments field for the rest):
+    // the envelope's extensions and those of each recipient this MTA
+    // delivers to, which have no RFC 822 field.
+    universal_losses(env.originator, out.losses);
+    for (auto const& r : env.recipients)
+        if (r.indicators.test(p1::pri::responsibility))
+            universal_losses(r.name, out.losses);
+    for (auto const& name : discarded_extensions(env.ext))
+        out.losses.push_back("Discarded-X400-MTS-Extensions: " + name);
+    for (auto const& r : env.recipients) {
+        if (!r.indicators.test(p1::pri::responsibility))
+            continue;
+        for (auto const& name : discarded_extensions(r.ext))
+            out.losses.push_back("Discarded-X400-MTS-Extensions: " + name + " (recipient " +
+                                 std::to_string(r.originally_specified_number) + ")");
+    }
     if (!out.losses.empty()) {
+        // Each loss once, in the order first stated.
+        std::vector<std::string> once;
+        for (auto& l : out.losses)
+            if (std::find(once.begin(), once.end(), l) == once.end())
+                once.push_back(std::move(l));
+        out.losses = std::move(once);
         std::string fields;
-        for (auto const& l : out.losses)
-            fields += (l.starts_with("Discarded-") ? l : "Comments: x400gw: " + l) + "\r\n";
+        for (auto const& l : out.losses) {
+            if (l.starts_with("Discarded-")) {
+                fields += l + "\r\n";
+                continue;
+            }
+            std::string comment; // RFC 2047 words where a loss quotes non-ASCII text
+            mime::encode_words(l, comment);
+            fields += "Comments: x400gw: " + comment + "\r\n";
+        }
         auto const at = text->find("\r\nMIME-Version: 1.0\r\n");
         text->insert(at == std::string::npos ? 0 : at + 2, fields);
     }

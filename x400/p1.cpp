@@ -5,6 +5,8 @@
 // tagged CHOICE or open type is the one place where a tag is explicit.
 #include "x400/p1.hpp"
 
+#include "x400/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -76,6 +78,31 @@ std::optional<std::int64_t> integer(reader& r, element const& e)
     return ber::read_integer(r.s(), e);
 }
 
+// The walk every SEQUENCE OF / SET OF here shares: the elements of the
+// constructed `e`, each tagged `item` (else "unexpected element"), read
+// by `each(reader&, element const&)`, which returns false to stop with
+// the session failed. `empty`, when given, is the reason an empty `e` is
+// refused (SIZE (1..n)). False on any failure.
+template <class F>
+bool for_each_item(reader& parent, element const& e, tag item, char const* where, char const* empty, F&& each)
+{
+    reader r = parent.enter(e);
+    auto& s = r.s();
+    std::size_t n = 0;
+    while (auto c = r.next()) {
+        if (!c->is(item))
+            return unexpected(r, *c, where);
+        if (!each(r, *c) || s.failed())
+            return false;
+        ++n;
+    }
+    if (s.failed())
+        return false;
+    if (empty && n == 0)
+        return s.fail(e.offset, empty);
+    return true;
+}
+
 // ---------------------------------------------------------------- O/R names
 
 // Extension attribute types (X.411 18.5, upper-bounds module) that map to a
@@ -99,8 +126,235 @@ constexpr std::array<postal_key, 11> pds_parameter_keys{{
 }};
 
 namespace ea {
-inline constexpr std::int64_t common_name = 1, pds_name = 7, physical_delivery_country_name = 8, postal_code = 9,
-                              unformatted_postal_address = 16, extended_network_address = 22, terminal_type = 23;
+inline constexpr std::int64_t common_name = 1, teletex_common_name = 2, teletex_organization_name = 3,
+                              teletex_personal_name = 4, teletex_organizational_unit_names = 5,
+                              teletex_domain_defined_attributes = 6, pds_name = 7, physical_delivery_country_name = 8,
+                              postal_code = 9, unformatted_postal_address = 16, extended_network_address = 22,
+                              terminal_type = 23, universal_first = 24, universal_last = 40;
+}
+
+// ------------------------------------------------ Teletex forms (RFC 2156 3.3.4)
+
+// A value of addressing::or_address holds a Teletex form after "*":
+// teletex-and-or-ps = [ printablestring ] [ "*" teletex-string ], the
+// Teletex octets written as PrintableString characters where they are one
+// and as "{ddd}" (the octet in decimal) otherwise.
+std::string teletex_text(std::string_view octets)
+{
+    std::string out;
+    for (unsigned char c : octets) {
+        if (ber::is_printable_char(static_cast<char>(c)))
+            out += static_cast<char>(c);
+        else
+            out += "{" + std::to_string(c) + "}";
+    }
+    return out;
+}
+
+std::string teletex_octets(std::string_view text)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '{') {
+            std::size_t j = i + 1;
+            unsigned v = 0;
+            while (j < text.size() && j - i <= 3 && text[j] >= '0' && text[j] <= '9')
+                v = v * 10 + static_cast<unsigned>(text[j++] - '0');
+            if (j > i + 1 && j < text.size() && text[j] == '}' && v <= 255) {
+                out += static_cast<char>(v);
+                i = j;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+// A model value split into the PrintableString form and the Teletex
+// octets; either may be absent ("*x" has no printable form, "x" no Teletex).
+struct value_forms {
+    std::optional<std::string> printable;
+    std::optional<std::string> teletex;
+};
+
+value_forms forms_of(std::optional<std::string> const& v)
+{
+    if (!v)
+        return {};
+    auto const star = v->find('*');
+    if (star == std::string::npos)
+        return {*v, std::nullopt};
+    value_forms f;
+    if (star > 0)
+        f.printable = v->substr(0, star);
+    f.teletex = teletex_octets(std::string_view(*v).substr(star + 1));
+    return f;
+}
+
+// Adds a PrintableString form to a slot that may already hold a Teletex
+// one (the two are separate attributes, in any order). False when the slot
+// already has a printable form: the attribute is then kept opaque.
+bool add_printable(std::optional<std::string>& slot, std::string value)
+{
+    if (!slot) {
+        slot = std::move(value);
+        return true;
+    }
+    if (!slot->starts_with("*"))
+        return false;
+    slot = value + *slot;
+    return true;
+}
+
+bool add_teletex(std::optional<std::string>& slot, std::string_view octets)
+{
+    if (slot && slot->find('*') != std::string::npos)
+        return false;
+    slot = slot.value_or("") + "*" + teletex_text(octets);
+    return true;
+}
+
+// ------------------------------------- PSAP address (NET-PSAP, RFC 1278 form)
+
+// PresentationAddress ::= SEQUENCE { pSelector [0] EXPLICIT OCTET STRING OPTIONAL,
+//   sSelector [1] EXPLICIT OCTET STRING OPTIONAL, tSelector [2] EXPLICIT OCTET STRING OPTIONAL,
+//   nAddresses [3] EXPLICIT SET SIZE (1..MAX) OF OCTET STRING }
+// As text: "P/S/T/N", each selector 'hex'H or nothing when absent, N the
+// network addresses as NS+hex, separated by "," (RFC 1278 writes "_",
+// which PrintableString lacks). Every character is PrintableString.
+struct presentation_address {
+    std::optional<std::string> p, s, t;
+    std::vector<std::string> n;
+};
+
+std::string psap_text(presentation_address const& a)
+{
+    std::string out;
+    for (auto const* sel : {&a.p, &a.s, &a.t}) {
+        if (*sel)
+            out += "'" + text::hex(**sel) + "'H";
+        out += '/';
+    }
+    for (std::size_t i = 0; i < a.n.size(); ++i)
+        out += (i ? ",NS+" : "NS+") + text::hex(a.n[i]);
+    return out;
+}
+
+std::optional<std::string> unhex(std::string_view h)
+{
+    if (h.size() % 2)
+        return std::nullopt;
+    std::string out;
+    for (std::size_t i = 0; i < h.size(); i += 2) {
+        int v = 0;
+        for (char c : h.substr(i, 2)) {
+            char const l = static_cast<char>(c | 0x20);
+            int const d = c >= '0' && c <= '9' ? c - '0' : l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+            if (d < 0)
+                return std::nullopt;
+            v = v * 16 + d;
+        }
+        out += static_cast<char>(v);
+    }
+    return out;
+}
+
+std::optional<presentation_address> parse_psap(std::string_view v)
+{
+    presentation_address a;
+    for (auto* sel : {&a.p, &a.s, &a.t}) {
+        auto const slash = v.find('/');
+        if (slash == std::string_view::npos)
+            return std::nullopt;
+        auto const item = v.substr(0, slash);
+        if (!item.empty()) {
+            if (item.size() < 3 || item.front() != '\'' || !item.ends_with("'H"))
+                return std::nullopt;
+            *sel = unhex(item.substr(1, item.size() - 3));
+            if (!*sel)
+                return std::nullopt;
+        }
+        v.remove_prefix(slash + 1);
+    }
+    while (!v.empty()) {
+        auto const comma = v.find(',');
+        auto item = v.substr(0, comma);
+        if (!item.starts_with("NS+"))
+            return std::nullopt;
+        auto octets = unhex(item.substr(3));
+        if (!octets)
+            return std::nullopt;
+        a.n.push_back(std::move(*octets));
+        if (comma == std::string_view::npos)
+            break;
+        v.remove_prefix(comma + 1);
+    }
+    if (a.n.empty())
+        return std::nullopt;
+    return a;
+}
+
+std::optional<presentation_address> read_psap(reader& parent, element const& v)
+{
+    auto& s = parent.s();
+    presentation_address a;
+    reader r = parent.enter(v);
+    int last = -1;
+    bool addresses = false;
+    while (auto c = r.next()) {
+        if (c->tag.cls != ber::tag_class::context || c->tag.number > 3 || static_cast<int>(c->tag.number) <= last)
+            return std::nullopt;
+        last = static_cast<int>(c->tag.number);
+        reader x = r.enter(*c);
+        if (c->tag.number < 3) {
+            auto o = x.next();
+            if (!o || !o->is(ber::universal(u::octet_string)))
+                return std::nullopt;
+            auto octets = ber::read_octets(s, *o, x.depth());
+            if (!octets || !x.expect_end("a selector"))
+                return std::nullopt;
+            (c->tag.number == 0 ? a.p : c->tag.number == 1 ? a.s : a.t) = std::move(*octets);
+        } else {
+            auto set = x.next();
+            if (!set || !set->is(ber::universal(u::set)) || !x.expect_end("nAddresses"))
+                return std::nullopt;
+            reader items = x.enter(*set);
+            while (auto o = items.next()) {
+                if (!o->is(ber::universal(u::octet_string)))
+                    return std::nullopt;
+                auto octets = ber::read_octets(s, *o, items.depth());
+                if (!octets)
+                    return std::nullopt;
+                a.n.push_back(std::move(*octets));
+            }
+            addresses = true;
+        }
+    }
+    if (!addresses || a.n.empty() || s.failed())
+        return std::nullopt;
+    return a;
+}
+
+void write_psap(ber::writer& w, presentation_address const& a)
+{
+    auto m = w.begin(ber::context(0));
+    int n = 0;
+    for (auto const* sel : {&a.p, &a.s, &a.t}) {
+        if (*sel) {
+            auto x = w.begin(ber::context(static_cast<std::uint32_t>(n)));
+            w.octets(ber::universal(u::octet_string), **sel);
+            w.end(x);
+        }
+        ++n;
+    }
+    auto x = w.begin(ber::context(3));
+    auto set = w.begin(ber::universal(u::set));
+    for (auto const& o : a.n)
+        w.octets(ber::universal(u::octet_string), o);
+    w.end(set);
+    w.end(x);
+    w.end(m);
 }
 
 constexpr std::array<char const*, 9> terminal_types{"", "", "", "telex", "teletex", "g3-facsimile", "g4-facsimile",
@@ -157,13 +411,93 @@ bool model_extension_attribute(reader& parent, std::int64_t type, element const&
     };
     switch (type) {
     case ea::common_name:
-        if (!v.is(ber::universal(u::printable_string)) || a.common_name)
+        if (!v.is(ber::universal(u::printable_string)))
             return false;
-        if (auto cn = ber::read_string(s, v, u::printable_string, parent.depth())) {
-            a.common_name = std::move(*cn);
-            return true;
-        }
+        if (auto cn = ber::read_string(s, v, u::printable_string, parent.depth()))
+            return add_printable(a.common_name, std::move(*cn));
         return false;
+    case ea::teletex_common_name:
+    case ea::teletex_organization_name: {
+        // TeletexCommonName, TeletexOrganizationName ::= TeletexString
+        if (!v.is(ber::universal(u::teletex_string)))
+            return false;
+        auto t = ber::read_string(s, v, u::teletex_string, parent.depth());
+        return t && add_teletex(type == ea::teletex_common_name ? a.common_name : a.o, *t);
+    }
+    case ea::teletex_personal_name: {
+        // TeletexPersonalName ::= SET { surname [0] TeletexString, given-name [1] ...,
+        //                               initials [2] ..., generation-qualifier [3] ... }
+        if (!v.is(ber::universal(u::set)))
+            return false;
+        reader r = parent.enter(v);
+        bool surname = false;
+        while (auto n = r.next()) {
+            if (n->tag.cls != ber::tag_class::context || n->tag.number > 3)
+                return false;
+            auto& field = n->tag.number == 0   ? a.surname
+                          : n->tag.number == 1 ? a.given
+                          : n->tag.number == 2 ? a.initials
+                                               : a.generation;
+            auto t = ber::read_string(s, *n, u::teletex_string, r.depth());
+            if (!t || !add_teletex(field, *t))
+                return false;
+            surname = surname || n->tag.number == 0;
+        }
+        return surname && !s.failed();
+    }
+    case ea::teletex_organizational_unit_names: {
+        // TeletexOrganizationalUnitNames ::= SEQUENCE SIZE (1..ub-organizational-units) OF TeletexString,
+        // the Teletex form of the OU at the same place.
+        if (!v.is(ber::universal(u::sequence)))
+            return false;
+        reader r = parent.enter(v);
+        std::size_t i = 0;
+        while (auto n = r.next()) {
+            if (!n->is(ber::universal(u::teletex_string)))
+                return false;
+            auto t = ber::read_string(s, *n, u::teletex_string, r.depth());
+            if (!t)
+                return false;
+            if (i < a.ou.size()) {
+                std::optional<std::string> slot = a.ou[i];
+                if (!add_teletex(slot, *t))
+                    return false;
+                a.ou[i] = std::move(*slot);
+            } else {
+                a.ou.push_back("*" + teletex_text(*t));
+            }
+            ++i;
+        }
+        return i > 0 && !s.failed();
+    }
+    case ea::teletex_domain_defined_attributes: {
+        // TeletexDomainDefinedAttributes ::= SEQUENCE SIZE (1..ub-domain-defined-attributes) OF
+        //   SEQUENCE { type TeletexString, value TeletexString }
+        // The type must be PrintableString text to have a place in or_address.
+        if (!v.is(ber::universal(u::sequence)))
+            return false;
+        reader r = parent.enter(v);
+        std::size_t n = 0;
+        while (auto item = r.next()) {
+            if (!item->is(ber::universal(u::sequence)))
+                return false;
+            reader kv = r.enter(*item);
+            auto t = kv.next();
+            auto val = t ? kv.next() : std::nullopt;
+            if (!t || !val || !t->is(ber::universal(u::teletex_string)) ||
+                !val->is(ber::universal(u::teletex_string)))
+                return false;
+            auto type_text = ber::read_string(s, *t, u::teletex_string, kv.depth());
+            auto value_text = ber::read_string(s, *val, u::teletex_string, kv.depth());
+            if (!type_text || !value_text || !kv.expect_end("TeletexDomainDefinedAttribute") ||
+                type_text->empty() ||
+                !std::all_of(type_text->begin(), type_text->end(), ber::is_printable_char))
+                return false;
+            a.ddas.push_back(addressing::dda{std::move(*type_text), "*" + teletex_text(*value_text)});
+            ++n;
+        }
+        return n > 0 && !s.failed();
+    }
     case ea::pds_name:
         if (!v.is(ber::universal(u::printable_string)))
             return false;
@@ -209,11 +543,15 @@ bool model_extension_attribute(reader& parent, std::int64_t type, element const&
     case ea::extended_network_address: {
         // CHOICE { e163-4-address SEQUENCE { number [0] NumericString,
         //          sub-address [1] NumericString OPTIONAL }, psap-address [0] PresentationAddress }
+        for (auto const& o : a.other)
+            if (o.key == "NET-NUM" || o.key == "NET-PSAP")
+                return false;
+        if (v.is(ber::context(0)) && v.constructed) {
+            auto psap = read_psap(parent, v);
+            return psap && other("NET-PSAP", psap_text(*psap));
+        }
         if (!v.is(ber::universal(u::sequence)))
             return false;
-        for (auto const& o : a.other)
-            if (o.key == "NET-NUM")
-                return false;
         reader r = parent.enter(v);
         auto num = r.next();
         if (!num || !num->is(ber::context(0)))
@@ -460,67 +798,142 @@ void write_or_address_contents(ber::writer& w, or_name const& n)
         w.octets(ber::context(1), *a.t_id);
     if (a.prmd)
         write_tagged_numeric_or_printable(w, ber::context(2), *a.prmd);
-    if (a.o)
-        w.octets(ber::context(3), *a.o);
+    // Each value with a Teletex form (after "*") is written twice: its
+    // PrintableString form where the standard attribute is, its Teletex
+    // form in the teletex-* extension attribute (X.411 18.5).
+    auto const org = forms_of(a.o);
+    if (org.printable)
+        w.octets(ber::context(3), *org.printable);
     if (a.ua_id)
         w.octets(ber::context(4), *a.ua_id);
-    if (a.surname || a.given || a.initials || a.generation) {
+    std::array<value_forms, 4> const pn{forms_of(a.surname), forms_of(a.given), forms_of(a.initials),
+                                        forms_of(a.generation)};
+    bool const pn_present = a.surname || a.given || a.initials || a.generation;
+    // PersonalName needs a surname: with only a Teletex surname the name
+    // is written in teletex-personal-name alone.
+    bool const printable_pn = pn_present && (pn[0].printable || !pn[0].teletex);
+    if (printable_pn) {
         auto p = w.begin(ber::context(5));
-        w.octets(ber::context(0), a.surname.value_or(""));
-        if (a.given)
-            w.octets(ber::context(1), *a.given);
-        if (a.initials)
-            w.octets(ber::context(2), *a.initials);
-        if (a.generation)
-            w.octets(ber::context(3), *a.generation);
+        w.octets(ber::context(0), pn[0].printable.value_or(""));
+        for (std::uint32_t i = 1; i < 4; ++i)
+            if (pn[i].printable)
+                w.octets(ber::context(i), *pn[i].printable);
         w.end(p);
     }
-    if (!a.ou.empty()) {
+    std::vector<value_forms> ous;
+    bool ou_teletex = false;
+    for (auto const& ou : a.ou) {
+        ous.push_back(forms_of(ou));
+        ou_teletex = ou_teletex || ous.back().teletex;
+    }
+    if (!ous.empty() && ous.front().printable) {
+        // The printable OUs up to the first without a printable form: the
+        // places of the two sequences correspond.
         auto p = w.begin(ber::context(6));
-        for (auto const& ou : a.ou)
-            w.octets(ber::universal(u::printable_string), ou);
+        for (auto const& ou : ous) {
+            if (!ou.printable)
+                break;
+            w.octets(ber::universal(u::printable_string), *ou.printable);
+        }
         w.end(p);
     }
     w.end(std_attrs);
-    if (!a.ddas.empty()) {
+    std::vector<std::pair<std::string_view, value_forms>> ddas;
+    bool dda_printable = false, dda_teletex = false;
+    for (auto const& x : a.ddas) {
+        ddas.emplace_back(x.type, forms_of(x.value));
+        dda_printable = dda_printable || ddas.back().second.printable;
+        dda_teletex = dda_teletex || ddas.back().second.teletex;
+    }
+    if (dda_printable) {
         auto d = w.begin(ber::universal(u::sequence));
-        for (auto const& x : a.ddas) {
+        for (auto const& [type, value] : ddas) {
+            if (!value.printable)
+                continue;
             auto kv = w.begin(ber::universal(u::sequence));
-            w.octets(ber::universal(u::printable_string), x.type);
-            w.octets(ber::universal(u::printable_string), x.value);
+            w.octets(ber::universal(u::printable_string), type);
+            w.octets(ber::universal(u::printable_string), *value.printable);
             w.end(kv);
         }
         w.end(d);
     }
-    bool const any_ext = a.common_name || !a.other.empty() || !n.opaque_attributes.empty();
+    auto const cn = forms_of(a.common_name);
+    bool const pn_teletex = std::any_of(pn.begin(), pn.end(), [](auto const& f) { return f.teletex.has_value(); });
+    bool const any_ext = a.common_name || org.teletex || pn_teletex || ou_teletex || dda_teletex || !a.other.empty() ||
+                         !n.opaque_attributes.empty();
     if (any_ext) {
-        auto x = w.begin(ber::universal(u::set));
-        if (a.common_name)
-            write_extension_attribute(w, ea::common_name,
-                                      [&] { w.octets(ber::universal(u::printable_string), *a.common_name); });
+        // Written apart first: an attribute whose value has no BER form
+        // (a NET-PSAP that does not parse) is left out, and X.411 wants
+        // no empty SET.
+        ber::writer x;
+        auto teletex = [&](std::string_view t) { x.octets(ber::universal(u::teletex_string), t); };
+        if (cn.printable)
+            write_extension_attribute(x, ea::common_name,
+                                      [&] { x.octets(ber::universal(u::printable_string), *cn.printable); });
+        if (cn.teletex)
+            write_extension_attribute(x, ea::teletex_common_name, [&] { teletex(*cn.teletex); });
+        if (org.teletex)
+            write_extension_attribute(x, ea::teletex_organization_name, [&] { teletex(*org.teletex); });
+        if (pn_teletex)
+            write_extension_attribute(x, ea::teletex_personal_name, [&] {
+                auto set = x.begin(ber::universal(u::set));
+                // The surname is required: its printable form stands in.
+                // Without a printable PersonalName every component is here.
+                x.octets(ber::context(0), pn[0].teletex.value_or(pn[0].printable.value_or("")));
+                for (std::uint32_t i = 1; i < 4; ++i) {
+                    if (pn[i].teletex)
+                        x.octets(ber::context(i), *pn[i].teletex);
+                    else if (!printable_pn && pn[i].printable)
+                        x.octets(ber::context(i), *pn[i].printable);
+                }
+                x.end(set);
+            });
+        if (ou_teletex)
+            write_extension_attribute(x, ea::teletex_organizational_unit_names, [&] {
+                auto seq = x.begin(ber::universal(u::sequence));
+                for (auto const& ou : ous)
+                    teletex(ou.teletex ? *ou.teletex : ou.printable.value_or(""));
+                x.end(seq);
+            });
+        if (dda_teletex)
+            write_extension_attribute(x, ea::teletex_domain_defined_attributes, [&] {
+                auto seq = x.begin(ber::universal(u::sequence));
+                for (auto const& [type, value] : ddas) {
+                    if (!value.teletex)
+                        continue;
+                    auto kv = x.begin(ber::universal(u::sequence));
+                    teletex(type);
+                    teletex(*value.teletex);
+                    x.end(kv);
+                }
+                x.end(seq);
+            });
         std::optional<std::string> net_num, net_sub;
         for (auto const& o : a.other) {
             if (o.key == "PD-SERVICE") {
-                write_extension_attribute(w, ea::pds_name,
-                                          [&] { w.octets(ber::universal(u::printable_string), o.value); });
+                write_extension_attribute(x, ea::pds_name,
+                                          [&] { x.octets(ber::universal(u::printable_string), o.value); });
             } else if (o.key == "PD-C" || o.key == "PD-CODE") {
-                write_extension_attribute(w, o.key == "PD-C" ? ea::physical_delivery_country_name : ea::postal_code,
-                                          [&] { write_numeric_or_printable(w, o.value); });
+                write_extension_attribute(x, o.key == "PD-C" ? ea::physical_delivery_country_name : ea::postal_code,
+                                          [&] { write_numeric_or_printable(x, o.value); });
             } else if (o.key == "PD-ADDRESS") {
-                write_extension_attribute(w, ea::unformatted_postal_address, [&] {
-                    auto set = w.begin(ber::universal(u::set));
-                    auto seq = w.begin(ber::universal(u::sequence));
+                write_extension_attribute(x, ea::unformatted_postal_address, [&] {
+                    auto set = x.begin(ber::universal(u::set));
+                    auto seq = x.begin(ber::universal(u::sequence));
                     std::string_view rest = o.value;
                     for (;;) {
                         auto bar = rest.find('|');
-                        w.octets(ber::universal(u::printable_string), rest.substr(0, bar));
+                        x.octets(ber::universal(u::printable_string), rest.substr(0, bar));
                         if (bar == std::string_view::npos)
                             break;
                         rest.remove_prefix(bar + 1);
                     }
-                    w.end(seq);
-                    w.end(set);
+                    x.end(seq);
+                    x.end(set);
                 });
+            } else if (o.key == "NET-PSAP") {
+                if (auto psap = parse_psap(o.value))
+                    write_extension_attribute(x, ea::extended_network_address, [&] { write_psap(x, *psap); });
             } else if (o.key == "NET-NUM") {
                 net_num = o.value;
             } else if (o.key == "NET-SUB") {
@@ -528,28 +941,32 @@ void write_or_address_contents(ber::writer& w, or_name const& n)
             } else if (o.key == "T-TY") {
                 for (std::size_t i = 3; i < terminal_types.size(); ++i)
                     if (o.value == terminal_types[i])
-                        write_extension_attribute(w, ea::terminal_type, [&] {
-                            w.integer(ber::universal(u::integer), static_cast<std::int64_t>(i));
+                        write_extension_attribute(x, ea::terminal_type, [&] {
+                            x.integer(ber::universal(u::integer), static_cast<std::int64_t>(i));
                         });
             } else if (auto type = pds_type(o.key)) {
-                write_extension_attribute(w, type, [&] {
-                    auto set = w.begin(ber::universal(u::set));
-                    w.octets(ber::universal(u::printable_string), o.value);
-                    w.end(set);
+                write_extension_attribute(x, type, [&] {
+                    auto set = x.begin(ber::universal(u::set));
+                    x.octets(ber::universal(u::printable_string), o.value);
+                    x.end(set);
                 });
             }
         }
         if (net_num)
-            write_extension_attribute(w, ea::extended_network_address, [&] {
-                auto seq = w.begin(ber::universal(u::sequence));
-                w.octets(ber::context(0), *net_num);
+            write_extension_attribute(x, ea::extended_network_address, [&] {
+                auto seq = x.begin(ber::universal(u::sequence));
+                x.octets(ber::context(0), *net_num);
                 if (net_sub)
-                    w.octets(ber::context(1), *net_sub);
-                w.end(seq);
+                    x.octets(ber::context(1), *net_sub);
+                x.end(seq);
             });
         for (auto const& raw : n.opaque_attributes)
-            w.raw(raw);
-        w.end(x);
+            x.raw(raw);
+        if (!x.data().empty()) {
+            auto set = w.begin(ber::universal(u::set));
+            w.raw(x.data());
+            w.end(set);
+        }
     }
 }
 
@@ -655,15 +1072,12 @@ std::optional<encoded_information_types> read_eits(reader& parent, element const
         } else if (c->is(ber::context(2)) && !t.teletex) {
             t.teletex = ber::raw(s, *c);
         } else if (c->is(ber::context(4))) {
-            reader x = r.enter(*c);
-            while (auto o = x.next()) {
-                if (!o->is(ber::universal(u::object_identifier))) {
-                    unexpected(x, *o, "ExtendedEncodedInformationTypes");
-                    return std::nullopt;
-                }
-                if (auto id = ber::read_oid(s, *o))
-                    t.extended.push_back(std::move(*id));
-            }
+            for_each_item(r, *c, ber::universal(u::object_identifier), "ExtendedEncodedInformationTypes", nullptr,
+                          [&](reader&, element const& o) {
+                              if (auto id = ber::read_oid(s, o))
+                                  t.extended.push_back(std::move(*id));
+                              return true;
+                          });
         } else {
             unexpected(r, *c, "EncodedInformationTypes");
             return std::nullopt;
@@ -781,6 +1195,51 @@ void write_supplied_common(ber::writer& w, T const& t, auto&& attempted)
         w.bits(ber::context(3), *t.other_actions);
 }
 
+// What TraceInformationElement and InternalTraceInformationElement share:
+// a GlobalDomainIdentifier first, and a SET of supplied information last
+// (arrival-time and routing-action required, `attempted` reading the
+// choice each has of its own). `middle` reads what comes between
+// (internal trace: the MTA name).
+template <class T, class Middle, class Attempted>
+bool read_trace_element(reader& r, element const& item, T& te, char const* where, char const* supplied_where,
+                        Middle&& middle, Attempted&& attempted)
+{
+    auto& s = r.s();
+    reader t = r.enter(item);
+    auto g = t.next();
+    if (!g || !g->is(ber::application(3))) {
+        if (!s.failed())
+            missing(t, item.offset, "global-domain-identifier", where);
+        return false;
+    }
+    auto gdi = read_gdi(t, *g);
+    if (!gdi || !middle(t, item))
+        return false;
+    te.domain = std::move(*gdi);
+    auto d = t.next();
+    if (!d || !d->is(ber::universal(u::set))) {
+        if (!s.failed())
+            missing(t, item.offset, supplied_where, where);
+        return false;
+    }
+    reader ds = t.enter(*d);
+    bool arrival = false, action = false;
+    while (auto c = ds.next()) {
+        if (!attempted(ds, *c) && !read_supplied_common(ds, *c, te, arrival, action)) {
+            if (!s.failed())
+                unexpected(ds, *c, supplied_where);
+            return false;
+        }
+        if (s.failed())
+            return false;
+    }
+    if (s.failed())
+        return false;
+    if (!arrival || !action)
+        return missing(ds, d->offset, arrival ? "routing-action" : "arrival-time", supplied_where);
+    return t.expect_end(where);
+}
+
 // TraceInformation ::= [APPLICATION 9] SEQUENCE SIZE (1..ub-transfers) OF TraceInformationElement
 // TraceInformationElement ::= SEQUENCE { global-domain-identifier GlobalDomainIdentifier,
 //   domain-supplied-information DomainSuppliedInformation }
@@ -789,79 +1248,55 @@ void write_supplied_common(ber::writer& w, T const& t, auto&& attempted)
 //   converted-encoded-information-types OPTIONAL, other-actions [3] DEFAULT {} }
 std::optional<std::vector<trace_element>> read_trace(reader& parent, element const& e)
 {
-    reader r = parent.enter(e);
-    auto& s = r.s();
     std::vector<trace_element> out;
-    while (auto item = r.next()) {
-        if (!item->is(ber::universal(u::sequence))) {
-            unexpected(r, *item, "TraceInformation");
-            return std::nullopt;
-        }
-        reader t = r.enter(*item);
-        trace_element te;
-        auto g = t.next();
-        if (!g || !g->is(ber::application(3))) {
-            if (!s.failed())
-                missing(t, item->offset, "global-domain-identifier", "TraceInformationElement");
-            return std::nullopt;
-        }
-        auto gdi = read_gdi(t, *g);
-        if (!gdi)
-            return std::nullopt;
-        te.domain = std::move(*gdi);
-        auto d = t.next();
-        if (!d || !d->is(ber::universal(u::set))) {
-            if (!s.failed())
-                missing(t, item->offset, "domain-supplied-information", "TraceInformationElement");
-            return std::nullopt;
-        }
-        reader ds = t.enter(*d);
-        bool arrival = false, action = false;
-        while (auto c = ds.next()) {
-            if (c->is(ber::application(3)) && !te.attempted_domain) {
-                te.attempted_domain = read_gdi(ds, *c);
-            } else if (!read_supplied_common(ds, *c, te, arrival, action)) {
-                if (!s.failed())
-                    unexpected(ds, *c, "DomainSuppliedInformation");
-                return std::nullopt;
-            }
-            if (s.failed())
-                return std::nullopt;
-        }
-        if (s.failed())
-            return std::nullopt;
-        if (!arrival || !action) {
-            missing(ds, d->offset, arrival ? "routing-action" : "arrival-time", "DomainSuppliedInformation");
-            return std::nullopt;
-        }
-        if (!t.expect_end("TraceInformationElement"))
-            return std::nullopt;
-        out.push_back(std::move(te));
-    }
-    if (s.failed())
+    bool const ok = for_each_item(
+        parent, e, ber::universal(u::sequence), "TraceInformation", "TraceInformation is empty (SIZE 1..ub-transfers)",
+        [&](reader& r, element const& item) {
+            trace_element te;
+            bool const read = read_trace_element(
+                r, item, te, "TraceInformationElement", "DomainSuppliedInformation",
+                [](reader&, element const&) { return true; },
+                [&](reader& ds, element const& c) {
+                    if (!c.is(ber::application(3)) || te.attempted_domain)
+                        return false;
+                    te.attempted_domain = read_gdi(ds, c);
+                    return true;
+                });
+            if (read)
+                out.push_back(std::move(te));
+            return read;
+        });
+    if (!ok)
         return std::nullopt;
-    if (out.empty()) {
-        s.fail(e.offset, "TraceInformation is empty (SIZE 1..ub-transfers)");
-        return std::nullopt;
-    }
     return out;
 }
 
-void write_trace(ber::writer& w, std::vector<trace_element> const& trace)
+// The writing counterpart of read_trace_element.
+template <class T, class Middle, class Attempted>
+void write_trace_elements(ber::writer& w, ber::tag t, std::vector<T> const& trace, Middle&& middle,
+                          Attempted&& attempted)
 {
-    auto m = w.begin(ber::application(9));
+    auto m = w.begin(t);
     for (auto const& te : trace) {
         auto seq = w.begin(ber::universal(u::sequence));
         write_gdi(w, te.domain);
+        middle(te);
         auto set = w.begin(ber::universal(u::set));
-        write_supplied_common(w, te, [&] {
-            if (te.attempted_domain)
-                write_gdi(w, *te.attempted_domain);
-        });
+        write_supplied_common(w, te, [&] { attempted(te); });
         w.end(set);
         w.end(seq);
     }
     w.end(m);
+}
+
+void write_trace(ber::writer& w, std::vector<trace_element> const& trace)
+{
+    write_trace_elements(
+        w, ber::application(9), trace, [](trace_element const&) {},
+        [&](trace_element const& te) {
+            if (te.attempted_domain)
+                write_gdi(w, *te.attempted_domain);
+        });
 }
 
 // InternalTraceInformation ::= SEQUENCE SIZE (1..ub-transfers) OF InternalTraceInformationElement
@@ -876,90 +1311,56 @@ std::optional<std::vector<internal_trace_element>> read_internal_trace(reader& p
         parent.s().fail(e.offset, "InternalTraceInformation is not a SEQUENCE");
         return std::nullopt;
     }
-    reader r = parent.enter(e);
-    auto& s = r.s();
     std::vector<internal_trace_element> out;
-    while (auto item = r.next()) {
-        if (!item->is(ber::universal(u::sequence))) {
-            unexpected(r, *item, "InternalTraceInformation");
-            return std::nullopt;
-        }
-        reader t = r.enter(*item);
-        internal_trace_element te;
-        auto g = t.next();
-        if (!g || !g->is(ber::application(3))) {
-            if (!s.failed())
-                missing(t, item->offset, "global-domain-identifier", "InternalTraceInformationElement");
-            return std::nullopt;
-        }
-        auto gdi = read_gdi(t, *g);
-        if (!gdi)
-            return std::nullopt;
-        te.domain = std::move(*gdi);
-        auto n = t.next();
-        if (!n || !n->is(ber::universal(u::ia5_string))) {
-            if (!s.failed())
-                missing(t, item->offset, "mta-name", "InternalTraceInformationElement");
-            return std::nullopt;
-        }
-        auto name = ber::read_string(s, *n, u::ia5_string, t.depth());
-        if (!name)
-            return std::nullopt;
-        te.mta_name = std::move(*name);
-        auto d = t.next();
-        if (!d || !d->is(ber::universal(u::set))) {
-            if (!s.failed())
-                missing(t, item->offset, "mta-supplied-information", "InternalTraceInformationElement");
-            return std::nullopt;
-        }
-        reader ds = t.enter(*d);
-        bool arrival = false, action = false;
-        while (auto c = ds.next()) {
-            if (c->is(ber::universal(u::ia5_string)) && !te.attempted_mta && !te.attempted_domain) {
-                te.attempted_mta = ber::read_string(s, *c, u::ia5_string, ds.depth());
-            } else if (c->is(ber::application(3)) && !te.attempted_mta && !te.attempted_domain) {
-                te.attempted_domain = read_gdi(ds, *c);
-            } else if (!read_supplied_common(ds, *c, te, arrival, action)) {
-                if (!s.failed())
-                    unexpected(ds, *c, "MTASuppliedInformation");
-                return std::nullopt;
-            }
-            if (s.failed())
-                return std::nullopt;
-        }
-        if (s.failed())
-            return std::nullopt;
-        if (!arrival || !action) {
-            missing(ds, d->offset, arrival ? "routing-action" : "arrival-time", "MTASuppliedInformation");
-            return std::nullopt;
-        }
-        if (!t.expect_end("InternalTraceInformationElement"))
-            return std::nullopt;
-        out.push_back(std::move(te));
-    }
-    if (s.failed())
+    bool const ok = for_each_item(
+        parent, e, ber::universal(u::sequence), "InternalTraceInformation", nullptr,
+        [&](reader& r, element const& item) {
+            internal_trace_element te;
+            bool const read = read_trace_element(
+                r, item, te, "InternalTraceInformationElement", "MTASuppliedInformation",
+                [&](reader& t, element const& whole) {
+                    auto n = t.next();
+                    if (!n || !n->is(ber::universal(u::ia5_string))) {
+                        if (!t.s().failed())
+                            missing(t, whole.offset, "mta-name", "InternalTraceInformationElement");
+                        return false;
+                    }
+                    auto name = ber::read_string(t.s(), *n, u::ia5_string, t.depth());
+                    if (name)
+                        te.mta_name = std::move(*name);
+                    return name.has_value();
+                },
+                [&](reader& ds, element const& c) {
+                    if (te.attempted_mta || te.attempted_domain)
+                        return false;
+                    if (c.is(ber::universal(u::ia5_string)))
+                        te.attempted_mta = ber::read_string(ds.s(), c, u::ia5_string, ds.depth());
+                    else if (c.is(ber::application(3)))
+                        te.attempted_domain = read_gdi(ds, c);
+                    else
+                        return false;
+                    return true;
+                });
+            if (read)
+                out.push_back(std::move(te));
+            return read;
+        });
+    if (!ok)
         return std::nullopt;
     return out;
 }
 
 void write_internal_trace(ber::writer& w, std::vector<internal_trace_element> const& trace)
 {
-    auto m = w.begin(ber::universal(u::sequence));
-    for (auto const& te : trace) {
-        auto seq = w.begin(ber::universal(u::sequence));
-        write_gdi(w, te.domain);
-        w.octets(ber::universal(u::ia5_string), te.mta_name);
-        auto set = w.begin(ber::universal(u::set));
-        write_supplied_common(w, te, [&] {
+    write_trace_elements(
+        w, ber::universal(u::sequence), trace,
+        [&](internal_trace_element const& te) { w.octets(ber::universal(u::ia5_string), te.mta_name); },
+        [&](internal_trace_element const& te) {
             if (te.attempted_mta)
                 w.octets(ber::universal(u::ia5_string), *te.attempted_mta);
             else if (te.attempted_domain)
                 write_gdi(w, *te.attempted_domain);
         });
-        w.end(set);
-        w.end(seq);
-    }
-    w.end(m);
 }
 
 // ------------------------------------------------------------ extensions
@@ -1282,12 +1683,11 @@ bool read_common(reader& r, element const& c, common_fields& f, char const* wher
         // per-domain-bilateral-information [1] SEQUENCE OF PerDomainBilateralInformation
         if (once(f.has_bilateral)) {
             f.has_bilateral = true;
-            reader b = r.enter(c);
-            while (auto item = b.next()) {
-                if (!item->is(ber::universal(u::sequence)))
-                    return unexpected(b, *item, "per-domain-bilateral-information"), true;
-                f.bilateral.push_back({ber::raw(s, *item)});
-            }
+            for_each_item(r, c, ber::universal(u::sequence), "per-domain-bilateral-information", nullptr,
+                          [&](reader&, element const& item) {
+                              f.bilateral.push_back({ber::raw(s, item)});
+                              return true;
+                          });
         }
     } else if (c.is(ber::application(9))) {
         if (once(f.trace.has_value()))
@@ -1334,15 +1734,11 @@ ber::bit_string per_recipient_indicators(ber::bit_string b)
 template <class R>
 std::optional<std::vector<R>> read_recipients(reader& parent, element const& e, char const* where)
 {
-    reader r = parent.enter(e);
-    auto& s = r.s();
     std::vector<R> out;
-    while (auto item = r.next()) {
-        if (!item->is(ber::universal(u::set))) {
-            unexpected(r, *item, where);
-            return std::nullopt;
-        }
-        reader f = r.enter(*item);
+    auto const empty = std::string(where) + ": no recipients (SIZE 1..ub-recipients)";
+    bool const ok = for_each_item(parent, e, ber::universal(u::set), where, empty.c_str(), [&](reader& r, element const& item) {
+        auto& s = r.s();
+        reader f = r.enter(item);
         R rec;
         bool name = false, number = false, indicators = false, ext = false;
         while (auto c = f.next()) {
@@ -1365,28 +1761,24 @@ std::optional<std::vector<R>> read_recipients(reader& parent, element const& e, 
                 if (auto x = read_extensions(f, *c))
                     rec.ext = std::move(*x);
             } else {
-                unexpected(f, *c, where);
-                return std::nullopt;
+                return unexpected(f, *c, where);
             }
             if (s.failed())
-                return std::nullopt;
+                return false;
         }
         if (s.failed())
-            return std::nullopt;
-        if (!name || !number || !indicators) {
-            missing(f, item->offset,
-                    !name ? "recipient-name" : !number ? "originally-specified-recipient-number" : "per-recipient-indicators",
-                    where);
-            return std::nullopt;
-        }
+            return false;
+        if (!name || !number || !indicators)
+            return missing(f, item.offset,
+                           !name     ? "recipient-name"
+                           : !number ? "originally-specified-recipient-number"
+                                     : "per-recipient-indicators",
+                           where);
         out.push_back(std::move(rec));
-    }
-    if (s.failed())
+        return true;
+    });
+    if (!ok)
         return std::nullopt;
-    if (out.empty()) {
-        s.fail(e.offset, std::string(where) + ": no recipients (SIZE 1..ub-recipients)");
-        return std::nullopt;
-    }
     return out;
 }
 
@@ -1693,15 +2085,13 @@ bool read_last_trace(reader& parent, element const& e, report_recipient& rec)
 
 std::optional<std::vector<report_recipient>> read_report_recipients(reader& parent, element const& e)
 {
-    reader r = parent.enter(e);
-    auto& s = r.s();
     std::vector<report_recipient> out;
-    while (auto item = r.next()) {
-        if (!item->is(ber::universal(u::set))) {
-            unexpected(r, *item, "PerRecipientReportTransferFields");
-            return std::nullopt;
-        }
-        reader f = r.enter(*item);
+    char const* const where = "PerRecipientReportTransferFields";
+    bool const ok = for_each_item(parent, e, ber::universal(u::set), where,
+                                  "PerRecipientReportTransferFields: no recipients (SIZE 1..ub-recipients)",
+                                  [&](reader& r, element const& item) {
+        auto& s = r.s();
+        reader f = r.enter(item);
         report_recipient rec;
         bool name = false, number = false, indicators = false, last = false, ext = false;
         while (auto c = f.next()) {
@@ -1729,30 +2119,25 @@ std::optional<std::vector<report_recipient>> read_report_recipients(reader& pare
                 if (auto x = read_extensions(f, *c))
                     rec.ext = std::move(*x);
             } else {
-                unexpected(f, *c, "PerRecipientReportTransferFields");
+                return unexpected(f, *c, where);
             }
             if (s.failed())
-                return std::nullopt;
+                return false;
         }
         if (s.failed())
-            return std::nullopt;
-        if (!name || !number || !indicators || !last) {
-            missing(f, item->offset,
-                    !name     ? "actual-recipient-name"
-                    : !number ? "originally-specified-recipient-number"
-                    : !indicators ? "per-recipient-indicators"
-                                  : "last-trace-information",
-                    "PerRecipientReportTransferFields");
-            return std::nullopt;
-        }
+            return false;
+        if (!name || !number || !indicators || !last)
+            return missing(f, item.offset,
+                           !name         ? "actual-recipient-name"
+                           : !number     ? "originally-specified-recipient-number"
+                           : !indicators ? "per-recipient-indicators"
+                                         : "last-trace-information",
+                           where);
         out.push_back(std::move(rec));
-    }
-    if (s.failed())
+        return true;
+    });
+    if (!ok)
         return std::nullopt;
-    if (out.empty()) {
-        s.fail(e.offset, "PerRecipientReportTransferFields: no recipients (SIZE 1..ub-recipients)");
-        return std::nullopt;
-    }
     return out;
 }
 
@@ -1888,6 +2273,219 @@ void write_report(ber::writer& w, tag t, report const& rep)
 } // namespace
 
 // ------------------------------------------------------------ public API
+
+namespace {
+
+// UniversalOrBMPString ::= SET { character-encoding CHOICE { two-octets BMPString,
+//   four-octets UniversalString }, iso-639-language-code PrintableString (SIZE (2 | 5)) OPTIONAL }
+std::optional<universal_value> read_universal_value(reader& parent, element const& e)
+{
+    auto& s = parent.s();
+    if (!e.constructed)
+        return std::nullopt;
+    reader r = parent.enter(e);
+    std::optional<universal_value> v;
+    std::optional<std::string> language;
+    while (auto c = r.next()) {
+        if ((c->is(ber::universal(u::bmp_string)) || c->is(ber::universal(u::universal_string))) && !v) {
+            bool const four = c->is(ber::universal(u::universal_string));
+            auto octets = ber::read_string(s, *c, four ? u::universal_string : u::bmp_string, r.depth());
+            if (!octets || octets->empty())
+                return std::nullopt;
+            v = universal_value{four ? ber::universal_to_utf8(*octets) : ber::bmp_to_utf8(*octets), four, {}};
+        } else if (c->is(ber::universal(u::printable_string)) && !language) {
+            language = ber::read_string(s, *c, u::printable_string, r.depth());
+            if (!language)
+                return std::nullopt;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!v || s.failed())
+        return std::nullopt;
+    v->language = std::move(language);
+    return v;
+}
+
+void write_universal_value(ber::writer& w, ber::tag t, universal_value const& v)
+{
+    auto set = w.begin(t);
+    std::string octets;
+    bool four = v.four_octets;
+    for (std::size_t i = 0; i < v.text.size() && !four;)
+        four = text::next_utf8(v.text, i) > 0xffff;
+    for (std::size_t i = 0; i < v.text.size();) {
+        auto const cp = text::next_utf8(v.text, i);
+        if (four)
+            octets += static_cast<char>((cp >> 24) & 0xff), octets += static_cast<char>((cp >> 16) & 0xff);
+        octets += static_cast<char>((cp >> 8) & 0xff);
+        octets += static_cast<char>(cp & 0xff);
+    }
+    w.octets(ber::universal(four ? u::universal_string : u::bmp_string), octets);
+    if (v.language)
+        w.octets(ber::universal(u::printable_string), *v.language);
+    w.end(set);
+}
+
+// The RFC 2156 key each universal postal attribute (29..40) stands for.
+constexpr std::array<char const*, 12> universal_postal_keys{
+    "PD-OFFICE", "PD-OFFICE-NUM", "PD-EXT-ADDRESS", "PD-PN", "PD-O", "PD-EXT-DELIVERY",
+    "PD-ADDRESS", "PD-STREET", "PD-BOX", "PD-RESTANTE", "PD-UNIQUE", "PD-LOCAL"};
+
+constexpr std::array<char const*, 17> universal_names{
+    "universal-common-name", "universal-organization-name", "universal-personal-name",
+    "universal-organizational-unit-names", "universal-domain-defined-attributes",
+    "universal-physical-delivery-office-name", "universal-physical-delivery-office-number",
+    "universal-extension-OR-address-components", "universal-physical-delivery-personal-name",
+    "universal-physical-delivery-organization-name", "universal-extension-physical-delivery-address-components",
+    "universal-unformatted-postal-address", "universal-street-address", "universal-post-office-box-address",
+    "universal-poste-restante-address", "universal-unique-postal-name", "universal-local-postal-attributes"};
+
+} // namespace
+
+bool valid_psap_text(std::string_view text)
+{
+    return parse_psap(text).has_value();
+}
+
+std::string_view universal_attribute_name(std::int64_t type) noexcept
+{
+    if (type < ea::universal_first || type > ea::universal_last)
+        return "unknown";
+    return universal_names[static_cast<std::size_t>(type - ea::universal_first)];
+}
+
+std::optional<universal_attribute> read_universal_attribute(std::string_view encoded)
+{
+    ber::session s(ber::bytes(reinterpret_cast<std::uint8_t const*>(encoded.data()), encoded.size()));
+    reader top(s, s.input());
+    auto item = top.next();
+    if (!item || !item->is(ber::universal(u::sequence)) || !top.at_end())
+        return std::nullopt;
+    reader kv = top.enter(*item);
+    auto t = kv.next();
+    auto v = t ? kv.next() : std::nullopt;
+    if (!t || !t->is(ber::context(0)) || !v || !v->is(ber::context(1)) || !kv.expect_end("ExtensionAttribute"))
+        return std::nullopt;
+    auto type = ber::read_integer(s, *t);
+    if (!type || *type < ea::universal_first || *type > ea::universal_last)
+        return std::nullopt;
+    reader val = kv.enter(*v);
+    auto inner = val.next();
+    if (!inner || !val.expect_end("extension-attribute-value"))
+        return std::nullopt;
+    universal_attribute out;
+    out.type = *type;
+    auto one = [&](reader& r, element const& e, std::string key) {
+        auto x = read_universal_value(r, e);
+        if (x)
+            out.values.emplace_back(std::move(key), std::move(*x));
+        return x.has_value();
+    };
+    bool ok = true;
+    switch (*type) {
+    case 24: ok = inner->is(ber::universal(u::set)) && one(val, *inner, "CN"); break;
+    case 25: ok = inner->is(ber::universal(u::set)) && one(val, *inner, "O"); break;
+    case 26: {
+        // UniversalPersonalName ::= SET { surname [0] UniversalOrBMPString, given-name [1],
+        //                                 initials [2], generation-qualifier [3] }
+        static constexpr std::array<char const*, 4> keys{"S", "G", "I", "GQ"};
+        ok = inner->is(ber::universal(u::set));
+        reader r = ok ? val.enter(*inner) : val;
+        bool surname = false;
+        while (ok) {
+            auto c = r.next();
+            if (!c)
+                break;
+            ok = c->tag.cls == ber::tag_class::context && c->tag.number < 4 && one(r, *c, keys[c->tag.number]);
+            surname = surname || (ok && c->tag.number == 0);
+        }
+        ok = ok && surname;
+        break;
+    }
+    case 27: {
+        ok = inner->is(ber::universal(u::sequence));
+        reader r = ok ? val.enter(*inner) : val;
+        while (ok) {
+            auto c = r.next();
+            if (!c)
+                break;
+            ok = c->is(ber::universal(u::set)) && one(r, *c, "OU");
+        }
+        ok = ok && !out.values.empty();
+        break;
+    }
+    case 28: {
+        // UniversalDomainDefinedAttributes ::= SEQUENCE OF SEQUENCE { type UniversalOrBMPString,
+        //                                                              value UniversalOrBMPString }
+        ok = inner->is(ber::universal(u::sequence));
+        reader r = ok ? val.enter(*inner) : val;
+        while (ok) {
+            auto c = r.next();
+            if (!c)
+                break;
+            ok = c->is(ber::universal(u::sequence));
+            if (!ok)
+                break;
+            reader pair = r.enter(*c);
+            auto ty = pair.next();
+            auto va = ty ? pair.next() : std::nullopt;
+            ok = ty && va && ty->is(ber::universal(u::set)) && va->is(ber::universal(u::set)) &&
+                 one(pair, *ty, "type") && one(pair, *va, "value") && pair.expect_end("UniversalDomainDefinedAttribute");
+        }
+        ok = ok && !out.values.empty();
+        break;
+    }
+    default:
+        ok = inner->is(ber::universal(u::set)) &&
+             one(val, *inner, universal_postal_keys[static_cast<std::size_t>(*type - 29)]);
+        break;
+    }
+    if (!ok || s.failed())
+        return std::nullopt;
+    return out;
+}
+
+std::string encode_universal_attribute(universal_attribute const& a)
+{
+    ber::writer w;
+    write_extension_attribute(w, a.type, [&] {
+        auto const& v = a.values;
+        switch (a.type) {
+        case 26: {
+            auto set = w.begin(ber::universal(u::set));
+            static constexpr std::array<char const*, 4> keys{"S", "G", "I", "GQ"};
+            for (std::uint32_t k = 0; k < 4; ++k)
+                for (auto const& [key, x] : v)
+                    if (key == keys[k])
+                        write_universal_value(w, ber::context(k), x);
+            w.end(set);
+            break;
+        }
+        case 27: {
+            auto seq = w.begin(ber::universal(u::sequence));
+            for (auto const& [key, x] : v)
+                write_universal_value(w, ber::universal(u::set), x);
+            w.end(seq);
+            break;
+        }
+        case 28: {
+            auto seq = w.begin(ber::universal(u::sequence));
+            for (std::size_t i = 0; i + 1 < v.size(); i += 2) {
+                auto pair = w.begin(ber::universal(u::sequence));
+                write_universal_value(w, ber::universal(u::set), v[i].second);
+                write_universal_value(w, ber::universal(u::set), v[i + 1].second);
+                w.end(pair);
+            }
+            w.end(seq);
+            break;
+        }
+        default:
+            write_universal_value(w, ber::universal(u::set), v.empty() ? universal_value{} : v.front().second);
+        }
+    });
+    return w.take();
+}
 
 extension_field const* extensions::critical_unsupported(std::size_t bit) const
 {

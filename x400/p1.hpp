@@ -31,15 +31,53 @@
 namespace x400gw::x400::p1 {
 
 // ORName: an O/R address and an optional directory name (X.411 18.1).
-// Extension attributes that or_address cannot hold (teletex forms, the
-// universal forms of X.411 (1999), a PSAP address, unknown types) are kept
-// encoded in `opaque_attributes` and written back unchanged.
+// The Teletex forms of attributes (teletex-common-name, -organization-name,
+// -personal-name, -organizational-unit-names, -domain-defined-attributes)
+// are read into or_address values as RFC 2156 3.3.4 writes them
+// ("printable*teletex", the Teletex octets as {ddd} where they are not
+// PrintableString characters) and written back as both attributes; a PSAP
+// address (extended-network-address psap-address) becomes NET-PSAP in
+// RFC 1278 text ('p'H/'s'H/'t'H/NS+hex). Extension attributes that
+// or_address cannot hold (the universal forms of X.411 (1999), see below,
+// unknown types, values not of their type) are kept encoded in
+// `opaque_attributes` and written back unchanged.
 struct or_name {
     addressing::or_address address;
     std::vector<std::string> opaque_attributes;     // ExtensionAttribute TLVs
     std::optional<std::string> directory_name;      // the Name element inside [0], encoded
     friend bool operator==(or_name const&, or_name const&) = default;
 };
+
+// The universal forms of O/R address attributes (X.411 (1999) extension
+// attributes 24 to 40: universal-common-name, -organization-name,
+// -personal-name, -organizational-unit-names, -domain-defined-attributes
+// and the universal postal attributes), whose values are ISO 10646
+// (UniversalOrBMPString). addressing::or_address has no place for them and
+// RFC 2156 no key, so an or_name keeps them in opaque_attributes, written
+// back unchanged; read_universal_attribute gives their values, for
+// describe and for the mapping to say what is not carried.
+struct universal_value {
+    std::string text;                                // UTF-8
+    bool four_octets = false;                        // UniversalString, else BMPString
+    std::optional<std::string> language;             // iso-639-language-code
+    friend bool operator==(universal_value const&, universal_value const&) = default;
+};
+struct universal_attribute {
+    std::int64_t type = 0;                           // 24..40
+    // Each value with the RFC 2156 key of the attribute it is the
+    // universal form of (CN, O, S, G, I, GQ, OU, PD-*), or "type" and
+    // "value" for a domain-defined attribute.
+    std::vector<std::pair<std::string, universal_value>> values;
+    friend bool operator==(universal_attribute const&, universal_attribute const&) = default;
+};
+// An ExtensionAttribute TLV (as in opaque_attributes) that is a universal
+// form, read; nullopt for any other attribute or a value not of its type.
+std::optional<universal_attribute> read_universal_attribute(std::string_view encoded);
+std::string encode_universal_attribute(universal_attribute const& a);
+std::string_view universal_attribute_name(std::int64_t type) noexcept;
+// Whether `text` is a NET-PSAP value p1 can encode ('p'H/'s'H/'t'H/NS+hex,
+// selectors optional, NSAPs separated by ",").
+bool valid_psap_text(std::string_view text);
 
 struct global_domain_identifier {
     std::string country;                             // CountryName (numeric or printable)

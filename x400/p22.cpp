@@ -409,39 +409,6 @@ std::optional<parts> two_parts(reader& r, element const& e, char const* where)
     return p;
 }
 
-// FileTransferParameters ::= SEQUENCE { related-stored-file [0] OPTIONAL,
-//   contents-type [1] DEFAULT, environment [2] OPTIONAL, compression [3] OPTIONAL,
-//   file-attributes [4] FileAttributes OPTIONAL, extensions [5] OPTIONAL }
-// FileAttributes ::= SEQUENCE { pathname Pathname-Attribute OPTIONAL, ... }
-// Pathname-Attribute ::= CHOICE { incomplete-pathname [0] Pathname, complete-pathname [23] Pathname }
-// Pathname ::= SEQUENCE OF GraphicString
-// The last element of the pathname, or nothing.
-std::optional<std::string> file_transfer_name(std::string const& parameters, ber::limits const& limits)
-{
-    ber::session s(ber::bytes(reinterpret_cast<std::uint8_t const*>(parameters.data()), parameters.size()), limits);
-    reader top(s, s.input());
-    auto seq = top.next();
-    if (!seq || !seq->is(ber::universal(u::sequence)))
-        return std::nullopt;
-    reader fields = top.enter(*seq);
-    while (auto f = fields.next()) {
-        if (!f->is(ber::context(4)))
-            continue;
-        reader attrs = fields.enter(*f);
-        auto path = attrs.next();
-        if (!path || !(path->is(ber::context(0)) || path->is(ber::context(23))))
-            return std::nullopt;
-        reader parts = attrs.enter(*path);
-        std::optional<std::string> last;
-        while (auto part = parts.next())
-            last = ber::read_string(s, *part, u::graphic_string, parts.depth());
-        if (s.failed())
-            return std::nullopt;
-        return last;
-    }
-    return std::nullopt;
-}
-
 // ExtendedBodyPart ::= SEQUENCE { parameters [0] INSTANCE OF TYPE-IDENTIFIER OPTIONAL,
 //                                 data INSTANCE OF TYPE-IDENTIFIER }
 // INSTANCE OF is encoded as [UNIVERSAL 8] SEQUENCE { type-id OID, value [0] EXPLICIT ANY },
@@ -512,7 +479,12 @@ std::optional<body_part> read_extended(reader& r, element const& e)
                 params->kind != ber::external::encoding::single_asn1_type)
                 return opaque();
             f.parameters = params->data;
-            f.file_name = file_transfer_name(*f.parameters, s.limits());
+            if (auto attrs = read_file_transfer_parameters(*f.parameters, f.other_parameters, s.limits())) {
+                f.attributes = std::move(*attrs);
+                f.file_name = f.attributes.file_name;
+            } else {
+                f.other_parameters = true;
+            }
         }
         auto ds = inner(data->data, s);
         reader dr(ds, ds.input(), r.depth());
@@ -1033,15 +1005,149 @@ std::string encode(information_object const& content)
 
 std::string file_transfer_parameters(std::string_view file_name)
 {
+    file_attributes a;
+    a.file_name = std::string(file_name);
+    return file_transfer_parameters(a);
+}
+
+// FileTransferParameters ::= SEQUENCE { related-stored-file [0] OPTIONAL,
+//   contents-type [1] ContentsTypeParameter DEFAULT document-type {FTAM-3},  -- a CHOICE: explicit
+//   environment [2] OPTIONAL, compression [3] OPTIONAL,
+//   file-attributes [4] FileAttributes OPTIONAL, extensions [5] OPTIONAL }
+// Contents-Type-Attribute ::= CHOICE { document-type [0] SEQUENCE {
+//   document-type-name Document-Type-Name, parameter [0] ... OPTIONAL }, constraint-set-and-abstract-syntax [1] ... }
+// FileAttributes ::= SEQUENCE { pathname Pathname-Attribute OPTIONAL,
+//   permitted-actions [1] Permitted-Actions-Attribute OPTIONAL, storage-account [3] OPTIONAL,
+//   date-and-time-of-creation [4] Date-and-Time-Attribute OPTIONAL,       -- CHOICEs: explicit
+//   date-and-time-of-last-modification [5] ..., date-and-time-of-last-read-access [6] ...,
+//   ... [7] .. [12] ..., object-size [13] Object-Size-Attribute OPTIONAL, ... }
+// Pathname-Attribute ::= CHOICE { incomplete-pathname [0] Pathname, complete-pathname [23] Pathname }
+// Pathname ::= SEQUENCE OF GraphicString
+// Date-and-Time-Attribute ::= CHOICE { no-value-available [0] NULL, actual-values [1] GeneralizedTime }
+// Object-Size-Attribute ::= CHOICE { no-value-available [0] NULL, actual-values [1] INTEGER }
+std::string file_transfer_parameters(file_attributes const& a)
+{
     ber::writer w;
     auto seq = w.begin(ber::universal(u::sequence));
-    auto attrs = w.begin(ber::context(4));
-    auto path = w.begin(ber::context(0));
-    w.octets(ber::universal(u::graphic_string), file_name);
-    w.end(path);
-    w.end(attrs);
+    if (a.document_type) {
+        auto ct = w.begin(ber::context(1));
+        auto dt = w.begin(ber::context(0));
+        w.object_id(ber::universal(u::object_identifier), *a.document_type);
+        w.end(dt);
+        w.end(ct);
+    }
+    if (a.file_name || a.permitted_actions || a.creation_time || a.modification_time || a.read_time || a.size) {
+        auto attrs = w.begin(ber::context(4));
+        if (a.file_name) {
+            auto path = w.begin(ber::context(0));
+            w.octets(ber::universal(u::graphic_string), *a.file_name);
+            w.end(path);
+        }
+        if (a.permitted_actions)
+            w.bits(ber::context(1), *a.permitted_actions);
+        std::uint32_t n = 4;
+        for (auto const* t : {&a.creation_time, &a.modification_time, &a.read_time}) {
+            if (*t) {
+                auto x = w.begin(ber::context(n));
+                w.time(ber::context(1), **t);
+                w.end(x);
+            }
+            ++n;
+        }
+        if (a.size) {
+            auto x = w.begin(ber::context(13));
+            w.integer(ber::context(1), *a.size);
+            w.end(x);
+        }
+        w.end(attrs);
+    }
     w.end(seq);
     return w.take();
+}
+
+std::optional<file_attributes> read_file_transfer_parameters(std::string_view encoded, bool& other,
+                                                             ber::limits const& limits)
+{
+    other = false;
+    ber::session s(ber::bytes(reinterpret_cast<std::uint8_t const*>(encoded.data()), encoded.size()), limits);
+    reader top(s, s.input());
+    auto seq = top.next();
+    if (!seq || !seq->is(ber::universal(u::sequence)) || !top.at_end())
+        return std::nullopt;
+    file_attributes a;
+    // The value inside an explicit tag, when it is the one element there.
+    auto inside = [&](reader& r, element const& e) -> std::optional<element> {
+        if (!e.constructed)
+            return std::nullopt;
+        reader x = r.enter(e);
+        auto v = x.next();
+        if (!v || !x.at_end())
+            return std::nullopt;
+        return v;
+    };
+    reader fields = top.enter(*seq);
+    while (auto f = fields.next()) {
+        if (f->is(ber::context(1)) && !a.document_type) {
+            auto choice = inside(fields, *f);
+            std::optional<ber::oid> name;
+            if (choice && choice->is(ber::context(0))) {
+                reader dt = fields.enter(*f).enter(*choice);
+                auto id = dt.next();
+                if (id && id->is(ber::universal(u::object_identifier)))
+                    name = ber::read_oid(s, *id);
+                if (!dt.at_end())
+                    other = true; // the document type's parameter
+            }
+            if (name)
+                a.document_type = std::move(name);
+            else
+                other = true;
+        } else if (f->is(ber::context(4))) {
+            reader attrs = fields.enter(*f);
+            while (auto x = attrs.next()) {
+                if ((x->is(ber::context(0)) || x->is(ber::context(23))) && !a.file_name) {
+                    // The last element of the pathname; a pathname of more
+                    // than one element loses the others.
+                    reader parts = attrs.enter(*x);
+                    std::size_t count = 0;
+                    while (auto part = parts.next()) {
+                        a.file_name = ber::read_string(s, *part, u::graphic_string, parts.depth());
+                        ++count;
+                    }
+                    if (count != 1 || x->is(ber::context(23)))
+                        other = true;
+                } else if (x->is(ber::context(1)) && !a.permitted_actions) {
+                    a.permitted_actions = ber::read_bit_string(s, *x, attrs.depth());
+                } else if (x->tag.cls == ber::tag_class::context && x->tag.number >= 4 && x->tag.number <= 6) {
+                    auto& slot = x->tag.number == 4 ? a.creation_time
+                                 : x->tag.number == 5 ? a.modification_time
+                                                      : a.read_time;
+                    auto v = inside(attrs, *x);
+                    if (v && v->is(ber::context(1)) && !slot)
+                        slot = ber::read_time(s, *v, true);
+                    else if (!v || !v->is(ber::context(0)))
+                        other = true;
+                } else if (x->is(ber::context(13)) && !a.size) {
+                    auto v = inside(attrs, *x);
+                    if (v && v->is(ber::context(1)))
+                        a.size = ber::read_integer(s, *v);
+                    else if (!v || !v->is(ber::context(0)))
+                        other = true;
+                } else {
+                    other = true;
+                }
+                if (s.failed())
+                    return std::nullopt;
+            }
+        } else {
+            other = true;
+        }
+        if (s.failed())
+            return std::nullopt;
+    }
+    if (s.failed())
+        return std::nullopt;
+    return a;
 }
 
 std::string_view importance_name(importance i) noexcept

@@ -128,11 +128,34 @@ struct general_text {
     friend bool operator==(general_text const&, general_text const&) = default;
 };
 
+// The FileTransferParameters RFC 2157 and RFC 2183 have a place for:
+// contents-type's document type, and of file-attributes the pathname (its
+// last element), permitted-actions, the dates of creation, last
+// modification and last read access, and object-size (each the
+// actual-values choice; no-value-available reads as absent).
+struct file_attributes {
+    std::optional<std::string> file_name;                // GraphicString
+    std::optional<ber::oid> document_type;               // contents-type [1] document-type [0]
+    std::optional<ber::bit_string> permitted_actions;    // [1] ISO 8571 Permitted-Actions
+    std::optional<ber::time_value> creation_time;        // [4] date-and-time-of-creation
+    std::optional<ber::time_value> modification_time;    // [5] date-and-time-of-last-modification
+    std::optional<ber::time_value> read_time;            // [6] date-and-time-of-last-read-access
+    std::optional<std::int64_t> size;                    // [13] object-size
+    friend bool operator==(file_attributes const&, file_attributes const&) = default;
+    bool empty() const { return *this == file_attributes{}; }
+};
+
 // The file transfer body part (X.420 annex E, FileTransferParameters and
-// FileTransferData ::= SEQUENCE OF EXTERNAL).
+// FileTransferData ::= SEQUENCE OF EXTERNAL). The parameters are kept as
+// they arrived (written back unchanged); `attributes` is what x400gw reads
+// of them, and `other_parameters` whether they hold anything more
+// (related-stored-file, environment, compression, other file attributes,
+// extensions).
 struct file_transfer {
     std::optional<std::string> parameters;               // FileTransferParameters, encoded
-    std::optional<std::string> file_name;                // from its file-attributes pathname, when simple
+    std::optional<std::string> file_name;                // = attributes.file_name
+    file_attributes attributes;
+    bool other_parameters = false;
     std::vector<ber::external> data;
     friend bool operator==(file_transfer const&, file_transfer const&) = default;
 };
@@ -203,6 +226,15 @@ using information_object = std::variant<ipm, ipn>;
 addressing::result<information_object, ber::error> decode(ber::bytes input, ber::limits const& limits = {});
 // FileTransferParameters naming one file (file-attributes, incomplete pathname).
 std::string file_transfer_parameters(std::string_view file_name);
+// FileTransferParameters with the given attributes (contents-type only
+// when a document type is given; file-attributes when any other is).
+std::string file_transfer_parameters(file_attributes const& a);
+// Reads FileTransferParameters; `other` is set when they hold more than
+// file_attributes has a place for. nullopt when they are not a SEQUENCE.
+std::optional<file_attributes> read_file_transfer_parameters(std::string_view encoded, bool& other,
+                                                             ber::limits const& limits = {});
+inline constexpr char const* oid_ftam_unstructured_text = "1.0.8571.5.1";   // FTAM-1
+inline constexpr char const* oid_ftam_unstructured_binary = "1.0.8571.5.3"; // FTAM-3
 std::string encode(information_object const& content);
 
 inline constexpr char const* oid_general_text_data = "2.6.1.4.11";    // id-et-general-text

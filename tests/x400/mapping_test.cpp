@@ -322,6 +322,7 @@ TEST(Mapping, GoldenFiles)
         p1::mts_apdu m;
     };
     std::vector<c2> const cases{{"message-full", p1::mts_apdu{samples::full_message()}},
+                                {"message-intl", p1::mts_apdu{samples::intl_message()}},
                                 {"message-minimal-no-prmd", p1::mts_apdu{no_prmd}},
                                 {"report-dsn", p1::mts_apdu{samples::sample_report()}},
                                 {"ipn-receipt-mdn", p1::mts_apdu{[] {

@@ -159,13 +159,27 @@ TEST(P1, AnImplicitlyTaggedExtensionValueIsRefused)
 TEST(P1, UnmodelledOrAddressAttributesRideAlong)
 {
     auto m = samples::minimal_message();
-    // teletex-common-name (2) as a TeletexString, and an unknown type 99.
-    std::string const teletex_cn("\x30\x0a\x80\x01\x02\xa1\x05\x14\x03" "Ann", 12);
+    // An unknown type 99, and a teletex-common-name (2) whose value is not
+    // a TeletexString: both kept as they arrived.
     std::string const unknown("\x30\x08\x80\x01\x63\xa1\x03\x02\x01\x07", 10);
-    m.envelope.originator.opaque_attributes = {teletex_cn, unknown};
+    std::string const odd_cn("\x30\x0a\x80\x01\x02\xa1\x05\x13\x03" "Ann", 12);
+    m.envelope.originator.opaque_attributes = {unknown, odd_cn};
     m.envelope.originator.directory_name = std::string("\x30\x00", 2);
     auto back = std::get<p1::message>(decoded(p1::encode(m)));
     EXPECT_EQ(back.envelope.originator, m.envelope.originator);
+}
+
+TEST(P1, TeletexCommonNameIsReadIntoTheAddress)
+{
+    auto m = samples::minimal_message();
+    // teletex-common-name (2) as a TeletexString: RFC 2156 3.3.4's "*" form.
+    std::string const teletex_cn("\x30\x0a\x80\x01\x02\xa1\x05\x14\x03" "A\xc8n", 12);
+    m.envelope.originator.opaque_attributes = {teletex_cn};
+    auto back = std::get<p1::message>(decoded(p1::encode(m)));
+    EXPECT_TRUE(back.envelope.originator.opaque_attributes.empty());
+    EXPECT_EQ(back.envelope.originator.address.common_name, "*A{200}n");
+    // Written back as the same attribute.
+    EXPECT_NE(p1::encode(back).find(teletex_cn), std::string::npos);
 }
 
 TEST(P1, OrAddressWithoutPrmdAndWithNumericDomains)

@@ -43,6 +43,7 @@ int main(int argc, char** argv)
         {"message-ipn-receipt", ipn_message(samples::receipt_notification())},
         {"message-ipn-non-receipt", ipn_message(samples::non_receipt_notification())},
         {"message-full", samples::full_message()},
+        {"message-intl", samples::intl_message()},
         {"message-minimal", samples::minimal_message()},
         {"probe", samples::sample_probe()},
         {"report", samples::sample_report()},
@@ -64,6 +65,7 @@ int main(int argc, char** argv)
     };
     content const contents[] = {
         {"ipm-full", samples::full_ipm()},
+        {"ipm-intl", samples::intl_ipm()},
         {"ipn-receipt", samples::receipt_notification()},
         {"ipn-non-receipt", samples::non_receipt_notification()},
     };

@@ -114,6 +114,7 @@ inline p22::ipm full_ipm()
     p22::file_transfer f;
     f.parameters = p22::file_transfer_parameters("figures.csv");
     f.file_name = "figures.csv";
+    f.attributes.file_name = "figures.csv";
     ber::external data;
     data.direct_reference = ber::oid::parse("1.0.8571.5.3");
     data.kind = ber::external::encoding::octet_aligned;
@@ -301,6 +302,83 @@ inline p1::report sample_report()
     n.originally_intended_recipient = person("Cy", "Old");
     r.recipients = {d, n};
     return r;
+}
+
+// An O/R name in the Teletex forms (RFC 2156 3.3.4 text: the T.61
+// octets after "*", {200} being the diaeresis 0xc8), with a universal
+// common name and organizational unit (BMP, one with a language) kept
+// beside them.
+inline p1::or_name teletex_person()
+{
+    p1::or_name n;
+    auto& a = n.address;
+    a.c = "XX";
+    a.admd = " ";
+    a.prmd = "ATC Net";
+    a.o = "Muller AG*M{200}uller AG";
+    a.ou = {"Forschung*Forschung", "*Pr{200}ufstand"};
+    a.surname = "Muller*M{200}uller";
+    a.given = "Jurgen*J{200}urgen";
+    a.common_name = "*J{200}urgen M{200}uller";
+    a.ddas = {{"Dept", "*Gr{200}un"}};
+    p1::universal_attribute cn;
+    cn.type = 24;
+    cn.values = {{"CN", {"J\u00fcrgen M\u00fcller", false, "de"}}};
+    p1::universal_attribute ou;
+    ou.type = 27;
+    ou.values = {{"OU", {"Pr\u00fcfstand", false, std::nullopt}}, {"OU", {"\u0141\u00f3d\u017a", true, std::nullopt}}};
+    n.opaque_attributes = {p1::encode_universal_attribute(cn), p1::encode_universal_attribute(ou)};
+    return n;
+}
+
+// The IPM of intl_message: T.61 subject, free-form name and Teletex text,
+// and a file transfer body part with its dates, size and permitted actions.
+inline p22::ipm intl_ipm()
+{
+    p22::ipm m;
+    auto& h = m.heading;
+    h.this_ipm = ipm_id("ipm-intl");
+    h.originator = descriptor(teletex_person(), std::string("J\xc8urgen M\xc8uller"));
+    p22::recipient_specifier to;
+    to.recipient = descriptor(person("Bob", "Ray"), std::string("Bob \xe8\xc2od\xc2z"));
+    h.primary_recipients = {to};
+    h.subject = "Spotkanie w \xe8\xc2od\xc2z, caf\xc2" "e cr\xc8" "eme";
+    p22::teletex tt;
+    tt.pages = {"Gr\xc8u\xfb" "e aus \xe8\xc2od\xc2z"};
+    m.body.push_back(tt);
+    p22::file_transfer f;
+    f.attributes.file_name = "report.pdf";
+    f.attributes.creation_time = ber::time_value{"20261201093000Z", true};
+    f.attributes.modification_time = ber::time_value{"20261203170000Z", true};
+    f.attributes.size = 4;
+    f.attributes.permitted_actions = bits_of({0, 1});
+    f.parameters = p22::file_transfer_parameters(f.attributes);
+    f.file_name = f.attributes.file_name;
+    ber::external data;
+    data.direct_reference = ber::oid::parse("1.0.8571.5.3");
+    data.kind = ber::external::encoding::octet_aligned;
+    data.data = "%PDF";
+    f.data = {data};
+    m.body.push_back(f);
+    return m;
+}
+
+// A message from a Teletex-named originator to a recipient with a PSAP
+// address and a per-recipient extension x400gw does not model.
+inline p1::message intl_message()
+{
+    auto m = minimal_message();
+    auto& e = m.envelope;
+    e.message_id = {gdi("XX", " ", "ATC Net"), "msg-intl"};
+    e.originator = teletex_person();
+    e.recipients.front().name = person("Bob", "Ray");
+    e.recipients.front().name.address.other = {{"NET-PSAP", "'0001'H/'0002'H/'0003'H/NS+490001aa"}};
+    p1::extension_field ext;
+    ext.private_type = ber::oid::parse("1.3.6.1.4.1.58888.11");
+    ext.value = std::string("\x01\x01\xff", 3);
+    e.recipients.front().ext.other = {ext};
+    m.content = p22::encode(intl_ipm());
+    return m;
 }
 
 // Re-encodes `in` with every constructed element in the indefinite form

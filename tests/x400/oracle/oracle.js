@@ -25,7 +25,12 @@
 //     tag were implicit, so the value is taken from inside the tag, as
 //     X.680 31.2.7 says, before the library's decoder for it is called;
 //   - when it encodes such a value from scratch it writes the tag
-//     implicitly; x400gw must refuse that encoding and say why.
+//     implicitly; x400gw must refuse that encoding and say why;
+//   - it lets the CHOICE of UniversalOrBMPString (the universal O/R
+//     address attributes) take the language code as well and refuses the
+//     SET, so those values are read by their universal tags here;
+//   - it fills in the DEFAULT contents-type of FileTransferParameters,
+//     which x400gw shows only when it was sent.
 const fs = require('fs');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
@@ -109,9 +114,63 @@ const pdsKeys = { 10: 'PD-OFFICE', 11: 'PD-OFFICE-NUM', 12: 'PD-EXT-ADDRESS', 13
     15: 'PD-EXT-DELIVERY', 17: 'PD-STREET', 18: 'PD-BOX', 19: 'PD-RESTANTE', 20: 'PD-UNIQUE', 21: 'PD-LOCAL' };
 const terminalTypes = { 3: 'telex', 4: 'teletex', 5: 'g3-facsimile', 6: 'g4-facsimile', 7: 'ia5-terminal', 8: 'videotex' };
 
+// RFC 2156 3.3.4: a Teletex form after "*", octets outside PrintableString as {ddd}.
+const printableChar = (c) => /[A-Za-z0-9 '()+,\-./:=?]/.test(String.fromCharCode(c));
+const octetsOf = (v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from(v));
+const teletexText = (v) => [...octetsOf(v)].map((c) => (printableChar(c) ? String.fromCharCode(c) : `{${c}}`)).join('');
+const withTeletex = (printable, teletex) =>
+    (printable === undefined && teletex === undefined ? undefined : (printable ?? '') + (teletex === undefined ? '' : '*' + teletexText(teletex)));
+// x400gw's JSON writes each UTF-8 octet as one \u00XX: the same mangling here.
+const utf8Octets = (s) => Buffer.from(s, 'utf8').toString('latin1');
+const universalNames = { 24: 'universal-common-name', 25: 'universal-organization-name', 26: 'universal-personal-name',
+    27: 'universal-organizational-unit-names', 28: 'universal-domain-defined-attributes',
+    29: 'universal-physical-delivery-office-name', 30: 'universal-physical-delivery-office-number',
+    31: 'universal-extension-OR-address-components', 32: 'universal-physical-delivery-personal-name',
+    33: 'universal-physical-delivery-organization-name', 34: 'universal-extension-physical-delivery-address-components',
+    35: 'universal-unformatted-postal-address', 36: 'universal-street-address', 37: 'universal-post-office-box-address',
+    38: 'universal-poste-restante-address', 39: 'universal-unique-postal-name', 40: 'universal-local-postal-attributes' };
+const universalPostalKeys = { 29: 'PD-OFFICE', 30: 'PD-OFFICE-NUM', 31: 'PD-EXT-ADDRESS', 32: 'PD-PN', 33: 'PD-O',
+    34: 'PD-EXT-DELIVERY', 35: 'PD-ADDRESS', 36: 'PD-STREET', 37: 'PD-BOX', 38: 'PD-RESTANTE', 39: 'PD-UNIQUE', 40: 'PD-LOCAL' };
+// UniversalOrBMPString ::= SET { character-encoding CHOICE { two-octets BMPString,
+// four-octets UniversalString }, iso-639-language-code PrintableString OPTIONAL }.
+// @wildboar/x400 1.0.6 lets the untagged CHOICE take the PrintableString too
+// and refuses the SET ("more than one 'character-encoding'"), so its members
+// are read here by their universal tags, with asn1-ts's string decoders.
+function universalValue(key, el) {
+    const v = { key };
+    for (const c of el.set) {
+        if (tagOf(c) === UNIV(30)) v.text = utf8Octets(c.bmpString);
+        else if (tagOf(c) === UNIV(28)) { v.text = utf8Octets(c.universalString); v['four-octets'] = true; }
+        else if (tagOf(c) === UNIV(19)) v.language = c.printableString;
+        else throw new Error(`unexpected ${tagOf(c)} in UniversalOrBMPString`);
+    }
+    return v;
+}
+function universalAttribute(t, v) {
+    let values;
+    if (t === 26) {
+        const keys = ['S', 'G', 'I', 'GQ'];
+        values = v.set.map((c) => universalValue(keys[c.tagNumber], c));
+    } else if (t === 27) {
+        values = v.sequence.map((x) => universalValue('OU', x));
+    } else if (t === 28) {
+        values = v.sequence.flatMap((d) => { const [ty, va] = d.sequence; return [universalValue('type', ty), universalValue('value', va)]; });
+    } else {
+        values = [universalValue(t === 24 ? 'CN' : t === 25 ? 'O' : universalPostalKeys[t], v)];
+    }
+    return { attribute: universalNames[t], values };
+}
+// PresentationAddress as NET-PSAP text: 'p'H/'s'H/'t'H/NS+hex,NS+hex.
+function psapText(p) {
+    const sel = (x) => (x === undefined ? '' : `'${hex(x)}'H`);
+    return `${sel(p.pSelector)}/${sel(p.sSelector)}/${sel(p.tSelector)}/` + p.nAddresses.map((a) => 'NS+' + hex(a)).join(',');
+}
+
 function orAddress(n) {
     const a = n.built_in_standard_attributes;
     const o = {};
+    const teletex = {};
+    const universal = [];
     const set = (k, v) => { if (v !== undefined) o[k] = v; };
     set('C', a.country_name && choice(a.country_name));
     set('ADMD', a.administration_domain_name && choice(a.administration_domain_name));
@@ -134,6 +193,12 @@ function orAddress(n) {
         const v = inner(x.extension_attribute_value);
         const t = Number(x.extension_attribute_type);
         if (t === 1) o.CN = dec('MTSAbstractService', 'CommonName')(v);
+        else if (t === 2) teletex.CN = dec('MTSAbstractService', 'TeletexCommonName')(v);
+        else if (t === 3) teletex.O = dec('MTSAbstractService', 'TeletexOrganizationName')(v);
+        else if (t === 4) teletex.PN = dec('MTSAbstractService', 'TeletexPersonalName')(v);
+        else if (t === 5) teletex.OU = dec('MTSAbstractService', 'TeletexOrganizationalUnitNames')(v);
+        else if (t === 6) teletex.DDA = dec('MTSAbstractService', 'TeletexDomainDefinedAttributes')(v);
+        else if (t >= 24 && t <= 40) universal.push(universalAttribute(t, v));
         else if (t === 7) o['PD-SERVICE'] = dec('MTSAbstractService', 'PDSName')(v);
         else if (t === 8) o['PD-C'] = choice(dec('MTSAbstractService', 'PhysicalDeliveryCountryName')(v));
         else if (t === 9) o['PD-CODE'] = choice(dec('MTSAbstractService', 'PostalCode')(v));
@@ -143,7 +208,8 @@ function orAddress(n) {
             else o['PD-ADDRESS'] = u.printable_address.join('|');
         } else if (t === 22) {
             const e = dec('MTSAbstractService', 'ExtendedNetworkAddress')(v);
-            if (!e.e163_4_address) opaque.push(x);
+            if (e.psap_address) o['NET-PSAP'] = psapText(e.psap_address);
+            else if (!e.e163_4_address) opaque.push(x);
             else {
                 o['NET-NUM'] = e.e163_4_address.number_;
                 if (e.e163_4_address.sub_address !== undefined) o['NET-SUB'] = e.e163_4_address.sub_address;
@@ -156,6 +222,25 @@ function orAddress(n) {
             else o[pdsKeys[t]] = p.printable_string;
         } else opaque.push(x);
     }
+    // The Teletex forms joined to the printable ones, as x400gw's model holds them.
+    const join = (key, t) => { const v = withTeletex(o[key], t); if (v !== undefined) o[key] = v; };
+    join('CN', teletex.CN);
+    join('O', teletex.O);
+    if (teletex.PN) {
+        join('S', teletex.PN.surname);
+        join('G', teletex.PN.given_name);
+        join('I', teletex.PN.initials);
+        join('GQ', teletex.PN.generation_qualifier);
+    }
+    if (teletex.OU) {
+        o.OU = o.OU ?? [];
+        teletex.OU.forEach((t, i) => { o.OU[i] = withTeletex(o.OU[i], t); });
+    }
+    if (teletex.DDA) {
+        o.DDA = o.DDA ?? [];
+        for (const d of teletex.DDA) o.DDA.push({ type: latin1(d.type_), value: withTeletex(undefined, d.value) });
+    }
+    if (universal.length) o['universal-attributes'] = universal;
     if (opaque.length) o['opaque-attributes'] = opaque.map(() => '<opaque>');
     if (n.directory_name !== undefined) o['directory-name'] = '<opaque>';
     return o;
@@ -500,9 +585,28 @@ function ipmFromWildboar(m) {
                 const params = x.parameters.encoding;
                 o.parameters = hex(params.toBytes());
                 const ft = dec('IPMSFileTransferBodyPartType', 'FileTransferParameters')(params);
-                const p = ft.file_attributes?.pathname;
+                const fa = ft.file_attributes;
+                const p = fa?.pathname;
                 const names = p && (p.incomplete_pathname ?? p.complete_pathname);
                 if (names?.length) o['file-name'] = latin1(names[names.length - 1]);
+                // The library fills in contents-type's DEFAULT; x400gw shows only what was sent.
+                const sent = params.sequence.some((c) => tagOf(c) === CTX(1));
+                const doc = sent ? ft.contents_type?.document_type?.document_type_name : undefined;
+                if (doc) o['document-type'] = oidText(doc);
+                if (fa?.permitted_actions) o['permitted-actions'] = bits(fa.permitted_actions);
+                const gtime = (t) => t.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+                const times = [['date-and-time-of-creation', fa?.date_and_time_of_creation],
+                    ['date-and-time-of-last-modification', fa?.date_and_time_of_last_modification],
+                    ['date-and-time-of-last-read-access', fa?.date_and_time_of_last_read_access]];
+                for (const [k, t] of times) if (t?.actual_values) o[k] = gtime(t.actual_values);
+                if (fa?.object_size?.actual_values !== undefined) o['object-size'] = Number(fa.object_size.actual_values);
+                // What x400gw reads beyond these, as x400gw flags it.
+                const more = ft.related_stored_file || ft.environment || ft.compression || ft.extensions ||
+                    (names && (names.length !== 1 || p.complete_pathname)) ||
+                    (sent && !doc) || (fa && Object.entries(fa).some(([k, x]) => x !== undefined &&
+                        !['pathname', 'permitted_actions', 'date_and_time_of_creation', 'date_and_time_of_last_modification',
+                            'date_and_time_of_last_read_access', 'object_size', '_unrecognizedExtensionsList'].includes(k)));
+                if (more) o['other-parameters'] = true;
             }
             o.data = value.sequence.map((e) => externalData(e.external));
             return { 'file-transfer': o };
@@ -641,6 +745,29 @@ function expectedTshark(json) {
     const walk = (v, key, parentKey) => {
         if (Array.isArray(v)) { v.forEach((x) => walk(x, key, parentKey)); return; }
         if (v !== null && typeof v === 'object') {
+            if (key === 'DDA') {
+                // A printable DDA: p1.printable.type and p1.value; a Teletex
+                // one: p1.type and p1.value (its octets).
+                const star = v.value.indexOf('*');
+                const hexOf = (x) => Buffer.from(x, 'latin1').toString('hex');
+                if (star !== 0) { add('p1.printable.type', v.type); add('p1.value', hexOf(star < 0 ? v.value : v.value.slice(0, star))); }
+                if (star >= 0) {
+                    add('p1.type', hexOf(v.type));
+                    add('p1.value', Buffer.from(v.value.slice(star + 1).replace(/\{(\d+)\}/g, (_, d) => String.fromCharCode(Number(d))), 'latin1').toString('hex'));
+                }
+                return;
+            }
+            if (key === 'universal-attributes') {
+                for (const x of v.values) {
+                    const text = Buffer.from(x.text, 'latin1').toString('utf8');
+                    const cps = [...text].map((c) => c.codePointAt(0));
+                    const octets = x['four-octets'] ? Buffer.concat(cps.map((c) => { const b = Buffer.alloc(4); b.writeUInt32BE(c); return b; }))
+                        : Buffer.concat(cps.map((c) => { const b = Buffer.alloc(2); b.writeUInt16BE(c); return b; }));
+                    add(x['four-octets'] ? 'p1.four_octets' : 'p1.two_octets', octets.toString('hex'));
+                    if (x.language !== undefined) add('p1.iso_639_language_code', x.language);
+                }
+                return;
+            }
             if (key === 'other') {
                 if (v['standard-extension'] !== undefined) add('p1.standard_extension', v['standard-extension']);
                 if (v['private-extension'] !== undefined) add('p1.private_extension', v['private-extension']);
@@ -650,23 +777,32 @@ function expectedTshark(json) {
             return;
         }
         const country = (x) => add(/^[0-9]+$/.test(x) ? 'p1.x121_dcc_code' : 'p1.iso_3166_alpha2_code', x);
+        // A value with a Teletex form: the printable part in its field, the
+        // Teletex octets in the teletex attribute's field (both as octets).
+        const teletexOctets = (t) => Buffer.from(t.replace(/\{(\d+)\}/g, (_, d) => String.fromCharCode(Number(d))), 'latin1');
+        const forms = (printableField, teletexField, x) => {
+            const star = x.indexOf('*');
+            const printable = star < 0 ? x : x.slice(0, star);
+            if (star !== 0) add(printableField, Buffer.from(printable, 'latin1').toString('hex'));
+            if (star >= 0) add(teletexField, teletexOctets(x.slice(star + 1)).toString('hex'));
+        };
+        if (parentKey === 'universal-attributes') return;
         const domain = (x) => add(/^[0-9]+$/.test(x) ? 'p1.numeric' : 'p1.printable', x);
         switch (key) {
         case 'local-identifier': add('p1.local_identifier', v); break;
         case 'C': case 'country-name': case 'PD-C': country(v); break;
         case 'ADMD': case 'PRMD': case 'administration-domain-name': case 'private-domain-identifier': domain(v); break;
-        case 'O': add('p1.organization_name', v); break;
-        case 'OU': add('p1.OrganizationalUnitName', v); break;
-        case 'S': add('p1.surname', v); break;
-        case 'G': add('p1.given_name', v); break;
-        case 'I': add('p1.initials', v); break;
-        case 'GQ': add('p1.generation_qualifier', v); break;
-        case 'CN': add('p1.CommonName', v); break;
+        case 'O': forms('p1.organization_name', 'p1.TeletexOrganizationName', v); break;
+        case 'OU': forms('p1.OrganizationalUnitName', 'p1.TeletexOrganizationalUnitName', v); break;
+        case 'S': forms('p1.surname', 'p1.surname', v); break;
+        case 'G': forms('p1.given_name', 'p1.given_name', v); break;
+        case 'I': forms('p1.initials', 'p1.initials', v); break;
+        case 'GQ': forms('p1.generation_qualifier', 'p1.generation_qualifier', v); break;
+        case 'CN': forms('p1.CommonName', 'p1.TeletexCommonName', v); break;
         case 'X121': add('p1.network_address', v); break;
         case 'UA-ID': add('p1.numeric_user_identifier', v); break;
         case 'T-ID': add('p1.terminal_identifier', v); break;
-        case 'type': if (parentKey === 'DDA') add('p1.printable.type', v); break;
-        case 'value': if (parentKey === 'DDA') add('p1.value', v); break;
+        case 'type': case 'value': break;   // DDAs: at their object, above
         case 'PD-ADDRESS': v.split('|').forEach((l) => add('p1.printable_address_item', l)); break;
         case 'PD-CODE': add(/^[0-9]+$/.test(v) ? 'p1.numeric_code' : 'p1.printable_code', v); break;
         case 'NET-NUM': add('p1.number', v); break;
@@ -714,7 +850,12 @@ function expectedTshark(json) {
 // The X.420 fields tshark's P22 dissector shows for a content; string
 // fields are compared as octets (PDML's value attribute).
 const p22HexFields = new Set(['p22.ia5text.data', 'p22.TeletexData_item', 'p22.GeneralTextData', 'p22.subject',
-    'p22.free_form_name']);
+    'p22.free_form_name', 'p22.permitted_actions', 'p22.date_and_time_of_creation',
+    'p22.date_and_time_of_last_modification', 'p22.date_and_time_of_last_read_access', 'p22.object_size',
+    // O/R address values that may be Teletex: compared as octets.
+    'p1.organization_name', 'p1.TeletexOrganizationName', 'p1.OrganizationalUnitName', 'p1.TeletexOrganizationalUnitName',
+    'p1.surname', 'p1.given_name', 'p1.initials', 'p1.generation_qualifier', 'p1.CommonName', 'p1.TeletexCommonName',
+    'p1.type', 'p1.value', 'p1.two_octets', 'p1.four_octets']);
 const basicTags = { 'ia5-text': 0, 'g3-facsimile': 3, 'g4-class1': 4, teletex: 5, videotex: 6, 'nationally-defined': 7,
     encrypted: 8, message: 9, 'mixed-mode': 11, 'bilaterally-defined': 14 };
 const sensitivities = { personal: 1, private: 2, 'company-confidential': 3 };
@@ -759,6 +900,16 @@ function expectedP22(json, want) {
         case 'discard-reason': add('p22.discard_reason', v); break;
         case 'suppl-receipt-info': add('p22.suppl_receipt_info', v); break;
         case 'file-name': add('ftam.Pathname_item', v); break;
+        case 'permitted-actions': add('p22.permitted_actions', bitsHex(v)); break;
+        case 'date-and-time-of-creation': case 'date-and-time-of-last-modification': case 'date-and-time-of-last-read-access':
+            add('p22.' + key.replace(/-/g, '_'), Buffer.from(v, 'latin1').toString('hex')); break;
+        case 'object-size': {
+            let h = Number(v).toString(16);
+            if (h.length % 2) h = '0' + h;
+            if (parseInt(h.slice(0, 1), 16) >= 8) h = '00' + h;
+            add('p22.object_size', h);
+            break;
+        }
         default: break;
         }
     };
