@@ -21,6 +21,9 @@
 namespace boost::asio::ssl {
 class context;
 }
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace x400gw::gateway {
 
@@ -42,6 +45,7 @@ struct runtime {
     smtp::client_limits clients;             // per client address (not for relay_networks)
     std::shared_ptr<boost::asio::ssl::context> tls;   // the server certificate; SIGHUP swaps it
     std::set<tcp::socket*> admin_sockets;    // open admin HTTP connections
+    boost::asio::thread_pool* cpu = nullptr; // MIME work off the I/O thread (gateway/cpu.hpp)
 };
 
 // A short id for a log subject: prefix then six base-32 characters.

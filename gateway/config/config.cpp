@@ -385,7 +385,8 @@ config load_config(std::string const& path)
     c.relay_networks = {*parse_network("127.0.0.0/8"), *parse_network("::1")};
 
     if (auto* t = r.section(root, "server")) {
-        r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "admin_tls", "node_name", "shutdown_grace"});
+        r.only(*t, "[server]", {"hostname", "listen", "admin_listen", "admin_tls", "node_name", "shutdown_grace",
+                                "cpu_threads"});
         r.get(*t, "hostname", c.hostname);
         if (auto* n = t->get("listen")) {
             c.listen.clear();
@@ -421,6 +422,7 @@ config load_config(std::string const& path)
             c.admin_tls = *b;
         r.get(*t, "node_name", c.node_name);
         r.get_duration(*t, "shutdown_grace", c.shutdown_grace);
+        r.get_int(*t, "cpu_threads", c.cpu_threads, 1, 64);
     }
     if (auto* t = r.section(root, "database")) {
         r.only(*t, "[database]", {"conninfo", "pool_threads", "commit_batch", "statement_timeout", "commit_queue",

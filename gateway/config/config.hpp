@@ -91,6 +91,7 @@ struct config {
     bool admin_tls = false;                        // HTTPS on admin_listen, with the [tls] certificate
     std::string node_name;                         // lease owner; default host name and pid
     std::chrono::seconds shutdown_grace{10};       // SIGTERM: how long sessions may finish
+    int cpu_threads = 2;                           // MIME work (sanitize, 7-bit) off the I/O thread
 
     // [database]
     std::string database;                          // libpq conninfo; empty: none configured

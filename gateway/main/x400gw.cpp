@@ -21,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <systemd/sd-daemon.h>
 
 #include <atomic>
@@ -169,6 +170,8 @@ int main(int argc, char** argv)
     db::key_allocator keys;
     auto io = std::make_unique<asio::io_context>(1);
     runtime rt{*io, cfg, m, pool, control, committer, keys, owner};
+    asio::thread_pool cpu(static_cast<std::size_t>(cfg.cpu_threads));
+    rt.cpu = &cpu;
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();

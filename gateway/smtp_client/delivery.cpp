@@ -1,6 +1,7 @@
 // gateway/smtp_client/delivery.cpp
 #include "gateway/smtp_client/delivery.hpp"
 
+#include "gateway/cpu.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
 #include "gateway/tls.hpp"
@@ -352,7 +353,9 @@ task<void> delivery::connection_loop(std::string name)
             // it goes: a hostile message stops early instead of running to
             // the end and being found too slow afterwards.
             options.parse_limits.max_steps = mime::step_budget(rt_.cfg.conversion_budget);
-            auto r = mime::sanitize(*body, options);
+            // On the MIME pool: the I/O thread goes on serving the others.
+            auto convert = [&body, options] { return mime::sanitize(*body, options); };
+            auto r = co_await run_cpu(rt_, convert);
             if (r.over_limit) {
                 // The conversion exceeds a limit or its time budget: try
                 // again later, and after quarantine_after attempts set the

@@ -2,6 +2,7 @@
 #include "gateway/smtp_server/session.hpp"
 
 #include "gateway/db_bridge.hpp"
+#include "gateway/cpu.hpp"
 #include "gateway/header_rewrite.hpp"
 #include "gateway/log.hpp"
 #include "gateway/smtp/data_reader.hpp"
@@ -653,36 +654,64 @@ task<void> smtp_server_session::on_bdat(smtp::command const& cmd)
     queue_reply(r);
 }
 
-std::string smtp_server_session::map_headers(transaction const& t, std::string content)
+namespace {
+
+// What a received message becomes before it is queued, computed on the
+// MIME pool (gateway/cpu.hpp): sanitized, its header addresses mapped.
+// Pure over its inputs; the session logs the outcome on its own thread.
+struct prepared_content {
+    std::string content;
+    mime::sanitize_result sanitized;   // its message moved into content
+    int rewritten = -1;                // header addresses mapped; -1: none touched
+};
+
+prepared_content prepare_content(std::string content, addressing::mapper* mapper, std::string const& x400_originator,
+                                 std::vector<std::string> const& x400_recipients)
 {
-    // Header addresses, role "header" (RFC 2156 4.3): an O/R address
-    // written at our domain whose MIXER mapping names an RFC 822 address is
-    // rewritten to it. Other addresses stay: an X.400-side peer maps RFC
-    // 822 addresses itself, and an unmapped O/R address is already in its
-    // RFC 822 form (the std-or local part at our domain).
-    int rewritten = 0;
-    auto map = [&](std::string_view spec) {
-        auto mapped = rt_.mapper->rewrite_header_address(spec);
-        rewritten += mapped ? 1 : 0;
-        return mapped;
-    };
-    if (auto mapped = rewrite_address_headers(content, map)) {
-        log(t.qid, "map headers addresses=" + std::to_string(rewritten));
-        content = std::move(*mapped);
+    prepared_content out;
+    // Whatever arrived leaves readable by any peer: every part with a valid
+    // Content-Type (an empty one once hung a peer gateway), CRLF, short
+    // lines. A clean message passes octet for octet.
+    out.sanitized = mime::sanitize(content);
+    if (!out.sanitized.unchanged)
+        content = std::move(out.sanitized.message);
+    out.sanitized.message = {};
+    if (mapper) {
+        // Header addresses, role "header" (RFC 2156 4.3): an O/R address
+        // written at our domain whose MIXER mapping names an RFC 822
+        // address is rewritten to it. Other addresses stay: an X.400-side
+        // peer maps RFC 822 addresses itself, and an unmapped O/R address
+        // is already in its RFC 822 form (the std-or local part at our
+        // domain).
+        int rewritten = 0;
+        auto map = [&](std::string_view spec) {
+            auto mapped = mapper->rewrite_header_address(spec);
+            rewritten += mapped ? 1 : 0;
+            return mapped;
+        };
+        if (auto mapped = rewrite_address_headers(content, map)) {
+            out.rewritten = rewritten;
+            content = std::move(*mapped);
+        }
+        // RFC 2156 5.3.4 (X400-Originator, X400-Recipients): the envelope's
+        // original X.400 forms survive the mapping.
+        std::string added;
+        if (!x400_originator.empty())
+            added += "X400-Originator: " + x400_originator + "\r\n";
+        if (!x400_recipients.empty()) {
+            std::string list;
+            for (auto const& r : x400_recipients)
+                list += (list.empty() ? "" : ",\r\n\t") + r;
+            added += "X400-Recipients: " + list + "\r\n";
+        }
+        if (!added.empty())
+            content = added + content;
     }
-    // RFC 2156 5.3.4 (X400-Originator, X400-Recipients): the envelope's
-    // original X.400 forms survive the mapping.
-    std::string added;
-    if (!t.x400_originator.empty())
-        added += "X400-Originator: " + t.x400_originator + "\r\n";
-    if (!t.x400_recipients.empty()) {
-        std::string list;
-        for (auto const& r : t.x400_recipients)
-            list += (list.empty() ? "" : ",\r\n\t") + r;
-        added += "X400-Recipients: " + list + "\r\n";
-    }
-    return added.empty() ? content : added + content;
+    out.content = std::move(content);
+    return out;
 }
+
+} // namespace
 
 std::string smtp_server_session::trace_header(transaction const& t) const
 {
@@ -702,21 +731,24 @@ std::string smtp_server_session::trace_header(transaction const& t) const
     return smtp::render_received(r);
 }
 
-task<smtp::reply> smtp_server_session::finish(std::string content)
+task<smtp::reply> smtp_server_session::finish(std::string body)
 {
     auto& t = *tx_;
-    // Whatever arrived leaves readable by any peer: every part with a valid
-    // Content-Type (an empty one once hung a peer gateway), CRLF, short
-    // lines. A clean message passes octet for octet.
-    auto sanitized = mime::sanitize(content);
+    // Off the I/O thread: other sessions go on while this one is parsed.
+    auto prepare = [content = std::move(body), mapper = rt_.mapper, originator = t.x400_originator,
+                    recipients = t.x400_recipients]() mutable {
+        return prepare_content(std::move(content), mapper, originator, recipients);
+    };
+    auto prepared = co_await run_cpu(rt_, std::move(prepare));
+    auto const& sanitized = prepared.sanitized;
     if (!sanitized.unchanged) {
         auto const summary = rt_.m.count_repairs(sanitized.changes);
         log(t.qid, "mime repaired changes=" + summary + (sanitized.over_limit ? " over_limit=yes" : "") +
                        (sanitized.changes.empty() ? "" : " (" + printable(sanitized.changes.front().text) + ")"));
-        content = std::move(sanitized.message);
     }
-    if (rt_.mapper)
-        content = map_headers(t, std::move(content));
+    if (prepared.rewritten >= 0)
+        log(t.qid, "map headers addresses=" + std::to_string(prepared.rewritten));
+    auto content = std::move(prepared.content);
     db::new_message m;
     m.key = t.key;
     m.qid = t.qid;

@@ -72,9 +72,8 @@ private:
     smtp::reply on_rcpt(smtp::command const& cmd);
     task<void> on_data(smtp::command const& cmd);
     task<void> on_bdat(smtp::command const& cmd);
-    task<smtp::reply> finish(std::string content);
+    task<smtp::reply> finish(std::string body);
     std::string trace_header(transaction const& t) const;
-    std::string map_headers(transaction const& t, std::string content);
 
     runtime& rt_;
     std::shared_ptr<asio::ssl::context> tls_context_;   // as at connect: a reload does not pull it away
