@@ -1799,6 +1799,57 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
     return out;
 }
 
+addressing::result<p1::report, mapping_refusal> answer_probe(p1::probe const& probe, addressing::mapper const& map,
+                                                            std::int64_t now, std::string const& local_identifier)
+{
+    // NonDeliveryReasonCode unable-to-transfer (1); NonDeliveryDiagnosticCode
+    // unrecognised-OR-name (0), content-type-not-supported (15) (X.411 12.3.1.1.1).
+    constexpr std::int64_t unable_to_transfer = 1, unrecognised_or_name = 0, content_type_not_supported = 15;
+    auto const state = map.state();
+    auto const& gw = state->identity.address;
+    p1::global_domain_identifier const ours{gw.c.value_or("XX"), gw.admd.value_or(" "), gw.prmd};
+    bool const ipm = probe.type.built_in == p1::content_types::p22_1988 ||
+                     probe.type.built_in == p1::content_types::p2_1984;
+    auto const time = ber::utc_time_from(now);
+    p1::report r;
+    r.report_id = {ours, local_identifier};
+    r.destination = probe.originator;
+    p1::trace_element t;
+    t.domain = ours;
+    t.arrival_time = time;
+    r.trace = {t};
+    r.subject_id = probe.probe_id;
+    r.original_eits = probe.original_eits;
+    r.type = probe.type;
+    r.content_identifier = probe.content_identifier;
+    for (auto const& rec : probe.recipients) {
+        if (!rec.indicators.test(p1::pri::responsibility))
+            continue;
+        bool const wants_delivery = rec.indicators.test(p1::pri::originating_mta_report) ||
+                                    rec.indicators.test(p1::pri::originator_report);
+        bool const wants_non_delivery = wants_delivery ||
+                                        rec.indicators.test(p1::pri::originating_mta_non_delivery_report) ||
+                                        rec.indicators.test(p1::pri::originator_non_delivery_report);
+        p1::report_recipient out;
+        out.actual_recipient = rec.name;
+        out.originally_specified_number = rec.originally_specified_number;
+        out.indicators = rec.indicators;
+        out.arrival_time = time;
+        if (!ipm)
+            out.report = p1::non_delivery_report{unable_to_transfer, content_type_not_supported};
+        else if (!map.to_rfc822(rec.name.address, ad::role::recipient))
+            out.report = p1::non_delivery_report{unable_to_transfer, unrecognised_or_name};
+        else
+            out.report = p1::delivery_report{time, 0};
+        bool const delivered = std::holds_alternative<p1::delivery_report>(out.report);
+        if (delivered ? wants_delivery : wants_non_delivery)
+            r.recipients.push_back(std::move(out));
+    }
+    if (r.recipients.empty())
+        return refused{"probe " + mts_id_text(probe.probe_id) + ": no recipient this MTA is responsible for asks for a report"};
+    return r;
+}
+
 addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input const& in, addressing::mapper const& map)
 {
     auto const state = map.state();

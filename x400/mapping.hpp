@@ -67,6 +67,16 @@ struct from_mime_input {
 };
 addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input const& in, addressing::mapper const& map);
 
+// A probe answered on the X.400 side (SMTP has no probe; RFC 2156 5.5):
+// a report to its originator whose subject is the probe, one entry per
+// recipient this MTA is responsible for that asks for a report: a
+// delivery report when the content type is interpersonal messaging and
+// the recipient maps to RFC 822 (a message would be delivered), else a
+// non-delivery report (unable-to-transfer with content-type-not-supported
+// or unrecognised-OR-name). Refused when no recipient asks for a report.
+addressing::result<p1::report, mapping_refusal> answer_probe(p1::probe const& probe, addressing::mapper const& map,
+                                                            std::int64_t now, std::string const& local_identifier);
+
 // RFC 5322 date-time <-> UTCTime, for the fields above.
 std::string rfc5322_date(std::int64_t seconds_since_epoch);
 std::optional<std::int64_t> parse_rfc5322_date(std::string_view text);

@@ -3,12 +3,15 @@
 // x400gwctl x400 decode [--json] [--content ipm] FILE|-
 // x400gwctl x400 to-mime [--config FILE] FILE|-
 // x400gwctl x400 from-mime [--config FILE] --from ADDR --to ADDR... FILE|-
+// x400gwctl x400 answer-probe [--config FILE] FILE|-
 //
 // Offline. decode reads BER and prints what x400/ makes of it: an MTS-APDU
 // (X.411), or with --content ipm a bare P22 InformationObject (X.420).
 // to-mime maps an MTS-APDU carrying an IPM to an RFC 5322/MIME message on
 // stdout and its SMTP envelope as one JSON line on stderr; from-mime maps
-// a message and its envelope to a BER MTS-APDU on stdout. --config reads
+// a message and its envelope to a BER MTS-APDU on stdout; answer-probe
+// writes the BER report that answers a probe (exit 3 for anything else, or
+// a probe that asks for no report). --config reads
 // the [addressing] section as the daemon does; without it the mapping uses
 // the built-in identity gateway.invalid, /C=XX/ADMD= /PRMD=x400gw/ and no
 // tables. Exit 0 done; 1 invalid input (the byte offset and reason on
@@ -128,6 +131,35 @@ int to_mime_command(x400_options const& o)
     return 0;
 }
 
+int answer_probe_command(x400_options const& o)
+{
+    auto map = make_mapper(o.config_file);
+    if (!map)
+        return usage_error;
+    auto input = read_input(o.file);
+    if (!input)
+        return invalid_input;
+    auto decoded = x4::p1::decode(as_bytes(*input));
+    if (!decoded) {
+        std::fprintf(stderr, "x400gwctl: invalid MTS-APDU at byte %zu: %s\n", decoded.failure().offset,
+                     decoded.failure().reason.c_str());
+        return invalid_input;
+    }
+    auto const* probe = std::get_if<x4::p1::probe>(&*decoded);
+    if (!probe) {
+        std::fprintf(stderr, "x400gwctl: cannot be answered: not a probe\n");
+        return unmappable;
+    }
+    auto const now = static_cast<std::int64_t>(std::time(nullptr));
+    auto report = x4::answer_probe(*probe, *map, now, "x400gw.probe." + std::to_string(now));
+    if (!report) {
+        std::fprintf(stderr, "x400gwctl: cannot be answered: %s\n", report.failure().why.c_str());
+        return unmappable;
+    }
+    write_out(x4::p1::encode(x4::p1::mts_apdu{std::move(*report)}));
+    return 0;
+}
+
 int from_mime_command(x400_options const& o)
 {
     auto map = make_mapper(o.config_file);
@@ -178,6 +210,12 @@ void add_x400_commands(CLI::App& app, int& status)
     to_mime->add_option("FILE", opts->file, "BER file, or - for standard input")->required();
     to_mime->add_option("--config", opts->config_file, "gateway configuration file (TOML, [addressing])");
     to_mime->callback([opts, &status] { status = to_mime_command(*opts); });
+
+    auto* answer = x400->add_subcommand("answer-probe",
+                                        "Answer a probe MTS-APDU with the report this gateway would send (BER)");
+    answer->add_option("FILE", opts->file, "BER file, or - for standard input")->required();
+    answer->add_option("--config", opts->config_file, "gateway configuration file (TOML, [addressing])");
+    answer->callback([opts, &status] { status = answer_probe_command(*opts); });
 
     auto* from_mime = x400->add_subcommand("from-mime", "Map an RFC 5322/MIME message to a BER MTS-APDU");
     from_mime->add_option("FILE", opts->file, "message file, or - for standard input")->required();

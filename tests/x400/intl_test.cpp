@@ -272,3 +272,44 @@ TEST(Intl, CriticalPerRecipientExtensionRefusesTheMessage)
     ASSERT_FALSE(mime);
     EXPECT_TRUE(contains(mime.failure().why, "recipient 1")) << mime.failure().why;
 }
+
+TEST(Intl, ProbesAreAnsweredWithAReport)
+{
+    auto map = test_mapper();
+    auto p = samples::sample_probe();
+    // Not an IPM (an extended content type): non-delivery, content-type-not-supported.
+    auto r = x4::answer_probe(p, map, 1796385600, "answer-1");
+    ASSERT_TRUE(r) << r.failure().why;
+    EXPECT_EQ(r->subject_id, p.probe_id);
+    EXPECT_EQ(r->destination, p.originator);
+    EXPECT_EQ(r->report_id.local, "answer-1");
+    ASSERT_EQ(r->recipients.size(), 1u);
+    auto const* n = std::get_if<p1::non_delivery_report>(&r->recipients[0].report);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->reason, 1);
+    EXPECT_EQ(n->diagnostic, 15);
+    // An IPM probe: a delivery report for a recipient that maps, a
+    // non-delivery report (unrecognised-OR-name) for one that does not.
+    p.type = p1::content_type{p1::content_types::p22_1988, std::nullopt};
+    auto bad = p.recipients.front();
+    bad.name = samples::person("No", "Where");
+    bad.name.address.ddas = {{"RFC-822", "no address here"}};   // RFC 2156 3.4: refused for envelope addresses
+    bad.originally_specified_number = 2;
+    p.recipients.push_back(bad);
+    r = x4::answer_probe(p, map, 1796385600, "answer-2");
+    ASSERT_TRUE(r) << r.failure().why;
+    ASSERT_EQ(r->recipients.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<p1::delivery_report>(r->recipients[0].report));
+    auto const* nd = std::get_if<p1::non_delivery_report>(&r->recipients[1].report);
+    ASSERT_TRUE(nd);
+    EXPECT_EQ(nd->diagnostic, 0);
+    // The report encodes and decodes, and maps to a DSN like any other.
+    auto const wire = p1::encode(p1::mts_apdu{*r});
+    auto back = p1::decode(as_bytes(wire));
+    ASSERT_TRUE(back) << back.failure().reason;
+    EXPECT_EQ(std::get<p1::report>(*back), *r);
+    // A probe that asks for no report is not answered.
+    for (auto& rec : p.recipients)
+        rec.indicators = samples::bits_of({p1::pri::responsibility}, 8);
+    EXPECT_FALSE(x4::answer_probe(p, map, 1796385600, "answer-3"));
+}

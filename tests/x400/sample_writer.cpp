@@ -4,6 +4,9 @@
 // test to hand to tshark and @wildboar/x400.
 #include "samples.hpp"
 
+#include "addressing/std_or.hpp"
+#include "x400/mapping.hpp"
+
 #include <cstdio>
 #include <string>
 
@@ -47,6 +50,16 @@ int main(int argc, char** argv)
         {"message-minimal", samples::minimal_message()},
         {"probe", samples::sample_probe()},
         {"report", samples::sample_report()},
+        {"report-probe-answer", [] {
+             // The report answering an IPM probe: a delivery report.
+             x400gw::addressing::gateway_identity gw;
+             gw.domain = "gw.example";
+             gw.address = *x400gw::addressing::parse_std_or("/PRMD=Gateway/ADMD= /C=XX/");
+             x400gw::addressing::mapper map(*x400gw::addressing::make_mapping_state(gw, {}));
+             auto p = samples::sample_probe();
+             p.type = p1::content_type{p1::content_types::p22_1988, std::nullopt};
+             return p1::mts_apdu{*x400gw::x400::answer_probe(p, map, 1796385600, "answer-1")};
+         }()},
     };
     for (auto const& s : all) {
         auto const wire = p1::encode(s.apdu);
