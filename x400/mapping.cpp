@@ -9,6 +9,7 @@
 #include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
+#include "x400/describe.hpp"
 #include "x400/text.hpp"
 
 #include <algorithm>
@@ -188,14 +189,6 @@ std::optional<ber::time_value> generalized_from(std::int64_t t)
     if (!back || *back != t || utc.text.size() < 2)
         return std::nullopt;
     return ber::time_value{(utc.text[0] >= '5' ? "19" : "20") + utc.text, true};
-}
-
-std::string bits_text(ber::bit_string const& b)
-{
-    std::string out;
-    for (std::size_t i = 0; i < b.size(); ++i)
-        out += b.test(i) ? '1' : '0';
-    return out;
 }
 
 std::string date_of(ber::time_value const& t)
@@ -652,7 +645,7 @@ struct writer822 {
             if (at.size && *at.size >= 0)
                 disposition += ";\r\n size=" + std::to_string(*at.size);
             if (at.permitted_actions)
-                losses.push_back("the FTAM permitted-actions of a file (" + bits_text(*at.permitted_actions) +
+                losses.push_back("the FTAM permitted-actions of a file (" + bits(*at.permitted_actions) +
                                  ") have no MIME equivalent and are not carried");
             if (f->other_parameters)
                 losses.push_back("file transfer parameters other than the file name, dates, size and document "

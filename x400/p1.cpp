@@ -1716,6 +1716,29 @@ bool require_common(reader& r, element const& e, common_fields const& f, char co
     return true;
 }
 
+// The fields read into common_fields and the recipients, checked and
+// moved into a message envelope or a probe (`id` is its identifier).
+template <class T, class R>
+bool take_common(reader& r, element const& e, common_fields& f, std::optional<std::vector<R>>& recipients,
+                 char const* id_name, char const* where, mts_identifier& id, T& out)
+{
+    if (!require_common(r, e, f, id_name, where))
+        return false;
+    if (!recipients)
+        return missing(r, e.offset, "per-recipient-fields", where);
+    id = std::move(*f.id);
+    out.originator = std::move(*f.originator);
+    out.original_eits = std::move(f.original_eits);
+    out.type = std::move(*f.type);
+    out.content_identifier = std::move(f.content_identifier);
+    out.indicators = f.indicators.value_or(ber::bit_string{});
+    out.bilateral = std::move(f.bilateral);
+    out.trace = std::move(*f.trace);
+    out.ext = f.ext.value_or(extensions{});
+    out.recipients = std::move(*recipients);
+    return true;
+}
+
 // PerRecipientIndicators is BIT STRING (SIZE (8..ub-bit-options)) in X.411
 // (1999): bits 5 to 7 are reserved, sent as zero. A shorter string from a peer
 // is padded when read, so what is written back has the size X.411 asks.
@@ -1836,22 +1859,8 @@ std::optional<message_envelope> read_message_envelope(reader& parent, element co
         if (s.failed())
             return std::nullopt;
     }
-    if (!require_common(r, e, f, "message-identifier", "MessageTransferEnvelope"))
+    if (!take_common(r, e, f, recipients, "message-identifier", "MessageTransferEnvelope", env.message_id, env))
         return std::nullopt;
-    if (!recipients) {
-        missing(r, e.offset, "per-recipient-fields", "MessageTransferEnvelope");
-        return std::nullopt;
-    }
-    env.message_id = std::move(*f.id);
-    env.originator = std::move(*f.originator);
-    env.original_eits = std::move(f.original_eits);
-    env.type = std::move(*f.type);
-    env.content_identifier = std::move(f.content_identifier);
-    env.indicators = f.indicators.value_or(ber::bit_string{});
-    env.bilateral = std::move(f.bilateral);
-    env.trace = std::move(*f.trace);
-    env.ext = f.ext.value_or(extensions{});
-    env.recipients = std::move(*recipients);
     return env;
 }
 
@@ -1878,6 +1887,17 @@ void write_bilateral(ber::writer& w, std::vector<per_domain_bilateral_informatio
     w.end(m);
 }
 
+// What a message envelope and a probe write after their own fields.
+template <class T>
+void write_common_tail(ber::writer& w, T const& x)
+{
+    write_bilateral(w, x.bilateral);
+    write_trace(w, x.trace);
+    if (!x.ext.empty())
+        write_extensions(w, ber::context(3), x.ext);
+    write_recipients(w, x.recipients);
+}
+
 void write_message_envelope(ber::writer& w, message_envelope const& env)
 {
     auto m = w.begin(ber::universal(u::set));
@@ -1888,11 +1908,7 @@ void write_message_envelope(ber::writer& w, message_envelope const& env)
         w.bits(ber::application(8), env.indicators);
     if (env.deferred_delivery_time)
         w.time(ber::context(0), *env.deferred_delivery_time);
-    write_bilateral(w, env.bilateral);
-    write_trace(w, env.trace);
-    if (!env.ext.empty())
-        write_extensions(w, ber::context(3), env.ext);
-    write_recipients(w, env.recipients);
+    write_common_tail(w, env);
     w.end(m);
 }
 
@@ -1918,22 +1934,8 @@ std::optional<probe> read_probe(reader& parent, element const& e)
         if (s.failed())
             return std::nullopt;
     }
-    if (!require_common(r, e, f, "probe-identifier", "ProbeTransferEnvelope"))
+    if (!take_common(r, e, f, recipients, "probe-identifier", "ProbeTransferEnvelope", p.probe_id, p))
         return std::nullopt;
-    if (!recipients) {
-        missing(r, e.offset, "per-recipient-fields", "ProbeTransferEnvelope");
-        return std::nullopt;
-    }
-    p.probe_id = std::move(*f.id);
-    p.originator = std::move(*f.originator);
-    p.original_eits = std::move(f.original_eits);
-    p.type = std::move(*f.type);
-    p.content_identifier = std::move(f.content_identifier);
-    p.indicators = f.indicators.value_or(ber::bit_string{});
-    p.bilateral = std::move(f.bilateral);
-    p.trace = std::move(*f.trace);
-    p.ext = f.ext.value_or(extensions{});
-    p.recipients = std::move(*recipients);
     return p;
 }
 
@@ -1945,11 +1947,7 @@ void write_probe(ber::writer& w, tag t, probe const& p)
         w.integer(ber::context(0), *p.content_length);
     if (p.indicators.size() > 0)
         w.bits(ber::application(8), p.indicators);
-    write_bilateral(w, p.bilateral);
-    write_trace(w, p.trace);
-    if (!p.ext.empty())
-        write_extensions(w, ber::context(3), p.ext);
-    write_recipients(w, p.recipients);
+    write_common_tail(w, p);
     w.end(m);
 }
 
