@@ -17,6 +17,7 @@
 //   x400gwctl token revoke NAME
 #include "gateway/cli/api_client.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/database.hpp"
 
 #include "db/admin.hpp"
 #include "db/store.hpp"
@@ -308,28 +309,13 @@ struct token_options {
     std::string name, role, config = "/etc/x400gw/x400gw.conf", database;
 };
 
-std::optional<std::string> conninfo(token_options const& o)
-{
-    if (!o.database.empty())
-        return o.database;
-    try {
-        auto cfg = gateway::load_config(o.config);
-        if (!cfg.database.empty())
-            return cfg.database;
-        std::fprintf(stderr, "x400gwctl: %s names no database: pass --database\n", o.config.c_str());
-    } catch (std::exception const& e) {
-        std::fprintf(stderr, "x400gwctl: %s\n", e.what());
-    }
-    return std::nullopt;
-}
-
 int token(token_options const& o, bool create)
 {
     if (o.name.empty() || o.name.size() > 100 || o.name.find_first_of(" \t\r\n") != std::string::npos) {
         std::fprintf(stderr, "x400gwctl: a token name is 1 to 100 characters without spaces\n");
         return 2;
     }
-    auto info = conninfo(o);
+    auto info = database_conninfo(o.config, o.database);
     if (!info)
         return 1;
     try {

@@ -11,6 +11,7 @@
 // standard input; never from the command line, where ps would show it.
 // Exit 0 done, 1 refused (the reason on stderr), 2 usage error.
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/database.hpp"
 
 #include "db/store.hpp"
 #include "gateway/config/config.hpp"
@@ -74,22 +75,6 @@ std::optional<std::string> read_password()
     return first;
 }
 
-// The conninfo: --database, else [database] conninfo of --config.
-std::optional<std::string> conninfo(user_options const& o)
-{
-    if (!o.database.empty())
-        return o.database;
-    try {
-        auto cfg = gateway::load_config(o.config);
-        if (!cfg.database.empty())
-            return cfg.database;
-        std::fprintf(stderr, "x400gwctl: %s names no database: pass --database\n", o.config.c_str());
-    } catch (std::exception const& e) {
-        std::fprintf(stderr, "x400gwctl: %s\n", e.what());
-    }
-    return std::nullopt;
-}
-
 bool valid_name(std::string const& name)
 {
     if (name.empty() || name.size() > 255)
@@ -108,7 +93,7 @@ int run(user_options const& o, action a)
         std::fprintf(stderr, "x400gwctl: user name must be 1 to 255 octets without spaces or control characters\n");
         return 1;
     }
-    auto info = conninfo(o);
+    auto info = database_conninfo(o.config, o.database);
     if (!info)
         return 1;
     std::optional<std::string> hash;
