@@ -299,6 +299,27 @@ class RestTest(GatewayTest):
         entry = self.request("GET", "/api/v1/audit", self.reader)[1]["items"][0]
         self.assertEqual((entry["actor"], entry["action"]), ("signal", "queue.retry"))
 
+    def test_two_gateways_on_one_database(self):
+        """An action taken through one gateway's API reaches a message that
+        another gateway received and is delivering; both list the same queue."""
+        from harness import Gateway
+        other = Gateway(self.db, [("dest.test", f"127.0.0.1:{self.next_hop.port}")], self.workdir, name="gw2",
+                        retry={"first_delay": "1h", "max_delay": "2h", "lifetime": "1d"})
+        other.start()
+        self.cleanups.append(lambda: other.stop(timeout=15))
+        r = swaks(other.port, "bob@dest.test", data="Subject: via gw2\r\n\r\nhello\r\n")
+        qid = re.search(r"queued as ([0-9A-Z]{10})", r.stdout).group(1)
+        self.wait_attempts(qid, 1)
+        self.assertEqual(self.request("POST", f"/api/v1/queue/{qid}/hold", self.admin)[1]["changed"], 1)
+        with urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{other.admin_port}/api/v1/queue/{qid}",
+                headers={"Authorization": f"Bearer {self.reader}"}), timeout=30) as resp:
+            seen = json.loads(resp.read())
+        self.assertEqual(seen["recipients"][0]["state"], "held")
+        self.next_hop.mode = "accept"
+        self.request("POST", "/api/v1/queue/actions", self.admin, {"action": "release", "ids": [qid]})
+        wait_for(lambda: self.states(qid) is None, what="delivered by one of the two after release")
+
     def race(self, action, final_code):
         """One message held in flight at the next hop while `action` is
         taken; then the next hop answers final_code. Returns the qid and
