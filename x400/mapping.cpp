@@ -402,7 +402,9 @@ std::optional<std::string> not_encodable(ad::or_address const& a)
             std::replace(v.begin(), v.end(), '|', ' ');
         if (o.key == "NET-PSAP" && !p1::valid_psap_text(v))
             return "O/R address " + ad::render_std_or(a) + " has a NET-PSAP that is not 'p'H/'s'H/'t'H/NS+hex";
-        ok = ok && ad::is_printable_string(v);
+        // PDSParameter and the unformatted postal address have a Teletex form.
+        bool const postal = o.key.starts_with("PD-") && o.key != "PD-SERVICE" && o.key != "PD-C" && o.key != "PD-CODE";
+        ok = ok && (postal ? teletex(v) : ad::is_printable_string(v));
     }
     if (ok)
         return std::nullopt;

@@ -378,26 +378,38 @@ std::int64_t pds_type(std::string_view key)
 
 // PDSParameter ::= SET { printable-string PrintableString OPTIONAL,
 //                        teletex-string TeletexString OPTIONAL }
-// Only the printable form has a place in or_address: with a Teletex form
-// the attribute stays opaque (nullopt, no failure).
+// As RFC 2156 writes it: "printable*teletex" (nullopt, no failure, when
+// it has neither or something else: the attribute then stays opaque).
 std::optional<std::string> pds_parameter(reader& parent, element const& e)
 {
     if (!e.is(ber::universal(u::set)))
         return std::nullopt;
     reader r = parent.enter(e);
-    std::optional<std::string> printable;
-    bool teletex = false;
+    std::optional<std::string> printable, teletex;
     while (auto c = r.next()) {
         if (c->is(ber::universal(u::printable_string)) && !printable)
             printable = ber::read_string(r.s(), *c, u::printable_string, r.depth());
-        else if (c->is(ber::universal(u::teletex_string)))
-            teletex = true;
+        else if (c->is(ber::universal(u::teletex_string)) && !teletex)
+            teletex = ber::read_string(r.s(), *c, u::teletex_string, r.depth());
         else
             return std::nullopt;
+        if (r.s().failed())
+            return std::nullopt;
     }
-    if (teletex || !printable)
+    if (!printable && !teletex)
         return std::nullopt;
-    return printable;
+    return printable.value_or("") + (teletex ? "*" + teletex_text(*teletex) : "");
+}
+
+void write_pds_parameter(ber::writer& w, std::string const& value)
+{
+    auto const f = forms_of(value);
+    auto set = w.begin(ber::universal(u::set));
+    if (f.printable)
+        w.octets(ber::universal(u::printable_string), *f.printable);
+    if (f.teletex)
+        w.octets(ber::universal(u::teletex_string), *f.teletex);
+    w.end(set);
 }
 
 // The value of one ExtensionAttribute, into `a` when or_address has a place
@@ -514,12 +526,20 @@ bool model_extension_attribute(reader& parent, std::int64_t type, element const&
     case ea::unformatted_postal_address: {
         // SET { printable-address SEQUENCE SIZE(1..6) OF PrintableString OPTIONAL,
         //       teletex-string TeletexString OPTIONAL }
+        // As RFC 2156 writes it: upa-string = [ printable *( "|" printable ) ] [ "*" teletex-string ].
         if (!v.is(ber::universal(u::set)))
             return false;
         reader r = parent.enter(v);
         std::string joined;
+        std::optional<std::string> teletex;
         bool lines = false;
         while (auto c = r.next()) {
+            if (c->is(ber::universal(u::teletex_string)) && !teletex) {
+                teletex = ber::read_string(s, *c, u::teletex_string, r.depth());
+                if (!teletex)
+                    return false;
+                continue;
+            }
             if (!c->is(ber::universal(u::sequence)) || lines)
                 return false;
             lines = true;
@@ -536,8 +556,10 @@ bool model_extension_attribute(reader& parent, std::int64_t type, element const&
                 joined += *text;
             }
         }
-        if (!lines || s.failed())
+        if ((!lines && !teletex) || s.failed())
             return false;
+        if (teletex)
+            joined += "*" + teletex_text(*teletex);
         return other("PD-ADDRESS", std::move(joined));
     }
     case ea::extended_network_address: {
@@ -918,17 +940,22 @@ void write_or_address_contents(ber::writer& w, or_name const& n)
                                           [&] { write_numeric_or_printable(x, o.value); });
             } else if (o.key == "PD-ADDRESS") {
                 write_extension_attribute(x, ea::unformatted_postal_address, [&] {
+                    auto const f = forms_of(o.value);
                     auto set = x.begin(ber::universal(u::set));
-                    auto seq = x.begin(ber::universal(u::sequence));
-                    std::string_view rest = o.value;
-                    for (;;) {
-                        auto bar = rest.find('|');
-                        x.octets(ber::universal(u::printable_string), rest.substr(0, bar));
-                        if (bar == std::string_view::npos)
-                            break;
-                        rest.remove_prefix(bar + 1);
+                    if (f.printable) {
+                        auto seq = x.begin(ber::universal(u::sequence));
+                        std::string_view rest = *f.printable;
+                        for (;;) {
+                            auto bar = rest.find('|');
+                            x.octets(ber::universal(u::printable_string), rest.substr(0, bar));
+                            if (bar == std::string_view::npos)
+                                break;
+                            rest.remove_prefix(bar + 1);
+                        }
+                        x.end(seq);
                     }
-                    x.end(seq);
+                    if (f.teletex)
+                        x.octets(ber::universal(u::teletex_string), *f.teletex);
                     x.end(set);
                 });
             } else if (o.key == "NET-PSAP") {
@@ -945,11 +972,7 @@ void write_or_address_contents(ber::writer& w, or_name const& n)
                             x.integer(ber::universal(u::integer), static_cast<std::int64_t>(i));
                         });
             } else if (auto type = pds_type(o.key)) {
-                write_extension_attribute(x, type, [&] {
-                    auto set = x.begin(ber::universal(u::set));
-                    x.octets(ber::universal(u::printable_string), o.value);
-                    x.end(set);
-                });
+                write_extension_attribute(x, type, [&] { write_pds_parameter(x, o.value); });
             }
         }
         if (net_num)

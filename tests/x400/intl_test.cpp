@@ -140,6 +140,17 @@ TEST(Intl, PsapAddress)
     EXPECT_TRUE(dropped.envelope.recipients.front().name.address.other.empty());
 }
 
+TEST(Intl, PostalAttributesWithTeletexForms)
+{
+    auto const m = samples::intl_message();
+    auto const wire = p1::encode(m);
+    // street-address (17): PDSParameter with both strings.
+    EXPECT_TRUE(contains(wire, std::string("\x31\x1f\x13\x0e" "Hauptstrasse 1\x14\x0d" "Hauptstra\xfb" "e 1", 33)));
+    // unformatted-postal-address (16): the lines and the teletex-string.
+    EXPECT_TRUE(contains(wire, std::string("\x30\x0e\x13\x04" "Lodz\x13\x06" "Poland\x14\x06\xe8\xc2od\xc2z", 24)));
+    EXPECT_EQ(round_trip(m).envelope.recipients.front().name, m.envelope.recipients.front().name);
+}
+
 TEST(Intl, FileTransferParameters)
 {
     auto const ipm = samples::intl_ipm();
@@ -208,6 +219,10 @@ TEST(Intl, MimeToX400AndBackKeepsT61TextAndFileAttributes)
     auto apdu = x4::from_mime(in, map);
     ASSERT_TRUE(apdu) << apdu.failure().why;
     auto const& m = std::get<p1::message>(*apdu);
+    // The recipient's postal Teletex forms and PSAP address come back.
+    ASSERT_EQ(m.envelope.recipients.size(), 1u);
+    EXPECT_EQ(m.envelope.recipients.front().name.address.other,
+              samples::intl_message().envelope.recipients.front().name.address.other);
     auto content = p22::decode(as_bytes(m.content));
     ASSERT_TRUE(content);
     auto const& ipm = std::get<p22::ipm>(*content);

@@ -372,7 +372,9 @@ inline p1::message intl_message()
     e.message_id = {gdi("XX", " ", "ATC Net"), "msg-intl"};
     e.originator = teletex_person();
     e.recipients.front().name = person("Bob", "Ray");
-    e.recipients.front().name.address.other = {{"NET-PSAP", "'0001'H/'0002'H/'0003'H/NS+490001aa"}};
+    e.recipients.front().name.address.other = {{"PD-STREET", "Hauptstrasse 1*Hauptstra{251}e 1"},
+                                                {"PD-ADDRESS", "Lodz|Poland*{232}{194}od{194}z"},
+                                                {"NET-PSAP", "'0001'H/'0002'H/'0003'H/NS+490001aa"}};
     p1::extension_field ext;
     ext.private_type = ber::oid::parse("1.3.6.1.4.1.58888.11");
     ext.value = std::string("\x01\x01\xff", 3);

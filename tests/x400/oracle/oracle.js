@@ -204,8 +204,8 @@ function orAddress(n) {
         else if (t === 9) o['PD-CODE'] = choice(dec('MTSAbstractService', 'PostalCode')(v));
         else if (t === 16) {
             const u = dec('MTSAbstractService', 'UnformattedPostalAddress')(v);
-            if (u.teletex_string !== undefined || !u.printable_address) opaque.push(x);
-            else o['PD-ADDRESS'] = u.printable_address.join('|');
+            if (u.teletex_string === undefined && !u.printable_address) opaque.push(x);
+            else o['PD-ADDRESS'] = withTeletex(u.printable_address?.join('|'), u.teletex_string);
         } else if (t === 22) {
             const e = dec('MTSAbstractService', 'ExtendedNetworkAddress')(v);
             if (e.psap_address) o['NET-PSAP'] = psapText(e.psap_address);
@@ -218,8 +218,8 @@ function orAddress(n) {
             o['T-TY'] = terminalTypes[dec('MTSAbstractService', 'TerminalType')(v)];
         } else if (pdsKeys[t]) {
             const p = dec('MTSAbstractService', 'PDSParameter')(v);
-            if (p.teletex_string !== undefined || p.printable_string === undefined) opaque.push(x);
-            else o[pdsKeys[t]] = p.printable_string;
+            if (p.teletex_string === undefined && p.printable_string === undefined) opaque.push(x);
+            else o[pdsKeys[t]] = withTeletex(p.printable_string, p.teletex_string);
         } else opaque.push(x);
     }
     // The Teletex forms joined to the printable ones, as x400gw's model holds them.
@@ -803,7 +803,7 @@ function expectedTshark(json) {
         case 'UA-ID': add('p1.numeric_user_identifier', v); break;
         case 'T-ID': add('p1.terminal_identifier', v); break;
         case 'type': case 'value': break;   // DDAs: at their object, above
-        case 'PD-ADDRESS': v.split('|').forEach((l) => add('p1.printable_address_item', l)); break;
+        case 'PD-ADDRESS': if (!v.startsWith('*')) v.split('*')[0].split('|').forEach((l) => add('p1.printable_address_item', l)); break;
         case 'PD-CODE': add(/^[0-9]+$/.test(v) ? 'p1.numeric_code' : 'p1.printable_code', v); break;
         case 'NET-NUM': add('p1.number', v); break;
         case 'content-identifier': add('p1.content_identifier', v); break;
