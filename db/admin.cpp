@@ -185,10 +185,12 @@ std::vector<action_outcome> apply_action(connection& c, queue_action a, std::vec
     }();
     auto const list = render_int_array(ids);
     transaction_scope tx(c);
-    // Lock the messages' recipients first, so that the before and after of
-    // the audit row are what this action did, not a delivery in between.
+    // Lock the messages' recipients first (in id order, so that two bulk
+    // actions cannot deadlock), so that the before and after of the audit
+    // row are what this action did, not a delivery in between.
     static constexpr statement lock{"lock_recipients",
-                                    "SELECT id FROM recipient WHERE message_id = ANY($1::bigint[]) FOR UPDATE"};
+                                    "SELECT id FROM recipient WHERE message_id = ANY($1::bigint[]) "
+                                    "ORDER BY id FOR UPDATE"};
     (void)c.exec(lock, {{list}});
     auto const present = c.exec(statements::message_by_id_list, {{list}});
     std::map<std::int64_t, action_outcome> out;

@@ -282,7 +282,7 @@ json::object message_json(db::message_view const& m, double now)
     return {{"id", m.qid},
             {"size", m.size},
             {"arrival", rfc3339(m.received_at)},
-            {"age_seconds", std::max(0.0, std::floor(now - m.received_at))},
+            {"age_seconds", static_cast<std::int64_t>(std::max(0.0, std::floor(now - m.received_at)))},
             {"sender", m.sender},
             {"recipients", std::move(rcpts)}};
 }
@@ -508,7 +508,7 @@ response render_summary(std::vector<db::shape_row> const& shape, std::vector<db:
         auto& e = by_state[o.state].as_object();
         e["messages"] = o.messages;
         e["oldest_id"] = o.qid;
-        e["oldest_age_seconds"] = std::floor(o.age_seconds);
+        e["oldest_age_seconds"] = static_cast<std::int64_t>(std::floor(o.age_seconds));
     }
     std::map<std::string, std::vector<std::int64_t>> hops;
     std::vector<std::int64_t> total(buckets, 0);

@@ -132,7 +132,7 @@ TEST(Rest, PagesAndDocuments)
     auto const& rc = full.at("items").at(0).at("recipients").at(0);
     EXPECT_EQ(rc.at("state").as_string(), "active");
     EXPECT_EQ(rc.at("lease_owner").as_string(), "gw1");
-    EXPECT_EQ(full.at("items").at(0).at("age_seconds").as_double(), 500.0);
+    EXPECT_EQ(full.at("items").at(0).at("age_seconds").as_int64(), 500);
     EXPECT_TRUE(json::parse(render_list(lq, {m}, 1500).body).at("next_cursor").is_null());
 
     std::vector<db::shape_row> shape{{"deferred", "mx:25", 0, 3, 2}, {"deferred", "mx:25", 9, 1, 1},
