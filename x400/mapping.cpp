@@ -441,6 +441,33 @@ result<std::string> rfc822_of(ad::mapper const& map, p1::or_name const& n, ad::r
 
 // ------------------------------------------------------------- to MIME
 
+// The types of the IPMSExtensions in a RecipientSpecifier's [3] (as kept,
+// encoded): SET OF SEQUENCE { type OBJECT IDENTIFIER, value ANY DEFAULT NULL }.
+// One that cannot be read is named "unknown".
+std::vector<std::string> ipms_extension_types(std::string const& encoded)
+{
+    std::vector<std::string> out;
+    ber::session s(ber::bytes(reinterpret_cast<std::uint8_t const*>(encoded.data()), encoded.size()));
+    ber::reader top(s, s.input());
+    auto set = top.next();
+    if (!set || !set->constructed)
+        return {"unknown"};
+    ber::reader items = top.enter(*set);
+    while (auto item = items.next()) {
+        std::optional<ber::oid> type;
+        if (item->constructed) {
+            ber::reader fields = items.enter(*item);
+            auto t = fields.next();
+            if (t && t->is(ber::universal(ber::u::object_identifier)))
+                type = ber::read_oid(s, *t);
+        }
+        out.push_back(type ? type->to_string() : "unknown");
+        if (s.failed())
+            break;
+    }
+    return out;
+}
+
 struct writer822 {
     ad::mapper const& map;
     std::vector<std::string>& losses;
@@ -491,6 +518,12 @@ struct writer822 {
     {
         std::vector<p22::or_descriptor> ds;
         for (auto const& r : list) {
+            // Per-recipient heading extensions (RecipientSpecifier [3]) have
+            // no RFC 822 field: named, with the recipient's place.
+            if (r.recipient_extensions)
+                for (auto const& type : ipms_extension_types(*r.recipient_extensions))
+                    losses.push_back("Discarded-X400-IPMS-Extensions: " + type + " (" + std::string(name) + " recipient " +
+                                     std::to_string(ds.size() + 1) + ")");
             ds.push_back(r.recipient);
             if (r.notification_requests.test(p22::notification::rn) ||
                 r.notification_requests.test(p22::notification::nrn))

@@ -328,3 +328,19 @@ TEST(Intl, ProbesAreAnsweredWithAReport)
         rec.indicators = samples::bits_of({p1::pri::responsibility}, 8);
     EXPECT_FALSE(x4::answer_probe(p, map, 1796385600, "answer-3"));
 }
+
+TEST(Intl, PerRecipientHeadingExtensionsAreNamed)
+{
+    auto m = samples::minimal_message();
+    auto ipm = samples::intl_ipm();
+    // RecipientSpecifier [3]: one IPMSExtension of a private type.
+    ipm.heading.primary_recipients.front().recipient_extensions =
+        std::string("\xa3\x0d\x30\x0b\x06\x09\x2b\x06\x01\x04\x01\x83\xcc\x08\x0c", 15);
+    m.content = p22::encode(ipm);
+    auto back = p22::decode(as_bytes(m.content));
+    ASSERT_TRUE(back) << back.failure().reason;
+    auto mime = x4::to_mime(p1::mts_apdu{m}, test_mapper());
+    ASSERT_TRUE(mime) << mime.failure().why;
+    EXPECT_TRUE(contains(mime->message, "Discarded-X400-IPMS-Extensions: 1.3.6.1.4.1.58888.12 (To recipient 1)"))
+        << mime->message;
+}
