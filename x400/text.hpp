@@ -15,12 +15,13 @@
 //                they modify: 0xc2 'e' is é. A diacritic and letter with a
 //                precomposed Unicode character become that character; any
 //                other pair the letter and the combining mark (U+03xx);
-//                a diacritic before a space or at the end its spacing form.
+//                a diacritic before a space or at the end its spacing form;
+//                0xc9, the umlaut of older editions, is read as 0xc8.
 //   0xe0..0xfe   the supplementary letters (Ω Æ Đ ª Ħ Ĳ Ŀ Ł Ø Œ º Þ Ŧ Ŋ ŉ
 //                ĸ æ đ ð ħ ı ĳ ŀ ł ø œ ß þ ŧ ŋ)
-// Octets T.61 leaves undefined (0x80..0x9f C1 controls, 0xc0, 0xc9, 0xd0..
-// 0xdf, 0xe5, 0xff) and escape sequences that switch sets have no reading:
-// they become U+FFFD and are counted.
+// Octets T.61 leaves undefined (0x80..0x9f C1 controls, 0xc0, 0xd0..0xdf,
+// 0xe5, 0xff) and ESC (sequences that switch sets) have no reading: they
+// become U+FFFD and are counted.
 //
 // Pure functions, no allocation beyond their output, never throw.
 #pragma once
