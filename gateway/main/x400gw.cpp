@@ -262,6 +262,7 @@ int main(int argc, char** argv)
         sd_notify(0, "STOPPING=1");
         rt.stopping = true;
         hangup.cancel();
+        flush.cancel();
         error_code ignored;
         for (auto& l : listeners)
             l->close(ignored);
