@@ -199,12 +199,6 @@ int main(int argc, char** argv)
     asio::co_spawn(*io, scheduler.run(), on_error("scheduler"));
     asio::co_spawn(*io, scheduler.run_upkeep(), on_error("upkeep"));
 
-    std::string where;
-    for (auto const& l : cfg.listen)
-        where += (where.empty() ? "" : ",") + l.address + (l.implicit_tls ? "/tls" : l.require_tls ? "/require_tls" : "");
-    log("x400gw", "started version=" + std::string(X400GW_VERSION) + " smtp=" + where + " admin=" + cfg.admin_listen +
-                      " owner=" + owner);
-    sd_notify(0, "READY=1");
 
     // SIGHUP: reload the mapping tables; invalid new ones leave the old in
     // place (the rest of the configuration is read at start only).
@@ -305,6 +299,15 @@ int main(int argc, char** argv)
             }
         }).detach();
     });
+
+    // Ready only now: every signal has its handler, so a SIGHUP or SIGTERM
+    // sent as soon as the start is logged is handled, not fatal.
+    std::string where;
+    for (auto const& l : cfg.listen)
+        where += (where.empty() ? "" : ",") + l.address + (l.implicit_tls ? "/tls" : l.require_tls ? "/require_tls" : "");
+    log("x400gw", "started version=" + std::string(X400GW_VERSION) + " smtp=" + where + " admin=" + cfg.admin_listen +
+                      " owner=" + owner);
+    sd_notify(0, "READY=1");
 
     io->run();
     finished = true;
