@@ -286,10 +286,14 @@ std::string located(std::string_view source, std::size_t line, std::string_view 
     return std::string(source) + ":" + std::to_string(line) + ": " + std::string(why);
 }
 
+} // namespace
+
 std::string entry_key(table_kind kind, table_entry const& e)
 {
     return is_or_keyed(kind) ? or_key(e.or_side.levels) : to_lower(e.domain);
 }
+
+namespace {
 
 // Shared by parse_table and parse_px: checks one entry and records its key.
 std::optional<error> check_entry(table_kind kind, table_entry const& e,
@@ -317,8 +321,18 @@ std::string_view next_line(std::string_view text, std::size_t& pos)
 
 } // namespace
 
-result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source)
+result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source,
+                                  std::vector<std::string>* errors)
 {
+    // Each refusal goes to `errors` (when given) and the walk goes on, so
+    // an import can name every bad line at once; the first is returned.
+    std::optional<error> first;
+    auto const refuse = [&](error e) {
+        if (errors)
+            errors->push_back(e.why);
+        if (!first)
+            first = std::move(e);
+    };
     mapping_table t;
     t.kind = kind;
     t.source = std::string(source);
@@ -326,7 +340,7 @@ result<mapping_table> parse_table(std::string_view text, table_kind kind, std::s
     bool const mcgam = !is_gateway_table(kind);
     std::size_t line_no = 0;
     std::size_t pos = 0;
-    while (pos < text.size()) {
+    while (pos < text.size() && !(first && !errors)) {
         std::string_view raw = next_line(text, pos);
         ++line_no;
         if (!raw.empty() && raw.back() == '\r')
@@ -341,13 +355,19 @@ result<mapping_table> parse_table(std::string_view text, table_kind kind, std::s
         while (!body.empty() && (body.front() == ' ' || body.front() == '\t'))
             body.remove_prefix(1);
         std::size_t const h1 = body.find('#');
-        if (h1 == std::string_view::npos)
-            return error{located(source, line_no, "missing '#' between the two sides")};
+        if (h1 == std::string_view::npos) {
+            refuse(error{located(source, line_no, "missing '#' between the two sides")});
+            continue;
+        }
         std::size_t const h2 = body.find('#', h1 + 1);
-        if (h2 == std::string_view::npos)
-            return error{located(source, line_no, "missing the closing '#'")};
-        if (!trim(body.substr(h2 + 1)).empty())
-            return error{located(source, line_no, "text after the closing '#'")};
+        if (h2 == std::string_view::npos) {
+            refuse(error{located(source, line_no, "missing the closing '#'")});
+            continue;
+        }
+        if (!trim(body.substr(h2 + 1)).empty()) {
+            refuse(error{located(source, line_no, "text after the closing '#'")});
+            continue;
+        }
         std::string_view const left = body.substr(0, h1);
         std::string_view const right = body.substr(h1 + 1, h2 - h1 - 1);
         std::string_view const or_text = is_or_keyed(kind) ? left : right;
@@ -356,15 +376,21 @@ result<mapping_table> parse_table(std::string_view text, table_kind kind, std::s
             domain.remove_suffix(1);
         std::vector<std::string> warnings;
         auto d = parse_dmn_or(or_text, mcgam, &warnings);
-        if (!d)
-            return error{located(source, line_no, d.failure().why)};
+        if (!d) {
+            refuse(error{located(source, line_no, d.failure().why)});
+            continue;
+        }
         for (auto& w : warnings)
             t.warnings.push_back(located(source, line_no, w));
         table_entry e{std::string(domain), std::move(*d), line_no};
-        if (auto bad = check_entry(kind, e, seen, source))
-            return *bad;
+        if (auto bad = check_entry(kind, e, seen, source)) {
+            refuse(std::move(*bad));
+            continue;
+        }
         t.entries.push_back(std::move(e));
     }
+    if (first)
+        return *first;
     return t;
 }
 

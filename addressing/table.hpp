@@ -84,8 +84,14 @@ struct mapping_table {
     std::vector<std::string> warnings;  // "file:line: ..."
 };
 
-// Refusals read "file:line: reason".
-result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source);
+// Refusals read "file:line: reason": the first bad line's. With `errors`,
+// every bad line's refusal is appended there (an import names them all).
+result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source,
+                                  std::vector<std::string>* errors = nullptr);
+// The key an entry is found by (and unique on): the normalised O/R levels
+// (table1, gate1) or the domain in lower case (table2, gate2). The key is
+// always the left side of a table line.
+std::string entry_key(table_kind kind, table_entry const& e);
 std::string render_table_line(table_kind kind, table_entry const& e);
 std::string render_table(mapping_table const& t);
 
