@@ -6,48 +6,62 @@
 namespace x400gw::db {
 
 committer::committer(std::string conninfo, settings s, observe_fn observe)
-    : conn_(std::move(conninfo), "SET synchronous_commit = on;" + s.setup), settings_(std::move(s)),
-      observe_(std::move(observe)), thread_([this] { run(); })
+    : settings_(std::move(s)), observe_(std::move(observe)),
+      small_(conninfo, "SET synchronous_commit = on;" + settings_.setup),
+      large_(conninfo, "SET synchronous_commit = on;" + settings_.setup)
 {
+    small_.thread = std::thread([this] { run(small_, std::nullopt); });
+    large_.thread = std::thread([this] { run(large_, settings_.large_idle); });
 }
 
 committer::~committer() { stop(); }
 
 bool committer::submit(new_message const* m, clock::time_point deadline, done_fn done)
 {
+    auto& l = lane_of(m->body.size(), settings_) == 1 ? large_ : small_;
     {
-        std::lock_guard lock(mutex_);
-        if (queue_.size() >= settings_.max_queued)
+        std::lock_guard lock(l.mutex);
+        if (l.queue.size() >= settings_.max_queued)
             return false;
-        queue_.push_back({m, deadline, std::move(done)});
+        l.queue.push_back({m, deadline, std::move(done)});
     }
-    wake_.notify_one();
+    l.wake.notify_one();
     return true;
 }
 
 void committer::stop()
 {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
+    for (auto* l : {&small_, &large_}) {
+        {
+            std::lock_guard lock(l->mutex);
+            l->stopping = true;
+        }
+        l->wake.notify_all();
     }
-    wake_.notify_all();
-    if (thread_.joinable())
-        thread_.join();
+    for (auto* l : {&small_, &large_})
+        if (l->thread.joinable())
+            l->thread.join();
 }
 
-void committer::run()
+void committer::run(lane& l, std::optional<clock::duration> idle)
 {
     std::vector<pending> batch;
     for (;;) {
         {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty())
+            std::unique_lock lock(l.mutex);
+            auto const ready = [&] { return l.stopping || !l.queue.empty(); };
+            if (idle && l.conn.healthy()) {
+                // Nothing for a while: give the backend back. The
+                // connection is opened again by the next message.
+                if (!l.wake.wait_for(lock, *idle, ready))
+                    l.conn.close();
+            }
+            l.wake.wait(lock, ready);
+            if (l.queue.empty())
                 return;
-            while (!queue_.empty() && batch.size() < settings_.max_batch) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+            while (!l.queue.empty() && batch.size() < settings_.max_batch) {
+                batch.push_back(std::move(l.queue.front()));
+                l.queue.pop_front();
             }
         }
         // Past its deadline, the session has given up waiting in spirit:
@@ -60,12 +74,12 @@ void committer::run()
             return true;
         });
         if (!batch.empty())
-            commit(batch);
+            commit(l, batch);
         batch.clear();
     }
 }
 
-void committer::commit(std::vector<pending>& batch)
+void committer::commit(lane& l, std::vector<pending>& batch)
 {
     auto const started = std::chrono::steady_clock::now();
     auto seconds = [&] {
@@ -76,7 +90,7 @@ void committer::commit(std::vector<pending>& batch)
     for (auto const& p : batch)
         messages.push_back(p.message);
     try {
-        commit_or_learn(messages);
+        commit_or_learn(l.conn, messages);
         observe_(seconds(), batch.size(), true);
         for (auto& p : batch)
             p.done(nullptr);
@@ -99,7 +113,7 @@ void committer::commit(std::vector<pending>& batch)
     // it must not cost the others their commit). Commit each alone.
     for (auto& p : batch) {
         try {
-            commit_or_learn(std::span<new_message const* const>(&p.message, 1));
+            commit_or_learn(l.conn, std::span<new_message const* const>(&p.message, 1));
             p.done(nullptr);
         } catch (...) {
             p.done(std::current_exception());
@@ -107,22 +121,24 @@ void committer::commit(std::vector<pending>& batch)
     }
 }
 
-void committer::commit_or_learn(std::span<new_message const* const> messages)
+void committer::commit_or_learn(connection& c, std::span<new_message const* const> messages)
 {
     auto const first = messages.front()->key;
     // Whether a batch whose connection broke did commit, asked on a new
     // connection. If that cannot be asked either, the error stands: the
     // sessions answer 451 and the clients send again (a duplicate at
-    // worst, never a 250 for what is not durable).
+    // worst, never a 250 for what is not durable). Each lane's batches
+    // have ledger rows of their own (keys are unique), so the lanes never
+    // answer for each other.
     auto learned = [&] {
         try {
-            return batch_committed(conn_, first);
+            return batch_committed(c, first);
         } catch (error const&) {
             return false;
         }
     };
     try {
-        commit_messages(conn_, messages);
+        commit_messages(c, messages);
         return;
     } catch (error const& e) {
         if (!e.transient())
@@ -132,7 +148,7 @@ void committer::commit_or_learn(std::span<new_message const* const> messages)
         // It did not commit: once more, on a fresh connection (a server
         // restart since the last batch breaks the first statement).
         try {
-            commit_messages(conn_, messages);
+            commit_messages(c, messages);
         } catch (error const&) {
             if (!learned())
                 throw;

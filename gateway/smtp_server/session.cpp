@@ -554,7 +554,8 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
     if (next_hop.empty()) {
         auto const at = address.rfind('@');
         auto const domain = std::string_view(address).substr(at == std::string::npos ? address.size() : at + 1);
-        auto const* route = rt_.cfg.resolve_route(domain);
+        auto const routes = rt_.routes;
+        auto const* route = routes->resolve(domain);
         if (!route) {
             log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
             return replies::relay_denied("Relay access denied: no route to " + printable(domain));
@@ -734,10 +735,14 @@ std::string smtp_server_session::trace_header(transaction const& t) const
 task<smtp::reply> smtp_server_session::finish(std::string body)
 {
     auto& t = *tx_;
-    // Off the I/O thread: other sessions go on while this one is parsed.
+    // Off the I/O thread: other sessions go on while this one is parsed,
+    // and while the trace header is put in front of it (a copy, or a move
+    // within its buffer, of up to message_size octets).
     auto prepare = [content = std::move(body), mapper = rt_.mapper, originator = t.x400_originator,
-                    recipients = t.x400_recipients]() mutable {
-        return prepare_content(std::move(content), mapper, originator, recipients);
+                    recipients = t.x400_recipients, trace = trace_header(t)]() mutable {
+        auto out = prepare_content(std::move(content), mapper, originator, recipients);
+        out.content.insert(0, trace);
+        return out;
     };
     auto prepared = co_await run_cpu(rt_, std::move(prepare));
     auto const& sanitized = prepared.sanitized;
@@ -748,17 +753,13 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     }
     if (prepared.rewritten >= 0)
         log(t.qid, "map headers addresses=" + std::to_string(prepared.rewritten));
-    auto content = std::move(prepared.content);
     db::new_message m;
     m.key = t.key;
     m.qid = t.qid;
     m.sender = t.reverse_path.render();
     m.client = peer_;
-    m.body = trace_header(t);
+    m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);
-    m.body.reserve(m.body.size() + content.size());
-    m.body += content;
-    content = {};
     bool committed = false;
     try {
         co_await commit_message(rt_.committer, m, rt_.cfg.commit_timeout);

@@ -3,7 +3,8 @@ drops the connection at each point of a group commit (before the
 statements, after their results but before the Sync, after the commit but
 before ReadyForQuery, after ReadyForQuery). Every message answered 250 is
 delivered, once; every other one got a 4xx and, sent again, is delivered
-once."""
+once. The same for the committer's large lane (bodies of 1 MiB and more
+commit on a connection of their own)."""
 
 import re
 import unittest
@@ -13,7 +14,7 @@ from pg_fault_proxy import PgFaultProxy
 
 
 class CommitFaults(GatewayTest):
-    def run_mode(self, mode):
+    def run_mode(self, mode, body_lines=1):
         sink = self.sink()
         host = re.search(r"host=(\S+)", self.db.dsn).group(1)
         port = int(re.search(r"port=(\d+)", self.db.dsn).group(1))
@@ -35,7 +36,8 @@ class CommitFaults(GatewayTest):
             c.cmd("MAIL FROM:<a@corp.test>")
             c.cmd("RCPT TO:<b@dest.test>")
             c.cmd("DATA")
-            c.send(f"Subject: {subject}\r\nMessage-ID: <{subject}@corp.test>\r\n\r\nbody\r\n.\r\n")
+            body = "body\r\n" if body_lines == 1 else f"{subject} line of a large body\r\n" * body_lines
+            c.send(f"Subject: {subject}\r\nMessage-ID: <{subject}@corp.test>\r\n\r\n{body}.\r\n")
             code, lines = c.reply()
             c.cmd("QUIT")
             c.close()
@@ -65,6 +67,12 @@ class CommitFaults(GatewayTest):
 
     def test_drop_after_ready_for_query(self):
         self.run_mode("after_ready")
+
+    def test_large_lane_drop_after_results_before_sync(self):
+        self.run_mode("before_sync", body_lines=40000)   # about 1.3 MB
+
+    def test_large_lane_drop_after_commit_before_ready_for_query(self):
+        self.run_mode("before_ready", body_lines=40000)
 
 
 if __name__ == "__main__":
