@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <deque>
+#include <unordered_set>
 
 namespace x400gw::db {
 namespace {
@@ -49,10 +50,17 @@ void apply_migrations(connection& c)
                       " version integer PRIMARY KEY, name text NOT NULL,"
                       " applied_at timestamptz NOT NULL DEFAULT now())",
                       "schema_version");
-        static constexpr statement current{"schema_current", "SELECT coalesce(max(version), 0) FROM schema_version"};
-        auto const have = c.exec(current, {}).get_int(0, 0);
+        // Every version not yet recorded, not only those above the
+        // highest: two branches may add migrations out of order (V007
+        // applied by a development cluster before V006 existed), and each
+        // migration stands alone.
+        static constexpr statement applied{"schema_applied", "SELECT version FROM schema_version"};
+        auto const rows = c.exec(applied, {});
+        std::unordered_set<std::int64_t> have;
+        for (int i = 0; i < rows.rows(); ++i)
+            have.insert(rows.get_int(i, 0));
         for (auto const& m : migrations()) {
-            if (m.version <= have)
+            if (have.contains(m.version))
                 continue;
             std::string script = "BEGIN;\n";
             script += m.sql;
