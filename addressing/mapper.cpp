@@ -55,24 +55,33 @@ result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity
     return std::shared_ptr<mapping_state const>(std::move(state));
 }
 
-result<std::shared_ptr<mapping_state const>> load_mapping_state(mapping_config const& config)
+result<mapping_sources> load_mapping_sources(mapping_config const& config)
 {
-    gateway_identity id;
-    id.domain = config.gateway_domain;
+    mapping_sources out;
+    out.identity.domain = config.gateway_domain;
     auto gw = parse_or_text(config.gateway_or);
     if (!gw)
         return error{"gateway O/R address '" + config.gateway_or + "': " + gw.failure().why};
-    id.address = std::move(*gw);
-    std::vector<mapping_table> tables;
+    out.identity.address = std::move(*gw);
+    if (auto e = check_identity(out.identity))
+        return *e;
     for (std::size_t k = 0; k < table_kind_count; ++k) {
         if (config.table_files[k].empty())
             continue;
         auto t = load_table_file(config.table_files[k], static_cast<table_kind>(k));
         if (!t)
             return t.failure();
-        tables.push_back(std::move(*t));
+        out.tables.push_back(std::move(*t));
     }
-    return make_mapping_state(std::move(id), std::move(tables));
+    return out;
+}
+
+result<std::shared_ptr<mapping_state const>> load_mapping_state(mapping_config const& config)
+{
+    auto sources = load_mapping_sources(config);
+    if (!sources)
+        return sources.failure();
+    return make_mapping_state(std::move(sources->identity), std::move(sources->tables));
 }
 
 std::string render_peer_mailbox(or_address const& a, peer_form form, std::string_view domain)

@@ -43,6 +43,15 @@ struct mapping_state {
     std::vector<std::string> warnings;
 };
 
+// What the configuration file gives the mapper: the identity and the
+// tables read from their files (loaded, not yet indexed), so that tables
+// from elsewhere (the database) can take the place of some of them.
+struct mapping_sources {
+    gateway_identity identity;
+    std::vector<mapping_table> tables;
+};
+result<mapping_sources> load_mapping_sources(mapping_config const& config);
+
 // Reads and checks everything `config` names. Refusals name the file and line
 // ("tables/or.txt:12: PRMD out of order ...") or the bad setting.
 result<std::shared_ptr<mapping_state const>> load_mapping_state(mapping_config const& config);

@@ -13,30 +13,6 @@ param optional_text(std::optional<std::string> const& v)
 
 // A transaction over several statements whose results feed the next ones:
 // rolled back unless committed.
-class transaction_scope {
-public:
-    explicit transaction_scope(connection& c) : c_(c) { c_.exec_script("BEGIN", "begin"); }
-    ~transaction_scope()
-    {
-        if (!done_) {
-            try {
-                c_.exec_script("ROLLBACK", "rollback");
-            } catch (...) {
-                c_.close();
-            }
-        }
-    }
-    void commit()
-    {
-        c_.exec_script("COMMIT", "commit");
-        done_ = true;
-    }
-
-private:
-    connection& c_;
-    bool done_ = false;
-};
-
 message_view message_row(result const& r, int i)
 {
     message_view m;

@@ -86,6 +86,33 @@ private:
     std::unordered_set<std::string_view> prepared_;
 };
 
+// BEGIN now, ROLLBACK at the end of the scope unless commit() was called.
+class transaction_scope {
+public:
+    explicit transaction_scope(connection& c) : c_(c) { c_.exec_script("BEGIN", "begin"); }
+    ~transaction_scope()
+    {
+        if (!done_) {
+            try {
+                c_.exec_script("ROLLBACK", "rollback");
+            } catch (...) {
+                c_.close();
+            }
+        }
+    }
+    transaction_scope(transaction_scope const&) = delete;
+    transaction_scope& operator=(transaction_scope const&) = delete;
+    void commit()
+    {
+        c_.exec_script("COMMIT", "commit");
+        done_ = true;
+    }
+
+private:
+    connection& c_;
+    bool done_ = false;
+};
+
 // Whether a text parameter can reach the server intact: no NUL, valid UTF-8.
 bool valid_text(std::string_view v) noexcept;
 

@@ -258,5 +258,27 @@ inline constexpr statement list_audit{"list_audit", R"sql(
            coalesce(after::text, 'null')
       FROM audit WHERE $1::bigint = 0 OR id < $1::bigint ORDER BY id DESC LIMIT $2::integer)sql"};
 
+// --- Routes and mapping tables kept by the administration API (V006). ---
+inline constexpr statement config_versions{"config_versions", "SELECT what, version FROM config_version"};
+// Serialises the changes to one object across every process; the version it
+// had.
+inline constexpr statement lock_config{"lock_config", R"sql(
+    SELECT version, set_config('synchronous_commit', 'on', true) FROM config_version WHERE what = $1 FOR UPDATE)sql"};
+inline constexpr statement bump_config{"bump_config", R"sql(
+    UPDATE config_version SET version = version + 1 WHERE what = $1 RETURNING version)sql"};
+inline constexpr statement load_routes{"load_routes", R"sql(
+    SELECT domain, host, port, tls, tls_name, tls_ca_file, tls_fallback FROM route ORDER BY domain)sql"};
+inline constexpr statement upsert_route{"upsert_route", R"sql(
+    INSERT INTO route (domain, host, port, tls, tls_name, tls_ca_file, tls_fallback)
+    VALUES ($1, $2, $3::integer, $4, $5, $6, $7::boolean)
+    ON CONFLICT (domain) DO UPDATE SET host = excluded.host, port = excluded.port, tls = excluded.tls,
+        tls_name = excluded.tls_name, tls_ca_file = excluded.tls_ca_file, tls_fallback = excluded.tls_fallback)sql"};
+inline constexpr statement delete_route{"delete_route", "DELETE FROM route WHERE domain = $1"};
+inline constexpr statement delete_routes{"delete_routes", "DELETE FROM route"};
+inline constexpr statement load_table{"load_table", "SELECT body FROM mapping_table WHERE kind = $1"};
+inline constexpr statement store_table{"store_table", R"sql(
+    INSERT INTO mapping_table (kind, body, entries) VALUES ($1, $2, $3::integer)
+    ON CONFLICT (kind) DO UPDATE SET body = excluded.body, entries = excluded.entries, updated_at = now())sql"};
+
 } // namespace statements
 } // namespace x400gw::db

@@ -28,6 +28,7 @@ class thread_pool;
 namespace x400gw::gateway {
 
 class smtp_server_session;
+class live_config;
 
 struct runtime {
     asio::io_context& io;
@@ -39,6 +40,8 @@ struct runtime {
     db::key_allocator& keys;
     std::string owner;                       // this process's lease owner name
     addressing::mapper* mapper = nullptr;    // RFC 2156 mapping, when [addressing] is configured
+    std::shared_ptr<route_set const> routes; // SMTP routes in effect (live_config swaps them)
+    live_config* live = nullptr;                   // routes and tables, file and database
     bool stopping = false;
     std::function<void()> wake_scheduler;    // a message was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions

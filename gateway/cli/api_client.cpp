@@ -1,6 +1,9 @@
 // gateway/cli/api_client.cpp
 #include "gateway/cli/api_client.hpp"
 
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -71,7 +74,7 @@ std::string load_token(api_options const& o, std::string& why)
 }
 
 api_reply call_api(api_options const& o, std::string const& token, std::string const& method,
-                   std::string const& path, std::string const& body)
+                   std::string const& path, std::string const& body, std::string const& content_type)
 {
     api_reply out;
     auto parsed = boost::urls::parse_absolute_uri(o.url);
@@ -91,8 +94,8 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
     req.set(http::field::user_agent, "x400gwctl");
     req.set(http::field::authorization, "Bearer " + token);
     req.set(http::field::connection, "close");
-    if (!body.empty()) {
-        req.set(http::field::content_type, "application/json");
+    if (!body.empty() || method == "PUT") {
+        req.set(http::field::content_type, content_type);
         req.body() = body;
     }
     req.prepare_payload();
@@ -131,6 +134,36 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
         out.error = "cannot reach " + o.url + ": " + e.what();
         return out;
     }
+}
+
+void add_api_options(CLI::App* cmd, api_options& o)
+{
+    cmd->add_option("--url", o.url, "The gateway's admin port (default http://127.0.0.1:8025)");
+    cmd->add_option("--token-file", o.token_file, "File whose first line is the API token (default $X400GW_TOKEN)");
+    cmd->add_option("--ca-file", o.ca_file, "CA certificates for an https --url (default the system's)");
+}
+
+std::optional<boost::json::value> call_json(api_options const& o, std::string const& method, std::string const& path,
+                                            std::string const& body)
+{
+    std::string why;
+    auto const token = load_token(o, why);
+    if (token.empty()) {
+        std::fprintf(stderr, "x400gwctl: %s\n", why.c_str());
+        return std::nullopt;
+    }
+    auto r = call_api(o, token, method, path, body);
+    if (r.status < 200 || r.status > 299) {
+        std::fprintf(stderr, "x400gwctl: %s\n", r.error.c_str());
+        return std::nullopt;
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    if (ec) {
+        std::fprintf(stderr, "x400gwctl: the server's answer is not JSON\n");
+        return std::nullopt;
+    }
+    return v;
 }
 
 } // namespace x400gw::cli

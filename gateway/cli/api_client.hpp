@@ -5,7 +5,14 @@
 // only translation unit of x400gwctl that includes Beast.
 #pragma once
 
+#include <boost/json/value.hpp>
+
+#include <optional>
 #include <string>
+
+namespace CLI {
+class App;
+}
 
 namespace x400gw::cli {
 
@@ -25,8 +32,18 @@ struct api_reply {
 // The token from --token-file or X400GW_TOKEN; empty with `why` set.
 std::string load_token(api_options const& o, std::string& why);
 
-// method and path ("/api/v1/queue?state=held"); body sent as JSON when not empty.
+// method and path ("/api/v1/queue?state=held"); the body is sent (as
+// `content_type`) when not empty, and always with PUT.
 api_reply call_api(api_options const& o, std::string const& token, std::string const& method,
-                   std::string const& path, std::string const& body = {});
+                   std::string const& path, std::string const& body = {},
+                   std::string const& content_type = "application/json");
+
+// --url, --token-file and --ca-file on a command.
+void add_api_options(CLI::App* cmd, api_options& o);
+
+// One call whose 2xx answer is JSON; otherwise the reason (the server's
+// detail) on stderr and nullopt.
+std::optional<boost::json::value> call_json(api_options const& o, std::string const& method, std::string const& path,
+                                            std::string const& body = {});
 
 } // namespace x400gw::cli

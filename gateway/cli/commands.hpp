@@ -18,5 +18,7 @@ void add_user_commands(CLI::App& app, int& status);
 // queue and summary on the REST API of a running gateway; token with
 // direct database access.
 void add_queue_commands(CLI::App& app, int& status);
+// routes ..., tables ... (gateway/cli/config_commands.cpp): through the REST API.
+void add_config_commands(CLI::App& app, int& status);
 
 } // namespace x400gw::cli

@@ -47,13 +47,6 @@ struct queue_options {
     std::optional<double> min_age, max_age;
 };
 
-void add_api_options(CLI::App* cmd, api_options& o)
-{
-    cmd->add_option("--url", o.url, "The gateway's admin port (default http://127.0.0.1:8025)");
-    cmd->add_option("--token-file", o.token_file, "File whose first line is the API token (default $X400GW_TOKEN)");
-    cmd->add_option("--ca-file", o.ca_file, "CA certificates for an https --url (default the system's)");
-}
-
 void add_filters(CLI::App* cmd, queue_options& o)
 {
     cmd->add_option("--state", o.state, "A recipient in this state: queued, deferred, active, held, quarantined");
@@ -91,30 +84,6 @@ std::string encode(std::string const& s)
     return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
-// One call; on failure the reason on stderr and nullopt.
-std::optional<json::value> call(api_options const& o, std::string const& method, std::string const& path,
-                                std::string const& body = {})
-{
-    std::string why;
-    auto const token = load_token(o, why);
-    if (token.empty()) {
-        std::fprintf(stderr, "x400gwctl: %s\n", why.c_str());
-        return std::nullopt;
-    }
-    auto r = call_api(o, token, method, path, body);
-    if (r.status != 200) {
-        std::fprintf(stderr, "x400gwctl: %s\n", r.error.c_str());
-        return std::nullopt;
-    }
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (ec) {
-        std::fprintf(stderr, "x400gwctl: the server's answer is not JSON\n");
-        return std::nullopt;
-    }
-    return v;
-}
-
 std::string str(json::value const& v)
 {
     if (v.is_string())
@@ -143,7 +112,7 @@ int list(queue_options const& o)
     json::array all;
     std::string cursor;
     for (;;) {
-        auto page = call(o.api, "GET", "/api/v1/queue?limit=1000" + query + (cursor.empty() ? "" : "&cursor=" + cursor));
+        auto page = call_json(o.api, "GET", "/api/v1/queue?limit=1000" + query + (cursor.empty() ? "" : "&cursor=" + cursor));
         if (!page)
             return 1;
         for (auto const& m : page->at("items").as_array())
@@ -194,7 +163,7 @@ int show(queue_options const& o)
 {
     int status = 0;
     for (auto const& id : o.ids) {
-        auto m = call(o.api, "GET", "/api/v1/queue/" + encode(id));
+        auto m = call_json(o.api, "GET", "/api/v1/queue/" + encode(id));
         if (!m) {
             status = 1;
             continue;
@@ -250,7 +219,7 @@ int act(queue_options const& o, std::string const& action)
             f[k] = (k == "min_age" || k == "max_age") ? json::parse(v) : json::value(v);
         body["filter"] = std::move(f);
     }
-    auto r = call(o.api, "POST", "/api/v1/queue/actions", json::serialize(body));
+    auto r = call_json(o.api, "POST", "/api/v1/queue/actions", json::serialize(body));
     if (!r)
         return 1;
     if (o.json) {
@@ -273,7 +242,7 @@ int act(queue_options const& o, std::string const& action)
 
 int summary(api_options const& api, bool as_json)
 {
-    auto r = call(api, "GET", "/api/v1/summary");
+    auto r = call_json(api, "GET", "/api/v1/summary");
     if (!r)
         return 1;
     if (as_json) {

@@ -130,21 +130,10 @@ std::pair<std::string, std::uint16_t> parse_next_hop(reader const& r, toml::tabl
     r.get(t, "next_hop", hop);
     if (hop.empty())
         r.fail_at(t.source(), what + " needs a next_hop (\"host:port\")");
-    std::string host = hop;
+    std::string host;
     std::uint16_t port = 25;
-    auto const colon = hop.rfind(':');
-    if (colon != std::string::npos) {
-        unsigned p = 0;
-        auto [end, ec] = std::from_chars(hop.data() + colon + 1, hop.data() + hop.size(), p);
-        if (ec != std::errc{} || end != hop.data() + hop.size() || p == 0 || p > 65535)
-            r.fail(*t.get("next_hop"), "bad port in next_hop '" + hop + "'");
-        host = hop.substr(0, colon);
-        port = static_cast<std::uint16_t>(p);
-    }
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    if (host.empty())
-        r.fail(*t.get("next_hop"), "empty host in next_hop '" + hop + "'");
+    if (auto why = gateway::parse_next_hop(hop, host, port))
+        r.fail(*t.get("next_hop"), *why);
     return {host, port};
 }
 
@@ -206,21 +195,17 @@ route parse_route(reader const& r, toml::table const& t)
 {
     r.only(t, "[[route]]", {"domain", "next_hop", "tls", "tls_name", "tls_ca_file", "tls_fallback"});
     route out;
-    r.get(t, "domain", out.domain);
-    if (out.domain.empty())
+    std::string domain;
+    r.get(t, "domain", domain);
+    if (domain.empty())
         r.fail_at(t.source(), "[[route]] needs a domain (\"example.com\", \"*.example.com\" or \"*\")");
-    out.domain = lower(out.domain);
+    if (auto why = normal_route_domain(domain, out.domain))
+        r.fail(*t.get("domain"), "[[route]] " + *why);
     std::tie(out.host, out.port) = parse_next_hop(r, t, "[[route]] for " + out.domain);
     std::string level = "may";
     r.get(t, "tls", level);
-    if (level == "none")
-        out.tls.level = tls_level::none;
-    else if (level == "may")
-        out.tls.level = tls_level::may;
-    else if (level == "encrypt")
-        out.tls.level = tls_level::encrypt;
-    else if (level == "verify")
-        out.tls.level = tls_level::verify;
+    if (auto l = parse_tls_level(level))
+        out.tls.level = *l;
     else
         r.fail(*t.get("tls"), "tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
     r.get(t, "tls_name", out.tls.name);
@@ -328,43 +313,6 @@ bool config::trusted(std::string_view address) const
                        [&](network const& n) { return n.contains(address); });
 }
 
-route_tls config::tls_for(std::string_view next_hop) const
-{
-    route_tls out;
-    bool found = false;
-    for (auto const& r : routes) {
-        if (r.next_hop() != next_hop)
-            continue;
-        if (!found || r.tls.level > out.level)
-            out = r.tls;
-        found = true;
-    }
-    if (out.ca_file.empty())
-        out.ca_file = tls_ca_file;
-    return out;
-}
-
-route const* config::resolve_route(std::string_view domain) const
-{
-    auto const d = lower(domain);
-    route const* best = nullptr;
-    std::size_t best_len = 0;
-    for (auto const& r : routes) {
-        if (r.domain == d)
-            return &r;
-        if (r.domain.starts_with("*.")) {
-            std::string_view suffix = std::string_view(r.domain).substr(1);   // ".example.com"
-            if (d.size() > suffix.size() && d.ends_with(suffix) && suffix.size() > best_len) {
-                best = &r;
-                best_len = suffix.size();
-            }
-        } else if (r.domain == "*" && !best) {
-            best = &r;
-        }
-    }
-    return best;
-}
-
 config load_config(std::string const& path)
 {
     toml::table root;
@@ -426,15 +374,16 @@ config load_config(std::string const& path)
     }
     if (auto* t = r.section(root, "database")) {
         r.only(*t, "[database]", {"conninfo", "pool_threads", "commit_batch", "statement_timeout", "commit_queue",
-                                  "commit_timeout"});
+                                  "commit_timeout", "config_poll"});
         r.get(*t, "conninfo", c.database);
         r.get_int(*t, "pool_threads", c.pool_threads, 1, 64);
         r.get_int(*t, "commit_batch", c.commit_batch, 1, 10000);
         r.get_duration(*t, "statement_timeout", c.statement_timeout);
         r.get_int(*t, "commit_queue", c.commit_queue, 1, 1000000);
         r.get_duration(*t, "commit_timeout", c.commit_timeout);
-        if (c.statement_timeout.count() <= 0 || c.commit_timeout.count() <= 0)
-            r.fail_at(t->source(), "statement_timeout and commit_timeout must be positive");
+        r.get_duration(*t, "config_poll", c.config_poll);
+        if (c.statement_timeout.count() <= 0 || c.commit_timeout.count() <= 0 || c.config_poll.count() <= 0)
+            r.fail_at(t->source(), "statement_timeout, commit_timeout and config_poll must be positive");
     }
     if (auto* t = r.section(root, "tls")) {
         r.only(*t, "[tls]", {"certificate", "key", "request_client_certificate", "handshake_timeout"});
@@ -537,7 +486,11 @@ config load_config(std::string const& path)
             auto* t = e.as_table();
             if (!t)
                 r.fail(e, "each route must be a table");
-            c.routes.push_back(parse_route(r, *t));
+            auto next = parse_route(r, *t);
+            for (auto const& earlier : c.routes)
+                if (earlier.domain == next.domain)
+                    r.fail_at(t->source(), "a second [[route]] for " + next.domain);
+            c.routes.push_back(std::move(next));
         }
     }
     if (auto* t = r.section(root, "addressing"))

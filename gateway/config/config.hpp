@@ -8,6 +8,7 @@
 #pragma once
 
 #include "addressing/mapper.hpp"
+#include "gateway/routes.hpp"
 #include "gateway/smtp/limits.hpp"
 #include "queue/retry.hpp"
 
@@ -19,26 +20,6 @@
 #include <vector>
 
 namespace x400gw::gateway {
-
-// Outbound TLS per route, in Postfix's words: none (never), may (STARTTLS
-// when offered, else plaintext), encrypt (TLS or defer 4.7.5), verify
-// (TLS with a certificate chain to the CA file and the next hop's name).
-enum class tls_level { none, may, encrypt, verify };
-
-struct route_tls {
-    tls_level level = tls_level::may;
-    std::string name;        // verify: the name the certificate must carry; default the host
-    std::string ca_file;     // verify: default [delivery] tls_ca_file
-    bool fallback = false;   // may: after a failed handshake, try once in plaintext
-};
-
-struct route {
-    std::string domain;     // "example.com", "*.example.com" or "*"
-    std::string host;       // next hop
-    std::uint16_t port = 25;
-    route_tls tls;
-    std::string next_hop() const { return host + ":" + std::to_string(port); }
-};
 
 // A route on the X.400 side: recipients whose O/R address matches the
 // prefix go to an SMTP peer that reads O/R addresses in local parts (an
@@ -101,6 +82,7 @@ struct config {
     std::chrono::seconds statement_timeout{30};    // every statement, so a stalled server frees its callers
     std::size_t commit_queue = 4096;               // messages waiting for the committer at most; then 451
     std::chrono::seconds commit_timeout{60};       // a message not committed by then gets 451
+    std::chrono::milliseconds config_poll{1000};   // how often routes and tables are checked for changes
 
     // [limits]
     smtp::server_limits limits;
@@ -139,7 +121,8 @@ struct config {
     // [retry]
     queue::retry_policy retry;
 
-    // [[route]]
+    // [[route]]: the file's routes; the database's replace them domain by
+    // domain (gateway/routes.hpp, gateway/live_config.hpp).
     std::vector<route> routes;
 
     // [addressing] (RFC 2156 mapping) and [[x400_route]]; without an
@@ -148,12 +131,6 @@ struct config {
     std::vector<x400_route> x400_routes;
     // The X.400-side route for an O/R address: the matching prefix with the most terms.
     x400_route const* resolve_x400_route(addressing::or_address const& a) const;
-
-    // The route for a domain: exact, then the longest "*.suffix", then "*".
-    route const* resolve_route(std::string_view domain) const;
-    // The TLS policy for a next hop ("host:port"): the strictest of the
-    // routes that lead there; "may" for one no route names.
-    route_tls tls_for(std::string_view next_hop) const;
 };
 
 class config_error : public std::runtime_error {

@@ -1,8 +1,10 @@
 // gateway/http/admin_server.cpp
 #include "gateway/http/admin_server.hpp"
 
+#include "addressing/table_edit.hpp"
 #include "db/admin.hpp"
 #include "gateway/control.hpp"
+#include "gateway/live_config.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
 #include "gateway/password.hpp"
@@ -72,6 +74,70 @@ struct api_result {
     std::optional<std::pair<std::int64_t, std::int64_t>> raw;   // message id and size to stream
 };
 
+// Routes and tables: read from the snapshots this process applies,
+// changed through live_config (one transaction each, with the audit row).
+task<rest::response> carry_out_config(runtime& rt, rest::operation const& op, std::string const& actor)
+{
+    auto& live = *rt.live;
+    auto const routes = live.routes();
+    if (std::holds_alternative<rest::list_routes>(op))
+        co_return rest::render_routes(*routes);
+    if (auto const* sr = std::get_if<rest::show_route>(&op))
+        co_return rest::render_route(routes->find(sr->domain), sr->domain);
+    if (auto const* lr = std::get_if<rest::lookup_route>(&op))
+        co_return rest::render_route_lookup(routes->resolve(lr->domain), lr->domain);
+    if (auto const* pr = std::get_if<rest::put_route>(&op))
+        co_return rest::render_route_change(co_await live.put_route(pr->route, pr->create_only, actor));
+    if (auto const* dr = std::get_if<rest::delete_route>(&op))
+        co_return rest::render_route_change(co_await live.delete_route(dr->domain, actor));
+    if (std::holds_alternative<rest::export_routes>(op))
+        co_return rest::render_text(co_await live.route_text());
+    if (auto const* ir = std::get_if<rest::import_routes>(&op))
+        co_return rest::render_route_change(co_await live.import_routes(ir->routes, actor));
+
+    if (!live.has_tables())
+        co_return rest::no_addressing();
+    auto const state = live.tables();
+    if (std::holds_alternative<rest::list_tables>(op)) {
+        std::vector<rest::table_summary> rows;
+        for (std::size_t k = 0; k < addressing::table_kind_count; ++k) {
+            auto const kind = static_cast<addressing::table_kind>(k);
+            auto const origin = live.origin(kind);
+            rows.push_back({kind,
+                            origin == table_origin::database ? "database"
+                            : origin == table_origin::file   ? "file"
+                                                             : "none",
+                            state->tables.size(kind)});
+        }
+        co_return rest::render_tables(rows);
+    }
+    if (auto const* lt = std::get_if<rest::list_table>(&op))
+        co_return rest::render_table(*lt, state->tables.table(lt->kind));
+    if (auto const* se = std::get_if<rest::show_entry>(&op)) {
+        auto const* table = state->tables.table(se->kind);
+        co_return rest::render_entry(se->kind, table ? addressing::find_entry(*table, se->key) : nullptr, se->key);
+    }
+    if (auto const* pe = std::get_if<rest::put_entry>(&op))
+        co_return rest::render_entry_change(co_await live.edit_entry(
+            pe->kind, pe->create_only ? live_config::entry_op::add : live_config::entry_op::replace, pe->key, pe->value,
+            actor));
+    if (auto const* de = std::get_if<rest::delete_entry>(&op))
+        co_return rest::render_entry_change(
+            co_await live.edit_entry(de->kind, live_config::entry_op::remove, de->key, {}, actor));
+    if (auto const* et = std::get_if<rest::export_table>(&op)) {
+        auto text = co_await live.table_text(et->kind);
+        if (!text)
+            co_return rest::problem(404, "this gateway has no " + std::string(addressing::kind_name(et->kind)) +
+                                             " table");
+        co_return rest::render_text(std::move(*text));
+    }
+    if (auto const* it = std::get_if<rest::import_table>(&op))
+        co_return rest::render_entry_change(co_await live.import_table(it->kind, it->text, actor));
+    if (auto const* al = std::get_if<rest::address_lookup>(&op))
+        co_return rest::render_address_lookup(*al, *state);
+    co_return rest::problem(404, "no such resource");
+}
+
 task<api_result> carry_out(runtime& rt, rest::operation const& op, std::string const& actor)
 {
     api_result out;
@@ -119,6 +185,8 @@ task<api_result> carry_out(runtime& rt, rest::operation const& op, std::string c
     } else if (auto const* la = std::get_if<rest::list_audit>(&op)) {
         auto audit = [la](db::connection& c) { return db::list_audit(c, la->before, la->limit); };
         out.response = rest::render_audit(*la, co_await run_db(rt.pool, audit));
+    } else {
+        out.response = co_await carry_out_config(rt, op, actor);
     }
     co_return out;
 }
@@ -194,18 +262,43 @@ task<bool> stream_raw(runtime& rt, Stream& stream, http::request<http::string_bo
 
 // One connection's requests, in order, until the client closes, errs or
 // idles for 30 s. Stream is a beast::tcp_stream or a TLS stream over one.
+bool is_import(http::request<http::string_body> const& req)
+{
+    auto const target = req.target();
+    return req.method() == http::verb::put &&
+           (target.starts_with("/api/v1/route-file") || target.starts_with("/api/v1/table-file/"));
+}
+
 template <class Stream>
 task<void> exchange(runtime& rt, Stream& stream)
 {
     beast::flat_buffer buffer;
     for (;;) {
         http::request_parser<http::string_body> parser;
-        parser.body_limit(rest::max_body);
+        parser.body_limit(rest::max_import);
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-        (void)n;
-        if (ec == http::error::body_limit) {
-            auto res = to_beast(rest::problem(413, "the request body exceeds " + std::to_string(rest::max_body) +
+        auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+        (void)hn;
+        bool too_large = hec == http::error::body_limit;
+        if (hec && !too_large)
+            co_return;
+        // A whole route or table file may be sent (PUT text/plain): those
+        // two resources take more than a JSON request.
+        auto const limit = !hec && is_import(parser.get()) ? rest::max_import : rest::max_body;
+        if (!too_large) {
+            auto const length = parser.content_length();
+            too_large = length && *length > limit;
+        }
+        if (!too_large) {
+            parser.body_limit(limit);
+            auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+            (void)n;
+            too_large = ec == http::error::body_limit;
+            if (ec && !too_large)
+                co_return;
+        }
+        if (too_large) {
+            auto res = to_beast(rest::problem(413, "the request body exceeds " + std::to_string(limit) +
                                                        " octets"), 11);
             res.set(http::field::server, "x400gw");
             res.keep_alive(false);
@@ -219,7 +312,7 @@ task<void> exchange(runtime& rt, Stream& stream)
             socket.shutdown(tcp::socket::shutdown_send, ignored);
             beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
             std::array<char, 16384> sink;
-            for (std::size_t dropped = 0; dropped < 64 * rest::max_body;) {
+            for (std::size_t dropped = 0; dropped < 64 * limit;) {
                 auto [rec, got] = co_await beast::get_lowest_layer(stream).async_read_some(asio::buffer(sink), use_tuple);
                 if (rec)
                     break;
@@ -227,8 +320,6 @@ task<void> exchange(runtime& rt, Stream& stream)
             }
             co_return;
         }
-        if (ec)
-            co_return;
         auto const& req = parser.get();
         bool const api = req.target().starts_with("/api/");
         api_result result;

@@ -16,6 +16,7 @@ int main(int argc, char** argv)
     x400gw::cli::add_mime_commands(app, status);
     x400gw::cli::add_user_commands(app, status);
     x400gw::cli::add_queue_commands(app, status);
+    x400gw::cli::add_config_commands(app, status);
     x400gw::cli::add_x400_commands(app, status);
     try {
         app.parse(argc, argv);

@@ -1,6 +1,11 @@
 // gateway/rest/api.cpp
 #include "gateway/rest/api.hpp"
 
+#include "addressing/mixer.hpp"
+#include "addressing/std_or.hpp"
+#include "addressing/table_edit.hpp"
+#include "addressing/validate.hpp"
+#include "db/connection.hpp"
 #include "queue/qid.hpp"
 
 #include <boost/json.hpp>
@@ -287,6 +292,342 @@ json::object message_json(db::message_view const& m, double now)
             {"recipients", std::move(rcpts)}};
 }
 
+
+// --- Routes and tables ---
+
+namespace ad = addressing;
+
+// A text/plain body (an import), or a problem.
+std::variant<response, std::string> text_body(request const& req)
+{
+    if (req.body.size() > max_import)
+        return problem(413, "the request body exceeds " + std::to_string(max_import) + " octets");
+    auto const type = std::string_view(req.content_type).substr(0, req.content_type.find(';'));
+    std::string lower(type);
+    for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!lower.empty() && lower.back() == ' ')
+        lower.pop_back();
+    if (lower != "text/plain")
+        return problem(415, "the request body must be text/plain (the file's text), not \"" + req.content_type + "\"");
+    if (!db::valid_text(req.body))
+        return problem(400, "the request body is not UTF-8 text (or holds a NUL)");
+    return req.body;
+}
+
+// A string field of a route that the route file's text form can carry:
+// no blanks, '#' or control characters.
+std::optional<std::string> word_field(json::object const& o, std::string_view key, std::string& out)
+{
+    auto const* v = o.if_contains(key);
+    if (!v)
+        return std::nullopt;
+    if (!v->is_string())
+        return std::string(key) + " must be a string";
+    std::string_view text = v->as_string();
+    for (unsigned char c : text)
+        if (c <= 0x20 || c == 0x7f || c == '#')
+            return std::string(key) + " must not hold blanks, '#' or control characters";
+    out = std::string(text);
+    return std::nullopt;
+}
+
+// A route from a JSON body; the domain from the path (PUT) or the body (POST).
+std::variant<response, gateway::route> route_from_json(request const& req, std::optional<std::string> path_domain)
+{
+    auto body = json_body(req);
+    if (auto* r = std::get_if<response>(&body))
+        return std::move(*r);
+    auto const& o = std::get<json::object>(body);
+    for (auto const& [k, v] : o)
+        if (k != "next_hop" && k != "tls" && k != "tls_name" && k != "tls_ca_file" && k != "tls_fallback" &&
+            (path_domain || k != "domain"))
+            return problem(400, "unknown field \"" + std::string(k) + "\"; expected " +
+                                    (path_domain ? "" : "domain, ") + "next_hop, tls, tls_name, tls_ca_file, tls_fallback");
+    gateway::route r;
+    r.origin = gateway::route_origin::database;
+    std::string domain;
+    if (path_domain) {
+        domain = *path_domain;
+    } else {
+        auto const* d = o.if_contains("domain");
+        if (!d || !d->is_string())
+            return problem(400, "domain must be a string: \"example.com\", \"*.example.com\" or \"*\"");
+        domain = d->as_string();
+    }
+    if (auto why = gateway::normal_route_domain(domain, r.domain))
+        return problem(path_domain ? 404 : 400, *why);
+    auto const* hop = o.if_contains("next_hop");
+    if (!hop || !hop->is_string())
+        return problem(400, "next_hop must be a string: \"host\", \"host:port\" or \"[2001:db8::1]:port\"");
+    if (auto why = gateway::parse_next_hop(hop->as_string(), r.host, r.port))
+        return problem(400, "next_hop: " + *why);
+    std::string level = "may";
+    if (auto why = word_field(o, "tls", level))
+        return problem(400, *why);
+    auto l = gateway::parse_tls_level(level);
+    if (!l)
+        return problem(400, "tls must be none, may, encrypt or verify, not \"" + level + "\"");
+    r.tls.level = *l;
+    if (auto why = word_field(o, "tls_name", r.tls.name))
+        return problem(400, *why);
+    if (auto why = word_field(o, "tls_ca_file", r.tls.ca_file))
+        return problem(400, *why);
+    if (auto const* f = o.if_contains("tls_fallback")) {
+        if (!f->is_bool())
+            return problem(400, "tls_fallback must be true or false");
+        r.tls.fallback = f->as_bool();
+    }
+    return r;
+}
+
+// An entry from a JSON body: {"key", "value"} (POST) or {"value"} (PUT).
+std::variant<response, operation> entry_from_json(request const& req, ad::table_kind kind,
+                                                  std::optional<std::string> path_key)
+{
+    auto body = json_body(req);
+    if (auto* r = std::get_if<response>(&body))
+        return std::move(*r);
+    auto const& o = std::get<json::object>(body);
+    for (auto const& [k, v] : o)
+        if (k != "value" && (path_key || k != "key"))
+            return problem(400, "unknown field \"" + std::string(k) + "\"; expected " +
+                                    (path_key ? "value" : "key and value"));
+    put_entry op;
+    op.kind = kind;
+    op.create_only = !path_key;
+    if (path_key) {
+        op.key = *path_key;
+    } else {
+        auto const* k = o.if_contains("key");
+        if (!k || !k->is_string())
+            return problem(400, "key must be a string: the left side of the table line");
+        op.key = k->as_string();
+    }
+    auto const* v = o.if_contains("value");
+    if (!v || !v->is_string())
+        return problem(400, "value must be a string: the right side of the table line");
+    op.value = v->as_string();
+    return op;
+}
+
+json::object route_json(gateway::route const& r)
+{
+    return {{"domain", r.domain},
+            {"next_hop", r.next_hop_text()},
+            {"tls", std::string(gateway::tls_level_name(r.tls.level))},
+            {"tls_name", r.tls.name},
+            {"tls_ca_file", r.tls.ca_file},
+            {"tls_fallback", r.tls.fallback},
+            {"source", r.origin == gateway::route_origin::database ? "database" : "file"}};
+}
+
+json::object entry_json(ad::table_kind kind, ad::table_entry const& e)
+{
+    return {{"key", ad::entry_key_text(kind, e)},
+            {"value", ad::entry_value_text(kind, e)},
+            {"line", static_cast<std::int64_t>(e.line)}};
+}
+
+std::optional<ad::role> role_named(std::string_view r)
+{
+    if (r == "recipient")
+        return ad::role::recipient;
+    if (r == "header")
+        return ad::role::header;
+    if (r == "return")
+        return ad::role::return_path;
+    return std::nullopt;
+}
+
+std::variant<response, operation> route_config(request const& req, boost::urls::url_view const& url,
+                                               std::vector<std::string> const& seg, std::string const& path)
+{
+    auto const& m = req.method;
+    bool const read = m == "GET" || m == "HEAD";
+    auto no_params = [&]() -> std::optional<response> {
+        if (!url.params().empty())
+            return problem(400, "this resource takes no query parameters");
+        return std::nullopt;
+    };
+    if (seg[0] == "routes") {
+        if (seg.size() == 1) {
+            if (auto p = no_params())
+                return *p;
+            if (read)
+                return list_routes{};
+            if (m != "POST")
+                return method_not_allowed(m, path, "GET, HEAD, POST");
+            auto r = route_from_json(req, std::nullopt);
+            if (auto* p = std::get_if<response>(&r))
+                return std::move(*p);
+            return put_route{std::move(std::get<gateway::route>(r)), true};
+        }
+        if (seg.size() == 2) {
+            if (auto p = no_params())
+                return *p;
+            std::string domain;
+            if (auto why = gateway::normal_route_domain(seg[1], domain))
+                return problem(404, "no route " + seg[1] + ": " + *why);
+            if (read)
+                return show_route{domain};
+            if (m == "DELETE")
+                return delete_route{domain};
+            if (m != "PUT")
+                return method_not_allowed(m, path, "GET, HEAD, PUT, DELETE");
+            auto r = route_from_json(req, domain);
+            if (auto* p = std::get_if<response>(&r))
+                return std::move(*p);
+            return put_route{std::move(std::get<gateway::route>(r)), false};
+        }
+        return problem(404, "no resource at " + path);
+    }
+    if (seg[0] == "route-lookup" && seg.size() == 1) {
+        if (!read)
+            return method_not_allowed(m, path, "GET, HEAD");
+        std::optional<std::string> domain;
+        for (auto const p : url.params()) {
+            if (p.key != "domain")
+                return problem(400, "unknown query parameter \"" + std::string(p.key) + "\"; expected domain");
+            domain = std::string(p.value);
+        }
+        if (!domain || domain->empty())
+            return problem(400, "domain is required: /api/v1/route-lookup?domain=example.com");
+        std::string lowered;
+        if (auto why = gateway::normal_route_domain(*domain, lowered); why || lowered.starts_with("*"))
+            return problem(400, "'" + *domain + "' is not a domain");
+        return lookup_route{lowered};
+    }
+    if (seg[0] == "route-file" && seg.size() == 1) {
+        if (auto p = no_params())
+            return *p;
+        if (read)
+            return export_routes{};
+        if (m != "PUT")
+            return method_not_allowed(m, path, "GET, HEAD, PUT");
+        auto text = text_body(req);
+        if (auto* p = std::get_if<response>(&text))
+            return std::move(*p);
+        import_routes op;
+        std::vector<std::string> errors;
+        if (!gateway::parse_route_table(std::get<std::string>(text), "import", op.routes, errors))
+            return import_refused("the route file has " + std::to_string(errors.size()) +
+                                      " bad line(s); nothing was changed",
+                                  errors);
+        return op;
+    }
+    if (seg[0] == "tables") {
+        if (seg.size() == 1) {
+            if (auto p = no_params())
+                return *p;
+            if (!read)
+                return method_not_allowed(m, path, "GET, HEAD");
+            return list_tables{};
+        }
+        auto kind = ad::parse_table_kind(seg[1]);
+        if (!kind)
+            return problem(404, "no table " + seg[1] +
+                                    ": the kinds are or-to-domain, domain-to-or, gate-or-to-domain, gate-domain-to-or");
+        if (seg.size() == 2) {
+            if (read) {
+                list_table op;
+                op.kind = *kind;
+                for (auto const p : url.params()) {
+                    std::string const value = p.has_value ? std::string(p.value) : std::string();
+                    if (p.key == "limit") {
+                        int v = 0;
+                        auto [e, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                        if (ec != std::errc() || e != value.data() + value.size() || v < 1 || v > max_table_page)
+                            return problem(400, "limit must be a whole number from 1 to " +
+                                                    std::to_string(max_table_page));
+                        op.limit = v;
+                    } else if (p.key == "cursor") {
+                        std::size_t v = 0;
+                        auto [e, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                        if (ec != std::errc() || e != value.data() + value.size())
+                            return problem(400, "cursor must be the next_cursor of a previous page");
+                        op.after = v;
+                    } else {
+                        return problem(400, "unknown query parameter \"" + std::string(p.key) +
+                                                "\"; expected limit or cursor");
+                    }
+                }
+                return op;
+            }
+            if (auto p = no_params())
+                return *p;
+            if (m != "POST")
+                return method_not_allowed(m, path, "GET, HEAD, POST");
+            return entry_from_json(req, *kind, std::nullopt);
+        }
+        if (seg.size() == 3) {
+            if (auto p = no_params())
+                return *p;
+            if (read)
+                return show_entry{*kind, seg[2]};
+            if (m == "DELETE")
+                return delete_entry{*kind, seg[2]};
+            if (m != "PUT")
+                return method_not_allowed(m, path, "GET, HEAD, PUT, DELETE");
+            return entry_from_json(req, *kind, seg[2]);
+        }
+        return problem(404, "no resource at " + path);
+    }
+    if (seg[0] == "table-file" && seg.size() == 2) {
+        auto kind = ad::parse_table_kind(seg[1]);
+        if (!kind)
+            return problem(404, "no table " + seg[1] +
+                                    ": the kinds are or-to-domain, domain-to-or, gate-or-to-domain, gate-domain-to-or");
+        if (auto p = no_params())
+            return *p;
+        if (read)
+            return export_table{*kind};
+        if (m != "PUT")
+            return method_not_allowed(m, path, "GET, HEAD, PUT");
+        auto text = text_body(req);
+        if (auto* p = std::get_if<response>(&text))
+            return std::move(*p);
+        std::vector<std::string> errors;
+        if (!ad::parse_table(std::get<std::string>(text), *kind, "import", &errors))
+            return import_refused("the table has " + std::to_string(errors.size()) + " bad line(s); nothing was changed",
+                                  errors);
+        return import_table{*kind, std::move(std::get<std::string>(text))};
+    }
+    if (seg[0] == "address-lookup" && seg.size() == 1) {
+        if (!read)
+            return method_not_allowed(m, path, "GET, HEAD");
+        address_lookup op;
+        std::optional<std::string> to, address;
+        for (auto const p : url.params()) {
+            std::string const value = p.has_value ? std::string(p.value) : std::string();
+            if (p.key == "to")
+                to = value;
+            else if (p.key == "address")
+                address = value;
+            else if (p.key == "role") {
+                auto r = role_named(value);
+                if (!r)
+                    return problem(400, "role must be recipient, header or return, not \"" + value + "\"");
+                op.role = *r;
+            } else
+                return problem(400, "unknown query parameter \"" + std::string(p.key) +
+                                        "\"; expected to, address and role");
+        }
+        if (!to || (*to != "rfc822" && *to != "x400"))
+            return problem(400, "to must be rfc822 (an O/R address to map) or x400 (an RFC 822 address to map)");
+        if (!address || address->empty() || address->size() > 4096)
+            return problem(400, "address is required (1 to 4096 characters)");
+        op.to_rfc822 = *to == "rfc822";
+        op.address = std::move(*address);
+        return op;
+    }
+    return problem(404, "no resource at " + path);
+}
+
+std::string text_of(json::value const& v)
+{
+    return json::serialize(v);
+}
 } // namespace
 
 response problem(int status, std::string_view detail)
@@ -310,7 +651,27 @@ response unauthorized(std::string_view detail)
     return r;
 }
 
-bool writes(operation const& op) noexcept { return std::holds_alternative<queue_action>(op); }
+bool writes(operation const& op) noexcept
+{
+    return std::holds_alternative<queue_action>(op) || std::holds_alternative<put_route>(op) ||
+           std::holds_alternative<delete_route>(op) || std::holds_alternative<import_routes>(op) ||
+           std::holds_alternative<put_entry>(op) || std::holds_alternative<delete_entry>(op) ||
+           std::holds_alternative<import_table>(op);
+}
+
+response import_refused(std::string_view detail, std::vector<std::string> const& errors)
+{
+    auto r = problem(400, detail);
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    json::array list;
+    for (auto const& e : errors)
+        list.push_back(json::value(e));
+    v.as_object()["errors"] = std::move(list);
+    r.body = json::serialize(v);
+    r.body += '\n';
+    return r;
+}
 
 std::optional<std::string> bearer_token(std::string_view authorization)
 {
@@ -431,6 +792,9 @@ std::variant<response, operation> route(request const& req)
             return one_action(req, *qid, *a);
         }
     }
+    if (!seg.empty() && (seg[0] == "routes" || seg[0] == "route-lookup" || seg[0] == "route-file" ||
+                         seg[0] == "tables" || seg[0] == "table-file" || seg[0] == "address-lookup"))
+        return route_config(req, url, seg, path);
     if (is_write_method(m) || read)
         return problem(404, "no resource at " + path);
     return problem(405, m + " is not a method this API knows");
@@ -567,6 +931,143 @@ response render_audit(list_audit const& op, std::vector<db::audit_row> const& ro
 response not_found_message(std::string_view qid)
 {
     return problem(404, "no message " + std::string(qid) + " in the queue");
+}
+
+std::string route_json_text(gateway::route const& r)
+{
+    return text_of(route_json(r));
+}
+
+response render_routes(gateway::route_set const& routes)
+{
+    json::array items;
+    for (auto const& r : routes.routes())
+        items.push_back(route_json(r));
+    return json_response(json::object{{"items", std::move(items)}});
+}
+
+response render_route(gateway::route const* r, std::string_view domain)
+{
+    if (!r)
+        return problem(404, "no route for " + std::string(domain));
+    return json_response(route_json(*r));
+}
+
+response render_route_lookup(gateway::route const* r, std::string_view domain)
+{
+    if (!r)
+        return problem(404, "no route leads to " + std::string(domain) + " (and no \"*\" route)");
+    auto o = route_json(*r);
+    o["lookup"] = std::string(domain);
+    return json_response(o);
+}
+
+response render_route_change(config_change const& c)
+{
+    if (c.status >= 400)
+        return problem(c.status, c.detail);
+    json::object o;
+    if (c.route_before || c.route_after) {
+        o["before"] = c.route_before ? json::value(route_json(*c.route_before)) : json::value(nullptr);
+        o["after"] = c.route_after ? json::value(route_json(*c.route_after)) : json::value(nullptr);
+    } else {
+        o["routes"] = static_cast<std::int64_t>(c.count);
+    }
+    return json_response(o, c.status);
+}
+
+response render_text(std::string text)
+{
+    response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(text);
+    return r;
+}
+
+response render_tables(std::vector<table_summary> const& tables)
+{
+    json::array items;
+    for (auto const& t : tables)
+        items.push_back(json::object{{"kind", std::string(ad::kind_name(t.kind))},
+                                     {"source", t.source},
+                                     {"entries", static_cast<std::int64_t>(t.entries)}});
+    return json_response(json::object{{"items", std::move(items)}});
+}
+
+response render_table(list_table const& op, ad::mapping_table const* table)
+{
+    json::array items;
+    std::size_t const total = table ? table->entries.size() : 0;
+    std::size_t const end = std::min(total, op.after + static_cast<std::size_t>(op.limit));
+    for (std::size_t i = op.after; i < end; ++i)
+        items.push_back(entry_json(op.kind, table->entries[i]));
+    json::value next = nullptr;
+    if (end < total)
+        next = json::value(std::to_string(end));
+    return json_response(json::object{{"kind", std::string(ad::kind_name(op.kind))},
+                                      {"items", std::move(items)},
+                                      {"next_cursor", next}});
+}
+
+response render_entry(ad::table_kind kind, ad::table_entry const* e, std::string_view key)
+{
+    if (!e)
+        return problem(404, "no entry " + std::string(key) + " in the " + std::string(ad::kind_name(kind)) + " table");
+    return json_response(entry_json(kind, *e));
+}
+
+response render_entry_change(config_change const& c)
+{
+    if (c.status >= 400)
+        return problem(c.status, c.detail);
+    json::object o;
+    if (c.entry_before || c.entry_after) {
+        o["before"] = c.entry_before ? json::value(*c.entry_before) : json::value(nullptr);
+        o["after"] = c.entry_after ? json::value(*c.entry_after) : json::value(nullptr);
+    } else {
+        o["entries"] = static_cast<std::int64_t>(c.count);
+    }
+    return json_response(o, c.status);
+}
+
+response render_address_lookup(address_lookup const& op, ad::mapping_state const& state)
+{
+    json::object o{{"to", op.to_rfc822 ? "rfc822" : "x400"}, {"input", op.address}};
+    auto refuse = [&](std::string stage, std::string reason, int code = 0, std::string status = {}) {
+        o["mapped"] = false;
+        o["stage"] = std::move(stage);
+        o["reason"] = std::move(reason);
+        o["code"] = code ? json::value(code) : json::value(nullptr);
+        o["status"] = status.empty() ? json::value(nullptr) : json::value(status);
+        return json_response(o);
+    };
+    auto with_offset = [](ad::error const& e) {
+        return e.offset == ad::error::npos ? e.why : e.why + " (at offset " + std::to_string(e.offset) + ")";
+    };
+    if (op.to_rfc822) {
+        auto a = ad::parse_or_text(op.address);
+        if (!a)
+            return refuse("parse", with_offset(a.failure()));
+        if (auto e = ad::check_or_address(*a))
+            return refuse("validate", e->why);
+        auto mapped = ad::map_x400_to_822(*a, op.role, state.identity, state.tables);
+        if (!mapped)
+            return refuse("map", mapped.failure().why, mapped.failure().code, mapped.failure().status);
+        o["mapped"] = true;
+        o["address"] = mapped->address;
+        return json_response(o);
+    }
+    auto mapped = ad::map_822_to_x400(op.address, op.role, state.identity, state.tables);
+    if (!mapped)
+        return refuse("map", mapped.failure().why, mapped.failure().code, mapped.failure().status);
+    o["mapped"] = true;
+    o["address"] = ad::render_std_or(mapped->address);
+    return json_response(o);
+}
+
+response no_addressing()
+{
+    return problem(409, "this gateway has no [addressing] section, so it applies no mapping tables");
 }
 
 } // namespace x400gw::rest

@@ -11,7 +11,11 @@
 // with Boost.JSON, with a `detail` that says exactly what was wrong.
 #pragma once
 
+#include "addressing/mapper.hpp"
 #include "db/admin.hpp"
+#include "gateway/routes.hpp"
+
+#include <array>
 
 #include <optional>
 #include <string>
@@ -25,6 +29,8 @@ namespace x400gw::rest {
 inline constexpr std::size_t max_body = 1 << 20;   // request bodies larger than this get 413
 inline constexpr int max_page = 1000;              // list pages
 inline constexpr int max_bulk = 100000;            // messages one action may select by filter
+inline constexpr std::size_t max_import = 64 << 20; // a route or table file sent whole (PUT text/plain)
+inline constexpr int max_table_page = 10000;       // table entries per page
 
 struct request {
     std::string method;          // "GET", "POST", ...
@@ -42,6 +48,9 @@ struct response {
 };
 
 response problem(int status, std::string_view detail);
+// A 400 naming every bad line of an import in `errors` (an extension
+// member of the problem document).
+response import_refused(std::string_view detail, std::vector<std::string> const& errors);
 // 401 with WWW-Authenticate: Bearer.
 response unauthorized(std::string_view detail);
 
@@ -73,8 +82,83 @@ struct list_audit {
     int limit = 100;
 };
 
+// Routes (gateway/routes.hpp) and mapping tables: the ones this process
+// applies, changed in the database (gateway/live_config.hpp).
+struct list_routes {};
+struct show_route {
+    std::string domain;
+};
+struct lookup_route {
+    std::string domain;
+};
+struct put_route {
+    gateway::route route;
+    bool create_only = false;   // POST: 409 when a route for the domain is in effect
+};
+struct delete_route {
+    std::string domain;
+};
+struct export_routes {};
+struct import_routes {
+    std::vector<gateway::route> routes;
+};
+struct list_tables {};
+struct list_table {
+    addressing::table_kind kind{};
+    std::size_t after = 0;      // cursor: entries before this index were on earlier pages
+    int limit = 1000;
+};
+struct show_entry {
+    addressing::table_kind kind{};
+    std::string key;
+};
+struct put_entry {
+    addressing::table_kind kind{};
+    std::string key, value;
+    bool create_only = false;   // POST
+};
+struct delete_entry {
+    addressing::table_kind kind{};
+    std::string key;
+};
+struct export_table {
+    addressing::table_kind kind{};
+};
+struct import_table {
+    addressing::table_kind kind{};
+    std::string text;           // checked: it parses
+};
+// The mapping `x400gwctl address to-rfc822|to-x400` gives offline, on the
+// tables this process applies.
+struct address_lookup {
+    bool to_rfc822 = true;
+    std::string address;
+    addressing::role role = addressing::role::recipient;
+};
+
 using operation =
-    std::variant<list_queue, show_message, raw_message, message_structure, queue_action, summary, list_audit>;
+    std::variant<list_queue, show_message, raw_message, message_structure, queue_action, summary, list_audit,
+                 list_routes, show_route, lookup_route, put_route, delete_route, export_routes, import_routes,
+                 list_tables, list_table, show_entry, put_entry, delete_entry, export_table, import_table,
+                 address_lookup>;
+
+// The outcome of a change to the routes or a table: 200 changed, 201
+// created, 400 refused input, 404 no such entry, 409 conflict (with the
+// file, another table, or no [addressing]).
+struct config_change {
+    int status = 200;
+    std::string detail;                                      // why, when status >= 400
+    std::optional<gateway::route> route_before, route_after;
+    std::optional<std::string> entry_before, entry_after;    // table lines
+    std::size_t count = 0;                                   // import: what the database now holds
+};
+
+// One row of GET /tables.
+struct table_summary {
+    addressing::table_kind kind{};
+    std::string source;   // "file", "database" or "none"
+    std::size_t entries = 0;
+};
 
 // Whether the operation changes anything (then it needs an admin token).
 bool writes(operation const& op) noexcept;
@@ -95,6 +179,19 @@ response render_actions(queue_action const& op, std::vector<db::action_outcome> 
 response render_summary(std::vector<db::shape_row> const& shape, std::vector<db::oldest_row> const& oldest);
 response render_audit(list_audit const& op, std::vector<db::audit_row> const& rows);
 response not_found_message(std::string_view qid);
+
+std::string route_json_text(gateway::route const& r);   // for audit rows
+response render_routes(gateway::route_set const& routes);
+response render_route(gateway::route const* r, std::string_view domain);
+response render_route_lookup(gateway::route const* r, std::string_view domain);
+response render_route_change(config_change const& c);
+response render_text(std::string text);                 // text/plain exports
+response render_tables(std::vector<table_summary> const& tables);
+response render_table(list_table const& op, addressing::mapping_table const* table);
+response render_entry(addressing::table_kind kind, addressing::table_entry const* e, std::string_view key);
+response render_entry_change(config_change const& c);
+response render_address_lookup(address_lookup const& op, addressing::mapping_state const& state);
+response no_addressing();
 
 // The OpenAPI 3.1 document (docs/openapi.json, built in).
 std::string_view openapi_document() noexcept;

@@ -226,7 +226,7 @@ task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& 
 
 client_tls delivery::tls_for(std::string const& next_hop, std::string const& host, std::string& why)
 {
-    auto const policy = rt_.cfg.tls_for(next_hop);
+    auto const policy = rt_.routes->tls_for(next_hop);
     client_tls out;
     out.level = policy.level;
     out.host = policy.name.empty() ? host : policy.name;
@@ -279,7 +279,7 @@ task<void> delivery::connection_loop(std::string name)
         }
     } catch (peer_error const& e) {
         failure = queue::outcome::transient(e.status(), e.what(), session ? session->remote() : "");
-        if (session && session->handshake_failed() && rt_.cfg.tls_for(name).fallback)
+        if (session && session->handshake_failed() && rt_.routes->tls_for(name).fallback)
             plaintext_once_.insert(name);
         if (session)
             failure.tls = session->tls_summary();
@@ -506,8 +506,8 @@ task<void> delivery::notify_failures(std::uint64_t key, message_progress progres
     std::vector<db::new_message> dsns;
     if (!progress.sender.empty()) {
         auto const at = progress.sender.rfind('@');
-        auto const* route =
-            rt_.cfg.resolve_route(at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1));
+        auto const routes = rt_.routes;
+        auto const* route = routes->resolve(at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1));
         if (!route) {
             warn(progress.qid, "sender non-delivery notification not sent: no route for <" +
                                    printable(progress.sender) + ">");

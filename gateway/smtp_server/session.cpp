@@ -554,7 +554,8 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
     if (next_hop.empty()) {
         auto const at = address.rfind('@');
         auto const domain = std::string_view(address).substr(at == std::string::npos ? address.size() : at + 1);
-        auto const* route = rt_.cfg.resolve_route(domain);
+        auto const routes = rt_.routes;
+        auto const* route = routes->resolve(domain);
         if (!route) {
             log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
             return replies::relay_denied("Relay access denied: no route to " + printable(domain));

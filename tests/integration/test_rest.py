@@ -73,14 +73,24 @@ def template_of(path):
     p = path.split("?")[0]
     p = re.sub(r"^/api/v1", "", p)
     p = re.sub(r"^/queue/(?!actions$)[^/]+", "/queue/{id}", p)
+    p = re.sub(r"^/routes/[^/]+$", "/routes/{domain}", p)
+    p = re.sub(r"^/tables/[^/]+/[^/]+$", "/tables/{kind}/{key}", p)
+    p = re.sub(r"^/tables/[^/]+$", "/tables/{kind}", p)
+    p = re.sub(r"^/table-file/[^/]+$", "/table-file/{kind}", p)
     return p
 
 
-class RestTest(GatewayTest):
+class RestBase(GatewayTest):
+    """A gateway with a next hop the test steers, admin and read tokens,
+    and HTTP checked against the OpenAPI document."""
+
     @classmethod
     def setUpClass(cls):
         with open(OPENAPI) as f:
             cls.doc = json.load(f)
+
+    def extra_top(self):
+        return ""
 
     def setUp(self):
         super().setUp()
@@ -88,7 +98,8 @@ class RestTest(GatewayTest):
         self.cleanups.append(self.next_hop.stop)
         self.g = self.gateway([("dest.test", f"127.0.0.1:{self.next_hop.port}"),
                                ("corp.test", f"127.0.0.1:{self.next_hop.port}")],
-                              retry={"first_delay": "1h", "max_delay": "2h", "lifetime": "1d"})
+                              retry={"first_delay": "1h", "max_delay": "2h", "lifetime": "1d"},
+                              extra_top=self.extra_top())
         self.admin = self.token("ops", "admin")
         self.reader = self.token("watcher", "read")
         self.base = f"http://127.0.0.1:{self.g.admin_port}"
@@ -101,9 +112,9 @@ class RestTest(GatewayTest):
 
     # --- HTTP, checked against the OpenAPI document ---
 
-    def request(self, method, path, token=None, body=None, content_type="application/json", raw=False):
+    def request(self, method, path, token=None, body=None, content_type="application/json", raw=False, base=None):
         data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req = urllib.request.Request((base or self.base) + path, data=data, method=method)
         if token:
             req.add_header("Authorization", f"Bearer {token}")
         if data is not None and content_type:
@@ -159,8 +170,9 @@ class RestTest(GatewayTest):
     def wait_attempts(self, qid, n):
         wait_for(lambda: len(self.message(qid)["attempts"]) >= n, what=f"{n} attempts of {qid}")
 
-    # --- tests ---
 
+
+class RestTest(RestBase):
     def test_tokens_roles_and_errors(self):
         ids = self.send(1)
         writes = [("POST", f"/api/v1/queue/{ids[0]}/{a}", None) for a in ("hold", "release", "retry", "delete", "bounce")]
@@ -420,6 +432,334 @@ class RestTest(GatewayTest):
         r = ctl("queue", *url, token_env=no_token)
         self.assertEqual(r.returncode, 1)
         self.assertIn("X400GW_TOKEN", r.stderr)
+
+
+class RestTestConfig(RestBase):
+    """Routes and mapping tables through the API: stored in the database,
+    applied by every gateway on it; imports are all or nothing."""
+
+    def extra_top(self):
+        self.x400_side = self.sink()
+        table1 = os.path.join(self.workdir, "or-to-domain.txt")
+        with open(table1, "w") as f:
+            f.write("O$Widget.PRMD$@.ADMD$BTT.C$TC#widget.test#\n")
+        table2 = os.path.join(self.workdir, "domain-to-or.txt")
+        with open(table2, "w") as f:
+            f.write("# from the file\nmapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\n")
+        return f'''
+[addressing]
+gateway_domain = "mixer.test"
+gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
+tables = {{ or-to-domain = "{table1}", domain-to-or = "{table2}" }}
+
+[[x400_route]]
+prefix = "C=TC;ADMD=BTT"
+next_hop = "127.0.0.1:{self.x400_side.port}"
+form = "std-or"
+domain = "x400.test"
+'''
+
+    def second_gateway(self):
+        from harness import Gateway
+        other = Gateway(self.db, [("dest.test", f"127.0.0.1:{self.next_hop.port}"),
+                                  ("corp.test", f"127.0.0.1:{self.next_hop.port}")], self.workdir, name="gw2",
+                        extra_top=self.g_extra, extra="")
+        other.start()
+        self.cleanups.append(lambda: other.stop(timeout=15))
+        return other
+
+    def setUp(self):
+        super().setUp()
+        with open(self.g.config) as f:
+            conf = f.read()
+        self.g_extra = conf[conf.index("[addressing]"):]
+        self.other = self.second_gateway()
+        self.other_base = f"http://127.0.0.1:{self.other.admin_port}"
+
+    def rcpt(self, gw, address):
+        from harness import Smtp
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        c.cmd("MAIL FROM:<a@corp.test>")
+        code = c.cmd(f"RCPT TO:<{address}>")[0]
+        c.cmd("QUIT")
+        c.close()
+        return code
+
+    def test_routes_changed_through_one_gateway_used_by_the_other(self):
+        status, doc, _ = self.request("GET", "/api/v1/routes", self.reader)
+        self.assertEqual([(r["domain"], r["source"]) for r in doc["items"]],
+                         [("corp.test", "file"), ("dest.test", "file")])
+        refused = self.rcpt(self.other, "x@new.test")
+        self.assertGreaterEqual(refused, 500)
+        other_sink = self.sink()
+        status, doc, _ = self.request("POST", "/api/v1/routes", self.admin,
+                                      {"domain": "New.Test", "next_hop": f"127.0.0.1:{other_sink.port}"})
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(doc["after"]["source"], "database")
+        self.assertIsNone(doc["before"])
+        # The other gateway applies it within its poll, and delivers by it.
+        wait_for(lambda: self.rcpt(self.other, "x@new.test") == 250, timeout=10, what="the route on gw2")
+        swaks(self.other.port, "bob@new.test", data="Subject: by the new route\r\n\r\nhi\r\n")
+        other_sink.wait_count(1)
+        # A database route replaces the file's for the same domain.
+        status, doc, _ = self.request("PUT", "/api/v1/routes/dest.test", self.admin,
+                                      {"next_hop": f"127.0.0.1:{other_sink.port}", "tls": "none"})
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(doc["before"]["source"], "file")
+        status, doc, _ = self.request("PUT", "/api/v1/routes/dest.test", self.admin,
+                                      {"next_hop": f"127.0.0.1:{other_sink.port}", "tls": "may"})
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["before"]["tls"], "none")
+        wait_for(lambda: self.request("GET", "/api/v1/route-lookup?domain=dest.test", self.reader,
+                                      base=self.other_base)[1]["source"] == "database", timeout=10,
+                 what="gw2 to take the database's dest.test route")
+        swaks(self.other.port, "bob@dest.test", data="Subject: overridden\r\n\r\nhi\r\n")
+        other_sink.wait_count(2)
+        status, doc, _ = self.request("GET", "/api/v1/routes/dest.test", self.reader)
+        self.assertEqual((status, doc["source"], doc["next_hop"]), (200, "database", f"127.0.0.1:{other_sink.port}"))
+        status, doc, _ = self.request("GET", "/api/v1/route-lookup?domain=Sub.New.Test", self.reader)
+        self.assertEqual(status, 404)
+        self.assertEqual(self.request("GET", "/api/v1/route-lookup?domain=new.test", self.reader)[1]["lookup"],
+                         "new.test")
+        cases = [
+            ("POST", "/api/v1/routes", {"domain": "new.test", "next_hop": "h"}, 409, "in effect already"),
+            ("POST", "/api/v1/routes", {"domain": "corp.test", "next_hop": "h"}, 409, "configuration file"),
+            ("POST", "/api/v1/routes", {"domain": "bad..test", "next_hop": "h"}, 400, "not a route domain"),
+            ("POST", "/api/v1/routes", {"domain": "a.test"}, 400, "next_hop must be a string"),
+            ("POST", "/api/v1/routes", {"domain": "a.test", "next_hop": "h:0"}, 400, "bad port"),
+            ("POST", "/api/v1/routes", {"domain": "a.test", "next_hop": "h", "tls": "maybe"}, 400, "tls must be"),
+            ("POST", "/api/v1/routes", {"domain": "a.test", "next_hop": "h", "tls_name": "a b"}, 400, "blanks"),
+            ("POST", "/api/v1/routes", {"domain": "a.test", "next_hop": "h", "tls_fallback": "yes"}, 400, "true or false"),
+            ("POST", "/api/v1/routes", {"domain": "a.test", "next_hop": "h", "port": 25}, 400, "unknown field"),
+            ("PUT", "/api/v1/routes/a.test", {"domain": "a.test", "next_hop": "h"}, 400, "unknown field"),
+            ("PUT", "/api/v1/routes", {"next_hop": "h"}, 405, "allowed"),
+            ("DELETE", "/api/v1/routes/corp.test", None, 409, "configuration file"),
+            ("DELETE", "/api/v1/routes/none.test", None, 404, "no route"),
+            ("GET", "/api/v1/routes/none.test", None, 404, "no route"),
+            ("GET", "/api/v1/routes/bad..test", None, 404, "not a route domain"),
+            ("GET", "/api/v1/routes?x=1", None, 400, "no query parameters"),
+            ("GET", "/api/v1/route-lookup", None, 400, "domain is required"),
+            ("GET", "/api/v1/route-lookup?domain=*.x.test", None, 400, "not a domain"),
+            ("POST", "/api/v1/route-lookup?domain=x.test", None, 405, "allowed"),
+            ("POST", "/api/v1/route-file", None, 405, "allowed"),
+        ]
+        for method, path, body, code, words in cases:
+            status, doc, headers = self.request(method, path, self.admin, body)
+            self.assertEqual(status, code, (method, path, doc))
+            self.assertIn(words, doc["detail"], (method, path))
+        for method, path, body in [("POST", "/api/v1/routes", {"domain": "r.test", "next_hop": "h"}),
+                                   ("PUT", "/api/v1/routes/r.test", {"next_hop": "h"}),
+                                   ("DELETE", "/api/v1/routes/new.test", None)]:
+            status, doc, _ = self.request(method, path, self.reader, body)
+            self.assertEqual(status, 403, (method, path, doc))
+        status, _, _ = self.request("PUT", "/api/v1/route-file", self.reader, b"a.test h\n", content_type="text/plain")
+        self.assertEqual(status, 403)
+        # The route file: an import with bad lines changes nothing and names each.
+        status, ctype, text, _ = self.request("GET", "/api/v1/route-file", self.reader, raw=True)
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/plain"))
+        self.assertEqual(text.decode(), f"dest.test 127.0.0.1:{other_sink.port} tls=may\n"
+                                        f"new.test 127.0.0.1:{other_sink.port} tls=may\n")
+        before = self.request("GET", "/api/v1/routes", self.reader)[1]
+        bad = (b"# routes\nok.test 127.0.0.1:25\nbad..test h\n*.x.test [::1]:2525 tls=verify tls_name=mx.x.test\n"
+               b"ok.test h2\nz.test h tls=maybe\n")
+        status, doc, _ = self.request("PUT", "/api/v1/route-file", self.admin, bad, content_type="text/plain")
+        self.assertEqual(status, 400, doc)
+        self.assertEqual(doc["errors"], ["import:3: 'bad..test' is not a route domain (\"example.com\", \"*.example.com\" or \"*\")",
+                                         "import:5: a second route for ok.test (first on line 2)",
+                                         "import:6: tls must be none, may, encrypt or verify, not 'maybe'"])
+        self.assertEqual(self.request("GET", "/api/v1/routes", self.reader)[1], before)
+        status, doc, _ = self.request("PUT", "/api/v1/route-file", self.admin, b"a.test h", content_type="application/json")
+        self.assertEqual(status, 415)
+        good = f"new.test 127.0.0.1:{other_sink.port}\n*.x.test [::1]:2525 tls=verify tls_name=mx.x.test\n"
+        status, doc, _ = self.request("PUT", "/api/v1/route-file", self.admin, good.encode(), content_type="text/plain")
+        self.assertEqual((status, doc), (200, {"routes": 2}))
+        status, doc, _ = self.request("GET", "/api/v1/routes", self.reader)
+        self.assertEqual([(r["domain"], r["source"]) for r in doc["items"]],
+                         [("*.x.test", "database"), ("corp.test", "file"), ("dest.test", "file"), ("new.test", "database")])
+        self.assertEqual(self.request("GET", "/api/v1/route-lookup?domain=mx.x.test", self.reader)[1]["next_hop"],
+                         "[::1]:2525")
+        status, doc, _ = self.request("DELETE", "/api/v1/routes/new.test", self.admin)
+        self.assertEqual((status, doc["before"]["domain"], doc["after"]), (200, "new.test", None))
+        wait_for(lambda: self.rcpt(self.other, "x@new.test") >= 500, timeout=10, what="gw2 to drop the route")
+        audit = [e["action"] for e in self.request("GET", "/api/v1/audit", self.reader)[1]["items"]]
+        self.assertEqual(audit, ["route.delete", "route.import", "route.replace", "route.add", "route.add"])
+
+    def test_tables_changed_through_one_gateway_used_by_the_other(self):
+        status, doc, _ = self.request("GET", "/api/v1/tables", self.reader)
+        self.assertEqual(doc["items"], [{"kind": "or-to-domain", "source": "file", "entries": 1},
+                                        {"kind": "domain-to-or", "source": "file", "entries": 1},
+                                        {"kind": "gate-or-to-domain", "source": "none", "entries": 0},
+                                        {"kind": "gate-domain-to-or", "source": "none", "entries": 0}])
+        # The lookup gives what x400gwctl address gives offline.
+        offline = subprocess.run([CTL, "address", "--config", self.g.config, "to-x400", "ops@mapped.test"],
+                                 capture_output=True, text=True)
+        self.assertEqual(offline.returncode, 0, offline.stderr)
+        status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=x400&address=ops%40mapped.test", self.reader)
+        self.assertEqual((doc["mapped"], doc["address"]), (True, offline.stdout.strip()))
+        status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=rfc822&address=%2FS%3DSmith%2FO%3DWidget"
+                                             "%2FADMD%3DBTT%2FC%3DTC%2F", self.reader)
+        self.assertEqual(doc["address"], "Smith@widget.test")
+        status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=rfc822&address=%2FS%3DX%2F", self.reader)
+        self.assertFalse(doc["mapped"])
+        self.assertIn(doc["stage"], ("parse", "validate", "map"))
+        def on_gw2(address):
+            return self.request("GET", f"/api/v1/address-lookup?to=x400&address={address}", self.reader,
+                                base=self.other_base)[1]["address"]
+
+        self.assertNotIn("O=New", on_gw2("x%40new.test"))   # encapsulated under the gateway's O/R address
+        # Add an MCGAM through gw1: the file's table is copied into the
+        # database with it, and gw2 maps by it within its poll.
+        status, doc, _ = self.request("POST", "/api/v1/tables/domain-to-or", self.admin,
+                                      {"key": "new.test", "value": "O$New.PRMD$@.ADMD$BTT.C$TC"})
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(doc, {"before": None, "after": "new.test#O$New.PRMD$@.ADMD$BTT.C$TC#"})
+        wait_for(lambda: "O=New" in on_gw2("x%40new.test"), timeout=10, what="gw2 to map by the new entry")
+        r = swaks(self.other.port, "x@new.test", data="Subject: mapped\r\n\r\nhi\r\n")
+        self.x400_side.wait_count(1)
+        self.assertIn("O=New", self.x400_side.messages[0].rcpt_tos[0])
+        status, doc, _ = self.request("GET", "/api/v1/tables", self.reader)
+        self.assertEqual(doc["items"][1], {"kind": "domain-to-or", "source": "database", "entries": 2})
+        status, doc, _ = self.request("GET", "/api/v1/tables/domain-to-or?limit=1", self.reader)
+        self.assertEqual([e["key"] for e in doc["items"]], ["mapped.test"])
+        status, doc, _ = self.request("GET", f"/api/v1/tables/domain-to-or?limit=1&cursor={doc['next_cursor']}",
+                                      self.reader)
+        self.assertEqual((doc["items"][0]["key"], doc["next_cursor"]), ("new.test", None))
+        status, doc, _ = self.request("GET", "/api/v1/tables/domain-to-or/NEW.test", self.reader)
+        self.assertEqual(doc["value"], "O$New.PRMD$@.ADMD$BTT.C$TC")
+        status, doc, _ = self.request("PUT", "/api/v1/tables/domain-to-or/new.test", self.admin,
+                                      {"value": "O$Newer.PRMD$@.ADMD$BTT.C$TC"})
+        self.assertEqual((status, doc["before"], doc["after"]),
+                         (200, "new.test#O$New.PRMD$@.ADMD$BTT.C$TC#", "new.test#O$Newer.PRMD$@.ADMD$BTT.C$TC#"))
+        status, ctype, text, _ = self.request("GET", "/api/v1/table-file/domain-to-or", self.reader, raw=True)
+        self.assertEqual(text.decode(), "mapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\n"
+                                        "new.test#O$Newer.PRMD$@.ADMD$BTT.C$TC#\n")
+        status, ctype, text, _ = self.request("GET", "/api/v1/table-file/or-to-domain", self.reader, raw=True)
+        self.assertEqual(text.decode(), "O$Widget.PRMD$@.ADMD$BTT.C$TC#widget.test#\n")
+        # An import with a bad line changes nothing, and names every bad line.
+        before = self.request("GET", "/api/v1/tables/domain-to-or", self.reader)[1]
+        bad = (b"# imported\nnew.test#O$Imp.ADMD$BTT.C$TC#\nbroken line\n"
+               b"other.test#O$Other.ADMD$BTT.C$TC#\nnew.test#O$Again.ADMD$BTT.C$TC#\n")
+        status, doc, _ = self.request("PUT", "/api/v1/table-file/domain-to-or", self.admin, bad,
+                                      content_type="text/plain")
+        self.assertEqual(status, 400, doc)
+        self.assertEqual(doc["errors"], ["import:3: missing '#' between the two sides",
+                                         "import:5: duplicate key (first on line 2)"])
+        self.assertEqual(self.request("GET", "/api/v1/tables/domain-to-or", self.reader)[1], before)
+        wait_for(lambda: self.request("GET", "/api/v1/tables/domain-to-or", self.reader,
+                                      base=self.other_base)[1] == before, timeout=10, what="gw2 to agree")
+        # An MCGAM key also in a gateway table cannot combine: 409, nothing changed.
+        status, doc, _ = self.request("PUT", "/api/v1/table-file/gate-domain-to-or", self.admin,
+                                      b"mapped.test#O$Gw.ADMD$BTT.C$TC#\n", content_type="text/plain")
+        self.assertEqual(status, 409, doc)
+        good = b"# imported\nnew.test#O$Imp.PRMD$@.ADMD$BTT.C$TC#\nother.test#O$Other.PRMD$@.ADMD$BTT.C$TC#\n"
+        status, doc, _ = self.request("PUT", "/api/v1/table-file/domain-to-or", self.admin, good,
+                                      content_type="text/plain")
+        self.assertEqual((status, doc), (200, {"entries": 2}))
+        status, ctype, text, _ = self.request("GET", "/api/v1/table-file/domain-to-or", self.reader, raw=True)
+        self.assertEqual(text, good)
+        wait_for(lambda: "O=Mapped" not in on_gw2("ops%40mapped.test"), timeout=10, what="gw2 to drop mapped.test")
+        status, doc, _ = self.request("DELETE", "/api/v1/tables/domain-to-or/other.test", self.admin)
+        self.assertEqual((status, doc["after"]), (200, None))
+        cases = [
+            ("DELETE", "/api/v1/tables/domain-to-or/other.test", None, 404, "no entry"),
+            ("GET", "/api/v1/tables/domain-to-or/other.test", None, 404, "no entry"),
+            ("POST", "/api/v1/tables/domain-to-or", {"key": "new.test", "value": "O$X.ADMD$BTT.C$TC"}, 409, "line 2"),
+            ("POST", "/api/v1/tables/domain-to-or", {"key": "x.test", "value": "O$X.C$TC.ADMD$BTT"}, 400, ""),
+            ("POST", "/api/v1/tables/domain-to-or", {"key": "x.test"}, 400, "value must be a string"),
+            ("POST", "/api/v1/tables/domain-to-or", {"key": "x.test", "value": "O$X.ADMD$BTT.C$TC", "n": 1}, 400,
+             "unknown field"),
+            ("PUT", "/api/v1/tables/domain-to-or/x.test", {"value": "O$X.ADMD$BTT.C$TC"}, 404, "no entry"),
+            ("GET", "/api/v1/tables/colours", None, 404, "no table"),
+            ("GET", "/api/v1/tables/domain-to-or?limit=0", None, 400, "limit"),
+            ("GET", "/api/v1/tables/domain-to-or?size=1", None, 400, "unknown query parameter"),
+            ("DELETE", "/api/v1/tables", None, 405, "allowed"),
+            ("GET", "/api/v1/table-file/gate-or-to-domain", None, 404, "no gate-or-to-domain table"),
+            ("GET", "/api/v1/table-file/colours", None, 404, "no table"),
+            ("GET", "/api/v1/address-lookup?to=mars&address=x", None, 400, "to must be"),
+            ("GET", "/api/v1/address-lookup?to=x400", None, 400, "address is required"),
+            ("GET", "/api/v1/address-lookup?to=x400&address=a%40b.test&role=boss", None, 400, "role must be"),
+        ]
+        for method, path, body, code, words in cases:
+            status, doc, headers = self.request(method, path, self.admin, body)
+            self.assertEqual(status, code, (method, path, doc))
+            self.assertIn(words, doc["detail"], (method, path))
+        for method, path, body in [("POST", "/api/v1/tables/domain-to-or", {"key": "r.test", "value": "O$R.ADMD$B.C$TC"}),
+                                   ("PUT", "/api/v1/tables/domain-to-or/new.test", {"value": "O$R.ADMD$B.C$TC"}),
+                                   ("DELETE", "/api/v1/tables/domain-to-or/new.test", None)]:
+            self.assertEqual(self.request(method, path, self.reader, body)[0], 403)
+        status, _, _ = self.request("PUT", "/api/v1/table-file/domain-to-or", self.reader, good,
+                                    content_type="text/plain")
+        self.assertEqual(status, 403)
+        audit = [e["action"] for e in self.request("GET", "/api/v1/audit", self.reader)[1]["items"]]
+        self.assertEqual(audit, ["table.delete", "table.import", "table.replace", "table.add"])
+
+    def test_cli_routes_and_tables(self):
+        env = dict(os.environ, X400GW_TOKEN=self.admin)
+        url = ["--url", self.base]
+
+        def ctl(*args, stdin=None):
+            return subprocess.run([CTL, *args], capture_output=True, text=True, env=env, timeout=60, input=stdin)
+
+        r = ctl("routes", *url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"corp.test  127.0.0.1:{self.next_hop.port}  tls=may  (file)", r.stdout)
+        r = ctl("routes", *url, "add", "new.test", "127.0.0.1:2600", "--tls", "encrypt")
+        self.assertEqual((r.returncode, r.stdout), (0, "added: new.test  127.0.0.1:2600  tls=encrypt  (database)\n"))
+        self.assertEqual(ctl("routes", *url, "add", "new.test", "h").returncode, 1)
+        r = ctl("routes", *url, "replace", "new.test", "[::1]:26", "--tls-fallback")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("[::1]:26  tls=may tls_fallback=yes", r.stdout)
+        self.assertIn("(database)", ctl("routes", *url, "lookup", "new.test").stdout)
+        self.assertEqual(json.loads(ctl("routes", *url, "show", "new.test", "--json").stdout)["next_hop"], "[::1]:26")
+        self.assertEqual(ctl("routes", *url, "export").stdout, "new.test [::1]:26 tls=may tls_fallback=yes\n")
+        r = ctl("routes", *url, "import", "-", stdin="a.test h\nbad..test h\nb.test h:99999\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 bad line(s); nothing was changed", r.stderr)
+        self.assertIn("import:2: 'bad..test' is not a route domain", r.stderr)
+        self.assertIn("import:3: bad port", r.stderr)
+        r = ctl("routes", *url, "import", "-", stdin="a.test h\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "routes: 1 routes in the database\n"))
+        r = ctl("routes", *url, "delete", "a.test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = ctl("routes", *url, "delete", "corp.test")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("configuration file", r.stderr)
+        self.assertEqual(ctl("routes", *url, "frobnicate").returncode, 2)
+        r = ctl("tables", *url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("domain-to-or       file      1 entries", r.stdout)
+        r = ctl("tables", *url, "add", "domain-to-or", "new.test", "O$New.PRMD$@.ADMD$BTT.C$TC")
+        self.assertEqual((r.returncode, r.stdout), (0, "added: new.test#O$New.PRMD$@.ADMD$BTT.C$TC#\n"))
+        r = ctl("tables", *url, "list", "domain-to-or")
+        self.assertEqual(r.stdout, "mapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\nnew.test#O$New.PRMD$@.ADMD$BTT.C$TC#\n")
+        offline = subprocess.run([CTL, "address", "--config", self.g.config, "to-rfc822", "/S=Smith/O=Widget/ADMD=BTT/C=TC/"],
+                                 capture_output=True, text=True)
+        r = ctl("tables", *url, "lookup", "to-rfc822", "/S=Smith/O=Widget/ADMD=BTT/C=TC/")
+        self.assertEqual((r.returncode, r.stdout), (offline.returncode, offline.stdout))
+        offline = subprocess.run([CTL, "address", "--config", self.g.config, "to-rfc822", "/S=Smith/C=TC/"],
+                                 capture_output=True, text=True)
+        r = ctl("tables", *url, "lookup", "to-rfc822", "/S=Smith/C=TC/")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (offline.returncode, offline.stdout, offline.stderr))
+        r = ctl("tables", *url, "replace", "domain-to-or", "new.test", "O$Newer.PRMD$@.ADMD$BTT.C$TC")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("-> new.test#O$Newer", r.stdout)
+        r = ctl("tables", *url, "import", "domain-to-or", "-", stdin="a.test#O$A.ADMD$BTT.C$TC#\nbroken\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("import:2: missing '#'", r.stderr)
+        r = ctl("tables", *url, "import", "domain-to-or", "-", stdin="a.test#O$A.ADMD$BTT.C$TC#\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "domain-to-or: 1 entries in the database\n"))
+        self.assertEqual(ctl("tables", *url, "export", "domain-to-or").stdout, "a.test#O$A.ADMD$BTT.C$TC#\n")
+        # Entries are shown as the table reads them: the skipped PRMD is "$@".
+        self.assertEqual(ctl("tables", *url, "show", "domain-to-or", "A.TEST").stdout,
+                         "a.test#O$A.PRMD$@.ADMD$BTT.C$TC#\n")
+        r = ctl("tables", *url, "delete", "domain-to-or", "a.test")
+        self.assertEqual((r.returncode, r.stdout), (0, "deleted: a.test#O$A.PRMD$@.ADMD$BTT.C$TC#\n"))
+        self.assertEqual(ctl("tables", *url, "delete", "domain-to-or", "a.test").returncode, 1)
+        self.assertEqual(ctl("tables", *url, "list", "colours").returncode, 2)
+        self.assertIn('"items"', ctl("tables", *url, "--json").stdout)
 
 
 class RestTestCoverage(unittest.TestCase):

@@ -1,0 +1,508 @@
+// gateway/live_config.cpp
+#include "gateway/live_config.hpp"
+
+#include "addressing/table_edit.hpp"
+#include "db/admin.hpp"
+#include "db/config_store.hpp"
+#include "gateway/db_bridge.hpp"
+#include "gateway/log.hpp"
+
+#include <boost/json.hpp>
+
+namespace x400gw::gateway {
+namespace ad = addressing;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view routes_key = "routes";
+
+route to_route(db::route_row const& row)
+{
+    route r;
+    r.domain = row.domain;
+    r.host = row.host;
+    r.port = static_cast<std::uint16_t>(row.port);
+    r.tls.level = parse_tls_level(row.tls).value_or(tls_level::may);
+    r.tls.name = row.tls_name;
+    r.tls.ca_file = row.tls_ca_file;
+    r.tls.fallback = row.tls_fallback;
+    r.origin = route_origin::database;
+    return r;
+}
+
+db::route_row to_row(route const& r)
+{
+    return {r.domain, r.host, r.port, std::string(tls_level_name(r.tls.level)), r.tls.name, r.tls.ca_file,
+            r.tls.fallback};
+}
+
+std::string kind_key(ad::table_kind k) { return std::string(ad::kind_name(k)); }
+
+std::int64_t version_of(std::map<std::string, std::int64_t> const& v, std::string const& what)
+{
+    auto it = v.find(what);
+    return it == v.end() ? -1 : it->second;
+}
+
+std::string audit_json(json::object o) { return json::serialize(o); }
+
+std::string line_json(std::optional<std::string> const& line)
+{
+    return line ? json::serialize(json::object{{"line", *line}}) : std::string("null");
+}
+
+rest::config_change refused(int status, std::string detail)
+{
+    rest::config_change c;
+    c.status = status;
+    c.detail = std::move(detail);
+    return c;
+}
+
+} // namespace
+
+// What one poll found, built on a database thread.
+struct live_config::loaded {
+    std::map<std::string, std::int64_t> versions;
+    std::optional<std::vector<route>> routes;          // when they changed
+    bool tables_changed = false;
+    table_array db_tables{};
+    std::shared_ptr<ad::mapping_state const> state;   // the new snapshot, when the tables changed and combine
+    std::vector<std::string> warnings;
+};
+
+namespace {
+
+using table_array = std::array<std::shared_ptr<ad::mapping_table const>, ad::table_kind_count>;
+
+// The file's identity with each kind's table from the database where it
+// holds one, else from the file.
+ad::result<std::shared_ptr<ad::mapping_state const>> combine(ad::gateway_identity const& identity,
+                                                             table_array const& file, table_array const& db)
+{
+    std::vector<ad::mapping_table> tables;
+    for (std::size_t k = 0; k < ad::table_kind_count; ++k)
+        if (auto const& t = db[k] ? db[k] : file[k])
+            tables.push_back(*t);
+    return ad::make_mapping_state(identity, std::move(tables));
+}
+
+// The database's table of kind k, parsed, or null when it holds none.
+ad::result<std::shared_ptr<ad::mapping_table const>> fetch_table(db::connection& c, ad::table_kind k)
+{
+    auto body = db::load_table(c, ad::kind_name(k));
+    if (!body)
+        return std::shared_ptr<ad::mapping_table const>();
+    auto t = ad::parse_table(*body, k, "database:" + kind_key(k));
+    if (!t)
+        return t.failure();
+    return std::make_shared<ad::mapping_table const>(std::move(*t));
+}
+
+} // namespace
+
+live_config::live_config(runtime& rt, ad::mapper* mapper)
+    : rt_(rt), mapper_(mapper), file_(std::make_shared<file_side const>()),
+      routes_(std::make_shared<route_set const>())
+{
+    idle_ = std::make_unique<asio::steady_timer>(rt.io, asio::steady_timer::time_point::max());
+    poll_ = std::make_unique<asio::steady_timer>(rt.io);
+}
+
+std::optional<std::string> live_config::set_file(std::vector<route> routes,
+                                                 std::optional<ad::mapping_sources> tables)
+{
+    auto next = std::make_shared<file_side>();
+    next->routes = std::move(routes);
+    std::optional<std::string> why;
+    if (tables && mapper_) {
+        next->identity = tables->identity;
+        for (auto& t : tables->tables) {
+            auto const k = static_cast<std::size_t>(t.kind);
+            next->tables[k] = std::make_shared<ad::mapping_table const>(std::move(t));
+        }
+        auto state = combine(*next->identity, next->tables, db_tables_);
+        if (state)
+            mapper_->replace(std::move(*state));
+        else
+            why = state.failure().why;
+    } else {
+        next->identity = file_->identity;
+        next->tables = file_->tables;
+    }
+    file_ = std::move(next);
+    rebuild_routes();
+    return why;
+}
+
+void live_config::rebuild_routes()
+{
+    routes_ = std::make_shared<route_set const>(file_->routes, db_routes_, rt_.cfg.tls_ca_file);
+    rt_.routes = routes_;
+}
+
+live_config::loaded live_config::load(db::connection& c, std::shared_ptr<file_side const> file, table_array db_tables,
+                                      std::map<std::string, std::int64_t> known)
+{
+    loaded l;
+    l.versions = db::config_versions(c);
+    if (version_of(l.versions, std::string(routes_key)) != version_of(known, std::string(routes_key))) {
+        std::vector<route> routes;
+        for (auto const& row : db::load_routes(c))
+            routes.push_back(to_route(row));
+        l.routes = std::move(routes);
+    }
+    l.db_tables = std::move(db_tables);
+    for (std::size_t k = 0; k < ad::table_kind_count; ++k) {
+        auto const kind = static_cast<ad::table_kind>(k);
+        if (version_of(l.versions, kind_key(kind)) == version_of(known, kind_key(kind)))
+            continue;
+        l.tables_changed = true;
+        auto t = fetch_table(c, kind);
+        if (t)
+            l.db_tables[k] = std::move(*t);
+        else
+            l.warnings.push_back("the database's " + kind_key(kind) + " table is refused: " + t.failure().why);
+    }
+    if (l.tables_changed && file->identity) {
+        auto state = combine(*file->identity, file->tables, l.db_tables);
+        if (state)
+            l.state = std::move(*state);
+        else
+            l.warnings.push_back("the database's tables are refused, the old ones stay: " + state.failure().why);
+    }
+    return l;
+}
+
+void live_config::apply(loaded&& l)
+{
+    versions_ = std::move(l.versions);
+    if (l.routes) {
+        db_routes_ = std::move(*l.routes);
+        rebuild_routes();
+        log("config", "routes loaded: " + std::to_string(db_routes_.size()) + " from the database, " +
+                          std::to_string(routes_->routes().size()) + " in effect");
+    }
+    if (l.tables_changed) {
+        db_tables_ = std::move(l.db_tables);
+        if (l.state && mapper_) {
+            mapper_->replace(std::move(l.state));
+            std::string held;
+            for (std::size_t k = 0; k < ad::table_kind_count; ++k)
+                if (db_tables_[k])
+                    held += (held.empty() ? "" : ", ") + kind_key(static_cast<ad::table_kind>(k));
+            log("config", "mapping tables loaded; from the database: " + (held.empty() ? "none" : held));
+        }
+    }
+    for (auto const& w : l.warnings)
+        warn("config", w);
+}
+
+void live_config::load_now(db::connection& c)
+{
+    apply(load(c, file_, db_tables_, versions_));
+}
+
+task<void> live_config::refresh()
+{
+    if (busy_) {
+        again_ = true;
+        (void)co_await idle_->async_wait(use_tuple);
+        co_return;
+    }
+    busy_ = true;
+    try {
+        do {
+            again_ = false;
+            auto fetch = [file = file_, tables = db_tables_, known = versions_](db::connection& c) {
+                return load(c, file, tables, known);
+            };
+            apply(co_await run_db(rt_.pool, fetch));
+        } while (again_);
+    } catch (...) {
+        busy_ = false;
+        idle_->cancel();
+        throw;
+    }
+    busy_ = false;
+    idle_->cancel();
+}
+
+task<void> live_config::run(std::chrono::milliseconds interval)
+{
+    while (!stopped_) {
+        poll_->expires_after(interval);
+        (void)co_await poll_->async_wait(use_tuple);
+        if (stopped_)
+            break;
+        try {
+            co_await refresh();
+        } catch (std::exception const& e) {
+            report_db_failure(rt_.m, "config", "polling routes and tables failed", e);
+        }
+    }
+}
+
+void live_config::stop()
+{
+    stopped_ = true;
+    poll_->cancel();
+    idle_->cancel();
+}
+
+table_origin live_config::origin(ad::table_kind k) const noexcept
+{
+    auto const i = static_cast<std::size_t>(k);
+    if (db_tables_[i])
+        return table_origin::database;
+    if (file_->tables[i])
+        return table_origin::file;
+    return table_origin::none;
+}
+
+std::shared_ptr<ad::mapping_state const> live_config::tables() const
+{
+    return mapper_ ? mapper_->state() : nullptr;
+}
+
+task<std::optional<std::string>> live_config::table_text(ad::table_kind k)
+{
+    auto const i = static_cast<std::size_t>(k);
+    if (db_tables_[i]) {
+        // The text as stored: comments and order as the import gave them.
+        auto fetch = [name = kind_key(k)](db::connection& c) { return db::load_table(c, name); };
+        if (auto text = co_await run_db(rt_.pool, fetch))
+            co_return text;
+    }
+    if (file_->tables[i])
+        co_return ad::render_table(*file_->tables[i]);
+    co_return std::nullopt;
+}
+
+task<std::string> live_config::route_text()
+{
+    auto fetch = [](db::connection& c) {
+        std::vector<route> routes;
+        for (auto const& row : db::load_routes(c))
+            routes.push_back(to_route(row));
+        return render_route_table(routes);
+    };
+    co_return co_await run_db(rt_.pool, fetch);
+}
+
+task<rest::config_change> live_config::put_route(route r, bool create_only, std::string actor)
+{
+    if (create_only)
+        if (auto const* in_effect = routes_->find(r.domain))
+            co_return refused(409, "a route for " + r.domain + " is in effect already (from the " +
+                                       (in_effect->origin == route_origin::file ? "configuration file" : "database") +
+                                       "); replace it with PUT /api/v1/routes/" + r.domain);
+    // The file's route this one replaces, if any: what was in effect.
+    std::optional<route> file_route;
+    if (auto const* in_effect = routes_->find(r.domain); in_effect && in_effect->origin == route_origin::file)
+        file_route = *in_effect;
+    auto change = [&](db::connection& c) {
+        db::transaction_scope tx(c);
+        (void)db::lock_config(c, routes_key);
+        std::optional<route> before;
+        for (auto const& row : db::load_routes(c))
+            if (row.domain == r.domain)
+                before = to_route(row);
+        bool const created = !before;
+        if (!before)
+            before = file_route;
+        db::upsert_route(c, to_row(r));
+        (void)db::bump_config(c, routes_key);
+        db::record_audit(c, actor, created ? "route.add" : "route.replace", audit_json({{"domain", r.domain}}),
+                         before ? rest::route_json_text(*before) : "null", rest::route_json_text(r));
+        tx.commit();
+        rest::config_change out;
+        out.status = created ? 201 : 200;
+        out.route_before = std::move(before);
+        out.route_after = r;
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    co_await refresh();
+    co_return out;
+}
+
+task<rest::config_change> live_config::delete_route(std::string domain, std::string actor)
+{
+    auto change = [&](db::connection& c) {
+        db::transaction_scope tx(c);
+        (void)db::lock_config(c, routes_key);
+        std::optional<route> before;
+        for (auto const& row : db::load_routes(c))
+            if (row.domain == domain)
+                before = to_route(row);
+        if (!before)
+            return rest::config_change{404};
+        (void)db::delete_route(c, domain);
+        (void)db::bump_config(c, routes_key);
+        db::record_audit(c, actor, "route.delete", audit_json({{"domain", domain}}), rest::route_json_text(*before),
+                         "null");
+        tx.commit();
+        rest::config_change out;
+        out.route_before = std::move(before);
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    if (out.status == 404) {
+        bool const in_file = std::any_of(file_->routes.begin(), file_->routes.end(),
+                                         [&](route const& r) { return r.domain == domain; });
+        co_return in_file ? refused(409, "the route for " + domain +
+                                             " comes from the configuration file; change it there (a database "
+                                             "route would replace it, not remove it)")
+                          : refused(404, "no route for " + domain + " in the database");
+    }
+    co_await refresh();
+    co_return out;
+}
+
+task<rest::config_change> live_config::import_routes(std::vector<route> routes, std::string actor)
+{
+    auto change = [&](db::connection& c) {
+        db::transaction_scope tx(c);
+        (void)db::lock_config(c, routes_key);
+        auto const before = db::load_routes(c).size();
+        std::vector<db::route_row> rows;
+        for (auto const& r : routes)
+            rows.push_back(to_row(r));
+        db::replace_routes(c, rows);
+        (void)db::bump_config(c, routes_key);
+        db::record_audit(c, actor, "route.import", audit_json({{"routes", "all"}}),
+                         audit_json({{"routes", before}}), audit_json({{"routes", rows.size()}}));
+        tx.commit();
+        rest::config_change out;
+        out.count = rows.size();
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    co_await refresh();
+    co_return out;
+}
+
+namespace {
+
+// Inside a table change's transaction: every table kind locked (in one
+// order, so two changes cannot deadlock), so that the combination checked
+// is the one that commits; each kind as the database holds it now (the
+// cached parse when its version has not moved).
+struct locked_tables {
+    table_array db;
+    std::optional<std::string> why;   // a table in the database does not parse
+};
+
+locked_tables lock_tables(db::connection& c, table_array cached, std::map<std::string, std::int64_t> const& known)
+{
+    locked_tables out;
+    for (std::size_t k = 0; k < ad::table_kind_count; ++k) {
+        auto const kind = static_cast<ad::table_kind>(k);
+        auto const v = db::lock_config(c, ad::kind_name(kind));
+        if (v == version_of(known, kind_key(kind))) {
+            out.db[k] = cached[k];
+            continue;
+        }
+        auto t = fetch_table(c, kind);
+        if (!t) {
+            out.why = t.failure().why;
+            return out;
+        }
+        out.db[k] = std::move(*t);
+    }
+    return out;
+}
+
+} // namespace
+
+task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op op, std::string key,
+                                                  std::string value, std::string actor)
+{
+    if (!mapper_ || !file_->identity)
+        co_return refused(409, "this gateway has no [addressing] section, so it applies no mapping tables");
+    auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
+        db::transaction_scope tx(c);
+        auto locked = lock_tables(c, cached, known);
+        if (locked.why)
+            return refused(409, *locked.why);
+        auto const k = static_cast<std::size_t>(kind);
+        // A table the file gave is copied into the database by its first change.
+        auto body = db::load_table(c, ad::kind_name(kind));
+        std::string const text = body ? *body : file->tables[k] ? ad::render_table(*file->tables[k]) : std::string();
+        auto const edited = op == entry_op::add       ? ad::add_entry(text, kind, key, value)
+                            : op == entry_op::replace ? ad::replace_entry(text, kind, key, value)
+                                                      : ad::remove_entry(text, kind, key);
+        switch (edited.status) {
+        case ad::edit_status::done: break;
+        case ad::edit_status::bad_entry: return refused(400, edited.why);
+        case ad::edit_status::exists: return refused(409, edited.why);
+        case ad::edit_status::not_found: return refused(404, edited.why);
+        case ad::edit_status::bad_table: return refused(409, "the stored table does not parse: " + edited.why);
+        }
+        auto parsed = ad::parse_table(edited.text, kind, "database:" + kind_key(kind));
+        if (!parsed)
+            return refused(409, parsed.failure().why);
+        auto const entries = parsed->entries.size();
+        locked.db[k] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
+        if (auto state = combine(*file->identity, file->tables, locked.db); !state)
+            return refused(409, "the change would not combine with the other tables: " + state.failure().why);
+        db::store_table(c, ad::kind_name(kind), edited.text, entries);
+        (void)db::bump_config(c, ad::kind_name(kind));
+        rest::config_change out;
+        out.status = op == entry_op::add ? 201 : 200;
+        if (op != entry_op::add)
+            out.entry_before = ad::render_table_line(kind, op == entry_op::replace ? edited.previous : edited.entry);
+        if (op != entry_op::remove)
+            out.entry_after = ad::render_table_line(kind, edited.entry);
+        char const* action = op == entry_op::add ? "table.add" : op == entry_op::replace ? "table.replace" : "table.delete";
+        db::record_audit(c, actor, action, audit_json({{"table", kind_key(kind)}, {"key", key}}),
+                         line_json(out.entry_before), line_json(out.entry_after));
+        tx.commit();
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    if (out.status < 400)
+        co_await refresh();
+    co_return out;
+}
+
+task<rest::config_change> live_config::import_table(ad::table_kind kind, std::string text, std::string actor)
+{
+    if (!mapper_ || !file_->identity)
+        co_return refused(409, "this gateway has no [addressing] section, so it applies no mapping tables");
+    auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
+        db::transaction_scope tx(c);
+        auto locked = lock_tables(c, cached, known);
+        if (locked.why)
+            return refused(409, *locked.why);
+        auto const k = static_cast<std::size_t>(kind);
+        auto parsed = ad::parse_table(text, kind, "import");
+        if (!parsed)
+            return refused(400, parsed.failure().why);
+        auto const entries = parsed->entries.size();
+        auto const before = locked.db[k] ? locked.db[k]->entries.size() : 0;
+        locked.db[k] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
+        if (auto state = combine(*file->identity, file->tables, locked.db); !state)
+            return refused(409, "the table would not combine with the other tables: " + state.failure().why);
+        auto const old = db::load_table(c, ad::kind_name(kind));
+        db::store_table(c, ad::kind_name(kind), text, entries);
+        (void)db::bump_config(c, ad::kind_name(kind));
+        db::record_audit(c, actor, "table.import", audit_json({{"table", kind_key(kind)}}),
+                         old ? audit_json({{"source", "database"}, {"entries", before}})
+                             : audit_json({{"source", file->tables[k] ? "file" : "none"},
+                                           {"entries", file->tables[k] ? file->tables[k]->entries.size() : 0}}),
+                         audit_json({{"source", "database"}, {"entries", entries}}));
+        tx.commit();
+        rest::config_change out;
+        out.count = entries;
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    if (out.status < 400)
+        co_await refresh();
+    co_return out;
+}
+
+} // namespace x400gw::gateway
