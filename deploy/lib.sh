@@ -83,7 +83,9 @@ pg_dir() {
 }
 
 # pg_start DIR PORT [extra postgres -c settings...]: initialise if needed,
-# start if not running; prints the libpq connection string. The cluster
+# start if not running; prints the libpq connection string. Extra settings
+# come after max_connections=200 (the test cluster's, for many gateways at
+# once), so they may override it. The cluster
 # listens on 127.0.0.1 only and asks for a password (SCRAM-SHA-256): any
 # local user could otherwise connect and read or change the queue. The
 # password is generated once and kept in DIR.pass (mode 600, a libpq
@@ -132,6 +134,18 @@ pg_start() {
   fi
   echo "$conninfo dbname=x400gw"
 }
+
+# The private cluster's settings, for deploy/run.sh and the benchmarks
+# alike (the benchmarks measure what operators run; docs/performance.md
+# has the figures). A gateway keeps five connections (two for the pool,
+# lease renewals, the committer's two lanes), and the queue's working set
+# is the messages in flight, which leave after delivery: 16 MB of shared
+# buffers hold it, the kernel's page cache does the rest, and the default
+# 128 MB, touched page by page as the queue's tables grow, was most of the
+# memory the gateway and its PostgreSQL used. No logical replication
+# launcher (no subscriptions here). Durability is untouched: fsync,
+# synchronous_commit and full_page_writes keep their defaults.
+PRIVATE_PG_SETTINGS=(shared_buffers=16MB max_connections=30 max_logical_replication_workers=0)
 
 pg_stop() {
   local dir=$1

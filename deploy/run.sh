@@ -18,7 +18,7 @@ pg=""
 if ! grep -qE '^[[:space:]]*conninfo[[:space:]]*=[[:space:]]*"[^"]+' "$config" && [[ -z ${X400GW_DATABASE:-} ]]; then
   pg=$(pg_dir "$X400GW_ROOT/var/pg")
   say "x400gw: no database configured: starting a private PostgreSQL in $pg"
-  database=$(pg_start "$pg" "${X400GW_PG_PORT:-55432}")
+  database=$(pg_start "$pg" "${X400GW_PG_PORT:-55432}" "${PRIVATE_PG_SETTINGS[@]}")
   args+=(--database "$database")
 elif [[ -n ${X400GW_DATABASE:-} ]]; then
   args+=(--database "$X400GW_DATABASE")

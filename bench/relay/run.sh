@@ -50,7 +50,7 @@ pg_stop "$pg"
 rm -rf "$pg"
 pg_port=$(free_port)
 say "relay bench: PostgreSQL in $pg on 127.0.0.1:$pg_port (fsync=on, synchronous_commit=on)"
-conninfo=$(pg_start "$pg" "$pg_port" fsync=on synchronous_commit=on)
+conninfo=$(pg_start "$pg" "$pg_port" fsync=on synchronous_commit=on "${PRIVATE_PG_SETTINGS[@]}")
 
 # --- smtp-sink: the next hop of both systems. It accepts and discards. ---
 sink_port=$(free_port)
@@ -173,7 +173,7 @@ echo "- command: \`$cmd\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
 echo "- x400gw: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (working tree with uncommitted changes)'), $builddir ($(grep -m1 CMAKE_BUILD_TYPE: "$builddir/CMakeCache.txt" | sed 's/.*=//')); Postfix $(postconf -dh mail_version); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
-echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'), synchronous_commit=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW synchronous_commit'), full_page_writes=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW full_page_writes'); x400gw [delivery] connections_per_hop=20, other keys default"
+echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'), synchronous_commit=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW synchronous_commit'), full_page_writes=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW full_page_writes'), shared_buffers=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW shared_buffers'), max_connections=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW max_connections') (deploy/lib.sh PRIVATE_PG_SETTINGS); x400gw [delivery] connections_per_hop=20, other keys default"
 echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 /usr/bin/python3 "$here/relay_bench.py" \

@@ -34,7 +34,7 @@ trap cleanup INT TERM EXIT
 pg=$(pg_dir "$X400GW_ROOT/var/stall-pg")
 pg_stop "$pg"
 rm -rf "$pg"
-conninfo=$(pg_start "$pg" "$(free_port)" fsync=on synchronous_commit=on)
+conninfo=$(pg_start "$pg" "$(free_port)" fsync=on synchronous_commit=on "${PRIVATE_PG_SETTINGS[@]}")
 sink_port=$(free_port)
 smtp-sink -u postfix "127.0.0.1:$sink_port" 1000 &
 sink=$!
