@@ -12,6 +12,7 @@
 #include "gateway/control.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/http/admin_server.hpp"
+#include "gateway/live_config.hpp"
 #include "gateway/log.hpp"
 #include "gateway/metrics/metrics.hpp"
 #include "gateway/runtime.hpp"
@@ -140,16 +141,23 @@ int main(int argc, char** argv)
                   << " or pass --database\n";
         return 1;
     }
+    // The file's tables are read now; live_config indexes them, with the
+    // database's in their place where it holds some.
     std::unique_ptr<addressing::mapper> mapper;
+    std::optional<addressing::mapping_sources> file_tables;
     if (cfg.addressing) {
-        auto state = addressing::load_mapping_state(*cfg.addressing);
-        if (!state) {
-            std::cerr << "x400gw: " << config_path << ": [addressing]: " << state.failure().why << "\n";
+        auto sources = addressing::load_mapping_sources(*cfg.addressing);
+        if (!sources) {
+            std::cerr << "x400gw: " << config_path << ": [addressing]: " << sources.failure().why << "\n";
             return 1;
         }
-        for (auto const& w : (*state)->warnings)
-            warn("x400gw", "addressing: " + w);
-        mapper = std::make_unique<addressing::mapper>(std::move(*state));
+        auto bare = addressing::make_mapping_state(sources->identity, {});
+        if (!bare) {
+            std::cerr << "x400gw: " << config_path << ": [addressing]: " << bare.failure().why << "\n";
+            return 1;
+        }
+        mapper = std::make_unique<addressing::mapper>(std::move(*bare));
+        file_tables = std::move(*sources);
     }
     if (!migrate(cfg.database))
         return 1;
@@ -181,6 +189,21 @@ int main(int argc, char** argv)
     delivery scheduler(rt);
     rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
     rt.mapper = mapper.get();
+    live_config live(rt, mapper.get());
+    rt.live = &live;
+    if (auto why = live.set_file(cfg.routes, std::move(file_tables))) {
+        std::cerr << "x400gw: " << config_path << ": [addressing]: " << *why << "\n";
+        return 1;
+    }
+    if (mapper)
+        for (auto const& w : mapper->state()->warnings)
+            warn("x400gw", "addressing: " + w);
+    try {
+        db::connection c(cfg.database, statement_timeout);
+        live.load_now(c);
+    } catch (std::exception const& e) {
+        warn("x400gw", std::string("routes and tables in the database not loaded yet (") + e.what() + ")");
+    }
     rt.clients.configure(
         {cfg.sessions_per_client, cfg.connections_per_minute, cfg.messages_per_minute, cfg.auth_failures_per_minute});
     rt.tls = tls;
@@ -204,6 +227,7 @@ int main(int argc, char** argv)
     asio::co_spawn(*io, run_admin_server(rt, admin), on_error("admin"));
     asio::co_spawn(*io, scheduler.run(), on_error("scheduler"));
     asio::co_spawn(*io, scheduler.run_upkeep(), on_error("upkeep"));
+    asio::co_spawn(*io, live.run(cfg.config_poll), on_error("config"));
 
 
     // SIGHUP: reload the mapping tables; invalid new ones leave the old in
@@ -226,12 +250,18 @@ int main(int argc, char** argv)
                         fail("x400gw", "reload: TLS certificate refused, the old one stays (" + why + ")");
                     }
                 }
-                if (!mapper || !fresh.addressing)
-                    log("x400gw", "reload: no [addressing] tables to reload");
-                else if (auto why = mapper->reload(*fresh.addressing))
-                    warn("x400gw", "reload refused, old tables kept (" + why->why + ")");
-                else
-                    log("x400gw", "reload: mapping tables replaced");
+                // The file's routes and tables; the database's stay in
+                // their place.
+                if (!mapper || !fresh.addressing) {
+                    (void)live.set_file(fresh.routes, std::nullopt);
+                    log("x400gw", "reload: routes replaced; no [addressing] tables to reload");
+                } else if (auto sources = addressing::load_mapping_sources(*fresh.addressing); !sources) {
+                    warn("x400gw", "reload refused, old tables kept (" + sources.failure().why + ")");
+                } else if (auto why = live.set_file(fresh.routes, std::move(*sources))) {
+                    warn("x400gw", "reload refused, old tables kept (" + *why + ")");
+                } else {
+                    log("x400gw", "reload: mapping tables replaced, and the routes");
+                }
             } catch (std::exception const& e) {
                 warn("x400gw", std::string("reload refused, old tables kept (") + e.what() + ")");
             }
@@ -263,6 +293,7 @@ int main(int argc, char** argv)
         rt.stopping = true;
         hangup.cancel();
         flush.cancel();
+        live.stop();
         error_code ignored;
         for (auto& l : listeners)
             l->close(ignored);
