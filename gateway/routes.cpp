@@ -2,6 +2,7 @@
 #include "gateway/routes.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 
@@ -146,8 +147,14 @@ std::optional<std::string> parse_next_hop(std::string_view text, std::string& ho
     }
     if (h.empty())
         return "empty host in next hop '" + std::string(text) + "'";
-    if (h.find_first_of(" \t\r\n/#") != std::string_view::npos)
-        return "'" + std::string(h) + "' is not a host name or address";
+    // A host name, an IPv4 address or (in brackets) an IPv6 address, with
+    // an optional zone: nothing a route file or a log line would misread.
+    bool const bracketed = text.starts_with("[");
+    for (unsigned char c : h)
+        if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '%' && !(c == ':' && bracketed))
+            return "'" + std::string(h) + "' is not a host name or address";
+    if (bracketed && h.find(':') == std::string_view::npos)
+        return "only an IPv6 address is written in brackets, not '" + std::string(h) + "'";
     host = std::string(h);
     return std::nullopt;
 }
@@ -155,7 +162,7 @@ std::optional<std::string> parse_next_hop(std::string_view text, std::string& ho
 std::optional<std::string> normal_route_domain(std::string_view text, std::string& out)
 {
     std::string d = lower(text);
-    if (d.size() > 1 && d.back() == '.')
+    if (d.size() > 1 && d.back() == '.' && d != "*.")
         d.pop_back();
     if (d == "*" || is_domain(d.starts_with("*.") ? std::string_view(d).substr(2) : std::string_view(d))) {
         out = std::move(d);

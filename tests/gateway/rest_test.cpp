@@ -10,6 +10,10 @@ namespace {
 namespace json = boost::json;
 
 request get(std::string target) { return {"GET", std::move(target), "", "", ""}; }
+request with(std::string method, std::string target, std::string body, std::string type = "application/json")
+{
+    return {std::move(method), std::move(target), std::move(type), "", std::move(body)};
+}
 request post(std::string target, std::string body, std::string type = "application/json")
 {
     return {"POST", std::move(target), std::move(type), "", std::move(body)};
@@ -160,5 +164,116 @@ TEST(Rest, PagesAndDocuments)
     EXPECT_EQ(std::get<response>(r2).status, 200);
 }
 
+
+TEST(Rest, RoutesAndTheirErrors)
+{
+    auto add = routed<put_route>(post("/api/v1/routes", R"({"domain":"New.Test.","next_hop":"[::1]:2525","tls":"verify",)"
+                                                         R"("tls_name":"mx.new.test","tls_fallback":false})"));
+    EXPECT_TRUE(add.create_only);
+    EXPECT_EQ(add.route.domain, "new.test");
+    EXPECT_EQ(add.route.host, "::1");
+    EXPECT_EQ(add.route.port, 2525);
+    EXPECT_EQ(add.route.tls.level, gateway::tls_level::verify);
+    EXPECT_EQ(add.route.tls.name, "mx.new.test");
+    auto put = routed<put_route>(with("PUT", "/api/v1/routes/%2A.example.com", R"({"next_hop":"mx"})"));
+    EXPECT_FALSE(put.create_only);
+    EXPECT_EQ(put.route.domain, "*.example.com");
+    EXPECT_EQ(put.route.port, 25);
+    EXPECT_TRUE(writes(operation{put}));
+    EXPECT_EQ(routed<delete_route>(with("DELETE", "/api/v1/routes/A.test", "")).domain, "a.test");
+    EXPECT_EQ(routed<show_route>(get("/api/v1/routes/*")).domain, "*");
+    EXPECT_EQ(routed<lookup_route>(get("/api/v1/route-lookup?domain=Mail.Example.COM")).domain, "mail.example.com");
+    EXPECT_FALSE(writes(operation{routed<list_routes>(get("/api/v1/routes"))}));
+    auto imported = routed<import_routes>(with("PUT", "/api/v1/route-file", "a.test h\n* relay:587\n", "text/plain"));
+    ASSERT_EQ(imported.routes.size(), 2u);
+    EXPECT_EQ(imported.routes[1].domain, "*");
+    routed<export_routes>(get("/api/v1/route-file"));
+
+    refused(post("/api/v1/routes", R"({"next_hop":"h"})"), 400);
+    refused(post("/api/v1/routes", R"({"domain":"a.test","next_hop":7})"), 400);
+    refused(post("/api/v1/routes", R"({"domain":"a.test","next_hop":"h","tls_ca_file":"a#b"})"), 400);
+    refused(with("PUT", "/api/v1/routes/a..b", R"({"next_hop":"h"})"), 404);
+    refused(with("PATCH", "/api/v1/routes/a.test", "{}"), 405);
+    refused(with("PUT", "/api/v1/route-file", "a.test h", "application/json"), 415);
+    refused(with("PUT", "/api/v1/route-file", std::string("a.test h\0", 9), "text/plain"), 400);
+    auto doc = refused(with("PUT", "/api/v1/route-file", "a.test\nb.test h:99999\n", "text/plain"), 400);
+    ASSERT_TRUE(doc.contains("errors"));
+    EXPECT_EQ(doc.at("errors").as_array().size(), 2u);
+    EXPECT_EQ(doc.at("errors").at(1).as_string(), "import:2: bad port in next hop 'h:99999'");
+    refused(get("/api/v1/route-lookup?domain=a.test&x=1"), 400);
+}
+
+TEST(Rest, TablesAndLookups)
+{
+    auto add = routed<put_entry>(post("/api/v1/tables/domain-to-or", R"({"key":"a.test","value":"O$A.ADMD$B.C$GB"})"));
+    EXPECT_TRUE(add.create_only);
+    EXPECT_EQ(add.kind, addressing::table_kind::domain_to_or);
+    auto put = routed<put_entry>(with("PUT", "/api/v1/tables/or-to-domain/PRMD%24Acme.ADMD%24%20.C%24GB",
+                                      R"({"value":"acme.example"})"));
+    EXPECT_EQ(put.key, "PRMD$Acme.ADMD$ .C$GB");
+    EXPECT_FALSE(put.create_only);
+    EXPECT_EQ(routed<delete_entry>(with("DELETE", "/api/v1/tables/gate-domain-to-or/x.test", "")).key, "x.test");
+    auto page = routed<list_table>(get("/api/v1/tables/gate-or-to-domain?limit=5&cursor=10"));
+    EXPECT_EQ(page.limit, 5);
+    EXPECT_EQ(page.after, 10u);
+    routed<list_tables>(get("/api/v1/tables"));
+    auto imported = routed<import_table>(with("PUT", "/api/v1/table-file/domain-to-or", "a.test#O$A.ADMD$B.C$GB#\n",
+                                              "text/plain; charset=utf-8"));
+    EXPECT_TRUE(writes(operation{imported}));
+    auto lookup = routed<address_lookup>(get("/api/v1/address-lookup?to=rfc822&address=%2FS%3DX%2F&role=header"));
+    EXPECT_TRUE(lookup.to_rfc822);
+    EXPECT_EQ(lookup.address, "/S=X/");
+    EXPECT_EQ(lookup.role, addressing::role::header);
+
+    refused(get("/api/v1/tables/colours"), 404);
+    refused(get("/api/v1/table-file/colours"), 404);
+    refused(post("/api/v1/tables/domain-to-or", R"({"value":"O$A.ADMD$B.C$GB"})"), 400);
+    refused(with("PUT", "/api/v1/tables/domain-to-or/a.test", R"({"key":"a.test","value":"v"})"), 400);
+    refused(get("/api/v1/tables/domain-to-or?limit=10001"), 400);
+    refused(get("/api/v1/address-lookup?address=x"), 400);
+    auto doc = refused(with("PUT", "/api/v1/table-file/domain-to-or", "ok.test#O$A.ADMD$B.C$GB#\nbroken\n",
+                            "text/plain"),
+                       400);
+    EXPECT_EQ(doc.at("errors").at(0).as_string(), "import:2: missing '#' between the two sides");
+}
+
+TEST(Rest, RouteAndTableDocuments)
+{
+    gateway::route r;
+    r.domain = "a.test";
+    r.host = "::1";
+    r.port = 26;
+    r.origin = gateway::route_origin::database;
+    gateway::route_set set({}, {r}, "");
+    auto list = json::parse(render_routes(set).body);
+    EXPECT_EQ(list.at("items").at(0).at("next_hop").as_string(), "[::1]:26");
+    EXPECT_EQ(list.at("items").at(0).at("source").as_string(), "database");
+    EXPECT_EQ(render_route(nullptr, "b.test").status, 404);
+    EXPECT_EQ(json::parse(render_route_lookup(&r, "x.a.test").body).at("lookup").as_string(), "x.a.test");
+    config_change created;
+    created.status = 201;
+    created.route_after = r;
+    auto c = json::parse(render_route_change(created).body);
+    EXPECT_TRUE(c.at("before").is_null());
+    EXPECT_EQ(render_route_change(created).status, 201);
+    config_change conflict;
+    conflict.status = 409;
+    conflict.detail = "in effect already";
+    EXPECT_EQ(render_entry_change(conflict).content_type, "application/problem+json");
+    config_change imported;
+    imported.count = 3;
+    EXPECT_EQ(json::parse(render_entry_change(imported).body).at("entries").as_int64(), 3);
+
+    auto table = addressing::parse_table("a.test#O$A.ADMD$B.C$GB#\nb.test#O$B.ADMD$B.C$GB#\n",
+                                         addressing::table_kind::domain_to_or, "t");
+    ASSERT_TRUE(table);
+    list_table lt;
+    lt.kind = addressing::table_kind::domain_to_or;
+    lt.limit = 1;
+    auto page = json::parse(render_table(lt, &*table).body);
+    EXPECT_EQ(page.at("items").at(0).at("key").as_string(), "a.test");
+    EXPECT_EQ(page.at("next_cursor").as_string(), "1");
+    EXPECT_EQ(render_text("x\n").content_type, "text/plain; charset=utf-8");
+}
 } // namespace
 } // namespace x400gw::rest
