@@ -415,13 +415,35 @@ locked_tables lock_tables(db::connection& c, table_array cached, std::map<std::s
     return out;
 }
 
+// Inside a table change's transaction: `text` as the new table of `kind`,
+// checked whole and with the other tables, stored, its version raised.
+// A refusal (bad_status when the text does not parse) when it cannot be.
+std::optional<rest::config_change> store_checked(db::connection& c, locked_tables& locked,
+                                                 ad::gateway_identity const& identity, table_array const& file,
+                                                 ad::table_kind kind, std::string const& text, int bad_status,
+                                                 std::size_t& entries)
+{
+    auto parsed = ad::parse_table(text, kind, "database:" + kind_key(kind));
+    if (!parsed)
+        return refused(bad_status, parsed.failure().why);
+    entries = parsed->entries.size();
+    locked.db[static_cast<std::size_t>(kind)] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
+    if (auto state = combine(identity, file, locked.db); !state)
+        return refused(409, "the table would not combine with the other tables: " + state.failure().why);
+    db::store_table(c, ad::kind_name(kind), text, entries);
+    (void)db::bump_config(c, ad::kind_name(kind));
+    return std::nullopt;
+}
+
+constexpr std::string_view no_tables = "this gateway has no [addressing] section, so it applies no mapping tables";
+
 } // namespace
 
 task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op op, std::string key,
                                                   std::string value, std::string actor)
 {
     if (!mapper_ || !file_->identity)
-        co_return refused(409, "this gateway has no [addressing] section, so it applies no mapping tables");
+        co_return refused(409, std::string(no_tables));
     auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
         db::transaction_scope tx(c);
         auto locked = lock_tables(c, cached, known);
@@ -441,15 +463,9 @@ task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op 
         case ad::edit_status::not_found: return refused(404, edited.why);
         case ad::edit_status::bad_table: return refused(409, "the stored table does not parse: " + edited.why);
         }
-        auto parsed = ad::parse_table(edited.text, kind, "database:" + kind_key(kind));
-        if (!parsed)
-            return refused(409, parsed.failure().why);
-        auto const entries = parsed->entries.size();
-        locked.db[k] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
-        if (auto state = combine(*file->identity, file->tables, locked.db); !state)
-            return refused(409, "the change would not combine with the other tables: " + state.failure().why);
-        db::store_table(c, ad::kind_name(kind), edited.text, entries);
-        (void)db::bump_config(c, ad::kind_name(kind));
+        std::size_t entries = 0;
+        if (auto no = store_checked(c, locked, *file->identity, file->tables, kind, edited.text, 409, entries))
+            return std::move(*no);
         rest::config_change out;
         out.status = op == entry_op::add ? 201 : 200;
         if (op != entry_op::add)
@@ -471,24 +487,18 @@ task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op 
 task<rest::config_change> live_config::import_table(ad::table_kind kind, std::string text, std::string actor)
 {
     if (!mapper_ || !file_->identity)
-        co_return refused(409, "this gateway has no [addressing] section, so it applies no mapping tables");
+        co_return refused(409, std::string(no_tables));
     auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
         db::transaction_scope tx(c);
         auto locked = lock_tables(c, cached, known);
         if (locked.why)
             return refused(409, *locked.why);
         auto const k = static_cast<std::size_t>(kind);
-        auto parsed = ad::parse_table(text, kind, "import");
-        if (!parsed)
-            return refused(400, parsed.failure().why);
-        auto const entries = parsed->entries.size();
         auto const before = locked.db[k] ? locked.db[k]->entries.size() : 0;
-        locked.db[k] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
-        if (auto state = combine(*file->identity, file->tables, locked.db); !state)
-            return refused(409, "the table would not combine with the other tables: " + state.failure().why);
-        auto const old = db::load_table(c, ad::kind_name(kind));
-        db::store_table(c, ad::kind_name(kind), text, entries);
-        (void)db::bump_config(c, ad::kind_name(kind));
+        bool const old = locked.db[k] != nullptr;
+        std::size_t entries = 0;
+        if (auto no = store_checked(c, locked, *file->identity, file->tables, kind, text, 400, entries))
+            return std::move(*no);
         db::record_audit(c, actor, "table.import", audit_json({{"table", kind_key(kind)}}),
                          old ? audit_json({{"source", "database"}, {"entries", before}})
                              : audit_json({{"source", file->tables[k] ? "file" : "none"},

@@ -11,7 +11,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -134,6 +136,11 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
         out.error = "cannot reach " + o.url + ": " + e.what();
         return out;
     }
+}
+
+std::string url_encode(std::string const& s)
+{
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 void add_api_options(CLI::App* cmd, api_options& o)

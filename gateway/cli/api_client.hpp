@@ -38,6 +38,9 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
                    std::string const& path, std::string const& body = {},
                    std::string const& content_type = "application/json");
 
+// s percent-encoded for a path segment or a query value.
+std::string url_encode(std::string const& s);
+
 // --url, --token-file and --ca-file on a command.
 void add_api_options(CLI::App* cmd, api_options& o);
 

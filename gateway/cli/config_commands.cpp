@@ -29,8 +29,6 @@
 #include "gateway/cli/input.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -47,11 +45,6 @@ struct config_options {
     bool tls_fallback = false;
     std::string kind, key, value, file, direction, address, role = "recipient";
 };
-
-std::string encode(std::string const& s)
-{
-    return boost::urls::encode(s, boost::urls::unreserved_chars);
-}
 
 std::string text(json::value const& v)
 {
@@ -98,8 +91,8 @@ int list_routes(config_options const& o)
 
 int show_route(config_options const& o, bool lookup)
 {
-    auto v = lookup ? call_json(o.api, "GET", "/api/v1/route-lookup?domain=" + encode(o.domain))
-                    : call_json(o.api, "GET", "/api/v1/routes/" + encode(o.domain));
+    auto v = lookup ? call_json(o.api, "GET", "/api/v1/route-lookup?domain=" + url_encode(o.domain))
+                    : call_json(o.api, "GET", "/api/v1/routes/" + url_encode(o.domain));
     if (!v)
         return 1;
     if (o.json)
@@ -123,7 +116,7 @@ int put_route(config_options const& o, bool add)
     if (o.tls_fallback)
         body["tls_fallback"] = true;
     auto v = add ? call_json(o.api, "POST", "/api/v1/routes", json::serialize(body))
-                 : call_json(o.api, "PUT", "/api/v1/routes/" + encode(o.domain), json::serialize(body));
+                 : call_json(o.api, "PUT", "/api/v1/routes/" + url_encode(o.domain), json::serialize(body));
     if (!v)
         return 1;
     auto const& after = v->at("after");
@@ -133,7 +126,7 @@ int put_route(config_options const& o, bool add)
 
 int delete_route(config_options const& o)
 {
-    auto v = call_json(o.api, "DELETE", "/api/v1/routes/" + encode(o.domain));
+    auto v = call_json(o.api, "DELETE", "/api/v1/routes/" + url_encode(o.domain));
     if (!v)
         return 1;
     std::cout << "deleted: " << route_line(v->at("before").as_object()) << '\n';
@@ -214,7 +207,7 @@ int list_table(config_options const& o)
     json::array all;
     std::string cursor;
     do {
-        auto page = call_json(o.api, "GET", "/api/v1/tables/" + encode(o.kind) + "?limit=10000" +
+        auto page = call_json(o.api, "GET", "/api/v1/tables/" + url_encode(o.kind) + "?limit=10000" +
                                                 (cursor.empty() ? "" : "&cursor=" + cursor));
         if (!page)
             return 1;
@@ -234,7 +227,7 @@ int list_table(config_options const& o)
 
 int show_entry(config_options const& o)
 {
-    auto v = call_json(o.api, "GET", "/api/v1/tables/" + encode(o.kind) + "/" + encode(o.key));
+    auto v = call_json(o.api, "GET", "/api/v1/tables/" + url_encode(o.kind) + "/" + url_encode(o.key));
     if (!v)
         return 1;
     if (o.json)
@@ -248,13 +241,13 @@ int edit_entry(config_options const& o, std::string const& verb)
 {
     std::optional<json::value> v;
     if (verb == "add")
-        v = call_json(o.api, "POST", "/api/v1/tables/" + encode(o.kind),
+        v = call_json(o.api, "POST", "/api/v1/tables/" + url_encode(o.kind),
                       json::serialize(json::object{{"key", o.key}, {"value", o.value}}));
     else if (verb == "replace")
-        v = call_json(o.api, "PUT", "/api/v1/tables/" + encode(o.kind) + "/" + encode(o.key),
+        v = call_json(o.api, "PUT", "/api/v1/tables/" + url_encode(o.kind) + "/" + url_encode(o.key),
                       json::serialize(json::object{{"value", o.value}}));
     else
-        v = call_json(o.api, "DELETE", "/api/v1/tables/" + encode(o.kind) + "/" + encode(o.key));
+        v = call_json(o.api, "DELETE", "/api/v1/tables/" + url_encode(o.kind) + "/" + url_encode(o.key));
     if (!v)
         return 1;
     auto const& c = v->as_object();
@@ -277,7 +270,7 @@ int lookup_address(config_options const& o)
     }
     auto v = call_json(o.api, "GET",
                        "/api/v1/address-lookup?to=" + std::string(o.direction == "to-rfc822" ? "rfc822" : "x400") +
-                           "&address=" + encode(o.address) + "&role=" + encode(o.role));
+                           "&address=" + url_encode(o.address) + "&role=" + url_encode(o.role));
     if (!v)
         return 1;
     auto const& r = v->as_object();
@@ -372,10 +365,10 @@ void add_config_commands(CLI::App& app, int& status)
     auto* timport = tables->add_subcommand("import", "Replace a table with a table file, all or nothing");
     kind_option(timport);
     timport->add_option("FILE", o->file, "The table file (\"-\": standard input)")->required();
-    timport->callback([o, &status] { status = import_text(*o, "/api/v1/table-file/" + encode(o->kind), o->kind); });
+    timport->callback([o, &status] { status = import_text(*o, "/api/v1/table-file/" + url_encode(o->kind), o->kind); });
     auto* texport = tables->add_subcommand("export", "Print a table as a table file");
     kind_option(texport);
-    texport->callback([o, &status] { status = export_text(*o, "/api/v1/table-file/" + encode(o->kind)); });
+    texport->callback([o, &status] { status = export_text(*o, "/api/v1/table-file/" + url_encode(o->kind)); });
     auto* lookup = tables->add_subcommand("lookup", "Map an address on the tables the gateway applies");
     lookup->add_option("DIRECTION", o->direction, "to-rfc822 (an O/R address) or to-x400 (an RFC 822 address)")
         ->required()

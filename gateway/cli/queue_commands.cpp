@@ -25,8 +25,6 @@
 #include "gateway/password.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -79,11 +77,6 @@ std::vector<std::pair<std::string, std::string>> filter_fields(queue_options con
     return f;
 }
 
-std::string encode(std::string const& s)
-{
-    return boost::urls::encode(s, boost::urls::unreserved_chars);
-}
-
 std::string str(json::value const& v)
 {
     if (v.is_string())
@@ -108,7 +101,7 @@ int list(queue_options const& o)
 {
     std::string query;
     for (auto const& [k, v] : filter_fields(o))
-        query += "&" + k + "=" + encode(v);
+        query += "&" + k + "=" + url_encode(v);
     json::array all;
     std::string cursor;
     for (;;) {
@@ -163,7 +156,7 @@ int show(queue_options const& o)
 {
     int status = 0;
     for (auto const& id : o.ids) {
-        auto m = call_json(o.api, "GET", "/api/v1/queue/" + encode(id));
+        auto m = call_json(o.api, "GET", "/api/v1/queue/" + url_encode(id));
         if (!m) {
             status = 1;
             continue;

@@ -167,6 +167,18 @@ std::optional<int> page_size(std::string_view value)
     return v;
 }
 
+// The request body's media type, lower case, without parameters.
+std::string media_type(request const& req)
+{
+    auto const type = std::string_view(req.content_type).substr(0, req.content_type.find(';'));
+    std::string lower(type);
+    for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!lower.empty() && lower.back() == ' ')
+        lower.pop_back();
+    return lower;
+}
+
 // The JSON body of a POST: an object, or a problem. An empty body is {}.
 std::variant<response, json::object> json_body(request const& req)
 {
@@ -174,13 +186,7 @@ std::variant<response, json::object> json_body(request const& req)
         return problem(413, "the request body exceeds " + std::to_string(max_body) + " octets");
     if (req.body.empty())
         return json::object{};
-    auto const type = std::string_view(req.content_type).substr(0, req.content_type.find(';'));
-    std::string lower(type);
-    for (auto& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!lower.empty() && lower.back() == ' ')
-        lower.pop_back();
-    if (lower != "application/json")
+    if (media_type(req) != "application/json")
         return problem(415, "the request body must be application/json, not \"" + req.content_type + "\"");
     boost::system::error_code ec;
     auto v = json::parse(req.body, ec);
@@ -302,13 +308,7 @@ std::variant<response, std::string> text_body(request const& req)
 {
     if (req.body.size() > max_import)
         return problem(413, "the request body exceeds " + std::to_string(max_import) + " octets");
-    auto const type = std::string_view(req.content_type).substr(0, req.content_type.find(';'));
-    std::string lower(type);
-    for (auto& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    while (!lower.empty() && lower.back() == ' ')
-        lower.pop_back();
-    if (lower != "text/plain")
+    if (media_type(req) != "text/plain")
         return problem(415, "the request body must be text/plain (the file's text), not \"" + req.content_type + "\"");
     if (!db::valid_text(req.body))
         return problem(400, "the request body is not UTF-8 text (or holds a NUL)");

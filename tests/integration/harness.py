@@ -220,6 +220,18 @@ metrics_interval = "1s"
         return out
 
 
+def rcpt_code(port, address, sender="a@corp.test"):
+    """The reply code a gateway gives RCPT TO:<address> (then QUIT)."""
+    c = Smtp(port)
+    c.reply()
+    c.cmd("EHLO client.test")
+    c.cmd(f"MAIL FROM:<{sender}>")
+    code = c.cmd(f"RCPT TO:<{address}>")[0]
+    c.cmd("QUIT")
+    c.close()
+    return code
+
+
 def swaks(port, to, sender="alice@corp.test", data=None, extra=(), check=True):
     args = ["swaks", "--server", f"127.0.0.1:{port}", "--to", to, "--from", sender, "--helo", "client.test",
             "--timeout", "30"] + list(extra)

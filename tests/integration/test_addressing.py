@@ -5,7 +5,7 @@ refused at RCPT while the others in the transaction are delivered."""
 import os
 import unittest
 
-from harness import GatewayTest, Smtp, swaks, wait_for
+from harness import GatewayTest, rcpt_code, swaks, wait_for
 
 
 class Addressing(GatewayTest):
@@ -86,14 +86,7 @@ domain = "exchange.test"
         gw = self.gateway([], extra_top=extra)
 
         def rcpt(address):
-            c = Smtp(gw.port)
-            c.reply()
-            c.cmd("EHLO client.test")
-            c.cmd("MAIL FROM:<a@corp.test>")
-            code = c.cmd(f"RCPT TO:<{address}>")[0]
-            c.cmd("QUIT")
-            c.close()
-            return code
+            return rcpt_code(gw.port, address)
 
         self.assertEqual(rcpt("x@old.test"), 250)
         self.assertEqual(rcpt("x@new.test"), 550)

@@ -18,7 +18,7 @@ import urllib.request
 
 import jsonschema
 
-from harness import BIN, GatewayTest, swaks, wait_for
+from harness import BIN, GatewayTest, rcpt_code, swaks, wait_for
 
 CTL = os.path.join(os.path.dirname(BIN), "x400gwctl")
 OPENAPI = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.json")
@@ -479,15 +479,7 @@ domain = "x400.test"
         self.other_base = f"http://127.0.0.1:{self.other.admin_port}"
 
     def rcpt(self, gw, address):
-        from harness import Smtp
-        c = Smtp(gw.port)
-        c.reply()
-        c.cmd("EHLO client.test")
-        c.cmd("MAIL FROM:<a@corp.test>")
-        code = c.cmd(f"RCPT TO:<{address}>")[0]
-        c.cmd("QUIT")
-        c.close()
-        return code
+        return rcpt_code(gw.port, address)
 
     def test_routes_changed_through_one_gateway_used_by_the_other(self):
         status, doc, _ = self.request("GET", "/api/v1/routes", self.reader)
