@@ -31,6 +31,7 @@
 #include <ctime>
 #include <cstdio>
 #include <memory>
+#include <variant>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,7 +108,14 @@ std::unique_ptr<ad::mapper> make_mapper(std::string const& config_file)
     return std::make_unique<ad::mapper>(*state);
 }
 
-int to_mime_command(x400_options const& o)
+// What to-mime and answer-probe start with: the mapper of --config and the
+// MTS-APDU of the input; otherwise the exit status, the reason on stderr.
+struct mapped_input {
+    std::unique_ptr<ad::mapper> map;
+    x4::p1::mts_apdu apdu;
+};
+
+std::variant<mapped_input, int> read_apdu(x400_options const& o)
 {
     auto map = make_mapper(o.config_file);
     if (!map)
@@ -121,7 +129,16 @@ int to_mime_command(x400_options const& o)
                      decoded.failure().reason.c_str());
         return invalid_input;
     }
-    auto mapped = x4::to_mime(*decoded, *map);
+    return mapped_input{std::move(map), std::move(*decoded)};
+}
+
+int to_mime_command(x400_options const& o)
+{
+    auto in = read_apdu(o);
+    if (auto const* status = std::get_if<int>(&in))
+        return *status;
+    auto& [map, apdu] = std::get<mapped_input>(in);
+    auto mapped = x4::to_mime(apdu, *map);
     if (!mapped) {
         std::fprintf(stderr, "x400gwctl: cannot be mapped: %s\n", mapped.failure().why.c_str());
         return unmappable;
@@ -133,19 +150,11 @@ int to_mime_command(x400_options const& o)
 
 int answer_probe_command(x400_options const& o)
 {
-    auto map = make_mapper(o.config_file);
-    if (!map)
-        return usage_error;
-    auto input = read_input(o.file);
-    if (!input)
-        return invalid_input;
-    auto decoded = x4::p1::decode(as_bytes(*input));
-    if (!decoded) {
-        std::fprintf(stderr, "x400gwctl: invalid MTS-APDU at byte %zu: %s\n", decoded.failure().offset,
-                     decoded.failure().reason.c_str());
-        return invalid_input;
-    }
-    auto const* probe = std::get_if<x4::p1::probe>(&*decoded);
+    auto in = read_apdu(o);
+    if (auto const* status = std::get_if<int>(&in))
+        return *status;
+    auto& [map, apdu] = std::get<mapped_input>(in);
+    auto const* probe = std::get_if<x4::p1::probe>(&apdu);
     if (!probe) {
         std::fprintf(stderr, "x400gwctl: cannot be answered: not a probe\n");
         return unmappable;
