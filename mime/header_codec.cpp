@@ -187,41 +187,60 @@ bool is_valid_boundary(std::string_view s) noexcept
     return true;
 }
 
+std::optional<char32_t> next_utf8(std::string_view s, std::size_t& i) noexcept
+{
+    auto const c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+        ++i;
+        return c;
+    }
+    std::size_t len = 0;
+    char32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        ++i;
+        return std::nullopt;
+    }
+    if (i + len > s.size()) {
+        ++i;
+        return std::nullopt;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        auto const d = static_cast<unsigned char>(s[i + k]);
+        if ((d & 0xc0) != 0x80) {
+            ++i;
+            return std::nullopt;
+        }
+        cp = (cp << 6) | (d & 0x3f);
+    }
+    static constexpr char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        ++i;
+        return std::nullopt;
+    }
+    i += len;
+    return cp;
+}
+
 bool is_utf8(std::string_view s) noexcept
 {
-    std::size_t i = 0, n = s.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // ASCII runs without the call: most of what is checked is ASCII.
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
             ++i;
             continue;
         }
-        int len;
-        std::uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
+        if (!next_utf8(s, i))
             return false;
-        }
-        if (i + len > n)
-            return false;
-        for (int k = 1; k < len; ++k) {
-            auto d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (d & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
     }
     return true;
 }

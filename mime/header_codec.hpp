@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <string_view>
 
 namespace x400gw::mime {
@@ -25,6 +26,10 @@ bool is_token(std::string_view s) noexcept;
 // RFC 2046 section 5.1.1: 1-70 bchars, not ending in a space.
 bool is_valid_boundary(std::string_view s) noexcept;
 bool is_utf8(std::string_view s) noexcept;
+// Decodes one UTF-8 sequence at `s[i]`, advancing `i` past it; nullopt,
+// and one octet, for a malformed sequence (overlong, a surrogate, past
+// U+10FFFF, cut short).
+std::optional<char32_t> next_utf8(std::string_view s, std::size_t& i) noexcept;
 bool iequals(std::string_view a, std::string_view b) noexcept;
 std::string_view trim(std::string_view s) noexcept;
 void to_lower(std::string& s) noexcept;

@@ -5,6 +5,8 @@
 // T.61 diacritic that yield one code point).
 #include "x400/text.hpp"
 
+#include "mime/header_codec.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -204,45 +206,7 @@ std::string latin1_to_utf8(std::string_view latin1)
 
 char32_t next_utf8(std::string_view s, std::size_t& i) noexcept
 {
-    auto const c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    char32_t cp = 0;
-    if (c < 0x80) {
-        ++i;
-        return c;
-    }
-    if ((c & 0xe0) == 0xc0) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        ++i;
-        return replacement;
-    }
-    if (i + len > s.size()) {
-        ++i;
-        return replacement;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        auto const d = static_cast<unsigned char>(s[i + k]);
-        if ((d & 0xc0) != 0x80) {
-            ++i;
-            return replacement;
-        }
-        cp = (cp << 6) | (d & 0x3f);
-    }
-    static constexpr char32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        ++i;
-        return replacement;
-    }
-    i += len;
-    return cp;
+    return mime::next_utf8(s, i).value_or(replacement);
 }
 
 std::string t61_to_utf8(std::string_view t61, std::size_t* unmapped)
