@@ -4,6 +4,7 @@
 #include "addressing/table_edit.hpp"
 #include "db/admin.hpp"
 #include "gateway/control.hpp"
+#include "gateway/cpu.hpp"
 #include "gateway/live_config.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
@@ -163,18 +164,21 @@ task<api_result> carry_out(runtime& rt, rest::operation const& op, std::string c
         else
             out.response = rest::not_found_message(rm->qid);
     } else if (auto const* ms = std::get_if<rest::message_structure>(&op)) {
-        // Parsed and described on the database thread, not the I/O thread.
-        auto describe = [ms](db::connection& c) -> std::optional<std::string> {
+        // Read on a database thread, parsed and described on the MIME pool:
+        // neither the I/O thread nor a database thread deliveries need.
+        auto fetch = [ms](db::connection& c) -> std::optional<std::string> {
             auto m = db::find_message(c, ms->qid);
             if (!m)
                 return std::nullopt;
-            auto body = db::message_body(c, m->id);
-            if (!body)
-                return std::nullopt;
-            return mime::describe_json(mime::parse(*body));
+            return db::message_body(c, m->id);
         };
-        auto d = co_await run_db(rt.pool, describe);
-        out.response = d ? rest::render_structure(ms->qid, *d) : rest::not_found_message(ms->qid);
+        auto body = co_await run_db(rt.pool, fetch);
+        if (body) {
+            auto describe = [text = std::move(*body)] { return mime::describe_json(mime::parse(text)); };
+            out.response = rest::render_structure(ms->qid, co_await run_cpu(rt, std::move(describe)));
+        } else {
+            out.response = rest::not_found_message(ms->qid);
+        }
     } else if (auto const* qa = std::get_if<rest::queue_action>(&op)) {
         action_request req{qa->action, qa->qids, qa->filter, qa->target_json, actor};
         out.response = rest::render_actions(*qa, co_await act(rt, req));
