@@ -123,10 +123,14 @@ std::optional<std::string> live_config::set_file(std::vector<route> routes,
             next->tables[k] = std::make_shared<ad::mapping_table const>(std::move(t));
         }
         auto state = combine(*next->identity, next->tables, db_tables_);
-        if (state)
+        if (state) {
             mapper_->replace(std::move(*state));
-        else
+        } else {
+            // The old tables stay, and stay what later reloads combine.
             why = state.failure().why;
+            next->identity = file_->identity;
+            next->tables = file_->tables;
+        }
     } else {
         next->identity = file_->identity;
         next->tables = file_->tables;
