@@ -123,6 +123,7 @@ std::optional<std::string> live_config::set_file(std::vector<route> routes,
             next->tables[k] = std::make_shared<ad::mapping_table const>(std::move(t));
         }
         auto state = combine(*next->identity, next->tables, db_tables_);
+        rt_.m.config_reloads.Add({{"what", "tables"}, {"result", state ? "ok" : "refused"}}).Increment();
         if (state) {
             mapper_->replace(std::move(*state));
         } else {
@@ -182,14 +183,20 @@ live_config::loaded live_config::load(db::connection& c, std::shared_ptr<file_si
 void live_config::apply(loaded&& l)
 {
     versions_ = std::move(l.versions);
+    auto count = [this](char const* what, bool ok) {
+        rt_.m.config_reloads.Add({{"what", what}, {"result", ok ? "ok" : "refused"}}).Increment();
+    };
     if (l.routes) {
         db_routes_ = std::move(*l.routes);
         rebuild_routes();
+        count("routes", true);
         log("config", "routes loaded: " + std::to_string(db_routes_.size()) + " from the database, " +
                           std::to_string(routes_->routes().size()) + " in effect");
     }
     if (l.tables_changed) {
         db_tables_ = std::move(l.db_tables);
+        if (mapper_)
+            count("tables", l.state != nullptr);
         if (l.state && mapper_) {
             mapper_->replace(std::move(l.state));
             std::string held;

@@ -70,6 +70,11 @@ metrics::metrics()
                          .Name("x400gw_tls_handshakes_total")
                          .Help("TLS handshakes by direction (inbound, outbound) and result (ok, failed, timeout)")
                          .Register(*registry_)),
+      config_reloads(BuildCounter()
+                         .Name("x400gw_config_reloads_total")
+                         .Help("Routes and mapping tables reloaded from the database or the file, by what (routes, "
+                               "tables) and result (ok, refused: the old ones stay)")
+                         .Register(*registry_)),
       server_tls_sessions(gauge(*registry_, "x400gw_smtp_server_tls_sessions_open",
                                 "Inbound SMTP sessions open now under TLS"))
 {

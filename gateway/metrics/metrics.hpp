@@ -60,6 +60,7 @@ public:
     prometheus::Family<prometheus::Counter>& mime_repairs;
     prometheus::Family<prometheus::Counter>& address_mappings;  // labels direction, method
     prometheus::Family<prometheus::Counter>& tls_handshakes;    // labels direction, result
+    prometheus::Family<prometheus::Counter>& config_reloads;    // labels what (routes, tables), result (ok, refused)
     prometheus::Gauge& server_tls_sessions;
 
     void count_rejection(int code, std::string const& enhanced);

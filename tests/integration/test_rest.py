@@ -497,6 +497,8 @@ domain = "x400.test"
         wait_for(lambda: self.rcpt(self.other, "x@new.test") == 250, timeout=10, what="the route on gw2")
         swaks(self.other.port, "bob@new.test", data="Subject: by the new route\r\n\r\nhi\r\n")
         other_sink.wait_count(1)
+        reloads = {k: v for k, v in self.other.metrics().items() if k.startswith("x400gw_config_reloads_total")}
+        self.assertGreaterEqual(reloads.get('x400gw_config_reloads_total{result="ok",what="routes"}', 0), 2, reloads)
         # A database route replaces the file's for the same domain.
         status, doc, _ = self.request("PUT", "/api/v1/routes/dest.test", self.admin,
                                       {"next_hop": f"127.0.0.1:{other_sink.port}", "tls": "none"})
