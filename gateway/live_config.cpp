@@ -429,7 +429,7 @@ locked_tables lock_tables(db::connection& c, table_array cached, std::map<std::s
 // Inside a table change's transaction: `text` as the new table of `kind`,
 // checked whole and with the other tables, stored, its version raised.
 // A refusal (bad_status when the text does not parse) when it cannot be.
-std::optional<rest::config_change> store_checked(db::connection& c, locked_tables& locked,
+std::optional<rest::config_change> store_checked(db::connection& c, table_array& locked,
                                                  ad::gateway_identity const& identity, table_array const& file,
                                                  ad::table_kind kind, std::string const& text, int bad_status,
                                                  std::size_t& entries)
@@ -438,8 +438,8 @@ std::optional<rest::config_change> store_checked(db::connection& c, locked_table
     if (!parsed)
         return refused(bad_status, parsed.failure().why);
     entries = parsed->entries.size();
-    locked.db[static_cast<std::size_t>(kind)] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
-    if (auto state = combine(identity, file, locked.db); !state)
+    locked[static_cast<std::size_t>(kind)] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
+    if (auto state = combine(identity, file, locked); !state)
         return refused(409, "the table would not combine with the other tables: " + state.failure().why);
     db::store_table(c, ad::kind_name(kind), text, entries);
     (void)db::bump_config(c, ad::kind_name(kind));
@@ -450,20 +450,35 @@ constexpr std::string_view no_tables = "this gateway has no [addressing] section
 
 } // namespace
 
-task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op op, std::string key,
-                                                  std::string value, std::string actor)
+task<rest::config_change> live_config::change_tables(table_change const& f)
 {
     if (!mapper_ || !file_->identity)
         co_return refused(409, std::string(no_tables));
-    auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
+    auto change = [&f, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
         db::transaction_scope tx(c);
         auto locked = lock_tables(c, cached, known);
         if (locked.why)
             return refused(409, *locked.why);
+        auto out = f(c, *file->identity, file->tables, locked.db);
+        if (out.status < 400)
+            tx.commit();
+        return out;
+    };
+    auto out = co_await run_db(rt_.pool, change);
+    if (out.status < 400)
+        co_await refresh();
+    co_return out;
+}
+
+task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op op, std::string key,
+                                                  std::string value, std::string actor)
+{
+    table_change edit = [&](db::connection& c, ad::gateway_identity const& identity, table_array const& file,
+                            table_array& locked) {
         auto const k = static_cast<std::size_t>(kind);
         // A table the file gave is copied into the database by its first change.
         auto body = db::load_table(c, ad::kind_name(kind));
-        std::string const text = body ? *body : file->tables[k] ? ad::render_table(*file->tables[k]) : std::string();
+        std::string const text = body ? *body : file[k] ? ad::render_table(*file[k]) : std::string();
         auto const edited = op == entry_op::add       ? ad::add_entry(text, kind, key, value)
                             : op == entry_op::replace ? ad::replace_entry(text, kind, key, value)
                                                       : ad::remove_entry(text, kind, key);
@@ -475,7 +490,7 @@ task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op 
         case ad::edit_status::bad_table: return refused(409, "the stored table does not parse: " + edited.why);
         }
         std::size_t entries = 0;
-        if (auto no = store_checked(c, locked, *file->identity, file->tables, kind, edited.text, 409, entries))
+        if (auto no = store_checked(c, locked, identity, file, kind, edited.text, 409, entries))
             return std::move(*no);
         rest::config_change out;
         out.status = op == entry_op::add ? 201 : 200;
@@ -486,44 +501,29 @@ task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op 
         char const* action = op == entry_op::add ? "table.add" : op == entry_op::replace ? "table.replace" : "table.delete";
         db::record_audit(c, actor, action, audit_json({{"table", kind_key(kind)}, {"key", key}}),
                          line_json(out.entry_before), line_json(out.entry_after));
-        tx.commit();
         return out;
     };
-    auto out = co_await run_db(rt_.pool, change);
-    if (out.status < 400)
-        co_await refresh();
-    co_return out;
+    co_return co_await change_tables(edit);
 }
 
 task<rest::config_change> live_config::import_table(ad::table_kind kind, std::string text, std::string actor)
 {
-    if (!mapper_ || !file_->identity)
-        co_return refused(409, std::string(no_tables));
-    auto change = [&, file = file_, cached = db_tables_, known = versions_](db::connection& c) {
-        db::transaction_scope tx(c);
-        auto locked = lock_tables(c, cached, known);
-        if (locked.why)
-            return refused(409, *locked.why);
+    table_change import = [&](db::connection& c, ad::gateway_identity const& identity, table_array const& file,
+                              table_array& locked) {
         auto const k = static_cast<std::size_t>(kind);
-        auto const before = locked.db[k] ? locked.db[k]->entries.size() : 0;
-        bool const old = locked.db[k] != nullptr;
+        auto const before = locked[k] ? audit_json({{"source", "database"}, {"entries", locked[k]->entries.size()}})
+                                      : audit_json({{"source", file[k] ? "file" : "none"},
+                                                    {"entries", file[k] ? file[k]->entries.size() : 0}});
         std::size_t entries = 0;
-        if (auto no = store_checked(c, locked, *file->identity, file->tables, kind, text, 400, entries))
+        if (auto no = store_checked(c, locked, identity, file, kind, text, 400, entries))
             return std::move(*no);
-        db::record_audit(c, actor, "table.import", audit_json({{"table", kind_key(kind)}}),
-                         old ? audit_json({{"source", "database"}, {"entries", before}})
-                             : audit_json({{"source", file->tables[k] ? "file" : "none"},
-                                           {"entries", file->tables[k] ? file->tables[k]->entries.size() : 0}}),
+        db::record_audit(c, actor, "table.import", audit_json({{"table", kind_key(kind)}}), before,
                          audit_json({{"source", "database"}, {"entries", entries}}));
-        tx.commit();
         rest::config_change out;
         out.count = entries;
         return out;
     };
-    auto out = co_await run_db(rt_.pool, change);
-    if (out.status < 400)
-        co_await refresh();
-    co_return out;
+    co_return co_await change_tables(import);
 }
 
 } // namespace x400gw::gateway

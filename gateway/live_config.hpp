@@ -26,6 +26,7 @@
 #include "gateway/runtime.hpp"
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,6 +83,12 @@ private:
     };
     using table_array = std::array<std::shared_ptr<addressing::mapping_table const>, addressing::table_kind_count>;
     struct loaded;
+    // A table change inside its transaction, given the file's identity and
+    // tables and the database's (every kind locked): the outcome, after
+    // its audit row. change_tables() commits it unless it refuses.
+    using table_change = std::function<rest::config_change(db::connection&, addressing::gateway_identity const&,
+                                                           table_array const& file, table_array& locked)>;
+    task<rest::config_change> change_tables(table_change const& f);
     static loaded load(db::connection& c, std::shared_ptr<file_side const> file, table_array db_tables,
                        std::map<std::string, std::int64_t> known);
     void apply(loaded&& l);
