@@ -255,6 +255,17 @@ task<void> live_config::run(std::chrono::milliseconds interval)
     }
 }
 
+task<void> live_config::applied_now()
+{
+    // The change is committed: a failure to reload it here only delays it
+    // to the next poll, so it must not turn the answer into an error.
+    try {
+        co_await refresh();
+    } catch (std::exception const& e) {
+        report_db_failure(rt_.m, "config", "reloading after a change failed; the next poll will", e);
+    }
+}
+
 void live_config::stop()
 {
     stopped_ = true;
@@ -335,7 +346,7 @@ task<rest::config_change> live_config::put_route(route r, bool create_only, std:
         return out;
     };
     auto out = co_await run_db(rt_.pool, change);
-    co_await refresh();
+    co_await applied_now();
     co_return out;
 }
 
@@ -368,7 +379,7 @@ task<rest::config_change> live_config::delete_route(std::string domain, std::str
                                              "route would replace it, not remove it)")
                           : refused(404, "no route for " + domain + " in the database");
     }
-    co_await refresh();
+    co_await applied_now();
     co_return out;
 }
 
@@ -391,7 +402,7 @@ task<rest::config_change> live_config::import_routes(std::vector<route> routes, 
         return out;
     };
     auto out = co_await run_db(rt_.pool, change);
-    co_await refresh();
+    co_await applied_now();
     co_return out;
 }
 
@@ -466,7 +477,7 @@ task<rest::config_change> live_config::change_tables(table_change const& f)
     };
     auto out = co_await run_db(rt_.pool, change);
     if (out.status < 400)
-        co_await refresh();
+        co_await applied_now();
     co_return out;
 }
 

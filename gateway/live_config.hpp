@@ -92,6 +92,8 @@ private:
     static loaded load(db::connection& c, std::shared_ptr<file_side const> file, table_array db_tables,
                        std::map<std::string, std::int64_t> known);
     void apply(loaded&& l);
+    // refresh() after this process's own change, never throwing.
+    task<void> applied_now();
     void rebuild_routes();
 
     runtime& rt_;
