@@ -170,10 +170,19 @@ int main(int argc, char** argv)
     metrics m;
     auto const statement_timeout =
         "SET statement_timeout = " + std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
-    db::worker_pool pool(cfg.database, "SET synchronous_commit = off;" + statement_timeout, cfg.pool_threads);
+    // The queue's tables are small and churn: between two vacuums most of
+    // their pages hold dead rows, and a plan made when they looked empty
+    // (a sequential scan, cached with the prepared statement) reads every
+    // one of those rows on every claim and every outcome. The delivery's
+    // statements all have an index to use; enable_seqscan = off makes the
+    // planner use it whatever the table's size looked like (the claim went
+    // from 152 to 55 us a call in the relay bench, docs/performance.md). A
+    // listing with no index to use still scans.
+    auto const queue_session = "SET synchronous_commit = off; SET enable_seqscan = off;" + statement_timeout;
+    db::worker_pool pool(cfg.database, queue_session, cfg.pool_threads);
     // Lease renewals on a connection of their own: never queued behind bulk
     // work, so a busy process does not let its leases lapse mid-delivery.
-    db::worker_pool control(cfg.database, "SET synchronous_commit = off;" + statement_timeout, 1);
+    db::worker_pool control(cfg.database, queue_session, 1);
     db::committer committer(cfg.database, {cfg.commit_batch, cfg.commit_queue, statement_timeout},
                             [&m](double seconds, std::size_t n, bool ok) {
         m.commit_latency.Observe(seconds);
