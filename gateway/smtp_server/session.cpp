@@ -660,20 +660,26 @@ namespace {
 // What a received message becomes before it is queued, computed on the
 // MIME pool (gateway/cpu.hpp): sanitized, its header addresses mapped.
 // Pure over its inputs; the session logs the outcome on its own thread.
+// The sanitizer's steps a message may spend on the I/O thread (about a
+// third of a millisecond here; ordinary mail costs about a step an octet,
+// see mime/limits.hpp) before it is handed to the MIME pool instead.
+constexpr std::uint64_t inline_sanitize_steps = 256 * 1024;
+
 struct prepared_content {
     std::string content;
     mime::sanitize_result sanitized;   // its message moved into content
     int rewritten = -1;                // header addresses mapped; -1: none touched
 };
 
-prepared_content prepare_content(std::string content, addressing::mapper* mapper, std::string const& x400_originator,
-                                 std::vector<std::string> const& x400_recipients)
+// `sanitized` is mime::sanitize(content): whatever arrived leaves readable
+// by any peer, every part with a valid Content-Type (an empty one once hung
+// a peer gateway), CRLF, short lines; a clean message passes octet for
+// octet.
+prepared_content prepare_content(std::string content, mime::sanitize_result sanitized, addressing::mapper* mapper,
+                                 std::string const& x400_originator, std::vector<std::string> const& x400_recipients)
 {
     prepared_content out;
-    // Whatever arrived leaves readable by any peer: every part with a valid
-    // Content-Type (an empty one once hung a peer gateway), CRLF, short
-    // lines. A clean message passes octet for octet.
-    out.sanitized = mime::sanitize(content);
+    out.sanitized = std::move(sanitized);
     if (!out.sanitized.unchanged)
         content = std::move(out.sanitized.message);
     out.sanitized.message = {};
@@ -735,16 +741,36 @@ std::string smtp_server_session::trace_header(transaction const& t) const
 task<smtp::reply> smtp_server_session::finish(std::string body)
 {
     auto& t = *tx_;
-    // Off the I/O thread: other sessions go on while this one is parsed,
-    // and while the trace header is put in front of it (a copy, or a move
-    // within its buffer, of up to message_size octets).
-    auto prepare = [content = std::move(body), mapper = rt_.mapper, originator = t.x400_originator,
-                    recipients = t.x400_recipients, trace = trace_header(t)]() mutable {
-        auto out = prepare_content(std::move(content), mapper, originator, recipients);
-        out.content.insert(0, trace);
-        return out;
-    };
-    auto prepared = co_await run_cpu(rt_, std::move(prepare));
+    auto trace = trace_header(t);
+    prepared_content prepared;
+    bool done_here = false;
+    if (body.size() <= inline_sanitize_steps / 2) {
+        // An ordinary small message is prepared here, within a step
+        // allowance that costs less than the two thread hand-offs to the
+        // MIME pool and back (each a context switch on the commit's path).
+        // One that needs more (a large or hostile shape) stops at the
+        // allowance and is done again on the pool.
+        mime::sanitize_options quick;
+        quick.parse_limits.max_steps = inline_sanitize_steps;
+        if (auto s = mime::sanitize(body, quick); !s.over_limit) {
+            prepared = prepare_content(std::move(body), std::move(s), rt_.mapper, t.x400_originator, t.x400_recipients);
+            prepared.content.insert(0, trace);
+            done_here = true;
+        }
+    }
+    if (!done_here) {
+        // Off the I/O thread: other sessions go on while this one is
+        // parsed, and while the trace header is put in front of it (a copy,
+        // or a move within its buffer, of up to message_size octets).
+        auto prepare = [content = std::move(body), mapper = rt_.mapper, originator = t.x400_originator,
+                        recipients = t.x400_recipients, trace = std::move(trace)]() mutable {
+            auto sanitized = mime::sanitize(content);
+            auto out = prepare_content(std::move(content), std::move(sanitized), mapper, originator, recipients);
+            out.content.insert(0, trace);
+            return out;
+        };
+        prepared = co_await run_cpu(rt_, std::move(prepare));
+    }
     auto const& sanitized = prepared.sanitized;
     if (!sanitized.unchanged) {
         auto const summary = rt_.m.count_repairs(sanitized.changes);
