@@ -113,6 +113,19 @@ inline constexpr statement remove_if_done{"remove_if_done", R"sql(
        AND NOT EXISTS (SELECT 1 FROM recipient
                         WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
 
+// The usual end of a message: every recipient it still has was just
+// delivered by this process, under its lease ($3 lists them). The message
+// goes at once, its recipients and their history with it (ON DELETE
+// CASCADE), instead of writing each outcome and a history row only for
+// remove_if_done to delete them in the same transaction. Deletes nothing
+// when another recipient is left or a lease has passed to another process;
+// the outcomes are then recorded one by one.
+inline constexpr statement finish_delivered{"finish_delivered", R"sql(
+    DELETE FROM message WHERE id = $1::bigint
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = $1::bigint
+                          AND (lease_owner IS DISTINCT FROM $2 OR id <> ALL($3::bigint[]))))sql"};
+
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
 

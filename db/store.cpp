@@ -3,6 +3,7 @@
 
 #include "db/migrations.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <unordered_set>
@@ -165,6 +166,19 @@ std::optional<std::string> load_body(connection& c, std::uint64_t message_key)
 std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns)
 {
+    bool const all_delivered =
+        !results.empty() && dsns.empty() && std::all_of(results.begin(), results.end(), [](recipient_result const& r) {
+            return r.kind == queue::outcome_kind::delivered;
+        });
+    if (all_delivered) {
+        std::vector<std::int64_t> ids;
+        for (auto const& r : results)
+            ids.push_back(r.id);
+        auto const key = text(static_cast<std::int64_t>(message_key));
+        auto const list = render_int_array(ids);
+        if (c.exec(statements::finish_delivered, {{key}, {owner}, {list}}).affected() == 1)
+            return results.size();
+    }
     std::vector<call> calls;
     std::deque<std::string> keep;
     std::size_t updates = 0;

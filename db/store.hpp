@@ -90,7 +90,9 @@ struct recipient_result {
 // Records one attempt's outcomes and their history as `node`, carries out
 // the administrators' actions that waited for them, queues the DSNs it
 // produced, and removes the message when no recipient is left to deliver:
-// one transaction.
+// one transaction. When every recipient the message still has was
+// delivered in this attempt, under our lease, the message is deleted in one
+// statement instead (finish_delivered): nothing of it would be kept.
 // Returns how many of the recipients were still ours to record.
 std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns);
