@@ -168,8 +168,12 @@ int main(int argc, char** argv)
     owner += "/" + make_session_id('N');
 
     metrics m;
-    auto const statement_timeout =
-        "SET statement_timeout = " + std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
+    // Every connection: the statement timeout, and no JIT. The gateway's
+    // statements are short; a JIT compile costs tens of milliseconds and
+    // loads LLVM into the backend (46 MiB, measured), and enable_seqscan =
+    // off below makes a plan's cost look large enough to ask for one.
+    auto const statement_timeout = "SET jit = off; SET statement_timeout = " +
+                                   std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
     // The queue's tables are small and churn: between two vacuums most of
     // their pages hold dead rows, and a plan made when they looked empty
     // (a sequential scan, cached with the prepared statement) reads every
