@@ -131,11 +131,13 @@ std::optional<std::string> load_head(connection& c, std::uint64_t message_key, s
     return std::string(r.get(0, 0));
 }
 
-std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit)
+std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit,
+                                         std::size_t body_octets)
 {
     auto const lease = std::to_string(lease_seconds);
     auto const lim = std::to_string(limit);
-    auto r = c.exec(statements::claim_due, {{owner}, {lease}, {lim}});
+    auto const octets = std::to_string(body_octets);
+    auto r = c.exec(statements::claim_due, {{owner}, {lease}, {lim}, {octets}}, true);
     std::vector<claimed_recipient> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
@@ -149,6 +151,8 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.attempts = static_cast<int>(r.get_int(i, 6));
         cr.received_at = r.get_double(i, 7);
         cr.pending_action = r.get(i, 8);
+        if (!r.is_null(i, 9))
+            cr.body = std::string(r.get(i, 9));
         out.push_back(std::move(cr));
     }
     return out;

@@ -66,9 +66,13 @@ struct claimed_recipient {
     int attempts = 0;
     double received_at = 0;   // seconds since the epoch
     std::string pending_action;   // "bounce": an administrator's bounce to carry out; else ""
+    std::optional<std::string> body;   // a body of at most `body_octets`, on one recipient of its message
 };
 
-std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit);
+// Leases up to `limit` due messages' recipients. Bodies of at most
+// `body_octets` come with them (see claim_due in statements.hpp).
+std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, int lease_seconds, int limit,
+                                         std::size_t body_octets);
 
 // The body, or nullopt when the message is gone (another process finished it).
 std::optional<std::string> load_body(connection& c, std::uint64_t message_key);

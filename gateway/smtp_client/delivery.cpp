@@ -19,6 +19,12 @@
 namespace x400gw::gateway {
 namespace {
 
+// Bodies up to this size come with the claim instead of a load of their
+// own before sending: one round trip and two thread hand-offs less per
+// message. A claim holds at most claim_batch of them (6.4 MB at the
+// default of 100) until they are sent.
+constexpr std::size_t claimed_body_octets = 64 * 1024;
+
 double seconds_since_epoch(std::chrono::system_clock::time_point t)
 {
     return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -79,7 +85,7 @@ task<void> delivery::run()
             std::vector<db::claimed_recipient> claimed;
             try {
                 auto claim = [&owner, lease, want](db::connection& c) {
-                    return db::claim_due(c, owner, lease, want);
+                    return db::claim_due(c, owner, lease, want, claimed_body_octets);
                 };
                 claimed = co_await run_db(rt_.pool, claim);
                 if (db_down)
@@ -160,6 +166,9 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             j.next_hop = r.next_hop;
             j.received_at = r.received_at;
         }
+        if (r.body && !j.body)
+            j.body = std::move(r.body);
+        r.body.reset();
         j.recipients.push_back(std::move(r));
     }
     std::set<std::string> touched;
@@ -315,11 +324,13 @@ task<void> delivery::connection_loop(std::string name)
         }
         auto j = std::move(h.jobs.front());
         h.jobs.pop_front();
-        std::optional<std::string> body;
+        std::optional<std::string> body = std::move(j.body);
+        j.body.reset();
         std::string db_trouble;
         try {
             auto load = [key = j.key](db::connection& c) { return db::load_body(c, key); };
-            body = co_await run_db(rt_.pool, load);
+            if (!body)
+                body = co_await run_db(rt_.pool, load);
         } catch (std::exception const& e) {
             report_db_failure(rt_.m, j.qid, "cannot load the message", e);
             db_trouble = e.what();

@@ -41,6 +41,7 @@ private:
         std::string next_hop;
         double received_at = 0;
         std::vector<db::claimed_recipient> recipients;
+        std::optional<std::string> body;   // came with the claim (small messages); else loaded before sending
     };
     struct hop {
         std::deque<job> jobs;
