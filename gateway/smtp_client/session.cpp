@@ -1,6 +1,7 @@
 // gateway/smtp_client/session.cpp
 #include "gateway/smtp_client/session.hpp"
 
+#include "gateway/smtp/data_writer.hpp"
 #include "gateway/tls.hpp"
 
 #include <boost/asio/ssl/stream.hpp>
@@ -26,37 +27,6 @@ bool has_8bit(std::string_view s)
 
 } // namespace
 
-std::string stuff_body(std::string_view body)
-{
-    std::string out;
-    out.reserve(body.size() + body.size() / 64 + 8);
-    bool line_start = true;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        char const c = body[i];
-        if (line_start && c == '.')
-            out += '.';
-        if (c == '\r') {
-            out += "\r\n";
-            if (i + 1 < body.size() && body[i + 1] == '\n')
-                ++i;
-            line_start = true;
-        } else if (c == '\n') {
-            out += "\r\n";
-            line_start = true;
-        } else {
-            // Copy the rest of the line in one go.
-            auto const end = body.find_first_of("\r\n", i);
-            auto const n = (end == std::string_view::npos ? body.size() : end) - i;
-            out.append(body.substr(i, n));
-            i += n - 1;
-            line_start = false;
-        }
-    }
-    if (!line_start)
-        out += "\r\n";
-    out += ".\r\n";
-    return out;
-}
 
 struct smtp_client_session::tls_stream {
     tls_stream(beast::tcp_stream&& plain, asio::ssl::context& ctx) : s(std::move(plain), ctx) {}
@@ -99,9 +69,14 @@ task<smtp::reply> smtp_client_session::read_reply(std::chrono::seconds timeout)
 
 task<void> smtp_client_session::write(std::string const& data, std::chrono::seconds timeout)
 {
+    co_await write({asio::buffer(data), asio::const_buffer()}, timeout);
+}
+
+task<void> smtp_client_session::write(std::array<asio::const_buffer, 2> data, std::chrono::seconds timeout)
+{
     transport().expires_after(timeout);
-    auto [ec, n] = tls_ ? co_await asio::async_write(tls_->s, asio::buffer(data), use_tuple)
-                        : co_await asio::async_write(stream_, asio::buffer(data), use_tuple);
+    auto [ec, n] = tls_ ? co_await asio::async_write(tls_->s, data, use_tuple)
+                        : co_await asio::async_write(stream_, data, use_tuple);
     (void)n;
     if (ec) {
         usable_ = false;
@@ -289,7 +264,12 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
                 out[i] = outcome_of(data_reply, remote_);
         co_return out;
     }
-    co_await write(stuff_body(e.body), timeouts_.data_block);
+    if (smtp::sendable_as_is(e.body)) {
+        // The stored body as it is, and the end-of-data line: no copy.
+        co_await write({asio::buffer(e.body), asio::buffer(".\r\n", 3)}, timeouts_.data_block);
+    } else {
+        co_await write(smtp::stuff_body(e.body), timeouts_.data_block);
+    }
     auto const final_reply = co_await read_reply(timeouts_.data_term);
     need_rset_ = false;
     for (std::size_t i = 0; i < rcpt_replies.size(); ++i)

@@ -17,6 +17,7 @@
 #include "gateway/smtp/reply_parser.hpp"
 #include "queue/outcome.hpp"
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -86,6 +87,7 @@ private:
     beast::tcp_stream& transport() noexcept;   // the TCP layer, under TLS or not
     task<smtp::reply> read_reply(std::chrono::seconds timeout);
     task<void> write(std::string const& data, std::chrono::seconds timeout);
+    task<void> write(std::array<asio::const_buffer, 2> data, std::chrono::seconds timeout);
     task<std::optional<queue::outcome>> start_tls(client_tls const& tls);
     task<bool> ehlo();
 
@@ -105,9 +107,5 @@ private:
     bool need_rset_ = false;
     metrics::session_guard gauge_;
 };
-
-// The body with dot-stuffing (RFC 5321 4.5.2), bare LF and bare CR made
-// CRLF (2.3.8), a final CRLF, and the end-of-data line.
-std::string stuff_body(std::string_view body);
 
 } // namespace x400gw::gateway

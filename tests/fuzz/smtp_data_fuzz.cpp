@@ -2,8 +2,12 @@
 // produce exactly what it produces fed all at once (same body, same end
 // position), never keep more than its size limit, and end the data exactly
 // after the first CRLF "." CRLF (counting the CRLF that ended the DATA
-// command), never at any other sequence.
+// command), never at any other sequence. The writer's side: any input,
+// dot-stuffed, reads back whole and ends exactly at its end-of-data line,
+// and one that sendable_as_is passes is sent unchanged and read back
+// unchanged.
 #include "gateway/smtp/data_reader.hpp"
+#include "gateway/smtp/data_writer.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -53,6 +57,12 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         std::abort();
     auto const small = read(input, piece, 64);
     if (small.end != whole.end || whole.body.compare(0, small.body.size(), small.body) != 0)
+        std::abort();
+    auto const stuffed = smtp::stuff_body(input);
+    auto const back = read(stuffed, piece, 1 << 22);
+    if (!back.done || back.end != stuffed.size())
+        std::abort();
+    if (smtp::sendable_as_is(input) && (stuffed != std::string(input) + ".\r\n" || back.body != input))
         std::abort();
     return 0;
 }
