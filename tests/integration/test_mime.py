@@ -41,6 +41,38 @@ class Mime(GatewayTest):
         m = gw.metrics()
         self.assertTrue(any(k.startswith("x400gw_mime_repairs_total{") for k in m), m.keys())
 
+    def test_small_message_too_costly_for_the_io_thread_is_prepared_whole_on_the_pool(self):
+        # Under 128 KiB, but 40 open boundaries against 20,000 "--" lines:
+        # about 800,000 steps, past the I/O thread's allowance of 256 Ki.
+        # The message must be prepared again on the MIME pool with the full
+        # budget, not left as the allowance's opaque remainder.
+        depth, lines = 40, 20000
+        head = "From: a@corp.test\r\nTo: bob@dest.test\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
+        body = ""
+        for i in range(depth):
+            body += f"Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+        body += "Content-Type: text/plain\r\n\r\n" + "--z\r\n" * lines + "last line\r\n"
+        for i in reversed(range(depth)):
+            body += f"--b{i}--\r\n"
+        message = head + body
+        self.assertLess(len(message), 128 * 1024)
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp.at_data(gw.port, rcpt="bob@dest.test")
+        c.send(message.encode() + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.cmd("QUIT")
+        sink.wait_count(1)
+        raw = sink.messages[0].original_content
+        self.assertNotIn("over_limit", gw.log())
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        leaves = [p for p in msg.walk() if not p.is_multipart()]
+        self.assertEqual(len(leaves), 1)
+        self.assertEqual(leaves[0].get_content_type(), "text/plain")
+        text = leaves[0].get_content()
+        self.assertEqual(text.count("--z"), lines)
+        self.assertTrue(text.rstrip().endswith("last line"))
+
     def test_seven_bit_downgrade_for_a_hop_without_8bitmime(self):
         peer = SlowMultilinePeer(pause=0.0, eight_bit=False).start()
         self.cleanups.append(peer.stop)
