@@ -150,8 +150,8 @@ void add_api_options(CLI::App* cmd, api_options& o)
     cmd->add_option("--ca-file", o.ca_file, "CA certificates for an https --url (default the system's)");
 }
 
-std::optional<boost::json::value> call_json(api_options const& o, std::string const& method, std::string const& path,
-                                            std::string const& body)
+std::optional<api_reply> call_with_token(api_options const& o, std::string const& method, std::string const& path,
+                                         std::string const& body, std::string const& content_type)
 {
     std::string why;
     auto const token = load_token(o, why);
@@ -159,7 +159,25 @@ std::optional<boost::json::value> call_json(api_options const& o, std::string co
         std::fprintf(stderr, "x400gwctl: %s\n", why.c_str());
         return std::nullopt;
     }
-    auto r = call_api(o, token, method, path, body);
+    return call_api(o, token, method, path, body, content_type);
+}
+
+std::string json_text(boost::json::value const& v, std::string_view null_text)
+{
+    if (v.is_string())
+        return std::string(v.as_string());
+    if (v.is_null())
+        return std::string(null_text);
+    return boost::json::serialize(v);
+}
+
+std::optional<boost::json::value> call_json(api_options const& o, std::string const& method, std::string const& path,
+                                            std::string const& body)
+{
+    auto const reply = call_with_token(o, method, path, body);
+    if (!reply)
+        return std::nullopt;
+    auto const& r = *reply;
     if (r.status < 200 || r.status > 299) {
         std::fprintf(stderr, "x400gwctl: %s\n", r.error.c_str());
         return std::nullopt;

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace CLI {
 class App;
@@ -43,6 +44,16 @@ std::string url_encode(std::string const& s);
 
 // --url, --token-file and --ca-file on a command.
 void add_api_options(CLI::App* cmd, api_options& o);
+
+// One call with the token from --token-file or X400GW_TOKEN, whatever the
+// answer; nullopt (the reason on stderr) when there is no token.
+std::optional<api_reply> call_with_token(api_options const& o, std::string const& method, std::string const& path,
+                                         std::string const& body = {},
+                                         std::string const& content_type = "application/json");
+
+// A JSON value as a column of output: a string as it is, null as
+// `null_text`, anything else serialized.
+std::string json_text(boost::json::value const& v, std::string_view null_text = {});
 
 // One call whose 2xx answer is JSON; otherwise the reason (the server's
 // detail) on stderr and nullopt.

@@ -46,15 +46,6 @@ struct config_options {
     std::string kind, key, value, file, direction, address, role = "recipient";
 };
 
-std::string text(json::value const& v)
-{
-    if (v.is_string())
-        return std::string(v.as_string());
-    if (v.is_null())
-        return "-";
-    return json::serialize(v);
-}
-
 void print_json(json::value const& v)
 {
     std::cout << json::serialize(v) << '\n';
@@ -62,14 +53,15 @@ void print_json(json::value const& v)
 
 std::string route_line(json::object const& r)
 {
-    std::string line = text(r.at("domain")) + "  " + text(r.at("next_hop")) + "  tls=" + text(r.at("tls"));
+    std::string line = json_text(r.at("domain"), "-") + "  " + json_text(r.at("next_hop"), "-") + "  tls=" +
+                       json_text(r.at("tls"), "-");
     if (!r.at("tls_name").as_string().empty())
-        line += " tls_name=" + text(r.at("tls_name"));
+        line += " tls_name=" + json_text(r.at("tls_name"), "-");
     if (!r.at("tls_ca_file").as_string().empty())
-        line += " tls_ca_file=" + text(r.at("tls_ca_file"));
+        line += " tls_ca_file=" + json_text(r.at("tls_ca_file"), "-");
     if (r.at("tls_fallback").as_bool())
         line += " tls_fallback=yes";
-    return line + "  (" + text(r.at("source")) + ")";
+    return line + "  (" + json_text(r.at("source"), "-") + ")";
 }
 
 int list_routes(config_options const& o)
@@ -140,13 +132,10 @@ int import_text(config_options const& o, std::string const& path, std::string co
     if (!input)
         return 1;
     std::string const& body = *input;
-    std::string why;
-    auto const token = load_token(o.api, why);
-    if (token.empty()) {
-        std::fprintf(stderr, "x400gwctl: %s\n", why.c_str());
+    auto const reply = call_with_token(o.api, "PUT", path, body, "text/plain; charset=utf-8");
+    if (!reply)
         return 1;
-    }
-    auto r = call_api(o.api, token, "PUT", path, body, "text/plain; charset=utf-8");
+    auto const& r = *reply;
     if (r.status != 200) {
         std::fprintf(stderr, "x400gwctl: %s\n", r.error.c_str());
         boost::system::error_code ec;
@@ -154,7 +143,7 @@ int import_text(config_options const& o, std::string const& path, std::string co
         if (!ec && v.is_object())
             if (auto const* errors = v.as_object().if_contains("errors"); errors && errors->is_array())
                 for (auto const& e : errors->as_array())
-                    std::fprintf(stderr, "%s\n", text(e).c_str());
+                    std::fprintf(stderr, "%s\n", json_text(e, "-").c_str());
         return 1;
     }
     boost::system::error_code ec;
@@ -165,20 +154,17 @@ int import_text(config_options const& o, std::string const& path, std::string co
     }
     auto const& counts = v.as_object();
     auto const n = counts.contains("routes") ? counts.at("routes") : counts.at("entries");
-    std::cout << what << ": " << text(n) << (counts.contains("routes") ? " routes" : " entries")
+    std::cout << what << ": " << json_text(n, "-") << (counts.contains("routes") ? " routes" : " entries")
               << " in the database\n";
     return 0;
 }
 
 int export_text(config_options const& o, std::string const& path)
 {
-    std::string why;
-    auto const token = load_token(o.api, why);
-    if (token.empty()) {
-        std::fprintf(stderr, "x400gwctl: %s\n", why.c_str());
+    auto const reply = call_with_token(o.api, "GET", path);
+    if (!reply)
         return 1;
-    }
-    auto r = call_api(o.api, token, "GET", path);
+    auto const& r = *reply;
     if (r.status != 200) {
         std::fprintf(stderr, "x400gwctl: %s\n", r.error.c_str());
         return 1;
@@ -197,8 +183,8 @@ int list_tables(config_options const& o)
         return 0;
     }
     for (auto const& t : v->at("items").as_array())
-        std::printf("%-18s %-9s %s entries\n", text(t.at("kind")).c_str(), text(t.at("source")).c_str(),
-                    text(t.at("entries")).c_str());
+        std::printf("%-18s %-9s %s entries\n", json_text(t.at("kind"), "-").c_str(),
+                    json_text(t.at("source"), "-").c_str(), json_text(t.at("entries"), "-").c_str());
     return 0;
 }
 
@@ -221,7 +207,7 @@ int list_table(config_options const& o)
         return 0;
     }
     for (auto const& e : all)
-        std::cout << text(e.at("key")) << '#' << text(e.at("value")) << "#\n";
+        std::cout << json_text(e.at("key"), "-") << '#' << json_text(e.at("value"), "-") << "#\n";
     return 0;
 }
 
@@ -233,7 +219,7 @@ int show_entry(config_options const& o)
     if (o.json)
         print_json(*v);
     else
-        std::cout << text(v->at("key")) << '#' << text(v->at("value")) << "#\n";
+        std::cout << json_text(v->at("key"), "-") << '#' << json_text(v->at("value"), "-") << "#\n";
     return 0;
 }
 
@@ -252,11 +238,11 @@ int edit_entry(config_options const& o, std::string const& verb)
         return 1;
     auto const& c = v->as_object();
     if (verb == "add")
-        std::cout << "added: " << text(c.at("after")) << '\n';
+        std::cout << "added: " << json_text(c.at("after"), "-") << '\n';
     else if (verb == "replace")
-        std::cout << "replaced: " << text(c.at("before")) << " -> " << text(c.at("after")) << '\n';
+        std::cout << "replaced: " << json_text(c.at("before"), "-") << " -> " << json_text(c.at("after"), "-") << '\n';
     else
-        std::cout << "deleted: " << text(c.at("before")) << '\n';
+        std::cout << "deleted: " << json_text(c.at("before"), "-") << '\n';
     return 0;
 }
 
@@ -275,15 +261,15 @@ int lookup_address(config_options const& o)
         return 1;
     auto const& r = v->as_object();
     if (r.at("mapped").as_bool()) {
-        std::cout << text(r.at("address")) << '\n';
+        std::cout << json_text(r.at("address"), "-") << '\n';
         return 0;
     }
-    auto const stage = text(r.at("stage"));
+    auto const stage = json_text(r.at("stage"), "-");
     if (stage == "map")
-        std::fprintf(stderr, "map: %s %s %s\n", text(r.at("code")).c_str(), text(r.at("status")).c_str(),
-                     text(r.at("reason")).c_str());
+        std::fprintf(stderr, "map: %s %s %s\n", json_text(r.at("code"), "-").c_str(),
+                     json_text(r.at("status"), "-").c_str(), json_text(r.at("reason"), "-").c_str());
     else
-        std::fprintf(stderr, "%s: %s\n", stage.c_str(), text(r.at("reason")).c_str());
+        std::fprintf(stderr, "%s: %s\n", stage.c_str(), json_text(r.at("reason"), "-").c_str());
     return 1;
 }
 

@@ -77,15 +77,6 @@ std::vector<std::pair<std::string, std::string>> filter_fields(queue_options con
     return f;
 }
 
-std::string str(json::value const& v)
-{
-    if (v.is_string())
-        return std::string(v.as_string());
-    if (v.is_null())
-        return {};
-    return json::serialize(v);
-}
-
 // "Fri Dec  4 14:29:19" from "2026-12-04T14:29:19Z", as mailq prints it.
 std::string mailq_time(std::string const& rfc3339)
 {
@@ -112,7 +103,7 @@ int list(queue_options const& o)
             all.push_back(m);
         if (page->at("next_cursor").is_null())
             break;
-        cursor = str(page->at("next_cursor"));
+        cursor = json_text(page->at("next_cursor"));
     }
     if (o.json) {
         std::cout << json::serialize(json::object{{"items", all}}) << "\n";
@@ -128,20 +119,20 @@ int list(queue_options const& o)
         auto const& m = mv.as_object();
         bool active = false, held = true;
         for (auto const& r : m.at("recipients").as_array()) {
-            auto const state = str(r.at("state"));
+            auto const state = json_text(r.at("state"));
             active |= state == "active";
             held &= state == "held";
         }
         auto const size = m.at("size").as_int64();
         octets += size;
         // mailq's marks: * in delivery, ! held.
-        std::printf("%s%c %8lld %-20s  %s\n", str(m.at("id")).c_str(), active ? '*' : held ? '!' : ' ',
-                    static_cast<long long>(size), mailq_time(str(m.at("arrival"))).c_str(),
-                    str(m.at("sender")).empty() ? "MAILER-DAEMON" : str(m.at("sender")).c_str());
+        std::printf("%s%c %8lld %-20s  %s\n", json_text(m.at("id")).c_str(), active ? '*' : held ? '!' : ' ',
+                    static_cast<long long>(size), mailq_time(json_text(m.at("arrival"))).c_str(),
+                    json_text(m.at("sender")).empty() ? "MAILER-DAEMON" : json_text(m.at("sender")).c_str());
         for (auto const& r : m.at("recipients").as_array()) {
-            auto const reply = str(r.at("last_reply"));
-            auto const pending = str(r.at("pending_action"));
-            std::printf("%42s%s  %s%s%s\n", "", str(r.at("address")).c_str(), str(r.at("state")).c_str(),
+            auto const reply = json_text(r.at("last_reply"));
+            auto const pending = json_text(r.at("pending_action"));
+            std::printf("%42s%s  %s%s%s\n", "", json_text(r.at("address")).c_str(), json_text(r.at("state")).c_str(),
                         pending.empty() ? "" : (" (" + pending + " pending)").c_str(),
                         reply.empty() ? "" : (" (" + reply + ")").c_str());
         }
@@ -166,29 +157,30 @@ int show(queue_options const& o)
             continue;
         }
         auto const& v = m->as_object();
-        std::printf("id: %s\nsize: %lld\narrival: %s\nsender: <%s>\nclient: %s\n", str(v.at("id")).c_str(),
-                    static_cast<long long>(v.at("size").as_int64()), str(v.at("arrival")).c_str(),
-                    str(v.at("sender")).c_str(), str(v.at("client")).c_str());
+        std::printf("id: %s\nsize: %lld\narrival: %s\nsender: <%s>\nclient: %s\n", json_text(v.at("id")).c_str(),
+                    static_cast<long long>(v.at("size").as_int64()), json_text(v.at("arrival")).c_str(),
+                    json_text(v.at("sender")).c_str(), json_text(v.at("client")).c_str());
         for (auto const& r : v.at("recipients").as_array()) {
-            std::printf("recipient: <%s> via %s: %s, %lld attempts", str(r.at("address")).c_str(),
-                        str(r.at("next_hop")).c_str(), str(r.at("state")).c_str(),
+            std::printf("recipient: <%s> via %s: %s, %lld attempts", json_text(r.at("address")).c_str(),
+                        json_text(r.at("next_hop")).c_str(), json_text(r.at("state")).c_str(),
                         static_cast<long long>(r.at("attempts").as_int64()));
             if (!r.at("next_attempt").is_null())
-                std::printf(", next %s", str(r.at("next_attempt")).c_str());
+                std::printf(", next %s", json_text(r.at("next_attempt")).c_str());
             if (!r.at("pending_action").is_null())
-                std::printf(", %s pending", str(r.at("pending_action")).c_str());
+                std::printf(", %s pending", json_text(r.at("pending_action")).c_str());
             if (!r.at("lease_owner").is_null())
-                std::printf(", in flight on %s", str(r.at("lease_owner")).c_str());
+                std::printf(", in flight on %s", json_text(r.at("lease_owner")).c_str());
             if (!r.at("last_reply").is_null())
-                std::printf("\n  last reply: %s", str(r.at("last_reply")).c_str());
+                std::printf("\n  last reply: %s", json_text(r.at("last_reply")).c_str());
             std::printf("\n");
         }
         for (auto const& a : v.at("attempts").as_array())
-            std::printf("attempt: %s <%s> %s via %s%s: %s\n", str(a.at("at")).c_str(), str(a.at("recipient")).c_str(),
-                        str(a.at("outcome")).c_str(), str(a.at("remote")).empty() ? str(a.at("next_hop")).c_str()
-                                                                                   : str(a.at("remote")).c_str(),
-                        str(a.at("tls")).empty() ? "" : (" tls=" + str(a.at("tls"))).c_str(),
-                        str(a.at("reply")).c_str());
+            std::printf("attempt: %s <%s> %s via %s%s: %s\n", json_text(a.at("at")).c_str(),
+                        json_text(a.at("recipient")).c_str(), json_text(a.at("outcome")).c_str(),
+                        json_text(a.at("remote")).empty() ? json_text(a.at("next_hop")).c_str()
+                                                          : json_text(a.at("remote")).c_str(),
+                        json_text(a.at("tls")).empty() ? "" : (" tls=" + json_text(a.at("tls"))).c_str(),
+                        json_text(a.at("reply")).c_str());
         std::printf("\n");
     }
     return status;
@@ -221,7 +213,7 @@ int act(queue_options const& o, std::string const& action)
         auto const& v = r->as_object();
         for (auto const& m : v.at("messages").as_array())
             std::printf("%s: %lld recipients changed, %lld waiting for a delivery in flight\n",
-                        str(m.at("id")).c_str(), static_cast<long long>(m.at("changed").as_int64()),
+                        json_text(m.at("id")).c_str(), static_cast<long long>(m.at("changed").as_int64()),
                         static_cast<long long>(m.at("waiting").as_int64()));
         std::printf("%s: %zu messages, %lld recipients changed, %lld waiting\n", action.c_str(),
                     v.at("messages").as_array().size(), static_cast<long long>(v.at("changed").as_int64()),
@@ -229,7 +221,7 @@ int act(queue_options const& o, std::string const& action)
     }
     auto const& missing = r->at("missing").as_array();
     for (auto const& m : missing)
-        std::fprintf(stderr, "x400gwctl: no message %s in the queue\n", str(m).c_str());
+        std::fprintf(stderr, "x400gwctl: no message %s in the queue\n", json_text(m).c_str());
     return missing.empty() ? 0 : 1;
 }
 
@@ -248,19 +240,20 @@ int summary(api_options const& api, bool as_json)
         std::printf(" %5lld", static_cast<long long>(e.as_int64()));
     std::printf(" %5s\n", "more");
     for (auto const& row : v.at("by_next_hop").as_array()) {
-        std::printf("%-30s %6lld", str(row.at("next_hop")).c_str(), static_cast<long long>(row.at("total").as_int64()));
+        std::printf("%-30s %6lld", json_text(row.at("next_hop")).c_str(),
+                    static_cast<long long>(row.at("total").as_int64()));
         for (auto const& n : row.at("by_age").as_array())
             std::printf(" %5lld", static_cast<long long>(n.as_int64()));
         std::printf("\n");
     }
     std::printf("\n%-12s %9s %11s  %s\n", "state", "messages", "recipients", "oldest");
     for (auto const& [state, c] : v.at("by_state").as_object()) {
-        auto const oldest = str(c.at("oldest_id"));
+        auto const oldest = json_text(c.at("oldest_id"));
         std::printf("%-12s %9lld %11lld  %s\n", std::string(state).c_str(),
                     static_cast<long long>(c.at("messages").as_int64()),
                     static_cast<long long>(c.at("recipients").as_int64()),
                     oldest.empty() ? "-"
-                                   : (oldest + " (" + str(c.at("oldest_age_seconds")) + " s)").c_str());
+                                   : (oldest + " (" + json_text(c.at("oldest_age_seconds")) + " s)").c_str());
     }
     return 0;
 }
