@@ -220,6 +220,28 @@ metrics_interval = "1s"
         return out
 
 
+def mixer_section(tables, x400_port=None, prefix="C=TC;ADMD=BTT", form="std-or", domain="x400.test"):
+    """The configuration of the RFC 2156 tests: [addressing] for the gateway
+    mixer.test (C=TC; ADMD=BTT; O=SMTP-GW) with `tables` (kind -> file),
+    and, when x400_port is given, an [[x400_route]] to that port."""
+    listed = ", ".join(f'{kind} = "{path}"' for kind, path in tables.items())
+    text = f'''
+[addressing]
+gateway_domain = "mixer.test"
+gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
+tables = {{ {listed} }}
+'''
+    if x400_port is not None:
+        text += f'''
+[[x400_route]]
+prefix = "{prefix}"
+next_hop = "127.0.0.1:{x400_port}"
+form = "{form}"
+domain = "{domain}"
+'''
+    return text
+
+
 def rcpt_code(port, address, sender="a@corp.test"):
     """The reply code a gateway gives RCPT TO:<address> (then QUIT)."""
     c = Smtp(port)

@@ -5,7 +5,7 @@ refused at RCPT while the others in the transaction are delivered."""
 import os
 import unittest
 
-from harness import GatewayTest, rcpt_code, swaks, wait_for
+from harness import GatewayTest, mixer_section, rcpt_code, swaks, wait_for
 
 
 class Addressing(GatewayTest):
@@ -20,18 +20,7 @@ class Addressing(GatewayTest):
         x400_side = self.sink()
         table1 = self.write("or-to-domain.txt", "O$Widget.PRMD$@.ADMD$BTT.C$TC#widget.test#\n")
         table2 = self.write("domain-to-or.txt", "mapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\n")
-        extra = f'''
-[addressing]
-gateway_domain = "mixer.test"
-gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
-tables = {{ or-to-domain = "{table1}", domain-to-or = "{table2}" }}
-
-[[x400_route]]
-prefix = "C=TC;ADMD=BTT"
-next_hop = "127.0.0.1:{x400_side.port}"
-form = "std-or"
-domain = "x400.test"
-'''
+        extra = mixer_section({"or-to-domain": table1, "domain-to-or": table2}, x400_side.port)
         gw = self.gateway([("widget.test", f"127.0.0.1:{smtp_side.port}")], extra_top=extra)
         r = swaks(gw.port, '"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test,ops@mapped.test,nobody@mixer.test',
                   sender="alice@widget.test", check=False,
@@ -71,18 +60,8 @@ domain = "x400.test"
         import signal
         sink = self.sink()
         table2 = self.write("domain-to-or.txt", "old.test#O$Old.ADMD$BTT.C$TC#\n")
-        extra = f'''
-[addressing]
-gateway_domain = "mixer.test"
-gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
-tables = {{ domain-to-or = "{table2}" }}
-
-[[x400_route]]
-prefix = "C=TC"
-next_hop = "127.0.0.1:{sink.port}"
-form = "imcea"
-domain = "exchange.test"
-'''
+        extra = mixer_section({"domain-to-or": table2}, sink.port, prefix="C=TC", form="imcea",
+                              domain="exchange.test")
         gw = self.gateway([], extra_top=extra)
 
         def rcpt(address):
@@ -103,12 +82,7 @@ domain = "exchange.test"
 
     def test_invalid_table_refuses_to_start_with_file_and_line(self):
         bad = self.write("bad.txt", "Widget.COM#O$Widget.PRMD$@.ADMD$BTT.C$TC#\n\nbroken line\n")
-        extra = f'''
-[addressing]
-gateway_domain = "mixer.test"
-gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
-tables = {{ domain-to-or = "{bad}" }}
-'''
+        extra = mixer_section({"domain-to-or": bad})
         from harness import Gateway
         g = Gateway(self.db, [], self.workdir, extra_top=extra)
         with self.assertRaises(AssertionError) as e:

@@ -18,7 +18,7 @@ import urllib.request
 
 import jsonschema
 
-from harness import BIN, GatewayTest, rcpt_code, swaks, wait_for
+from harness import BIN, GatewayTest, mixer_section, rcpt_code, swaks, wait_for
 
 CTL = os.path.join(os.path.dirname(BIN), "x400gwctl")
 OPENAPI = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.json")
@@ -448,18 +448,7 @@ class RestTestConfig(RestBase):
         table2 = os.path.join(self.workdir, "domain-to-or.txt")
         with open(table2, "w") as f:
             f.write("# from the file\nmapped.test#O$Mapped.PRMD$@.ADMD$BTT.C$TC#\n")
-        return f'''
-[addressing]
-gateway_domain = "mixer.test"
-gateway_or = "C=TC; ADMD=BTT; O=SMTP-GW"
-tables = {{ or-to-domain = "{table1}", domain-to-or = "{table2}" }}
-
-[[x400_route]]
-prefix = "C=TC;ADMD=BTT"
-next_hop = "127.0.0.1:{self.x400_side.port}"
-form = "std-or"
-domain = "x400.test"
-'''
+        return mixer_section({"or-to-domain": table1, "domain-to-or": table2}, self.x400_side.port)
 
     def second_gateway(self):
         from harness import Gateway
