@@ -229,6 +229,10 @@ task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& 
         co_return nullptr;
     }
     auto remote = host + "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    // Commands and bodies are written whole: no write waits for an ACK
+    // (see run_listener in smtp_server/session.cpp).
+    error_code nec;
+    stream.socket().set_option(tcp::no_delay(true), nec);
     co_return std::make_unique<smtp_client_session>(stream.release_socket(), std::move(remote),
                                                     rt_.cfg.client_timeouts, rt_.cfg.hostname, rt_.m);
 }
