@@ -172,8 +172,8 @@ int main(int argc, char** argv)
     // statements are short; a JIT compile costs tens of milliseconds and
     // loads LLVM into the backend (46 MiB, measured), and enable_seqscan =
     // off below makes a plan's cost look large enough to ask for one.
-    auto const statement_timeout = "SET jit = off; SET statement_timeout = " +
-                                   std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
+    auto const every_connection = "SET jit = off; SET statement_timeout = " +
+                                  std::to_string(std::chrono::milliseconds(cfg.statement_timeout).count());
     // The queue's tables are small and churn: between two vacuums most of
     // their pages hold dead rows, and a plan made when they looked empty
     // (a sequential scan, cached with the prepared statement) reads every
@@ -182,12 +182,12 @@ int main(int argc, char** argv)
     // planner use it whatever the table's size looked like (the claim went
     // from 152 to 55 us a call in the relay bench, docs/performance.md). A
     // listing with no index to use still scans.
-    auto const queue_session = "SET synchronous_commit = off; SET enable_seqscan = off;" + statement_timeout;
+    auto const queue_session = "SET synchronous_commit = off; SET enable_seqscan = off;" + every_connection;
     db::worker_pool pool(cfg.database, queue_session, cfg.pool_threads);
     // Lease renewals on a connection of their own: never queued behind bulk
     // work, so a busy process does not let its leases lapse mid-delivery.
     db::worker_pool control(cfg.database, queue_session, 1);
-    db::committer committer(cfg.database, {cfg.commit_batch, cfg.commit_queue, statement_timeout},
+    db::committer committer(cfg.database, {cfg.commit_batch, cfg.commit_queue, every_connection},
                             [&m](double seconds, std::size_t n, bool ok) {
         m.commit_latency.Observe(seconds);
         m.commit_batch.Observe(static_cast<double>(n));
@@ -212,7 +212,7 @@ int main(int argc, char** argv)
         for (auto const& w : mapper->state()->warnings)
             warn("x400gw", "addressing: " + w);
     try {
-        db::connection c(cfg.database, statement_timeout);
+        db::connection c(cfg.database, every_connection);
         live.load_now(c);
     } catch (std::exception const& e) {
         warn("x400gw", std::string("routes and tables in the database not loaded yet (") + e.what() + ")");
