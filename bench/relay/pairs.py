@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""bench/relay/pairs.py: the measuring half of bench/relay/pairs.sh.
+
+Two (or more) x400gw binaries, one relay cell (smtp-source -> x400gw ->
+smtp-sink, as relay_bench.py measures it: messages per second end to
+end, CPU of the gateway and its PostgreSQL per 1,000 messages, peak PSS),
+run in turn A B A B ... against the same database and sink: pairing keeps
+the comparison meaningful when the machine's speed drifts. Prints each
+run, then the median of each binary.
+"""
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from relay_bench import X400gw, run_cell  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--conninfo", required=True)
+    ap.add_argument("--postmaster", type=int, required=True, help="the PostgreSQL postmaster's pid")
+    ap.add_argument("--sink", required=True, help="host:port of the next hop")
+    ap.add_argument("--binary", action="append", required=True, help="NAME=PATH of an x400gw binary; repeatable")
+    ap.add_argument("--size", type=int, default=1, help="KiB per message (default 1)")
+    ap.add_argument("--sessions", type=int, default=1)
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--pairs", type=int, default=7)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--admin-port", type=int, required=True)
+    args = ap.parse_args()
+    # What run_cell reads of relay_bench.py's options.
+    args.poll, args.settle, args.drain_timeout, args.source_timeout = 0.02, 1.0, 300.0, 900.0
+
+    work = tempfile.mkdtemp(prefix="x400gw-pairs-")
+    results = {}
+    for rnd in range(args.pairs):
+        for spec in args.binary:
+            name, _, path = spec.partition("=")
+            conf = os.path.join(work, f"{name}.conf")
+            with open(conf, "w") as f:
+                f.write(f'[server]\nlisten = ["127.0.0.1:{args.port}"]\nadmin_listen = "127.0.0.1:{args.admin_port}"\n'
+                        f'[database]\nconninfo = "{args.conninfo}"\n[delivery]\nconnections_per_hop = 20\n'
+                        f'[[route]]\ndomain = "*"\nnext_hop = "{args.sink}"\n')
+            log = open(os.path.join(work, f"{name}.log"), "ab")
+            gw = subprocess.Popen([path, "--config", conf], stdout=log, stderr=log)
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", args.admin_port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            system = X400gw(f"127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}/metrics",
+                            [gw.pid, args.postmaster])
+            run_cell(system, 1, 5, 100, args)   # warm-up: connections, prepared statements
+            r = run_cell(system, args.size, args.sessions, args.messages, args)
+            gw.send_signal(signal.SIGTERM)
+            gw.wait(60)
+            if not r["ok"]:
+                print(f"{name}: not all delivered: {r['source_output'][-500:]}", file=sys.stderr)
+                return 1
+            results.setdefault(name, []).append(r)
+            print(f"pair {rnd + 1} {name}: {r['rate']:.0f} msg/s, {r['cpu_per_1000']:.2f} CPU s/1000, "
+                  f"peak {r['peak_mib']:.1f} MiB", file=sys.stderr, flush=True)
+    print(f"{args.size} KB, {args.sessions} session(s), {args.messages} messages, {args.pairs} pairs (medians):")
+    print()
+    print("| binary | msg/s | CPU s/1000 | peak MiB |")
+    print("|---|---:|---:|---:|")
+    for name, rs in results.items():
+        print(f"| {name} | {statistics.median(r['rate'] for r in rs):.0f} "
+              f"| {statistics.median(r['cpu_per_1000'] for r in rs):.2f} "
+              f"| {statistics.median(r['peak_mib'] for r in rs):.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
