@@ -27,7 +27,6 @@ import time
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-TLS_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls_source.py")
 
 
 # --- /proc ------------------------------------------------------------------
@@ -191,8 +190,7 @@ def run_cell(system, size_kib, sessions, n, args, tls=False):
     mem = PeakMemory(system.roots)
     mem.start()
     if tls:
-        cmd = ["/usr/bin/python3", TLS_SOURCE, "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024),
-               system.smtp]
+        cmd = [args.tls_source, "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024), system.smtp]
     else:
         cmd = ["smtp-source", "-s", str(sessions), "-m", str(n), "-l", str(size_kib * 1024),
                "-f", "bench@source.example", "-t", "sink@sink.example", system.smtp]
@@ -280,6 +278,7 @@ def main():
     ap.add_argument("--tls-sessions", default="1,10",
                     help="sessions of the STARTTLS cells, 1 KB messages, one connection each ('' for none)")
     ap.add_argument("--tls-messages", default="1000,2000", help="messages per STARTTLS cell (default 1000,2000)")
+    ap.add_argument("--tls-source", help="the STARTTLS client, x400gw_tls_source (bench/relay/tls_source.cpp)")
     args = ap.parse_args()
 
     pids = lambda s: [int(p) for p in s.split(",") if p]
@@ -294,6 +293,8 @@ def main():
     tls_counts = [int(s) for s in args.tls_messages.split(",") if s]
     if len(tls_counts) != len(tls_sessions):
         ap.error("--tls-messages needs one count per --tls-sessions entry")
+    if tls_sessions and not args.tls_source:
+        ap.error("the STARTTLS cells need --tls-source")
 
     for s in systems:
         r = run_cell(s, 1, 10, args.warmup, args)
@@ -352,7 +353,7 @@ def main():
     print()
     if tls_sessions:
         print("Inbound STARTTLS (1 KB messages; a connection, EHLO, STARTTLS and a full handshake for each "
-              "message, as smtp-source does without -d; the client is bench/relay/tls_source.py):")
+              "message, as smtp-source does without -d; the client is bench/relay/tls_source.cpp):")
         print()
         print("| sessions | messages | x400gw msg/s | Postfix msg/s | x400gw CPU s/1000 | Postfix CPU s/1000 "
               "| x400gw peak MiB | Postfix peak MiB | x400gw >= Postfix |")

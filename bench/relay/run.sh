@@ -182,6 +182,7 @@ echo
   --postfix-smtp "127.0.0.1:$pf_port" --postfix-maillog "$pf/maillog" \
   --postfix-pids "$(head -1 "$pf/queue/pid/master.pid" | tr -d ' ')" \
   --x400gw-log "$work/x400gw.log" \
+  --tls-source "$X400GW_ROOT/$builddir/bench/relay/x400gw_tls_source" \
   "$@" || status=$?
 echo
 echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,9 +6,10 @@ as smtp-source does) and prints the median and 90th percentile of each
 step as the client sees it: the connection and its 220, each command's
 reply, the body's 250 (for a gateway that commits before it answers,
 the commit), QUIT. With --starttls also EHLO, STARTTLS and the full TLS
-handshake (no resumption; the certificate is not checked), as
-tls_source.py does. Run it against x400gw, Postfix or smtp-sink (the
-floor: what the client and the loopback cost alone).
+handshake (no resumption; the certificate is not checked), as the
+bench's STARTTLS client (tls_source.cpp) does. Run it against x400gw,
+Postfix or smtp-sink (the floor: what the client and the loopback cost
+alone).
 
   step_times.py [--starttls] [-m MESSAGES] [-l OCTETS] HOST:PORT
 """
