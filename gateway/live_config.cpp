@@ -4,6 +4,7 @@
 #include "addressing/table_edit.hpp"
 #include "db/admin.hpp"
 #include "db/config_store.hpp"
+#include "gateway/cpu.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
 
@@ -110,35 +111,98 @@ live_config::live_config(runtime& rt, ad::mapper* mapper)
     poll_ = std::make_unique<asio::steady_timer>(rt.io);
 }
 
+// A new file side, built where it costs nothing to the sessions (the
+// tables' indexes take a while for large tables): the file's routes, its
+// tables when it has some, and their combination with the database's
+// tables as given.
+struct live_config::file_reload {
+    std::shared_ptr<file_side> next;
+    std::optional<ad::gateway_identity> identity;     // the file's tables, offered
+    table_array tables{};
+    table_array db_tables{};                          // what `state` combines them with
+    std::shared_ptr<ad::mapping_state const> state;   // accepted; null when refused or none offered
+    std::optional<std::string> why;                   // refused: the old file tables stay
+};
+
+live_config::file_reload live_config::prepare_file(std::shared_ptr<file_side const> old, table_array db_tables,
+                                                   std::vector<route> routes,
+                                                   std::optional<ad::mapping_sources> tables)
+{
+    file_reload r;
+    r.next = std::make_shared<file_side>();
+    r.next->routes = std::move(routes);
+    if (tables) {
+        r.identity = tables->identity;
+        for (auto& t : tables->tables)
+            r.tables[static_cast<std::size_t>(t.kind)] = std::make_shared<ad::mapping_table const>(std::move(t));
+    }
+    combine_file(r, *old, std::move(db_tables));
+    return r;
+}
+
+void live_config::combine_file(file_reload& r, file_side const& old, table_array db_tables)
+{
+    r.db_tables = std::move(db_tables);
+    r.state = nullptr;
+    r.why.reset();
+    if (r.identity) {
+        if (auto state = combine(*r.identity, r.tables, r.db_tables)) {
+            r.state = std::move(*state);
+            r.next->identity = r.identity;
+            r.next->tables = r.tables;
+            return;
+        } else {
+            r.why = state.failure().why;
+        }
+    }
+    // No tables offered, or refused: the old ones stay, and stay what
+    // later reloads combine.
+    r.next->identity = old.identity;
+    r.next->tables = old.tables;
+}
+
+void live_config::install_file(file_reload&& r)
+{
+    if (r.identity)
+        rt_.m.config_reloads.Add({{"what", "tables"}, {"result", r.state ? "ok" : "refused"}}).Increment();
+    if (r.state)
+        mapper_->replace(std::move(r.state));
+    file_ = std::move(r.next);
+    rebuild_routes();
+}
+
 std::optional<std::string> live_config::set_file(std::vector<route> routes,
                                                  std::optional<ad::mapping_sources> tables)
 {
-    auto next = std::make_shared<file_side>();
-    next->routes = std::move(routes);
-    std::optional<std::string> why;
-    if (tables && mapper_) {
-        next->identity = tables->identity;
-        for (auto& t : tables->tables) {
-            auto const k = static_cast<std::size_t>(t.kind);
-            next->tables[k] = std::make_shared<ad::mapping_table const>(std::move(t));
-        }
-        auto state = combine(*next->identity, next->tables, db_tables_);
-        rt_.m.config_reloads.Add({{"what", "tables"}, {"result", state ? "ok" : "refused"}}).Increment();
-        if (state) {
-            mapper_->replace(std::move(*state));
-        } else {
-            // The old tables stay, and stay what later reloads combine.
-            why = state.failure().why;
-            next->identity = file_->identity;
-            next->tables = file_->tables;
-        }
-    } else {
-        next->identity = file_->identity;
-        next->tables = file_->tables;
-    }
-    file_ = std::move(next);
-    rebuild_routes();
+    if (!mapper_)
+        tables.reset();
+    auto r = prepare_file(file_, db_tables_, std::move(routes), std::move(tables));
+    auto why = r.why;
+    install_file(std::move(r));
     return why;
+}
+
+task<std::optional<std::string>> live_config::reload_file(std::vector<route> routes,
+                                                          std::optional<ad::mapping_sources> tables)
+{
+    if (!mapper_)
+        tables.reset();
+    auto prepare = [old = file_, db = db_tables_, routes = std::move(routes), tables = std::move(tables)]() mutable {
+        return prepare_file(std::move(old), std::move(db), std::move(routes), std::move(tables));
+    };
+    auto r = co_await run_cpu(rt_, std::move(prepare));
+    // A poll may have loaded other database tables meanwhile: combine
+    // with those, so that installing the file's does not undo them.
+    while (r.identity && r.db_tables != db_tables_) {
+        auto again = [r = std::move(r), old = file_, db = db_tables_]() mutable {
+            combine_file(r, *old, std::move(db));
+            return std::move(r);
+        };
+        r = co_await run_cpu(rt_, std::move(again));
+    }
+    auto why = r.why;
+    install_file(std::move(r));
+    co_return why;
 }
 
 void live_config::rebuild_routes()
@@ -170,14 +234,21 @@ live_config::loaded live_config::load(db::connection& c, std::shared_ptr<file_si
         else
             l.warnings.push_back("the database's " + kind_key(kind) + " table is refused: " + t.failure().why);
     }
-    if (l.tables_changed && file->identity) {
-        auto state = combine(*file->identity, file->tables, l.db_tables);
-        if (state)
-            l.state = std::move(*state);
-        else
-            l.warnings.push_back("the database's tables are refused, the old ones stay: " + state.failure().why);
-    }
+    if (l.tables_changed)
+        combine_loaded(l, *file);
     return l;
+}
+
+void live_config::combine_loaded(loaded& l, file_side const& file)
+{
+    l.state = nullptr;
+    if (!file.identity)
+        return;
+    auto state = combine(*file.identity, file.tables, l.db_tables);
+    if (state)
+        l.state = std::move(*state);
+    else
+        l.warnings.push_back("the database's tables are refused, the old ones stay: " + state.failure().why);
 }
 
 void live_config::apply(loaded&& l)
@@ -226,10 +297,22 @@ task<void> live_config::refresh()
     try {
         do {
             again_ = false;
-            auto fetch = [file = file_, tables = db_tables_, known = versions_](db::connection& c) {
+            auto file = file_;
+            auto fetch = [file, tables = db_tables_, known = versions_](db::connection& c) {
                 return load(c, file, tables, known);
             };
-            apply(co_await run_db(rt_.pool, fetch));
+            auto l = co_await run_db(rt_.pool, fetch);
+            // A SIGHUP may have installed other file tables meanwhile:
+            // combine with those, so that this does not undo them.
+            while (l.tables_changed && file != file_) {
+                file = file_;
+                auto again = [l = std::move(l), file]() mutable {
+                    combine_loaded(l, *file);
+                    return std::move(l);
+                };
+                l = co_await run_cpu(rt_, std::move(again));
+            }
+            apply(std::move(l));
         } while (again_);
     } catch (...) {
         busy_ = false;

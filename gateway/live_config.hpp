@@ -41,12 +41,17 @@ class live_config {
 public:
     live_config(runtime& rt, addressing::mapper* mapper);
 
-    // The file's side, at start and at SIGHUP: its routes, and its tables
-    // (when [addressing] is configured). Rebuilds the snapshots at once,
-    // with the database's tables as last loaded. Returns why the tables
-    // were refused (the old snapshot stays), or nothing.
+    // The file's side at start, before the I/O loop runs: its routes, and
+    // its tables (when [addressing] is configured). Rebuilds the snapshots
+    // at once, with the database's tables as last loaded. Returns why the
+    // tables were refused (the old snapshot stays), or nothing.
     std::optional<std::string> set_file(std::vector<route> routes,
                                         std::optional<addressing::mapping_sources> tables);
+    // The same at SIGHUP, with the tables indexed and combined on the CPU
+    // pool: a table of 100,000 entries takes most of a second, which the
+    // sessions on the I/O thread must not wait for.
+    task<std::optional<std::string>> reload_file(std::vector<route> routes,
+                                                 std::optional<addressing::mapping_sources> tables);
     // The first load from the database, before the I/O loop runs.
     void load_now(db::connection& c);
     // Polls the database until stop().
@@ -83,6 +88,12 @@ private:
     };
     using table_array = std::array<std::shared_ptr<addressing::mapping_table const>, addressing::table_kind_count>;
     struct loaded;
+    struct file_reload;
+    static file_reload prepare_file(std::shared_ptr<file_side const> old, table_array db_tables,
+                                    std::vector<route> routes, std::optional<addressing::mapping_sources> tables);
+    static void combine_file(file_reload& r, file_side const& old, table_array db_tables);
+    static void combine_loaded(loaded& l, file_side const& file);
+    void install_file(file_reload&& r);
     // A table change inside its transaction, given the file's identity and
     // tables and the database's (every kind locked): the outcome, after
     // its audit row. change_tables() commits it unless it refuses.

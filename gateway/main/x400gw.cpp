@@ -9,6 +9,7 @@
 #include "db/store.hpp"
 #include "db/worker_pool.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/cpu.hpp"
 #include "gateway/control.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/http/admin_server.hpp"
@@ -83,6 +84,60 @@ bool migrate(std::string const& conninfo)
             if (attempt == 0)
                 warn("x400gw", std::string("waiting for the database (") + e.what() + ")");
             std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
+}
+
+// What a SIGHUP reads: the configuration file, the certificate and key
+// (from the paths the daemon started with) and the mapping tables' files.
+// Read on the CPU pool, since table files can be large.
+struct reread {
+    std::vector<route> routes;
+    std::shared_ptr<asio::ssl::context> tls;   // null when TLS is off or the new one was refused
+    std::string tls_refused;
+    std::optional<addressing::result<addressing::mapping_sources>> sources;   // when there are tables
+};
+
+// One reload per SIGHUP, one at a time; the sessions go on meanwhile.
+task<void> reload_on_hangup(asio::signal_set& hangup, runtime& rt, live_config& live, std::string path, bool mapping)
+{
+    for (;;) {
+        auto [ec, signal] = co_await hangup.async_wait(use_tuple);
+        (void)signal;
+        if (ec)
+            co_return;
+        try {
+            auto read = [&path, &tls = rt.cfg.tls, mapping] {
+                auto fresh = load_config(path);
+                reread r;
+                r.routes = std::move(fresh.routes);
+                if (tls.enabled())
+                    r.tls = make_server_tls(tls, r.tls_refused);
+                if (mapping && fresh.addressing)
+                    r.sources = addressing::load_mapping_sources(*fresh.addressing);
+                return r;
+            };
+            auto r = co_await run_cpu(rt, read);
+            if (r.tls) {
+                // Sessions open now keep theirs.
+                rt.tls = std::move(r.tls);
+                log("x400gw", "reload: TLS certificate and key replaced");
+            } else if (rt.cfg.tls.enabled()) {
+                fail("x400gw", "reload: TLS certificate refused, the old one stays (" + r.tls_refused + ")");
+            }
+            // The file's routes and tables; the database's stay in their place.
+            if (!r.sources) {
+                (void)co_await live.reload_file(std::move(r.routes), std::nullopt);
+                log("x400gw", "reload: routes replaced; no [addressing] tables to reload");
+            } else if (!*r.sources) {
+                warn("x400gw", "reload refused, old tables kept (" + r.sources->failure().why + ")");
+            } else if (auto why = co_await live.reload_file(std::move(r.routes), std::move(**r.sources))) {
+                warn("x400gw", "reload refused, old tables kept (" + *why + ")");
+            } else {
+                log("x400gw", "reload: mapping tables replaced, and the routes");
+            }
+        } catch (std::exception const& e) {
+            warn("x400gw", std::string("reload refused, old tables kept (") + e.what() + ")");
         }
     }
 }
@@ -242,46 +297,10 @@ int main(int argc, char** argv)
     asio::co_spawn(*io, scheduler.run_upkeep(), on_error("upkeep"));
     asio::co_spawn(*io, live.run(cfg.config_poll), on_error("config"));
 
-
     // SIGHUP: reload the mapping tables; invalid new ones leave the old in
     // place (the rest of the configuration is read at start only).
     asio::signal_set hangup(*io, SIGHUP);
-    std::function<void()> wait_hangup = [&] {
-        hangup.async_wait([&](error_code ec, int) {
-            if (ec)
-                return;
-            try {
-                auto fresh = load_config(config_path);
-                if (cfg.tls.enabled()) {
-                    // The certificate and key, re-read from the paths the
-                    // daemon started with; sessions open now keep theirs.
-                    std::string why;
-                    if (auto next = make_server_tls(cfg.tls, why)) {
-                        rt.tls = std::move(next);
-                        log("x400gw", "reload: TLS certificate and key replaced");
-                    } else {
-                        fail("x400gw", "reload: TLS certificate refused, the old one stays (" + why + ")");
-                    }
-                }
-                // The file's routes and tables; the database's stay in
-                // their place.
-                if (!mapper || !fresh.addressing) {
-                    (void)live.set_file(fresh.routes, std::nullopt);
-                    log("x400gw", "reload: routes replaced; no [addressing] tables to reload");
-                } else if (auto sources = addressing::load_mapping_sources(*fresh.addressing); !sources) {
-                    warn("x400gw", "reload refused, old tables kept (" + sources.failure().why + ")");
-                } else if (auto why = live.set_file(fresh.routes, std::move(*sources))) {
-                    warn("x400gw", "reload refused, old tables kept (" + *why + ")");
-                } else {
-                    log("x400gw", "reload: mapping tables replaced, and the routes");
-                }
-            } catch (std::exception const& e) {
-                warn("x400gw", std::string("reload refused, old tables kept (") + e.what() + ")");
-            }
-            wait_hangup();
-        });
-    };
-    wait_hangup();
+    asio::co_spawn(*io, reload_on_hangup(hangup, rt, live, config_path, mapper != nullptr), on_error("reload"));
 
     // SIGUSR1: every deferred recipient due now (Postfix's `postqueue -f`),
     // through the same code path and audit trail as the REST API's retry.

@@ -80,6 +80,42 @@ class Addressing(GatewayTest):
         self.assertIn("domain-to-or.txt:1:", gw.log())
         self.assertEqual(rcpt("x@new.test"), 250)
 
+    def test_sighup_reload_of_a_large_table_leaves_sessions_served(self):
+        # Reading and indexing 200,000 entries takes a while; the sessions
+        # must be answered meanwhile, so it is done off the I/O thread.
+        import signal
+        import socket
+        import time
+        sink = self.sink()
+        table = self.write("domain-to-or.txt", "old.test#O$Old.ADMD$BTT.C$TC#\n")
+        extra = mixer_section({"domain-to-or": table}, sink.port, prefix="C=TC", form="imcea",
+                              domain="exchange.test")
+        gw = self.gateway([], extra_top=extra)
+        self.write("domain-to-or.txt",
+                   "".join(f"d{i}.test#O$Org{i}.ADMD$BTT.C$TC#\n" for i in range(200000)))
+
+        def greeting_time():
+            t0 = time.monotonic()
+            with socket.create_connection(("127.0.0.1", gw.port), timeout=30) as s:
+                f = s.makefile("rb")
+                self.assertTrue(f.readline().startswith(b"220 "))
+                s.sendall(b"QUIT\r\n")
+                f.readline()
+            return time.monotonic() - t0
+
+        greeting_time()
+        started = time.monotonic()
+        gw.proc.send_signal(signal.SIGHUP)
+        slowest = 0.0
+        while "reload: mapping tables replaced" not in gw.log():
+            self.assertLess(time.monotonic() - started, 120, "the reload did not finish")
+            slowest = max(slowest, greeting_time())
+        took = time.monotonic() - started
+        self.assertGreater(took, 0.2, "the reload was too quick to show anything")
+        self.assertLess(slowest, took / 4, f"a greeting waited {slowest:.3f} s of the reload's {took:.3f} s")
+        self.assertEqual(rcpt_code(gw.port, "x@d199999.test"), 250)
+        self.assertEqual(rcpt_code(gw.port, "x@old.test"), 550)
+
     def test_invalid_table_refuses_to_start_with_file_and_line(self):
         bad = self.write("bad.txt", "Widget.COM#O$Widget.PRMD$@.ADMD$BTT.C$TC#\n\nbroken line\n")
         extra = mixer_section({"domain-to-or": bad})
