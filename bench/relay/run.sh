@@ -6,7 +6,9 @@
 # STARTTLS with 1 KB messages at 1 and 10 sessions, with x400gw and a
 # private Postfix relay measured alternately in the same run on the same
 # machine. Prints a Markdown table (messages per second end to end, CPU
-# seconds per 1,000 messages, peak memory) with the machine and the command.
+# seconds per 1,000 messages, peak memory) with the machine, the command,
+# and the disk's flush rate before and after (pg_test_fsync: with one
+# session, each message waits for a flush).
 #
 # Both systems are durable: the bench PostgreSQL runs with fsync=on and
 # synchronous_commit=on (its defaults), and x400gw commits every message
@@ -165,6 +167,17 @@ postfix -c "$pf/etc" check
 postfix -c "$pf/etc" start >/dev/null 2>&1
 say "relay bench: Postfix in $pf on 127.0.0.1:$pf_port, x400gw on 127.0.0.1:$gw_port (metrics $gw_admin), smtp-sink on 127.0.0.1:$sink_port"
 
+# The disk's flush rate, which bounds what one session can commit (one
+# fdatasync a message, for both systems): pg_test_fsync's figure for one
+# 8 kB write, next to the bench PostgreSQL's directory.
+flush_rate() {
+  local f
+  f="$(dirname "$pg")/x400gw-bench-fsync.test"
+  "$PG_BIN/pg_test_fsync" -s 1 -f "$f" 2>/dev/null |
+    awk '$1 == "fdatasync" && $2 ~ /^[0-9.]+$/ {printf "%.0f fdatasync a second (%s us each)", $2, $4; exit}'
+  rm -f "$f"
+}
+
 cmd="bench/relay/run.sh${*:+ $*}"
 [[ -n ${X400GW_BENCH_BUILD:-} ]] && cmd="X400GW_BENCH_BUILD=$X400GW_BENCH_BUILD $cmd"
 echo "## Relay benchmark"
@@ -174,6 +187,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
 echo "- x400gw: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (working tree with uncommitted changes)'), $builddir ($(grep -m1 CMAKE_BUILD_TYPE: "$builddir/CMakeCache.txt" | sed 's/.*=//')); Postfix $(postconf -dh mail_version); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
 echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'), synchronous_commit=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW synchronous_commit'), full_page_writes=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW full_page_writes'), shared_buffers=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW shared_buffers'), max_connections=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW max_connections') (deploy/lib.sh PRIVATE_PG_SETTINGS); x400gw [delivery] connections_per_hop=20, other keys default"
+echo "- disk before: $(flush_rate) (pg_test_fsync -s 1)"
 echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 /usr/bin/python3 "$here/relay_bench.py" \
@@ -186,6 +200,7 @@ echo
   "$@" || status=$?
 echo
 echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- disk after: $(flush_rate) (pg_test_fsync -s 1)"
 echo "- x400gw log: $(wc -l <"$work/x400gw.log") lines, $(grep -Eic 'warn|error|fatal|refused|status=(deferred|failed)' "$work/x400gw.log" || true) of them warnings, errors or deferrals ($work/x400gw.log)"
 echo "- Postfix maillog: $(grep -Eic 'warning|error|fatal|status=(deferred|bounced)' "$pf/maillog" || true) warnings, errors or deferrals ($pf/maillog)"
 exit "${status:-0}"
