@@ -13,6 +13,10 @@ delivered to smtp-sink:
   * peak memory: the highest sum of PSS (/proc/PID/smaps_rollup) over the
     same processes, sampled every 100 ms.
 
+With --repeat N, each cell runs N times per system, the systems
+alternating, and the table shows each system's median run (this VM's
+speed drifts by a quarter from minute to minute).
+
 Delivery is counted from x400gw's x400gw_messages_delivered_total (its
 /metrics) and from "status=sent" lines in Postfix's maillog. Standard
 library only; needs to read other users' /proc entries (run as root).
@@ -238,6 +242,19 @@ def run_cell(system, size_kib, sessions, n, args, tls=False):
     return r
 
 
+def summarise(runs):
+    """One system's runs of one cell as one: the median run by rate (of an
+    even number, the slower of the middle two) with its rate, accept time
+    and CPU, the highest peak of memory of them all, and failed if any
+    failed."""
+    by_rate = sorted(runs, key=lambda r: r["rate"])
+    r = dict(by_rate[(len(by_rate) - 1) // 2])
+    r["ok"] = all(x["ok"] for x in runs)
+    r["peak_mib"] = max(x["peak_mib"] for x in runs)
+    r["load"] = runs[0]["load"]
+    return r
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -279,6 +296,9 @@ def main():
                     help="sessions of the STARTTLS cells, 1 KB messages, one connection each ('' for none)")
     ap.add_argument("--tls-messages", default="1000,2000", help="messages per STARTTLS cell (default 1000,2000)")
     ap.add_argument("--tls-source", help="the STARTTLS client, x400gw_tls_source (bench/relay/tls_source.cpp)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each cell per system, alternating; the table shows each system's median run "
+                         "by rate and its highest peak of memory (default 1)")
     args = ap.parse_args()
 
     pids = lambda s: [int(p) for p in s.split(",") if p]
@@ -304,21 +324,26 @@ def main():
             return 1
 
     results = {}
+
+    def measure(key, size, sess, n, tls=False):
+        """The cell --repeat times, the systems alternately (x400gw, then
+        Postfix, then x400gw again...), each system's runs summarised."""
+        runs = {s.name: [] for s in systems}
+        for _ in range(args.repeat):
+            for s in systems:
+                load = os.getloadavg()[0]
+                r = run_cell(s, size, sess, n, args, tls=tls)
+                r["load"] = load
+                runs[s.name].append(r)
+                log(describe(r) + f" [load before {load:.2f}]")
+        for name, rs in runs.items():
+            results[(name,) + key] = summarise(rs)
+
     for size in sizes:
         for sess, n in zip(sessions, counts):
-            for s in systems:   # alternately: x400gw, then Postfix, per cell
-                load = os.getloadavg()[0]
-                r = run_cell(s, size, sess, n, args)
-                r["load"] = load
-                results[(s.name, size, sess)] = r
-                log(describe(r) + f" [load before {load:.2f}]")
+            measure((size, sess), size, sess, n)
     for sess, n in zip(tls_sessions, tls_counts):
-        for s in systems:
-            load = os.getloadavg()[0]
-            r = run_cell(s, 1, sess, n, args, tls=True)
-            r["load"] = load
-            results[(s.name, "tls", sess)] = r
-            log(describe(r) + f" [load before {load:.2f}]")
+        measure(("tls", sess), 1, sess, n, tls=True)
 
     fmt = lambda r, key, spec: (format(r[key], spec) if r["ok"] else "failed")
     print("| size | sessions | messages | x400gw msg/s | Postfix msg/s | x400gw CPU s/1000 | Postfix CPU s/1000 "
