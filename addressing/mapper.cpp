@@ -37,6 +37,23 @@ std::optional<error> check_identity(gateway_identity const& identity)
     return std::nullopt;
 }
 
+namespace {
+
+template <class Tables>
+result<std::shared_ptr<mapping_state const>> state_of(gateway_identity identity, std::vector<std::string> warnings,
+                                                      result<Tables> indexed)
+{
+    if (!indexed)
+        return indexed.failure();
+    auto state = std::make_shared<mapping_state>();
+    state->identity = std::move(identity);
+    state->tables = std::move(*indexed);
+    state->warnings = std::move(warnings);
+    return std::shared_ptr<mapping_state const>(std::move(state));
+}
+
+} // namespace
+
 result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity identity,
                                                                   std::vector<mapping_table> tables)
 {
@@ -45,14 +62,20 @@ result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity
     std::vector<std::string> warnings;
     for (auto const& t : tables)
         warnings.insert(warnings.end(), t.warnings.begin(), t.warnings.end());
-    auto indexed = mapping_tables::build(std::move(tables));
-    if (!indexed)
-        return indexed.failure();
-    auto state = std::make_shared<mapping_state>();
-    state->identity = std::move(identity);
-    state->tables = std::move(*indexed);
-    state->warnings = std::move(warnings);
-    return std::shared_ptr<mapping_state const>(std::move(state));
+    return state_of(std::move(identity), std::move(warnings), mapping_tables::build(std::move(tables)));
+}
+
+result<std::shared_ptr<mapping_state const>> make_mapping_state(
+    gateway_identity identity, std::vector<std::shared_ptr<mapping_table const>> tables,
+    mapping_state const* previous)
+{
+    if (auto e = check_identity(identity))
+        return *e;
+    std::vector<std::string> warnings;
+    for (auto const& t : tables)
+        warnings.insert(warnings.end(), t->warnings.begin(), t->warnings.end());
+    return state_of(std::move(identity), std::move(warnings),
+                    mapping_tables::build(std::move(tables), previous ? &previous->tables : nullptr));
 }
 
 result<mapping_sources> load_mapping_sources(mapping_config const& config)

@@ -60,6 +60,11 @@ result<mapping_table> load_table_file(std::string const& path, table_kind kind);
 // Builds a state from tables already parsed (tests, benchmarks, the admin API).
 result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity identity,
                                                                   std::vector<mapping_table> tables);
+// The same over shared tables (a reload): those `previous` holds keep its
+// index, so only a table that changed is indexed again.
+result<std::shared_ptr<mapping_state const>> make_mapping_state(
+    gateway_identity identity, std::vector<std::shared_ptr<mapping_table const>> tables,
+    mapping_state const* previous);
 // Checks a gateway identity: a domain of two labels or more and a valid O/R address.
 std::optional<error> check_identity(gateway_identity const& identity);
 

@@ -129,44 +129,77 @@ std::optional<mapping_tables::key_index::hit> mapping_tables::key_index::find(st
     }
 }
 
-mapping_table const* mapping_tables::table(table_kind kind) const noexcept
+mapping_table const* mapping_tables::table(table_kind kind) const noexcept { return slot(kind).table.get(); }
+
+std::array<std::shared_ptr<mapping_tables::slot_t const>, table_kind_count> mapping_tables::empty_slots()
 {
-    auto const& s = slot(kind);
-    return s.present ? &s.table : nullptr;
+    static auto const none = std::make_shared<slot_t const>();
+    std::array<std::shared_ptr<slot_t const>, table_kind_count> out;
+    out.fill(none);
+    return out;
+}
+
+result<std::shared_ptr<mapping_tables::slot_t const>>
+mapping_tables::index_table(std::shared_ptr<mapping_table const> table)
+{
+    auto s = std::make_shared<slot_t>();
+    s->table = std::move(table);
+    auto const& t = *s->table;
+    s->index.reserve(t.entries.size());
+    bool const or_keyed = is_or_keyed(t.kind);
+    for (std::size_t i = 0; i < t.entries.size(); ++i) {
+        auto const& e = t.entries[i];
+        std::string const key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
+        std::size_t const length = or_keyed ? e.or_side.levels.size()
+                                            : 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
+        s->lengths |= std::uint64_t{1} << std::min<std::size_t>(length, 63);
+        std::string const payload = or_keyed ? e.domain : levels_payload(e.or_side);
+        std::uint32_t first = 0;
+        if (!s->index.insert(key, payload, static_cast<std::uint32_t>(i), first))
+            return error{t.source + ":" + std::to_string(e.line) + ": duplicate key (first on line " +
+                         std::to_string(t.entries[first].line) + ")"};
+    }
+    return std::shared_ptr<slot_t const>(std::move(s));
 }
 
 result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
 {
+    std::vector<std::shared_ptr<mapping_table const>> shared;
+    shared.reserve(tables.size());
+    for (auto& t : tables) {
+        t.entries.shrink_to_fit(); // a 100,000-line table is read once and kept for hours
+        shared.push_back(std::make_shared<mapping_table const>(std::move(t)));
+    }
+    return build(std::move(shared));
+}
+
+result<mapping_tables> mapping_tables::build(std::vector<std::shared_ptr<mapping_table const>> tables,
+                                             mapping_tables const* reuse)
+{
     mapping_tables out;
     for (auto& t : tables) {
-        auto& s = out.slots_[static_cast<std::size_t>(t.kind)];
-        if (s.present)
-            return error{"two " + std::string(kind_name(t.kind)) + " tables given (" + s.table.source + ", " +
-                         t.source + ")"};
-        s.present = true;
-        s.table = std::move(t);
-        s.table.entries.shrink_to_fit(); // a 100,000-line table is read once and kept for hours
-        s.index.reserve(s.table.entries.size());
-        bool const or_keyed = is_or_keyed(s.table.kind);
-        for (std::size_t i = 0; i < s.table.entries.size(); ++i) {
-            auto const& e = s.table.entries[i];
-            std::string const key = or_keyed ? or_key(e.or_side.levels) : domain_key(e.domain);
-            std::size_t const length = or_keyed ? e.or_side.levels.size()
-                                                : 1 + static_cast<std::size_t>(std::count(key.begin(), key.end(), '.'));
-            s.lengths |= std::uint64_t{1} << std::min<std::size_t>(length, 63);
-            std::string const payload = or_keyed ? e.domain : levels_payload(e.or_side);
-            std::uint32_t first = 0;
-            if (!s.index.insert(key, payload, static_cast<std::uint32_t>(i), first))
-                return error{s.table.source + ":" + std::to_string(e.line) + ": duplicate key (first on line " +
-                             std::to_string(s.table.entries[first].line) + ")"};
+        auto& s = out.slots_[static_cast<std::size_t>(t->kind)];
+        if (s->table)
+            return error{"two " + std::string(kind_name(t->kind)) + " tables given (" + s->table->source + ", " +
+                         t->source + ")"};
+        if (reuse) {
+            auto const& held = reuse->slots_[static_cast<std::size_t>(t->kind)];
+            if (held->table == t) {
+                s = held;
+                continue;
+            }
         }
+        auto indexed = index_table(std::move(t));
+        if (!indexed)
+            return indexed.failure();
+        s = std::move(*indexed);
     }
     // A key may not be both an MCGAM and a gateway entry of one direction.
     for (auto [mcgam, gate] : {std::pair{table_kind::or_to_domain, table_kind::gate_or_to_domain},
                                std::pair{table_kind::domain_to_or, table_kind::gate_domain_to_or}}) {
         auto const& m = out.slot(mcgam);
         auto const& g = out.slot(gate);
-        if (!m.present || !g.present)
+        if (!m.table || !g.table)
             continue;
         std::optional<error> clash;
         g.index.for_each([&](std::string_view key, std::uint32_t idx) {
@@ -174,10 +207,10 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
             if (!found || clash)
                 return;
             // any clash will do: the message names both places
-            auto const& ge = g.table.entries[idx];
-            auto const& me = m.table.entries[found->entry];
-            clash = error{g.table.source + ":" + std::to_string(ge.line) + ": key also in the MCGAM table " +
-                          m.table.source + ":" + std::to_string(me.line)};
+            auto const& ge = g.table->entries[idx];
+            auto const& me = m.table->entries[found->entry];
+            clash = error{g.table->source + ":" + std::to_string(ge.line) + ": key also in the MCGAM table " +
+                          m.table->source + ":" + std::to_string(me.line)};
         });
         if (clash)
             return *clash;
@@ -188,7 +221,7 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
 std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind, or_address const& a) const
 {
     auto const& s = slot(kind);
-    if (!s.present || s.index.empty() || !a.c)
+    if (!s.table || s.index.empty() || !a.c)
         return std::nullopt;
     std::array<std::optional<std::string_view>, level_count> v;
     std::size_t depth = 0;
@@ -218,7 +251,7 @@ std::optional<mapping_tables::or_match> mapping_tables::match_or(table_kind kind
         if (!s.has_length(levels))
             return std::nullopt;
         if (auto found = s.index.find(k))
-            return or_match{&s.table.entries[found->entry], levels, found->payload};
+            return or_match{&s.table->entries[found->entry], levels, found->payload};
         return std::nullopt;
     };
     // Absent PRMD and O at the bottom, tried as "$@" before shortening (an
@@ -245,7 +278,7 @@ std::optional<mapping_tables::domain_match> mapping_tables::match_domain(table_k
                                                                          std::string_view domain) const
 {
     auto const& s = slot(kind);
-    if (!s.present || s.index.empty())
+    if (!s.table || s.index.empty())
         return std::nullopt;
     if (!domain.empty() && domain.back() == '.')
         domain.remove_suffix(1);
@@ -262,7 +295,7 @@ std::optional<mapping_tables::domain_match> mapping_tables::match_domain(table_k
             // no key of this many labels: go on to the next suffix
         } else if (auto found = s.index.find(suffix)) {
             domain_match m;
-            m.entry = &s.table.entries[found->entry];
+            m.entry = &s.table->entries[found->entry];
             m.below = start == 0 ? std::string_view() : domain.substr(0, start - 1);
             std::string_view p = found->payload;
             while (!p.empty() && m.depth < level_count) {

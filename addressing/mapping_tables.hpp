@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,11 @@ public:
     // table of the same direction (App. F 7 and 8, RFC 2163 4.4), naming
     // both places.
     static result<mapping_tables> build(std::vector<mapping_table> tables);
+    // The same over shared tables, which it keeps rather than copies; a
+    // table that `reuse` holds (the same object) keeps its index from
+    // there, so a change to one table of a reload indexes that one only.
+    static result<mapping_tables> build(std::vector<std::shared_ptr<mapping_table const>> tables,
+                                        mapping_tables const* reuse = nullptr);
 
     struct or_match {
         table_entry const* entry = nullptr;
@@ -58,7 +64,11 @@ public:
     // Longest match by whole labels in table2 or gate2; `below` views `domain`.
     std::optional<domain_match> match_domain(table_kind kind, std::string_view domain) const;
 
-    std::size_t size(table_kind kind) const noexcept { return slot(kind).table.entries.size(); }
+    std::size_t size(table_kind kind) const noexcept
+    {
+        auto const& t = slot(kind).table;
+        return t ? t->entries.size() : 0;
+    }
     mapping_table const* table(table_kind kind) const noexcept;
 
 private:
@@ -109,9 +119,9 @@ private:
         std::string arena_;
         std::size_t count_ = 0;
     };
+    // One table and its index, shared by the snapshots that hold it.
     struct slot_t {
-        bool present = false;
-        mapping_table table;
+        std::shared_ptr<mapping_table const> table;   // null: no table of this kind
         key_index index;
         // Bit n set when some key has n levels (O/R) or n labels (domains):
         // probes for lengths no key has are skipped, which spares a cache
@@ -119,8 +129,11 @@ private:
         std::uint64_t lengths = 0;
         bool has_length(std::size_t n) const noexcept { return n >= 63 || ((lengths >> n) & 1u) != 0; }
     };
-    slot_t const& slot(table_kind k) const noexcept { return slots_[static_cast<std::size_t>(k)]; }
-    std::array<slot_t, table_kind_count> slots_;
+    static result<std::shared_ptr<slot_t const>> index_table(std::shared_ptr<mapping_table const> table);
+    // Never null: a kind without a table has an empty slot, shared.
+    static std::array<std::shared_ptr<slot_t const>, table_kind_count> empty_slots();
+    slot_t const& slot(table_kind k) const noexcept { return *slots_[static_cast<std::size_t>(k)]; }
+    std::array<std::shared_ptr<slot_t const>, table_kind_count> slots_ = empty_slots();
 };
 
 } // namespace x400gw::addressing

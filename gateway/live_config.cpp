@@ -70,6 +70,7 @@ struct live_config::loaded {
     bool tables_changed = false;
     table_array db_tables{};
     std::shared_ptr<ad::mapping_state const> state;   // the new snapshot, when the tables changed and combine
+    std::shared_ptr<ad::mapping_state const> previous; // the snapshot in effect when the poll began
     std::vector<std::string> warnings;
 };
 
@@ -78,15 +79,16 @@ namespace {
 using table_array = std::array<std::shared_ptr<ad::mapping_table const>, ad::table_kind_count>;
 
 // The file's identity with each kind's table from the database where it
-// holds one, else from the file.
+// holds one, else from the file. A table `previous` holds keeps its index.
 ad::result<std::shared_ptr<ad::mapping_state const>> combine(ad::gateway_identity const& identity,
-                                                             table_array const& file, table_array const& db)
+                                                             table_array const& file, table_array const& db,
+                                                             std::shared_ptr<ad::mapping_state const> const& previous)
 {
-    std::vector<ad::mapping_table> tables;
+    std::vector<std::shared_ptr<ad::mapping_table const>> tables;
     for (std::size_t k = 0; k < ad::table_kind_count; ++k)
         if (auto const& t = db[k] ? db[k] : file[k])
-            tables.push_back(*t);
-    return ad::make_mapping_state(identity, std::move(tables));
+            tables.push_back(t);
+    return ad::make_mapping_state(identity, std::move(tables), previous.get());
 }
 
 // The database's table of kind k, parsed, or null when it holds none.
@@ -121,14 +123,17 @@ struct live_config::file_reload {
     table_array tables{};
     table_array db_tables{};                          // what `state` combines them with
     std::shared_ptr<ad::mapping_state const> state;   // accepted; null when refused or none offered
+    std::shared_ptr<ad::mapping_state const> previous; // in effect: its tables keep their indexes
     std::optional<std::string> why;                   // refused: the old file tables stay
 };
 
 live_config::file_reload live_config::prepare_file(std::shared_ptr<file_side const> old, table_array db_tables,
                                                    std::vector<route> routes,
-                                                   std::optional<ad::mapping_sources> tables)
+                                                   std::optional<ad::mapping_sources> tables,
+                                                   std::shared_ptr<ad::mapping_state const> previous)
 {
     file_reload r;
+    r.previous = std::move(previous);
     r.next = std::make_shared<file_side>();
     r.next->routes = std::move(routes);
     if (tables) {
@@ -146,7 +151,7 @@ void live_config::combine_file(file_reload& r, file_side const& old, table_array
     r.state = nullptr;
     r.why.reset();
     if (r.identity) {
-        if (auto state = combine(*r.identity, r.tables, r.db_tables)) {
+        if (auto state = combine(*r.identity, r.tables, r.db_tables, r.previous)) {
             r.state = std::move(*state);
             r.next->identity = r.identity;
             r.next->tables = r.tables;
@@ -176,7 +181,7 @@ std::optional<std::string> live_config::set_file(std::vector<route> routes,
 {
     if (!mapper_)
         tables.reset();
-    auto r = prepare_file(file_, db_tables_, std::move(routes), std::move(tables));
+    auto r = prepare_file(file_, db_tables_, std::move(routes), std::move(tables), this->tables());
     auto why = r.why;
     install_file(std::move(r));
     return why;
@@ -187,8 +192,9 @@ task<std::optional<std::string>> live_config::reload_file(std::vector<route> rou
 {
     if (!mapper_)
         tables.reset();
-    auto prepare = [old = file_, db = db_tables_, routes = std::move(routes), tables = std::move(tables)]() mutable {
-        return prepare_file(std::move(old), std::move(db), std::move(routes), std::move(tables));
+    auto prepare = [old = file_, db = db_tables_, routes = std::move(routes), tables = std::move(tables),
+                    previous = this->tables()]() mutable {
+        return prepare_file(std::move(old), std::move(db), std::move(routes), std::move(tables), std::move(previous));
     };
     auto r = co_await run_cpu(rt_, std::move(prepare));
     // A poll may have loaded other database tables meanwhile: combine
@@ -212,9 +218,11 @@ void live_config::rebuild_routes()
 }
 
 live_config::loaded live_config::load(db::connection& c, std::shared_ptr<file_side const> file, table_array db_tables,
-                                      std::map<std::string, std::int64_t> known)
+                                      std::map<std::string, std::int64_t> known,
+                                      std::shared_ptr<ad::mapping_state const> previous)
 {
     loaded l;
+    l.previous = std::move(previous);
     l.versions = db::config_versions(c);
     if (version_of(l.versions, std::string(routes_key)) != version_of(known, std::string(routes_key))) {
         std::vector<route> routes;
@@ -244,7 +252,7 @@ void live_config::combine_loaded(loaded& l, file_side const& file)
     l.state = nullptr;
     if (!file.identity)
         return;
-    auto state = combine(*file.identity, file.tables, l.db_tables);
+    auto state = combine(*file.identity, file.tables, l.db_tables, l.previous);
     if (state)
         l.state = std::move(*state);
     else
@@ -283,7 +291,7 @@ void live_config::apply(loaded&& l)
 
 void live_config::load_now(db::connection& c)
 {
-    apply(load(c, file_, db_tables_, versions_));
+    apply(load(c, file_, db_tables_, versions_, tables()));
 }
 
 task<void> live_config::refresh()
@@ -298,8 +306,8 @@ task<void> live_config::refresh()
         do {
             again_ = false;
             auto file = file_;
-            auto fetch = [file, tables = db_tables_, known = versions_](db::connection& c) {
-                return load(c, file, tables, known);
+            auto fetch = [file, tables = db_tables_, known = versions_, previous = this->tables()](db::connection& c) {
+                return load(c, file, tables, known, previous);
             };
             auto l = co_await run_db(rt_.pool, fetch);
             // A SIGHUP may have installed other file tables meanwhile:
@@ -526,14 +534,15 @@ locked_tables lock_tables(db::connection& c, table_array cached, std::map<std::s
 std::optional<rest::config_change> store_checked(db::connection& c, table_array& locked,
                                                  ad::gateway_identity const& identity, table_array const& file,
                                                  ad::table_kind kind, std::string const& text, int bad_status,
-                                                 std::size_t& entries)
+                                                 std::size_t& entries,
+                                                 std::shared_ptr<ad::mapping_state const> const& previous)
 {
     auto parsed = ad::parse_table(text, kind, "database:" + kind_key(kind));
     if (!parsed)
         return refused(bad_status, parsed.failure().why);
     entries = parsed->entries.size();
     locked[static_cast<std::size_t>(kind)] = std::make_shared<ad::mapping_table const>(std::move(*parsed));
-    if (auto state = combine(identity, file, locked); !state)
+    if (auto state = combine(identity, file, locked, previous); !state)
         return refused(409, "the table would not combine with the other tables: " + state.failure().why);
     db::store_table(c, ad::kind_name(kind), text, entries);
     (void)db::bump_config(c, ad::kind_name(kind));
@@ -584,7 +593,7 @@ task<rest::config_change> live_config::edit_entry(ad::table_kind kind, entry_op 
         case ad::edit_status::bad_table: return refused(409, "the stored table does not parse: " + edited.why);
         }
         std::size_t entries = 0;
-        if (auto no = store_checked(c, locked, identity, file, kind, edited.text, 409, entries))
+        if (auto no = store_checked(c, locked, identity, file, kind, edited.text, 409, entries, tables()))
             return std::move(*no);
         rest::config_change out;
         out.status = op == entry_op::add ? 201 : 200;
@@ -609,7 +618,7 @@ task<rest::config_change> live_config::import_table(ad::table_kind kind, std::st
                                       : audit_json({{"source", file[k] ? "file" : "none"},
                                                     {"entries", file[k] ? file[k]->entries.size() : 0}});
         std::size_t entries = 0;
-        if (auto no = store_checked(c, locked, identity, file, kind, text, 400, entries))
+        if (auto no = store_checked(c, locked, identity, file, kind, text, 400, entries, tables()))
             return std::move(*no);
         db::record_audit(c, actor, "table.import", audit_json({{"table", kind_key(kind)}}), before,
                          audit_json({{"source", "database"}, {"entries", entries}}));

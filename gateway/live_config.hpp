@@ -90,7 +90,8 @@ private:
     struct loaded;
     struct file_reload;
     static file_reload prepare_file(std::shared_ptr<file_side const> old, table_array db_tables,
-                                    std::vector<route> routes, std::optional<addressing::mapping_sources> tables);
+                                    std::vector<route> routes, std::optional<addressing::mapping_sources> tables,
+                                    std::shared_ptr<addressing::mapping_state const> previous);
     static void combine_file(file_reload& r, file_side const& old, table_array db_tables);
     static void combine_loaded(loaded& l, file_side const& file);
     void install_file(file_reload&& r);
@@ -101,7 +102,8 @@ private:
                                                            table_array const& file, table_array& locked)>;
     task<rest::config_change> change_tables(table_change const& f);
     static loaded load(db::connection& c, std::shared_ptr<file_side const> file, table_array db_tables,
-                       std::map<std::string, std::int64_t> known);
+                       std::map<std::string, std::int64_t> known,
+                       std::shared_ptr<addressing::mapping_state const> previous);
     void apply(loaded&& l);
     // refresh() after this process's own change, never throwing.
     task<void> applied_now();

@@ -161,6 +161,31 @@ TEST(Index, AKeyInBothAnMcgamAndAGatewayTableIsRefused)
     EXPECT_EQ(idx.failure().why, "g.txt:1: key also in the MCGAM table t.txt:1");
 }
 
+TEST(Index, AReloadKeepsTheIndexOfATableGivenAgain)
+{
+    using k = ad::table_kind;
+    auto shared = [](ad::mapping_table t) { return std::make_shared<ad::mapping_table const>(std::move(t)); };
+    auto t1 = shared(table("ADMD$y.C$zz#a.com#\n", k::or_to_domain));
+    auto first = ad::mapping_tables::build({t1, shared(table("a.com#ADMD$y.C$zz#\n", k::domain_to_or))});
+    ASSERT_TRUE(first);
+    auto second = ad::mapping_tables::build({t1, shared(table("b.com#ADMD$y.C$zz#\n", k::domain_to_or))}, &*first);
+    ASSERT_TRUE(second);
+    auto const a = addr("/S=x/ADMD=y/C=zz/");
+    auto m1 = first->match_or(k::or_to_domain, a);
+    auto m2 = second->match_or(k::or_to_domain, a);
+    ASSERT_TRUE(m1 && m2);
+    EXPECT_EQ(m1->domain.data(), m2->domain.data()); // one index, not built again
+    EXPECT_TRUE(second->match_domain(k::domain_to_or, "b.com"));
+    EXPECT_FALSE(second->match_domain(k::domain_to_or, "a.com"));
+    EXPECT_TRUE(first->match_domain(k::domain_to_or, "a.com")); // the old snapshot as it was
+    // A table kept from before still meets the check against a new one.
+    auto g = ad::parse_table("ADMD$y.C$zz#c.com#\n", k::gate_or_to_domain, "g.txt");
+    ASSERT_TRUE(g);
+    auto third = ad::mapping_tables::build({t1, shared(*g)}, &*second);
+    ASSERT_FALSE(third);
+    EXPECT_EQ(third.failure().why, "g.txt:1: key also in the MCGAM table t.txt:1");
+}
+
 // ---- RFC 2163 ---------------------------------------------------------------
 
 TEST(Px, DnsSyntaxOfOrElementsRfc2163Examples)
