@@ -166,10 +166,8 @@ result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
 {
     std::vector<std::shared_ptr<mapping_table const>> shared;
     shared.reserve(tables.size());
-    for (auto& t : tables) {
-        t.entries.shrink_to_fit(); // a 100,000-line table is read once and kept for hours
+    for (auto& t : tables)
         shared.push_back(std::make_shared<mapping_table const>(std::move(t)));
-    }
     return build(std::move(shared));
 }
 
