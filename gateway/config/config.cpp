@@ -386,16 +386,23 @@ config load_config(std::string const& path)
             r.fail_at(t->source(), "statement_timeout, commit_timeout and config_poll must be positive");
     }
     if (auto* t = r.section(root, "tls")) {
-        r.only(*t, "[tls]", {"certificate", "key", "request_client_certificate", "handshake_timeout"});
+        r.only(*t, "[tls]", {"certificate", "key", "second_certificate", "second_key", "request_client_certificate",
+                             "handshake_timeout"});
         r.get(*t, "certificate", c.tls.certificate);
         r.get(*t, "key", c.tls.key);
+        r.get(*t, "second_certificate", c.tls.second_certificate);
+        r.get(*t, "second_key", c.tls.second_key);
         if (auto b = (*t)["request_client_certificate"].value<bool>())
             c.tls.request_client_certificate = *b;
         r.get_duration(*t, "handshake_timeout", c.tls.handshake_timeout);
         if (c.tls.certificate.empty() != c.tls.key.empty())
             r.fail_at(t->source(), "[tls] needs both certificate and key");
+        if (c.tls.second_certificate.empty() != c.tls.second_key.empty())
+            r.fail_at(t->source(), "[tls] needs both second_certificate and second_key");
+        if (!c.tls.second_certificate.empty() && c.tls.certificate.empty())
+            r.fail_at(t->source(), "[tls] second_certificate needs certificate");
         auto const base = std::filesystem::path(path).parent_path();
-        for (auto* f : {&c.tls.certificate, &c.tls.key})
+        for (auto* f : {&c.tls.certificate, &c.tls.key, &c.tls.second_certificate, &c.tls.second_key})
             if (!f->empty() && std::filesystem::path(*f).is_relative())
                 *f = (base / *f).string();
     }

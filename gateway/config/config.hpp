@@ -56,6 +56,10 @@ struct listener {
 struct tls_settings {
     std::string certificate;                       // PEM chain, leaf first
     std::string key;                               // PEM private key
+    // A second chain and key of another key type (ECDSA beside RSA): a
+    // client that can take either gets the one it prefers.
+    std::string second_certificate;
+    std::string second_key;
     bool request_client_certificate = false;       // asked for and logged, never required
     std::chrono::seconds handshake_timeout{30};
     bool enabled() const { return !certificate.empty(); }

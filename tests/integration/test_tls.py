@@ -34,6 +34,23 @@ def make_certificates(workdir, name="gw.test"):
     return ca_crt, crt, key
 
 
+def make_ec_certificate(workdir, name="gw.test"):
+    """An ECDSA P-256 certificate for `name` signed by make_certificates' CA."""
+    ca_key, ca_crt = os.path.join(workdir, "ca.key"), os.path.join(workdir, "ca.crt")
+    key, csr, crt = (os.path.join(workdir, f"server-ec.{x}") for x in ("key", "csr", "crt"))
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+        "-out", csr, "-subj", f"/CN={name}")
+    run("openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+        "-days", "2", "-extfile", os.path.join(workdir, "server.ext"))
+    return crt, key
+
+
+def der(pem_path):
+    with open(pem_path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
 MESSAGE = ("From: a@corp.test\r\nTo: b@dest.test\r\nSubject: {subject}\r\nMessage-ID: <{subject}@corp.test>\r\n"
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nline one\r\n.dot\r\nlast\r\n")
 
@@ -306,6 +323,84 @@ handshake_timeout = "2s"
         self.g.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "TLS certificate and key replaced" in self.g.log(), what="the swap")
         self.secure_client().cmd("QUIT")
+
+
+class TwoCertificates(GatewayTest):
+    """[tls] second_certificate: an RSA and an ECDSA certificate side by
+    side; each client gets the one its cipher suites or signature
+    algorithms ask for, and the log says which."""
+
+    def setUp(self):
+        super().setUp()
+        self.ca, self.rsa_crt, self.rsa_key = make_certificates(self.workdir)
+        self.ec_crt, self.ec_key = make_ec_certificate(self.workdir)
+        top = f"""
+[tls]
+certificate = "{self.rsa_crt}"
+key = "{self.rsa_key}"
+second_certificate = "{self.ec_crt}"
+second_key = "{self.ec_key}"
+"""
+        self.g = self.gateway([("dest.test", "127.0.0.1:9")], extra_top=top)
+
+    def served(self, ctx):
+        """The certificate (DER) the gateway presents to a client with `ctx`,
+        after STARTTLS, checked against the test CA."""
+        c = TlsClient(self.g.port, self.ca)
+        self.cleanups.append(c.close)
+        c.ctx = ctx
+        assert c.reply()[0] == 220
+        c.cmd("EHLO client.test")
+        c.starttls()
+        self.assertEqual(c.cmd("EHLO client.test")[0], 250)
+        cert = c.sock.getpeercert(binary_form=True)
+        c.cmd("QUIT")
+        return cert
+
+    def client_context(self, tls12_ciphers=None):
+        ctx = ssl.create_default_context(cafile=self.ca)
+        ctx.check_hostname = False
+        if tls12_ciphers:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(tls12_ciphers)
+        return ctx
+
+    def test_each_client_gets_the_certificate_it_can_use(self):
+        # TLS 1.3 with OpenSSL's default signature algorithms (ECDSA first).
+        self.assertEqual(self.served(self.client_context()), der(self.ec_crt))
+        # TLS 1.2: the cipher suite names the key type.
+        self.assertEqual(self.served(self.client_context("ECDHE-RSA-AES128-GCM-SHA256")), der(self.rsa_crt))
+        self.assertEqual(self.served(self.client_context("ECDHE-ECDSA-AES128-GCM-SHA256")), der(self.ec_crt))
+        # TLS 1.3 with RSA-PSS only: a client without ECDSA.
+        out = subprocess.run(["openssl", "s_client", "-starttls", "smtp", "-connect", f"127.0.0.1:{self.g.port}",
+                              "-CAfile", self.ca, "-verify_return_error", "-tls1_3", "-sigalgs",
+                              "rsa_pss_rsae_sha256:rsa_pss_pss_sha256", "-crlf"],
+                             input="QUIT\n", capture_output=True, text=True, timeout=30)
+        self.assertIn("Peer signature type: RSA-PSS", out.stdout)
+        self.assertIn("Verification: OK", out.stdout)
+        log = self.g.log()
+        self.assertIn("certificate_key=EC", log)
+        self.assertIn("certificate_key=RSA", log)
+
+    def test_a_second_certificate_of_the_same_key_type_is_refused(self):
+        other = os.path.join(self.workdir, "other")
+        os.mkdir(other)
+        _, crt, key = make_certificates(other)
+        cases = [
+            (f'second_certificate = "{crt}"\nsecond_key = "{key}"\n',
+             f"second_certificate {crt} has the same key type (RSA) as certificate {self.rsa_crt}"),
+            (f'second_certificate = "{self.ec_crt}"\n', "[tls] needs both second_certificate and second_key"),
+            (f'second_certificate = "{self.ec_crt}"\nsecond_key = "{self.rsa_key}"\n',
+             f"key {self.rsa_key} does not match certificate {self.ec_crt}"),
+        ]
+        for second, error in cases:
+            conf = os.path.join(self.workdir, "bad.conf")
+            with open(conf, "w") as f:
+                f.write(f'[tls]\ncertificate = "{self.rsa_crt}"\nkey = "{self.rsa_key}"\n{second}'
+                        '[database]\nconninfo = "dbname=x"\n')
+            r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(error, r.stderr)
 
 
 class OutboundTls(GatewayTest):
