@@ -157,3 +157,25 @@ pg_stop() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# The benchmarks' rig: a fresh durable PostgreSQL in var/NAME-pg (fsync and
+# synchronous_commit on, PRIVATE_PG_SETTINGS, then any settings given) and
+# an smtp-sink for a next hop. Sets bench_pg, bench_conninfo and
+# bench_sink_port; bench_rig_stop, from the caller's EXIT trap, stops both.
+bench_pg=""
+bench_sink=""
+bench_rig_start() {
+  local name=$1
+  shift
+  bench_pg=$(pg_dir "$X400GW_ROOT/var/$name-pg")
+  pg_stop "$bench_pg"
+  rm -rf "$bench_pg"
+  bench_conninfo=$(pg_start "$bench_pg" "$(free_port)" fsync=on synchronous_commit=on "${PRIVATE_PG_SETTINGS[@]}" "$@")
+  bench_sink_port=$(free_port)
+  smtp-sink -u postfix "127.0.0.1:$bench_sink_port" 1000 &
+  bench_sink=$!
+}
+bench_rig_stop() {
+  if [[ -n $bench_sink ]]; then kill -TERM "$bench_sink" 2>/dev/null && wait "$bench_sink" 2>/dev/null || true; fi
+  if [[ -n $bench_pg ]]; then pg_stop "$bench_pg"; fi
+}

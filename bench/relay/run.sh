@@ -20,6 +20,10 @@
 # Environment:
 #   X400GW_BENCH_BUILD  build directory (default build/release; it is
 #                       configured RelWithDebInfo and built if needed)
+#   X400GW_BENCH_TLS    the servers' certificates for the STARTTLS cells,
+#                       the same for both systems: rsa (default, RSA
+#                       2048), ecdsa (P-256), or both (RSA and ECDSA side
+#                       by side; the client takes ECDSA)
 # Options after the script name are passed to relay_bench.py (see
 # relay_bench.py --help), e.g. --messages 1000,2000,2000 --sizes 1,50.
 set -euo pipefail
@@ -33,41 +37,53 @@ say "relay bench: building $builddir"
 build "$builddir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 gateway_bin=$X400GW_ROOT/$builddir/gateway/x400gw
 
-pg=""
 pf=""
-sink=""
 gateway=""
 cleanup() {
   trap - INT TERM EXIT
   if [[ -n $gateway ]]; then kill -TERM "$gateway" 2>/dev/null && wait "$gateway" 2>/dev/null || true; fi
   if [[ -n $pf && -f $pf/etc/main.cf ]]; then postfix -c "$pf/etc" stop >/dev/null 2>&1 || true; fi
-  if [[ -n $sink ]]; then kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null || true; fi
-  if [[ -n $pg ]]; then pg_stop "$pg"; fi
+  bench_rig_stop
 }
 trap cleanup INT TERM EXIT
 
-# --- The bench PostgreSQL: a fresh cluster each run, durable defaults. ---
-pg=$(pg_dir "$X400GW_ROOT/var/bench-pg")
-pg_stop "$pg"
-rm -rf "$pg"
-pg_port=$(free_port)
-say "relay bench: PostgreSQL in $pg on 127.0.0.1:$pg_port (fsync=on, synchronous_commit=on)"
-conninfo=$(pg_start "$pg" "$pg_port" fsync=on synchronous_commit=on "${PRIVATE_PG_SETTINGS[@]}")
-
-# --- smtp-sink: the next hop of both systems. It accepts and discards. ---
-sink_port=$(free_port)
-smtp-sink -u postfix "127.0.0.1:$sink_port" 1000 &
-sink=$!
+# --- The bench PostgreSQL (a fresh cluster each run, durable defaults) and
+# smtp-sink, the next hop of both systems (it accepts and discards). ---
+bench_rig_start bench
+pg=$bench_pg
+conninfo=$bench_conninfo
+sink_port=$bench_sink_port
+say "relay bench: PostgreSQL in $pg ($conninfo; fsync=on, synchronous_commit=on)"
 
 # --- x400gw: defaults, except its listeners, the route and the pool. ---
 work=$X400GW_ROOT/var/bench-relay
 rm -rf "$work"
 mkdir -p "$work"
-# One server certificate (RSA 2048, self-signed) for both systems'
-# STARTTLS, so the TLS cells compare like with like.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" -days 2 \
-  -subj "/CN=bench.example" 2>/dev/null
-chmod 644 "$work/tls.key" "$work/tls.crt"
+# The same server certificates (self-signed) for both systems' STARTTLS,
+# so the TLS cells compare like with like.
+tls_kind=${X400GW_BENCH_TLS:-rsa}
+certificate() {   # certificate NAME OPENSSL-NEWKEY-ARGS...
+  local name=$1
+  shift
+  openssl req -x509 "$@" -nodes -keyout "$work/$name.key" -out "$work/$name.crt" -days 2 \
+    -subj "/CN=bench.example" 2>/dev/null
+  chmod 644 "$work/$name.key" "$work/$name.crt"
+  # Postfix's smtpd_tls_chain_files: the key, then its certificate.
+  cat "$work/$name.key" "$work/$name.crt" >"$work/$name.pem"
+}
+case $tls_kind in
+  rsa) certificate tls -newkey rsa:2048; pf_chains=$work/tls.pem ;;
+  ecdsa) certificate tls -newkey ec -pkeyopt ec_paramgen_curve:P-256; pf_chains=$work/tls.pem ;;
+  both)
+    certificate tls -newkey rsa:2048
+    certificate tls-ec -newkey ec -pkeyopt ec_paramgen_curve:P-256
+    pf_chains="$work/tls.pem, $work/tls-ec.pem"
+    ;;
+  *) say "X400GW_BENCH_TLS must be rsa, ecdsa or both, not $tls_kind"; exit 2 ;;
+esac
+second_pair=""
+[[ $tls_kind == both ]] && second_pair="second_certificate = \"$work/tls-ec.crt\"
+second_key = \"$work/tls-ec.key\""
 gw_port=$(free_port)
 gw_admin=$(free_port)
 cat >"$work/x400gw.conf" <<EOF
@@ -79,6 +95,7 @@ admin_listen = "127.0.0.1:$gw_admin"
 [tls]
 certificate = "$work/tls.crt"
 key = "$work/tls.key"
+$second_pair
 
 [delivery]
 connections_per_hop = 20
@@ -134,10 +151,9 @@ smtpd_client_connection_count_limit = 0
 # Like x400gw's connections_per_hop (also Postfix's default).
 default_destination_concurrency_limit = 20
 smtp_destination_concurrency_limit = 20
-# STARTTLS offered, not required (the TLS cells), with the same certificate.
+# STARTTLS offered, not required (the TLS cells), with the same certificates.
 smtpd_tls_security_level = may
-smtpd_tls_cert_file = $work/tls.crt
-smtpd_tls_key_file = $work/tls.key
+smtpd_tls_chain_files = $pf_chains
 EOF
 cat >"$pf/etc/master.cf" <<EOF
 # service         type  private unpriv chroot wakeup maxproc command
@@ -180,6 +196,7 @@ flush_rate() {
 
 cmd="bench/relay/run.sh${*:+ $*}"
 [[ -n ${X400GW_BENCH_BUILD:-} ]] && cmd="X400GW_BENCH_BUILD=$X400GW_BENCH_BUILD $cmd"
+[[ -n ${X400GW_BENCH_TLS:-} ]] && cmd="X400GW_BENCH_TLS=$X400GW_BENCH_TLS $cmd"
 echo "## Relay benchmark"
 echo
 echo "- command: \`$cmd\`"
@@ -187,6 +204,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
 echo "- x400gw: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (working tree with uncommitted changes)'), $builddir ($(grep -m1 CMAKE_BUILD_TYPE: "$builddir/CMakeCache.txt" | sed 's/.*=//')); Postfix $(postconf -dh mail_version); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
 echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'), synchronous_commit=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW synchronous_commit'), full_page_writes=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW full_page_writes'), shared_buffers=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW shared_buffers'), max_connections=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW max_connections') (deploy/lib.sh PRIVATE_PG_SETTINGS); x400gw [delivery] connections_per_hop=20, other keys default"
+echo "- STARTTLS cells: X400GW_BENCH_TLS=$tls_kind, the same certificate$([[ $tls_kind == both ]] && echo s) for both systems"
 echo "- disk before: $(flush_rate) (pg_test_fsync -s 1)"
 echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

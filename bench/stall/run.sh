@@ -22,22 +22,8 @@ ensure_packages "${RUNTIME_PACKAGES[@]}" postfix
 builddir=${X400GW_BENCH_BUILD:-build/release}
 build "$builddir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-pg=""
-sink=""
-cleanup() {
-  trap - INT TERM EXIT
-  if [[ -n $sink ]]; then kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null || true; fi
-  if [[ -n $pg ]]; then pg_stop "$pg"; fi
-}
-trap cleanup INT TERM EXIT
-
-pg=$(pg_dir "$X400GW_ROOT/var/stall-pg")
-pg_stop "$pg"
-rm -rf "$pg"
-conninfo=$(pg_start "$pg" "$(free_port)" fsync=on synchronous_commit=on "${PRIVATE_PG_SETTINGS[@]}")
-sink_port=$(free_port)
-smtp-sink -u postfix "127.0.0.1:$sink_port" 1000 &
-sink=$!
+trap 'trap - INT TERM EXIT; bench_rig_stop' INT TERM EXIT
+bench_rig_start stall
 
 binaries=(--binary "after=$X400GW_ROOT/$builddir/gateway/x400gw")
 if [[ -n ${X400GW_BENCH_BEFORE:-} ]]; then
@@ -48,5 +34,5 @@ echo
 echo "- command: \`${X400GW_BENCH_BEFORE:+X400GW_BENCH_BEFORE=$X400GW_BENCH_BEFORE }bench/stall/run.sh${*:+ $*}\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); x400gw $(git rev-parse --short HEAD); $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-/usr/bin/python3 "$here/stall_bench.py" --conninfo "$conninfo" --sink "127.0.0.1:$sink_port" \
+/usr/bin/python3 "$here/stall_bench.py" --conninfo "$bench_conninfo" --sink "127.0.0.1:$bench_sink_port" \
   --port "$(free_port)" --admin-port "$(free_port)" "${binaries[@]}" "$@"
