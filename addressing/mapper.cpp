@@ -37,32 +37,10 @@ std::optional<error> check_identity(gateway_identity const& identity)
     return std::nullopt;
 }
 
-namespace {
-
-template <class Tables>
-result<std::shared_ptr<mapping_state const>> state_of(gateway_identity identity, std::vector<std::string> warnings,
-                                                      result<Tables> indexed)
-{
-    if (!indexed)
-        return indexed.failure();
-    auto state = std::make_shared<mapping_state>();
-    state->identity = std::move(identity);
-    state->tables = std::move(*indexed);
-    state->warnings = std::move(warnings);
-    return std::shared_ptr<mapping_state const>(std::move(state));
-}
-
-} // namespace
-
 result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity identity,
                                                                   std::vector<mapping_table> tables)
 {
-    if (auto e = check_identity(identity))
-        return *e;
-    std::vector<std::string> warnings;
-    for (auto const& t : tables)
-        warnings.insert(warnings.end(), t.warnings.begin(), t.warnings.end());
-    return state_of(std::move(identity), std::move(warnings), mapping_tables::build(std::move(tables)));
+    return make_mapping_state(std::move(identity), share(std::move(tables)), nullptr);
 }
 
 result<std::shared_ptr<mapping_state const>> make_mapping_state(
@@ -71,11 +49,15 @@ result<std::shared_ptr<mapping_state const>> make_mapping_state(
 {
     if (auto e = check_identity(identity))
         return *e;
-    std::vector<std::string> warnings;
+    auto state = std::make_shared<mapping_state>();
     for (auto const& t : tables)
-        warnings.insert(warnings.end(), t->warnings.begin(), t->warnings.end());
-    return state_of(std::move(identity), std::move(warnings),
-                    mapping_tables::build(std::move(tables), previous ? &previous->tables : nullptr));
+        state->warnings.insert(state->warnings.end(), t->warnings.begin(), t->warnings.end());
+    auto indexed = mapping_tables::build(std::move(tables), previous ? &previous->tables : nullptr);
+    if (!indexed)
+        return indexed.failure();
+    state->identity = std::move(identity);
+    state->tables = std::move(*indexed);
+    return std::shared_ptr<mapping_state const>(std::move(state));
 }
 
 result<mapping_sources> load_mapping_sources(mapping_config const& config)

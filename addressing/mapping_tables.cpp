@@ -162,13 +162,18 @@ mapping_tables::index_table(std::shared_ptr<mapping_table const> table)
     return std::shared_ptr<slot_t const>(std::move(s));
 }
 
-result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
+std::vector<std::shared_ptr<mapping_table const>> share(std::vector<mapping_table> tables)
 {
     std::vector<std::shared_ptr<mapping_table const>> shared;
     shared.reserve(tables.size());
     for (auto& t : tables)
         shared.push_back(std::make_shared<mapping_table const>(std::move(t)));
-    return build(std::move(shared));
+    return shared;
+}
+
+result<mapping_tables> mapping_tables::build(std::vector<mapping_table> tables)
+{
+    return build(share(std::move(tables)));
 }
 
 result<mapping_tables> mapping_tables::build(std::vector<std::shared_ptr<mapping_table const>> tables,

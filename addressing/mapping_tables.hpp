@@ -27,6 +27,9 @@
 
 namespace x400gw::addressing {
 
+// Tables parsed just now, made shareable (moved, not copied).
+std::vector<std::shared_ptr<mapping_table const>> share(std::vector<mapping_table> tables);
+
 class mapping_tables {
 public:
     mapping_tables() = default;
