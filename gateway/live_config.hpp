@@ -95,6 +95,7 @@ private:
     static void combine_file(file_reload& r, file_side const& old, table_array db_tables);
     static void combine_loaded(loaded& l, file_side const& file);
     void install_file(file_reload&& r);
+    void give_back_memory();
     // A table change inside its transaction, given the file's identity and
     // tables and the database's (every kind locked): the outcome, after
     // its audit row. change_tables() commits it unless it refuses.

@@ -116,6 +116,42 @@ class Addressing(GatewayTest):
         self.assertEqual(rcpt_code(gw.port, "x@d199999.test"), 250)
         self.assertEqual(rcpt_code(gw.port, "x@old.test"), 550)
 
+    def test_sighups_do_not_grow_the_gateway(self):
+        # Each reload frees the old tables on the I/O thread and builds the
+        # new ones on a pool thread, in another malloc arena; unless that
+        # memory is handed back, it stays resident: 157, 272, 379, 389 and
+        # 407 MiB of PSS over four SIGHUPs of a 200,000-entry table.
+        import signal
+        import time
+        if os.environ.get("ASAN_OPTIONS"):
+            self.skipTest("the sanitizers' allocator keeps freed memory in quarantine")
+        table = self.write("domain-to-or.txt",
+                           "".join(f"d{i}.test#O$Org{i}.ADMD$BTT.C$TC#\n" for i in range(100000)))
+        sink = self.sink()
+        gw = self.gateway([], extra_top=mixer_section({"domain-to-or": table}, sink.port, prefix="C=TC",
+                                                      form="imcea", domain="exchange.test"))
+
+        def pss_mib():
+            with open(f"/proc/{gw.proc.pid}/smaps_rollup") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("Pss:")) / 1024
+
+        def settled():
+            # The trim runs on a pool thread after the swap: the lowest of
+            # a few readings over a second.
+            readings = []
+            for _ in range(5):
+                time.sleep(0.2)
+                readings.append(pss_mib())
+            return min(readings)
+
+        start = settled()
+        for n in range(1, 5):
+            gw.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: gw.log().count("reload: mapping tables replaced") == n, what=f"reload {n}")
+        after = settled()
+        self.assertLess(after, start * 1.3 + 5, f"PSS {start:.0f} MiB after start, {after:.0f} after four reloads")
+        self.assertEqual(rcpt_code(gw.port, "x@d99999.test"), 250)
+
     def test_invalid_table_refuses_to_start_with_file_and_line(self):
         bad = self.write("bad.txt", "Widget.COM#O$Widget.PRMD$@.ADMD$BTT.C$TC#\n\nbroken line\n")
         extra = mixer_section({"domain-to-or": bad})
