@@ -47,8 +47,10 @@ struct smtp_server_session::tls_stream {
 };
 
 smtp_server_session::smtp_server_session(runtime& rt, tcp::socket socket, bool counted, listener const& where)
-    : rt_(rt), tls_context_(rt.tls), stream_(std::move(socket)), lines_(rt.cfg.limits.command_line),
-      id_(make_session_id('S')), implicit_tls_(where.implicit_tls), counted_(counted), gauge_(rt.m.server_sessions)
+    : rt_(rt), tls_context_(rt.tls), stream_(std::move(socket)),
+      read_timer_(stream_.get_executor()), self_(std::make_shared<smtp_server_session*>(this)),
+      lines_(rt.cfg.limits.command_line), id_(make_session_id('S')), implicit_tls_(where.implicit_tls),
+      counted_(counted), gauge_(rt.m.server_sessions)
 {
     error_code ec;
     auto const remote = tcp().socket().remote_endpoint(ec);
@@ -198,13 +200,18 @@ task<bool> smtp_server_session::fill(clock::time_point deadline)
     if (clock::now() >= deadline) {
         ec = beast::error::timeout;
     } else {
-        tcp().expires_at(deadline);
+        tcp().expires_never();
+        arm_read_deadline(deadline);
+        reading_ = true;
         auto [rec, n] = co_await read_some();
+        reading_ = false;
         ec = rec;
         if (!ec) {
             input_.commit(n);
             co_return true;
         }
+        if (std::exchange(read_timed_out_, false))
+            ec = beast::error::timeout;
     }
     if (ec == asio::error::operation_aborted && rt_.stopping)
         co_return false;   // shutdown(): the caller says 421
@@ -220,6 +227,33 @@ task<bool> smtp_server_session::fill(clock::time_point deadline)
     }
     closing_ = true;
     co_return false;
+}
+
+// One wait stays armed while the deadline stands, across the reads of a
+// line or a DATA block; a new deadline re-arms it.
+void smtp_server_session::arm_read_deadline(clock::time_point deadline)
+{
+    if (deadline == read_deadline_)
+        return;
+    read_deadline_ = deadline;
+    read_timer_.expires_at(deadline);
+    read_timer_.async_wait([self = std::weak_ptr(self_)](error_code ec) {
+        auto const session = self.lock();
+        if (!ec && session)
+            (*session)->on_read_deadline();
+    });
+}
+
+// A wait that fired for a deadline since replaced finds the timer's expiry
+// in the future and does nothing; one that fires between reads leaves it
+// to fill(), which sees the deadline past.
+void smtp_server_session::on_read_deadline()
+{
+    if (!reading_ || read_timer_.expiry() > clock::now())
+        return;
+    read_timed_out_ = true;
+    error_code ec;
+    tcp().socket().cancel(ec);
 }
 
 task<std::optional<std::string>> smtp_server_session::read_line()

@@ -57,6 +57,8 @@ private:
 
     task<std::optional<std::string>> read_line();
     task<bool> fill(clock::time_point deadline);
+    void arm_read_deadline(clock::time_point deadline);
+    void on_read_deadline();
     clock::time_point data_deadline(clock::time_point started, std::uint64_t octets) const;
     task<void> flush();
     void queue_reply(smtp::reply r);
@@ -79,6 +81,16 @@ private:
     std::shared_ptr<asio::ssl::context> tls_context_;   // as at connect: a reload does not pull it away
     beast::tcp_stream stream_;      // moved into tls_ by STARTTLS
     std::unique_ptr<tls_stream> tls_;
+    // The deadline of a command line or DATA block. The stream's own
+    // deadline closes the socket when it fires, and the 421 could not be
+    // written after it: this timer only cancels the read.
+    asio::steady_timer read_timer_;
+    clock::time_point read_deadline_ = clock::time_point::max();
+    bool reading_ = false;
+    bool read_timed_out_ = false;
+    // The timer's handler may already be queued when the session ends;
+    // it reaches the session only through this.
+    std::shared_ptr<smtp_server_session*> self_;
     beast::flat_buffer input_;
     std::string output_;
     smtp::line_reader lines_;

@@ -239,6 +239,30 @@ handshake_timeout = "2s"
         code, lines = c.cmd("STARTTLS")
         self.assertEqual(code, 503)
 
+    def test_a_command_that_never_ends_under_tls_is_answered_421(self):
+        # The deadline cancels the read and leaves the TLS session whole, so
+        # the 421 4.4.2 goes out encrypted (RFC 5321 4.5.3.2).
+        top = f"""
+[tls]
+certificate = "{self.crt}"
+key = "{self.key}"
+
+[limits]
+command_timeout = "2s"
+"""
+        g = self.gateway([("dest.test", f"127.0.0.1:{self.sink_.port}")], name="gw-timeout", extra_top=top)
+        c = self.client(g.port)
+        c.cmd("EHLO client.test")
+        c.starttls()
+        c.cmd("EHLO client.test")
+        started = time.monotonic()
+        c.send("NOOP and no end of line")
+        code, lines = c.reply()
+        self.assertEqual(code, 421, lines)
+        self.assertTrue(lines[-1].startswith("421 4.4.2 "), lines)
+        self.assertLess(time.monotonic() - started, 5)
+        wait_for(lambda: "timeout from=" in g.log(), what="the timeout logged")
+
     def test_require_tls_and_implicit_tls(self):
         c = self.client(self.require_port)
         code, lines = c.cmd("EHLO client.test")
