@@ -16,7 +16,7 @@ committer::committer(std::string conninfo, settings s, observe_fn observe)
 
 committer::~committer() { stop(); }
 
-bool committer::submit(new_message const* m, clock::time_point deadline, done_fn done)
+bool committer::submit(new_message* m, clock::time_point deadline, done_fn done)
 {
     auto& l = lane_of(m->body.size(), settings_) == 1 ? large_ : small_;
     {
@@ -85,7 +85,7 @@ void committer::commit(lane& l, std::vector<pending>& batch)
     auto seconds = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     };
-    std::vector<new_message const*> messages;
+    std::vector<new_message*> messages;
     messages.reserve(batch.size());
     for (auto const& p : batch)
         messages.push_back(p.message);
@@ -113,7 +113,7 @@ void committer::commit(lane& l, std::vector<pending>& batch)
     // it must not cost the others their commit). Commit each alone.
     for (auto& p : batch) {
         try {
-            commit_or_learn(l.conn, std::span<new_message const* const>(&p.message, 1));
+            commit_or_learn(l.conn, std::span<new_message* const>(&p.message, 1));
             p.done(nullptr);
         } catch (...) {
             p.done(std::current_exception());
@@ -121,7 +121,7 @@ void committer::commit(lane& l, std::vector<pending>& batch)
     }
 }
 
-void committer::commit_or_learn(connection& c, std::span<new_message const* const> messages)
+void committer::commit_or_learn(connection& c, std::span<new_message* const> messages)
 {
     auto const first = messages.front()->key;
     // Whether a batch whose connection broke did commit, asked on a new

@@ -60,7 +60,7 @@ public:
 
     // *m must live until done runs. False, and `done` dropped unrun, when
     // its lane's queue is full: the caller answers 451 at once.
-    bool submit(new_message const* m, clock::time_point deadline, done_fn done);
+    bool submit(new_message* m, clock::time_point deadline, done_fn done);
     void stop();                                        // commits what is queued, then joins
 
     // Which lane a body of `octets` goes to: 0 small, 1 large.
@@ -68,7 +68,7 @@ public:
 
 private:
     struct pending {
-        new_message const* message;
+        new_message* message;
         clock::time_point deadline;
         done_fn done;
     };
@@ -83,7 +83,7 @@ private:
     };
     void run(lane& l, std::optional<clock::duration> idle);
     void commit(lane& l, std::vector<pending>& batch);
-    void commit_or_learn(connection& c, std::span<new_message const* const> messages);
+    void commit_or_learn(connection& c, std::span<new_message* const> messages);
 
     settings settings_;
     observe_fn observe_;

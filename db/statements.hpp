@@ -39,9 +39,17 @@ inline constexpr statement insert_message{"insert_message", R"sql(
     VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea))sql"};
 
 // Recipients of one message as two parallel text arrays, one statement.
+// With an owner ($4), they are born leased to it for $5 seconds: the
+// process that took the message delivers it from memory, with no claim
+// (see delivery::hand_off). The ids come back in the arrays' order: one
+// statement draws them from the sequence row by row, so sorted they follow
+// the rows.
 inline constexpr statement insert_recipients{"insert_recipients", R"sql(
-    INSERT INTO recipient (message_id, address, next_hop)
-    SELECT $1::bigint, a, h FROM unnest($2::text[], $3::text[]) AS t(a, h))sql"};
+    INSERT INTO recipient (message_id, address, next_hop, lease_owner, lease_until)
+    SELECT $1::bigint, a, h, $4::text,
+           CASE WHEN $4::text IS NOT NULL THEN now() + $5::integer * interval '1 second' END
+      FROM unnest($2::text[], $3::text[]) AS t(a, h)
+ RETURNING id)sql"};
 
 // FOR UPDATE SKIP LOCKED lets several processes claim at once without
 // waiting for each other; the lease makes a dead process's claims

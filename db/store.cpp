@@ -38,7 +38,9 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
     std::string_view const a = keep.back();
     keep.push_back(render_text_array(hops));
     std::string_view const h = keep.back();
-    calls.push_back({&statements::insert_recipients, {{key}, {a}, {h}}});
+    keep.push_back(std::to_string(m.lease_seconds));
+    calls.push_back({&statements::insert_recipients,
+                     {{key}, {a}, {h}, {m.lease_owner, false, m.lease_owner.empty()}, {keep.back()}}});
 }
 
 } // namespace
@@ -99,18 +101,28 @@ std::uint64_t key_allocator::take(connection& c)
     return next_++;
 }
 
-void commit_messages(connection& c, std::span<new_message const* const> batch)
+void commit_messages(connection& c, std::span<new_message* const> batch)
 {
     std::vector<call> calls;
     std::deque<std::string> keep;   // a deque: views into it stay valid as it grows
-    calls.reserve(batch.size() * 2);
+    calls.reserve(batch.size() * 2 + 1);
     for (auto const* m : batch)
         add_message(calls, keep, *m);
     if (!batch.empty()) {
         keep.push_back(std::to_string(batch.front()->key));
         calls.push_back({&statements::record_batch, {{keep.back()}}});
     }
-    c.transaction(calls);
+    auto const results = c.transaction(calls);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& m = *batch[i];
+        if (m.lease_owner.empty())
+            continue;
+        auto const& ids = results[2 * i + 1];
+        m.recipient_ids.clear();
+        for (int row = 0; row < ids.rows(); ++row)
+            m.recipient_ids.push_back(ids.get_int(row, 0));
+        std::sort(m.recipient_ids.begin(), m.recipient_ids.end());
+    }
 }
 
 bool batch_committed(connection& c, std::uint64_t first_key)

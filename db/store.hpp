@@ -29,6 +29,12 @@ struct new_message {
     std::string client;     // "host[addr]" for logs
     std::vector<new_recipient> recipients;
     std::string body;       // as it will be delivered, trace header included
+    // Non-empty: the recipients are committed leased to this owner for
+    // lease_seconds, and commit_messages fills recipient_ids (in the order
+    // of recipients) for the delivery that takes them from memory.
+    std::string lease_owner;
+    int lease_seconds = 0;
+    std::vector<std::int64_t> recipient_ids;
 };
 
 // Applies db/migrations/V*.sql not yet recorded in schema_version, in
@@ -50,7 +56,7 @@ private:
 
 // Commits the messages and all their recipients in one transaction, with
 // a commit_ledger row keyed by the first message's key.
-void commit_messages(connection& c, std::span<new_message const* const> batch);
+void commit_messages(connection& c, std::span<new_message* const> batch);
 // Whether the batch that began with `first_key` committed: the question to
 // ask when the connection broke before the commit's outcome was known.
 bool batch_committed(connection& c, std::uint64_t first_key);

@@ -3,6 +3,7 @@
 
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
+#include "gateway/smtp_client/delivery.hpp"
 #include "gateway/rest/api.hpp"
 
 namespace x400gw::gateway {
@@ -27,8 +28,8 @@ task<std::vector<db::action_outcome>> act(runtime& rt, action_request const& req
     // What became due now is claimed at once here; other processes on the
     // database see it at their next poll.
     if (changed > 0 && req.action != db::queue_action::hold && req.action != db::queue_action::remove &&
-        rt.wake_scheduler)
-        rt.wake_scheduler();
+        rt.scheduler)
+        rt.scheduler->wake();
     co_return outcomes;
 }
 

@@ -21,7 +21,7 @@ std::string report_db_failure(metrics& m, std::string_view id, std::string_view 
     return tail;
 }
 
-task<void> commit_message(db::committer& committer, db::new_message const& m, std::chrono::steady_clock::duration timeout)
+task<void> commit_message(db::committer& committer, db::new_message& m, std::chrono::steady_clock::duration timeout)
 {
     auto ex = co_await asio::this_coro::executor;
     auto const deadline = std::chrono::steady_clock::now() + timeout;

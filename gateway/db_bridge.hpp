@@ -69,7 +69,7 @@ std::string report_db_failure(metrics& m, std::string_view id, std::string_view 
 // Submits to the group committer; returns when the message is durable, or
 // throws the database error: also when the commit queue is full, or the
 // message is still waiting for its turn `timeout` from now.
-task<void> commit_message(db::committer& committer, db::new_message const& m,
+task<void> commit_message(db::committer& committer, db::new_message& m,
                           std::chrono::steady_clock::duration timeout);
 
 } // namespace x400gw::gateway

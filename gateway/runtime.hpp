@@ -29,6 +29,7 @@ namespace x400gw::gateway {
 
 class smtp_server_session;
 class live_config;
+class delivery;
 
 struct runtime {
     asio::io_context& io;
@@ -43,7 +44,7 @@ struct runtime {
     std::shared_ptr<route_set const> routes; // SMTP routes in effect (live_config swaps them)
     live_config* live = nullptr;                   // routes and tables, file and database
     bool stopping = false;
-    std::function<void()> wake_scheduler;    // a message was committed here
+    delivery* scheduler = nullptr;           // wakes for, or is handed, what was committed here
     std::set<smtp_server_session*> sessions; // open inbound sessions
     smtp::client_limits clients;             // per client address (not for relay_networks)
     std::shared_ptr<boost::asio::ssl::context> tls;   // the server certificate; SIGHUP swaps it

@@ -255,7 +255,7 @@ int main(int argc, char** argv)
     asio::thread_pool cpu(static_cast<std::size_t>(cfg.cpu_threads));
     rt.cpu = &cpu;
     delivery scheduler(rt);
-    rt.wake_scheduler = [&scheduler] { scheduler.wake(); };
+    rt.scheduler = &scheduler;
     rt.mapper = mapper.get();
     live_config live(rt, mapper.get());
     rt.live = &live;

@@ -24,6 +24,10 @@ namespace {
 // message. A claim holds at most claim_batch of them (6.4 MB at the
 // default of 100) until they are sent.
 constexpr std::size_t claimed_body_octets = 64 * 1024;
+// Bodies of handed-off messages are kept for their delivery while the
+// queued jobs hold less than this; past it, a job loads its body when its
+// turn comes, as a claimed large one does.
+constexpr std::size_t held_body_limit = 8 * 1024 * 1024;
 
 double seconds_since_epoch(std::chrono::system_clock::time_point t)
 {
@@ -80,6 +84,7 @@ task<void> delivery::run()
     while (!stopping_) {
         int const room = rt_.cfg.max_in_flight - in_flight();
         woken_ = false;
+        claim_cut_by_room_ = room < rt_.cfg.claim_batch;
         if (room > 0) {
             int const want = std::min(room, rt_.cfg.claim_batch);
             std::vector<db::claimed_recipient> claimed;
@@ -150,6 +155,42 @@ task<void> delivery::run_upkeep()
     }
 }
 
+void delivery::hand_off(db::new_message m)
+{
+    if (stopping_ || m.recipient_ids.size() != m.recipients.size()) {
+        // Stopping: the leases are released with the others at the end.
+        // No ids (the commit's outcome was read from the ledger): the
+        // leases lapse and the recipients are claimed then.
+        return;
+    }
+    double const now = seconds_since_epoch(std::chrono::system_clock::now());
+    bool const keep_body =
+        m.body.size() <= claimed_body_octets && held_body_octets_ + m.body.size() <= held_body_limit;
+    std::vector<db::claimed_recipient> taken(m.recipients.size());
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+        auto& r = taken[i];
+        r.id = m.recipient_ids[i];
+        r.message_key = m.key;
+        r.qid = m.qid;
+        r.sender = m.sender;
+        r.address = std::move(m.recipients[i].address);
+        r.next_hop = std::move(m.recipients[i].next_hop);
+        r.received_at = now;
+    }
+    if (keep_body)
+        taken.front().body = std::move(m.body);
+    dispatch(std::move(taken));
+}
+
+delivery::job delivery::take_job(hop& h)
+{
+    auto j = std::move(h.jobs.front());
+    h.jobs.pop_front();
+    if (j.body)
+        held_body_octets_ -= j.body->size();
+    return j;
+}
+
 void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
 {
     // One job per (message, next hop): one transaction carries them all.
@@ -186,6 +227,8 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         }
         auto& h = hops_[j.next_hop];
         touched.insert(j.next_hop);
+        if (j.body)
+            held_body_octets_ += j.body->size();
         h.jobs.push_back(std::move(j));
     }
     for (auto const& name : touched)
@@ -259,8 +302,7 @@ void delivery::fail_all_queued(std::string const& name, queue::outcome const& o)
 {
     auto& h = hops_[name];
     while (!h.jobs.empty()) {
-        auto j = std::move(h.jobs.front());
-        h.jobs.pop_front();
+        auto j = take_job(h);
         std::vector<queue::outcome> outcomes(j.recipients.size(), o);
         spawn(rt_.io, record(std::move(j), std::move(outcomes), {}), "record");
     }
@@ -326,8 +368,7 @@ task<void> delivery::connection_loop(std::string name)
                 break;   // idle for long enough, or woken with nothing to do
             continue;
         }
-        auto j = std::move(h.jobs.front());
-        h.jobs.pop_front();
+        auto j = take_job(h);
         std::optional<std::string> body = std::move(j.body);
         j.body.reset();
         std::string db_trouble;
@@ -424,6 +465,7 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
     std::uniform_real_distribution<double> spread(-1.0, 1.0);
     std::vector<db::recipient_result> results;
     std::vector<std::int64_t> recorded_ids;
+    bool deferred = false;
     auto const arrival = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(j.received_at)));
     auto& progress = progress_[j.key];
@@ -454,6 +496,7 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
             break;
         case queue::outcome_kind::deferred:
             rt_.m.messages_deferred.Increment();
+            deferred = true;
             break;
         case queue::outcome_kind::quarantined:
             rt_.m.messages_quarantined.Increment();
@@ -489,7 +532,10 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         release(recorded_ids);
     }
     co_await job_ended(j.key);
-    if (!stopping_)
+    // A deferral may leave the recipient due at once (an administrator's
+    // retry or bounce waited for it); room freed may let a cut claim go on.
+    // Otherwise nothing became due: no claim that would find nothing.
+    if (!stopping_ && (deferred || claim_cut_by_room_))
         wake();
 }
 

@@ -29,6 +29,13 @@ public:
     task<void> run();          // the scheduler, until stop()
     task<void> run_upkeep();   // lease renewal and queue-depth metrics, until stop()
     void wake();               // something became due here
+    // A message this process has just committed with its recipients leased
+    // to itself (db::new_message::lease_owner), delivered from memory: no
+    // claim, and no reading back of a small body. Whether one more is
+    // welcome is asked before the commit, so that a full scheduler's
+    // messages are committed unleased and claimed in their turn.
+    bool takes_hand_off() const noexcept { return !stopping_ && in_flight() < rt_.cfg.max_in_flight; }
+    void hand_off(db::new_message m);
     void stop();               // no new claims; deliveries under way go on
     void abort();              // the grace is over: close the connections still open
     int in_flight() const noexcept { return static_cast<int>(leased_.size()); }
@@ -64,6 +71,7 @@ private:
     };
 
     void dispatch(std::vector<db::claimed_recipient> claimed);
+    job take_job(hop& h);   // the next queued job of h
     // The job's recipients are no longer ours to renew (recorded, or left to
     // lapse because they could not be).
     void release(job const& j);
@@ -90,6 +98,10 @@ private:
     std::set<std::int64_t> leased_;   // claimed and not yet recorded: the leases we renew
     bool stopping_ = false;
     bool woken_ = false;
+    // The last claim took fewer than it would have but for max_in_flight:
+    // an outcome that frees room wakes the scheduler to claim the rest.
+    bool claim_cut_by_room_ = false;
+    std::size_t held_body_octets_ = 0;   // bodies of jobs queued in hops_
     asio::steady_timer wake_timer_;
     asio::steady_timer upkeep_timer_;
     std::mt19937_64 random_;

@@ -9,6 +9,7 @@
 #include "gateway/password.hpp"
 #include "gateway/smtp/auth.hpp"
 #include "gateway/smtp/ehlo.hpp"
+#include "gateway/smtp_client/delivery.hpp"
 #include "gateway/tls.hpp"
 #include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
@@ -820,6 +821,12 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);
+    auto* const scheduler = rt_.scheduler;
+    bool const hand_off = scheduler && scheduler->takes_hand_off();
+    if (hand_off) {
+        m.lease_owner = rt_.owner;
+        m.lease_seconds = static_cast<int>(rt_.cfg.lease.count());
+    }
     bool committed = false;
     try {
         co_await commit_message(rt_.committer, m, rt_.cfg.commit_timeout);
@@ -833,8 +840,10 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     rt_.m.messages_received.Increment();
     log(t.qid, "queued from=" + envelope(t.reverse_path) + " nrcpt=" + std::to_string(m.recipients.size()) +
                    " size=" + std::to_string(m.body.size()) + " session=" + id_);
-    if (rt_.wake_scheduler)
-        rt_.wake_scheduler();
+    if (hand_off)
+        scheduler->hand_off(std::move(m));
+    else if (scheduler)
+        scheduler->wake();
     co_return smtp::replies::queued(t.qid);
 }
 

@@ -73,6 +73,39 @@ class Relay(GatewayTest):
         bodies = sorted(m.original_content.split(b"\r\n\r\n", 1)[1] for m in sink.messages)
         self.assertEqual(bodies, [b"BDAT\r\n", b"body\r\n.dot\r\n", b"x\r\n"])
 
+    def test_every_recipient_once_whether_handed_over_or_claimed(self):
+        # A message committed while the scheduler has room goes to it from
+        # memory, its recipients born leased; one committed while it is full
+        # (max_in_flight) is claimed later. A slow next hop keeps it full,
+        # so both happen here, with recipients on two next hops.
+        def slow(envelope):
+            time.sleep(0.15)
+        near, far = self.sink(behaviour=slow), self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{near.port}"), ("other.test", f"127.0.0.1:{far.port}")],
+                          extra="max_in_flight = 2")
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for i in range(12):
+            self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
+            for rcpt in (f"one{i}@dest.test", f"two{i}@other.test", f"three{i}@dest.test"):
+                self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            self.assertEqual(c.cmd(f"Subject: m{i}\r\n\r\nbody {i}\r\n.")[0], 250)
+        c.cmd("QUIT")
+        near.wait_count(12, timeout=60)
+        far.wait_count(12)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the queue to empty")
+        time.sleep(0.5)
+
+        def delivered(sink):
+            return sorted((m.original_content.split(b"\r\n\r\n", 1)[1].decode(), tuple(m.rcpt_tos))
+                          for m in sink.messages)
+        self.assertEqual(delivered(near), sorted((f"body {i}\r\n", (f"one{i}@dest.test", f"three{i}@dest.test"))
+                                                 for i in range(12)))
+        self.assertEqual(delivered(far), sorted((f"body {i}\r\n", (f"two{i}@other.test",)) for i in range(12)))
+        self.assertEqual(gw.metrics()["x400gw_messages_delivered_total"], 36.0)
+
     def test_smuggled_end_of_data_is_body_content(self):
         # The SMTP smuggling sequences: none of them ends the data, so the
         # "second message" after each is content of the one real message.
