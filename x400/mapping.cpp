@@ -1689,7 +1689,10 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text)
             return std::nullopt;
     }
     auto it = std::find_if(months.begin(), months.end(), [&](char const* m) { return ad::iequals(m, mon); });
-    if (it == months.end() || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+    // Every field in its range: sscanf's %d takes a sign, and a negative
+    // minute would otherwise pass and overflow the sum below.
+    if (it == months.end() || day < 1 || day > 31 || year < 0 || year > 9999 || hh < 0 || hh > 23 || mm < 0 ||
+        mm > 59 || ss < 0 || ss > 60)
         return std::nullopt;
     if (year < 50)
         year += 2000;
@@ -1697,7 +1700,8 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text)
         year += 1900;
     std::int64_t offset = 0;
     std::string_view z = zone;
-    if ((z.size() == 5) && (z[0] == '+' || z[0] == '-')) {
+    if (z.size() == 5 && (z[0] == '+' || z[0] == '-') &&
+        std::all_of(z.begin() + 1, z.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         int const v = std::atoi(zone + 1);
         offset = (v / 100 * 60 + v % 100) * 60 * (z[0] == '+' ? 1 : -1);
     }

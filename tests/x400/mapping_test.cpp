@@ -309,6 +309,12 @@ TEST(Mapping, Rfc5322Dates)
     EXPECT_EQ(x4::parse_rfc5322_date("4 Dec 2026 13:00:00 +0100"), 1796385600);
     EXPECT_EQ(x4::parse_rfc5322_date("Fri, 04 Dec 2026 12:00 +0000"), 1796385600);
     EXPECT_FALSE(x4::parse_rfc5322_date("yesterday"));
+    // Signed fields out of range (the fuzzer's case overflowed the minutes).
+    EXPECT_FALSE(x4::parse_rfc5322_date("4 Dec 2026 12:-130817600:00 +0000"));
+    EXPECT_FALSE(x4::parse_rfc5322_date("4 Dec 2026 -1:00:00 +0000"));
+    EXPECT_FALSE(x4::parse_rfc5322_date("4 Dec 2026 12:00:-5 +0000"));
+    EXPECT_FALSE(x4::parse_rfc5322_date("4 Dec -2026 12:00:00 +0000"));
+    EXPECT_FALSE(x4::parse_rfc5322_date("4 Dec 2147483647 12:00:00 +0000"));
 }
 
 // Golden files: each sample's to-mime output, committed under golden/.
