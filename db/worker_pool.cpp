@@ -3,7 +3,8 @@
 
 namespace x400gw::db {
 
-worker_pool::worker_pool(std::string conninfo, std::string setup, int threads)
+worker_pool::worker_pool(std::string conninfo, std::string setup, int threads, std::chrono::milliseconds idle)
+    : idle_(idle)
 {
     for (int i = 0; i < threads; ++i)
         connections_.push_back(std::make_unique<connection>(conninfo, setup));
@@ -40,7 +41,10 @@ void worker_pool::run(connection& c)
         job j;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            auto const ready = [&] { return stopping_ || !jobs_.empty(); };
+            if (idle_ > idle_.zero() && c.healthy() && !wake_.wait_for(lock, idle_, ready))
+                c.close();
+            wake_.wait(lock, ready);
             if (jobs_.empty())
                 return;
             j = std::move(jobs_.front());

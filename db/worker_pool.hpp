@@ -7,6 +7,7 @@
 
 #include "db/connection.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -20,7 +21,10 @@ class worker_pool {
 public:
     using job = std::function<void(connection&)>;
 
-    worker_pool(std::string conninfo, std::string setup, int threads);
+    // `idle`, when not zero: a thread that has had no job for that long
+    // closes its connection, and opens it again for the next job.
+    worker_pool(std::string conninfo, std::string setup, int threads,
+                std::chrono::milliseconds idle = std::chrono::milliseconds::zero());
     ~worker_pool();
 
     void post(job j);
@@ -33,6 +37,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<job> jobs_;
+    std::chrono::milliseconds idle_;
     bool stopping_ = false;
     std::vector<std::unique_ptr<connection>> connections_;
     std::vector<std::thread> threads_;

@@ -241,7 +241,9 @@ int main(int argc, char** argv)
     db::worker_pool pool(cfg.database, queue_session, cfg.pool_threads);
     // Lease renewals on a connection of their own: never queued behind bulk
     // work, so a busy process does not let its leases lapse mid-delivery.
-    db::worker_pool control(cfg.database, queue_session, 1);
+    // Used once every third of the lease (and to prune the ledger), it is
+    // closed in between rather than kept as an idle backend.
+    db::worker_pool control(cfg.database, queue_session, 1, std::chrono::seconds(5));
     db::committer committer(cfg.database, {cfg.commit_batch, cfg.commit_queue, every_connection},
                             [&m](double seconds, std::size_t n, bool ok) {
         m.commit_latency.Observe(seconds);

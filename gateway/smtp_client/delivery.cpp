@@ -120,9 +120,11 @@ task<void> delivery::run_upkeep()
     auto const renew_every = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), rt_.cfg.lease / 3);
     auto next_depth = std::chrono::steady_clock::now();
     auto next_prune = next_depth;
+    auto next_renew = next_depth + renew_every;
     while (!stopping_) {
         try {
-            if (!leased_.empty()) {
+            if (!leased_.empty() && std::chrono::steady_clock::now() >= next_renew) {
+                next_renew = std::chrono::steady_clock::now() + renew_every;
                 std::vector<std::int64_t> ids(leased_.begin(), leased_.end());
                 auto renew = [&owner, lease, &ids](db::connection& c) { db::renew_leases(c, owner, lease, ids); };
                 co_await run_db(rt_.control, renew);

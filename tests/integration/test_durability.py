@@ -52,6 +52,27 @@ class Durability(GatewayTest):
         self.assertGreater(a.log().count("status=sent"), 0)
         self.assertGreater(b.log().count("status=sent"), 0)
 
+    def test_a_delivery_longer_than_the_lease_is_not_taken_over(self):
+        # The next hop holds the message for three leases (4 s each here):
+        # the lease is renewed, over a connection closed and opened again
+        # between renewals, so the second gateway on the same database never
+        # claims it, and it is delivered once.
+        slow = self.sink(behaviour=lambda envelope: time.sleep(12))
+        other = self.sink()
+        a = self.gateway([("dest.test", f"127.0.0.1:{slow.port}")], name="a")
+        r = swaks(a.port, "bob@dest.test", data="Subject: slow\r\n\r\nheld at the next hop\r\n")
+        qid = re.search(r"queued as ([0-9A-Z]{10})", r.stdout).group(1)
+        self.gateway([("dest.test", f"127.0.0.1:{other.port}")], name="b")
+        for _ in range(20):
+            until = self.db.query("SELECT extract(epoch FROM lease_until - now()) FROM recipient")
+            self.assertTrue(until and float(until) > 0, f"the lease lapsed ({until!r})")
+            time.sleep(0.5)
+        slow.wait_count(1, timeout=30)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", timeout=30, what="the queue to empty")
+        time.sleep(1)
+        self.assertEqual(received_ids(slow.messages), [qid])
+        self.assertEqual(other.count(), 0, "the second gateway took over a delivery under way")
+
     def test_killing_one_of_two_gateways_mid_batch_loses_nothing(self):
         # A sink slow enough that the batch is still under way at the kill.
         sink = self.sink(behaviour=lambda envelope: time.sleep(0.01))
