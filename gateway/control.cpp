@@ -3,8 +3,8 @@
 
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
-#include "gateway/smtp_client/delivery.hpp"
 #include "gateway/rest/api.hpp"
+#include "gateway/smtp_client/delivery.hpp"
 
 namespace x400gw::gateway {
 

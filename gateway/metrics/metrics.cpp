@@ -76,7 +76,14 @@ metrics::metrics()
                                "tables) and result (ok, refused: the old ones stay)")
                          .Register(*registry_)),
       server_tls_sessions(gauge(*registry_, "x400gw_smtp_server_tls_sessions_open",
-                                "Inbound SMTP sessions open now under TLS"))
+                                "Inbound SMTP sessions open now under TLS")),
+      scheduled(BuildCounter()
+                    .Name("x400gw_delivery_scheduled_total")
+                    .Help("Recipients given to delivery, by path: handoff (from the commit, in memory) or claim "
+                          "(from the queue)")
+                    .Register(*registry_)),
+      scheduled_handoff(scheduled.Add({{"path", "handoff"}})),
+      scheduled_claim(scheduled.Add({{"path", "claim"}}))
 {
     BuildGauge()
         .Name("x400gw_build_info")

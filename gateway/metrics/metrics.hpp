@@ -62,6 +62,9 @@ public:
     prometheus::Family<prometheus::Counter>& tls_handshakes;    // labels direction, result
     prometheus::Family<prometheus::Counter>& config_reloads;    // labels what (routes, tables), result (ok, refused)
     prometheus::Gauge& server_tls_sessions;
+    prometheus::Family<prometheus::Counter>& scheduled; // label path
+    prometheus::Counter& scheduled_handoff;          // recipients handed over from the commit
+    prometheus::Counter& scheduled_claim;            // recipients claimed from the queue
 
     void count_rejection(int code, std::string const& enhanced);
     // Counts the sanitizer's changes and renders them for a log line:

@@ -101,8 +101,10 @@ task<void> delivery::run()
                 db_down = true;
             }
             auto const got = static_cast<int>(claimed.size());
-            if (got > 0)
+            if (got > 0) {
+                rt_.m.scheduled_claim.Increment(static_cast<double>(got));
                 dispatch(std::move(claimed));
+            }
             if (got == want && !stopping_)
                 continue;   // more may be due now
         }
@@ -181,6 +183,7 @@ void delivery::hand_off(db::new_message m)
     }
     if (keep_body)
         taken.front().body = std::move(m.body);
+    rt_.m.scheduled_handoff.Increment(static_cast<double>(taken.size()));
     dispatch(std::move(taken));
 }
 

@@ -104,7 +104,13 @@ class Relay(GatewayTest):
         self.assertEqual(delivered(near), sorted((f"body {i}\r\n", (f"one{i}@dest.test", f"three{i}@dest.test"))
                                                  for i in range(12)))
         self.assertEqual(delivered(far), sorted((f"body {i}\r\n", (f"two{i}@other.test",)) for i in range(12)))
-        self.assertEqual(gw.metrics()["x400gw_messages_delivered_total"], 36.0)
+        m = gw.metrics()
+        self.assertEqual(m["x400gw_messages_delivered_total"], 36.0)
+        # Both paths ran, and between them they gave delivery each recipient once.
+        handed, claimed = (m[f'x400gw_delivery_scheduled_total{{path="{p}"}}'] for p in ("handoff", "claim"))
+        self.assertGreater(handed, 0)
+        self.assertGreater(claimed, 0)
+        self.assertEqual(handed + claimed, 36.0)
 
     def test_smuggled_end_of_data_is_body_content(self):
         # The SMTP smuggling sequences: none of them ends the data, so the
