@@ -6,7 +6,10 @@ smtp-sink, as relay_bench.py measures it: messages per second end to
 end, CPU of the gateway and its PostgreSQL per 1,000 messages, peak PSS),
 run in turn A B A B ... against the same database and sink: pairing keeps
 the comparison meaningful when the machine's speed drifts. Prints each
-run, then the median of each binary.
+run, then the median of each binary. --set NAME:SECTION.KEY=VALUE adds a
+setting to that binary's configuration (VALUE as TOML writes it, e.g.
+--set two:database.pool_threads=2), so that one binary can be compared
+with itself under two settings.
 """
 import argparse
 import os
@@ -34,7 +37,18 @@ def main():
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--admin-port", type=int, required=True)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME:SECTION.KEY=VALUE",
+                    help="a configuration setting for binary NAME; repeatable")
     args = ap.parse_args()
+    names = [spec.partition("=")[0] for spec in args.binary]
+    extra = {}   # name -> section -> ["key = value"]
+    for setting in args.set:
+        name, _, rest = setting.partition(":")
+        dotted, eq, value = rest.partition("=")
+        section, dot, key = dotted.partition(".")
+        if name not in names or not (eq and dot and section and key and value):
+            ap.error(f"--set {setting}: expected NAME:SECTION.KEY=VALUE with NAME one of {', '.join(names)}")
+        extra.setdefault(name, {}).setdefault(section, []).append(f"{key} = {value}")
     # What run_cell reads of relay_bench.py's options.
     args.poll, args.settle, args.drain_timeout, args.source_timeout = 0.02, 1.0, 300.0, 900.0
 
@@ -44,10 +58,15 @@ def main():
         for spec in args.binary:
             name, _, path = spec.partition("=")
             conf = os.path.join(work, f"{name}.conf")
+            sections = {"server": [f'listen = ["127.0.0.1:{args.port}"]', f'admin_listen = "127.0.0.1:{args.admin_port}"'],
+                        "database": [f'conninfo = "{args.conninfo}"'],
+                        "delivery": ["connections_per_hop = 20"]}
+            for section, lines in extra.get(name, {}).items():
+                sections.setdefault(section, []).extend(lines)
             with open(conf, "w") as f:
-                f.write(f'[server]\nlisten = ["127.0.0.1:{args.port}"]\nadmin_listen = "127.0.0.1:{args.admin_port}"\n'
-                        f'[database]\nconninfo = "{args.conninfo}"\n[delivery]\nconnections_per_hop = 20\n'
-                        f'[[route]]\ndomain = "*"\nnext_hop = "{args.sink}"\n')
+                for section, lines in sections.items():
+                    f.write(f"[{section}]\n" + "".join(line + "\n" for line in lines))
+                f.write(f'[[route]]\ndomain = "*"\nnext_hop = "{args.sink}"\n')
             log = open(os.path.join(work, f"{name}.log"), "ab")
             gw = subprocess.Popen([path, "--config", conf], stdout=log, stderr=log)
             for _ in range(300):

@@ -5,7 +5,9 @@
 # against one private PostgreSQL (deploy/lib.sh PRIVATE_PG_SETTINGS, plus
 # X400GW_PAIRS_PG, e.g. "shared_buffers=16MB") and one smtp-sink: how a
 # single change was measured in docs/performance.md. Options after the
-# binaries go to pairs.py (--size, --sessions, --messages, --pairs).
+# binaries go to pairs.py (--size, --sessions, --messages, --pairs, and
+# --set NAME:SECTION.KEY=VALUE for a setting of one binary's configuration;
+# the same binary under two names compares two settings).
 # Root, like bench/relay/run.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
