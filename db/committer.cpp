@@ -143,8 +143,10 @@ void committer::commit_or_learn(connection& c, std::span<new_message* const> mes
     } catch (error const& e) {
         if (!e.transient())
             throw;
-        if (learned())
+        if (learned()) {
+            learn_recipient_ids(c, messages);
             return;
+        }
         // It did not commit: once more, on a fresh connection (a server
         // restart since the last batch breaks the first statement).
         try {
@@ -152,6 +154,7 @@ void committer::commit_or_learn(connection& c, std::span<new_message* const> mes
         } catch (error const&) {
             if (!learned())
                 throw;
+            learn_recipient_ids(c, messages);
         }
     }
 }

@@ -31,6 +31,10 @@ inline constexpr statement record_batch{"record_batch",
                                         "INSERT INTO commit_ledger (first_key) VALUES ($1::bigint)"};
 inline constexpr statement batch_committed{"batch_committed",
                                            "SELECT 1 FROM commit_ledger WHERE first_key = $1::bigint"};
+// The recipients a batch committed leased to us, when its outcome was
+// learned from the ledger instead of from the commit's own results.
+inline constexpr statement leased_recipients{"leased_recipients", R"sql(
+    SELECT id FROM recipient WHERE message_id = $1::bigint AND lease_owner = $2 ORDER BY id)sql"};
 inline constexpr statement prune_ledger{"prune_ledger", R"sql(
     DELETE FROM commit_ledger WHERE committed_at < now() - interval '1 day')sql"};
 

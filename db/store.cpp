@@ -131,6 +131,25 @@ bool batch_committed(connection& c, std::uint64_t first_key)
     return c.exec(statements::batch_committed, {{key}}).rows() > 0;
 }
 
+void learn_recipient_ids(connection& c, std::span<new_message* const> batch) noexcept
+{
+    for (auto* m : batch) {
+        m->recipient_ids.clear();
+        if (m->lease_owner.empty())
+            continue;
+        try {
+            auto const key = std::to_string(m->key);
+            auto const ids = c.exec(statements::leased_recipients, {{key}, {m->lease_owner}});
+            if (static_cast<std::size_t>(ids.rows()) != m->recipients.size())
+                continue;
+            for (int row = 0; row < ids.rows(); ++row)
+                m->recipient_ids.push_back(ids.get_int(row, 0));
+        } catch (...) {
+            m->recipient_ids.clear();
+        }
+    }
+}
+
 void prune_ledger(connection& c) { c.exec(statements::prune_ledger, {}); }
 
 std::optional<std::string> load_head(connection& c, std::uint64_t message_key, std::size_t octets)

@@ -60,6 +60,11 @@ void commit_messages(connection& c, std::span<new_message* const> batch);
 // Whether the batch that began with `first_key` committed: the question to
 // ask when the connection broke before the commit's outcome was known.
 bool batch_committed(connection& c, std::uint64_t first_key);
+// After batch_committed said yes: fills recipient_ids of the batch's
+// messages committed with a lease owner, as commit_messages would have.
+// A message whose ids cannot be read keeps none: delivery then does not
+// take it from memory, and its recipients are claimed when the lease lapses.
+void learn_recipient_ids(connection& c, std::span<new_message* const> batch) noexcept;
 void prune_ledger(connection& c);
 
 struct claimed_recipient {

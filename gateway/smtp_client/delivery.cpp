@@ -163,8 +163,9 @@ void delivery::hand_off(db::new_message m)
 {
     if (stopping_ || m.recipient_ids.size() != m.recipients.size()) {
         // Stopping: the leases are released with the others at the end.
-        // No ids (the commit's outcome was read from the ledger): the
-        // leases lapse and the recipients are claimed then.
+        // No ids (the commit's outcome was learned from the ledger and
+        // the ids could not be read back either): the leases lapse and the
+        // recipients are claimed then.
         return;
     }
     double const now = seconds_since_epoch(std::chrono::system_clock::now());

@@ -117,7 +117,7 @@ class Gateway:
     """One x400gw process with a generated configuration."""
 
     def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None, extra_top="",
-                 extra_listen=()):
+                 extra_listen=(), lease="4s"):
         self.db = db
         self.port = free_port()
         self.admin_port = free_port()
@@ -142,7 +142,7 @@ conninfo = "{db.dsn}"
 
 [delivery]
 poll_interval = "200ms"
-lease = "4s"
+lease = "{lease}"
 connection_idle = "1s"
 metrics_interval = "1s"
 {extra}

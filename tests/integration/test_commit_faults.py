@@ -4,7 +4,11 @@ statements, after their results but before the Sync, after the commit but
 before ReadyForQuery, after ReadyForQuery). Every message answered 250 is
 delivered, once; every other one got a 4xx and, sent again, is delivered
 once. The same for the committer's large lane (bodies of 1 MiB and more
-commit on a connection of their own)."""
+commit on a connection of their own).
+
+The lease is longer than the test waits: every recipient is delivered by
+the gateway that took it, without waiting for a lease to lapse, also when
+the commit's outcome had to be learned from the ledger."""
 
 import re
 import unittest
@@ -25,7 +29,7 @@ class CommitFaults(GatewayTest):
         original = self.db.dsn
         self.db.dsn = via_proxy
         try:
-            g = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+            g = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")], lease="120s")
         finally:
             self.db.dsn = original
 
