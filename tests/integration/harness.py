@@ -117,8 +117,9 @@ class Gateway:
     """One x400gw process with a generated configuration."""
 
     def __init__(self, db, routes, workdir, extra="", name="gw", hostname="gw.test", retry=None, extra_top="",
-                 extra_listen=(), lease="4s"):
+                 extra_listen=(), lease="4s", env=None):
         self.db = db
+        self.env = env   # the process's environment; None: the test's own
         self.port = free_port()
         self.admin_port = free_port()
         self.workdir = workdir
@@ -158,7 +159,8 @@ metrics_interval = "1s"
 
     def start(self):
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BIN, "--config", self.config], stdout=self.log_file, stderr=self.log_file)
+        self.proc = subprocess.Popen([BIN, "--config", self.config], stdout=self.log_file, stderr=self.log_file,
+                                     env=self.env)
         wait_for(self._listening, timeout=60, what=f"{self.name} to listen")
         wait_for(lambda: " started " in self.log(), timeout=30, what=f"{self.name} to log its start")
         return self

@@ -2,7 +2,9 @@
 is shared safely by several gateway processes on one database, and the
 gateway rides out a database outage (451, never 5xx, then recovery)."""
 
+import os
 import re
+import socket
 import subprocess
 import time
 import unittest
@@ -117,6 +119,38 @@ class Durability(GatewayTest):
         self.assertIn(b"Subject: after", sink.messages[1].original_content)
         wait_for(lambda: gw.http("/readyz")[0] == 200, what="ready again")
         self.assertIn("commit failed", gw.log())
+
+
+class ServiceManager(GatewayTest):
+    """systemd's Type=notify contract: READY=1 once the gateway serves,
+    STOPPING=1 on SIGTERM, over the datagram socket named by NOTIFY_SOCKET
+    (what systemd does, with a socket of our own in its place)."""
+
+    def test_ready_and_stopping_reach_the_notify_socket(self):
+        path = os.path.join(self.workdir, "notify")
+        manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(manager.close)
+        manager.bind(path)
+        manager.settimeout(30)
+        gw = self.gateway([], env=dict(os.environ, NOTIFY_SOCKET=path))
+        self.assertEqual(manager.recv(4096), b"READY=1")
+        # Ready means serving: the SMTP port greets at once.
+        c = Smtp(gw.port)
+        self.assertEqual(c.reply()[0], 220)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        self.assertIn("libsystemd", open(f"/proc/{gw.proc.pid}/maps").read())
+        self.assertEqual(gw.stop(), 0)
+        self.assertEqual(manager.recv(4096), b"STOPPING=1")
+
+    def test_without_a_service_manager_nothing_is_sent_nor_loaded(self):
+        env = dict(os.environ)
+        env.pop("NOTIFY_SOCKET", None)
+        gw = self.gateway([], env=env)
+        c = Smtp(gw.port)
+        self.assertEqual(c.reply()[0], 220)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        self.assertNotIn("libsystemd", open(f"/proc/{gw.proc.pid}/maps").read())
+        self.assertEqual(gw.stop(), 0)
 
 
 if __name__ == "__main__":
