@@ -112,7 +112,7 @@ std::string_view defect_name(defect d) noexcept
         "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
         "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
         "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
-        "missing_mime_version", "boundary_in_content", "step_limit"};
+        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain"};
     auto i = static_cast<std::size_t>(d);
     return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -686,6 +686,8 @@ void parser::header_line(std::size_t eol_len)
             std::size_t room = limits_.max_field_bytes > field_.size() ? limits_.max_field_bytes - field_.size() : 0;
             if (l.size() > room)
                 field_truncated_ = true;
+            if (field_kind_ == f_content_type)
+                field_folds_.push_back(field_.size());
             field_.append(l.substr(0, room));
         }
         return;
@@ -718,6 +720,7 @@ void parser::header_line(std::size_t eol_len)
     field_kind_ = lookup_field(name, msg_.parts[idx].is_message_root);
     if (field_kind_ >= 0) {
         field_.assign(l.substr(colon + 1));
+        field_folds_.clear();
         field_truncated_ = line_len_ > line_.size() || field_.size() > limits_.max_field_bytes;
         if (field_.size() > limits_.max_field_bytes)
             field_.resize(limits_.max_field_bytes);
@@ -743,6 +746,15 @@ void parser::finish_field()
             pt.defects |= bit(defect::duplicate_content_type); // the first wins
         } else {
             pt.content_type_present = true;
+            content_type_part_ = idx;
+            content_type_written_.clear();
+            std::size_t from = 0;
+            for (auto at : field_folds_) {
+                content_type_written_.append(field_, from, at - from);
+                content_type_written_.push_back('\n');
+                from = at;
+            }
+            content_type_written_.append(field_, from);
             if (v.empty()) {
                 pt.defects |= bit(defect::content_type_empty);
                 pt.content_type_defaulted = true;
@@ -922,6 +934,12 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
         }
         if (!is_valid_boundary(*b))
             pt->defects |= bit(defect::invalid_boundary);
+        // Folded inside its quotes, split into RFC 2231 sections or
+        // percent-encoded, a boundary is read differently by different
+        // readers (one unfolds to a space, another keeps the line break):
+        // the sanitizer gives the part a boundary written plainly.
+        if (content_type_part_ != idx || content_type_written_.find(*b) == std::string::npos)
+            pt->defects |= bit(defect::boundary_not_plain);
         for (auto const& g : frames_) {
             if (!g.boundary_active)
                 continue;

@@ -108,6 +108,12 @@ private:
     // Header field being unfolded (only MIME and envelope fields are kept).
     int field_kind_ = -1;            // index of a known field, -1 none
     std::string field_;
+    // The Content-Type field of the part whose header is being read, as
+    // written: its value with a '\n' where each continuation line began.
+    // A boundary that occurs in it whole was written plainly.
+    std::vector<std::size_t> field_folds_;
+    std::string content_type_written_;
+    std::uint32_t content_type_part_ = no_part;
     bool field_truncated_ = false;
     std::uint64_t header_bytes_ = 0;
     bool header_skipping_ = false;   // over limits_.max_header_bytes

@@ -56,6 +56,7 @@ enum class defect : std::uint32_t {
     missing_mime_version,     // top level only
     boundary_in_content,      // a line starts with "--" and an enclosing boundary but is no delimiter
     step_limit,               // the rest of the message after limits::max_steps
+    boundary_not_plain,       // the boundary is not written whole in the field: folded, RFC 2231 continued or encoded
     count_                    // not a defect: the number of defects
 };
 

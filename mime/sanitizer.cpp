@@ -20,7 +20,8 @@ namespace {
 
 constexpr defect_set boundary_defects =
     bit(defect::missing_boundary) | bit(defect::invalid_boundary) | bit(defect::boundary_not_found) |
-    bit(defect::boundary_junk) | bit(defect::boundary_prefix) | bit(defect::boundary_in_content);
+    bit(defect::boundary_junk) | bit(defect::boundary_prefix) | bit(defect::boundary_in_content) |
+    bit(defect::boundary_not_plain);
 
 bool has_8bit(std::string_view s) noexcept
 {

@@ -335,6 +335,16 @@ def fidelity_cases(c, top, mv):
                                          "Content-Transfer-Encoding: quoted-printable", "",
                                          "soft break then a delimiter-like line=", "--sbx continues",
                                          "--sb--")
+    # A boundary not written whole in its field: folded inside its quotes
+    # (one reader unfolds it to a space, another keeps the line break), in
+    # RFC 2231 sections, or percent-encoded. Each gets a plain one.
+    c["boundary-folded"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="fold', ' ed"', "",
+                               "pre", "--fold ed", "Content-Type: text/plain", "", "folded", "--fold ed--")
+    c["boundary-rfc2231-sections"] = msg(*top, mv, 'Content-Type: multipart/mixed;', ' boundary*0="sec";',
+                                         ' boundary*1="tions"', "", "--sections", "Content-Type: text/plain", "",
+                                         "in sections", "--sections--")
+    c["boundary-percent-encoded"] = msg(*top, mv, "Content-Type: multipart/mixed; boundary*=''pct%2Denc", "",
+                                        "--pct-enc", "Content-Type: text/plain", "", "encoded", "--pct-enc--")
 
     # 4. base64 or quoted-printable on a composite: the nested content stays.
     inner = ("--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"

@@ -325,6 +325,38 @@ TEST(Sanitizer, NoLineStartsWithAnEnclosingBoundary)
     EXPECT_TRUE(t.parts[0].has(m::defect::boundary_in_content));
 }
 
+// A boundary folded inside its quotes is "a b" to a reader that unfolds
+// (RFC 5322 2.2.3) and "a\r\n b" to one that does not; in RFC 2231 sections
+// or percent-encoded it is lost on a reader without RFC 2231. Each leaves
+// with a boundary written plainly; one written whole, even with a space
+// in it (RFC 2046 allows it), stays.
+TEST(Sanitizer, BoundaryNotWrittenWholeIsReplaced)
+{
+    std::string const body = "\r\n--a b\r\nContent-Type: text/plain\r\n\r\nkept\r\n--a b--\r\n";
+    std::vector<std::string> inputs{
+        top + "Content-Type: multipart/mixed; boundary=\"a\r\n b\"\r\n" + body,
+        top + "Content-Type: multipart/mixed;\r\n boundary*0=\"a \";\r\n boundary*1=\"b\"\r\n" + body,
+        top + "Content-Type: multipart/mixed; boundary*=''a%20b\r\n" + body,
+    };
+    for (auto const& in : inputs) {
+        auto t = m::parse(in);
+        ASSERT_EQ(t.parts.size(), 2u) << in;
+        EXPECT_TRUE(t.parts[0].has(m::defect::boundary_not_plain)) << in;
+        auto r = m::sanitize(in);
+        EXPECT_TRUE(has_change(r, "boundary_regenerated")) << in;
+        auto again = m::parse(r.message);
+        EXPECT_EQ(again.all_defects, 0u) << r.message;
+        ASSERT_EQ(again.parts.size(), 2u) << r.message;
+        EXPECT_NE(r.message.find("\r\n\r\nkept\r\n--" + again.parts[0].boundary + "--\r\n"), std::string::npos)
+            << r.message;
+        EXPECT_NE(r.message.find("boundary=\"" + again.parts[0].boundary + "\"\r\n"), std::string::npos) << r.message;
+    }
+    auto plain = top + "Content-Type: multipart/mixed; boundary=\"a b\"\r\n" + body;
+    EXPECT_FALSE(m::parse(plain).parts[0].has(m::defect::boundary_not_plain));
+    auto r = m::sanitize(plain);
+    EXPECT_TRUE(r.unchanged) << r.message;
+}
+
 // Issue 12, class 4: RFC 2045 6.4 forbids base64 on a multipart, but the
 // text inside must still reach the reader.
 TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
