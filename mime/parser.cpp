@@ -112,7 +112,7 @@ std::string_view defect_name(defect d) noexcept
         "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
         "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
         "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
-        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain"};
+        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain", "header_not_ended"};
     auto i = static_cast<std::size_t>(d);
     return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -439,7 +439,7 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     if (overflow_)
         return;
     auto state = frames_.back().state;
-    bool const header = state == frame_state::header;
+    bool header = state == frame_state::header;
     int matched = -1;
     bool close = false, junk = false;
     if (line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' && line_[1] == '-' &&
@@ -447,6 +447,18 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
         steps_ += 2 * frames_.size();
         if (active_boundaries_ > 0)
             matched = match_delimiter(close, junk);
+        // A multipart whose header has no empty line before its first
+        // delimiter (a line of text, then "--boundary", straight after
+        // the fields): the header ends there, as it does for a reader that
+        // ends a header at its first line that is no field, and the
+        // parts are found, not swallowed as header lines.
+        if (matched < 0 && header && own_delimiter()) {
+            mark(frames_.back().part, defect::header_not_ended);
+            end_header(line_start_, line_start_);
+            state = frames_.back().state;
+            header = false;
+            matched = match_delimiter(close, junk);
+        }
         if (matched < 0)
             note_boundary_in_content(line_);
     }
@@ -502,6 +514,25 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
         f.b64.end_line();
         f.qp.end_line();
     }
+}
+
+bool parser::own_delimiter()
+{
+    finish_field();   // the Content-Type may be the field just before
+    auto const& pt = msg_.parts[frames_.back().part];
+    if (pt.opaque || !pt.content_type_present || pt.content_type.type != "multipart")
+        return false;
+    auto const* b = pt.content_type.param("boundary");
+    if (!b || b->empty() || b->size() > limits_.max_boundary_length)
+        return false;
+    std::string_view rest(line_);
+    rest.remove_prefix(2);
+    if (!rest.starts_with(*b))
+        return false;
+    rest.remove_prefix(b->size());
+    if (rest.starts_with("--"))
+        rest.remove_prefix(2);
+    return std::all_of(rest.begin(), rest.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
 }
 
 void parser::on_delimiter(std::size_t k, bool close, bool junk)

@@ -63,6 +63,7 @@ private:
 
     // Lines by state.
     int match_delimiter(bool& close, bool& junk) const;
+    bool own_delimiter();   // in a header: the line is a delimiter of the boundary it declared
     void on_delimiter(std::size_t frame_index, bool close, bool junk);
     void header_line(std::size_t eol_len);
     void finish_field();

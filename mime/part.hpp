@@ -57,6 +57,7 @@ enum class defect : std::uint32_t {
     boundary_in_content,      // a line starts with "--" and an enclosing boundary but is no delimiter
     step_limit,               // the rest of the message after limits::max_steps
     boundary_not_plain,       // the boundary is not written whole in the field: folded, RFC 2231 continued or encoded
+    header_not_ended,         // no empty line: the header ended at a delimiter of the part's own boundary
     count_                    // not a defect: the number of defects
 };
 

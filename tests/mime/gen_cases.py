@@ -345,6 +345,17 @@ def fidelity_cases(c, top, mv):
                                          "in sections", "--sections--")
     c["boundary-percent-encoded"] = msg(*top, mv, "Content-Type: multipart/mixed; boundary*=''pct%2Denc", "",
                                         "--pct-enc", "Content-Type: text/plain", "", "encoded", "--pct-enc--")
+    # No empty line between a multipart's header and its first delimiter
+    # (a line of text between them, or none): the parts are still found.
+    c["header-ends-at-delimiter"] = msg(*top, mv, 'Content-Type: multipart/alternative; boundary="nb"',
+                                        "This is a multi-part message in MIME format.", "--nb",
+                                        "Content-Type: text/plain", "Content-Transfer-Encoding: quoted-printable", "",
+                                        "plain caf=C3=A9", "--nb", "Content-Type: text/html", "", "<p>html</p>",
+                                        "--nb--")
+    c["part-header-ends-at-delimiter"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="out"', "",
+                                             "--out", 'Content-Type: multipart/alternative; boundary="in"', "--in",
+                                             "Content-Type: text/plain", "", "inner", "--in--", "--out",
+                                             "Content-Type: text/plain", "", "outer", "--out--")
 
     # 4. base64 or quoted-printable on a composite: the nested content stays.
     inner = ("--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"

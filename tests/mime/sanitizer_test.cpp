@@ -357,6 +357,29 @@ TEST(Sanitizer, BoundaryNotWrittenWholeIsReplaced)
     EXPECT_TRUE(r.unchanged) << r.message;
 }
 
+// A multipart header with no empty line before the first delimiter: the
+// header ends at the delimiter of its own boundary, the parts are found
+// (a reader that ends a header at its first line that is no field does
+// the same), and the output has the empty line.
+TEST(Sanitizer, HeaderEndedByItsOwnDelimiterStillHasItsParts)
+{
+    for (std::string between : {"", "This is a multi-part message in MIME format.\r\n"}) {
+        auto in = top + "Content-Type: multipart/mixed; boundary=nb\r\n" + between +
+                  "--nb\r\nContent-Type: text/plain\r\n\r\none\r\n--nb\r\nContent-Type: text/html\r\n\r\n"
+                  "<p>two</p>\r\n--nb--\r\n";
+        auto t = m::parse(in);
+        ASSERT_EQ(t.parts.size(), 3u) << in;
+        EXPECT_TRUE(t.parts[0].has(m::defect::header_not_ended));
+        EXPECT_EQ(t.parts[2].content_type.subtype, "html");
+        auto r = m::sanitize(in);
+        EXPECT_FALSE(r.unchanged);
+        auto again = m::parse(r.message);
+        EXPECT_EQ(again.all_defects, 0u) << r.message;
+        ASSERT_EQ(again.parts.size(), 3u) << r.message;
+        EXPECT_NE(r.message.find("boundary=nb\r\n\r\n--nb\r\n"), std::string::npos) << r.message;
+    }
+}
+
 // Issue 12, class 4: RFC 2045 6.4 forbids base64 on a multipart, but the
 // text inside must still reach the reader.
 TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
