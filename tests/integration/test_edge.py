@@ -265,6 +265,10 @@ relay_networks = ["192.0.2.0/24"]
             g = self.strict_gateway(sinks, extra_limits="sessions_per_client = 1000\nconnections_per_minute = 0")
         finally:
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        # The lease-renewal connection, used at start to prune the ledger,
+        # closes 100 ms later: let it, so that no descriptor comes free
+        # while the crowd holds the rest.
+        time.sleep(1.0)
         crowd = []
         for _ in range(120):
             crowd.append(socket.create_connection(("127.0.0.1", g.port), timeout=5))
@@ -278,7 +282,10 @@ relay_networks = ["192.0.2.0/24"]
         before = cpu_seconds()
         time.sleep(2.0)
         self.assertLess(cpu_seconds() - before, 0.5, "the listener spins at EMFILE")
-        self.assertEqual(g.log().count("accept failed, pausing"), 1)
+        # Logged once an episode, not once a retry (a descriptor that does
+        # come free ends one episode and the next accept starts another).
+        text = g.log()
+        self.assertEqual(text.count("accept failed, pausing"), text.count("accepting connections again") + 1)
         for c in crowd:
             c.close()
         wait_for(lambda: self._greeted(g.port), what="accept to resume")
