@@ -277,6 +277,25 @@ void to_lower(std::string& s) noexcept
             c = static_cast<char>(c + 32);
 }
 
+namespace {
+
+// "name=" or "name*0 =" at `i`: a parameter starts there. Seen where a ';'
+// should be, it is a parameter whose ';' is missing (RFC 2046's own
+// message/external-body example lacks one).
+bool parameter_starts(std::string_view raw, std::size_t i) noexcept
+{
+    auto const b = i;
+    while (i < raw.size() && (attr_char(raw[i]) || raw[i] == '*'))
+        ++i;
+    if (i == b)
+        return false;
+    while (i < raw.size() && is_wsp(raw[i]))
+        ++i;
+    return i < raw.size() && raw[i] == '=';
+}
+
+} // namespace
+
 bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_parameters,
                        field_value& out, defect_set& d)
 {
@@ -316,14 +335,17 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
     std::size_t count = 0;
     bool param_bad = false;
     while (!lx.done()) {
-        if (lx.peek() != ';') {
+        if (lx.peek() == ';') {
+            ++lx.i;
+        } else if (parameter_starts(raw, lx.i)) {
+            param_bad = true; // read it; the sanitizer writes the ';'
+        } else {
             param_bad = true;
             auto semi = raw.find(';', lx.i);
             if (semi == std::string_view::npos)
                 break;
-            lx.i = semi;
+            lx.i = semi + 1;
         }
-        ++lx.i; // ';'
         lx.skip_cfws();
         if (lx.done())
             break; // a trailing ';' is common and harmless
@@ -342,10 +364,20 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
             value = lx.quoted();
         } else {
             // Unquoted: a token by the RFC; real mail puts spaces and
-            // tspecials here ("name=my file.txt"), so take up to ';'.
+            // tspecials here ("name=my file.txt"), so take up to ';', or
+            // up to white space before what starts a parameter
+            // ("access-type=mail-server server=...": a ';' is missing).
             auto b = lx.i;
-            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"' && lx.peek() != '(')
+            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"' && lx.peek() != '(') {
+                if (is_wsp(lx.peek())) {
+                    auto j = lx.i;
+                    while (j < raw.size() && is_wsp(raw[j]))
+                        ++j;
+                    if (parameter_starts(raw, j))
+                        break;
+                }
                 ++lx.i;
+            }
             auto v = trim(raw.substr(b, lx.i - b));
             if (!is_token(v) && !v.empty())
                 param_bad = true;

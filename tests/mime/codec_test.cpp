@@ -165,6 +165,37 @@ TEST(ContentType, ParsesParametersCommentsAndRfc2231)
     EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid));
 }
 
+// A parameter whose ';' is missing (RFC 2046 5.2.3.7's own example) is
+// read as the next parameter, after a quoted value or an unquoted one; an
+// unquoted value with spaces and no "name=" after them stays one value.
+TEST(ContentType, ReadsAParameterWhoseSemicolonIsMissing)
+{
+    m::field_value v;
+    m::defect_set d = 0;
+    ASSERT_TRUE(m::parse_field_value("message/external-body;  access-type=mail-server   server=\"list@bogus.bitnet\"; "
+                                     "expiration=\"Fri, 14 Jun 1991\"",
+                                     true, 64, v, d));
+    ASSERT_NE(v.param("access-type"), nullptr);
+    EXPECT_EQ(*v.param("access-type"), "mail-server");
+    ASSERT_NE(v.param("server"), nullptr);
+    EXPECT_EQ(*v.param("server"), "list@bogus.bitnet");
+    EXPECT_EQ(*v.param("expiration"), "Fri, 14 Jun 1991");
+    EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid));
+
+    m::field_value q;
+    d = 0;
+    ASSERT_TRUE(m::parse_field_value("application/pdf; name=\"a b.pdf\" size = 12 x*0=y", true, 64, q, d));
+    EXPECT_EQ(*q.param("name"), "a b.pdf");
+    EXPECT_EQ(*q.param("size"), "12");
+    EXPECT_EQ(*q.param("x"), "y");
+
+    m::field_value u;
+    d = 0;
+    ASSERT_TRUE(m::parse_field_value("text/plain; name=this is a test.txt", true, 64, u, d));
+    EXPECT_EQ(*u.param("name"), "this is a test.txt");
+    EXPECT_EQ(u.params.size(), 1u);
+}
+
 TEST(ContentType, RefusesWhatHasNoUsableType)
 {
     for (std::string_view bad : {"", "text", "/plain", "text/", "te xt/plain", "t\xe9xt/plain", "??? garbage",

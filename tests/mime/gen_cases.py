@@ -356,6 +356,13 @@ def fidelity_cases(c, top, mv):
                                              "--out", 'Content-Type: multipart/alternative; boundary="in"', "--in",
                                              "Content-Type: text/plain", "", "inner", "--in--", "--out",
                                              "Content-Type: text/plain", "", "outer", "--out--")
+    # RFC 2046 5.2.3.7's own example: a parameter whose ';' is missing.
+    c["parameter-semicolon-missing"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ext"', "", "--ext",
+                                           "Content-Type: message/external-body;", "    access-type=mail-server",
+                                           '    server="listserv@bogus.bitnet";',
+                                           '    expiration="Fri, 14 Jun 1991 19:13:14 -0400 (EDT)"', "",
+                                           "Content-type: application/postscript", "", "get RFC-MIME.DOC", "",
+                                           "--ext--")
 
     # 4. base64 or quoted-printable on a composite: the nested content stays.
     inner = ("--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
