@@ -112,7 +112,7 @@ std::string_view defect_name(defect d) noexcept
         "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
         "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
         "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
-        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain", "header_not_ended"};
+        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain", "header_not_ended", "cte_empty"};
     auto i = static_cast<std::size_t>(d);
     return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -817,7 +817,13 @@ void parser::finish_field()
             parse_field_value(v, false, 0, fv, d);
             pt.encoding_token = fv.type;
             auto const& e = fv.type;
-            if (e == "7bit")
+            // An empty field declares nothing: the body is what it would be
+            // without the field (RFC 2045 6.1: 7bit), not an unknown
+            // encoding, which would cost a delivery report or a multipart
+            // its type. The field is not written back.
+            if (e.empty())
+                pt.defects |= bit(defect::cte_empty);
+            else if (e == "7bit")
                 pt.encoding = transfer_encoding::seven_bit;
             else if (e == "8bit")
                 pt.encoding = transfer_encoding::eight_bit;
@@ -830,8 +836,6 @@ void parser::finish_field()
             else {
                 pt.encoding = transfer_encoding::unknown;
                 pt.defects |= bit(defect::unknown_cte);
-                if (pt.encoding_token.empty())
-                    pt.encoding_token = "x-empty";
             }
         }
         break;

@@ -58,6 +58,7 @@ enum class defect : std::uint32_t {
     step_limit,               // the rest of the message after limits::max_steps
     boundary_not_plain,       // the boundary is not written whole in the field: folded, RFC 2231 continued or encoded
     header_not_ended,         // no empty line: the header ended at a delimiter of the part's own boundary
+    cte_empty,                // a Content-Transfer-Encoding with no value (empty, a comment): read as absent
     count_                    // not a defect: the number of defects
 };
 

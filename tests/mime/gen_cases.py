@@ -363,6 +363,15 @@ def fidelity_cases(c, top, mv):
                                            '    expiration="Fri, 14 Jun 1991 19:13:14 -0400 (EDT)"', "",
                                            "Content-type: application/postscript", "", "get RFC-MIME.DOC", "",
                                            "--ext--")
+    # An empty Content-Transfer-Encoding declares nothing: a report and a
+    # multipart keep their type and their parts.
+    c["cte-empty-report-multipart"] = msg(*top, mv, 'Content-Type: multipart/report; report-type=delivery-status;',
+                                          ' boundary="ce"', "Content-Transfer-Encoding:", "", "--ce",
+                                          "Content-Type: text/plain", "", "failed", "--ce",
+                                          "Content-Type: message/delivery-status", "Content-Transfer-Encoding: ", "",
+                                          "Reporting-MTA: dns; mx.example.com", "",
+                                          "Final-Recipient: rfc822; bob@example.org", "Action: failed",
+                                          "Status: 5.1.1", "--ce--")
 
     # 4. base64 or quoted-printable on a composite: the nested content stays.
     inner = ("--in\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"

@@ -380,6 +380,32 @@ TEST(Sanitizer, HeaderEndedByItsOwnDelimiterStillHasItsParts)
     }
 }
 
+// "Content-Transfer-Encoding:" with nothing after it declares nothing, as
+// an empty Content-Type does: read as 7bit, the field not written back. As
+// an unknown encoding it cost a delivery report its type and a multipart
+// its parts.
+TEST(Sanitizer, EmptyTransferEncodingIsNoEncoding)
+{
+    for (std::string cte : {"Content-Transfer-Encoding:\r\n", "Content-Transfer-Encoding:  (none)\r\n"}) {
+        auto in = top + "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n" + cte +
+                  "\r\n--r\r\nContent-Type: message/delivery-status\r\n" + cte +
+                  "\r\nReporting-MTA: dns; mx.example.com\r\n\r\nAction: failed\r\n--r--\r\n";
+        auto t = m::parse(in);
+        ASSERT_EQ(t.parts.size(), 2u) << in;
+        EXPECT_TRUE(t.parts[1].has(m::defect::cte_empty));
+        for (bool seven : {false, true}) {
+            m::sanitize_options o;
+            o.seven_bit = seven;
+            auto r = m::sanitize(in, o);
+            auto again = m::parse(r.message);
+            EXPECT_EQ(again.all_defects, 0u) << r.message;
+            ASSERT_EQ(again.parts.size(), 2u) << r.message;
+            EXPECT_EQ(again.parts[1].content_type.subtype, "delivery-status") << r.message;
+            EXPECT_EQ(r.message.find("Content-Transfer-Encoding"), std::string::npos) << r.message;
+        }
+    }
+}
+
 // Issue 12, class 4: RFC 2045 6.4 forbids base64 on a multipart, but the
 // text inside must still reach the reader.
 TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
