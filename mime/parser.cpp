@@ -385,8 +385,12 @@ void parser::end_line(std::size_t eol_len, bool bare_lf)
     // Counted per line, not per piece fed, so the tree does not depend on
     // how the input was split.
     steps_ += line_len_ + eol_len + 1;
-    if (!overflow_ && steps_ > limits_.max_steps)
-        enter_step_limit();
+    if (steps_ > limits_.max_steps) {
+        if (!overflow_)
+            enter_step_limit();
+        else // the line that reached the part limit also spent the budget
+            mark(overflow_part_, defect::step_limit);
+    }
 
     prev_eol_start_ = eol_start;
     prev_line_len_ = line_len_;
