@@ -112,7 +112,8 @@ std::string_view defect_name(defect d) noexcept
         "unknown_cte", "encoded_composite", "invalid_base64", "invalid_qp", "missing_boundary",
         "invalid_boundary", "boundary_not_found", "boundary_junk", "boundary_prefix",
         "unterminated_multipart", "empty_multipart", "depth_limit", "part_limit",
-        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain", "header_not_ended", "cte_empty"};
+        "missing_mime_version", "boundary_in_content", "step_limit", "boundary_not_plain",
+        "header_not_ended", "cte_empty"};
     auto i = static_cast<std::size_t>(d);
     return i < names.size() ? names[i] : std::string_view("unknown");
 }
