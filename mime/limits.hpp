@@ -38,9 +38,12 @@ struct limits {
     std::size_t max_parameters = 64;
 
     // RFC 2046 section 5.1.1 allows 70 characters; longer boundaries are
-    // still matched up to this length (real mail has them), longer ones are
-    // treated as missing. It also bounds the bytes kept of each body line.
-    std::size_t max_boundary_length = 200;
+    // still matched up to this length (real mail has them, and other
+    // readers match them), longer ones are treated as missing. The default
+    // is the longest whose close delimiter ("--" boundary "--") fits on a
+    // line of 998 octets (RFC 5322 2.1.1). It also bounds the bytes held
+    // back of a body line that starts with '-'.
+    std::size_t max_boundary_length = 994;
 
     // Work units one parse or one sanitizer run may spend: an octet
     // scanned, a line ended, an open boundary compared with a line that

@@ -356,6 +356,13 @@ def fidelity_cases(c, top, mv):
                                              "--out", 'Content-Type: multipart/alternative; boundary="in"', "--in",
                                              "Content-Type: text/plain", "", "inner", "--in--", "--out",
                                              "Content-Type: text/plain", "", "outer", "--out--")
+    # A boundary far over RFC 2046's 70 characters: other readers match it,
+    # so its parts are found (and it is replaced by a valid one).
+    longb = "0123456789abcdefghij'()+_,-./:=? " * 15 + "end"
+    c["boundary-very-long"] = msg(*top, mv, f'Content-Type: multipart/mixed; boundary="{longb}"', "", "--" + longb,
+                                  "Content-Type: text/plain", "", "first", "--" + longb, "Content-Type: text/html",
+                                  "", "<p>second</p>", "--" + longb + "--")
+
     # RFC 2046 5.2.3.7's own example: a parameter whose ';' is missing.
     c["parameter-semicolon-missing"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ext"', "", "--ext",
                                            "Content-Type: message/external-body;", "    access-type=mail-server",
