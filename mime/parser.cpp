@@ -66,6 +66,13 @@ int lookup_field(std::string_view name, bool message_root) noexcept
     return -1;
 }
 
+// What may follow a boundary on a delimiter line: RFC 2046 transport
+// padding (and the CR of a line ended by a bare LF after it).
+bool is_padding(std::string_view tail) noexcept
+{
+    return std::all_of(tail.begin(), tail.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
+
 constexpr bool is_bchar(char c) noexcept
 {
     // RFC 2046 bcharsnospace
@@ -422,9 +429,7 @@ int parser::match_delimiter(bool& close, bool& junk) const
             close = tail.size() >= 2 && tail[0] == '-' && tail[1] == '-';
             if (close)
                 tail.remove_prefix(2);
-            bool clean = std::all_of(tail.begin(), tail.end(), [](char c) {
-                return c == ' ' || c == '\t' || c == '\r';
-            });
+            bool clean = is_padding(tail);
             if (pass == 0 && !clean)
                 continue;
             // Junk after the boundary is tolerated only when it cannot be
@@ -537,7 +542,7 @@ bool parser::own_delimiter()
     rest.remove_prefix(b->size());
     if (rest.starts_with("--"))
         rest.remove_prefix(2);
-    return std::all_of(rest.begin(), rest.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+    return is_padding(rest);
 }
 
 void parser::on_delimiter(std::size_t k, bool close, bool junk)
