@@ -510,6 +510,18 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     }
 
     if (matched >= 0) {
+        // A delimiter that is the input's last line, with no line end, opens
+        // no part: nothing follows it, not even the CRLF a body part's
+        // header needs (RFC 2046 5.1.1). A truncated message reads as the
+        // parts before it, as IMAP servers read it; the multipart has no
+        // close delimiter.
+        if (eol_len == 0 && !close) {
+            auto mp = frames_[static_cast<std::size_t>(matched)].part;
+            on_delimiter(static_cast<std::size_t>(matched), true, junk);
+            msg_.parts[mp].has_epilogue = false;
+            mark(mp, defect::unterminated_multipart);
+            return;
+        }
         on_delimiter(static_cast<std::size_t>(matched), close, junk);
         return;
     }

@@ -55,6 +55,11 @@ def small_cases():
     c["unterminated-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="u"', "",
                                       "--u", "Content-Type: text/plain", "", "one", "--u",
                                       "Content-Type: text/plain", "", "two, and then the end")
+    # Truncated after a delimiter, with no line end: no part follows it
+    # (IMAP servers read it so), and the multipart is closed.
+    c["delimiter-at-end-of-input"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="t"', "",
+                                         "--t", "Content-Type: text/plain", "", "the only part", "--t",
+                                         final=False)
     c["empty-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="e"', "", "--e--")
     c["header-no-colon"] = msg("From: a@example.com", "This line has no colon", "Subject: x", mv,
                                "Content-Type: text/plain", "", "body")

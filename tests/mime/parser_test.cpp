@@ -130,6 +130,18 @@ TEST(Parser, MultipartDefectsAreFlagged)
     auto open = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nx\r\n");
     EXPECT_TRUE(has_flag(open.parts[0], m::defect::unterminated_multipart));
 
+    // A delimiter with no line end at the end of the input opens no part.
+    auto cut = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nx\r\n--q");
+    EXPECT_TRUE(has_flag(cut.parts[0], m::defect::unterminated_multipart));
+    ASSERT_EQ(cut.parts.size(), 2u);
+    EXPECT_EQ(cut.parts[1].size, 1u);
+    auto cut_inner = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n"
+                              "Content-Type: multipart/mixed; boundary=r\r\n\r\n--r\r\n\r\ny\r\n--r");
+    ASSERT_EQ(cut_inner.parts.size(), 3u);
+    EXPECT_TRUE(has_flag(cut_inner.parts[1], m::defect::unterminated_multipart));
+    auto cut_after_eol = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nx\r\n--q\r\n");
+    EXPECT_EQ(cut_after_eol.parts.size(), 3u);   // an empty part, as before
+
     auto empty = m::parse("Content-Type: multipart/mixed; boundary=q\r\n\r\n--q--\r\n");
     EXPECT_TRUE(has_flag(empty.parts[0], m::defect::empty_multipart));
     EXPECT_NE(m::describe(empty).find("(\"text\" \"plain\""), std::string::npos);
