@@ -126,6 +126,28 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
     return true;
 }
 
+// How many lines of `body` are delimiters of `boundary` (close ones
+// included): "--", the boundary, maybe "--", then only transport padding.
+std::size_t count_delimiters(std::string_view body, std::string_view boundary) noexcept
+{
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < body.size();) {
+        auto j = body.find_first_of("\r\n", i);
+        if (j == std::string_view::npos)
+            j = body.size();
+        auto line = body.substr(i, j - i);
+        if (line.size() >= 2 + boundary.size() && line.starts_with("--") && line.substr(2).starts_with(boundary)) {
+            auto tail = line.substr(2 + boundary.size());
+            if (tail.starts_with("--"))
+                tail.remove_prefix(2);
+            if (tail.find_first_not_of(" \t") == std::string_view::npos)
+                ++n;
+        }
+        i = j + (j + 1 < body.size() && body[j] == '\r' && body[j + 1] == '\n' ? 2 : 1);
+    }
+    return n;
+}
+
 // The token every new boundary starts with: one that occurs in none of
 // `texts`. Every occurrence of the fixed prefix in them is collected in
 // one pass, so a message that holds the tokens we would try first (they
@@ -328,10 +350,32 @@ void renderer::plan_embedded()
         if (!entity.empty() && entity.back() != '\n')
             entity.append("\r\n");
         entity.append("\r\n");
+        auto const body_at = entity.size();
         if (b64)
             decode_base64(raw, entity);
         else
             decode_qp(raw, entity);
+        // A multipart whose body shows delimiters that decoding would lose
+        // was never encoded: its label is false (a mailer that copied its
+        // parts' Content-Transfer-Encoding onto the multipart). Base64 has
+        // no "-"; a quoted-printable encoder writes a boundary's "=" as
+        // "=3D" and ends the line before a delimiter with a hard line
+        // break. Decoded anyway, a base64 part's padding "=" at the end of
+        // its last line would join that line and the next delimiter. Such
+        // a body is read as it stands, as the readers that ignore the
+        // label read it.
+        bool as_it_stands = false;
+        if (p.content_type.type == "multipart") { // opaque: is_multipart() says no
+            auto const* b = p.content_type.param("boundary");
+            if (b && !b->empty()) {
+                auto const raw_count = count_delimiters(raw, *b);
+                as_it_stands = raw_count > count_delimiters(std::string_view(entity).substr(body_at), *b);
+            }
+        }
+        if (as_it_stands) {
+            entity.resize(body_at);
+            entity.append(raw);
+        }
         limits sub = lim;
         sub.max_depth = lim.max_depth - p.depth;
         sub.max_parts = parts_left + 1;
@@ -360,9 +404,14 @@ void renderer::plan_embedded()
         renderer(entity, tree, o, r_, text, c).run();
         parts_left -= std::min(parts_left, written - 1);
         extra_parts_ += written - 1;
-        note("composite_decoded", static_cast<std::uint32_t>(k),
-             std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
-                 p.content_type.subtype + " decoded and its parts written again");
+        if (as_it_stands)
+            note("cte_removed", static_cast<std::uint32_t>(k),
+                 std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
+                     p.content_type.subtype + " whose body is not encoded removed and its parts read as they stand");
+        else
+            note("composite_decoded", static_cast<std::uint32_t>(k),
+                 std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
+                     p.content_type.subtype + " decoded and its parts written again");
         embedded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
         embedded_.push_back(std::move(text));
         embedded_boundaries_.resize(embedded_.size());
@@ -881,6 +930,12 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
     for_each_field(block, [&](raw_field const& f) {
         if (f.no_colon) {
             note("header_line_dropped", i, "header line without a field name dropped");
+            return;
+        }
+        // A field name cannot be folded: one that leaves no room for its
+        // colon on a line of 998 octets cannot be written at all.
+        if (f.name.size() >= 998) {
+            note("header_line_dropped", i, "header field whose name is longer than a line dropped");
             return;
         }
         if (iequals(f.name, "content-type")) {

@@ -148,7 +148,8 @@ def clean_name(n):
 
 def check_top_fields(orig, out, seven_bit):
     def keep(fields):
-        return [(clean_name(n), v) for n, v in fields if n.lower() not in MIME_FIELDS]
+        # a name of 998 octets or more cannot be written on a line: dropped
+        return [(clean_name(n), v) for n, v in fields if n.lower() not in MIME_FIELDS and len(n) < 998]
     a = keep(raw_fields(header_block(orig)))
     b = keep(raw_fields(header_block(out)))
     if [n for n, _ in a] != [n for n, _ in b]:
@@ -354,6 +355,11 @@ def original_leaves(orig, tree):
 MAX_DECODE_NESTING = 4
 
 
+def delimiter_lines(body, boundary):
+    b = re.escape(boundary.encode("latin-1", "replace"))
+    return len(re.findall(rb"(?m)^--" + b + rb"(?:--)?[ \t]*\r?$", body))
+
+
 def expanded_leaves(ctl, orig, tree, level=0):
     """(bytes, part) for each leaf of the original; a multipart or message
     that came base64 or quoted-printable encoded is replaced by its own
@@ -375,7 +381,15 @@ def expanded_leaves(ctl, orig, tree, level=0):
             entity = b"".join(kept)
             if entity and not entity.endswith(b"\n"):
                 entity += b"\r\n"
-            entity += b"\r\n" + (decoded(orig[p["body_begin"]:p["body_end"]], p["encoding"]) or b"")
+            raw = orig[p["body_begin"]:p["body_end"]]
+            body = decoded(raw, p["encoding"]) or b""
+            # A multipart whose body shows delimiters that decoding loses
+            # was never encoded (a false label): it is read as it stands.
+            boundary = email.message_from_bytes(header + b"\r\n").get_param("boundary")
+            if (declared.startswith("multipart/") and isinstance(boundary, str) and boundary
+                    and delimiter_lines(raw, boundary) > delimiter_lines(body, boundary)):
+                body = raw
+            entity += b"\r\n" + body
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
             leaves.extend(expanded_leaves(ctl, entity, sub, level + 1))
         else:

@@ -436,6 +436,29 @@ def fidelity_cases(c, top, mv):
                                    "--d--")
     c["message-leaf-unknown-cte"] = msg(*top, mv, "Content-Type: message/delivery-status",
                                         "Content-Transfer-Encoding: 7-bit", "", "Action: failed")
+    # A false label: the multipart's body is not encoded (its parts carry
+    # their own encodings). Decoding it would lose delimiters: a "=" in the
+    # boundary, a base64 part's padding before a delimiter (a soft break).
+    c["qp-label-on-plain-multipart"] = msg(*top, mv, 'Content-Type: multipart/related; boundary="=_5f0a"',
+                                           "Content-Transfer-Encoding: quoted-printable", "",
+                                           "--=_5f0a", "Content-Type: text/html; charset=utf-8",
+                                           "Content-Transfer-Encoding: quoted-printable", "",
+                                           "<p>caf=C3=A9</p>", "--=_5f0a", "Content-Type: image/png",
+                                           "Content-Transfer-Encoding: base64", "", "iVBORw0KGgo=",
+                                           "--=_5f0a", "Content-Type: image/png", "Content-Transfer-Encoding: base64",
+                                           "", "iVBORw0KGgoAAA==", "--=_5f0a--")
+    c["qp-label-soft-break-before-delimiter"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="pl"',
+                                                    "Content-Transfer-Encoding: quoted-printable", "",
+                                                    "--pl", "Content-Type: text/plain", "", "first part",
+                                                    "--pl", "Content-Type: application/octet-stream",
+                                                    "Content-Transfer-Encoding: base64", "", "AAECAw==",
+                                                    "--pl", "Content-Type: text/plain", "", "third part", "--pl--")
+    c["base64-label-on-plain-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="bl"',
+                                               "Content-Transfer-Encoding: base64", "",
+                                               "--bl", "Content-Type: text/plain", "", "not encoded at all",
+                                               "--bl", "Content-Type: text/html", "", "<p>nor this</p>", "--bl--")
+    c["field-name-longer-than-a-line"] = msg(*top, "X-" + "n" * 1200 + ": value", mv, "Content-Type: text/plain",
+                                             "", "body")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")

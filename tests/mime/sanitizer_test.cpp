@@ -440,6 +440,47 @@ TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
     EXPECT_NE(r.message.find("\r\n\r\ncore text\r\n"), std::string::npos) << r.message;
 }
 
+// A multipart labelled quoted-printable or base64 whose body is not
+// encoded (its parts carry their own encodings): decoding would lose
+// delimiters, so the body is read as it stands and every part kept.
+TEST(Sanitizer, FalseEncodingLabelOnAMultipartIsRemoved)
+{
+    std::string const parts = "--=_b1\r\nContent-Type: text/plain\r\n\r\none\r\n"
+                              "--=_b1\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                              "iVBORw0KGgo=\r\n--=_b1\r\nContent-Type: text/html\r\n\r\n<p>three</p>\r\n--=_b1--\r\n";
+    for (std::string cte : {"quoted-printable", "base64"}) {
+        auto in = top + "Content-Type: multipart/mixed; boundary=\"=_b1\"\r\nContent-Transfer-Encoding: " + cte +
+                  "\r\n\r\n" + parts;
+        auto r = m::sanitize(in);
+        EXPECT_TRUE(has_change(r, "cte_removed")) << cte;
+        EXPECT_FALSE(has_change(r, "composite_decoded")) << cte;
+        auto t = m::parse(r.message);
+        EXPECT_EQ(t.all_defects, 0u) << r.message;
+        ASSERT_EQ(t.parts.size(), 4u) << r.message;
+        EXPECT_EQ(body_of(r.message, t.parts[2]), "iVBORw0KGgo=");
+        EXPECT_EQ(body_of(r.message, t.parts[3]), "<p>three</p>");
+    }
+    // Really encoded, the same multipart is decoded: its delimiters are
+    // found only after decoding.
+    std::string enc;
+    m::encode_base64(parts, enc);
+    auto r = m::sanitize(top + "Content-Type: multipart/mixed; boundary=\"=_b1\"\r\n"
+                               "Content-Transfer-Encoding: base64\r\n\r\n" + enc);
+    EXPECT_TRUE(has_change(r, "composite_decoded"));
+    EXPECT_EQ(m::parse(r.message).parts.size(), 4u) << r.message;
+}
+
+// A field name of 998 octets or more leaves no room for its colon on a
+// line: the field cannot be written and is dropped.
+TEST(Sanitizer, FieldNameLongerThanALineIsDropped)
+{
+    auto in = "X-" + std::string(1200, 'n') + ": v\r\n" + top + "Content-Type: text/plain\r\n\r\nbody\r\n";
+    auto r = m::sanitize(in);
+    EXPECT_TRUE(has_change(r, "header_line_dropped"));
+    EXPECT_EQ(r.message.find("nnnn"), std::string::npos) << r.message;
+    expect_wire_clean(r.message, false, "long name");
+}
+
 // The step budget is a bound the code checks as it goes: a hostile shape
 // (a million "--" lines under 99 open multiparts) stops at the budget with
 // a clean message, reported over the limit, and a small budget never
