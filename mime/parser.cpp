@@ -518,7 +518,10 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
         if (eol_len == 0 && !close) {
             auto mp = frames_[static_cast<std::size_t>(matched)].part;
             on_delimiter(static_cast<std::size_t>(matched), true, junk);
-            msg_.parts[mp].has_epilogue = false;
+            // (A multipart without parts keeps its empty epilogue: without
+            // one, its whole body would read as preamble.)
+            if (msg_.parts[mp].first_child != no_part)
+                msg_.parts[mp].has_epilogue = false;
             mark(mp, defect::unterminated_multipart);
             return;
         }

@@ -470,6 +470,21 @@ TEST(Sanitizer, FalseEncodingLabelOnAMultipartIsRemoved)
     EXPECT_EQ(m::parse(r.message).parts.size(), 4u) << r.message;
 }
 
+// A delimiter that ends the input with no line end opens no part; the
+// multipart is closed, and one without parts gets its one empty part.
+TEST(Sanitizer, DelimiterAtTheEndOfTheInputOpensNoPart)
+{
+    auto r = m::sanitize(top + "Content-Type: multipart/mixed; boundary=q\r\n\r\npre\r\n--q\r\n\r\none\r\n--q");
+    EXPECT_TRUE(has_change(r, "close_delimiter_added"));
+    EXPECT_NE(r.message.find("\r\n\r\none\r\n--q--\r\n"), std::string::npos) << r.message;
+    EXPECT_EQ(m::parse(r.message).parts.size(), 2u) << r.message;
+    r = m::sanitize(top + "Content-Type: multipart/mixed; boundary=q\r\n\r\npre\r\n--q");
+    EXPECT_NE(r.message.find("pre\r\n--q\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\r\n--q--\r\n"),
+              std::string::npos)
+        << r.message;
+    EXPECT_EQ(m::parse(r.message).all_defects, 0u) << r.message;
+}
+
 // A field name of 998 octets or more leaves no room for its colon on a
 // line: the field cannot be written and is dropped.
 TEST(Sanitizer, FieldNameLongerThanALineIsDropped)
