@@ -562,6 +562,53 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
         *items_written = written;
 }
 
+namespace {
+
+// A word made of RFC 2047 encoded words only ("=?cs?Q?...?=", adjacent
+// ones too) whose encoded text holds raw 8-bit octets, which section 5
+// forbids but senders write: lenient readers decode such a word with the
+// octets as they are. Written with each octet escaped (Q) or dropped (B:
+// not in the alphabet, as a base64 decoder skips it), the word is valid
+// and decodes to what those readers saw. False when `word` is not one.
+bool repair_encoded_words(std::string_view word, std::string* out)
+{
+    std::string fixed;
+    std::size_t i = 0;
+    while (i < word.size()) {
+        if (!word.substr(i).starts_with("=?"))
+            return false;
+        auto q1 = word.find('?', i + 2);
+        if (q1 == std::string_view::npos || q1 == i + 2 || q1 + 2 >= word.size() || word[q1 + 2] != '?')
+            return false;
+        char const enc = word[q1 + 1];
+        bool const b64 = enc == 'B' || enc == 'b';
+        if (!b64 && enc != 'Q' && enc != 'q')
+            return false;
+        auto end = word.find("?=", q1 + 3);
+        if (end == std::string_view::npos)
+            return false;
+        fixed.append(word.substr(i, q1 + 3 - i));
+        static constexpr char hex[] = "0123456789ABCDEF";
+        for (char c : word.substr(q1 + 3, end - q1 - 3)) {
+            auto u = static_cast<unsigned char>(c);
+            if (u < 128) {
+                fixed.push_back(c);
+            } else if (!b64) {
+                fixed.push_back('=');
+                fixed.push_back(hex[u >> 4]);
+                fixed.push_back(hex[u & 15]);
+            }
+        }
+        fixed.append("?=");
+        i = end + 2;
+    }
+    if (out)
+        out->append(fixed);
+    return true;
+}
+
+} // namespace
+
 void encode_words(std::string_view text, std::string& out)
 {
     auto has8 = [](std::string_view w) {
@@ -581,6 +628,10 @@ void encode_words(std::string_view text, std::string& out)
             out.append(text.substr(ws, i - ws));
             continue;
         }
+        out.append(text.substr(ws, wb - ws));
+        if (repair_encoded_words(word, &out))
+            continue;
+        out.resize(out.size() - (wb - ws));
         // Extend the run over following words while they hold 8-bit octets,
         // so the spaces between them are encoded too and survive decoding.
         std::size_t run_end = i;
@@ -591,7 +642,7 @@ void encode_words(std::string_view text, std::string& out)
             std::size_t k = j;
             while (k < n && text[k] != ' ' && text[k] != '\t')
                 ++k;
-            if (j == k || !has8(text.substr(j, k - j)))
+            if (j == k || !has8(text.substr(j, k - j)) || repair_encoded_words(text.substr(j, k - j), nullptr))
                 break;
             run_end = k;
         }

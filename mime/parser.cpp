@@ -766,6 +766,8 @@ void parser::header_line(std::size_t eol_len)
         mark(idx, defect::space_before_colon);
         name = name.substr(0, t + 1);
     }
+    if (name.size() > 900) // no sender means it; the sanitizer drops it
+        mark(idx, defect::invalid_field_name);
     for (char c : name) {
         auto u = static_cast<unsigned char>(c);
         if (u < 33 || u > 126) {

@@ -808,10 +808,6 @@ void renderer::field(raw_field const& f, std::uint32_t i)
             name_fixed = true;
         }
     }
-    if (name.size() > 900) { // no line could hold it; nobody could mean it
-        name.resize(900);
-        name_fixed = true;
-    }
     if (name_fixed)
         note("header_fixed", i, "field name \"" + std::string(f.name.substr(0, 60)) + "\" cleaned");
     std::vector<std::string> lines;
@@ -932,10 +928,10 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             note("header_line_dropped", i, "header line without a field name dropped");
             return;
         }
-        // A field name cannot be folded: one that leaves no room for its
-        // colon on a line of 998 octets cannot be written at all.
-        if (f.name.size() >= 998) {
-            note("header_line_dropped", i, "header field whose name is longer than a line dropped");
+        // A field name cannot be folded: one that leaves little room on a
+        // line of 998 octets for its colon and value, nobody could mean.
+        if (f.name.size() > 900) {
+            note("header_line_dropped", i, "header field with a name over 900 octets dropped");
             return;
         }
         if (iequals(f.name, "content-type")) {

@@ -146,10 +146,23 @@ def clean_name(n):
     return bytes(c if 33 <= c <= 126 else ord("_") for c in n)
 
 
+def lenient_words(v):
+    """Raw 8-bit octets inside encoded words (RFC 2047 section 5 forbids
+    them) as lenient readers read them: escaped in Q text, skipped in B."""
+    def fix(m):
+        text = m.group(3)
+        if m.group(2) in b"Qq":
+            text = re.sub(rb"[\x80-\xff]", lambda o: b"=%02X" % o.group(0)[0], text)
+        else:
+            text = re.sub(rb"[\x80-\xff]", b"", text)
+        return b"=?" + m.group(1) + b"?" + m.group(2) + b"?" + text + b"?="
+    return re.sub(rb"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=", fix, v)
+
+
 def check_top_fields(orig, tree, out, seven_bit):
     def keep(fields):
-        # a name of 998 octets or more cannot be written on a line: dropped
-        return [(clean_name(n), v) for n, v in fields if n.lower() not in MIME_FIELDS and len(n) < 998]
+        # a name over 900 octets (no line holds it with its value): dropped
+        return [(clean_name(n), v) for n, v in fields if n.lower() not in MIME_FIELDS and len(n) <= 900]
     top = tree["parts"][0]
     # a multipart header with no empty line ends at its own first delimiter
     a = keep(raw_fields(orig[:top["header_end"]] if "header_not_ended" in top["flags"] else header_block(orig)))
@@ -162,7 +175,8 @@ def check_top_fields(orig, tree, out, seven_bit):
             # original, where an encoded word already in the original stays
             # either literal text (inside an 8-bit run) or an encoded word.
             b = squash(decode_2047(squash_keep_space(vb)))
-            ok = b in (squash(va), squash(decode_2047(squash_keep_space(va))))
+            ok = b in (squash(va), squash(decode_2047(squash_keep_space(va))),
+                       squash(decode_2047(lenient_words(squash_keep_space(va)))))
         else:
             b = squash(vb)
             ok = b == squash(va)

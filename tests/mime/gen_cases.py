@@ -459,6 +459,10 @@ def fidelity_cases(c, top, mv):
                                                "--bl", "Content-Type: text/html", "", "<p>nor this</p>", "--bl--")
     c["field-name-longer-than-a-line"] = msg(*top, "X-" + "n" * 1200 + ": value", mv, "Content-Type: text/plain",
                                              "", "body")
+    # Raw 8-bit octets inside encoded words (RFC 2047 section 5 forbids them).
+    c["encoded-word-raw-8bit"] = msg("From: a@example.com", b"Subject: =?utf-8?q?caf\xe9_cr\xe8me?= and",
+                                     b"\t=?iso-8859-1?B?Y2Fm\xe96k=?= =?utf-8?q?ok?=", mv,
+                                     "Content-Type: text/plain", "", "body")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")
