@@ -587,9 +587,18 @@ bool repair_encoded_words(std::string_view word, std::string* out)
         auto end = word.find("?=", q1 + 3);
         if (end == std::string_view::npos)
             return false;
+        // Only the text may hold 8-bit octets; nothing may hold controls.
+        auto printable = [](char c) { return c > ' ' && c < 127; };
+        auto charset = word.substr(i + 2, q1 - i - 2);
+        if (!std::all_of(charset.begin(), charset.end(), printable))
+            return false;
+        auto text = word.substr(q1 + 3, end - q1 - 3);
+        if (!std::all_of(text.begin(), text.end(),
+                         [&](char c) { return printable(c) || static_cast<unsigned char>(c) >= 128; }))
+            return false;
         fixed.append(word.substr(i, q1 + 3 - i));
         static constexpr char hex[] = "0123456789ABCDEF";
-        for (char c : word.substr(q1 + 3, end - q1 - 3)) {
+        for (char c : text) {
             auto u = static_cast<unsigned char>(c);
             if (u < 128) {
                 fixed.push_back(c);

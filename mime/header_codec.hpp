@@ -66,19 +66,30 @@ struct raw_field {
     bool space_before_colon = false;
 };
 
+// Where the line starting at `i` ends (its line end included): at LF,
+// and with cr_line_ends (a message whose line ends are bare CRs, see
+// message::cr_line_ends) at a bare CR too.
+inline std::size_t line_after(std::string_view s, std::size_t i, bool cr_line_ends) noexcept
+{
+    auto e = s.find_first_of(cr_line_ends ? std::string_view("\r\n") : std::string_view("\n"), i);
+    if (e == std::string_view::npos)
+        return s.size();
+    return e + (s[e] == '\r' && e + 1 < s.size() && s[e + 1] == '\n' ? 2 : 1);
+}
+
 // Walks the header block: calls f(raw_field const&) for each field in
-// order. Lines end at LF; a line starting with SP or HT continues the
-// previous field (or is a field without a name when it comes first).
+// order. Lines end at LF (and bare CR with cr_line_ends); a line starting
+// with SP or HT continues the previous field (or is a field without a name
+// when it comes first).
 template <class F>
-void for_each_field(std::string_view block, F&& f)
+void for_each_field(std::string_view block, F&& f, bool cr_line_ends = false)
 {
     std::size_t i = 0, n = block.size();
     while (i < n) {
         std::size_t start = i;
         // The first line, then any continuation lines.
         do {
-            auto lf = block.find('\n', i);
-            i = lf == std::string_view::npos ? n : lf + 1;
+            i = line_after(block, i, cr_line_ends);
         } while (i < n && (block[i] == ' ' || block[i] == '\t'));
         raw_field rf;
         rf.whole = block.substr(start, i - start);
@@ -86,7 +97,7 @@ void for_each_field(std::string_view block, F&& f)
         if (first.front() == ' ' || first.front() == '\t') {
             rf.no_colon = true;
         } else {
-            auto lf = first.find('\n');
+            auto lf = line_after(first, 0, cr_line_ends);
             auto colon = first.substr(0, lf).find(':');
             if (colon == std::string_view::npos) {
                 rf.no_colon = true;

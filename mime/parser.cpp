@@ -213,7 +213,7 @@ void parser::enter_step_limit()
     overflow_ = true;
 }
 
-void parser::note_boundary_in_content(std::string_view head)
+void parser::note_boundary_in_content(std::string_view head, bool cut)
 {
     // RFC 2046 5.1.1: a boundary must not occur in the content it
     // delimits. Readers that take any line starting with "--boundary" for
@@ -227,7 +227,9 @@ void parser::note_boundary_in_content(std::string_view head)
         if (!g.boundary_active && !(g.state == frame_state::epilogue && &g == &frames_.back()))
             continue;
         auto const& b = msg_.parts[g.part].boundary;
-        if (head.size() >= b.size() && head.compare(0, b.size(), b) == 0)
+        // `cut`: only the head of a longer line was kept; one that could
+        // still go on with the boundary counts.
+        if (head.size() >= b.size() ? head.compare(0, b.size(), b) == 0 : cut && b.starts_with(head))
             mark(g.part, defect::boundary_in_content);
     }
 }
@@ -257,6 +259,23 @@ std::size_t parser::feed(std::string_view bytes)
     return bytes.size();
 }
 
+// Whether a bare CR just read stays in the header line. The first line end
+// of the input decides: a bare CR there makes the message one with bare-CR
+// line ends (classic Mac OS), and every bare CR ends a line.
+bool parser::header_keeps_cr()
+{
+    if (!eol_seen_) {
+        eol_seen_ = true;
+        cr_mode_ = true;
+        msg_.cr_line_ends = true;
+    }
+    if (cr_mode_) {
+        line_bare_cr_ = true;
+        return false;
+    }
+    return frames_.back().state == frame_state::header;
+}
+
 void parser::scan(char const* p, std::size_t n)
 {
     std::size_t i = 0;
@@ -264,12 +283,14 @@ void parser::scan(char const* p, std::size_t n)
         pending_cr_ = false;
         if (p[0] == '\n') {
             pos_ += 1;
+            eol_seen_ = true;
             end_line(2, false);
             i = 1;
-        } else if (frames_.back().state == frame_state::header) {
+        } else if (header_keeps_cr()) {
             line_bare_cr_ = true; // a bare CR does not end a header line
             append_content("\r", 1);
         } else {
+            line_bare_cr_ = true;
             end_line(1, false);
         }
     }
@@ -302,6 +323,7 @@ void parser::scan(char const* p, std::size_t n)
             return;
         if (p[j] == '\n') {
             pos_ += 1;
+            eol_seen_ = true;
             end_line(1, true);
             i = j + 1;
         } else if (j + 1 == n) {
@@ -310,9 +332,10 @@ void parser::scan(char const* p, std::size_t n)
             return;
         } else if (p[j + 1] == '\n') {
             pos_ += 2;
+            eol_seen_ = true;
             end_line(2, false);
             i = j + 2;
-        } else if (frames_.back().state == frame_state::header) {
+        } else if (header_keeps_cr()) {
             pos_ += 1;
             line_bare_cr_ = true;
             append_content(p + j, 1);
@@ -471,6 +494,12 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
         }
         if (matched < 0)
             note_boundary_in_content(line_);
+    } else if (header && line_len_ > line_.size() && line_.size() >= 2 && line_[0] == '-' && line_[1] == '-') {
+        // A header line too long to keep whole (no delimiter, then) that
+        // starts with a boundary is content that holds it all the same:
+        // written back as a field, it would start a line with it. (Found
+        // by fuzzing.)
+        note_boundary_in_content(line_, true);
     }
 
     // Facts about the line go to the entity that owns it.

@@ -56,6 +56,7 @@ private:
 
     // Scanning.
     void scan(char const* p, std::size_t n);
+    bool header_keeps_cr();
     void append_content(char const* p, std::size_t n);
     void feed_validator(char const* p, std::size_t n);
     void end_line(std::size_t eol_len, bool bare_lf);
@@ -76,7 +77,7 @@ private:
     void close_frames_above(std::size_t keep);
     void enter_overflow();
     void enter_step_limit();
-    void note_boundary_in_content(std::string_view head);
+    void note_boundary_in_content(std::string_view head, bool cut = false);
     void make_opaque(std::uint32_t part, defect why);
     void mark(std::uint32_t part, defect d);
 
@@ -96,6 +97,8 @@ private:
     bool line_colon_past_cap_ = false; // header line: a ':' beyond what we kept
     bool line_nul_ = false, line_8bit_ = false, line_bare_cr_ = false;
     bool pending_cr_ = false;
+    bool eol_seen_ = false; // some line end has been read
+    bool cr_mode_ = false;  // the first was a bare CR: bare CR ends header lines too
 
     // The previous line's end, where a part before a delimiter ends.
     std::uint64_t prev_eol_start_ = 0;

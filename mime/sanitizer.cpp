@@ -341,12 +341,15 @@ void renderer::plan_embedded()
         bool const implied = !p.content_type_present || p.content_type_defaulted;
         if (implied)
             entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
-        for_each_field(in_.substr(p.header_begin, p.header_end - p.header_begin), [&](raw_field const& f) {
-            if (!f.no_colon && (iequals(f.name, "content-transfer-encoding") ||
-                                (implied && iequals(f.name, "content-type"))))
-                return;
-            entity.append(f.whole);
-        });
+        for_each_field(
+            in_.substr(p.header_begin, p.header_end - p.header_begin),
+            [&](raw_field const& f) {
+                if (!f.no_colon && (iequals(f.name, "content-transfer-encoding") ||
+                                    (implied && iequals(f.name, "content-type"))))
+                    return;
+                entity.append(f.whole);
+            },
+            m_.cr_line_ends);
         if (!entity.empty() && entity.back() != '\n')
             entity.append("\r\n");
         entity.append("\r\n");
@@ -814,13 +817,15 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     std::string_view v = f.value;
     bool eol_fixed = false, nul = false;
     while (!v.empty()) {
-        auto lf = v.find('\n');
-        auto piece = v.substr(0, lf);
-        v = lf == std::string_view::npos ? std::string_view{} : v.substr(lf + 1);
-        if (piece.ends_with('\r'))
+        auto next = line_after(v, 0, m_.cr_line_ends);
+        auto piece = v.substr(0, next);
+        v.remove_prefix(next);
+        if (piece.ends_with("\r\n"))
+            piece.remove_suffix(2);
+        else if (piece.ends_with('\n') || (m_.cr_line_ends && piece.ends_with('\r'))) {
             piece.remove_suffix(1);
-        else if (lf != std::string_view::npos)
             eol_fixed = true;
+        }
         std::string l;
         l.reserve(piece.size());
         for (char c : piece) {
@@ -1013,7 +1018,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             return;
         }
         field(f, i);
-    });
+    }, m_.cr_line_ends);
     if (!ct_done) {
         content_type(i);
         note(p.opaque ? "made_opaque" : "content_type_added", i,

@@ -102,6 +102,25 @@ TEST(Parser, LineEndsOfEveryKindAreCountedAndFlagged)
     EXPECT_EQ(p.size, 10u);       // each line end counted as two octets
 }
 
+// A message whose first line end is a bare CR (classic Mac OS) has bare-CR
+// line ends: they end header lines too, and its fields and body are found.
+// Elsewhere a bare CR in a header is a character of the line.
+TEST(Parser, BareCrLineEndsEndHeaderLinesWhenTheFirstLineEndIsOne)
+{
+    auto mac = m::parse("Subject: s\rContent-Type: text/html\r\rbody\rmore\r");
+    EXPECT_TRUE(mac.cr_line_ends);
+    ASSERT_EQ(mac.parts.size(), 1u);
+    EXPECT_EQ(mac.parts[0].content_type.subtype, "html");
+    EXPECT_TRUE(has_flag(mac.parts[0], m::defect::bare_cr));
+    EXPECT_EQ(mac.parts[0].lines, 2u);
+    auto stray = m::parse("Subject: a\r\nX: c\rContent-Type: text/plain\r\nContent-Type: text/html\r\n\r\nbody\r\n");
+    EXPECT_FALSE(stray.cr_line_ends);
+    EXPECT_EQ(stray.parts[0].content_type.subtype, "html");
+    // Split anywhere, the same.
+    std::string s = "Subject: s\rContent-Type: text/html\r\rbody\r";
+    EXPECT_EQ(t::fingerprint(t::parse_in_pieces(s, 1)), t::fingerprint(m::parse(s)));
+}
+
 TEST(Parser, HeaderDefectsAreFlagged)
 {
     auto msg = m::parse(" lead\r\nFrom : a\r\nno colon here\r\nBad Name: x\r\nContent-Type: text/html\r\n"

@@ -485,6 +485,22 @@ TEST(Sanitizer, DelimiterAtTheEndOfTheInputOpensNoPart)
     EXPECT_EQ(m::parse(r.message).all_defects, 0u) << r.message;
 }
 
+// A part's header line too long to be kept whole that starts with the
+// boundary: no delimiter, but content holding the boundary, so the
+// multipart gets a new one (found by fuzzing: written back as a field, the
+// line still started with "--b").
+TEST(Sanitizer, LongHeaderLineStartingWithTheBoundaryGetsANewBoundary)
+{
+    m::limits l;
+    auto line = "--b-- : " + std::string(l.max_field_bytes + 1000, 'y');
+    auto in = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n" + line +
+              "\r\n\r\ntext\r\n--b--\r\n";
+    EXPECT_TRUE(m::parse(in).parts[0].has(m::defect::boundary_in_content));
+    auto r = m::sanitize(in);
+    EXPECT_TRUE(has_change(r, "boundary_regenerated")) << r.message;
+    EXPECT_EQ(m::parse(r.message).all_defects, 0u) << r.message;
+}
+
 // A field name over 900 octets (a name cannot be folded; binary data read
 // as a message has them) is dropped; one of 900 is kept whole.
 TEST(Sanitizer, FieldNameLongerThanALineIsDropped)
@@ -518,6 +534,14 @@ TEST(Sanitizer, EncodedWordWithRaw8bitOctetsIsRepaired)
     r = m::sanitize(in, o);
     EXPECT_NE(r.message.find("Subject: =?utf-8?q?Di=E9?==?utf-8?B?aMOp?=\r\n"), std::string::npos) << r.message;
     expect_wire_clean(r.message, true, "encoded words");
+    // 8-bit octets in the charset, or controls anywhere: no encoded word
+    // to repair, the whole is encoded (found by fuzzing: the charset's
+    // octets had been copied).
+    for (std::string w : {"=?ut\xff-8?q?caf\xe9?=", "=?utf-8?q?\x01" "caf\xe9?="}) {
+        r = m::sanitize("Subject: " + w + "\r\n" + top + "Content-Type: text/plain\r\n\r\nbody\r\n", o);
+        expect_wire_clean(r.message, true, "not encoded words");
+        EXPECT_NE(r.message.find("=?unknown-8bit?B?"), std::string::npos) << r.message;
+    }
 }
 
 // The step budget is a bound the code checks as it goes: a hostile shape
