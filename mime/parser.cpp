@@ -872,6 +872,8 @@ void parser::finish_field()
             defect_set d = 0;
             parse_field_value(v, false, 0, fv, d);
             pt.encoding_token = fv.type;
+            auto const lead = std::min(field_.find_first_not_of(" \t"), field_.size());
+            pt.cte_not_plain = !iequals(std::string_view(field_).substr(lead), fv.type);
             auto const& e = fv.type;
             // An empty field declares nothing: the body is what it would be
             // without the field (RFC 2045 6.1: 7bit), not an unknown

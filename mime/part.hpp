@@ -146,6 +146,10 @@ struct part {
 
     transfer_encoding encoding = transfer_encoding::none;
     std::string encoding_token;    // as written, lower case, for BODYSTRUCTURE
+    // The Content-Transfer-Encoding field holds more than its token (white
+    // space after it, a comment): readers that compare the whole value
+    // (Python's email) miss the encoding, so it is written again.
+    bool cte_not_plain = false;
 
     std::string boundary;          // the usable boundary of a multipart
     std::string mime_version;      // top level: the first MIME-Version value

@@ -969,12 +969,14 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             cte_done = true;
             if (cte_label.empty()) {
                 note("cte_removed", i, "Content-Transfer-Encoding removed");
-            } else if (keep_cte && copyable_mime_field(f) && iequals(trim(f.value), cte_label)) {
+            } else if (keep_cte && !p.cte_not_plain && copyable_mime_field(f) && iequals(trim(f.value), cte_label)) {
                 field(f, i);
             } else {
                 out_ += "Content-Transfer-Encoding: ";
                 out_ += cte_label;
                 out_ += "\r\n";
+                if (p.cte_not_plain && iequals(p.encoding_token, cte_label))
+                    note("header_fixed", i, "Content-Transfer-Encoding written without what followed its token");
             }
             return;
         }
@@ -1247,7 +1249,7 @@ bool already_clean(std::string_view in, message const& m, bool seven_bit)
     if (root.mime_version_count != 1 || trim(root.mime_version) != "1.0")
         return false;
     for (auto const& p : m.parts) {
-        if (!p.content_type_present || p.content_type_defaulted || p.opaque || p.synthesized)
+        if (!p.content_type_present || p.content_type_defaulted || p.opaque || p.synthesized || p.cte_not_plain)
             return false;
         auto e = p.encoding;
         if (e == transfer_encoding::binary || e == transfer_encoding::unknown)

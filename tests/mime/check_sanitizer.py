@@ -415,6 +415,7 @@ def expanded_leaves(ctl, orig, tree, level=0):
         header = orig[p["header_begin"]:p["header_end"]] if p else b""
         # Lines without a colon are no fields (Python would end the header there).
         header = b"".join(l for l in re.split(rb"(?<=\n)", header) if b":" in l or l[:1] in (b" ", b"\t"))
+        header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)   # "Name : value", as x400gw reads it
         declared = email.message_from_bytes(header + b"\r\n").get_content_type() if p else ""
         if p and p["defaulted"] and p["parent"] is not None and tree["parts"][p["parent"]]["type"] == "multipart/digest":
             declared = "message/rfc822"  # RFC 2046 5.1.5

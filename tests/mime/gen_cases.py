@@ -463,6 +463,13 @@ def fidelity_cases(c, top, mv):
     c["encoded-word-raw-8bit"] = msg("From: a@example.com", b"Subject: =?utf-8?q?caf\xe9_cr\xe8me?= and",
                                      b"\t=?iso-8859-1?B?Y2Fm\xe96k=?= =?utf-8?q?ok?=", mv,
                                      "Content-Type: text/plain", "", "body")
+    # Content-Transfer-Encoding with white space or a comment after its
+    # token: Python's email compares the whole value and does not decode.
+    c["cte-trailing-space"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ts"', "", "--ts",
+                                  "Content-Type: text/plain; charset=utf-8",
+                                  "Content-Transfer-Encoding: quoted-printable   ", "", "caf=C3=A9",
+                                  "--ts", "Content-Type: text/plain", "Content-Transfer-Encoding: base64 (encoded)", "",
+                                  "aGVsbG8=", "--ts--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")

@@ -501,6 +501,27 @@ TEST(Sanitizer, LongHeaderLineStartingWithTheBoundaryGetsANewBoundary)
     EXPECT_EQ(m::parse(r.message).all_defects, 0u) << r.message;
 }
 
+// A Content-Transfer-Encoding with white space or a comment after its
+// token is written again as the token alone: readers that compare the
+// whole value (Python's email) would not decode the part.
+TEST(Sanitizer, TransferEncodingWithMoreThanItsTokenIsWrittenAgain)
+{
+    for (std::string v : {"quoted-printable  ", "quoted-printable (qp)", "Quoted-Printable\t"}) {
+        auto in = top + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: " + v +
+                  "\r\n\r\ncaf=C3=A9\r\n";
+        EXPECT_TRUE(m::parse(in).parts[0].cte_not_plain) << v;
+        auto r = m::sanitize(in);
+        EXPECT_FALSE(r.unchanged) << v;
+        EXPECT_TRUE(has_change(r, "header_fixed")) << v;
+        EXPECT_NE(r.message.find("Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n"),
+                  std::string::npos)
+            << r.message;
+    }
+    EXPECT_FALSE(m::parse(top + "Content-Type: text/plain\r\nContent-Transfer-Encoding:\r\n base64\r\n\r\naGk=\r\n")
+                     .parts[0]
+                     .cte_not_plain);
+}
+
 // A field name over 900 octets (a name cannot be folded; binary data read
 // as a message has them) is dropped; one of 900 is kept whole.
 TEST(Sanitizer, FieldNameLongerThanALineIsDropped)
