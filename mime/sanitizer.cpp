@@ -1353,9 +1353,18 @@ bool needs_7bit_downgrade(std::string_view message_bytes) noexcept
             }
         }
         auto const* lf = static_cast<char const*>(std::memchr(p + at, '\n', n - at));
+        auto const end = lf ? static_cast<std::size_t>(lf - p) : n;
+        // A bare CR ends a body line for the parser, so a field may start
+        // after one (found by fuzzing: "--b" CR "Content-Transfer-Encoding:
+        // binary" reached a 7-bit hop).
+        auto const* cr = static_cast<char const*>(std::memchr(p + at, '\r', end - at));
+        if (cr && static_cast<std::size_t>(cr - p) + 1 < end) {
+            at = static_cast<std::size_t>(cr - p) + 1;
+            continue;
+        }
         if (!lf)
             break;
-        at = static_cast<std::size_t>(lf - p) + 1;
+        at = end + 1;
     }
     return false;
 }

@@ -120,6 +120,8 @@ TEST(Sanitizer, NeedsDowngradeScansEveryOctet)
     EXPECT_TRUE(m::needs_7bit_downgrade("MIME-Version: 1.0\r\n\r\n--b\ncontent-transfer-encoding :BINARY\n\nx\n"));
     EXPECT_FALSE(m::needs_7bit_downgrade("Content-Transfer-Encoding: 7bit\r\n\r\n8bit text\r\n"));
     EXPECT_FALSE(m::needs_7bit_downgrade("Subject: Content-Transfer-Encoding: 8bit\r\n\r\nx\r\n"));
+    // After a bare CR, which ends a body line (found by fuzzing).
+    EXPECT_TRUE(m::needs_7bit_downgrade("MIME-Version: 1.0\r\n\r\n--b\rContent-Transfer-Encoding: binary\n\nx\n"));
 }
 
 // Every case, both modes: wire-clean output, a tree without defects when
