@@ -259,15 +259,18 @@ std::size_t parser::feed(std::string_view bytes)
     return bytes.size();
 }
 
-// Whether a bare CR just read stays in the header line. The first line end
-// of the input decides: a bare CR there makes the message one with bare-CR
-// line ends (classic Mac OS), and every bare CR ends a line.
-bool parser::header_keeps_cr()
+// Whether a bare CR just read (`next` follows it) stays in the header line.
+// The first line end of the input decides: a bare CR there, followed by
+// text, makes the message one with bare-CR line ends (classic Mac OS), and
+// every bare CR ends a line. A CR followed by CR does not: "\r\r\n" is a
+// doubled line end (a CRLF converted twice), read as one, as IMAP servers
+// read it.
+bool parser::header_keeps_cr(char next)
 {
     if (!eol_seen_) {
         eol_seen_ = true;
-        cr_mode_ = true;
-        msg_.cr_line_ends = true;
+        cr_mode_ = next != '\r';
+        msg_.cr_line_ends = cr_mode_;
     }
     if (cr_mode_) {
         line_bare_cr_ = true;
@@ -286,7 +289,7 @@ void parser::scan(char const* p, std::size_t n)
             eol_seen_ = true;
             end_line(2, false);
             i = 1;
-        } else if (header_keeps_cr()) {
+        } else if (header_keeps_cr(p[0])) {
             line_bare_cr_ = true; // a bare CR does not end a header line
             append_content("\r", 1);
         } else {
@@ -335,7 +338,7 @@ void parser::scan(char const* p, std::size_t n)
             eol_seen_ = true;
             end_line(2, false);
             i = j + 2;
-        } else if (header_keeps_cr()) {
+        } else if (header_keeps_cr(p[j + 1])) {
             pos_ += 1;
             line_bare_cr_ = true;
             append_content(p + j, 1);
@@ -485,12 +488,18 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
         // the fields): the header ends there, as it does for a reader that
         // ends a header at its first line that is no field, and the
         // parts are found, not swallowed as header lines.
-        if (matched < 0 && header && own_delimiter()) {
+        auto const own = matched < 0 && header ? own_boundary_line() : own_line::no;
+        if (own == own_line::delimiter) {
             mark(frames_.back().part, defect::header_not_ended);
             end_header(line_start_, line_start_);
             state = frames_.back().state;
             header = false;
             matched = match_delimiter(close, junk);
+        } else if (own == own_line::starts_with_boundary) {
+            // A header line of the multipart that starts with its own
+            // boundary ("--b" CR "Content-Type: ..." read as one line):
+            // written back, it would start a line with the boundary.
+            mark(frames_.back().part, defect::boundary_in_content);
         }
         if (matched < 0)
             note_boundary_in_content(line_);
@@ -570,23 +579,23 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     }
 }
 
-bool parser::own_delimiter()
+parser::own_line parser::own_boundary_line()
 {
     finish_field();   // the Content-Type may be the field just before
     auto const& pt = msg_.parts[frames_.back().part];
     if (pt.opaque || !pt.content_type_present || pt.content_type.type != "multipart")
-        return false;
+        return own_line::no;
     auto const* b = pt.content_type.param("boundary");
     if (!b || b->empty() || b->size() > limits_.max_boundary_length)
-        return false;
+        return own_line::no;
     std::string_view rest(line_);
     rest.remove_prefix(2);
     if (!rest.starts_with(*b))
-        return false;
+        return own_line::no;
     rest.remove_prefix(b->size());
     if (rest.starts_with("--"))
         rest.remove_prefix(2);
-    return is_padding(rest);
+    return is_padding(rest) ? own_line::delimiter : own_line::starts_with_boundary;
 }
 
 void parser::on_delimiter(std::size_t k, bool close, bool junk)
@@ -749,7 +758,11 @@ void parser::header_line(std::size_t eol_len)
 {
     auto idx = frames_.back().part;
     header_bytes_ += line_len_ + eol_len;
-    if (line_len_ == 0) {
+    // A line of bare CRs only is the empty line of a message whose line
+    // ends were doubled ("\r\r\n", a CRLF converted twice): without this
+    // its header would never end and its body would be read as header
+    // lines.
+    if (line_len_ == 0 || (line_len_ == line_.size() && line_.find_first_not_of('\r') == std::string::npos)) {
         end_header(line_start_, pos_);
         return;
     }

@@ -56,7 +56,7 @@ private:
 
     // Scanning.
     void scan(char const* p, std::size_t n);
-    bool header_keeps_cr();
+    bool header_keeps_cr(char next);
     void append_content(char const* p, std::size_t n);
     void feed_validator(char const* p, std::size_t n);
     void end_line(std::size_t eol_len, bool bare_lf);
@@ -64,7 +64,10 @@ private:
 
     // Lines by state.
     int match_delimiter(bool& close, bool& junk) const;
-    bool own_delimiter();   // in a header: the line is a delimiter of the boundary it declared
+    // In a multipart's header: is the line a delimiter of the boundary it
+    // declared, or does it only start with that boundary?
+    enum class own_line { no, delimiter, starts_with_boundary };
+    own_line own_boundary_line();
     void on_delimiter(std::size_t frame_index, bool close, bool junk);
     void header_line(std::size_t eol_len);
     void finish_field();
@@ -98,7 +101,7 @@ private:
     bool line_nul_ = false, line_8bit_ = false, line_bare_cr_ = false;
     bool pending_cr_ = false;
     bool eol_seen_ = false; // some line end has been read
-    bool cr_mode_ = false;  // the first was a bare CR: bare CR ends header lines too
+    bool cr_mode_ = false;  // the first was a bare CR before text: bare CR ends header lines too
 
     // The previous line's end, where a part before a delimiter ends.
     std::uint64_t prev_eol_start_ = 0;

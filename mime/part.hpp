@@ -177,9 +177,10 @@ struct message {
     std::uint64_t input_size = 0;
     // Whole-input facts for the sanitizer's fast path.
     bool any_8bit = false, any_nul = false, any_bare_eol = false, any_long_line = false;
-    // The first line end is a bare CR (classic Mac OS): bare CRs end every
-    // line, header lines included, as they do for readers that take CR,
-    // LF and CRLF alike. Otherwise a bare CR in a header is a character.
+    // The first line end is a bare CR followed by text (classic Mac OS):
+    // bare CRs end every line, header lines included, as they do for
+    // readers that take CR, LF and CRLF alike. Otherwise a bare CR in a
+    // header is a character ("\r\r\n" a doubled line end, one line end).
     bool cr_line_ends = false;
     bool over_limit = false;   // some limit was reached
     std::uint64_t steps = 0;   // work the parse spent (limits::max_steps)

@@ -25,7 +25,9 @@ package, not with x400gw's parser:
     --json`, which gives only offsets) is decoded by Python and compared
     with Python's decoding of the same leaf in the output; a multipart or
     message/rfc822 that came base64 or quoted-printable encoded (RFC 2045
-    6.4 forbids it) is decoded by Python and its own leaves are expected;
+    6.4 forbids it) is decoded and its own leaves are expected (a
+    multipart whose body shows delimiters that decoding loses is not
+    encoded: a false label, read as it stands);
   - every leaf keeps its media type; a message/* leaf (delivery reports,
     ...) may become application/octet-stream only when its content cannot
     be carried as 7bit or 8bit: a NUL, a line over 998 octets that cannot
@@ -113,7 +115,7 @@ def header_block(data):
         lf = data.find(b"\n", pos)
         end = len(data) if lf < 0 else lf
         line = data[pos:end]
-        if line in (b"", b"\r"):
+        if not line.strip(b"\r"):   # empty, or CRs only (doubled line ends "\r\r\n")
             return data[:pos]
         pos = end + 1
     return data
@@ -160,10 +162,11 @@ def lenient_words(v):
 
 
 def cr_line_ends(data):
-    """Is the first line end a bare CR (classic Mac OS)? Then every bare CR
-    ends a line, header lines included."""
+    """Is the first line end a bare CR before text (classic Mac OS)? Then
+    every bare CR ends a line, header lines included. ("\r\r\n" is a
+    doubled line end, not one of these.)"""
     m = re.search(rb"\r\n|\r|\n", data)
-    return m is not None and m.group(0) == b"\r"
+    return m is not None and m.group(0) == b"\r" and data[m.end():m.end() + 1] != b"\r"
 
 
 def check_top_fields(ctl, orig, tree, out, seven_bit):
@@ -433,14 +436,16 @@ def expanded_leaves(ctl, orig, tree, level=0):
             raw = orig[p["body_begin"]:p["body_end"]]
             # RFC 2045 decoding for quoted-printable (a hard line break is a
             # CRLF of the entity; Python's own turns "==" into "=")
-            body = (decoded(raw, p["encoding"]) or b"") if p["encoding"] == "base64" else qp_rfc(raw)
+            b64 = p["encoding"] == "base64"
+            body = (decoded(raw, p["encoding"]) or b"") if b64 else qp_rfc(raw)
             # A multipart whose body shows delimiters that decoding loses
             # was never encoded (a false label): it is read as it stands.
+            # (base64 has no "-": any delimiter in the raw body is lost.)
             boundary = email.message_from_bytes(header + b"\r\n").get_param("boundary")
-            # base64 has no "-": any delimiter in the raw body is one decoding loses
-            plain = b"" if p["encoding"] == "base64" else qp_rfc(raw)
+            if isinstance(boundary, str):   # Python keeps the line break of a folded one
+                boundary = re.sub(r"\r?\n(?=[ \t])", "", boundary)
             if (declared.startswith("multipart/") and isinstance(boundary, str) and boundary
-                    and delimiter_lines(raw, boundary) > delimiter_lines(plain, boundary)):
+                    and delimiter_lines(raw, boundary) > (0 if b64 else delimiter_lines(body, boundary))):
                 body = raw
             entity += b"\r\n" + body
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
@@ -475,9 +480,9 @@ def check_content(ctl, orig, tree, out, out_msg, seven_bit):
         enc = p["encoding"]
         if enc not in ("base64", "quoted-printable"):
             enc = None
-        if enc == "quoted-printable" and cr_line_ends(src):
-            # its lines end in bare CRs; Python's decoder loses the text
-            # after a soft line break "=" CR
+        if enc == "quoted-printable":
+            # a bare CR ends a line (RFC 2045 decoders read the line break
+            # as CRLF); Python's decoder loses the text after "=" CR
             raw = re.sub(rb"\r(?!\n)", b"\r\n", raw)
         want = decoded(raw, enc) or b""
         # Python keeps RFC 822 comments in the type ("text/plain (plain)")

@@ -470,6 +470,12 @@ def fidelity_cases(c, top, mv):
                                   "Content-Transfer-Encoding: quoted-printable   ", "", "caf=C3=A9",
                                   "--ts", "Content-Type: text/plain", "Content-Transfer-Encoding: base64 (encoded)", "",
                                   "aGVsbG8=", "--ts--")
+    # Doubled line ends ("\r\r\n", a CRLF converted twice).
+    c["doubled-line-ends"] = msg(*top, mv, "Content-Type: text/plain", "", "line one", "line two", eol=b"\r\r\n")
+    # A multipart header line that starts with its own boundary.
+    c["header-line-own-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ob"',
+                                        b"--ob\rX-Joined: one line", "", "--ob", "Content-Type: text/plain", "",
+                                        "text", "--ob--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")

@@ -116,9 +116,26 @@ TEST(Parser, BareCrLineEndsEndHeaderLinesWhenTheFirstLineEndIsOne)
     auto stray = m::parse("Subject: a\r\nX: c\rContent-Type: text/plain\r\nContent-Type: text/html\r\n\r\nbody\r\n");
     EXPECT_FALSE(stray.cr_line_ends);
     EXPECT_EQ(stray.parts[0].content_type.subtype, "html");
+    // Doubled line ends ("\r\r\n", a CRLF converted twice) are one each:
+    // the header ends at its line of a lone CR.
+    auto doubled = m::parse("Subject: s\r\r\nContent-Type: text/html\r\r\n\r\r\nbody\r\r\n");
+    EXPECT_FALSE(doubled.cr_line_ends);
+    EXPECT_EQ(doubled.parts[0].content_type.subtype, "html");
+    EXPECT_FALSE(has_flag(doubled.parts[0], m::defect::header_without_colon));
     // Split anywhere, the same.
-    std::string s = "Subject: s\rContent-Type: text/html\r\rbody\r";
-    EXPECT_EQ(t::fingerprint(t::parse_in_pieces(s, 1)), t::fingerprint(m::parse(s)));
+    for (std::string s : {"Subject: s\rContent-Type: text/html\r\rbody\r",
+                          "Subject: s\r\r\nContent-Type: text/html\r\r\n\r\r\nbody\r\r\n"})
+        EXPECT_EQ(t::fingerprint(t::parse_in_pieces(s, 1)), t::fingerprint(m::parse(s)));
+}
+
+// A multipart's header line that starts with its own boundary without
+// being a delimiter ("--b" CR "Content-Type: ..." read as one line) is
+// content holding the boundary.
+TEST(Parser, HeaderLineStartingWithItsOwnBoundaryIsFlagged)
+{
+    auto msg = m::parse("Content-Type: multipart/mixed; boundary=b\r\n--b\rX-Field: v\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n");
+    EXPECT_TRUE(has_flag(msg.parts[0], m::defect::boundary_in_content));
+    EXPECT_FALSE(has_flag(msg.parts[0], m::defect::header_not_ended));
 }
 
 TEST(Parser, HeaderDefectsAreFlagged)
