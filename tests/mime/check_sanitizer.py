@@ -404,9 +404,22 @@ def qp_rfc(raw):
     return b"".join(x for x in out if x is not None)
 
 
+def b64_lenient(raw):
+    """base64 decoded as far as it goes (Python's decoder gives up on a
+    cut or padded-wrong body and returns it undecoded): other octets
+    skipped, a last incomplete quantum completed or, a lone character,
+    dropped."""
+    s = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+    if len(s) % 4 == 1:
+        s = s[:-1]
+    return base64.b64decode(s + b"=" * (-len(s) % 4))
+
+
 def delimiter_lines(body, boundary):
-    b = re.escape(boundary.encode("latin-1", "replace"))
-    return len(re.findall(rb"(?m)^--" + b + rb"(?:--)?[ \t]*\r?$", body))
+    # Python reads 8-bit header octets as surrogates; a bare CR ends a line
+    b = re.escape(boundary.encode("utf-8", "surrogateescape"))
+    line = re.compile(rb"--" + b + rb"(?:--)?[ \t]*")
+    return sum(1 for l in re.split(rb"\r\n|\r|\n", body) if line.fullmatch(l))
 
 
 def expanded_leaves(ctl, orig, tree, level=0):
@@ -419,13 +432,15 @@ def expanded_leaves(ctl, orig, tree, level=0):
         # Lines without a colon are no fields (Python would end the header there).
         header = b"".join(l for l in re.split(rb"(?<=\n)", header) if b":" in l or l[:1] in (b" ", b"\t"))
         header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)   # "Name : value", as x400gw reads it
+        # a name with octets outside RFC 5322's ftext: Python ends the header there, x400gw reads on
+        header = re.sub(rb"(?m)^([^ \t:][^:\r\n]*):", lambda m: clean_name(m.group(1)) + b":", header)
         declared = email.message_from_bytes(header + b"\r\n").get_content_type() if p else ""
         if p and p["defaulted"] and p["parent"] is not None and tree["parts"][p["parent"]]["type"] == "multipart/digest":
             declared = "message/rfc822"  # RFC 2046 5.1.5
         if (p is not None and "encoded_composite" in p["flags"] and p["opaque"] and level < MAX_DECODE_NESTING
                 and p["encoding"] in ("base64", "quoted-printable")
                 and (declared.startswith("multipart/") or declared in ("message/rfc822", "message/global"))):
-            kept = [f for f in re.split(rb"(?<=\n)(?![ \t])", header) if f and
+            kept = [f for f in re.split(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![ \t])", header) if f and
                     not re.match(rb"(?i)content-transfer-encoding[ \t]*:", f)]
             if p["defaulted"]:  # the type came from the digest: say it
                 kept = [b"Content-Type: %s\r\n" % declared.encode()] + [
@@ -437,7 +452,7 @@ def expanded_leaves(ctl, orig, tree, level=0):
             # RFC 2045 decoding for quoted-printable (a hard line break is a
             # CRLF of the entity; Python's own turns "==" into "=")
             b64 = p["encoding"] == "base64"
-            body = (decoded(raw, p["encoding"]) or b"") if b64 else qp_rfc(raw)
+            body = b64_lenient(raw) if b64 else qp_rfc(raw)
             # A multipart whose body shows delimiters that decoding loses
             # was never encoded (a false label): it is read as it stands.
             # (base64 has no "-": any delimiter in the raw body is lost.)
