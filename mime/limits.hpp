@@ -13,6 +13,11 @@
 
 namespace x400gw::mime {
 
+// The longest field name kept: a name cannot be folded, and one longer
+// leaves a line of 998 octets little room for its colon and value. No
+// sender means one (binary data read as mail has them); it is dropped.
+inline constexpr std::size_t max_field_name_bytes = 900;
+
 struct limits {
     // Nesting of multiparts and message/rfc822. An entity at this depth that
     // claims to be composite is kept as one opaque application/octet-stream

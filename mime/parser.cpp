@@ -272,11 +272,7 @@ bool parser::header_keeps_cr(char next)
         cr_mode_ = next != '\r';
         msg_.cr_line_ends = cr_mode_;
     }
-    if (cr_mode_) {
-        line_bare_cr_ = true;
-        return false;
-    }
-    return frames_.back().state == frame_state::header;
+    return !cr_mode_ && frames_.back().state == frame_state::header;
 }
 
 void parser::scan(char const* p, std::size_t n)
@@ -808,7 +804,7 @@ void parser::header_line(std::size_t eol_len)
         mark(idx, defect::space_before_colon);
         name = name.substr(0, t + 1);
     }
-    if (name.size() > 900) // no sender means it; the sanitizer drops it
+    if (name.size() > max_field_name_bytes) // the sanitizer drops it
         mark(idx, defect::invalid_field_name);
     for (char c : name) {
         auto u = static_cast<unsigned char>(c);

@@ -407,14 +407,13 @@ void renderer::plan_embedded()
         renderer(entity, tree, o, r_, text, c).run();
         parts_left -= std::min(parts_left, written - 1);
         extra_parts_ += written - 1;
+        auto what = std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
+                    p.content_type.subtype;
         if (as_it_stands)
             note("cte_removed", static_cast<std::uint32_t>(k),
-                 std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
-                     p.content_type.subtype + " whose body is not encoded removed and its parts read as they stand");
+                 what + " whose body is not encoded removed and its parts read as they stand");
         else
-            note("composite_decoded", static_cast<std::uint32_t>(k),
-                 std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
-                     p.content_type.subtype + " decoded and its parts written again");
+            note("composite_decoded", static_cast<std::uint32_t>(k), what + " decoded and its parts written again");
         embedded_slot_[k] = static_cast<std::uint32_t>(embedded_.size());
         embedded_.push_back(std::move(text));
         embedded_boundaries_.resize(embedded_.size());
@@ -933,9 +932,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             note("header_line_dropped", i, "header line without a field name dropped");
             return;
         }
-        // A field name cannot be folded: one that leaves little room on a
-        // line of 998 octets for its colon and value, nobody could mean.
-        if (f.name.size() > 900) {
+        if (f.name.size() > max_field_name_bytes) {
             note("header_line_dropped", i, "header field with a name over 900 octets dropped");
             return;
         }
