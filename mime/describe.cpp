@@ -15,6 +15,8 @@
 #include "mime/describe.hpp"
 
 #include "mime/header_codec.hpp"
+#include "mime/parser.hpp"
+#include "mime/unwrap.hpp"
 
 #include <string_view>
 #include <vector>
@@ -361,7 +363,48 @@ void leaf(std::string& out, part const& p)
     md5_extensions_close(out, p);
 }
 
-void open(std::string& out, message const& m, part const& p)
+// What is left of the limits for the entities of encoded composites,
+// shared by all of them in one message, as the sanitizer shares it.
+struct unwrap_budget {
+    limits lim;
+    std::size_t nesting_left = 0;
+    std::size_t parts_left = 0;
+    std::uint64_t steps_left = 0;
+};
+
+std::string describe_tree(std::string_view in, message const& m, unwrap_budget* budget);
+
+// An encoded composite as the sanitizer writes it: the tree of its
+// entity, under the part's own encoding, size and lines. False when it
+// stays opaque (no input, or past a limit: the sanitizer keeps it so).
+bool unwrapped_tree(std::string& out, std::string_view in, message const& m, part const& p, unwrap_budget* budget)
+{
+    if (!budget || !unwrappable(p) || budget->nesting_left == 0 || p.depth >= budget->lim.max_depth)
+        return false;
+    auto const raw_size = p.body_end - p.body_begin;
+    if (budget->steps_left < raw_size)
+        return false;
+    budget->steps_left -= raw_size;
+    auto const u = unwrap(in, m, p);
+    limits sub = budget->lim;
+    sub.max_depth = budget->lim.max_depth - p.depth;
+    sub.max_parts = budget->parts_left + 1;
+    sub.max_steps = budget->steps_left;
+    auto tree = parse(u.entity, sub);
+    budget->steps_left -= std::min(tree.steps, budget->steps_left);
+    budget->parts_left -= std::min(budget->parts_left, tree.parts.size() - 1);
+    auto& root = tree.parts[0];
+    root.encoding = p.encoding;
+    root.encoding_token = p.encoding_token;
+    root.size = p.size;
+    root.lines = p.lines;
+    --budget->nesting_left;
+    out += describe_tree(u.entity, tree, budget);
+    ++budget->nesting_left;
+    return true;
+}
+
+void open(std::string& out, std::string_view in, message const& m, part const& p, unwrap_budget* budget)
 {
     if (shown_as_multipart(p)) {
         out.push_back('(');
@@ -372,7 +415,7 @@ void open(std::string& out, message const& m, part const& p)
         out.push_back(' ');
         envelope(out, m.parts[p.first_child]);
         out.push_back(' ');
-    } else {
+    } else if (!unwrapped_tree(out, in, m, p, budget)) {
         leaf(out, p);
     }
 }
@@ -414,9 +457,8 @@ void json_string(std::string& out, std::string_view s)
     out.push_back('"');
 }
 
-} // namespace
 
-std::string describe(message const& m)
+std::string describe_tree(std::string_view in, message const& m, unwrap_budget* budget)
 {
     std::string out;
     if (m.parts.empty())
@@ -424,7 +466,7 @@ std::string describe(message const& m)
     std::uint32_t cur = 0;
     for (;;) {
         auto const& p = m.parts[cur];
-        open(out, m, p);
+        open(out, in, m, p, budget);
         if ((shown_as_multipart(p) || shown_as_message(p)) && p.first_child != no_part) {
             cur = p.first_child;
             continue;
@@ -442,6 +484,23 @@ std::string describe(message const& m)
             cur = c.parent;
         }
     }
+}
+
+} // namespace
+
+std::string describe(message const& m)
+{
+    return describe_tree({}, m, nullptr);
+}
+
+std::string describe(std::string_view input, message const& m, limits const& l)
+{
+    unwrap_budget budget;
+    budget.lim = l;
+    budget.nesting_left = l.max_decode_nesting;
+    budget.parts_left = l.max_parts > m.parts.size() ? l.max_parts - m.parts.size() : 0;
+    budget.steps_left = l.max_steps > m.steps ? l.max_steps - m.steps : 0;
+    return describe_tree(input, m, &budget);
 }
 
 std::string describe_json(message const& m)

@@ -11,9 +11,11 @@
 // walked with its parent links.
 #pragma once
 
+#include "mime/limits.hpp"
 #include "mime/part.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace x400gw::mime {
 
@@ -21,6 +23,13 @@ namespace x400gw::mime {
 // measured them); the envelope of a message/rfc822 part comes from the
 // nested message's header.
 std::string describe(message const& m);
+
+// The same, with each encoded composite (mime/unwrap.hpp) shown as the
+// sanitizer writes it: its declared type, encoding and size, and inside
+// it the tree of its decoded entity (or of its body as it stands, when
+// its label is false), within what `l` leaves after `m`'s own parse, as
+// in the sanitizer. `input` is what `m` was parsed from with `l`.
+std::string describe(std::string_view input, message const& m, limits const& l = {});
 
 // {"parts":[{"index":0,"parent":null,...,"flags":[...],"children":[...]},...]}
 // One part per array element in document order, so nesting depth does not

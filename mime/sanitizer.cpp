@@ -10,6 +10,7 @@
 #include "mime/codec.hpp"
 #include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
+#include "mime/unwrap.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -124,28 +125,6 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
         i = j;
     }
     return true;
-}
-
-// How many lines of `body` are delimiters of `boundary` (close ones
-// included): "--", the boundary, maybe "--", then only transport padding.
-std::size_t count_delimiters(std::string_view body, std::string_view boundary) noexcept
-{
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < body.size();) {
-        auto j = body.find_first_of("\r\n", i);
-        if (j == std::string_view::npos)
-            j = body.size();
-        auto line = body.substr(i, j - i);
-        if (line.size() >= 2 + boundary.size() && line.starts_with("--") && line.substr(2).starts_with(boundary)) {
-            auto tail = line.substr(2 + boundary.size());
-            if (tail.starts_with("--"))
-                tail.remove_prefix(2);
-            if (tail.find_first_not_of(" \t") == std::string_view::npos)
-                ++n;
-        }
-        i = j + (j + 1 < body.size() && body[j] == '\r' && body[j + 1] == '\n' ? 2 : 1);
-    }
-    return n;
 }
 
 // The token every new boundary starts with: one that occurs in none of
@@ -312,12 +291,9 @@ void renderer::plan_embedded()
             embedded_boundaries_.resize(embedded_.size());
             continue;
         }
-        if (!p.opaque || !p.has(defect::encoded_composite) || (p.defects & overflow_defects) ||
-            p.has(defect::depth_limit))
+        if (!unwrappable(p))
             continue;
         bool const b64 = p.encoding == transfer_encoding::base64;
-        if (!b64 && p.encoding != transfer_encoding::quoted_printable)
-            continue;
         if (p.depth >= lim.max_depth)
             continue;
         if (ctx_.decode_nesting >= lim.max_decode_nesting) {
@@ -325,60 +301,13 @@ void renderer::plan_embedded()
                  "encoded composite past max_decode_nesting kept as application/octet-stream");
             continue;
         }
-        auto raw = body(p);
-        if (*ctx_.steps_left < raw.size()) {
+        auto const raw_size = p.body_end - p.body_begin;
+        if (*ctx_.steps_left < raw_size) {
             r_.over_limit = true;
             continue;
         }
-        *ctx_.steps_left -= raw.size();
-        // The entity again: its header without the encoding, then the
-        // decoded body.
-        std::string entity;
-        entity.reserve(p.header_end - p.header_begin + raw.size() + 64);
-        // A type that came from the context (message/rfc822 in a
-        // multipart/digest) is written out: alone, the entity would be
-        // text/plain.
-        bool const implied = !p.content_type_present || p.content_type_defaulted;
-        if (implied)
-            entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
-        for_each_field(
-            in_.substr(p.header_begin, p.header_end - p.header_begin),
-            [&](raw_field const& f) {
-                if (!f.no_colon && (iequals(f.name, "content-transfer-encoding") ||
-                                    (implied && iequals(f.name, "content-type"))))
-                    return;
-                entity.append(f.whole);
-            },
-            m_.cr_line_ends);
-        if (!entity.empty() && entity.back() != '\n')
-            entity.append("\r\n");
-        entity.append("\r\n");
-        auto const body_at = entity.size();
-        if (b64)
-            decode_base64(raw, entity);
-        else
-            decode_qp(raw, entity);
-        // A multipart whose body shows delimiters that decoding would lose
-        // was never encoded: its label is false (a mailer that copied its
-        // parts' Content-Transfer-Encoding onto the multipart). Base64 has
-        // no "-"; a quoted-printable encoder writes a boundary's "=" as
-        // "=3D" and ends the line before a delimiter with a hard line
-        // break. Decoded anyway, a base64 part's padding "=" at the end of
-        // its last line would join that line and the next delimiter. Such
-        // a body is read as it stands, as the readers that ignore the
-        // label read it.
-        bool as_it_stands = false;
-        if (p.content_type.type == "multipart") { // opaque: is_multipart() says no
-            auto const* b = p.content_type.param("boundary");
-            if (b && !b->empty()) {
-                auto const raw_count = count_delimiters(raw, *b);
-                as_it_stands = raw_count > count_delimiters(std::string_view(entity).substr(body_at), *b);
-            }
-        }
-        if (as_it_stands) {
-            entity.resize(body_at);
-            entity.append(raw);
-        }
+        *ctx_.steps_left -= raw_size;
+        auto [entity, as_it_stands] = unwrap(in_, m_, p);
         limits sub = lim;
         sub.max_depth = lim.max_depth - p.depth;
         sub.max_parts = parts_left + 1;

@@ -50,7 +50,7 @@ void add_mime_commands(CLI::App& app, int& status)
         if (opts->json)
             write_out(mime::describe_json(tree));
         else
-            write_out(mime::describe(tree) + "\n");
+            write_out(mime::describe(*data, tree) + "\n");
         status = 0;
     });
 

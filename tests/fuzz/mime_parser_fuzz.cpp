@@ -3,7 +3,8 @@
 // The MIME push parser's own promises, on any octets fed in odd-sized
 // pieces: it never crashes or throws; the tree is the same whatever the
 // pieces; offsets are ordered and inside the input; children lie inside
-// their parent; the limits hold; describe and describe_json succeed; a
+// their parent; the limits hold; describe (with and without the input,
+// which unwraps encoded composites) and describe_json succeed; a
 // step budget (limits::max_steps) cuts the same tree at any split.
 // Small limits, so a short input reaches every one of them.
 #include "mime/describe.hpp"
@@ -62,6 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     check(text == m::describe(pieces));
     check(m::describe_json(whole) == m::describe_json(pieces));
     check(!text.empty() && text.front() == '(' && text.back() == ')');
+    // With the input, encoded composites are decoded and shown inside.
+    auto const unwrapped = m::describe(in, whole, l);
+    check(!unwrapped.empty() && unwrapped.front() == '(' && unwrapped.back() == ')');
+    check((whole.all_defects & m::bit(m::defect::encoded_composite)) != 0 || unwrapped == text);
 
     check(!whole.parts.empty() && whole.parts.size() <= l.max_parts);
     for (auto const& pt : whole.parts) {

@@ -1,6 +1,7 @@
 // tests/mime/golden_test.cpp
 //
-// tests/mime/cases/NAME.eml next to NAME.expected (its BODYSTRUCTURE),
+// tests/mime/cases/NAME.eml next to NAME.expected (its BODYSTRUCTURE, as
+// `x400gwctl mime structure` prints it),
 // NAME.sanitized and NAME.sanitized7 (the sanitizer's output without and
 // with the 7-bit option). Adding a case means adding the .eml and running
 // the test once with X400GW_UPDATE_GOLDEN=1 to write the others, then
@@ -38,7 +39,7 @@ TEST(Golden, BodystructureAndSanitizedOutputOfEveryCase)
         auto in = t::read_file(f);
         auto stem = f;
         stem.replace_extension();
-        compare_or_update(stem.string() + ".expected", m::describe(m::parse(in)) + "\n");
+        compare_or_update(stem.string() + ".expected", m::describe(in, m::parse(in)) + "\n");
         m::sanitize_options o;
         compare_or_update(stem.string() + ".sanitized", m::sanitize(in, o).message);
         o.seven_bit = true;

@@ -442,6 +442,49 @@ TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
     EXPECT_NE(r.message.find("\r\n\r\ncore text\r\n"), std::string::npos) << r.message;
 }
 
+// `mime structure` shows an encoded composite as the sanitizer writes
+// it: its declared type, encoding and size outside, the decoded tree
+// inside, the same layers decoded and the same left opaque.
+TEST(Sanitizer, DescribeShowsEncodedCompositesAsTheyAreWritten)
+{
+    std::string layered = "Subject: core\r\n\r\ncore text\r\n";
+    for (int i = 0; i < 3; ++i) {
+        std::string e;
+        m::encode_base64(layered, e);
+        layered = "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + e;
+    }
+    auto const tree = m::parse(layered);
+    EXPECT_EQ(m::describe(tree).rfind("(\"application\" \"octet-stream\" NIL NIL NIL \"BASE64\" ", 0), 0u)
+        << "without the input the part is shown as parsed";
+    auto const shown = m::describe(layered, tree);
+    EXPECT_EQ(shown.rfind("(\"message\" \"rfc822\" NIL NIL NIL \"BASE64\" " +
+                              std::to_string(tree.parts[0].size) + " (NIL NIL ",
+                          0),
+              0u)
+        << shown;
+    EXPECT_NE(shown.find("(NIL \"core\" "), std::string::npos) << shown;
+    EXPECT_NE(shown.find("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 11 1 "),
+              std::string::npos)
+        << shown;
+    m::limits two;
+    two.max_decode_nesting = 2;
+    auto const cut = m::describe(layered, tree, two);
+    EXPECT_EQ(cut.find("core"), std::string::npos) << cut;
+    EXPECT_NE(cut.find("(\"application\" \"octet-stream\" NIL NIL NIL \"BASE64\" "), std::string::npos) << cut;
+    m::sanitize_options o;
+    o.parse_limits = two;
+    auto const r = m::sanitize(layered, o);
+    EXPECT_EQ(m::describe(r.message, m::parse(r.message)).find("core"), std::string::npos) << r.message;
+    // A false label: the parts are read as they stand.
+    std::string const parts = "--=_b1\r\nContent-Type: text/plain\r\n\r\none\r\n"
+                              "--=_b1\r\nContent-Type: text/html\r\n\r\n<p>two</p>\r\n--=_b1--\r\n";
+    auto const labelled = top + "Content-Type: multipart/mixed; boundary=\"=_b1\"\r\n"
+                                "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + parts;
+    auto const as_written = m::describe(labelled, m::parse(labelled));
+    EXPECT_NE(as_written.find("(\"text\" \"html\" "), std::string::npos) << as_written;
+    EXPECT_NE(as_written.find(" \"mixed\" (\"boundary\" \"=_b1\")"), std::string::npos) << as_written;
+}
+
 // A multipart labelled quoted-printable or base64 whose body is not
 // encoded (its parts carry their own encodings): decoding would lose
 // delimiters, so the body is read as it stands and every part kept.

@@ -1,0 +1,80 @@
+// mime/unwrap.cpp
+#include "mime/unwrap.hpp"
+
+#include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
+
+namespace x400gw::mime {
+
+namespace {
+
+// How many lines of `body` are delimiters of `boundary` (close ones
+// included): "--", the boundary, maybe "--", then only transport padding.
+std::size_t count_delimiters(std::string_view body, std::string_view boundary) noexcept
+{
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < body.size();) {
+        auto j = body.find_first_of("\r\n", i);
+        if (j == std::string_view::npos)
+            j = body.size();
+        auto line = body.substr(i, j - i);
+        if (line.size() >= 2 + boundary.size() && line.starts_with("--") && line.substr(2).starts_with(boundary)) {
+            auto tail = line.substr(2 + boundary.size());
+            if (tail.starts_with("--"))
+                tail.remove_prefix(2);
+            if (tail.find_first_not_of(" \t") == std::string_view::npos)
+                ++n;
+        }
+        i = j + (j + 1 < body.size() && body[j] == '\r' && body[j + 1] == '\n' ? 2 : 1);
+    }
+    return n;
+}
+
+} // namespace
+
+bool unwrappable(part const& p) noexcept
+{
+    return p.opaque && p.has(defect::encoded_composite) && !p.has(defect::part_limit) &&
+           !p.has(defect::step_limit) && !p.has(defect::depth_limit) &&
+           (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable);
+}
+
+unwrapped unwrap(std::string_view in, message const& m, part const& p)
+{
+    unwrapped u;
+    auto& entity = u.entity;
+    auto const raw = in.substr(p.body_begin, p.body_end - p.body_begin);
+    entity.reserve(p.header_end - p.header_begin + raw.size() + 64);
+    bool const implied = !p.content_type_present || p.content_type_defaulted;
+    if (implied)
+        entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
+    for_each_field(
+        in.substr(p.header_begin, p.header_end - p.header_begin),
+        [&](raw_field const& f) {
+            if (!f.no_colon &&
+                (iequals(f.name, "content-transfer-encoding") || (implied && iequals(f.name, "content-type"))))
+                return;
+            entity.append(f.whole);
+        },
+        m.cr_line_ends);
+    if (!entity.empty() && entity.back() != '\n')
+        entity.append("\r\n");
+    entity.append("\r\n");
+    auto const body_at = entity.size();
+    if (p.encoding == transfer_encoding::base64)
+        decode_base64(raw, entity);
+    else
+        decode_qp(raw, entity);
+    if (p.content_type.type == "multipart") {
+        auto const* b = p.content_type.param("boundary");
+        if (b && !b->empty() &&
+            count_delimiters(raw, *b) > count_delimiters(std::string_view(entity).substr(body_at), *b)) {
+            u.as_it_stands = true;
+            entity.resize(body_at);
+            entity.append(raw);
+        }
+    }
+    return u;
+}
+
+} // namespace x400gw::mime
