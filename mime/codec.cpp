@@ -45,6 +45,26 @@ constexpr char hex_digits[] = "0123456789ABCDEF";
 
 } // namespace
 
+bool base64_label_is_false(std::string_view body) noexcept
+{
+    std::size_t lines = 0, worded = 0;
+    for (std::size_t at = 0; at < body.size();) {
+        auto e = body.find_first_of("\r\n", at);
+        if (e == std::string_view::npos)
+            e = body.size();
+        auto line = body.substr(at, e - at);
+        at = e + 1;
+        auto const first = line.find_first_not_of(" \t");
+        if (first == std::string_view::npos)
+            continue;
+        line = line.substr(first, line.find_last_not_of(" \t") + 1 - first);
+        ++lines;
+        if (line.find_first_of(" \t") != std::string_view::npos)
+            ++worded;
+    }
+    return worded >= 3 || worded * 2 > lines;
+}
+
 bool decode_base64(std::string_view in, std::string& out)
 {
     bool ok = true;

@@ -22,6 +22,15 @@ namespace x400gw::mime {
 bool decode_base64(std::string_view in, std::string& out);
 void encode_base64(std::string_view in, std::string& out);
 
+// A body labelled base64 that was never encoded: three of its lines, or
+// most of them, have white space between words, as text and header fields
+// do. An encoder never writes that (a base64 line is one run of the
+// alphabet), and a damaged base64 body (a stray character, a cut) has no
+// such line. The lines of words may be few among base64 ones: a
+// message/partial that was not encoded may hold an encoded attachment.
+// Decoding such a body as base64 would turn it into noise.
+bool base64_label_is_false(std::string_view body) noexcept;
+
 // Appends the decoded octets to out; returns false if the input was not
 // valid quoted-printable (bad or lower-case escape, soft break at the very
 // end, octets that must have been encoded, whitespace before a line end).

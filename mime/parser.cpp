@@ -767,6 +767,11 @@ void parser::header_line(std::size_t eol_len)
     if (header_bytes_ > limits_.max_header_bytes) {
         header_skipping_ = true;
         mark(idx, defect::header_limit);
+        // A MIME field folded across the limit is read only in part: it
+        // is truncated, so the sanitizer writes what was read, not the
+        // whole field (which could say more, or something invalid).
+        if (field_kind_ >= 0 && !line_.empty() && (line_[0] == ' ' || line_[0] == '\t'))
+            field_truncated_ = true;
         finish_field();
         return;
     }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 namespace x400gw::mime {
 
@@ -71,6 +72,18 @@ struct message_leaf {
     bool header_fields = false; // RFC 5322 field syntax: folding a long line keeps its meaning
 };
 
+// A text or message/* leaf labelled base64 whose body is not base64 at
+// all (lines of words, header fields): its octets are its content, as the
+// readers that ignore the label (Python's email) show it. Decoded, it
+// would be noise, and a message/* leaf would lose its type to the NULs
+// in it. Other types are binary, which is what base64 is for: a body that
+// does not decode is damaged, and is decoded as far as it goes.
+bool false_base64_label(part const& p, std::string_view body)
+{
+    return p.encoding == transfer_encoding::base64 && p.has(defect::invalid_base64) && !p.opaque &&
+           (p.content_type.type == "text" || p.content_type.type == "message") && base64_label_is_false(body);
+}
+
 message_leaf classify_message_leaf(part const& p)
 {
     message_leaf k;
@@ -125,6 +138,85 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
         i = j;
     }
     return true;
+}
+
+// Calls f(offset) for each line of `text` that starts with "--": at the
+// start, after an LF, after a CR (a bare CR ends a line for some readers,
+// and a text part's bare CR leaves as a line end). Two searches for three
+// octets, so a clean body costs little more than a memchr.
+template <class F>
+void for_each_dash_line(std::string_view text, F&& f)
+{
+    if (text.starts_with("--"))
+        f(std::size_t{0});
+    for (auto const* sep : {"\n--", "\r--"})
+        for (auto at = text.find(sep, 0, 3); at != std::string_view::npos; at = text.find(sep, at + 1, 3))
+            f(at + 1);
+}
+
+// The multiparts of a tree by boundary, for the lines that start with
+// one: a hash lookup per distinct boundary length, so a line costs the
+// same whatever the number of multiparts.
+class boundary_lines {
+public:
+    explicit boundary_lines(message const& m)
+    {
+        for (std::uint32_t k = 0; k < m.parts.size(); ++k) {
+            auto const& p = m.parts[k];
+            if (!p.is_multipart() || p.boundary.empty())
+                continue;
+            by_boundary_[p.boundary].push_back(k);
+            if (std::find(lengths_.begin(), lengths_.end(), p.boundary.size()) == lengths_.end())
+                lengths_.push_back(p.boundary.size());
+            longest_ = std::max(longest_, p.boundary.size());
+        }
+    }
+
+    bool empty() const noexcept { return lengths_.empty(); }
+
+    // Calls f(k) for each multipart whose boundary starts the line of
+    // `text` at `at` after its "--". Each lookup is a step; false when
+    // the steps ran out before all were made.
+    template <class F>
+    bool match(std::string_view text, std::size_t at, std::uint64_t& steps, F&& f) const
+    {
+        auto const rest = text.substr(at + 2, longest_);
+        for (auto const len : lengths_) {
+            if (rest.size() < len)
+                continue;
+            if (steps == 0)
+                return false;
+            --steps;
+            auto const it = by_boundary_.find(rest.substr(0, len));
+            if (it != by_boundary_.end())
+                for (auto const k : it->second)
+                    f(k);
+        }
+        return true;
+    }
+
+private:
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>> by_boundary_; // views of the tree's boundaries
+    std::vector<std::size_t> lengths_;
+    std::size_t longest_ = 0;
+};
+
+// Whether a line of `in` outside a multipart's body starts with its
+// boundary. Inside, the parser reads each such line (a delimiter, or
+// content flagged boundary_in_content).
+template <class F>
+bool match_outside_bodies(std::string_view in, message const& m, boundary_lines const& lines, std::uint64_t& steps,
+                          F&& f)
+{
+    bool enough = true;
+    for_each_dash_line(in, [&](std::size_t at) {
+        if (enough)
+            enough = lines.match(in, at, steps, [&](std::uint32_t k) {
+                if (at < m.parts[k].body_begin || at >= m.parts[k].body_end)
+                    f(k);
+            });
+    });
+    return enough;
 }
 
 // The token every new boundary starts with: one that occurs in none of
@@ -280,7 +372,8 @@ void renderer::plan_embedded()
         // A message/* leaf that came encoded leaves decoded
         // (plan_message_leaf); plan_boundaries reads its lines first.
         if (classify_message_leaf(p).is && !(p.defects & overflow_defects) &&
-            (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable)) {
+            (p.encoding == transfer_encoding::base64 || p.encoding == transfer_encoding::quoted_printable) &&
+            !false_base64_label(p, body(p))) {
             std::string d;
             if (p.encoding == transfer_encoding::base64)
                 decode_base64(body(p), d);
@@ -385,29 +478,31 @@ void renderer::plan_boundaries()
         if (m_.parts[k].is_multipart())
             must[k] = true;
     }
-    // Decoded lines were never seen by the parser: one that starts with an
-    // ancestor's boundary (the decoded body held it, or a nested boundary
-    // has it as a prefix) needs a new ancestor boundary.
-    for (std::size_t k = 0; k < n; ++k) {
+    // A boundary is kept only if no line of the output starts with it but
+    // its own delimiters. The parser flags such a line inside the
+    // multipart's body; RFC 2046 lets one occur outside it (a later part
+    // quoting a closed multipart's delimiters), but a reader that takes
+    // any line starting with a boundary it has seen for a delimiter, or a
+    // check over the whole message, splits that part. So every line of
+    // the input that starts with "--" outside a multipart's body, and
+    // every decoded line (the parser never saw those: the decoded body
+    // held it, or a nested boundary has it as a prefix), is compared with
+    // every boundary, and a match needs a new one.
+    boundary_lines lines(m_);
+    std::vector<bool> quoted(n, false);
+    bool out_of_steps = !match_outside_bodies(in_, m_, lines, *ctx_.steps_left, [&](std::uint32_t a) {
+        must[a] = true;
+        quoted[a] = true;
+    });
+    for (std::size_t k = 0; k < n && !out_of_steps; ++k) {
         auto slot = embedded_slot_[k] != no_part ? embedded_slot_[k] : decoded_slot_[k];
         if (slot == no_part)
             continue;
         std::string_view t = embedded_[slot];
-        for (std::size_t at = 0; at < t.size();) {
-            auto lf = t.find('\n', at);
-            auto line = t.substr(at, lf == std::string_view::npos ? std::string_view::npos : lf - at);
-            at = lf == std::string_view::npos ? t.size() : lf + 1;
-            if (!line.starts_with("--"))
-                continue;
-            line.remove_prefix(2);
-            for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent) {
-                auto const& b = m_.parts[a].boundary;
-                if (*ctx_.steps_left > 0)
-                    --*ctx_.steps_left;
-                if (m_.parts[a].is_multipart() && !b.empty() && line.starts_with(b))
-                    must[a] = true;
-            }
-        }
+        for_each_dash_line(t, [&](std::size_t at) {
+            if (!out_of_steps)
+                out_of_steps = !lines.match(t, at, *ctx_.steps_left, [&](std::uint32_t a) { must[a] = true; });
+        });
         // RFC 2046 5.1.2 only forbids an inner boundary that has an outer
         // one as prefix; a reader matching prefixes is misled by the
         // reverse too, so neither is let through.
@@ -419,6 +514,9 @@ void renderer::plan_boundaries()
             }
         }
     }
+    // Past the step budget every boundary is new: that needs no look.
+    if (out_of_steps)
+        std::fill(must.begin(), must.end(), true);
     // One token that occurs nowhere in what we copy; each new boundary is
     // the token and a fixed-width serial, so no new boundary is a prefix of
     // another, and none can occur in content we copy.
@@ -453,7 +551,8 @@ void renderer::plan_boundaries()
              p.boundary.empty() ? "multipart without a usable boundary"
              : p.has(defect::boundary_in_content)
                  ? "boundary \"" + p.boundary + "\" replaced: a line of its content starts with it"
-                 : "boundary \"" + p.boundary + "\" replaced");
+             : quoted[k] ? "boundary \"" + p.boundary + "\" replaced: a line outside its multipart starts with it"
+                         : "boundary \"" + p.boundary + "\" replaced");
     }
     if (ctx_.boundaries_out) {
         for (auto const& b : boundary_)
@@ -562,7 +661,9 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
                                     (p.content_type.type == "message" && p.content_type.subtype.starts_with("global-")));
     bool const end = at_end(i);
     auto e = p.encoding;
-    if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) {
+    if (false_base64_label(p, raw))
+        note("cte_relabelled", i, "base64 label on a body that is not base64: its octets are the content");
+    else if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) {
         // An encoded body goes out as it came when it is valid and well
         // formed; otherwise it is decoded as far as it goes and encoded again.
         bool const b64 = e == transfer_encoding::base64;
@@ -1158,7 +1259,7 @@ void renderer::run()
 // The whole-tree test for "already clean": no defect, nothing the renderer
 // would rewrite. Cheap (one look at each part), so clean mail costs a parse
 // and a copy.
-bool already_clean(std::string_view in, message const& m, bool seven_bit)
+bool already_clean(std::string_view in, message const& m, bool seven_bit, std::uint64_t steps)
 {
     // RFC 6152: a hop without 8BITMIME gets no 8bit label either.
     if (seven_bit)
@@ -1205,7 +1306,42 @@ bool already_clean(std::string_view in, message const& m, bool seven_bit)
                 sub[p.parent] = true;
         }
     }
-    return true;
+    // No line outside a multipart's body starts with its boundary.
+    boundary_lines const lines(m);
+    bool outside = false;
+    return lines.empty() ||
+           (match_outside_bodies(in, m, lines, steps, [&](std::uint32_t) { outside = true; }) && !outside);
+}
+
+// A decoded composite is rendered on its own, and a boundary it kept may
+// start a line of the rest of the message, which its own parse never saw
+// (or the reverse, between two of them). The output, whose composites
+// are all plain now, is read once more, and when that happens it is
+// sanitized again, which replaces those boundaries and changes nothing
+// else. Read with room for the header growth of encoding (RFC 2047 words
+// take up to twice the octets) and within what is left of the steps; an
+// output that does not read clean in them is left as it is (the first
+// run reported why).
+void check_unwrapped_boundaries(sanitize_result& r, sanitize_options const& options)
+{
+    auto const budget = options.parse_limits.max_steps;
+    if (r.steps >= budget)
+        return;
+    sanitize_options again = options;
+    again.parse_limits.max_header_bytes *= 4;
+    again.parse_limits.max_steps = budget - r.steps;
+    auto const tree = parse(r.message, again.parse_limits);
+    defect_set const allowed = options.seven_bit ? 0 : bit(defect::eight_bit_header);
+    if (tree.over_limit || (tree.all_defects & ~allowed) != 0)
+        return;
+    auto second = sanitize(r.message, tree, again);
+    r.steps += second.steps;
+    if (second.unchanged)
+        return;
+    r.message = std::move(second.message);
+    r.over_limit = r.over_limit || second.over_limit;
+    for (auto& c : second.changes)
+        r.changes.push_back(std::move(c));
 }
 
 } // namespace
@@ -1221,7 +1357,9 @@ sanitize_result sanitize(std::string_view message_bytes, message const& tree, sa
     sanitize_result r;
     r.over_limit = tree.over_limit;
     r.steps = tree.steps;
-    if (!tree.parts.empty() && already_clean(message_bytes, tree, options.seven_bit)) {
+    auto const budget = options.parse_limits.max_steps;
+    if (!tree.parts.empty() &&
+        already_clean(message_bytes, tree, options.seven_bit, budget > tree.steps ? budget - tree.steps : 0)) {
         r.message.assign(message_bytes);
         r.unchanged = true;
         return r;
@@ -1233,7 +1371,6 @@ sanitize_result sanitize(std::string_view message_bytes, message const& tree, sa
         r.steps = reparsed.steps;
     }
     auto const& t = tree.parts.empty() ? reparsed : tree;
-    auto const budget = options.parse_limits.max_steps;
     std::uint64_t steps_left = budget > t.steps ? budget - t.steps : 0;
     std::uint32_t serial = 0;
     render_context ctx;
@@ -1243,6 +1380,8 @@ sanitize_result sanitize(std::string_view message_bytes, message const& tree, sa
     r.steps = budget - steps_left;
     if (t.steps > budget)
         r.steps = t.steps;
+    if (std::any_of(t.parts.begin(), t.parts.end(), [](part const& p) { return unwrappable(p); }))
+        check_unwrapped_boundaries(r, options);
     return r;
 }
 

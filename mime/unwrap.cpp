@@ -61,6 +61,13 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
         entity.append("\r\n");
     entity.append("\r\n");
     auto const body_at = entity.size();
+    // A base64 label on a body that is not base64 (header fields and
+    // text) is false whatever the type.
+    if (p.encoding == transfer_encoding::base64 && base64_label_is_false(raw)) {
+        u.as_it_stands = true;
+        entity.append(raw);
+        return u;
+    }
     if (p.encoding == transfer_encoding::base64)
         decode_base64(raw, entity);
     else

@@ -30,8 +30,9 @@ struct unwrapped {
     // encoder writes a boundary's "=" as "=3D" and ends the line before a
     // delimiter with a hard line break, while decoding a base64 part's
     // padding "=" at the end of its last line would join that line and
-    // the next delimiter. Such a body is kept as it stands, as the readers
-    // that ignore the label read it.
+    // the next delimiter. So is any body labelled base64 that is not
+    // base64 (base64_label_is_false). Such a body is kept as it stands,
+    // as the readers that ignore the label read it.
     bool as_it_stands = false;
 };
 

@@ -11,6 +11,8 @@
 //   - in every multipart, a line that starts with "--" and its boundary is
 //     one of its delimiters, one per part and one close, and no boundary
 //     is a prefix of an enclosing one or the reverse (RFC 2046 5.1.1);
+//     outside it, no line starts with its boundary but another one's
+//     delimiters;
 //   - when the input is within every limit and holds no encoded
 //     composite, leaves correspond one to one: each keeps its decoded
 //     content (text line ends and header-field folding aside) and its
@@ -95,6 +97,40 @@ void check_boundaries(std::string_view out, m::message const& tree)
             (close ? closes : opens) += 1;
         }
         check(opens == children && closes <= 1);
+    }
+    // The same over the whole message, as a reader that takes any line
+    // starting with a boundary it has seen for a delimiter: each boundary
+    // starts no line outside its multipart's body, so its delimiters are
+    // those counted above, wherever the line (a later part, a header,
+    // another multipart's preamble). A line that is a delimiter of
+    // another boundary (one it is a prefix of) is that one's.
+    for (auto const& p : tree.parts) {
+        if (!p.is_multipart())
+            continue;
+        auto const& b = p.boundary;
+        for (std::size_t at = 0; at < out.size();) {
+            auto eol = out.find("\r\n", at);
+            auto const o = at;
+            auto line = out.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+            at = eol == std::string_view::npos ? out.size() : eol + 2;
+            if (!line.starts_with("--") || line.compare(2, b.size(), b) != 0 || line.size() < 2 + b.size())
+                continue;
+            if (o >= p.body_begin && o < p.body_end)
+                continue;
+            bool others = false;
+            for (auto const& q : tree.parts) {
+                if (!q.is_multipart() || q.boundary == b || o < q.body_begin || o >= q.body_end)
+                    continue;
+                auto tail = line.substr(2);
+                if (!tail.starts_with(q.boundary))
+                    continue;
+                tail.remove_prefix(q.boundary.size());
+                if (tail.starts_with("--"))
+                    tail.remove_prefix(2);
+                others = others || tail.find_first_not_of(" \t") == std::string_view::npos;
+            }
+            check(others);
+        }
     }
 }
 

@@ -26,8 +26,9 @@ package, not with x400gw's parser:
     with Python's decoding of the same leaf in the output; a multipart or
     message/rfc822 that came base64 or quoted-printable encoded (RFC 2045
     6.4 forbids it) is decoded and its own leaves are expected (a
-    multipart whose body shows delimiters that decoding loses is not
-    encoded: a false label, read as it stands);
+    multipart whose body shows delimiters that decoding loses, or a
+    base64 body of lines of words, is not encoded: a false label, read as
+    it stands);
   - every leaf keeps its media type; a message/* leaf (delivery reports,
     ...) may become application/octet-stream only when its content cannot
     be carried as 7bit or 8bit: a NUL, a line over 998 octets that cannot
@@ -461,6 +462,11 @@ def expanded_leaves(ctl, orig, tree, level=0):
                 boundary = re.sub(r"\r?\n(?=[ \t])", "", boundary)
             if (declared.startswith("multipart/") and isinstance(boundary, str) and boundary
                     and delimiter_lines(raw, boundary) > (0 if b64 else delimiter_lines(body, boundary))):
+                body = raw
+            # So is a base64 body of lines of words (three, or most): an
+            # encoder writes no white space inside a line.
+            worded = [bool(re.search(rb"\S[ \t]+\S", l)) for l in re.split(rb"\r\n|\r|\n", raw) if l.strip()]
+            if b64 and (sum(worded) >= 3 or 2 * sum(worded) > len(worded)):
                 body = raw
             entity += b"\r\n" + body
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))

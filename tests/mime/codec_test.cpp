@@ -76,6 +76,23 @@ TEST(Base64, InvalidInputDecodesAsFarAsItGoes)
     EXPECT_FALSE(v.valid());
 }
 
+// A base64 label on text that was never encoded: lines of words (three,
+// or most of them). Damaged base64 has none; encoded output never has one.
+TEST(Base64, FalseLabelIsTextInLinesOfWords)
+{
+    EXPECT_TRUE(m::base64_label_is_false("Your message could not be delivered.\r\n"));
+    EXPECT_TRUE(m::base64_label_is_false("Reporting-MTA: dns; mx.example.org\r\n\r\nAction: failed\r\n"));
+    std::string encoded;
+    m::encode_base64(std::string(3000, 'x') + "some text with spaces in it", encoded);
+    EXPECT_FALSE(m::base64_label_is_false(encoded));
+    EXPECT_FALSE(m::base64_label_is_false("SGVsbG8*gd29y!bGQ=extra\r\n"));
+    EXPECT_FALSE(m::base64_label_is_false(""));
+    // A few lines of words among many base64 ones: a message/partial that
+    // holds an encoded attachment.
+    std::string partial = "From: a@example.com\r\nSubject: part one of three\r\nTo: b@example.org\r\n\r\n" + encoded;
+    EXPECT_TRUE(m::base64_label_is_false(partial));
+}
+
 TEST(QuotedPrintable, RoundTripsTextAndBinary)
 {
     std::mt19937 rng(7);

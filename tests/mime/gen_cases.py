@@ -328,6 +328,18 @@ def fidelity_cases(c, top, mv):
     c["boundary-in-part-header"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="hh"', "",
                                        "--hh", "--hhx: a field whose name starts with the delimiter",
                                        "Content-Type: text/plain", "", "text", "--hh--")
+    # ... nor with the boundary of a multipart that is closed or not yet
+    # open: RFC 2046 allows it there, but a reader that takes any line
+    # starting with a boundary it has seen for a delimiter splits the part.
+    c["boundary-of-closed-multipart"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="outer"', "",
+                                            "--outer", "Content-Type: text/plain", "",
+                                            "quoting what comes next:", "--inner", "--inner--",
+                                            "--outer", 'Content-Type: multipart/alternative; boundary="inner"', "",
+                                            "--inner", "Content-Type: text/plain", "", "plain", "--inner",
+                                            "Content-Type: text/html", "", "<p>html</p>", "--inner--",
+                                            "--outer", "Content-Type: text/plain",
+                                            "Content-Transfer-Encoding: quoted-printable", "",
+                                            "and what came before:", "--inner", "--inner--", "--outer--")
     c["clean-delimiter-padding"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="pad"', "",
                                        "--pad  \t", "Content-Type: text/plain", "", "padded delimiters are delimiters",
                                        "--pad-- ")
@@ -406,6 +418,17 @@ def fidelity_cases(c, top, mv):
                                            *b64(b"Subject: holds the outer boundary\r\n\r\n--coll\r\n"
                                                 b"not a delimiter once decoded\r\n"),
                                            "--coll", "Content-Type: text/plain", "", "after", "--coll--")
+    # The reverse: a boundary kept inside a decoded composite, quoted by a
+    # part outside it (the composite's own parse never sees that part).
+    c["encoded-boundary-quoted-outside"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="top"', "",
+                                               "--top", "Content-Type: text/plain", "",
+                                               "the encoded part below has:", "--kept", "--kept--",
+                                               "--top", 'Content-Type: multipart/alternative; boundary="kept"',
+                                               "Content-Transfer-Encoding: base64", "",
+                                               *b64(b"--kept\r\nContent-Type: text/plain\r\n\r\nplain\r\n"
+                                                    b"--kept\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n"
+                                                    b"--kept--\r\n"),
+                                               "--top--")
     c["digest-entry-base64"] = msg(*top, mv, 'Content-Type: multipart/digest; boundary="dg"', "",
                                    "--dg", "Content-Transfer-Encoding: base64", "",
                                    *b64(b"Subject: digest entry\r\n\r\nentry text\r\n"),
@@ -457,6 +480,21 @@ def fidelity_cases(c, top, mv):
                                                "Content-Transfer-Encoding: base64", "",
                                                "--bl", "Content-Type: text/plain", "", "not encoded at all",
                                                "--bl", "Content-Type: text/html", "", "<p>nor this</p>", "--bl--")
+    # A base64 label on leaves and a message/rfc822 that were never encoded
+    # (lines of words): their octets are their content. Decoded, the
+    # report would be noise with NULs, and would lose its type.
+    c["base64-label-on-plain-leaves"] = msg(*top, mv, 'Content-Type: multipart/report; report-type=delivery-status;',
+                                            ' boundary="fl"', "",
+                                            "--fl", "Content-Type: text/plain", "Content-Transfer-Encoding: base64", "",
+                                            "Your message could not be delivered.", "",
+                                            "--fl", "Content-Type: message/delivery-status",
+                                            "Content-Transfer-Encoding: base64", "",
+                                            "Reporting-MTA: dns; mx.example.org", "",
+                                            "Final-Recipient: rfc822; bob@example.org", "Action: failed",
+                                            "Status: 5.1.1",
+                                            "--fl", "Content-Type: message/rfc822", "Content-Transfer-Encoding: base64",
+                                            "", "Subject: the returned message", "From: ann@example.com", "",
+                                            "Its text, not encoded.", "--fl--")
     c["field-name-longer-than-a-line"] = msg(*top, "X-" + "n" * 1200 + ": value", mv, "Content-Type: text/plain",
                                              "", "body")
     # Raw 8-bit octets inside encoded words (RFC 2047 section 5 forbids them).

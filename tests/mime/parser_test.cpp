@@ -264,6 +264,27 @@ TEST(Parser, ContentTypeFieldOverTheLimitIsTruncated)
     EXPECT_TRUE(has_flag(msg.parts[0], m::defect::field_truncated));
 }
 
+// Found by mime_sanitize_fuzz: a Content-Type folded across the header
+// limit was read in part but not flagged, and the sanitizer copied the
+// whole field, parameters it never read (an RFC 2231 gap) included.
+TEST(Parser, ContentTypeFoldedAcrossTheHeaderLimitIsTruncated)
+{
+    m::limits l;
+    l.max_header_bytes = 200;
+    std::string s = "MIME-Version: 1.0\r\n" + std::string("X-Pad: ") + std::string(100, 'p') + "\r\n" +
+                    "Content-Type: application/octet-stream;\r\n name=\"file\";\r\n" +
+                    " title*0=a; title*2=c\r\n\r\nbody\r\n";
+    auto msg = m::parse(s, l);
+    EXPECT_TRUE(has_flag(msg.parts[0], m::defect::header_limit));
+    EXPECT_TRUE(has_flag(msg.parts[0], m::defect::field_truncated));
+    EXPECT_EQ(*msg.parts[0].content_type.param("name"), "file");
+    m::sanitize_options o;
+    o.parse_limits = l;
+    auto const out = m::sanitize(s, msg, o).message;
+    EXPECT_EQ(out.find("title"), std::string::npos) << out;
+    EXPECT_NE(out.find("Content-Type: application/octet-stream; name=file\r\n"), std::string::npos) << out;
+}
+
 TEST(Parser, NeverThrowsOnNoise)
 {
     std::string noise;
