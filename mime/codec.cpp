@@ -235,7 +235,11 @@ void encode_qp(std::string_view in, std::string& out, bool text)
     for (std::size_t i = 0; i < n; ++i) {
         char c = in[i];
         auto u = static_cast<unsigned char>(c);
-        if (text && (c == '\r' || c == '\n')) {
+        // In text, CR, LF and CRLF are line ends; but a CR right before a
+        // CRLF is an octet of the line (a decoded "=0D" at a line's end),
+        // not a second line end.
+        bool const stray_cr = c == '\r' && i + 2 < n && in[i + 1] == '\r' && in[i + 2] == '\n';
+        if (text && (c == '\r' || c == '\n') && !stray_cr) {
             if (c == '\r' && i + 1 < n && in[i + 1] == '\n')
                 ++i;
             out.append("\r\n");

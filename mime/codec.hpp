@@ -38,8 +38,9 @@ bool base64_label_is_false(std::string_view body) noexcept;
 bool decode_qp(std::string_view in, std::string& out);
 
 // Encodes out of the octets in. With text=true, CRLF, bare LF and bare CR in
-// the input are line ends (written as CRLF); otherwise they are octets
-// (=0D, =0A). A '-' or '.' starting an encoded line is written as an escape,
+// the input are line ends (written as CRLF), but a CR right before a CRLF
+// is an octet (=0D: what "=0D" at a line's end decodes to); otherwise they
+// are octets (=0D, =0A). A '-' or '.' starting an encoded line is written as an escape,
 // so no encoded line can look like a MIME delimiter or an SMTP end of data.
 // The result does not end in a soft line break: when the input does not end
 // with a line end, neither does the output, and the caller decides.

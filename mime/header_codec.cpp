@@ -13,7 +13,10 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <map>
+#include <span>
+#include <vector>
 
 namespace x400gw::mime {
 
@@ -616,6 +619,44 @@ bool repair_encoded_words(std::string_view word, std::string* out)
     return true;
 }
 
+// `run` as RFC 2047 "B" encoded words separated by spaces: utf-8 when it
+// is valid UTF-8, unknown-8bit otherwise (RFC 1428). Each word at most 75
+// characters (section 2), so as many octets as fit in base64 after
+// "=?charset?B?" and "?="; a UTF-8 character is never split (section 5
+// rule 3). B is allowed wherever an encoded word is (section 5).
+void append_encoded_words(std::string_view run, std::string& out)
+{
+    bool const utf8 = is_utf8(run);
+    std::string_view const charset = utf8 ? "utf-8" : "unknown-8bit";
+    std::size_t const chunk_octets = (75 - 7 - charset.size()) / 4 * 3;
+    static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t k = 0; k < run.size();) {
+        std::size_t take = std::min<std::size_t>(chunk_octets, run.size() - k);
+        if (utf8)
+            while (k + take < run.size() && (static_cast<unsigned char>(run[k + take]) & 0xc0) == 0x80)
+                --take;
+        if (k != 0)
+            out.push_back(' ');
+        out += "=?";
+        out += charset;
+        out += "?B?";
+        auto chunk = run.substr(k, take);
+        for (std::size_t m = 0; m < chunk.size(); m += 3) {
+            std::uint32_t val = static_cast<unsigned char>(chunk[m]) << 16;
+            if (m + 1 < chunk.size())
+                val |= static_cast<unsigned char>(chunk[m + 1]) << 8;
+            if (m + 2 < chunk.size())
+                val |= static_cast<unsigned char>(chunk[m + 2]);
+            out.push_back(b64[val >> 18]);
+            out.push_back(b64[(val >> 12) & 63]);
+            out.push_back(m + 1 < chunk.size() ? b64[(val >> 6) & 63] : '=');
+            out.push_back(m + 2 < chunk.size() ? b64[val & 63] : '=');
+        }
+        out += "?=";
+        k += take;
+    }
+}
+
 } // namespace
 
 void encode_words(std::string_view text, std::string& out)
@@ -656,44 +697,261 @@ void encode_words(std::string_view text, std::string& out)
             run_end = k;
         }
         out.append(text.substr(ws, wb - ws));
-        auto run = text.substr(wb, run_end - wb);
-        bool utf8 = is_utf8(run);
-        std::string_view charset = utf8 ? "utf-8" : "unknown-8bit";
-        // Encoded words at most 75 characters (RFC 2047 section 2), so as many
-        // octets as fit in base64 after "=?charset?B?" and "?="; a UTF-8
-        // character is never split (section 5 rule 3).
-        std::size_t const chunk_octets = (75 - 7 - charset.size()) / 4 * 3;
-        std::size_t k = 0;
-        bool first = true;
-        while (k < run.size()) {
-            std::size_t take = std::min<std::size_t>(chunk_octets, run.size() - k);
-            if (utf8)
-                while (k + take < run.size() && (static_cast<unsigned char>(run[k + take]) & 0xc0) == 0x80)
-                    --take;
-            if (!first)
-                out.push_back(' ');
-            first = false;
-            out += "=?";
-            out += charset;
-            out += "?B?";
-            static constexpr char b64[] =
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            auto chunk = run.substr(k, take);
-            for (std::size_t m = 0; m < chunk.size(); m += 3) {
-                std::uint32_t val = static_cast<unsigned char>(chunk[m]) << 16;
-                if (m + 1 < chunk.size())
-                    val |= static_cast<unsigned char>(chunk[m + 1]) << 8;
-                if (m + 2 < chunk.size())
-                    val |= static_cast<unsigned char>(chunk[m + 2]);
-                out.push_back(b64[val >> 18]);
-                out.push_back(b64[(val >> 12) & 63]);
-                out.push_back(m + 1 < chunk.size() ? b64[(val >> 6) & 63] : '=');
-                out.push_back(m + 2 < chunk.size() ? b64[val & 63] : '=');
-            }
-            out += "?=";
-            k += take;
-        }
+        append_encoded_words(text.substr(wb, run_end - wb), out);
         i = run_end;
+    }
+}
+
+bool is_address_field(std::string_view name) noexcept
+{
+    static constexpr std::string_view names[] = {
+        "from", "sender", "reply-to", "to", "cc", "bcc",
+        "resent-from", "resent-sender", "resent-reply-to", "resent-to", "resent-cc", "resent-bcc",
+        "mail-followup-to", "mail-reply-to", "disposition-notification-to", "return-receipt-to", "errors-to"};
+    return std::any_of(std::begin(names), std::end(names), [&](std::string_view n) { return iequals(n, name); });
+}
+
+namespace {
+
+// RFC 5322 3.2 lexical tokens of an address list, as far as encoding
+// needs them. A quoted string, comment or domain literal that is not
+// closed runs to the end.
+struct address_token {
+    enum kind_t { space, atom, quoted, comment, literal, special } kind;
+    std::string_view text; // as written (quotes, parentheses included)
+};
+
+std::vector<address_token> address_tokens(std::string_view v)
+{
+    std::vector<address_token> out;
+    auto closing = [&](std::size_t i, char open, char close) {
+        int depth = 0;
+        for (std::size_t k = i; k < v.size(); ++k) {
+            if (v[k] == '\\') {
+                ++k;
+            } else if (v[k] == close && (--depth == 0 || open == close)) {
+                return k + 1;
+            } else if (v[k] == open) {
+                ++depth;
+            }
+        }
+        return v.size();
+    };
+    for (std::size_t i = 0; i < v.size();) {
+        char const c = v[i];
+        std::size_t e = i + 1;
+        auto kind = address_token::special;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            kind = address_token::space;
+            while (e < v.size() && (v[e] == ' ' || v[e] == '\t' || v[e] == '\r' || v[e] == '\n'))
+                ++e;
+        } else if (c == '"') {
+            kind = address_token::quoted;
+            e = closing(i + 1, '"', '"');
+        } else if (c == '(') {
+            kind = address_token::comment;
+            e = closing(i, '(', ')');
+        } else if (c == '[') {
+            kind = address_token::literal;
+            e = closing(i, '[', ']');
+        } else if (std::string_view("<>,:;@\\)]").find(c) == std::string_view::npos) {
+            kind = address_token::atom;
+            while (e < v.size() && std::string_view(" \t\r\n\"()[]<>,:;@\\").find(v[e]) == std::string_view::npos)
+                ++e;
+        }
+        out.push_back({kind, v.substr(i, e - i)});
+        i = e;
+    }
+    return out;
+}
+
+bool has_8bit_octet(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
+}
+
+// The text inside quotes or parentheses (the closing one may be missing),
+// its quoted pairs unescaped.
+std::string unquoted(std::string_view t)
+{
+    std::string r;
+    bool const closed = t.size() >= 2 && t.back() == (t.front() == '"' ? '"' : ')');
+    auto const inner = t.substr(1, t.size() - (closed ? 2 : 1));
+    for (std::size_t k = 0; k < inner.size(); ++k) {
+        if (inner[k] == '\\' && k + 1 < inner.size())
+            ++k;
+        r.push_back(inner[k]);
+    }
+    return r;
+}
+
+void append_comment(address_token const& t, std::string& out)
+{
+    if (!has_8bit_octet(t.text)) {
+        out.append(t.text);
+        return;
+    }
+    out.push_back('(');
+    append_encoded_words(unquoted(t.text), out);
+    out.push_back(')');
+}
+
+// Tokens as written, 8-bit comments encoded.
+void append_tokens(std::span<address_token const> ts, std::string& out)
+{
+    for (auto const& t : ts) {
+        if (t.kind == address_token::comment)
+            append_comment(t, out);
+        else
+            out.append(t.text);
+    }
+}
+
+// A display name (or a group's name): as written when it is 7-bit, or
+// when its only 8-bit octets are in encoded words that can be repaired;
+// otherwise the whole phrase, quoted strings unquoted and words joined by
+// one space, as encoded words (so a comma or a quote inside it stays
+// inside), its comments after it. An encoded word is a word of its own:
+// `spaced` puts a space after it (before "<", where the phrase may have
+// had none).
+void append_phrase(std::span<address_token const> ts, std::string& out, bool spaced = false)
+{
+    bool eight = false, repairable = true;
+    for (auto const& t : ts) {
+        if ((t.kind == address_token::atom || t.kind == address_token::quoted) && has_8bit_octet(t.text)) {
+            eight = true;
+            repairable = repairable && t.kind == address_token::atom && repair_encoded_words(t.text, nullptr);
+        }
+    }
+    if (!eight) {
+        append_tokens(ts, out);
+        return;
+    }
+    if (repairable) {
+        for (auto const& t : ts) {
+            if (t.kind == address_token::atom && has_8bit_octet(t.text))
+                repair_encoded_words(t.text, &out);
+            else if (t.kind == address_token::comment)
+                append_comment(t, out);
+            else
+                out.append(t.text);
+        }
+        return;
+    }
+    std::string text;
+    bool leading = false, gap = false;
+    for (auto const& t : ts) {
+        if (t.kind == address_token::space) {
+            (text.empty() ? leading : gap) = true;
+            continue;
+        }
+        if (t.kind == address_token::comment)
+            continue;
+        if (gap && !text.empty())
+            text.push_back(' ');
+        gap = false;
+        if (t.kind == address_token::quoted)
+            text += unquoted(t.text);
+        else
+            text.append(t.text);
+    }
+    if (leading)
+        out.push_back(' ');
+    append_encoded_words(text, out);
+    for (auto const& t : ts) {
+        if (t.kind == address_token::comment) {
+            out.push_back(' ');
+            append_comment(t, out);
+        }
+    }
+    if (spaced)
+        out.push_back(' ');
+}
+
+// A mailbox whose address has 8-bit octets (RFC 6532) has no 7-bit form:
+// as RFC 6857 section 3 downgrades it, it becomes an empty group
+// whose name is its display name and its address, as encoded words.
+void append_as_group(std::span<address_token const> phrase, std::string_view address, std::string& out)
+{
+    bool named = false;
+    for (auto const& t : phrase)
+        named = named || (t.kind != address_token::space && t.kind != address_token::comment);
+    if (named) {
+        append_phrase(phrase, out);
+        out.push_back(' ');
+    } else if (!phrase.empty() && phrase.front().kind == address_token::space) {
+        out.push_back(' ');
+    }
+    std::string a(address);
+    append_encoded_words(a, out);
+    out += " :;";
+}
+
+} // namespace
+
+void encode_address_list(std::string_view value, std::string& out)
+{
+    auto const ts = address_tokens(value);
+    std::span<address_token const> all(ts);
+    std::size_t seg = 0;
+    bool in_group = false;
+    for (std::size_t i = 0; i <= ts.size(); ++i) {
+        bool const end = i == ts.size();
+        char const c = end ? ',' : (ts[i].kind == address_token::special ? ts[i].text[0] : '\0');
+        if (c == '<') {
+            // Display name, angle address, what follows up to the delimiter.
+            auto close = i + 1;
+            while (close < ts.size() && !(ts[close].kind == address_token::special && ts[close].text[0] == '>'))
+                ++close;
+            std::string address;
+            for (auto k = i + 1; k < close; ++k)
+                if (ts[k].kind != address_token::comment)
+                    address.append(ts[k].text);
+            if (has_8bit_octet(address)) {
+                append_as_group(all.subspan(seg, i - seg), address, out);
+            } else {
+                append_phrase(all.subspan(seg, i - seg), out, true);
+                append_tokens(all.subspan(i, std::min(close + 1, ts.size()) - i), out);
+            }
+            seg = std::min(close + 1, ts.size());
+            i = seg - 1;
+            continue;
+        }
+        if (c == ':' && !in_group) {
+            append_phrase(all.subspan(seg, i - seg), out);
+            out.push_back(':');
+            in_group = true;
+            seg = i + 1;
+            continue;
+        }
+        if (c != ',' && c != ';')
+            continue;
+        // A bare address (with comments), or what followed an angle address.
+        auto rest = all.subspan(seg, i - seg);
+        std::string address;
+        for (auto const& t : rest)
+            if (t.kind != address_token::comment && t.kind != address_token::space)
+                address.append(t.text);
+        if (has_8bit_octet(address)) {
+            std::vector<address_token> comments;
+            for (auto const& t : rest)
+                if (t.kind == address_token::comment)
+                    comments.push_back(t);
+            if (!rest.empty() && rest.front().kind == address_token::space)
+                out.push_back(' ');
+            append_as_group({}, address, out);
+            for (auto const& t : comments) {
+                out.push_back(' ');
+                append_comment(t, out);
+            }
+        } else {
+            append_tokens(rest, out);
+        }
+        if (!end)
+            out.append(ts[i].text);
+        if (c == ';')
+            in_group = false;
+        seg = i + 1;
     }
 }
 

@@ -57,6 +57,20 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
 // unknown-8bit otherwise, RFC 1428). Other octets are copied.
 void encode_words(std::string_view text, std::string& out);
 
+// An address field of RFC 5322 3.6.2-3.6.6 (From, To, Cc, Resent-*, ...)
+// whose value is an address list: encode_address_list, not encode_words.
+bool is_address_field(std::string_view name) noexcept;
+
+// Appends an address list (RFC 5322 3.4) with its 8-bit text made 7-bit
+// where RFC 2047 section 5 allows encoded words: a display name becomes
+// encoded words as a whole (quotes and specials in it stay inside), a
+// comment's text too. Word by word, `"M\xfcller, Hans" <h@x>` would leave
+// the comma and a quote outside, and the list broken. An address with
+// 8-bit octets (RFC 6532) has no 7-bit form: its mailbox becomes an empty
+// group named by its display name and address (RFC 6857 section 3). The rest
+// is copied as written.
+void encode_address_list(std::string_view value, std::string& out);
+
 // One raw header field of a header block, as the sanitizer walks it.
 struct raw_field {
     std::string_view name;  // empty for a line without a colon

@@ -881,7 +881,10 @@ void renderer::field(raw_field const& f, std::uint32_t i)
         for (auto const& l : lines)
             joined += l;
         std::string enc;
-        encode_words(joined, enc);
+        if (is_address_field(name))
+            encode_address_list(joined, enc);
+        else
+            encode_words(joined, enc);
         note("header_encoded", i, "8-bit text in " + name + " written as RFC 2047 encoded words");
         fold(name + ":" + enc, 78, i);
         return;

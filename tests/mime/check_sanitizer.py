@@ -145,6 +145,17 @@ def decode_2047(v):
     return b"".join(p if isinstance(p, bytes) else p.encode("latin-1", "replace") for p, _ in parts)
 
 
+ADDRESS_FIELDS = {b"from", b"sender", b"reply-to", b"to", b"cc", b"bcc", b"resent-from", b"resent-sender",
+                  b"resent-reply-to", b"resent-to", b"resent-cc", b"resent-bcc", b"mail-followup-to",
+                  b"mail-reply-to", b"disposition-notification-to", b"return-receipt-to", b"errors-to"}
+
+
+def addr_norm(v):
+    """An address list without what 7-bit encoding may move: quotes and
+    quoted pairs, angle brackets, the ":;" of an RFC 6857 group."""
+    return re.sub(rb'["\\<>]', b"", v.replace(b":;", b""))
+
+
 def clean_name(n):
     return bytes(c if 33 <= c <= 126 else ord("_") for c in n)
 
@@ -191,6 +202,10 @@ def check_top_fields(ctl, orig, tree, out, seven_bit):
             b = squash(decode_2047(squash_keep_space(vb)))
             ok = b in (squash(va), squash(decode_2047(squash_keep_space(va))),
                        squash(decode_2047(lenient_words(squash_keep_space(va)))))
+            if not ok and n.lower() in ADDRESS_FIELDS:
+                # A display name is encoded whole, its quotes gone; an 8-bit
+                # address becomes an empty group "name address :;" (RFC 6857).
+                ok = addr_norm(b) in (addr_norm(squash(va)), addr_norm(squash(decode_2047(squash_keep_space(va)))))
         else:
             b = squash(vb)
             ok = b == squash(va)
@@ -502,9 +517,11 @@ def check_content(ctl, orig, tree, out, out_msg, seven_bit):
         if enc not in ("base64", "quoted-printable"):
             enc = None
         if enc == "quoted-printable":
-            # a bare CR ends a line (RFC 2045 decoders read the line break
-            # as CRLF); Python's decoder loses the text after "=" CR
-            raw = re.sub(rb"\r(?!\n)", b"\r\n", raw)
+            # a bare CR or LF ends a line (RFC 2045 decoders read the line
+            # break as CRLF); Python's decoder loses the text after "=" CR,
+            # and keeps a line end as written, so "=0D" before a bare LF
+            # would look like one line end and before CRLF like two
+            raw = re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
         want = decoded(raw, enc) or b""
         # Python keeps RFC 822 comments in the type ("text/plain (plain)")
         t, out_type = p["type"], re.sub(r"[ \t]*\(.*", "", m.get_content_type())

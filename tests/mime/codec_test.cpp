@@ -134,6 +134,21 @@ TEST(QuotedPrintable, RoundTripsTextAndBinary)
     }
 }
 
+// "=0D" at the end of a line decodes to CR before the line's CRLF; as
+// text it is encoded back as =0D, not as a second line end (an empty line
+// the sender never wrote).
+TEST(QuotedPrintable, CarriageReturnBeforeALineEndStaysAnOctet)
+{
+    std::string decoded, again;
+    m::decode_qp("ist bearbeitet;=0D\nKu=DF!\n", decoded);
+    EXPECT_EQ(decoded, "ist bearbeitet;\r\r\nKu\xdf!\r\n");
+    m::encode_qp(decoded, again, true);
+    EXPECT_EQ(again, "ist bearbeitet;=0D\r\nKu=DF!\r\n");
+    again.clear();
+    m::encode_qp("a\rb\r\n", again, true); // a bare CR elsewhere is a line end
+    EXPECT_EQ(again, "a\r\nb\r\n");
+}
+
 TEST(QuotedPrintable, InvalidInputIsFlaggedAndKept)
 {
     std::string out;
@@ -268,6 +283,38 @@ TEST(EncodedWords, EightBitRunsBecomeAsciiWords)
         EXPECT_LE(word.size(), 75u);
         start = sp == std::string::npos ? out.size() : sp + 1;
     }
+}
+
+// An address list for a 7-bit hop: a display name is encoded whole, so
+// the comma and quotes of "M\xfcller, Hans" stay inside the encoded word
+// (word by word, a quote was left outside and the list broken).
+TEST(EncodedWords, AddressListsKeepTheirStructure)
+{
+    auto enc = [](std::string_view v) {
+        std::string out;
+        m::encode_address_list(v, out);
+        return out;
+    };
+    EXPECT_EQ(enc(" \"M\xc3\xbcller, Hans\" <h@x.de>, plain <p@x.de>"),
+              " =?utf-8?B?TcO8bGxlciwgSGFucw==?= <h@x.de>, plain <p@x.de>");
+    EXPECT_EQ(enc(" J\xc3\xb6rg M\xc3\xbcller<j@example.com>"), " =?utf-8?B?SsO2cmcgTcO8bGxlcg==?= <j@example.com>");
+    // Comments are encoded where they are; 7-bit parts are copied.
+    EXPECT_EQ(enc(" a@y.de (Anna \xc3\x85), b@y.de (Bob)"), " a@y.de (=?utf-8?B?QW5uYSDDhQ==?=), b@y.de (Bob)");
+    // Groups keep their name and members.
+    EXPECT_EQ(enc(" T\xc3\xa9" "am: a@y.de, b@y.de;"), " =?utf-8?B?VMOpYW0=?=: a@y.de, b@y.de;");
+    // An 8-bit address has no 7-bit form: an empty group (RFC 6857).
+    EXPECT_EQ(enc(" J\xc3\xb6rg <j\xc3\xb6rg@example.com>"),
+              " =?utf-8?B?SsO2cmc=?= =?utf-8?B?asO2cmdAZXhhbXBsZS5jb20=?= :;");
+    EXPECT_EQ(enc(" b\xc3\xbcro@example.com"), " =?utf-8?B?YsO8cm9AZXhhbXBsZS5jb20=?= :;");
+    // Encoded words with raw 8-bit octets are repaired, not encoded again.
+    EXPECT_EQ(enc(" =?iso-8859-1?Q?M\xfcller?= <m@x.de>"), " =?iso-8859-1?Q?M=FCller?= <m@x.de>");
+    // Unclosed quotes and comments run to the end; nothing is lost.
+    auto const open = enc(" \"J\xc3\xb6rg <j@x.de>");
+    EXPECT_EQ(open.find('\x80'), std::string::npos);
+    for (char c : open + enc(" (J\xc3\xb6rg <j@x.de>"))
+        EXPECT_LT(static_cast<unsigned char>(c), 128);
+    EXPECT_TRUE(m::is_address_field("Reply-To"));
+    EXPECT_FALSE(m::is_address_field("Subject"));
 }
 
 TEST(Boundary, ValidityFollowsRfc2046)

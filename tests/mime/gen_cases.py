@@ -495,6 +495,15 @@ def fidelity_cases(c, top, mv):
                                             "--fl", "Content-Type: message/rfc822", "Content-Transfer-Encoding: base64",
                                             "", "Subject: the returned message", "From: ann@example.com", "",
                                             "Its text, not encoded.", "--fl--")
+    # Address fields for a 7-bit hop: display names encoded whole (their
+    # quotes and commas inside), comments encoded in place, an 8-bit
+    # address as an empty group (RFC 6857).
+    c["address-fields-8bit"] = msg(b'From: "M\xc3\xbcller, Hans" <hans@example.com>',
+                                   b"To: J\xc3\xb6rg <j@example.org>, team: a@example.org (Anna \xc3\x85), b@example.org;,",
+                                   b" b\xc3\xbcro@b\xc3\xbccher.example",
+                                   b"Cc: =?iso-8859-1?Q?M\xfcller?= <m@example.net>, plain <p@example.net>",
+                                   "Subject: addresses", "Date: Mon, 23 Nov 2026 10:00:00 +0000", mv,
+                                   "Content-Type: text/plain", "", "body")
     c["field-name-longer-than-a-line"] = msg(*top, "X-" + "n" * 1200 + ": value", mv, "Content-Type: text/plain",
                                              "", "body")
     # Raw 8-bit octets inside encoded words (RFC 2047 section 5 forbids them).
