@@ -16,7 +16,7 @@ CXX=${CXX:-g++}
 flags="-std=c++20 -O2 -DNDEBUG -I$root -I$here"
 $CXX $flags -o "$work/mime_bench_x400gw" "$here/x400gw_bench.cpp" \
     "$root"/mime/codec.cpp "$root"/mime/describe.cpp "$root"/mime/header_codec.cpp \
-    "$root"/mime/parser.cpp "$root"/mime/sanitizer.cpp
+    "$root"/mime/parser.cpp "$root"/mime/sanitizer.cpp "$root"/mime/unwrap.cpp
 # shellcheck disable=SC2046
 $CXX $flags -o "$work/mime_bench_gmime" "$here/gmime_bench.cpp" $(pkg-config --cflags --libs gmime-3.0)
 
