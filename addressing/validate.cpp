@@ -119,11 +119,25 @@ std::optional<error> check_special_syntax(or_address const& a)
     return std::nullopt;
 }
 
+// X.411's ADMD and PRMD names are PrintableString (or NumericString)
+// only: unlike O, OU or the personal name they have no Teletex form, so a
+// "*" (RFC 2156's Teletex marker) cannot be written in one.
+std::optional<error> check_domain_names(or_address const& a)
+{
+    if (a.admd && !is_printable_string(*a.admd))
+        return error{"ADMD '" + *a.admd + "' is not a PrintableString (a domain name has no Teletex form)"};
+    if (a.prmd && !is_printable_string(*a.prmd))
+        return error{"PRMD '" + *a.prmd + "' is not a PrintableString (a domain name has no Teletex form)"};
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<error> check_attribute_syntax(or_address const& a)
 {
     if (auto e = check_special_syntax(a))
+        return e;
+    if (auto e = check_domain_names(a))
         return e;
     for (auto const* v : {&a.admd, &a.prmd, &a.o, &a.surname, &a.given, &a.initials, &a.generation, &a.common_name,
                           &a.t_id})
@@ -143,6 +157,8 @@ std::optional<error> check_or_address(or_address const& a, or_limits const& lim)
     // Per-attribute syntax: the special cases here, PrintableString (or
     // Teletex) with the bounds below, each value read once.
     if (auto e = check_special_syntax(a))
+        return e;
+    if (auto e = check_domain_names(a))
         return e;
     if (auto e = check_value("ADMD", a.admd, 0, lim.domain_name)) return e;
     if (auto e = check_value("PRMD", a.prmd, 1, lim.domain_name)) return e;

@@ -457,7 +457,6 @@ void json_string(std::string& out, std::string_view s)
     out.push_back('"');
 }
 
-
 std::string describe_tree(std::string_view in, message const& m, unwrap_budget* budget)
 {
     std::string out;

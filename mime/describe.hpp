@@ -7,8 +7,10 @@
 // Both succeed for every tree the parser builds. An entity whose
 // Content-Type was missing, empty or unparsable is shown with RFC 2045's
 // default; a multipart with no part shows one empty text/plain, as
-// RFC 3501 requires at least one. No recursion: a 1,000-level tree is
-// walked with its parent links.
+// RFC 3501 requires at least one. No recursion over the tree: a
+// 1,000-level tree is walked with its parent links; only the entity of
+// an encoded composite is described by a call of its own, at most
+// limits::max_decode_nesting deep.
 #pragma once
 
 #include "mime/limits.hpp"

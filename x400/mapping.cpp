@@ -5,6 +5,7 @@
 
 #include "addressing/ps_encoding.hpp"
 #include "addressing/std_or.hpp"
+#include "addressing/validate.hpp"
 #include "mime/codec.hpp"
 #include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
@@ -137,10 +138,16 @@ p22::ipm_identifier ipm_id_from(std::string_view msgid, std::string_view domain,
         ad::iequals(std::string_view(t).substr(at + 1), domain)) {
         auto local = ad::ps_decode(with_spaces(std::string_view(t).substr(0, star)));
         auto const std_or = with_spaces(std::string_view(t).substr(star + 1, at - star - 1));
-        if (local && (std_or.empty() || ad::parse_std_or(std_or))) {
+        // Only an O/R address that P22 can carry (a "*" in a PRMD, say, is
+        // none: fuzzing found one written as an invalid PrintableString).
+        std::optional<ad::or_address> user;
+        if (auto parsed = std_or.empty() ? std::nullopt : std::optional(ad::parse_std_or(std_or));
+            parsed && *parsed && !ad::check_attribute_syntax(**parsed))
+            user = std::move(**parsed);
+        if (local && (std_or.empty() || user)) {
             id.user_relative_identifier = *local;
-            if (!std_or.empty())
-                id.user = p1::or_name{*ad::parse_std_or(std_or), {}, {}};
+            if (user)
+                id.user = p1::or_name{std::move(*user), {}, {}};
             return id;
         }
     }

@@ -453,6 +453,21 @@ TEST(Validate, BoundsAndCombinationRulesNameTheirReason)
     EXPECT_EQ(why("/X121=1234/"), "valid");                 // terminal form
 }
 
+// X.411 domain names are PrintableString (or NumericString) only: RFC
+// 2156's Teletex marker "*" has no place in one (fuzzing found a PRMD
+// "AATC Net*" written into P22 as an invalid PrintableString).
+TEST(Validate, DomainNamesHaveNoTeletexForm)
+{
+    auto a = ad::parse_std_or("/O=ATC*Air/PRMD=AATC Net*/ADMD= /C=XX/");
+    ASSERT_TRUE(a);
+    EXPECT_TRUE(ad::check_attribute_syntax(*a));
+    EXPECT_TRUE(ad::check_or_address(*a));
+    auto b = ad::parse_std_or("/O=ATC*Air/PRMD=AATC Net/ADMD= /C=XX/");
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(ad::check_attribute_syntax(*b));
+    EXPECT_FALSE(ad::check_or_address(*b));
+}
+
 TEST(Validate, ZeroLengthAdmdIsLegal)
 {
     auto a = strict("/S=x/O=y/ADMD=/C=TC/");
