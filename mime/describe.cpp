@@ -381,17 +381,10 @@ bool unwrapped_tree(std::string& out, std::string_view in, message const& m, par
 {
     if (!budget || !unwrappable(p) || budget->nesting_left == 0 || p.depth >= budget->lim.max_depth)
         return false;
-    auto const raw_size = p.body_end - p.body_begin;
-    if (budget->steps_left < raw_size)
+    auto e = parse_unwrapped(in, m, p, budget->lim, budget->parts_left, budget->steps_left);
+    if (!e)
         return false;
-    budget->steps_left -= raw_size;
-    auto const u = unwrap(in, m, p);
-    limits sub = budget->lim;
-    sub.max_depth = budget->lim.max_depth - p.depth;
-    sub.max_parts = budget->parts_left + 1;
-    sub.max_steps = budget->steps_left;
-    auto tree = parse(u.entity, sub);
-    budget->steps_left -= std::min(tree.steps, budget->steps_left);
+    auto& tree = e->tree;
     budget->parts_left -= std::min(budget->parts_left, tree.parts.size() - 1);
     auto& root = tree.parts[0];
     root.encoding = p.encoding;
@@ -399,7 +392,7 @@ bool unwrapped_tree(std::string& out, std::string_view in, message const& m, par
     root.size = p.size;
     root.lines = p.lines;
     --budget->nesting_left;
-    out += describe_tree(u.entity, tree, budget);
+    out += describe_tree(e->u.entity, tree, budget);
     ++budget->nesting_left;
     return true;
 }

@@ -233,6 +233,11 @@ std::optional<char32_t> next_utf8(std::string_view s, std::size_t& i) noexcept
     return cp;
 }
 
+bool has_8bit_octet(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
+}
+
 bool is_utf8(std::string_view s) noexcept
 {
     std::size_t i = 0;
@@ -661,9 +666,6 @@ void append_encoded_words(std::string_view run, std::string& out)
 
 void encode_words(std::string_view text, std::string& out)
 {
-    auto has8 = [](std::string_view w) {
-        return std::any_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
-    };
     std::size_t i = 0, n = text.size();
     while (i < n) {
         // Copy whitespace, then find the next word.
@@ -674,7 +676,7 @@ void encode_words(std::string_view text, std::string& out)
         while (i < n && text[i] != ' ' && text[i] != '\t')
             ++i;
         auto word = text.substr(wb, i - wb);
-        if (!has8(word)) {
+        if (!has_8bit_octet(word)) {
             out.append(text.substr(ws, i - ws));
             continue;
         }
@@ -692,7 +694,7 @@ void encode_words(std::string_view text, std::string& out)
             std::size_t k = j;
             while (k < n && text[k] != ' ' && text[k] != '\t')
                 ++k;
-            if (j == k || !has8(text.substr(j, k - j)) || repair_encoded_words(text.substr(j, k - j), nullptr))
+            if (j == k || !has_8bit_octet(text.substr(j, k - j)) || repair_encoded_words(text.substr(j, k - j), nullptr))
                 break;
             run_end = k;
         }
@@ -763,11 +765,6 @@ std::vector<address_token> address_tokens(std::string_view v)
         i = e;
     }
     return out;
-}
-
-bool has_8bit_octet(std::string_view s) noexcept
-{
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
 }
 
 // The text inside quotes or parentheses (the closing one may be missing),
@@ -933,14 +930,12 @@ void encode_address_list(std::string_view value, std::string& out)
             if (t.kind != address_token::comment && t.kind != address_token::space)
                 address.append(t.text);
         if (has_8bit_octet(address)) {
-            std::vector<address_token> comments;
-            for (auto const& t : rest)
-                if (t.kind == address_token::comment)
-                    comments.push_back(t);
             if (!rest.empty() && rest.front().kind == address_token::space)
                 out.push_back(' ');
             append_as_group({}, address, out);
-            for (auto const& t : comments) {
+            for (auto const& t : rest) {
+                if (t.kind != address_token::comment)
+                    continue;
                 out.push_back(' ');
                 append_comment(t, out);
             }

@@ -26,6 +26,7 @@ bool is_token(std::string_view s) noexcept;
 // RFC 2046 section 5.1.1: 1-70 bchars, not ending in a space.
 bool is_valid_boundary(std::string_view s) noexcept;
 bool is_utf8(std::string_view s) noexcept;
+bool has_8bit_octet(std::string_view s) noexcept;
 // Decodes one UTF-8 sequence at `s[i]`, advancing `i` past it; nullopt,
 // and one octet, for a malformed sequence (overlong, a surrogate, past
 // U+10FFFF, cut short).

@@ -25,11 +25,6 @@ constexpr defect_set boundary_defects =
     bit(defect::boundary_junk) | bit(defect::boundary_prefix) | bit(defect::boundary_in_content) |
     bit(defect::boundary_not_plain);
 
-bool has_8bit(std::string_view s) noexcept
-{
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 128; });
-}
-
 std::size_t count_8bit(std::string_view s) noexcept
 {
     return static_cast<std::size_t>(
@@ -394,19 +389,12 @@ void renderer::plan_embedded()
                  "encoded composite past max_decode_nesting kept as application/octet-stream");
             continue;
         }
-        auto const raw_size = p.body_end - p.body_begin;
-        if (*ctx_.steps_left < raw_size) {
+        auto e = parse_unwrapped(in_, m_, p, lim, parts_left, *ctx_.steps_left);
+        if (!e) {
             r_.over_limit = true;
             continue;
         }
-        *ctx_.steps_left -= raw_size;
-        auto [entity, as_it_stands] = unwrap(in_, m_, p);
-        limits sub = lim;
-        sub.max_depth = lim.max_depth - p.depth;
-        sub.max_parts = parts_left + 1;
-        sub.max_steps = *ctx_.steps_left;
-        auto tree = parse(entity, sub);
-        *ctx_.steps_left -= std::min(tree.steps, *ctx_.steps_left);
+        auto& [u, sub, tree] = *e;
         if (tree.over_limit)
             r_.over_limit = true;
         render_context c;
@@ -426,12 +414,12 @@ void renderer::plan_embedded()
         std::string text;
         sanitize_options o = options_;
         o.parse_limits = sub;
-        renderer(entity, tree, o, r_, text, c).run();
+        renderer(u.entity, tree, o, r_, text, c).run();
         parts_left -= std::min(parts_left, written - 1);
         extra_parts_ += written - 1;
         auto what = std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
                     p.content_type.subtype;
-        if (as_it_stands)
+        if (u.as_it_stands)
             note("cte_removed", static_cast<std::uint32_t>(k),
                  what + " whose body is not encoded removed and its parts read as they stand");
         else
@@ -457,11 +445,11 @@ void renderer::plan_boundaries()
         auto const& p = m_.parts[k];
         bool eight = p.body_8bit || p.has(defect::eight_bit_header);
         if (embedded_slot_[k] != no_part)
-            eight = has_8bit(embedded_[embedded_slot_[k]]);
+            eight = has_8bit_octet(embedded_[embedded_slot_[k]]);
         if (decoded_slot_[k] != no_part) {
             auto const& d = embedded_[decoded_slot_[k]];
             eight = p.has(defect::eight_bit_header) ||
-                    (!seven_bit_ && has_8bit(d) && d.find('\0') == std::string::npos);
+                    (!seven_bit_ && has_8bit_octet(d) && d.find('\0') == std::string::npos);
         }
         if (eight)
             sub_8bit_[k] = true;
@@ -608,7 +596,7 @@ renderer::leaf_plan renderer::plan_message_leaf(std::uint32_t i, message_leaf ki
     bool const decoded = decoded_slot_[i] != no_part;
     std::string_view c = decoded ? std::string_view(embedded_[decoded_slot_[i]]) : raw;
     bool const nul = c.find('\0') != std::string_view::npos;
-    bool const eight = has_8bit(c);
+    bool const eight = has_8bit_octet(c);
     std::string type = p.content_type.type + "/" + p.content_type.subtype;
     bool folded = false;
     if (!nul && !(eight && seven_bit_)) {
@@ -877,7 +865,7 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     if (eol_fixed)
         note("line_ends_normalized", i, "bare CR or LF in header field " + name);
     std::string joined;
-    if (seven_bit_ && std::any_of(lines.begin(), lines.end(), [](auto const& l) { return has_8bit(l); })) {
+    if (seven_bit_ && std::any_of(lines.begin(), lines.end(), [](auto const& l) { return has_8bit_octet(l); })) {
         for (auto const& l : lines)
             joined += l;
         std::string enc;
@@ -1038,7 +1026,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 note("header_fixed", i, "unparsable Content-Disposition removed");
                 return;
             }
-            bool eight = seven_bit_ && has_8bit(f.whole);
+            bool eight = seven_bit_ && has_8bit_octet(f.whole);
             if (d == 0 && copyable_mime_field(f) && f.value.size() <= max_field_bytes_) {
                 field(f, i);
                 return;

@@ -3,6 +3,9 @@
 
 #include "mime/codec.hpp"
 #include "mime/header_codec.hpp"
+#include "mime/parser.hpp"
+
+#include <algorithm>
 
 namespace x400gw::mime {
 
@@ -82,6 +85,23 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
         }
     }
     return u;
+}
+
+std::optional<unwrapped_entity> parse_unwrapped(std::string_view in, message const& m, part const& p,
+                                                limits const& lim, std::size_t parts_left,
+                                                std::uint64_t& steps_left)
+{
+    auto const raw_size = p.body_end - p.body_begin;
+    if (steps_left < raw_size)
+        return std::nullopt;
+    steps_left -= raw_size;
+    unwrapped_entity e{unwrap(in, m, p), lim, {}};
+    e.sub.max_depth = lim.max_depth - p.depth;
+    e.sub.max_parts = parts_left + 1;
+    e.sub.max_steps = steps_left;
+    e.tree = parse(e.u.entity, e.sub);
+    steps_left -= std::min(e.tree.steps, steps_left);
+    return e;
 }
 
 } // namespace x400gw::mime

@@ -7,8 +7,11 @@
 // says it is, and `describe` shows its tree, so both read it alike.
 #pragma once
 
+#include "mime/limits.hpp"
 #include "mime/part.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,5 +42,20 @@ struct unwrapped {
 // `in` is the input `m` was parsed from; `p` a part of `m` for which
 // unwrappable() holds.
 unwrapped unwrap(std::string_view in, message const& m, part const& p);
+
+struct unwrapped_entity {
+    unwrapped u;
+    limits sub;   // what was left of the limits
+    message tree; // u.entity parsed within them
+};
+
+// unwrap(), then parse the entity with what is left of `lim`, so that the
+// whole output parses again within the same limits: the depth below `p`,
+// `parts_left` more parts besides its own root, the steps left. The raw
+// body and the parse are charged to `steps_left`. Nothing when the steps
+// left do not cover the raw body (nothing is charged then).
+std::optional<unwrapped_entity> parse_unwrapped(std::string_view in, message const& m, part const& p,
+                                                limits const& lim, std::size_t parts_left,
+                                                std::uint64_t& steps_left);
 
 } // namespace x400gw::mime
