@@ -65,6 +65,7 @@ constexpr defect_set overflow_defects = bit(defect::part_limit) | bit(defect::st
 struct message_leaf {
     bool is = false;
     bool header_fields = false; // RFC 5322 field syntax: folding a long line keeps its meaning
+    bool recipient_fields = false; // a report with Original- and Final-Recipient (RFC 3464, 8098)
 };
 
 // A text or message/* leaf labelled base64 whose body is not base64 at
@@ -89,8 +90,9 @@ message_leaf classify_message_leaf(part const& p)
     if (s.starts_with("global-"))
         return k;
     k.is = true;
-    k.header_fields = s == "delivery-status" || s == "disposition-notification" ||
-                      s == "rfc822-headers" || s == "feedback-report" || s == "tracking-status";
+    k.recipient_fields = s == "delivery-status" || s == "disposition-notification";
+    k.header_fields = k.recipient_fields || s == "rfc822-headers" || s == "feedback-report" ||
+                      s == "tracking-status";
     return k;
 }
 
@@ -133,6 +135,80 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
         i = j;
     }
     return true;
+}
+
+// RFC 6533 section 3: in a message/delivery-status or
+// message/disposition-notification, an address of type utf-8 travels in
+// 7 bits as utf-8-addr-xtext, each character outside QCHAR (the printable
+// ASCII but "\\", "+" and "=") written \x{HEXPOINT}. Writes `in` to out
+// with the Original-Recipient and Final-Recipient fields whose address is
+// UTF-8 (typed utf-8, or rfc822, which RFC 6533 says to type utf-8 when
+// the address is not ASCII) so written; \x{...} already in the address
+// is kept. Nothing else changes. False when some 8-bit octet is left (in
+// another field, or not UTF-8): no 7-bit form keeps the report's meaning.
+bool downgrade_utf8_addresses(std::string_view in, std::string& out)
+{
+    out.reserve(in.size() + in.size() / 4);
+    for (std::size_t i = 0; i < in.size();) {
+        // Lines end as the parser reads a body: CRLF, bare CR, bare LF.
+        auto end = in.find_first_of("\r\n", i);
+        if (end == std::string_view::npos)
+            end = in.size();
+        auto next = end + (in.substr(end, 2) == "\r\n" ? 2 : end < in.size() ? 1 : 0);
+        auto line = in.substr(i, end - i);
+        auto const eol = in.substr(end, next - end);
+        i = next;
+        auto const colon = line.find(':');
+        auto const semi = line.find(';');
+        if (!has_8bit_octet(line)) {
+            out.append(line).append(eol);
+            continue;
+        }
+        std::string_view addr;
+        if (colon != std::string_view::npos && semi != std::string_view::npos && colon < semi) {
+            auto name = trim(line.substr(0, colon));
+            auto type = trim(line.substr(colon + 1, semi - colon - 1));
+            if ((iequals(name, "original-recipient") || iequals(name, "final-recipient")) &&
+                (iequals(type, "utf-8") || iequals(type, "rfc822")))
+                addr = trim(line.substr(semi + 1));
+        }
+        if (addr.empty() || !is_utf8(addr)) {
+            out.append(line).append(eol);
+            continue;
+        }
+        static constexpr char hex[] = "0123456789ABCDEF";
+        out.append(line.substr(0, colon + 1)).append(" utf-8; ");
+        for (std::size_t k = 0; k < addr.size();) {
+            auto const u = static_cast<unsigned char>(addr[k]);
+            if (u == '\\' && addr.substr(k).starts_with("\\x{")) {
+                auto close = addr.find('}', k);
+                if (close != std::string_view::npos) {
+                    out.append(addr.substr(k, close + 1 - k));
+                    k = close + 1;
+                    continue;
+                }
+            }
+            if (u > 0x20 && u < 0x7f && u != '\\' && u != '+' && u != '=') {
+                out.push_back(addr[k++]);
+                continue;
+            }
+            auto cp = static_cast<std::uint32_t>(*next_utf8(addr, k));
+            char digits[8];
+            int n = 0;
+            do {
+                digits[n++] = hex[cp & 15];
+                cp >>= 4;
+            } while (cp);
+            if (n == 1)
+                digits[n++] = '0';
+            out.append("\\x{");
+            while (n)
+                out.push_back(digits[--n]);
+            out.push_back('}');
+        }
+        out.append(eol);
+    }
+    return !has_8bit_octet(out);
 }
 
 // Calls f(offset) for each line of `text` that starts with "--": at the
@@ -596,12 +672,18 @@ renderer::leaf_plan renderer::plan_message_leaf(std::uint32_t i, message_leaf ki
     bool const decoded = decoded_slot_[i] != no_part;
     std::string_view c = decoded ? std::string_view(embedded_[decoded_slot_[i]]) : raw;
     bool const nul = c.find('\0') != std::string_view::npos;
-    bool const eight = has_8bit_octet(c);
+    bool eight = has_8bit_octet(c);
     std::string type = p.content_type.type + "/" + p.content_type.subtype;
     bool folded = false;
+    std::string xtext;
+    if (eight && seven_bit_ && !nul && kind.recipient_fields && downgrade_utf8_addresses(c, xtext)) {
+        c = xtext;
+        eight = false;
+        note("header_encoded", i, "UTF-8 addresses in " + type + " written as utf-8-addr-xtext (RFC 6533)");
+    }
     if (!nul && !(eight && seven_bit_)) {
         std::string lines;
-        if (!decoded && !p.body_bare_eol && !p.body_long_line) {
+        if (!decoded && xtext.empty() && !p.body_bare_eol && !p.body_long_line) {
             plan.action = leaf_plan::how::verbatim;
         } else if (write_lines(c, kind.header_fields, lines, folded)) {
             plan.action = leaf_plan::how::prepared;

@@ -23,7 +23,8 @@
 //     127 anywhere and no 8bit or binary label; 8-bit bodies become
 //     quoted-printable (mostly ASCII text) or base64, 8-bit header text
 //     RFC 2047 encoded words (utf-8 when valid, else unknown-8bit), 8-bit
-//     parameter values RFC 2231;
+//     parameter values RFC 2231, a report's UTF-8 recipient addresses
+//     RFC 6533 utf-8-addr-xtext;
 //   - kept: the decoded octets of every part whose content decodes (text
 //     and message/* line ends become CRLF), its media type where it was
 //     valid, and the names and values of header fields other than the MIME

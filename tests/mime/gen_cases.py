@@ -229,6 +229,22 @@ def fidelity_cases(c, top, mv):
                                        "--rep", "Content-Type: message/external-body; access-type=x-long", "",
                                        "Content-Type: text/plain", "", "q" * 1100,
                                        "--rep--")
+    # UTF-8 recipients in a report's 7-bit form (RFC 6533 utf-8-addr-xtext):
+    # the type stays with --7bit; 8-bit text elsewhere still makes it opaque.
+    c["dsn-utf8-recipients"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "failed",
+                                   "--rep", "Content-Type: message/delivery-status", "",
+                                   "Reporting-MTA: dns; mx.example.org", "",
+                                   b"Original-Recipient: utf-8; j\xc3\xbcrgen+x=y@b\xc3\xbccher.example",
+                                   b"Final-Recipient: rfc822; \xe8\xaa\xac\xe6\x98\x8e@example.org",
+                                   "Action: failed", "Status: 5.1.1", "",
+                                   b"Final-Recipient: utf-8; ann\\x{E9}@example.org", "Action: delivered",
+                                   "--rep", "Content-Type: message/disposition-notification", "",
+                                   b"Final-Recipient: rfc822; j\xc3\xbcrgen@example.org",
+                                   "Disposition: manual-action/MDN-sent-manually; displayed",
+                                   "--rep", "Content-Type: message/delivery-status", "",
+                                   b"Final-Recipient: utf-8; j\xc3\xbcrgen@example.org", "Action: failed",
+                                   b"Diagnostic-Code: smtp; 550 Benutzer unbekannt: J\xc3\xbcrgen",
+                                   "--rep--")
     c["message-leaf-8bit"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
                                  "Reporting-MTA: dns; mx.example.org", "",
                                  b"Final-Recipient: rfc822; bob@example.org", b"Action: failed",

@@ -244,6 +244,14 @@ TEST(Sanitizer, MessageLeafLosesItsTypeOnlyWhenItCannotBeCarried)
         {one("Action: fa=\r\niled\r\n", "disposition-notification", "Content-Transfer-Encoding: quoted-printable\r\n"),
          true, "message/disposition-notification"},
         {one("Action: failed", "delivery-status"), false, "message/delivery-status"}, // no final line end
+        // UTF-8 recipients have a 7-bit form (RFC 6533): the type stays
+        {one("Final-Recipient: utf-8; j\xc3\xbcrgen@example.org\r\n"), true, "message/delivery-status"},
+        {one("Original-Recipient: rfc822; \xc3\xa9@x\r\n", "disposition-notification"), true,
+         "message/disposition-notification"},
+        {one("Final-Recipient: utf-8; \xff@x\r\n"), true, "application/octet-stream"}, // not UTF-8
+        {one("Final-Recipient: utf-8; \xc3\xa9@x\rAction: f\xc3\xa4iled\r"), true, "application/octet-stream"},
+        {one("Action: failed\rFinal-Recipient: utf-8; \xc3\xa9@x\r"), true, "message/delivery-status"},
+        {one("Reporting-UA: j\xc3\xbcrgen@example.org\r\n"), true, "application/octet-stream"}, // not an address field
     };
     for (auto const& c : cases) {
         m::sanitize_options o;
@@ -267,6 +275,16 @@ TEST(Sanitizer, MessageLeafLosesItsTypeOnlyWhenItCannotBeCarried)
     // A base64-encoded report is decoded: 7bit, readable, its type kept.
     r = m::sanitize(one("QWN0aW9uOiBmYWlsZWQNCg==\r\n", "delivery-status", "Content-Transfer-Encoding: base64\r\n"));
     EXPECT_NE(r.message.find("Content-Transfer-Encoding: 7bit\r\n\r\nAction: failed\r\n"), std::string::npos) << r.message;
+    // utf-8-addr-xtext: every character outside QCHAR as \x{HEXPOINT},
+    // upper case, no leading zero; an escape already there kept.
+    m::sanitize_options seven;
+    seven.seven_bit = true;
+    r = m::sanitize(one("Final-Recipient: RFC822;  j\xc3\xbc+a=b\\x{E9}@\xe8\xaa\xac.example \r\nAction: failed\r\n"), seven);
+    EXPECT_NE(r.message.find("\r\n\r\nFinal-Recipient: utf-8; j\\x{FC}\\x{2B}a\\x{3D}b\\x{E9}@\\x{8AAC}.example\r\n"
+                             "Action: failed\r\n"),
+              std::string::npos)
+        << r.message;
+    EXPECT_TRUE(has_change(r, "header_encoded"));
 }
 
 // Issue 12, class 2: whatever the tree, after the 7-bit downgrade no
