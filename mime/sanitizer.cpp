@@ -144,8 +144,9 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
 // with the Original-Recipient and Final-Recipient fields whose address is
 // UTF-8 (typed utf-8, or rfc822, which RFC 6533 says to type utf-8 when
 // the address is not ASCII) so written; \x{...} already in the address
-// is kept. Nothing else changes. False when some 8-bit octet is left (in
-// another field, or not UTF-8): no 7-bit form keeps the report's meaning.
+// is kept; a folded line is left as it is. Nothing else changes. False
+// when some 8-bit octet is left (in another field, on a folded line, not
+// UTF-8): no 7-bit form keeps the report's meaning.
 bool downgrade_utf8_addresses(std::string_view in, std::string& out)
 {
     out.reserve(in.size() + in.size() / 4);
@@ -165,7 +166,9 @@ bool downgrade_utf8_addresses(std::string_view in, std::string& out)
             continue;
         }
         std::string_view addr;
-        if (colon != std::string_view::npos && semi != std::string_view::npos && colon < semi) {
+        bool const folded = (!line.empty() && (line[0] == ' ' || line[0] == '\t')) ||
+                            (next < in.size() && (in[next] == ' ' || in[next] == '\t'));
+        if (!folded && colon != std::string_view::npos && semi != std::string_view::npos && colon < semi) {
             auto name = trim(line.substr(0, colon));
             auto type = trim(line.substr(colon + 1, semi - colon - 1));
             if ((iequals(name, "original-recipient") || iequals(name, "final-recipient")) &&

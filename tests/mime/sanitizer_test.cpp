@@ -251,6 +251,8 @@ TEST(Sanitizer, MessageLeafLosesItsTypeOnlyWhenItCannotBeCarried)
         {one("Final-Recipient: utf-8; \xff@x\r\n"), true, "application/octet-stream"}, // not UTF-8
         {one("Final-Recipient: utf-8; \xc3\xa9@x\rAction: f\xc3\xa4iled\r"), true, "application/octet-stream"},
         {one("Action: failed\rFinal-Recipient: utf-8; \xc3\xa9@x\r"), true, "message/delivery-status"},
+        {one("X-Note: a\r\n Final-Recipient: utf-8; \xc3\xa9@x\r\n"), true, "application/octet-stream"}, // folded
+        {one("Final-Recipient: utf-8; \xc3\xa9@x \r\n (note)\r\n"), true, "application/octet-stream"},   // folded
         {one("Reporting-UA: j\xc3\xbcrgen@example.org\r\n"), true, "application/octet-stream"}, // not an address field
     };
     for (auto const& c : cases) {
