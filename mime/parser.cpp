@@ -259,6 +259,12 @@ std::size_t parser::feed(std::string_view bytes)
     return bytes.size();
 }
 
+void parser::read_bare_cr_as(message const& outer) noexcept
+{
+    eol_seen_ = true;
+    cr_mode_ = msg_.cr_line_ends = outer.cr_line_ends;
+}
+
 // Whether a bare CR just read (`next` follows it) stays in the header line.
 // The first line end of the input decides: a bare CR there, followed by
 // text, makes the message one with bare-CR line ends (classic Mac OS), and

@@ -40,6 +40,12 @@ public:
     // The end of the message. Returns the tree; the parser is then spent.
     message finish();
 
+    // Reads a bare CR in a header as `outer` did (message::cr_line_ends)
+    // instead of letting the first line end decide: for an entity taken
+    // out of that message (unwrap.hpp), whose header fields are the
+    // message's own, so both reads see the same lines. Before feed().
+    void read_bare_cr_as(message const& outer) noexcept;
+
 private:
     enum class frame_state : std::uint8_t { header, leaf_body, preamble, children, epilogue, message_body };
 

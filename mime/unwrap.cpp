@@ -51,17 +51,29 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
     bool const implied = !p.content_type_present || p.content_type_defaulted;
     if (implied)
         entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
+    // Each kept line ends in CRLF where the message's line ended, so the
+    // entity's header ends where the part's did: parse_unwrapped reads
+    // bare CRs as the message was read, and a bare CR that ended a line
+    // there must end one here.
     for_each_field(
         in.substr(p.header_begin, p.header_end - p.header_begin),
         [&](raw_field const& f) {
             if (!f.no_colon &&
                 (iequals(f.name, "content-transfer-encoding") || (implied && iequals(f.name, "content-type"))))
                 return;
-            entity.append(f.whole);
+            for (std::size_t i = 0; i < f.whole.size();) {
+                auto const next = line_after(f.whole, i, m.cr_line_ends);
+                auto line = f.whole.substr(i, next - i);
+                i = next;
+                if (line.ends_with("\r\n"))
+                    line.remove_suffix(2);
+                else if (line.ends_with('\n') || (m.cr_line_ends && line.ends_with('\r')))
+                    line.remove_suffix(1);
+                entity.append(line);
+                entity.append("\r\n");
+            }
         },
         m.cr_line_ends);
-    if (!entity.empty() && entity.back() != '\n')
-        entity.append("\r\n");
     entity.append("\r\n");
     auto const body_at = entity.size();
     // A base64 label on a body that is not base64 (header fields and
@@ -99,7 +111,10 @@ std::optional<unwrapped_entity> parse_unwrapped(std::string_view in, message con
     e.sub.max_depth = lim.max_depth - p.depth;
     e.sub.max_parts = parts_left + 1;
     e.sub.max_steps = steps_left;
-    e.tree = parse(e.u.entity, e.sub);
+    parser ps(e.sub);
+    ps.read_bare_cr_as(m);
+    ps.feed(e.u.entity);
+    e.tree = ps.finish();
     steps_left -= std::min(e.tree.steps, steps_left);
     return e;
 }

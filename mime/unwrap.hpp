@@ -49,8 +49,9 @@ struct unwrapped_entity {
     message tree; // u.entity parsed within them
 };
 
-// unwrap(), then parse the entity with what is left of `lim`, so that the
-// whole output parses again within the same limits: the depth below `p`,
+// unwrap(), then parse the entity, reading its bare CRs as `m` was read
+// (parser::read_bare_cr_as), with what is left of `lim`, so that the whole
+// output parses again within the same limits: the depth below `p`,
 // `parts_left` more parts besides its own root, the steps left. The raw
 // body and the parse are charged to `steps_left`. Nothing when the steps
 // left do not cover the raw body (nothing is charged then).

@@ -455,10 +455,13 @@ def delimiter_lines(body, boundary):
     return sum(1 for l in re.split(rb"\r\n|\r|\n", body) if line.fullmatch(l))
 
 
-def expanded_leaves(ctl, orig, tree, level=0):
+def expanded_leaves(ctl, orig, tree, level=0, cr=None):
     """(bytes, part) for each leaf of the original; a multipart or message
     that came base64 or quoted-printable encoded is replaced by its own
-    leaves, decoded by Python and located by our parser."""
+    leaves, decoded by Python and located by our parser, which reads its
+    bare CRs as the message's were read (`cr`: cr_line_ends)."""
+    if cr is None:
+        cr = cr_line_ends(orig)
     leaves = []
     for p in original_leaves(orig, tree):
         header = orig[p["header_begin"]:p["header_end"]] if p else b""
@@ -479,7 +482,7 @@ def expanded_leaves(ctl, orig, tree, level=0):
                 kept = [b"Content-Type: %s\r\n" % declared.encode()] + [
                     f for f in kept if not re.match(rb"(?i)content-type[ \t]*:", f)]
             entity = b"".join(kept)
-            if entity and not entity.endswith(b"\n"):
+            if entity and not entity.endswith(b"\n") and not (cr and entity.endswith(b"\r")):
                 entity += b"\r\n"
             raw = orig[p["body_begin"]:p["body_end"]]
             # RFC 2045 decoding for quoted-printable (a hard line break is a
@@ -501,8 +504,14 @@ def expanded_leaves(ctl, orig, tree, level=0):
             if b64 and (sum(worded) >= 3 or 2 * sum(worded) > len(worded)):
                 body = raw
             entity += b"\r\n" + body
+            # Our parser lets the first line end decide how bare CRs are
+            # read; here the message's own reading decides.
+            if cr:
+                entity = re.sub(rb"\r(?!\n)", b"\r\n", entity)
+            elif cr_line_ends(entity):
+                entity = b"X-Check-Line-Ends: LF\r\n" + entity
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
-            leaves.extend(expanded_leaves(ctl, entity, sub, level + 1))
+            leaves.extend(expanded_leaves(ctl, entity, sub, level + 1, cr))
         else:
             leaves.append((orig, p))
     return leaves

@@ -460,6 +460,14 @@ def fidelity_cases(c, top, mv):
                                              "Content-Transfer-Encoding: base64", "",
                                              *b64(b'Subject: s\r\nContent-Type: multipart/mixed; boundary="zq"\r\n\r\n'
                                                   b"--zq\r\n\r\nin\r\n--zq--\r\n"), "--z--")
+    # A message of bare-CR line ends (classic Mac OS) whose message/rfc822
+    # came base64: the decoded message is read with the same line ends.
+    c["encoded-composite-cr-line-ends"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="m"', "",
+                                              "--m", "Content-Type: text/plain", "", "see the message below",
+                                              "--m", "Content-Type: message/rfc822",
+                                              "Content-Transfer-Encoding: base64", "",
+                                              *b64(b"Subject: inner\rContent-Type: text/plain\r\rinner text\r"),
+                                              "--m--", eol=b"\r")
     c["nested-dsn-bare-lf"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
                                   "--o", "Content-Type: message/rfc822", "", "Subject: bounce", mv,
                                   'Content-Type: multipart/report; boundary="r"', "", "--r",

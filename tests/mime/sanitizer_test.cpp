@@ -462,6 +462,36 @@ TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
     EXPECT_NE(r.message.find("\r\n\r\ncore text\r\n"), std::string::npos) << r.message;
 }
 
+// An encoded composite is read with the message's own line ends. A
+// message of bare-CR line ends (classic Mac OS) whose message/rfc822 came
+// base64: the inner header is a header, not text of an empty-headed
+// message. And where the message's bare CRs do not end header lines, the
+// composite's header does not end at one either (Dovecot reads both so).
+TEST(Sanitizer, EncodedCompositeIsReadWithTheMessagesLineEnds)
+{
+    std::string inner;
+    m::encode_base64("Subject: in\rContent-Type: text/plain\r\rbody line\r", inner);
+    std::string const mac = "MIME-Version: 1.0\rContent-Type: message/rfc822\rContent-Transfer-Encoding: base64\r\r" + inner;
+    auto r = m::sanitize(mac);
+    EXPECT_NE(r.message.find("\r\n\r\nSubject: in\r\nContent-Type: text/plain\r\n\r\nbody line\r\n"),
+              std::string::npos)
+        << r.message;
+    EXPECT_NE(m::describe(mac, m::parse(mac)).find("(NIL \"in\" "), std::string::npos);
+    // The first line end is LF: a bare CR stays in its header line, also in
+    // the header of the quoted-printable multipart, where the first line
+    // end is now the bare CR of a fold.
+    std::string const lf = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+                           "Content-Type: multipart/mixed;\r\tboundary=\"i\"\r\n\r--i\r\n"
+                           "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\rheader text\n\n"
+                           "--i\nContent-Type: text/plain\n\none\n--i--\n--o--\n";
+    auto const tree = m::parse(lf);
+    EXPECT_EQ(m::describe(lf, tree), "(((\"text\" \"plain\" NIL NIL NIL \"7BIT\" 3 1 NIL NIL NIL NIL) \"mixed\" "
+                                     "(\"boundary\" \"i\") NIL NIL NIL) \"mixed\" (\"boundary\" \"o\") NIL NIL NIL)");
+    r = m::sanitize(lf);
+    EXPECT_EQ(r.message.find("header text"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("\r\n\r\none\r\n--"), std::string::npos) << r.message;
+}
+
 // `mime structure` shows an encoded composite as the sanitizer writes
 // it: its declared type, encoding and size outside, the decoded tree
 // inside, the same layers decoded and the same left opaque.
