@@ -30,30 +30,37 @@ constexpr auto b64_table = make_b64_table();
 
 int hex_value(char c, bool& lower) noexcept
 {
+    if (c >= 'a' && c <= 'f')
+        lower = true;
+    return hex_digit(c);
+}
+
+} // namespace
+
+int hex_digit(char c) noexcept
+{
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') {
-        lower = true;
+    if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
-    }
     return -1;
 }
 
-constexpr char hex_digits[] = "0123456789ABCDEF";
-
-} // namespace
+void append_hex_escape(std::string& out, char escape, unsigned char octet)
+{
+    static constexpr char digits[] = "0123456789ABCDEF";
+    out.push_back(escape);
+    out.push_back(digits[octet >> 4]);
+    out.push_back(digits[octet & 15]);
+}
 
 bool base64_label_is_false(std::string_view body) noexcept
 {
     std::size_t lines = 0, worded = 0;
-    for (std::size_t at = 0; at < body.size();) {
-        auto e = body.find_first_of("\r\n", at);
-        if (e == std::string_view::npos)
-            e = body.size();
-        auto line = body.substr(at, e - at);
-        at = e + 1;
+    body_lines each(body);
+    for (std::string_view line, eol; each.next(line, eol);) {
         auto const first = line.find_first_not_of(" \t");
         if (first == std::string_view::npos)
             continue;
@@ -226,9 +233,7 @@ void encode_qp(std::string_view in, std::string& out, bool text)
             out.append("=\r\n");
             col = 0;
         }
-        out.push_back('=');
-        out.push_back(hex_digits[u >> 4]);
-        out.push_back(hex_digits[u & 15]);
+        append_hex_escape(out, '=', u);
         col += 3;
     };
     std::size_t n = in.size();

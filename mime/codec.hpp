@@ -16,6 +16,44 @@
 
 namespace x400gw::mime {
 
+// Reads a body line by line as the parser does: a line ends at CRLF, a
+// bare CR or a bare LF.
+//
+//   body_lines lines(text);
+//   for (std::string_view line, eol; lines.next(line, eol);) ...
+class body_lines {
+public:
+    explicit body_lines(std::string_view text) noexcept : text_(text) {}
+    // The next line and its line end (empty for a last line without one);
+    // false when the text is spent.
+    bool next(std::string_view& line, std::string_view& eol) noexcept
+    {
+        if (at_ == text_.size())
+            return false;
+        auto end = text_.find_first_of("\r\n", at_);
+        if (end == std::string_view::npos)
+            end = text_.size();
+        auto const after = end + (text_.substr(end, 2) == "\r\n" ? 2 : end < text_.size() ? 1 : 0);
+        line = text_.substr(at_, end - at_);
+        eol = text_.substr(end, after - end);
+        at_ = after;
+        return true;
+    }
+    // What follows the line last read.
+    std::string_view rest() const noexcept { return text_.substr(at_); }
+
+private:
+    std::string_view text_;
+    std::size_t at_ = 0;
+};
+
+// The value of a hex digit of either case; -1 for any other character.
+int hex_digit(char c) noexcept;
+
+// Appends `escape` and the octet as two upper-case hex digits: "=E9" in
+// quoted-printable and Q encoded words, "%E9" in RFC 2231 values.
+void append_hex_escape(std::string& out, char escape, unsigned char octet);
+
 // Appends the decoded octets to out; returns false if the input was not
 // valid base64 (characters outside the alphabet other than CR, LF, a
 // misplaced or missing '=', a truncated final quantum).

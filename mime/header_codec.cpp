@@ -11,6 +11,8 @@
 // with CFWS (comments, nested) allowed between any two items (RFC 822).
 #include "mime/header_codec.hpp"
 
+#include "mime/codec.hpp"
+
 #include <algorithm>
 #include <array>
 #include <iterator>
@@ -114,25 +116,14 @@ struct lexer {
     }
 };
 
-int hex(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::string percent_decode(std::string_view v, bool& bad)
 {
     std::string out;
     out.reserve(v.size());
     for (std::size_t k = 0; k < v.size(); ++k) {
         if (v[k] == '%') {
-            int h = k + 1 < v.size() ? hex(v[k + 1]) : -1;
-            int l = k + 2 < v.size() ? hex(v[k + 2]) : -1;
+            int h = k + 1 < v.size() ? hex_digit(v[k + 1]) : -1;
+            int l = k + 2 < v.size() ? hex_digit(v[k + 2]) : -1;
             if (h >= 0 && l >= 0) {
                 out.push_back(static_cast<char>(h * 16 + l));
                 k += 2;
@@ -150,8 +141,6 @@ struct segment {
     bool extended;
     std::string value;
 };
-
-constexpr char hexu[] = "0123456789ABCDEF";
 
 bool attr_char(char c) noexcept
 {
@@ -538,9 +527,7 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
                 if (attr_char(c)) {
                     chunk.push_back(c);
                 } else {
-                    chunk.push_back('%');
-                    chunk.push_back(hexu[u >> 4]);
-                    chunk.push_back(hexu[u & 15]);
+                    append_hex_escape(chunk, '%', u);
                 }
             }
             chunks.push_back(std::move(chunk));
@@ -605,16 +592,12 @@ bool repair_encoded_words(std::string_view word, std::string* out)
                          [&](char c) { return printable(c) || static_cast<unsigned char>(c) >= 128; }))
             return false;
         fixed.append(word.substr(i, q1 + 3 - i));
-        static constexpr char hex[] = "0123456789ABCDEF";
         for (char c : text) {
             auto u = static_cast<unsigned char>(c);
-            if (u < 128) {
+            if (u < 128)
                 fixed.push_back(c);
-            } else if (!b64) {
-                fixed.push_back('=');
-                fixed.push_back(hex[u >> 4]);
-                fixed.push_back(hex[u & 15]);
-            }
+            else if (!b64)
+                append_hex_escape(fixed, '=', u);
         }
         fixed.append("?=");
         i = end + 2;

@@ -104,12 +104,8 @@ message_leaf classify_message_leaf(part const& p)
 bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
 {
     out.reserve(out.size() + in.size() + in.size() / 32 + 2);
-    std::size_t i = 0, n = in.size();
-    while (i < n) {
-        std::size_t j = i;
-        while (j < n && in[j] != '\r' && in[j] != '\n')
-            ++j;
-        auto line = in.substr(i, j - i);
+    body_lines lines(in);
+    for (std::string_view line, eol; lines.next(line, eol);) {
         while (line.size() > 998) {
             if (!fold)
                 return false;
@@ -128,11 +124,8 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
             folded = true;
         }
         out.append(line);
-        if (j < n) {
+        if (!eol.empty())
             out.append("\r\n");
-            j += (in[j] == '\r' && j + 1 < n && in[j + 1] == '\n') ? 2 : 1;
-        }
-        i = j;
     }
     return true;
 }
@@ -150,15 +143,8 @@ bool write_lines(std::string_view in, bool fold, std::string& out, bool& folded)
 bool downgrade_utf8_addresses(std::string_view in, std::string& out)
 {
     out.reserve(in.size() + in.size() / 4);
-    for (std::size_t i = 0; i < in.size();) {
-        // Lines end as the parser reads a body: CRLF, bare CR, bare LF.
-        auto end = in.find_first_of("\r\n", i);
-        if (end == std::string_view::npos)
-            end = in.size();
-        auto next = end + (in.substr(end, 2) == "\r\n" ? 2 : end < in.size() ? 1 : 0);
-        auto line = in.substr(i, end - i);
-        auto const eol = in.substr(end, next - end);
-        i = next;
+    body_lines lines(in);
+    for (std::string_view line, eol; lines.next(line, eol);) {
         auto const colon = line.find(':');
         auto const semi = line.find(';');
         if (!has_8bit_octet(line)) {
@@ -166,8 +152,9 @@ bool downgrade_utf8_addresses(std::string_view in, std::string& out)
             continue;
         }
         std::string_view addr;
+        auto const rest = lines.rest();
         bool const folded = (!line.empty() && (line[0] == ' ' || line[0] == '\t')) ||
-                            (next < in.size() && (in[next] == ' ' || in[next] == '\t'));
+                            (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t'));
         if (!folded && colon != std::string_view::npos && semi != std::string_view::npos && colon < semi) {
             auto name = trim(line.substr(0, colon));
             auto type = trim(line.substr(colon + 1, semi - colon - 1));

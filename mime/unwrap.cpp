@@ -16,11 +16,8 @@ namespace {
 std::size_t count_delimiters(std::string_view body, std::string_view boundary) noexcept
 {
     std::size_t n = 0;
-    for (std::size_t i = 0; i < body.size();) {
-        auto j = body.find_first_of("\r\n", i);
-        if (j == std::string_view::npos)
-            j = body.size();
-        auto line = body.substr(i, j - i);
+    body_lines lines(body);
+    for (std::string_view line, eol; lines.next(line, eol);) {
         if (line.size() >= 2 + boundary.size() && line.starts_with("--") && line.substr(2).starts_with(boundary)) {
             auto tail = line.substr(2 + boundary.size());
             if (tail.starts_with("--"))
@@ -28,7 +25,6 @@ std::size_t count_delimiters(std::string_view body, std::string_view boundary) n
             if (tail.find_first_not_of(" \t") == std::string_view::npos)
                 ++n;
         }
-        i = j + (j + 1 < body.size() && body[j] == '\r' && body[j + 1] == '\n' ? 2 : 1);
     }
     return n;
 }
