@@ -6,7 +6,7 @@
 Takes COUNT messages (*.eml) at random (SEED) from the DIRs and writes, for
 each mutation below, OUTDIR/<mutation>/<dir>_<name>.eml. Each mutation
 moves a message into one class of malformed input the sanitizer must
-handle; run tests/mime/check_sanitizer.py over every OUTDIR/<mutation>.
+handle, or two (FIRST_THEN: FIRST's output mutated by THEN); run tests/mime/check_sanitizer.py over every OUTDIR/<mutation>.
 docs/mime.md gives what this found.
 """
 import base64
@@ -63,6 +63,13 @@ MUTATIONS = {
     "fold": lambda b: re.sub(rb"(?i)(boundary=)", rb"\r\n \1", b),
     "dupct": lambda b: re.sub(rb"(?im)^(content-type:[^\r\n]*\r?\n)", rb"Content-Type: text/plain\r\n\1", b, count=2),
 }
+# Two classes at once, where one reading must carry into the other: an
+# encoded composite in a message whose line ends are not CRLF.
+MUTATIONS.update({
+    first + "_" + then: (lambda f, g: lambda b: MUTATIONS[g](MUTATIONS[f](b)))(first, then)
+    for first, then in [("wrapb64", "cr"), ("wrapqp", "cr"), ("b64top", "cr"), ("wrapb64", "lf"),
+                        ("qptop", "lf"), ("wrapb64", "mixeol"), ("wrapqp", "mixeol"), ("qptop", "mixeol")]
+})
 
 
 def main():
