@@ -259,10 +259,11 @@ std::size_t parser::feed(std::string_view bytes)
     return bytes.size();
 }
 
-void parser::read_bare_cr_as(message const& outer) noexcept
+void parser::read_entity_of(message const& outer, bool body_decides) noexcept
 {
     eol_seen_ = true;
     cr_mode_ = msg_.cr_line_ends = outer.cr_line_ends;
+    decide_after_header_ = body_decides;
 }
 
 // Whether a bare CR just read (`next` follows it) stays in the header line.
@@ -998,6 +999,10 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
         pt->content_type_defaulted = true;
     if (idx == 0 && !saw_mime_version_)
         pt->defects |= bit(defect::missing_mime_version);
+    if (idx == 0 && decide_after_header_) {
+        decide_after_header_ = false;
+        eol_seen_ = cr_mode_ = msg_.cr_line_ends = false;
+    }
     header_bytes_ = 0;
     header_skipping_ = false;
     header_has_field_ = false;

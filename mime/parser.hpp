@@ -40,11 +40,13 @@ public:
     // The end of the message. Returns the tree; the parser is then spent.
     message finish();
 
-    // Reads a bare CR in a header as `outer` did (message::cr_line_ends)
-    // instead of letting the first line end decide: for an entity taken
-    // out of that message (unwrap.hpp), whose header fields are the
-    // message's own, so both reads see the same lines. Before feed().
-    void read_bare_cr_as(message const& outer) noexcept;
+    // For an entity taken out of `outer` (unwrap.hpp), whose header is
+    // outer's own fields written with CRLF and no bare CR: bare CRs are
+    // read as outer's were (message::cr_line_ends), not as the entity's
+    // first line end would decide; or, with `body_decides` (the body is
+    // decoded octets, with line ends of their own), as the body's first
+    // line end decides. Before feed().
+    void read_entity_of(message const& outer, bool body_decides) noexcept;
 
 private:
     enum class frame_state : std::uint8_t { header, leaf_body, preamble, children, epilogue, message_body };
@@ -108,6 +110,7 @@ private:
     bool pending_cr_ = false;
     bool eol_seen_ = false; // some line end has been read
     bool cr_mode_ = false;  // the first was a bare CR before text: bare CR ends header lines too
+    bool decide_after_header_ = false; // read_entity_of(..., true): decide again after the root header
 
     // The previous line's end, where a part before a delimiter ends.
     std::uint64_t prev_eol_start_ = 0;

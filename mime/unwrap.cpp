@@ -47,26 +47,34 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
     bool const implied = !p.content_type_present || p.content_type_defaulted;
     if (implied)
         entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
-    // Each kept line ends in CRLF where the message's line ended, so the
-    // entity's header ends where the part's did: parse_unwrapped reads
-    // bare CRs as the message was read, and a bare CR that ended a line
-    // there must end one here.
+    // The header is written as the sanitizer writes the part's: lines
+    // without a colon dropped, each kept line ended with CRLF where the
+    // message's line ended, a bare CR left inside a line (a stray
+    // character: the message's reading kept it in the line) removed, or
+    // '_' in a field's name. So the entity's header ends where the part's
+    // did, and no reading of bare CRs ends a line inside it.
     for_each_field(
         in.substr(p.header_begin, p.header_end - p.header_begin),
         [&](raw_field const& f) {
-            if (!f.no_colon &&
-                (iequals(f.name, "content-transfer-encoding") || (implied && iequals(f.name, "content-type"))))
+            if (f.no_colon || iequals(f.name, "content-transfer-encoding") ||
+                (implied && iequals(f.name, "content-type")))
                 return;
+            auto const colon = static_cast<std::size_t>(f.value.data() - f.whole.data()) - 1;
             for (std::size_t i = 0; i < f.whole.size();) {
                 auto const next = line_after(f.whole, i, m.cr_line_ends);
-                auto line = f.whole.substr(i, next - i);
-                i = next;
-                if (line.ends_with("\r\n"))
-                    line.remove_suffix(2);
-                else if (line.ends_with('\n') || (m.cr_line_ends && line.ends_with('\r')))
-                    line.remove_suffix(1);
-                entity.append(line);
+                auto line_end = next;
+                if (f.whole.substr(i, next - i).ends_with("\r\n"))
+                    line_end -= 2;
+                else if (f.whole[next - 1] == '\n' || (m.cr_line_ends && f.whole[next - 1] == '\r'))
+                    line_end -= 1;
+                for (auto k = i; k < line_end; ++k) {
+                    if (f.whole[k] != '\r')
+                        entity.push_back(f.whole[k]);
+                    else if (k < colon)
+                        entity.push_back('_');
+                }
                 entity.append("\r\n");
+                i = next;
             }
         },
         m.cr_line_ends);
@@ -107,8 +115,12 @@ std::optional<unwrapped_entity> parse_unwrapped(std::string_view in, message con
     e.sub.max_depth = lim.max_depth - p.depth;
     e.sub.max_parts = parts_left + 1;
     e.sub.max_steps = steps_left;
+    // The header is read as the message was; decoded octets are a text of
+    // their own (a Mac OS message sent base64 inside a CRLF one), and
+    // their first line end decides. A body kept as it stands is the
+    // message's own octets.
     parser ps(e.sub);
-    ps.read_bare_cr_as(m);
+    ps.read_entity_of(m, !e.u.as_it_stands);
     ps.feed(e.u.entity);
     e.tree = ps.finish();
     steps_left -= std::min(e.tree.steps, steps_left);

@@ -24,8 +24,9 @@ bool unwrappable(part const& p) noexcept;
 struct unwrapped {
     // The part's header without its Content-Transfer-Encoding (and with
     // its type written out when it came from the context: message/rfc822
-    // in a multipart/digest), an empty line, then its body decoded, or as
-    // it stands when the label is false.
+    // in a multipart/digest), written with CRLF and no bare CR, its lines
+    // without a colon dropped; an empty line, then its body decoded, or
+    // as it stands when the label is false.
     std::string entity;
     // A multipart whose raw body shows more delimiter lines of its
     // boundary than its decoded body was never encoded: a mailer copied
@@ -49,12 +50,13 @@ struct unwrapped_entity {
     message tree; // u.entity parsed within them
 };
 
-// unwrap(), then parse the entity, reading its bare CRs as `m` was read
-// (parser::read_bare_cr_as), with what is left of `lim`, so that the whole
-// output parses again within the same limits: the depth below `p`,
-// `parts_left` more parts besides its own root, the steps left. The raw
-// body and the parse are charged to `steps_left`. Nothing when the steps
-// left do not cover the raw body (nothing is charged then).
+// unwrap(), then parse the entity (its header read as `m` was, a decoded
+// body with its own line ends: parser::read_entity_of) with what is left
+// of `lim`, so that the whole output parses again within the same limits:
+// the depth below `p`, `parts_left` more parts besides its own root, the
+// steps left. The raw body and the parse are charged to `steps_left`.
+// Nothing when the steps left do not cover the raw body (nothing is
+// charged then).
 std::optional<unwrapped_entity> parse_unwrapped(std::string_view in, message const& m, part const& p,
                                                 limits const& lim, std::size_t parts_left,
                                                 std::uint64_t& steps_left);

@@ -458,8 +458,9 @@ def delimiter_lines(body, boundary):
 def expanded_leaves(ctl, orig, tree, level=0, cr=None):
     """(bytes, part) for each leaf of the original; a multipart or message
     that came base64 or quoted-printable encoded is replaced by its own
-    leaves, decoded by Python and located by our parser, which reads its
-    bare CRs as the message's were read (`cr`: cr_line_ends)."""
+    leaves, decoded by Python and located by our parser: its header read
+    as the message's was (`cr`: cr_line_ends), decoded octets with their
+    own line ends."""
     if cr is None:
         cr = cr_line_ends(orig)
     leaves = []
@@ -476,13 +477,16 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
         if (p is not None and "encoded_composite" in p["flags"] and p["opaque"] and level < MAX_DECODE_NESTING
                 and p["encoding"] in ("base64", "quoted-printable")
                 and (declared.startswith("multipart/") or declared in ("message/rfc822", "message/global"))):
-            kept = [f for f in re.split(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![ \t])", header) if f and
+            fields = rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![ \t])" if cr else rb"(?<=\n)(?![ \t])"
+            kept = [f for f in re.split(fields, header) if f and
                     not re.match(rb"(?i)content-transfer-encoding[ \t]*:", f)]
             if p["defaulted"]:  # the type came from the digest: say it
                 kept = [b"Content-Type: %s\r\n" % declared.encode()] + [
                     f for f in kept if not re.match(rb"(?i)content-type[ \t]*:", f)]
             entity = b"".join(kept)
-            if entity and not entity.endswith(b"\n") and not (cr and entity.endswith(b"\r")):
+            # bare CRs in the header end lines (`cr`) or are stray characters
+            entity = re.sub(rb"\r(?!\n)", b"\r\n" if cr else b"", entity)
+            if entity and not entity.endswith(b"\n"):
                 entity += b"\r\n"
             raw = orig[p["body_begin"]:p["body_end"]]
             # RFC 2045 decoding for quoted-printable (a hard line break is a
@@ -503,13 +507,12 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
             worded = [bool(re.search(rb"\S[ \t]+\S", l)) for l in re.split(rb"\r\n|\r|\n", raw) if l.strip()]
             if b64 and (sum(worded) >= 3 or 2 * sum(worded) > len(worded)):
                 body = raw
+            # Bare CRs end lines in a body kept as it stands when they did in
+            # the message, in decoded octets when their first line end is
+            # one (our parser would let the header's CRLF decide).
+            if (cr if body is raw else cr_line_ends(body)):
+                body = re.sub(rb"\r(?!\n)", b"\r\n", body)
             entity += b"\r\n" + body
-            # Our parser lets the first line end decide how bare CRs are
-            # read; here the message's own reading decides.
-            if cr:
-                entity = re.sub(rb"\r(?!\n)", b"\r\n", entity)
-            elif cr_line_ends(entity):
-                entity = b"X-Check-Line-Ends: LF\r\n" + entity
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
             leaves.extend(expanded_leaves(ctl, entity, sub, level + 1, cr))
         else:

@@ -468,6 +468,14 @@ def fidelity_cases(c, top, mv):
                                               "Content-Transfer-Encoding: base64", "",
                                               *b64(b"Subject: inner\rContent-Type: text/plain\r\rinner text\r"),
                                               "--m--", eol=b"\r")
+    # And a Mac OS message sent base64 inside a CRLF one: decoded, it is
+    # read with its own line ends.
+    c["encoded-composite-own-line-ends"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="m"', "",
+                                               "--m", "Content-Type: text/plain", "", "see the message below",
+                                               "--m", "Content-Type: message/rfc822",
+                                               "Content-Transfer-Encoding: base64", "",
+                                               *b64(b"Subject: inner\rContent-Type: text/plain\r\rinner text\r"),
+                                               "--m--")
     c["nested-dsn-bare-lf"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
                                   "--o", "Content-Type: message/rfc822", "", "Subject: bounce", mv,
                                   'Content-Type: multipart/report; boundary="r"', "", "--r",

@@ -462,11 +462,13 @@ TEST(Sanitizer, EncodedCompositesAreDecodedAndParsed)
     EXPECT_NE(r.message.find("\r\n\r\ncore text\r\n"), std::string::npos) << r.message;
 }
 
-// An encoded composite is read with the message's own line ends. A
-// message of bare-CR line ends (classic Mac OS) whose message/rfc822 came
-// base64: the inner header is a header, not text of an empty-headed
-// message. And where the message's bare CRs do not end header lines, the
-// composite's header does not end at one either (Dovecot reads both so).
+// An encoded composite's header is read as its message was, and what
+// decoding gives with the line ends it has. A message of bare-CR line
+// ends (classic Mac OS) whose message/rfc822 came base64, or such a
+// message sent base64 inside a CRLF one: the inner header is a header,
+// not text of an empty-headed message. And where the message's bare CRs
+// do not end header lines, the composite's header does not end at one
+// either (Dovecot reads both so).
 TEST(Sanitizer, EncodedCompositeIsReadWithTheMessagesLineEnds)
 {
     std::string inner;
@@ -477,6 +479,12 @@ TEST(Sanitizer, EncodedCompositeIsReadWithTheMessagesLineEnds)
               std::string::npos)
         << r.message;
     EXPECT_NE(m::describe(mac, m::parse(mac)).find("(NIL \"in\" "), std::string::npos);
+    std::string const inside = "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+                               "Content-Transfer-Encoding: base64\r\n\r\n" + inner;
+    r = m::sanitize(inside);
+    EXPECT_NE(r.message.find("\r\n\r\nSubject: in\r\nContent-Type: text/plain\r\n\r\nbody line\r\n"),
+              std::string::npos)
+        << r.message;
     // The first line end is LF: a bare CR stays in its header line, also in
     // the header of the quoted-printable multipart, where the first line
     // end is now the bare CR of a fold.
