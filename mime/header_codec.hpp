@@ -92,6 +92,15 @@ inline std::size_t line_after(std::string_view s, std::size_t i, bool cr_line_en
     return e + (s[e] == '\r' && e + 1 < s.size() && s[e + 1] == '\n' ? 2 : 1);
 }
 
+// The length of the line end that ends `line` (a line as line_after cuts
+// it): 2 for CRLF, 1 for LF (or a bare CR with cr_line_ends), 0 for none.
+inline std::size_t line_end_size(std::string_view line, bool cr_line_ends) noexcept
+{
+    if (line.ends_with("\r\n"))
+        return 2;
+    return line.ends_with('\n') || (cr_line_ends && line.ends_with('\r')) ? 1 : 0;
+}
+
 // Walks the header block: calls f(raw_field const&) for each field in
 // order. Lines end at LF (and bare CR with cr_line_ends); a line starting
 // with SP or HT continues the previous field (or is a field without a name

@@ -909,12 +909,9 @@ void renderer::field(raw_field const& f, std::uint32_t i)
         auto next = line_after(v, 0, m_.cr_line_ends);
         auto piece = v.substr(0, next);
         v.remove_prefix(next);
-        if (piece.ends_with("\r\n"))
-            piece.remove_suffix(2);
-        else if (piece.ends_with('\n') || (m_.cr_line_ends && piece.ends_with('\r'))) {
-            piece.remove_suffix(1);
-            eol_fixed = true;
-        }
+        auto const end = line_end_size(piece, m_.cr_line_ends);
+        eol_fixed |= end == 1;
+        piece.remove_suffix(end);
         std::string l;
         l.reserve(piece.size());
         for (char c : piece) {

@@ -47,32 +47,24 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
     bool const implied = !p.content_type_present || p.content_type_defaulted;
     if (implied)
         entity += "Content-Type: " + p.content_type.type + "/" + p.content_type.subtype + "\r\n";
-    // The header is written as the sanitizer writes the part's: lines
-    // without a colon dropped, each kept line ended with CRLF where the
-    // message's line ended, a bare CR left inside a line (a stray
-    // character: the message's reading kept it in the line) removed, or
-    // '_' in a field's name. So the entity's header ends where the part's
-    // did, and no reading of bare CRs ends a line inside it.
+    // The header is written as the message's reading has it: lines
+    // without a colon dropped (the sanitizer drops them too), each kept
+    // line ended with CRLF where the message's line ended. Nothing else
+    // changes: a bare CR left inside a line (the message's reading kept it
+    // there, as white space, or nothing inside a quoted string) stays, and
+    // the entity's header is read with the message's line ends
+    // (parse_unwrapped), so it stays in the line there too. Removing it
+    // would join `boundary=i\rX=1` into the boundary "iX".
     for_each_field(
         in.substr(p.header_begin, p.header_end - p.header_begin),
         [&](raw_field const& f) {
             if (f.no_colon || iequals(f.name, "content-transfer-encoding") ||
                 (implied && iequals(f.name, "content-type")))
                 return;
-            auto const colon = static_cast<std::size_t>(f.value.data() - f.whole.data()) - 1;
             for (std::size_t i = 0; i < f.whole.size();) {
                 auto const next = line_after(f.whole, i, m.cr_line_ends);
-                auto line_end = next;
-                if (f.whole.substr(i, next - i).ends_with("\r\n"))
-                    line_end -= 2;
-                else if (f.whole[next - 1] == '\n' || (m.cr_line_ends && f.whole[next - 1] == '\r'))
-                    line_end -= 1;
-                for (auto k = i; k < line_end; ++k) {
-                    if (f.whole[k] != '\r')
-                        entity.push_back(f.whole[k]);
-                    else if (k < colon)
-                        entity.push_back('_');
-                }
+                auto const line = f.whole.substr(i, next - i);
+                entity.append(line.substr(0, line.size() - line_end_size(line, m.cr_line_ends)));
                 entity.append("\r\n");
                 i = next;
             }

@@ -455,6 +455,27 @@ def delimiter_lines(body, boundary):
     return sum(1 for l in re.split(rb"\r\n|\r|\n", body) if line.fullmatch(l))
 
 
+def stray_crs_read(header):
+    """A header whose bare CRs stay inside its lines, as x400gw reads them:
+    a space, or nothing inside a quoted string (where they fold)."""
+    out = bytearray()
+    for field in re.split(rb"(?<=\n)(?![ \t])", header):
+        quoted = escaped = False
+        for i, c in enumerate(field):
+            if c == 0x0D and field[i + 1:i + 2] != b"\n":
+                out += b"" if quoted else b" "
+                escaped = False
+                continue
+            if escaped:
+                escaped = False
+            elif quoted and c == 0x5C:
+                escaped = True
+            elif c == 0x22:
+                quoted = not quoted
+            out.append(c)
+    return bytes(out)
+
+
 def expanded_leaves(ctl, orig, tree, level=0, cr=None):
     """(bytes, part) for each leaf of the original; a multipart or message
     that came base64 or quoted-printable encoded is replaced by its own
@@ -484,8 +505,9 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
                 kept = [b"Content-Type: %s\r\n" % declared.encode()] + [
                     f for f in kept if not re.match(rb"(?i)content-type[ \t]*:", f)]
             entity = b"".join(kept)
-            # bare CRs in the header end lines (`cr`) or are stray characters
-            entity = re.sub(rb"\r(?!\n)", b"\r\n" if cr else b"", entity)
+            # bare CRs in the header end lines (`cr`) or are stray characters,
+            # which x400gw reads as white space, or nothing in a quoted string
+            entity = re.sub(rb"\r(?!\n)", b"\r\n", entity) if cr else stray_crs_read(entity)
             if entity and not entity.endswith(b"\n"):
                 entity += b"\r\n"
             raw = orig[p["body_begin"]:p["body_end"]]

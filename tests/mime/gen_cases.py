@@ -476,6 +476,14 @@ def fidelity_cases(c, top, mv):
                                                "Content-Transfer-Encoding: base64", "",
                                                *b64(b"Subject: inner\rContent-Type: text/plain\r\rinner text\r"),
                                                "--m--")
+    # A bare CR inside the Content-Type line of a quoted-printable multipart,
+    # in an LF message: a stray character read as white space, not removed
+    # (the boundary is "i", not "iX").
+    c["encoded-composite-stray-cr"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
+                                          "--o", "Content-Type: multipart/mixed; boundary=i\rX=1",
+                                          "Content-Transfer-Encoding: quoted-printable", "",
+                                          "--i", "Content-Type: text/plain", "", "inner text", "--i--",
+                                          "--o--", eol=b"\n")
     c["nested-dsn-bare-lf"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
                                   "--o", "Content-Type: message/rfc822", "", "Subject: bounce", mv,
                                   'Content-Type: multipart/report; boundary="r"', "", "--r",

@@ -500,6 +500,35 @@ TEST(Sanitizer, EncodedCompositeIsReadWithTheMessagesLineEnds)
     EXPECT_NE(r.message.find("\r\n\r\none\r\n--"), std::string::npos) << r.message;
 }
 
+// A bare CR inside a header line of an encoded composite, in a message
+// whose bare CRs do not end lines, is read as the message reads it: white
+// space (or nothing inside a quoted string). The tree is the same whether
+// the multipart is encoded or not; the CR once vanished, and
+// `boundary=i\rX=1` became the boundary "iX".
+TEST(Sanitizer, EncodedCompositeKeepsAStrayCrOfItsHeader)
+{
+    auto const message = [](std::string_view cte, std::string_view type) {
+        return "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: " +
+               std::string(type) + "\n" + std::string(cte) +
+               "\n--i\nContent-Type: text/plain\n\ninner\n--i--\n--o--\n";
+    };
+    for (std::string_view type : {"multipart/mixed; boundary=i\rX=1", "multipart/mixed; boundary=\"\ri\"",
+                                  "multipart/mixed;\rboundary=i"}) {
+        auto const plain = message("", type);
+        auto const encoded = message("Content-Transfer-Encoding: quoted-printable\n", type);
+        auto const want = m::describe(plain, m::parse(plain));
+        EXPECT_NE(want.find("\"mixed\" (\"boundary\" \"i\""), std::string::npos) << want;
+        auto const shown = m::describe(encoded, m::parse(encoded));
+        EXPECT_NE(shown.find(want.substr(0, want.find(" \"mixed\" (\"boundary\" \"i\""))), std::string::npos)
+            << shown;
+        auto const r = m::sanitize(encoded);
+        EXPECT_NE(r.message.find("boundary=i"), std::string::npos) << r.message;
+        EXPECT_NE(r.message.find("\r\n--i\r\nContent-Type: text/plain\r\n\r\ninner\r\n--i--\r\n"),
+                  std::string::npos)
+            << r.message;
+    }
+}
+
 // `mime structure` shows an encoded composite as the sanitizer writes
 // it: its declared type, encoding and size outside, the decoded tree
 // inside, the same layers decoded and the same left opaque.
