@@ -71,6 +71,18 @@ MUTATIONS.update({
                         ("qptop", "lf"), ("wrapb64", "mixeol"), ("wrapqp", "mixeol"), ("qptop", "mixeol")]
 })
 
+# And 8-bit octets, the NULs, a folded boundary or a truncation in a tree
+# another class has already broken: after --7bit nothing may say or hold
+# 8bit, whatever the tree (issue 12's second class and its neighbours).
+MUTATIONS.update({
+    first + "_" + then: (lambda f, g: lambda b: MUTATIONS[g](MUTATIONS[f](b)))(first, then)
+    for first, then in [("nomv", "eightbit"), ("nosep", "eightbit"), ("trunc_line", "eightbit"),
+                        ("fold", "eightbit"), ("dupct", "eightbit"), ("falseb64", "eightbit"),
+                        ("wrapqp", "eightbit"), ("wrapdigest", "eightbit"), ("cr", "eightbit"),
+                        ("wrapb64", "trunc"), ("fold", "cr"), ("fold", "mixeol"), ("ws", "lf"),
+                        ("wrapqp", "nul"), ("dupct", "lf")]
+})
+
 
 def main():
     if len(sys.argv) < 5:
