@@ -889,7 +889,7 @@ void renderer::field(raw_field const& f, std::uint32_t i)
         out_.append(f.whole);
         return;
     }
-    // Rebuild: a clean name, the value's lines without NUL or stray CR.
+    // Rebuild: a clean name, the value's lines without NUL, a stray CR as a space.
     std::string name(f.name);
     bool name_fixed = f.space_before_colon;
     for (auto& c : name) {
@@ -912,16 +912,23 @@ void renderer::field(raw_field const& f, std::uint32_t i)
         auto const end = line_end_size(piece, m_.cr_line_ends);
         eol_fixed |= end == 1;
         piece.remove_suffix(end);
+        // A bare CR left inside the line is a stray character, which the
+        // parser reads as white space: written as a space, so that
+        // `Content-Language: en\rde` keeps two tags and a Subject its
+        // words apart. Bare CRs at the line's end belong to its line end
+        // ("\r\r\n", a CRLF converted twice) and go.
+        auto const text_end = piece.find_last_not_of('\r') + 1;
+        eol_fixed |= text_end < piece.size();
         std::string l;
-        l.reserve(piece.size());
-        for (char c : piece) {
+        l.reserve(text_end);
+        for (char c : piece.substr(0, text_end)) {
             if (c == '\0') {
                 nul = true;
                 continue;
             }
             if (c == '\r') {
                 eol_fixed = true;
-                continue;
+                c = ' ';
             }
             l.push_back(c);
         }

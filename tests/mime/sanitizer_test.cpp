@@ -529,6 +529,22 @@ TEST(Sanitizer, EncodedCompositeKeepsAStrayCrOfItsHeader)
     }
 }
 
+// In a message whose bare CRs do not end lines, a bare CR inside a header
+// line is white space to the parser, and a space in the field written
+// back; one at the end of a line ("\r\r\n") is part of the line end.
+TEST(Sanitizer, StrayCrInAHeaderLineIsWrittenAsASpace)
+{
+    std::string const in = "MIME-Version: 1.0\nSubject: one\rtwo\nX-Doubled: end\r\r\n"
+                           "Content-Type: text/plain\nContent-Language: en\rde\n"
+                           "Content-ID: <a\rb@example.com>\n\nbody\n";
+    auto const r = m::sanitize(in);
+    for (std::string_view want : {"\r\nSubject: one two\r\n", "\r\nX-Doubled: end\r\n",
+                                  "\r\nContent-Language: en de\r\n", "\r\nContent-ID: <a b@example.com>\r\n"})
+        EXPECT_NE(r.message.find(want), std::string::npos) << want << "\n" << r.message;
+    // The parser reads the output as it read the input.
+    EXPECT_EQ(m::describe(r.message, m::parse(r.message)), m::describe(in, m::parse(in)));
+}
+
 // `mime structure` shows an encoded composite as the sanitizer writes
 // it: its declared type, encoding and size outside, the decoded tree
 // inside, the same layers decoded and the same left opaque.
