@@ -63,25 +63,27 @@ MUTATIONS = {
     "fold": lambda b: re.sub(rb"(?i)(boundary=)", rb"\r\n \1", b),
     "dupct": lambda b: re.sub(rb"(?im)^(content-type:[^\r\n]*\r?\n)", rb"Content-Type: text/plain\r\n\1", b, count=2),
 }
+
+
+def paired(pairs):
+    """FIRST_THEN for each (FIRST, THEN): FIRST's output mutated by THEN."""
+    return {first + "_" + then: (lambda f, g: lambda b: MUTATIONS[g](MUTATIONS[f](b)))(first, then)
+            for first, then in pairs}
+
+
 # Two classes at once, where one reading must carry into the other: an
 # encoded composite in a message whose line ends are not CRLF.
-MUTATIONS.update({
-    first + "_" + then: (lambda f, g: lambda b: MUTATIONS[g](MUTATIONS[f](b)))(first, then)
-    for first, then in [("wrapb64", "cr"), ("wrapqp", "cr"), ("b64top", "cr"), ("wrapb64", "lf"),
-                        ("qptop", "lf"), ("wrapb64", "mixeol"), ("wrapqp", "mixeol"), ("qptop", "mixeol")]
-})
+MUTATIONS.update(paired([("wrapb64", "cr"), ("wrapqp", "cr"), ("b64top", "cr"), ("wrapb64", "lf"),
+                         ("qptop", "lf"), ("wrapb64", "mixeol"), ("wrapqp", "mixeol"), ("qptop", "mixeol")]))
 
 # And 8-bit octets, the NULs, a folded boundary or a truncation in a tree
 # another class has already broken: after --7bit nothing may say or hold
 # 8bit, whatever the tree (issue 12's second class and its neighbours).
-MUTATIONS.update({
-    first + "_" + then: (lambda f, g: lambda b: MUTATIONS[g](MUTATIONS[f](b)))(first, then)
-    for first, then in [("nomv", "eightbit"), ("nosep", "eightbit"), ("trunc_line", "eightbit"),
-                        ("fold", "eightbit"), ("dupct", "eightbit"), ("falseb64", "eightbit"),
-                        ("wrapqp", "eightbit"), ("wrapdigest", "eightbit"), ("cr", "eightbit"),
-                        ("wrapb64", "trunc"), ("fold", "cr"), ("fold", "mixeol"), ("ws", "lf"),
-                        ("wrapqp", "nul"), ("dupct", "lf")]
-})
+MUTATIONS.update(paired([("nomv", "eightbit"), ("nosep", "eightbit"), ("trunc_line", "eightbit"),
+                         ("fold", "eightbit"), ("dupct", "eightbit"), ("falseb64", "eightbit"),
+                         ("wrapqp", "eightbit"), ("wrapdigest", "eightbit"), ("cr", "eightbit"),
+                         ("wrapb64", "trunc"), ("fold", "cr"), ("fold", "mixeol"), ("ws", "lf"),
+                         ("wrapqp", "nul"), ("dupct", "lf")]))
 
 
 def main():
