@@ -798,7 +798,10 @@ void append_phrase(std::span<address_token const> ts, std::string& out, bool spa
 {
     bool eight = false, repairable = true;
     for (auto const& t : ts) {
-        if ((t.kind == address_token::atom || t.kind == address_token::quoted) && has_8bit_octet(t.text)) {
+        // A domain literal counts too: a phrase holds one where the list
+        // is broken ("from [192.0.\x80.2] <a@b>"), and it has no 7-bit
+        // form of its own.
+        if (t.kind != address_token::comment && has_8bit_octet(t.text)) {
             eight = true;
             repairable = repairable && t.kind == address_token::atom && repair_encoded_words(t.text, nullptr);
         }

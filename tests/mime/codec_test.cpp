@@ -313,6 +313,12 @@ TEST(EncodedWords, AddressListsKeepTheirStructure)
     EXPECT_EQ(open.find('\x80'), std::string::npos);
     for (char c : open + enc(" (J\xc3\xb6rg <j@x.de>"))
         EXPECT_LT(static_cast<unsigned char>(c), 128);
+    // A domain literal with 8-bit octets in a phrase (a broken list) is
+    // encoded with it; it was copied as written (found by
+    // mime_sanitize_fuzz, in a From holding a bounce's text).
+    EXPECT_EQ(enc(" from [192.0.\x80.2] <a@x.de>"), " =?unknown-8bit?B?ZnJvbSBbMTkyLjAugC4yXQ==?= <a@x.de>");
+    for (char c : enc(" Team [\xe9]: a@x.de;") + enc(" [\xe9] <a@x.de>, [\xe9]: b@x.de;"))
+        EXPECT_LT(static_cast<unsigned char>(c), 128);
     EXPECT_TRUE(m::is_address_field("Reply-To"));
     EXPECT_FALSE(m::is_address_field("Subject"));
 }
