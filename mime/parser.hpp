@@ -41,12 +41,12 @@ public:
     message finish();
 
     // For an entity taken out of `outer` (unwrap.hpp), whose header is
-    // outer's own fields with CRLF line ends, a bare CR outer kept inside
-    // a line kept there too: bare CRs are
-    // read as outer's were (message::cr_line_ends), not as the entity's
-    // first line end would decide; or, with `body_decides` (the body is
-    // decoded octets, with line ends of their own), as the body's first
-    // line end decides. Before feed().
+    // outer's own fields with CRLF line ends (a bare CR outer kept inside
+    // a line kept there too): bare CRs are read as outer's were
+    // (message::cr_line_ends), not as the entity's first line end would
+    // decide; or, with `body_decides` (the body is decoded octets, with
+    // line ends of their own), as the body's first line end decides after
+    // the header. Before feed().
     void read_entity_of(message const& outer, bool body_decides) noexcept;
 
 private:
