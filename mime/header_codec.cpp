@@ -155,6 +155,15 @@ bool is_token(std::string_view s) noexcept
     return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
 }
 
+bool is_mime_version_1_0(std::string_view value) noexcept
+{
+    lexer lx{value};
+    lx.skip_cfws();
+    auto version = lx.token();
+    lx.skip_cfws();
+    return !lx.bad && lx.done() && version == "1.0";
+}
+
 bool is_valid_boundary(std::string_view s) noexcept
 {
     // bchars := bcharsnospace / " "
@@ -892,6 +901,13 @@ void encode_address_list(std::string_view value, std::string& out)
                     address.append(ts[k].text);
             if (has_8bit_octet(address)) {
                 append_as_group(all.subspan(seg, i - seg), address, out);
+                // Its comments follow the group, as a bare address's do.
+                for (auto k = i + 1; k < close; ++k) {
+                    if (ts[k].kind == address_token::comment) {
+                        out.push_back(' ');
+                        append_comment(ts[k], out);
+                    }
+                }
             } else {
                 append_phrase(all.subspan(seg, i - seg), out, true);
                 append_tokens(all.subspan(i, std::min(close + 1, ts.size()) - i), out);

@@ -32,6 +32,9 @@ bool has_8bit_octet(std::string_view s) noexcept;
 // U+10FFFF, cut short).
 std::optional<char32_t> next_utf8(std::string_view s, std::size_t& i) noexcept;
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// A MIME-Version value that says 1.0: RFC 2045 section 4 allows comments
+// and white space around it ("1.0 (produced by MetaSend Vx.x)").
+bool is_mime_version_1_0(std::string_view value) noexcept;
 std::string_view trim(std::string_view s) noexcept;
 void to_lower(std::string& s) noexcept;
 

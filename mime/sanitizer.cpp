@@ -354,6 +354,7 @@ private:
     void note(std::string_view kind, std::uint32_t part, std::string text);
     void plan_embedded();
     void plan_boundaries();
+    bool has_multipart_ancestor(std::uint32_t i) const;
     bool at_end(std::uint32_t i) const;
     std::string_view composite_label(std::uint32_t i, bool& keep) const;
     leaf_plan plan_leaf(std::uint32_t i);
@@ -616,12 +617,17 @@ void renderer::plan_boundaries()
     }
 }
 
-bool renderer::at_end(std::uint32_t i) const
+bool renderer::has_multipart_ancestor(std::uint32_t i) const
 {
     for (auto p = m_.parts[i].parent; p != no_part; p = m_.parts[p].parent)
         if (m_.parts[p].is_multipart())
-            return false;
-    return !ctx_.followed_by_delimiter;
+            return true;
+    return false;
+}
+
+bool renderer::at_end(std::uint32_t i) const
+{
+    return !has_multipart_ancestor(i) && !ctx_.followed_by_delimiter;
 }
 
 std::string_view renderer::composite_label(std::uint32_t i, bool& keep) const
@@ -726,11 +732,19 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
     else if (e == transfer_encoding::base64 || e == transfer_encoding::quoted_printable) {
         // An encoded body goes out as it came when it is valid and well
         // formed; otherwise it is decoded as far as it goes and encoded again.
+        // Bare line ends alone are not a reason: both decoders take CR, LF
+        // and CRLF alike, so the lines are kept and only their ends become
+        // CRLF, and a signature over the part (S/MIME, PGP/MIME, DKIM's body
+        // hash, all over CRLF lines) still holds.
         bool const b64 = e == transfer_encoding::base64;
         bool const invalid = p.has(b64 ? defect::invalid_base64 : defect::invalid_qp);
         plan.label = b64 ? "base64" : "quoted-printable";
-        if (!invalid && !p.encoded_long_line && !p.body_bare_eol && !p.body_nul && !p.body_8bit) {
+        if (!invalid && !p.encoded_long_line && !p.body_nul && !p.body_8bit) {
             plan.keep_field = true;
+            if (p.body_bare_eol) {
+                plan.action = leaf_plan::how::normalize_eol;
+                note("line_ends_normalized", i, "bare CR or LF in a " + std::string(plan.label) + " body written as CRLF");
+            }
             return plan;
         }
         if (b64) {
@@ -744,8 +758,7 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
         plan.from_decoded = true;
         note("cte_reencoded", i,
              invalid ? "invalid " + std::string(plan.label) + " decoded as far as it goes and encoded again"
-                     : std::string(plan.label) + (b64 ? " with long lines or bad line ends encoded again"
-                                                      : " with long lines or bad octets encoded again"));
+                     : std::string(plan.label) + " with long lines or stray octets encoded again");
         return plan;
     }
     // Identity encodings (none, 7bit, 8bit, binary, or unknown: octets kept).
@@ -1080,7 +1093,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 return;
             }
             mv_done = true;
-            if (trim(f.value) == "1.0" && copyable_mime_field(f)) {
+            if (is_mime_version_1_0(f.value) && copyable_mime_field(f)) {
                 field(f, i);
             } else {
                 out_ += "MIME-Version: 1.0\r\n";
@@ -1160,6 +1173,8 @@ void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
                 out_.push_back(c);
             }
         }
+        if (end && p.encoding == transfer_encoding::quoted_printable && !raw.empty() && !out_.ends_with("\r\n"))
+            out_.append("=\r\n"); // as verbatim
         break;
     }
     case leaf_plan::how::qp: {
@@ -1218,6 +1233,14 @@ void renderer::open(std::uint32_t i)
             auto pre = in_.substr(p.body_begin, std::max(p.preamble_end, p.body_begin) - p.body_begin);
             if (p.first_child == no_part && !p.has_epilogue)
                 pre = body(p);
+            // An empty preamble is still a line ("\r\n--b" after the
+            // header, as Apple Mail writes a nested multipart): it is kept,
+            // as a signature over the enclosing part (multipart/signed)
+            // covers it.
+            bool const empty_line = pre.empty() && (p.first_child != no_part || p.has_epilogue) &&
+                                    p.body_begin < in_.size() && (in_[p.body_begin] == '\r' || in_[p.body_begin] == '\n');
+            if (empty_line)
+                out_.append("\r\n");
             if (!pre.empty()) {
                 if (write_region(pre)) {
                     out_.append("\r\n");
@@ -1272,8 +1295,16 @@ void renderer::close(std::uint32_t i)
         return;
     }
     auto epi = in_.substr(p.epilogue_begin, std::max(p.body_end, p.epilogue_begin) - p.epilogue_begin);
-    if (epi.empty())
+    if (epi.empty()) {
+        // An empty epilogue line before an enclosing multipart's delimiter
+        // ("--b--", "", "--outer") is kept, as an empty preamble is. At the
+        // end of the message the final CRLF stands for it.
+        if (p.body_end == p.epilogue_begin && p.epilogue_begin > 0 &&
+            (in_[p.epilogue_begin - 1] == '\n' || in_[p.epilogue_begin - 1] == '\r') && !at_end(i) &&
+            has_multipart_ancestor(i))
+            out_.append("\r\n");
         return;
+    }
     auto mark = out_.size();
     out_.append("\r\n");
     if (write_region(epi)) {
@@ -1340,7 +1371,7 @@ bool already_clean(std::string_view in, message const& m, bool seven_bit, std::u
     if (!in.ends_with("\r\n"))
         return false;
     auto const& root = m.parts[0];
-    if (root.mime_version_count != 1 || trim(root.mime_version) != "1.0")
+    if (root.mime_version_count != 1 || !is_mime_version_1_0(root.mime_version))
         return false;
     for (auto const& p : m.parts) {
         if (!p.content_type_present || p.content_type_defaulted || p.opaque || p.synthesized || p.cte_not_plain)

@@ -306,6 +306,12 @@ TEST(EncodedWords, AddressListsKeepTheirStructure)
     EXPECT_EQ(enc(" J\xc3\xb6rg <j\xc3\xb6rg@example.com>"),
               " =?utf-8?B?SsO2cmc=?= =?utf-8?B?asO2cmdAZXhhbXBsZS5jb20=?= :;");
     EXPECT_EQ(enc(" b\xc3\xbcro@example.com"), " =?utf-8?B?YsO8cm9AZXhhbXBsZS5jb20=?= :;");
+    // Comments inside its angle brackets follow the group, as a bare
+    // address's do (RFC 5322 A.5's "<pete(his account)@silly.test(his
+    // host)>" with 8-bit octets); they were dropped.
+    EXPECT_EQ(enc(" P\xc3\xa9te <p\xc3\xa9te(his account)@silly.test(his host)>"),
+              " =?utf-8?B?UMOpdGU=?= =?utf-8?B?cMOpdGVAc2lsbHkudGVzdA==?= :; (his account) (his host)");
+    EXPECT_EQ(enc(" <j\xc3\xb6@x(caf\xc3\xa9).de>"), " =?utf-8?B?asO2QHguZGU=?= :; (=?utf-8?B?Y2Fmw6k=?=)");
     // Encoded words with raw 8-bit octets are repaired, not encoded again.
     EXPECT_EQ(enc(" =?iso-8859-1?Q?M\xfcller?= <m@x.de>"), " =?iso-8859-1?Q?M=FCller?= <m@x.de>");
     // Unclosed quotes and comments run to the end; nothing is lost.
@@ -343,4 +349,18 @@ TEST(ContentType, CommentEndingInBackslashAtTheEnd)
         m::defect_set d = 0;
         EXPECT_NO_THROW(m::parse_field_value(v, true, 64, f, d)) << v;
     }
+}
+
+// RFC 2045 section 4: "MIME-Version: 1.0 (produced by MetaSend Vx.x)".
+TEST(MimeVersion, OnePointZeroWithCommentsAndWhiteSpace)
+{
+    EXPECT_TRUE(m::is_mime_version_1_0("1.0"));
+    EXPECT_TRUE(m::is_mime_version_1_0(" 1.0 (produced by MetaSend Vx.x)"));
+    EXPECT_TRUE(m::is_mime_version_1_0(" 1.0 (Mac OS X Mail 7.1 \\(1827\\))"));
+    EXPECT_TRUE(m::is_mime_version_1_0("(a) 1.0\t(b (nested))"));
+    EXPECT_FALSE(m::is_mime_version_1_0(""));
+    EXPECT_FALSE(m::is_mime_version_1_0("1.1"));
+    EXPECT_FALSE(m::is_mime_version_1_0("1.0 x"));
+    EXPECT_FALSE(m::is_mime_version_1_0("1.0 (unclosed"));
+    EXPECT_TRUE(m::is_mime_version_1_0("1.0 (caf\xc3\xa9)")); // for a 7-bit hop the field is rewritten anyway
 }

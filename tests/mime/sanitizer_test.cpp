@@ -781,3 +781,68 @@ TEST(Sanitizer, DecodedCompositesStayWithinThePartLimit)
         EXPECT_EQ(t.all_defects, 0u) << max_parts << "\n" << r.message;
     }
 }
+
+// A message with bare LF line ends (as stored in a Unix file) and nothing
+// else to repair leaves as its CRLF form, line for line: base64 and
+// quoted-printable bodies keep their lines (both decoders take any line
+// end), empty preamble and epilogue lines stay, and a MIME-Version with a
+// comment (RFC 2045 section 4) is kept as written. A signature over the
+// CRLF form (S/MIME, PGP/MIME, DKIM) still holds. Base64 was encoded again
+// with other line lengths, and the empty lines were dropped.
+TEST(Sanitizer, BareLfMessageLeavesAsItsCrlfForm)
+{
+    std::string const b64 = "VGhpcyBpcyBhIHRlc3QgYXR0YWNobWVudC4gIFRoZSBtYWdpYyB3b3JkIGlzOiAgemFuemli\n"
+                            "YXIuCg==\n";
+    std::string const in = "From: a@example.com\n"
+                           "Mime-Version: 1.0 (Mac OS X Mail 7.1 \\(1827\\))\n"
+                           "Content-Type: multipart/signed; boundary=s; protocol=\"application/pkcs7-signature\"; "
+                           "micalg=sha-256\n\n"
+                           "--s\n"
+                           "Content-Type: multipart/mixed; boundary=m\n\n\n"
+                           "--m\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+                           "caf=C3=A9 and a long line that is broken with a soft line break =\nhere\n\n"
+                           "--m\nContent-Type: text/plain; name=a.txt\nContent-Transfer-Encoding: base64\n\n" +
+                           b64 + "\n--m--\n\n"
+                                 "--s\nContent-Type: application/pkcs7-signature; name=smime.p7s\n"
+                                 "Content-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgMFADCABgkqhkiG9w0BBwEAAKCC\n"
+                                 "--s--\n";
+    std::string crlf;
+    for (char c : in)
+        crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    for (bool seven : {false, true}) {
+        m::sanitize_options o;
+        o.seven_bit = seven;
+        auto r = m::sanitize(in, o);
+        EXPECT_EQ(r.message, crlf) << (seven ? "7bit" : "8bit");
+        EXPECT_TRUE(has_change(r, "line_ends_normalized"));
+        EXPECT_FALSE(has_change(r, "cte_reencoded"));
+        EXPECT_FALSE(has_change(r, "mime_version_fixed"));
+        // The CRLF form itself is clean and leaves untouched.
+        auto again = m::sanitize(crlf, o);
+        EXPECT_TRUE(again.unchanged);
+        EXPECT_EQ(again.message, crlf);
+    }
+}
+
+// Where a repair elsewhere makes the sanitizer write the message again,
+// the empty lines around a nested multipart are still written: Apple Mail
+// signs a multipart/alternative with an empty preamble and epilogue.
+TEST(Sanitizer, EmptyPreambleAndEpilogueLinesAreKept)
+{
+    std::string const signed_part = "Content-Type: multipart/alternative; boundary=a\r\n\r\n\r\n"
+                                    "--a\r\nContent-Type: text/plain\r\n\r\none\r\n"
+                                    "--a\r\nContent-Type: text/html\r\n\r\n<p>one</p>\r\n"
+                                    "--a--\r\n\r\n";
+    std::string const in = "From: a@example.com\r\nSubject: caf\xc3\xa9\r\nMIME-Version: 1.0\r\n"
+                           "Content-Type: multipart/signed; boundary=s; protocol=\"application/pgp-signature\"\r\n\r\n"
+                           "--s\r\n" +
+                           signed_part +
+                           "--s\r\nContent-Type: application/pgp-signature\r\n\r\n"
+                           "-----BEGIN PGP SIGNATURE-----\r\n-----END PGP SIGNATURE-----\r\n--s--\r\n";
+    m::sanitize_options o;
+    o.seven_bit = true; // the Subject must be encoded: the message is written again
+    auto r = m::sanitize(in, o);
+    EXPECT_FALSE(r.unchanged);
+    EXPECT_TRUE(has_change(r, "header_encoded"));
+    EXPECT_NE(r.message.find("\r\n--s\r\n" + signed_part + "--s\r\n"), std::string::npos) << r.message;
+}
