@@ -1300,8 +1300,7 @@ void renderer::close(std::uint32_t i)
         // ("--b--", "", "--outer") is kept, as an empty preamble is. At the
         // end of the message the final CRLF stands for it.
         if (p.body_end == p.epilogue_begin && p.epilogue_begin > 0 &&
-            (in_[p.epilogue_begin - 1] == '\n' || in_[p.epilogue_begin - 1] == '\r') && !at_end(i) &&
-            has_multipart_ancestor(i))
+            (in_[p.epilogue_begin - 1] == '\n' || in_[p.epilogue_begin - 1] == '\r') && has_multipart_ancestor(i))
             out_.append("\r\n");
         return;
     }
