@@ -545,8 +545,10 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
     leaves = []
     for p in original_leaves(orig, tree):
         header = orig[p["header_begin"]:p["header_end"]] if p else b""
-        if cr:  # bare CRs end its lines: the cleaning below reads it by lines
-            header = re.sub(rb"\r(?!\n)", b"\r\n", header)
+        # Bare CRs end its lines (`cr`), or are read inside them, where
+        # Python would end a line: the cleaning below and the declared
+        # type read it as x400gw does.
+        header = re.sub(rb"\r(?!\n)", b"\r\n", header) if cr else stray_crs_read(header)
         # Lines without a colon are no fields (Python would end the header there).
         header = b"".join(l for l in re.split(rb"(?<=\n)", header) if b":" in l or l[:1] in (b" ", b"\t"))
         header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)   # "Name : value", as x400gw reads it
