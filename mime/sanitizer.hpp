@@ -11,7 +11,8 @@
 //     unparsable one becomes RFC 2045's default (text/plain;
 //     charset=us-ascii, or message/rfc822 inside multipart/digest);
 //   - CRLF line ends only, a final CRLF, no line over 998 octets, no NUL;
-//     header fields "Name: value" (folded); "MIME-Version: 1.0" at the top;
+//     header fields "Name: value" (folded); "MIME-Version: 1.0" at the top
+//     (comments after it, RFC 2045 section 4, kept);
 //   - each multipart has a valid boundary (regenerated when the original was
 //     missing, invalid, a prefix of an enclosing one, or when a line of its
 //     content starts with it, RFC 2046 5.1.1), at least one part, and a
@@ -31,7 +32,10 @@
 //     ones. A base64 or quoted-printable multipart or message/rfc822
 //     (RFC 2045 6.4 forbids them) is decoded and its parts written again. A
 //     message/* leaf keeps its type unless its content cannot travel as
-//     7bit or 8bit (docs/mime.md says when).
+//     7bit or 8bit (docs/mime.md says when). What needs no repair keeps its
+//     octets: a valid base64 or quoted-printable body its lines (bare line
+//     ends become CRLF), a multipart its empty preamble and epilogue lines,
+//     so a signature over a part (multipart/signed, DKIM) still holds.
 //
 // The work is bounded by limits::max_steps, checked as it is done; past it
 // the rest of the message is one opaque part and the result is over_limit.

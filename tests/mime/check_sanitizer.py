@@ -552,12 +552,7 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
         header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)   # "Name : value", as x400gw reads it
         # a name with octets outside RFC 5322's ftext: Python ends the header there, x400gw reads on
         header = re.sub(rb"(?m)^([^ \t:][^:\r\n]*):", lambda m: clean_name(m.group(1)) + b":", header)
-        # Stray CRs inside its lines, where Python would end a line, read
-        # as x400gw reads them: its type is the one x400gw finds. (Its
-        # boundary is still Python's: the white space they leave would
-        # make a junk parameter value for Python, where x400gw takes the
-        # quoted string before it.)
-        declared = email.message_from_bytes((header if cr else stray_crs_read(header)) + b"\r\n").get_content_type() if p else ""
+        declared = email.message_from_bytes(header + b"\r\n").get_content_type() if p else ""
         if p and p["defaulted"] and p["parent"] is not None and tree["parts"][p["parent"]]["type"] == "multipart/digest":
             declared = "message/rfc822"  # RFC 2046 5.1.5
         if (p is not None and "encoded_composite" in p["flags"] and p["opaque"] and level < MAX_DECODE_NESTING
