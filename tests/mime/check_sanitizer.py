@@ -667,25 +667,6 @@ def recipients_unescaped(text):
     return RECIPIENT.sub(one, text)
 
 
-def without_comments(value):
-    """The value with its RFC 822 comments removed (RFC 2045 section 4
-    allows them in MIME-Version): nested, with quoted pairs."""
-    out, level, i = b"", 0, 0
-    while i < len(value):
-        c = value[i:i + 1]
-        if c == b"\\" and level:
-            i += 2
-            continue
-        if c == b"(":
-            level += 1
-        elif c == b")" and level:
-            level -= 1
-        elif not level:
-            out += c
-        i += 1
-    return out
-
-
 def check_case(ctl, path):
     with open(path, "rb") as f:
         orig = f.read()
@@ -695,7 +676,7 @@ def check_case(ctl, path):
         out = run(ctl, args, path=path)
         check_lines(out, seven_bit)
         tops = re.findall(rb"(?im)^mime-version:[ \t]*([^\r\n]*)", header_block(out))
-        if len(tops) != 1 or without_comments(tops[0]).strip() != b"1.0":
+        if len(tops) != 1 or comments_apart(tops[0])[0].strip() != b"1.0":
             raise Failure("MIME-Version fields at the top: %r" % tops)
         msg = email.message_from_bytes(out, policy=email.policy.compat32)
         for m in walk(msg):
