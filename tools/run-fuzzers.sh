@@ -23,6 +23,13 @@ for target in "$build"/tests/fuzz/*_fuzz; do
     passed=$((passed + 1))
   else
     echo "fuzz $name: FAILED"; tail -40 "$corpus.log"; status=1; failed=$((failed + 1))
+    # The input goes with the log (the corpus is removed below), so a failed
+    # run can be reproduced: base64 -d > crash; TARGET crash.
+    for crash in "$corpus"/crash-* "$corpus"/timeout-* "$corpus"/oom-* "$corpus"/leak-*; do
+      [[ -f $crash ]] || continue
+      echo "fuzz $name: input $(basename "$crash"), $(stat -c %s "$crash") octets, base64:"
+      head -c 65536 "$crash" | base64 -w 0; echo
+    done
   fi
   rm -rf "$corpus" "$corpus.log"
 done
