@@ -481,6 +481,7 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     bool header = state == frame_state::header;
     int matched = -1;
     bool close = false, junk = false;
+    bool held = line_buffering_; // the whole line is in line_, not yet fed to a validator
     if (line_len_ >= 2 && line_len_ == line_.size() && line_[0] == '-' && line_[1] == '-' &&
         (header || line_buffering_)) {
         steps_ += 2 * frames_.size();
@@ -497,6 +498,7 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
             end_header(line_start_, line_start_);
             state = frames_.back().state;
             header = false;
+            held = true; // an opaque part's body starts with it
             matched = match_delimiter(close, junk);
         } else if (own == own_line::starts_with_boundary) {
             // A header line of the multipart that starts with its own
@@ -575,7 +577,7 @@ void parser::process_line(std::size_t eol_len, bool bare_lf)
     }
     if (state == frame_state::leaf_body) {
         auto& f = frames_.back();
-        if (line_buffering_)
+        if (held)
             feed_validator(line_.data(), line_.size());
         f.b64.end_line();
         f.qp.end_line();

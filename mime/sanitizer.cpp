@@ -328,6 +328,24 @@ struct render_context {
     std::size_t* parts_out = nullptr;   // entities written, decoded ones included
 };
 
+// A quoted-printable body at the end of the message that has no line end
+// of its own gets a soft line break, so that the message's final CRLF
+// adds nothing to its content. Its last line, valid and of at most 76
+// octets, could grow to 77 with the "=": then its last character (or
+// "=XX" escape) goes to a line of its own first.
+void end_qp_body(std::string& out)
+{
+    if (out.ends_with("\r\n"))
+        return;
+    auto const nl = out.rfind('\n');
+    auto const line = out.size() - (nl == std::string::npos ? 0 : nl + 1);
+    if (line >= 76) {
+        auto const cut = out.size() - (out[out.size() - 3] == '=' ? 3 : 1);
+        out.insert(cut, "=\r\n");
+    }
+    out.append("=\r\n");
+}
+
 class renderer {
 public:
     renderer(std::string_view in, message const& m, sanitize_options const& o, sanitize_result& r,
@@ -364,7 +382,7 @@ private:
     void close(std::uint32_t i);
     void header(std::uint32_t i, std::string_view cte_label, bool keep_cte);
     void content_type(std::uint32_t i);
-    void fitted_field(std::string_view name, field_value v, std::uint32_t i);
+    bool fitted_field(std::string_view name, field_value v, std::uint32_t i);
     void field(raw_field const& f, std::uint32_t i);
     bool clean_field(raw_field const& f) const;
     bool copyable_mime_field(raw_field const& f) const;
@@ -974,19 +992,23 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     }
 }
 
-void renderer::fitted_field(std::string_view name, field_value v, std::uint32_t i)
+bool renderer::fitted_field(std::string_view name, field_value v, std::uint32_t i)
 {
     // What we write must parse again within the same limits: a value that
     // RFC 2231 made longer than limits::max_field_bytes, or split into more
     // segments than limits::max_parameters, loses parameters from the end
-    // (never the boundary) until it fits.
+    // (never the boundary) until it fits. One whose bare type is over the
+    // limit (a Content-Disposition's; the parser does not take such a
+    // Content-Type) is not written: false.
     std::string text;
     for (;;) {
         std::size_t items = 0;
         text.clear();
         render_field_value(v, name.size() + 2, text, &items);
-        if ((text.size() + 1 <= max_field_bytes_ && items <= max_parameters_) || v.params.empty())
+        if (text.size() + 1 <= max_field_bytes_ && items <= max_parameters_)
             break;
+        if (v.params.empty())
+            return false;
         auto drop = v.params.end();
         for (auto it = v.params.begin(); it != v.params.end(); ++it)
             if (it->name != "boundary" || v.type != "multipart") // ours: short and valid
@@ -1000,6 +1022,7 @@ void renderer::fitted_field(std::string_view name, field_value v, std::uint32_t 
     out_ += ": ";
     out_ += text;
     out_ += "\r\n";
+    return true;
 }
 
 void renderer::content_type(std::uint32_t i)
@@ -1024,7 +1047,10 @@ void renderer::content_type(std::uint32_t i)
                 v.params.push_back(parameter{"boundary", boundary_[i], {}});
         }
     }
-    fitted_field("Content-Type", std::move(v), i);
+    // The parser takes no type and subtype over the field limit, so this
+    // always fits; if it ever did not, the part would still get a type.
+    if (!fitted_field("Content-Type", std::move(v), i))
+        out_ += "Content-Type: application/octet-stream\r\n";
 }
 
 void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte)
@@ -1120,7 +1146,10 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 field(f, i);
                 return;
             }
-            fitted_field("Content-Disposition", std::move(v), i);
+            if (!fitted_field("Content-Disposition", std::move(v), i)) {
+                note("header_fixed", i, "Content-Disposition too long to write back removed");
+                return;
+            }
             note(eight ? "header_encoded" : "header_fixed", i,
                  eight ? "8-bit Content-Disposition parameters written with RFC 2231"
                        : "Content-Disposition parameters rewritten");
@@ -1156,8 +1185,8 @@ void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
         break;
     case leaf_plan::how::verbatim:
         out_.append(raw);
-        if (end && p.encoding == transfer_encoding::quoted_printable && !raw.empty() && !raw.ends_with('\n'))
-            out_.append("=\r\n"); // a soft break, so the final CRLF adds nothing
+        if (end && p.encoding == transfer_encoding::quoted_printable)
+            end_qp_body(out_);
         break;
     case leaf_plan::how::normalize_eol: {
         out_.reserve(out_.size() + raw.size() + raw.size() / 16);
@@ -1173,15 +1202,15 @@ void renderer::leaf_body(std::uint32_t i, leaf_plan& plan)
                 out_.push_back(c);
             }
         }
-        if (end && p.encoding == transfer_encoding::quoted_printable && !raw.empty() && !out_.ends_with("\r\n"))
-            out_.append("=\r\n"); // as verbatim
+        if (end && p.encoding == transfer_encoding::quoted_printable)
+            end_qp_body(out_);
         break;
     }
     case leaf_plan::how::qp: {
         std::string_view src = plan.from_decoded ? std::string_view(plan.decoded) : raw;
         encode_qp(src, out_, plan.qp_text);
-        if (end && !out_.ends_with("\r\n"))
-            out_.append("=\r\n");
+        if (end)
+            end_qp_body(out_);
         break;
     }
     case leaf_plan::how::base64: {
@@ -1333,11 +1362,11 @@ void renderer::run()
             if (cur == 0) {
                 if (ctx_.embedded)
                     return; // what follows (a delimiter, the end) is the enclosing renderer's
-                if (!out_.ends_with("\r\n")) {
+                if (!out_.ends_with("\r\n"))
                     out_.append("\r\n");
-                    if (!in_.ends_with('\n') && !in_.ends_with('\r'))
-                        note("final_crlf_added", 0, "CRLF added at the end of the message");
-                }
+                // (or a quoted-printable soft line break and CRLF)
+                if (!in_.ends_with('\n') && !in_.ends_with('\r'))
+                    note("final_crlf_added", 0, "CRLF added at the end of the message");
                 return;
             }
             auto const& c = m_.parts[cur];

@@ -138,6 +138,23 @@ TEST(Parser, HeaderLineStartingWithItsOwnBoundaryIsFlagged)
     EXPECT_FALSE(has_flag(msg.parts[0], m::defect::header_not_ended));
 }
 
+// A multipart labelled quoted-printable or base64 (RFC 2045 6.4 forbids
+// it) is an opaque leaf; when its header ends at its own delimiter, that
+// line is the first of its body and its encoding is checked over it too:
+// "--b " has trailing white space, which quoted-printable does not allow.
+TEST(Parser, FirstBodyLineOfAnEncodedCompositeWithoutEmptyLineIsValidated)
+{
+    auto qp = m::parse("Content-Type: multipart/mixed; boundary=b\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+                       "--b \r\nx\r\n");
+    ASSERT_EQ(qp.parts.size(), 1u);
+    EXPECT_TRUE(has_flag(qp.parts[0], m::defect::header_not_ended));
+    EXPECT_TRUE(has_flag(qp.parts[0], m::defect::encoded_composite));
+    EXPECT_TRUE(has_flag(qp.parts[0], m::defect::invalid_qp));
+    auto b64 = m::parse("Content-Type: multipart/mixed; boundary=b\r\nContent-Transfer-Encoding: base64\r\n"
+                        "--b\r\nQUJD\r\n");
+    EXPECT_TRUE(has_flag(b64.parts[0], m::defect::invalid_base64));
+}
+
 TEST(Parser, HeaderDefectsAreFlagged)
 {
     auto msg = m::parse(" lead\r\nFrom : a\r\nno colon here\r\nBad Name: x\r\nContent-Type: text/html\r\n"

@@ -846,3 +846,74 @@ TEST(Sanitizer, EmptyPreambleAndEpilogueLinesAreKept)
     EXPECT_TRUE(has_change(r, "header_encoded"));
     EXPECT_NE(r.message.find("\r\n--s\r\n" + signed_part + "--s\r\n"), std::string::npos) << r.message;
 }
+
+// A quoted-printable body that ends the message without a line end gets a
+// soft line break ("=" CRLF), so the final CRLF adds nothing to its
+// content; a last line of 76 octets, the most RFC 2045 allows, is split
+// first (before its last character or "=XX" escape), so that the "=" does
+// not make it 77 and the output is clean on a second run.
+TEST(Sanitizer, QuotedPrintableEndingTheMessageStaysWithin76Octets)
+{
+    std::string const head = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+                             "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+    std::string const x75(75, 'x'), x73(73, 'x');
+    struct {
+        std::string body, want;
+    } const cases[] = {
+        {"short", "short=\r\n"},
+        {x75 + "y", x75 + "=\r\ny=\r\n"},
+        {x73 + "=41", x73 + "=\r\n=41=\r\n"},
+        {"a\n" + x75 + "y", "a\r\n" + x75 + "=\r\ny=\r\n"}, // line ends made CRLF too
+        {x75 + "y\r\n", x75 + "y\r\n"},
+    };
+    for (auto const& c : cases) {
+        for (bool seven : {false, true}) {
+            m::sanitize_options o;
+            o.seven_bit = seven;
+            auto r = m::sanitize(head + c.body, o);
+            EXPECT_EQ(r.message, head + c.want) << c.body;
+            EXPECT_FALSE(has_change(r, "cte_reencoded")) << c.body;
+            auto again = m::sanitize(r.message, o);
+            EXPECT_TRUE(again.unchanged) << c.body;
+        }
+    }
+}
+
+// A Content-Disposition whose type alone is longer than the field limit
+// (limits::max_field_bytes) cannot be written back within it, whatever
+// parameters are dropped: it is removed, so that the output parses again
+// with no field over the limit.
+TEST(Sanitizer, ContentDispositionTooLongForTheFieldLimitIsRemoved)
+{
+    m::sanitize_options o;
+    o.parse_limits.max_field_bytes = 300;
+    for (std::size_t len : {290u, 320u}) {
+        auto in = top + "Content-Type: text/plain\r\nContent-Disposition: x" + std::string(len, 'z') +
+                  "; filename=a.txt\r\n\r\nbody\r\n";
+        auto r = m::sanitize(in, o);
+        bool const fits = len < 300;
+        EXPECT_EQ(r.message.find("Content-Disposition: x") != std::string::npos, fits) << len;
+        EXPECT_TRUE(has_change(r, fits ? "parameter_dropped" : "header_fixed")) << len;
+        auto tree = m::parse(r.message, o.parse_limits);
+        EXPECT_EQ(tree.all_defects, 0u) << len;
+    }
+}
+
+// The part at the part limit holds the rest of the message (delimiters
+// and all): its encoding is checked over all of it, so an invalid rest is
+// encoded again and the output parses again cleanly.
+TEST(Sanitizer, EncodedPartAtThePartLimitIsCheckedOverTheRest)
+{
+    m::sanitize_options o;
+    o.parse_limits.max_parts = 2;
+    for (std::string_view cte : {"quoted-printable", "base64"}) {
+        auto in = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: " +
+                  std::string(cte) + "\r\n\r\nQUJD\r\n--b\r\nContent-Type: text/plain\r\n\r\n= not valid \r\n--b--\r\n";
+        auto r = m::sanitize(in, o);
+        EXPECT_TRUE(r.over_limit) << cte;
+        EXPECT_TRUE(has_change(r, "cte_reencoded")) << cte;
+        auto relaxed = o.parse_limits;
+        relaxed.max_parts = 10;
+        EXPECT_EQ(m::parse(r.message, relaxed).all_defects, 0u) << cte << "\n" << r.message;
+    }
+}
