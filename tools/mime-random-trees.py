@@ -77,9 +77,9 @@ class Trees:
                                      b"; filename*=utf-8''caf%C3%A9", b'; filename="caf\xc3\xa9"']))
             elif k < 0.3:
                 out.append(b"Subject: " + r.choice([b"hello", b"caf\xc3\xa9", b"=?utf-8?q?caf=C3=A9?=", b"x" * 1000,
-                                                    b"a\r\n b", b"a\n b"]))
+                                                    b"a\r\n b", b"a\n b", self.words(r.randint(1, 12))]))
             elif k < 0.4:
-                out.append(b"From: " + r.choice([b"<a@b>", b"J\xc3\xb6rg <j@b>", b"a@b (c)", b'"q" <q@b>']))
+                out.append(r.choice([b"From: ", b"To: ", b"Cc: ", b"Reply-To: "]) + self.addresses())
             elif k < 0.5:
                 out.append(b"X-" + b"n" * r.choice([3, 900, 1000]) + b": v")
             elif k < 0.6:
@@ -94,6 +94,21 @@ class Trees:
             else:
                 out.append(b"Content-ID: <x@y>")
         return out
+
+    def words(self, n):
+        r = self.r
+        parts = [r.choice([b"caf\xc3\xa9", b"plain", b"=?utf-8?q?caf=C3=A9?=", b"=?iso-8859-1?b?6Q==?=", b"(c\xc3\xa9)",
+                           b'"q\xc3\xa9 \\" x"', b"\xff\xfe", b"a" * r.choice([1, 70, 200]), b"=?utf-8?q?broken", b"\t"])
+                 for _ in range(n)]
+        return b" ".join(parts)
+
+    def addresses(self):
+        r = self.r
+        one = lambda: r.choice([b"<a@b>", b"J\xc3\xb6rg <j@b>", b"a@b (c)", b'"q" <q@b>', b"j\xc3\xb6@b\xc3\xa9.de",
+                                b"<pete(his account)@silly.test(his host)>", b"G: a@b, c@d;", b"Undisclosed:;",
+                                b'"\xc3\xa9" <e@f> (\xc3\xa9)', b"=?utf-8?q?J=C3=B6rg?= <j@b>", self.words(2) + b" <w@x>",
+                                b"a@[1.2.3.4]", b"@route:a@b", b"<>", b"a@b" + b" " * 3 + b"(x" * 2])
+        return b", ".join(one() for _ in range(r.randint(1, 4)))
 
     def header(self, mode, fields):
         r = self.r
