@@ -182,6 +182,16 @@ struct message {
     // readers that take CR, LF and CRLF alike. Otherwise a bare CR in a
     // header is a character ("\r\r\n" a doubled line end, one line end).
     bool cr_line_ends = false;
+    // How the top-level header was read: as cr_line_ends, except in an
+    // entity whose decoded body decided its own line ends after a header
+    // read as the outer message's (parser::read_entity_of).
+    bool root_header_cr_line_ends = false;
+    // The line ends a walk over part `p`'s header must cut at, as the
+    // parser read them.
+    bool header_cr_line_ends(part const& p) const noexcept
+    {
+        return p.parent == no_part ? root_header_cr_line_ends : cr_line_ends;
+    }
     bool over_limit = false;   // some limit was reached
     std::uint64_t steps = 0;   // work the parse spent (limits::max_steps)
     defect_set all_defects = 0; // union over parts

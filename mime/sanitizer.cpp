@@ -502,6 +502,8 @@ void renderer::plan_embedded()
         renderer(u.entity, tree, o, r_, text, c).run();
         parts_left -= std::min(parts_left, written - 1);
         extra_parts_ += written - 1;
+        for (std::size_t d = 0; d < u.lines_dropped; ++d)
+            note("header_line_dropped", static_cast<std::uint32_t>(k), "header line without a field name dropped");
         auto what = std::string(b64 ? "base64" : "quoted-printable") + " on " + p.content_type.type + "/" +
                     p.content_type.subtype;
         if (u.as_it_stands)
@@ -936,11 +938,12 @@ void renderer::field(raw_field const& f, std::uint32_t i)
     std::vector<std::string> lines;
     std::string_view v = f.value;
     bool eol_fixed = false, nul = false;
+    bool const cr = m_.header_cr_line_ends(m_.parts[i]);
     while (!v.empty()) {
-        auto next = line_after(v, 0, m_.cr_line_ends);
+        auto next = line_after(v, 0, cr);
         auto piece = v.substr(0, next);
         v.remove_prefix(next);
-        auto const end = line_end_size(piece, m_.cr_line_ends);
+        auto const end = line_end_size(piece, cr);
         eol_fixed |= end == 1;
         piece.remove_suffix(end);
         // A bare CR left inside the line is a stray character, which the
@@ -1156,7 +1159,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             return;
         }
         field(f, i);
-    }, m_.cr_line_ends);
+    }, m_.header_cr_line_ends(p));
     if (!ct_done) {
         content_type(i);
         note(p.opaque ? "made_opaque" : "content_type_added", i,

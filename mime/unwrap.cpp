@@ -55,21 +55,24 @@ unwrapped unwrap(std::string_view in, message const& m, part const& p)
     // the entity's header is read with the message's line ends
     // (parse_unwrapped), so it stays in the line there too. Removing it
     // would join `boundary=i\rX=1` into the boundary "iX".
+    bool const cr = m.header_cr_line_ends(p);
     for_each_field(
         in.substr(p.header_begin, p.header_end - p.header_begin),
         [&](raw_field const& f) {
+            if (f.no_colon)
+                ++u.lines_dropped;
             if (f.no_colon || iequals(f.name, "content-transfer-encoding") ||
                 (implied && iequals(f.name, "content-type")))
                 return;
             for (std::size_t i = 0; i < f.whole.size();) {
-                auto const next = line_after(f.whole, i, m.cr_line_ends);
+                auto const next = line_after(f.whole, i, cr);
                 auto const line = f.whole.substr(i, next - i);
-                entity.append(line.substr(0, line.size() - line_end_size(line, m.cr_line_ends)));
+                entity.append(line.substr(0, line.size() - line_end_size(line, cr)));
                 entity.append("\r\n");
                 i = next;
             }
         },
-        m.cr_line_ends);
+        cr);
     entity.append("\r\n");
     auto const body_at = entity.size();
     // A base64 label on a body that is not base64 (header fields and

@@ -38,6 +38,8 @@ struct unwrapped {
     // base64 (base64_label_is_false). Such a body is kept as it stands,
     // as the readers that ignore the label read it.
     bool as_it_stands = false;
+    // Header lines without a field name left out of `entity`.
+    std::size_t lines_dropped = 0;
 };
 
 // `in` is the input `m` was parsed from; `p` a part of `m` for which

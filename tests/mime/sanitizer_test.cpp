@@ -529,6 +529,35 @@ TEST(Sanitizer, EncodedCompositeKeepsAStrayCrOfItsHeader)
     }
 }
 
+// An encoded composite in a message whose bare CRs do not end lines,
+// whose decoded body starts with a bare-CR line end (classic Mac OS): its
+// header is cut into fields as the message's was, also when it is written
+// again, though the body's line ends are bare CRs. The line
+// "\rContent-Type:" once became "Content-Type:" then, the first
+// Content-Type, and the output left with an empty one.
+TEST(Sanitizer, EncodedCompositeHeaderIsWalkedWithTheMessagesLineEnds)
+{
+    std::string body;
+    m::encode_base64("Subject: in\rContent-Type: text/plain\r\rbody line\r", body);
+    for (std::string_view stray : {"\rContent-Type:\n", "\rContent-Type: text/html\n",
+                                   "no field name\n\rContent-Type:\n"}) {
+        auto const in = "MIME-Version: 1.0\n" + std::string(stray) +
+                        "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n" + body;
+        auto const r = m::sanitize(in);
+        EXPECT_TRUE(has_change(r, "composite_decoded")) << r.message;
+        // A line without a field name is left out of the entity, and said.
+        EXPECT_EQ(has_change(r, "header_line_dropped"), stray.front() == 'n') << r.message;
+        auto const tree = m::parse(r.message);
+        EXPECT_EQ(tree.all_defects, 0u) << r.message;
+        ASSERT_FALSE(tree.parts.empty());
+        EXPECT_EQ(tree.parts[0].content_type.type, "message") << r.message;
+        EXPECT_EQ(("\n" + r.message).find("\nContent-Type:\r\n"), std::string::npos) << r.message;
+        EXPECT_NE(r.message.find("\r\n\r\nSubject: in\r\nContent-Type: text/plain\r\n\r\nbody line\r\n"),
+                  std::string::npos)
+            << r.message;
+    }
+}
+
 // In a message whose bare CRs do not end lines, a bare CR inside a header
 // line is white space to the parser, and a space in the field written
 // back; one at the end of a line ("\r\r\n") is part of the line end.
