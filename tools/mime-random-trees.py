@@ -7,19 +7,23 @@ the sanitizer's output has been found not to parse again cleanly: line ends
 mixed within a message (CRLF, LF, CR, CR CR LF), empty preamble and epilogue
 lines, delimiters with padding or missing, boundaries that are prefixes of
 one another or of the sanitizer's own, quoted-printable and base64 bodies
-at and past their line limits, encoded composites, header blocks without an
-empty line, fields too long for the limits. Run the fuzz target over them
-(it checks every promise of the sanitizer on each file, with its small
-limits and with a step budget that runs out half way):
+at and past their line limits, encoded composites (base64 and
+quoted-printable, multiparts too, the encoded text with line ends of its
+own, or the label false), header lines with a stray CR, header blocks
+without an empty line, fields too long for the limits. Run the fuzz target
+over them (it checks every promise of the sanitizer on each file, with its
+small limits and with a step budget that runs out half way):
 
     tools/mime-random-trees.py 1 2000 /tmp/trees
     (cd /tmp/trees && build/fuzz/tests/fuzz/mime_sanitize_fuzz -runs=0 .)
 """
 import base64
 import os
+import quopri
 import random
 import sys
 
+MODES = ["crlf", "crlf", "lf", "cr", "mixed"]
 BOUNDARIES = ["b", "bb", "b1", "x", "=_x400gw_", "outer", "inner", "b b", "b--"]
 
 
@@ -83,7 +87,8 @@ class Trees:
             elif k < 0.5:
                 out.append(b"X-" + b"n" * r.choice([3, 900, 1000]) + b": v")
             elif k < 0.6:
-                out.append(r.choice([b"no colon", b" leading space", b"Bad Name: x", b"X: \x00nul", b"--b", b"--b--"]))
+                out.append(r.choice([b"no colon", b" leading space", b"Bad Name: x", b"X: \x00nul", b"--b", b"--b--",
+                                       b"\rContent-Type:", b"\rX: y"]))
             elif k < 0.7:
                 out.append(b"Content-Transfer-Encoding: " +
                            r.choice([b"", b"(c)", b"7bit (x)", b"BASE64", b"quoted-printable junk"]))
@@ -123,8 +128,10 @@ class Trees:
         quoted = r.random() < 0.5 or " " in b
         fields.append(b"Content-Type: multipart/" + r.choice([b"mixed", b"alternative", b"signed", b"digest", b"report"]) +
                       b"; boundary=" + (b'"' + b.encode() + b'"' if quoted else b.encode()))
+        label = None
         if r.random() < 0.1:
-            fields.append(b"Content-Transfer-Encoding: " + r.choice([b"base64", b"quoted-printable", b"7bit", b"8bit"]))
+            label = r.choice([b"base64", b"quoted-printable", b"7bit", b"8bit"])
+            fields.append(b"Content-Transfer-Encoding: " + label)
         inner = bounds + [b]
         body = b""
         k = r.random()
@@ -149,7 +156,14 @@ class Trees:
                 body += self.eol(mode) + self.join(mode, self.lines(mode, inner), r.random() < 0.5)
         if r.random() < 0.3:
             body = body.rstrip(b"\r\n")
+        if label in (b"base64", b"quoted-printable") and r.random() < 0.5:
+            body = self.encode(mode, label, body)  # encoded indeed, or the label is false
         return self.header(mode, fields) + body
+
+    def encode(self, mode, label, data):
+        if label == b"base64":
+            return base64.encodebytes(data).replace(b"\n", self.eol(mode))
+        return quopri.encodestring(data).replace(b"\n", self.eol(mode))
 
     def entity(self, mode, depth, bounds, top):
         r = self.r
@@ -165,9 +179,10 @@ class Trees:
             if r.random() < 0.15:
                 label = r.choice([b"base64", b"quoted-printable", b"8bit"])
                 fields.append(b"Content-Transfer-Encoding: " + label)
-                if label == b"base64":
-                    inner = self.entity(mode, depth + 1, [], True)
-                    return self.header(mode, fields) + base64.encodebytes(inner).replace(b"\n", self.eol(mode))
+                if label != b"8bit":
+                    # The encoded message has line ends of its own, or the outer's.
+                    inner = self.entity(mode if r.random() < 0.6 else r.choice(MODES), depth + 1, [], True)
+                    return self.header(mode, fields) + self.encode(mode, label, inner)
             return self.header(mode, fields) + self.entity(mode, depth + 1, bounds, True)
         ct = r.choice([b"text/plain", b"text/html; charset=utf-8", b"application/octet-stream", b"message/delivery-status",
                        b"image/png", b""])
@@ -188,7 +203,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     trees = Trees(seed)
     for i in range(count):
-        mode = trees.r.choice(["crlf", "crlf", "lf", "cr", "mixed"])
+        mode = trees.r.choice(MODES)
         with open(os.path.join(out, "tree-%d-%06d" % (seed, i)), "wb") as f:
             f.write(trees.entity(mode, 0, [], True))
 
