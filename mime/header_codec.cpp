@@ -616,6 +616,39 @@ bool repair_encoded_words(std::string_view word, std::string* out)
     return true;
 }
 
+// Whether `s` holds an "=?" that opens no whole encoded word
+// ("=?utf-8?q?broken"). Readers as lenient as Python's `email` take the
+// text from it up to the next "?=" for one encoded word, spaces and all:
+// left before an encoded word the sanitizer writes, it would swallow that
+// word. So where a field gets encoded words, such text is encoded too.
+bool stray_opener(std::string_view s) noexcept
+{
+    auto const token = [](char c) { return c > ' ' && c < 127 && c != '?'; };
+    for (auto at = s.find("=?"); at != std::string_view::npos; at = s.find("=?", at)) {
+        auto const q1 = s.find('?', at + 2);
+        if (q1 == std::string_view::npos || q1 == at + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?' ||
+            std::string_view("QqBb").find(s[q1 + 1]) == std::string_view::npos)
+            return true;
+        auto const end = s.find("?=", q1 + 3);
+        if (end == std::string_view::npos)
+            return true;
+        auto const charset = s.substr(at + 2, q1 - at - 2), text = s.substr(q1 + 3, end - q1 - 3);
+        if (!std::all_of(charset.begin(), charset.end(), token) ||
+            !std::all_of(text.begin(), text.end(),
+                         [&](char c) { return token(c) || static_cast<unsigned char>(c) >= 128; }))
+            return true;
+        at = end + 2;
+    }
+    return false;
+}
+
+// What encode_words and the address list encode: 8-bit octets, or a
+// stray opener.
+bool needs_words(std::string_view s) noexcept
+{
+    return has_8bit_octet(s) || stray_opener(s);
+}
+
 // `run` as RFC 2047 "B" encoded words separated by spaces: utf-8 when it
 // is valid UTF-8, unknown-8bit otherwise (RFC 1428). Each word at most 75
 // characters (section 2), so as many octets as fit in base64 after
@@ -668,7 +701,7 @@ void encode_words(std::string_view text, std::string& out)
         while (i < n && text[i] != ' ' && text[i] != '\t')
             ++i;
         auto word = text.substr(wb, i - wb);
-        if (!has_8bit_octet(word)) {
+        if (!needs_words(word)) {
             out.append(text.substr(ws, i - ws));
             continue;
         }
@@ -686,7 +719,7 @@ void encode_words(std::string_view text, std::string& out)
             std::size_t k = j;
             while (k < n && text[k] != ' ' && text[k] != '\t')
                 ++k;
-            if (j == k || !has_8bit_octet(text.substr(j, k - j)) || repair_encoded_words(text.substr(j, k - j), nullptr))
+            if (j == k || !needs_words(text.substr(j, k - j)) || repair_encoded_words(text.substr(j, k - j), nullptr))
                 break;
             run_end = k;
         }
@@ -776,7 +809,7 @@ std::string unquoted(std::string_view t)
 
 void append_comment(address_token const& t, std::string& out)
 {
-    if (!has_8bit_octet(t.text)) {
+    if (!needs_words(t.text)) {
         out.append(t.text);
         return;
     }
@@ -796,8 +829,9 @@ void append_tokens(std::span<address_token const> ts, std::string& out)
     }
 }
 
-// A display name (or a group's name): as written when it is 7-bit, or
-// when its only 8-bit octets are in encoded words that can be repaired;
+// A display name (or a group's name): as written when it is 7-bit (and
+// has no stray opener), or when its only 8-bit octets are in encoded
+// words that can be repaired;
 // otherwise the whole phrase, quoted strings unquoted and words joined by
 // one space, as encoded words (so a comma or a quote inside it stays
 // inside), its comments after it. An encoded word is a word of its own:
@@ -810,7 +844,7 @@ void append_phrase(std::span<address_token const> ts, std::string& out, bool spa
         // A domain literal counts too: a phrase holds one where the list
         // is broken ("from [192.0.\x80.2] <a@b>"), and it has no 7-bit
         // form of its own.
-        if (t.kind != address_token::comment && has_8bit_octet(t.text)) {
+        if (t.kind != address_token::comment && needs_words(t.text)) {
             eight = true;
             repairable = repairable && t.kind == address_token::atom && repair_encoded_words(t.text, nullptr);
         }

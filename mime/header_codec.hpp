@@ -58,7 +58,9 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
 
 // Appends text with every run of words holding an octet above 127 replaced
 // by RFC 2047 "B" encoded words (utf-8 when the run is valid UTF-8,
-// unknown-8bit otherwise, RFC 1428). Other octets are copied.
+// unknown-8bit otherwise, RFC 1428). A word with an "=?" that opens no
+// whole encoded word is encoded too: lenient readers would read from it
+// to the end of the next encoded word as one. Other octets are copied.
 void encode_words(std::string_view text, std::string& out);
 
 // An address field of RFC 5322 3.6.2-3.6.6 (From, To, Cc, Resent-*, ...)
@@ -71,8 +73,10 @@ bool is_address_field(std::string_view name) noexcept;
 // comment's text too. Word by word, `"M\xfcller, Hans" <h@x>` would leave
 // the comma and a quote outside, and the list broken. An address with
 // 8-bit octets (RFC 6532) has no 7-bit form: its mailbox becomes an empty
-// group named by its display name and address (RFC 6857 section 3). The rest
-// is copied as written.
+// group named by its display name and address (RFC 6857 section 3). A
+// display name or comment with an "=?" that opens no whole encoded word
+// is encoded as if it were 8-bit (see encode_words). The rest is copied as
+// written.
 void encode_address_list(std::string_view value, std::string& out);
 
 // One raw header field of a header block, as the sanitizer walks it.

@@ -152,6 +152,19 @@ ADDRESS_FIELDS = {b"from", b"sender", b"reply-to", b"to", b"cc", b"bcc", b"resen
                   b"mail-reply-to", b"disposition-notification-to", b"return-receipt-to", b"errors-to"}
 
 
+def strict_2047(v):
+    """Encoded words decoded as RFC 2047 reads them, their octets as they
+    are: only a whole word (between white space, or inside a comment's
+    parentheses) is one, and an "=?" that opens none is text, where
+    lenient readers (Python's own) read from it to the end of the next
+    encoded word as one."""
+    def one(m):
+        if m.group(2) in b"Bb":
+            return b64_lenient(m.group(3))
+        return re.sub(rb"=([0-9A-Fa-f]{2})", lambda o: bytes([int(o.group(1), 16)]), m.group(3).replace(b"_", b" "))
+    return re.sub(rb"(?:(?<=[\s(])|^)=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=(?=[\s)]|$)", one, v)
+
+
 def addr_norm(v):
     """An address list without what 7-bit encoding may move: quotes and
     quoted pairs, angle brackets, the ":;" of an RFC 6857 group."""
@@ -253,6 +266,8 @@ def check_top_fields(ctl, orig, tree, out, seven_bit):
                 # the output twice decodes both.
                 ok = squash(decode_2047(lenient_words(squash_keep_space(b_once(vb))))) == \
                     squash(decode_2047(lenient_words(squash_keep_space(va))))
+            if not ok:
+                ok = squash(strict_2047(squash_keep_space(vb))) == squash(strict_2047(squash_keep_space(va)))
             if not ok and n.lower() in ADDRESS_FIELDS:
                 # A display name is encoded whole, its quotes gone; an 8-bit
                 # address becomes an empty group "name address :;" (RFC 6857).

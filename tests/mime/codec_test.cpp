@@ -288,6 +288,34 @@ TEST(EncodedWords, EightBitRunsBecomeAsciiWords)
 // An address list for a 7-bit hop: a display name is encoded whole, so
 // the comma and quotes of "M\xfcller, Hans" stay inside the encoded word
 // (word by word, a quote was left outside and the list broken).
+// An "=?" that opens no whole encoded word ("=?utf-8?q?broken") is
+// encoded too where the field gets encoded words: Python's `email`, and
+// readers as lenient, read from it to the end of the next encoded word as
+// one word, and swallowed the word written after it. Whole encoded words
+// stay as they are, and a field with no 8-bit octet is not encoded.
+TEST(EncodedWords, AStrayOpenerIsEncodedWhereEncodedWordsFollow)
+{
+    auto words = [](std::string_view v) {
+        std::string out;
+        m::encode_words(v, out);
+        return out;
+    };
+    auto list = [](std::string_view v) {
+        std::string out;
+        m::encode_address_list(v, out);
+        return out;
+    };
+    EXPECT_EQ(words("plain =?utf-8?q?broken caf\xc3\xa9"), "plain =?utf-8?B?PT91dGYtOD9xP2Jyb2tlbiBjYWbDqQ==?=");
+    EXPECT_EQ(words("caf\xc3\xa9 a=?x =?utf-8?q?ok?= (=?utf-8?q?ok?=)"),
+              "=?utf-8?B?Y2Fmw6kgYT0/eA==?= =?utf-8?q?ok?= (=?utf-8?q?ok?=)");
+    EXPECT_EQ(words("caf\xc3\xa9 ok =?q?x?= x"), "=?utf-8?B?Y2Fmw6k=?= ok =?utf-8?B?PT9xP3g/PQ==?= x");
+    EXPECT_EQ(list(" plain =?utf-8?q?broken <w@x>, j\xc3\xb6@b.de"),
+              " =?utf-8?B?cGxhaW4gPT91dGYtOD9xP2Jyb2tlbg==?= <w@x>, =?utf-8?B?asO2QGIuZGU=?= :;");
+    EXPECT_EQ(list(" a@b (=?x), J\xc3\xb6rg <j@b>"), " a@b (=?utf-8?B?PT94?=), =?utf-8?B?SsO2cmc=?= <j@b>");
+    EXPECT_EQ(list(" =?utf-8?q?J=C3=B6rg?= <j@b>, J\xc3\xb6rg <j@b>"),
+              " =?utf-8?q?J=C3=B6rg?= <j@b>, =?utf-8?B?SsO2cmc=?= <j@b>");
+}
+
 TEST(EncodedWords, AddressListsKeepTheirStructure)
 {
     auto enc = [](std::string_view v) {
