@@ -550,6 +550,13 @@ def fidelity_cases(c, top, mv):
     c["encoded-word-raw-8bit"] = msg("From: a@example.com", b"Subject: =?utf-8?q?caf\xe9_cr\xe8me?= and",
                                      b"\t=?iso-8859-1?B?Y2Fm\xe96k=?= =?utf-8?q?ok?=", mv,
                                      "Content-Type: text/plain", "", "body")
+    # An "=?" that opens no whole encoded word, in fields whose 8-bit text
+    # becomes encoded words with --7bit: lenient readers would read from
+    # it to the end of the next one as one word.
+    c["encoded-word-stray-opener"] = msg("From: a@example.com",
+                                         b"To: plain =?utf-8?q?broken <w@example.com>, j\xc3\xb6@example.com",
+                                         b"Subject: =?utf-8?q?broken caf\xc3\xa9 =?utf-8?q?ok?= (a=?x)", mv,
+                                         "Content-Type: text/plain", "", "body")
     # Content-Transfer-Encoding with white space or a comment after its
     # token: Python's email compares the whole value and does not decode.
     c["cte-trailing-space"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ts"', "", "--ts",
