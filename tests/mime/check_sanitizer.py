@@ -517,13 +517,38 @@ def qp_rfc(raw):
 
 def b64_lenient(raw):
     """base64 decoded as far as it goes (Python's decoder gives up on a
-    cut or padded-wrong body and returns it undecoded): other octets
-    skipped, a last incomplete quantum completed or, a lone character,
-    dropped."""
-    s = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
-    if len(s) % 4 == 1:
-        s = s[:-1]
-    return base64.b64decode(s + b"=" * (-len(s) % 4))
+    cut or padded-wrong body and returns it undecoded, or stops at the
+    first padding), by x400gw's rules: other octets skipped; a padded
+    quantum ends an encoding, and data after it is a second one glued on;
+    an "=" where no padding can be is dropped; a last incomplete quantum
+    keeps its whole octets (a lone character none)."""
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    out, acc, n, pad, ended = bytearray(), 0, 0, 0, False
+    for c in raw:
+        v = alphabet.find(bytes([c]))
+        if v >= 0:
+            pad, ended = 0, False
+            acc, n = (acc << 6) | v, n + 1
+            if n == 4:
+                out += acc.to_bytes(3, "big")
+                acc, n = 0, 0
+        elif c == 0x3D and not ended:
+            pad += 1
+            if n == 2 and pad == 1:
+                continue  # the second "=" follows
+            if n == 2 and pad == 2:
+                out.append((acc >> 4) & 0xFF)
+            elif n == 3 and pad == 1:
+                out += ((acc >> 2) & 0xFFFF).to_bytes(2, "big")
+            else:
+                pad = 0
+                continue
+            acc, n, pad, ended = 0, 0, 0, True
+    if n == 2:
+        out.append((acc >> 4) & 0xFF)
+    elif n == 3:
+        out += ((acc >> 2) & 0xFFFF).to_bytes(2, "big")
+    return bytes(out)
 
 
 def delimiter_lines(body, boundary):
@@ -567,6 +592,8 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
         header = orig[p["header_begin"]:p["header_end"]] if p else b""
         if cr:  # bare CRs end its lines: the cleaning below reads it by lines
             header = re.sub(rb"\r(?!\n)", b"\r\n", header)
+        else:  # "\r\r\n" is one line end (a CRLF converted twice), not a line and an empty one
+            header = re.sub(rb"\r+\n", b"\r\n", header)
         # Lines without a colon are no fields (Python would end the header there).
         header = b"".join(l for l in re.split(rb"(?<=\n)", header) if b":" in l or l[:1] in (b" ", b"\t"))
         header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)   # "Name : value", as x400gw reads it
