@@ -17,6 +17,7 @@
 #include <array>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -568,6 +569,40 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
 
 namespace {
 
+// The RFC 2047 encoded word starting at `at` ("=?cs?Q?text?=", B too):
+// charset and text printable, the text's raw 8-bit octets allowed (which
+// section 5 forbids but senders write). Nothing when there is none.
+struct encoded_word_view {
+    std::string_view head; // "=?cs?Q?"
+    std::string_view text;
+    bool b64;
+    std::size_t end; // just past its "?="
+};
+
+std::optional<encoded_word_view> encoded_word_at(std::string_view s, std::size_t at) noexcept
+{
+    if (!s.substr(at).starts_with("=?"))
+        return std::nullopt;
+    auto const q1 = s.find('?', at + 2);
+    if (q1 == std::string_view::npos || q1 == at + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?')
+        return std::nullopt;
+    char const enc = s[q1 + 1];
+    bool const b64 = enc == 'B' || enc == 'b';
+    if (!b64 && enc != 'Q' && enc != 'q')
+        return std::nullopt;
+    auto const end = s.find("?=", q1 + 3);
+    if (end == std::string_view::npos)
+        return std::nullopt;
+    // Only the text may hold 8-bit octets; nothing may hold controls.
+    auto printable = [](char c) { return c > ' ' && c < 127; };
+    auto const charset = s.substr(at + 2, q1 - at - 2), text = s.substr(q1 + 3, end - q1 - 3);
+    if (!std::all_of(charset.begin(), charset.end(), printable) ||
+        !std::all_of(text.begin(), text.end(),
+                     [&](char c) { return printable(c) || static_cast<unsigned char>(c) >= 128; }))
+        return std::nullopt;
+    return encoded_word_view{s.substr(at, q1 + 3 - at), text, b64, end + 2};
+}
+
 // A word made of RFC 2047 encoded words only ("=?cs?Q?...?=", adjacent
 // ones too) whose encoded text holds raw 8-bit octets, which section 5
 // forbids but senders write: lenient readers decode such a word with the
@@ -577,39 +612,20 @@ namespace {
 bool repair_encoded_words(std::string_view word, std::string* out)
 {
     std::string fixed;
-    std::size_t i = 0;
-    while (i < word.size()) {
-        if (!word.substr(i).starts_with("=?"))
+    for (std::size_t i = 0; i < word.size();) {
+        auto const w = encoded_word_at(word, i);
+        if (!w)
             return false;
-        auto q1 = word.find('?', i + 2);
-        if (q1 == std::string_view::npos || q1 == i + 2 || q1 + 2 >= word.size() || word[q1 + 2] != '?')
-            return false;
-        char const enc = word[q1 + 1];
-        bool const b64 = enc == 'B' || enc == 'b';
-        if (!b64 && enc != 'Q' && enc != 'q')
-            return false;
-        auto end = word.find("?=", q1 + 3);
-        if (end == std::string_view::npos)
-            return false;
-        // Only the text may hold 8-bit octets; nothing may hold controls.
-        auto printable = [](char c) { return c > ' ' && c < 127; };
-        auto charset = word.substr(i + 2, q1 - i - 2);
-        if (!std::all_of(charset.begin(), charset.end(), printable))
-            return false;
-        auto text = word.substr(q1 + 3, end - q1 - 3);
-        if (!std::all_of(text.begin(), text.end(),
-                         [&](char c) { return printable(c) || static_cast<unsigned char>(c) >= 128; }))
-            return false;
-        fixed.append(word.substr(i, q1 + 3 - i));
-        for (char c : text) {
+        fixed.append(w->head);
+        for (char c : w->text) {
             auto u = static_cast<unsigned char>(c);
             if (u < 128)
                 fixed.push_back(c);
-            else if (!b64)
+            else if (!w->b64)
                 append_hex_escape(fixed, '=', u);
         }
         fixed.append("?=");
-        i = end + 2;
+        i = w->end;
     }
     if (out)
         out->append(fixed);
@@ -617,27 +633,18 @@ bool repair_encoded_words(std::string_view word, std::string* out)
 }
 
 // Whether `s` holds an "=?" that opens no whole encoded word
-// ("=?utf-8?q?broken"). Readers as lenient as Python's `email` take the
-// text from it up to the next "?=" for one encoded word, spaces and all:
-// left before an encoded word the sanitizer writes, it would swallow that
-// word. So where a field gets encoded words, such text is encoded too.
+// ("=?utf-8?q?broken"; RFC 2047 allows no "?" in the text either).
+// Readers as lenient as Python's `email` take the text from it up to the
+// next "?=" for one encoded word, spaces and all: left before an encoded
+// word the sanitizer writes, it would swallow that word. So where a field
+// gets encoded words, such text is encoded too.
 bool stray_opener(std::string_view s) noexcept
 {
-    auto const token = [](char c) { return c > ' ' && c < 127 && c != '?'; };
     for (auto at = s.find("=?"); at != std::string_view::npos; at = s.find("=?", at)) {
-        auto const q1 = s.find('?', at + 2);
-        if (q1 == std::string_view::npos || q1 == at + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?' ||
-            std::string_view("QqBb").find(s[q1 + 1]) == std::string_view::npos)
+        auto const w = encoded_word_at(s, at);
+        if (!w || w->text.find('?') != std::string_view::npos)
             return true;
-        auto const end = s.find("?=", q1 + 3);
-        if (end == std::string_view::npos)
-            return true;
-        auto const charset = s.substr(at + 2, q1 - at - 2), text = s.substr(q1 + 3, end - q1 - 3);
-        if (!std::all_of(charset.begin(), charset.end(), token) ||
-            !std::all_of(text.begin(), text.end(),
-                         [&](char c) { return token(c) || static_cast<unsigned char>(c) >= 128; }))
-            return true;
-        at = end + 2;
+        at = w->end;
     }
     return false;
 }

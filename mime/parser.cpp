@@ -1001,11 +1001,12 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
         pt->content_type_defaulted = true;
     if (idx == 0 && !saw_mime_version_)
         pt->defects |= bit(defect::missing_mime_version);
-    if (idx == 0)
+    if (idx == 0) {
         msg_.root_header_cr_line_ends = cr_mode_;
-    if (idx == 0 && decide_after_header_) {
-        decide_after_header_ = false;
-        eol_seen_ = cr_mode_ = msg_.cr_line_ends = false;
+        if (decide_after_header_) {
+            decide_after_header_ = false;
+            eol_seen_ = cr_mode_ = msg_.cr_line_ends = false;
+        }
     }
     header_bytes_ = 0;
     header_skipping_ = false;

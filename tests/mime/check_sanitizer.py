@@ -152,6 +152,11 @@ ADDRESS_FIELDS = {b"from", b"sender", b"reply-to", b"to", b"cc", b"bcc", b"resen
                   b"mail-reply-to", b"disposition-notification-to", b"return-receipt-to", b"errors-to"}
 
 
+def hex_unescaped(s):
+    """Quoted-printable's (and Q words') "=XX" escapes undone."""
+    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s)
+
+
 def strict_2047(v):
     """Encoded words decoded as RFC 2047 reads them, their octets as they
     are: only a whole word (between white space, or inside a comment's
@@ -161,7 +166,7 @@ def strict_2047(v):
     def one(m):
         if m.group(2) in b"Bb":
             return b64_lenient(m.group(3))
-        return re.sub(rb"=([0-9A-Fa-f]{2})", lambda o: bytes([int(o.group(1), 16)]), m.group(3).replace(b"_", b" "))
+        return hex_unescaped(m.group(3).replace(b"_", b" "))
     return re.sub(rb"(?:(?<=[\s(])|^)=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=(?=[\s)]|$)", one, v)
 
 
@@ -508,7 +513,7 @@ def qp_rfc(raw):
             continue
         s = line.rstrip(b" \t")
         soft = s.endswith(b"=")
-        s = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s[:-1] if soft else s)
+        s = hex_unescaped(s[:-1] if soft else s)
         out.append(s)
         if soft:
             out.append(None)   # a soft line break: the line end goes

@@ -285,9 +285,17 @@ TEST(EncodedWords, EightBitRunsBecomeAsciiWords)
     }
 }
 
-// An address list for a 7-bit hop: a display name is encoded whole, so
-// the comma and quotes of "M\xfcller, Hans" stay inside the encoded word
-// (word by word, a quote was left outside and the list broken).
+namespace {
+
+std::string encoded_list(std::string_view v)
+{
+    std::string out;
+    m::encode_address_list(v, out);
+    return out;
+}
+
+} // namespace
+
 // An "=?" that opens no whole encoded word ("=?utf-8?q?broken") is
 // encoded too where the field gets encoded words: Python's `email`, and
 // readers as lenient, read from it to the end of the next encoded word as
@@ -300,58 +308,53 @@ TEST(EncodedWords, AStrayOpenerIsEncodedWhereEncodedWordsFollow)
         m::encode_words(v, out);
         return out;
     };
-    auto list = [](std::string_view v) {
-        std::string out;
-        m::encode_address_list(v, out);
-        return out;
-    };
     EXPECT_EQ(words("plain =?utf-8?q?broken caf\xc3\xa9"), "plain =?utf-8?B?PT91dGYtOD9xP2Jyb2tlbiBjYWbDqQ==?=");
     EXPECT_EQ(words("caf\xc3\xa9 a=?x =?utf-8?q?ok?= (=?utf-8?q?ok?=)"),
               "=?utf-8?B?Y2Fmw6kgYT0/eA==?= =?utf-8?q?ok?= (=?utf-8?q?ok?=)");
     EXPECT_EQ(words("caf\xc3\xa9 ok =?q?x?= x"), "=?utf-8?B?Y2Fmw6k=?= ok =?utf-8?B?PT9xP3g/PQ==?= x");
-    EXPECT_EQ(list(" plain =?utf-8?q?broken <w@x>, j\xc3\xb6@b.de"),
+    EXPECT_EQ(encoded_list(" plain =?utf-8?q?broken <w@x>, j\xc3\xb6@b.de"),
               " =?utf-8?B?cGxhaW4gPT91dGYtOD9xP2Jyb2tlbg==?= <w@x>, =?utf-8?B?asO2QGIuZGU=?= :;");
-    EXPECT_EQ(list(" a@b (=?x), J\xc3\xb6rg <j@b>"), " a@b (=?utf-8?B?PT94?=), =?utf-8?B?SsO2cmc=?= <j@b>");
-    EXPECT_EQ(list(" =?utf-8?q?J=C3=B6rg?= <j@b>, J\xc3\xb6rg <j@b>"),
+    EXPECT_EQ(encoded_list(" a@b (=?x), J\xc3\xb6rg <j@b>"), " a@b (=?utf-8?B?PT94?=), =?utf-8?B?SsO2cmc=?= <j@b>");
+    EXPECT_EQ(encoded_list(" =?utf-8?q?J=C3=B6rg?= <j@b>, J\xc3\xb6rg <j@b>"),
               " =?utf-8?q?J=C3=B6rg?= <j@b>, =?utf-8?B?SsO2cmc=?= <j@b>");
 }
 
+// An address list for a 7-bit hop: a display name is encoded whole, so
+// the comma and quotes of "M\xfcller, Hans" stay inside the encoded word
+// (word by word, a quote was left outside and the list broken).
 TEST(EncodedWords, AddressListsKeepTheirStructure)
 {
-    auto enc = [](std::string_view v) {
-        std::string out;
-        m::encode_address_list(v, out);
-        return out;
-    };
-    EXPECT_EQ(enc(" \"M\xc3\xbcller, Hans\" <h@x.de>, plain <p@x.de>"),
+    EXPECT_EQ(encoded_list(" \"M\xc3\xbcller, Hans\" <h@x.de>, plain <p@x.de>"),
               " =?utf-8?B?TcO8bGxlciwgSGFucw==?= <h@x.de>, plain <p@x.de>");
-    EXPECT_EQ(enc(" J\xc3\xb6rg M\xc3\xbcller<j@example.com>"), " =?utf-8?B?SsO2cmcgTcO8bGxlcg==?= <j@example.com>");
+    EXPECT_EQ(encoded_list(" J\xc3\xb6rg M\xc3\xbcller<j@example.com>"),
+              " =?utf-8?B?SsO2cmcgTcO8bGxlcg==?= <j@example.com>");
     // Comments are encoded where they are; 7-bit parts are copied.
-    EXPECT_EQ(enc(" a@y.de (Anna \xc3\x85), b@y.de (Bob)"), " a@y.de (=?utf-8?B?QW5uYSDDhQ==?=), b@y.de (Bob)");
+    EXPECT_EQ(encoded_list(" a@y.de (Anna \xc3\x85), b@y.de (Bob)"),
+              " a@y.de (=?utf-8?B?QW5uYSDDhQ==?=), b@y.de (Bob)");
     // Groups keep their name and members.
-    EXPECT_EQ(enc(" T\xc3\xa9" "am: a@y.de, b@y.de;"), " =?utf-8?B?VMOpYW0=?=: a@y.de, b@y.de;");
+    EXPECT_EQ(encoded_list(" T\xc3\xa9" "am: a@y.de, b@y.de;"), " =?utf-8?B?VMOpYW0=?=: a@y.de, b@y.de;");
     // An 8-bit address has no 7-bit form: an empty group (RFC 6857).
-    EXPECT_EQ(enc(" J\xc3\xb6rg <j\xc3\xb6rg@example.com>"),
+    EXPECT_EQ(encoded_list(" J\xc3\xb6rg <j\xc3\xb6rg@example.com>"),
               " =?utf-8?B?SsO2cmc=?= =?utf-8?B?asO2cmdAZXhhbXBsZS5jb20=?= :;");
-    EXPECT_EQ(enc(" b\xc3\xbcro@example.com"), " =?utf-8?B?YsO8cm9AZXhhbXBsZS5jb20=?= :;");
+    EXPECT_EQ(encoded_list(" b\xc3\xbcro@example.com"), " =?utf-8?B?YsO8cm9AZXhhbXBsZS5jb20=?= :;");
     // Comments inside its angle brackets follow the group, as a bare
     // address's do (RFC 5322 A.5's "<pete(his account)@silly.test(his
     // host)>" with 8-bit octets); they were dropped.
-    EXPECT_EQ(enc(" P\xc3\xa9te <p\xc3\xa9te(his account)@silly.test(his host)>"),
+    EXPECT_EQ(encoded_list(" P\xc3\xa9te <p\xc3\xa9te(his account)@silly.test(his host)>"),
               " =?utf-8?B?UMOpdGU=?= =?utf-8?B?cMOpdGVAc2lsbHkudGVzdA==?= :; (his account) (his host)");
-    EXPECT_EQ(enc(" <j\xc3\xb6@x(caf\xc3\xa9).de>"), " =?utf-8?B?asO2QHguZGU=?= :; (=?utf-8?B?Y2Fmw6k=?=)");
+    EXPECT_EQ(encoded_list(" <j\xc3\xb6@x(caf\xc3\xa9).de>"), " =?utf-8?B?asO2QHguZGU=?= :; (=?utf-8?B?Y2Fmw6k=?=)");
     // Encoded words with raw 8-bit octets are repaired, not encoded again.
-    EXPECT_EQ(enc(" =?iso-8859-1?Q?M\xfcller?= <m@x.de>"), " =?iso-8859-1?Q?M=FCller?= <m@x.de>");
+    EXPECT_EQ(encoded_list(" =?iso-8859-1?Q?M\xfcller?= <m@x.de>"), " =?iso-8859-1?Q?M=FCller?= <m@x.de>");
     // Unclosed quotes and comments run to the end; nothing is lost.
-    auto const open = enc(" \"J\xc3\xb6rg <j@x.de>");
+    auto const open = encoded_list(" \"J\xc3\xb6rg <j@x.de>");
     EXPECT_EQ(open.find('\x80'), std::string::npos);
-    for (char c : open + enc(" (J\xc3\xb6rg <j@x.de>"))
+    for (char c : open + encoded_list(" (J\xc3\xb6rg <j@x.de>"))
         EXPECT_LT(static_cast<unsigned char>(c), 128);
     // A domain literal with 8-bit octets in a phrase (a broken list) is
     // encoded with it; it was copied as written (found by
     // mime_sanitize_fuzz, in a From holding a bounce's text).
-    EXPECT_EQ(enc(" from [192.0.\x80.2] <a@x.de>"), " =?unknown-8bit?B?ZnJvbSBbMTkyLjAugC4yXQ==?= <a@x.de>");
-    for (char c : enc(" Team [\xe9]: a@x.de;") + enc(" [\xe9] <a@x.de>, [\xe9]: b@x.de;"))
+    EXPECT_EQ(encoded_list(" from [192.0.\x80.2] <a@x.de>"), " =?unknown-8bit?B?ZnJvbSBbMTkyLjAugC4yXQ==?= <a@x.de>");
+    for (char c : encoded_list(" Team [\xe9]: a@x.de;") + encoded_list(" [\xe9] <a@x.de>, [\xe9]: b@x.de;"))
         EXPECT_LT(static_cast<unsigned char>(c), 128);
     EXPECT_TRUE(m::is_address_field("Reply-To"));
     EXPECT_FALSE(m::is_address_field("Subject"));
