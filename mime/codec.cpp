@@ -86,9 +86,7 @@ bool decode_base64(std::string_view in, std::string& out)
             if (pad || ended) {
                 ok = false; // data after padding: a second encoding glued on
                 pad = 0;
-                ended = false;
-                if (n == 2) // "xx=" then data: the lone '=' is dropped
-                    n = 2;
+                ended = false; // "xx=" then data: the lone '=' is dropped, the quantum goes on
             }
             acc = (acc << 6) | v;
             if (++n == 4) {
@@ -137,30 +135,33 @@ bool decode_base64(std::string_view in, std::string& out)
     return ok;
 }
 
-void encode_base64(std::string_view in, std::string& out)
+void append_base64(std::string_view in, std::string& out)
 {
     auto const* p = reinterpret_cast<unsigned char const*>(in.data());
-    std::size_t n = in.size();
-    out.reserve(out.size() + (n + 2) / 3 * 4 + (n / 57 + 1) * 2);
+    std::size_t const n = in.size();
     std::size_t i = 0;
-    while (i < n) {
-        std::size_t line_end = i + 57 < n ? i + 57 : n; // 57 octets = 76 characters
-        for (; i + 3 <= line_end; i += 3) {
-            std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-            char q[4] = {b64_alphabet[v >> 18], b64_alphabet[(v >> 12) & 63],
-                         b64_alphabet[(v >> 6) & 63], b64_alphabet[v & 63]};
-            out.append(q, 4);
-        }
-        if (i < line_end) {
-            std::uint32_t v = p[i] << 16;
-            if (i + 1 < line_end)
-                v |= p[i + 1] << 8;
-            out.push_back(b64_alphabet[v >> 18]);
-            out.push_back(b64_alphabet[(v >> 12) & 63]);
-            out.push_back(i + 1 < line_end ? b64_alphabet[(v >> 6) & 63] : '=');
-            out.push_back('=');
-            i = line_end;
-        }
+    for (; i + 3 <= n; i += 3) {
+        std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+        char q[4] = {b64_alphabet[v >> 18], b64_alphabet[(v >> 12) & 63], b64_alphabet[(v >> 6) & 63],
+                     b64_alphabet[v & 63]};
+        out.append(q, 4);
+    }
+    if (i < n) {
+        std::uint32_t v = p[i] << 16;
+        if (i + 1 < n)
+            v |= p[i + 1] << 8;
+        out.push_back(b64_alphabet[v >> 18]);
+        out.push_back(b64_alphabet[(v >> 12) & 63]);
+        out.push_back(i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=');
+        out.push_back('=');
+    }
+}
+
+void encode_base64(std::string_view in, std::string& out)
+{
+    out.reserve(out.size() + (in.size() + 2) / 3 * 4 + (in.size() / 57 + 1) * 2);
+    for (std::size_t i = 0; i < in.size(); i += 57) { // 57 octets = 76 characters
+        append_base64(in.substr(i, 57), out);
         out.append("\r\n");
     }
 }

@@ -58,7 +58,10 @@ void append_hex_escape(std::string& out, char escape, unsigned char octet);
 // valid base64 (characters outside the alphabet other than CR, LF, a
 // misplaced or missing '=', a truncated final quantum).
 bool decode_base64(std::string_view in, std::string& out);
+// Lines of at most 76 characters, each ended with CRLF.
 void encode_base64(std::string_view in, std::string& out);
+// One run of base64, padded, without line breaks: an encoded word's text.
+void append_base64(std::string_view in, std::string& out);
 
 // A body labelled base64 that was never encoded: three of its lines, or
 // most of them, have white space between words, as text and header fields

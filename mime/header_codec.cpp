@@ -607,8 +607,11 @@ std::optional<encoded_word_view> encoded_word_at(std::string_view s, std::size_t
 // ones too) whose encoded text holds raw 8-bit octets, which section 5
 // forbids but senders write: lenient readers decode such a word with the
 // octets as they are. Written with each octet escaped (Q) or dropped (B:
-// not in the alphabet, as a base64 decoder skips it), the word is valid
-// and decodes to what those readers saw. False when `word` is not one.
+// not in the alphabet, as a base64 decoder skips it), the word decodes to
+// what those readers saw. A B word is then decoded as far as it goes and
+// encoded again (the dropped octet may have stood for a character of a
+// quantum), and left out if nothing decodes (encoded text is never
+// empty), so every word written is valid. False when `word` is not one.
 bool repair_encoded_words(std::string_view word, std::string* out)
 {
     std::string fixed;
@@ -616,16 +619,26 @@ bool repair_encoded_words(std::string_view word, std::string* out)
         auto const w = encoded_word_at(word, i);
         if (!w)
             return false;
-        fixed.append(w->head);
+        i = w->end;
+        std::string text;
         for (char c : w->text) {
             auto u = static_cast<unsigned char>(c);
             if (u < 128)
-                fixed.push_back(c);
+                text.push_back(c);
             else if (!w->b64)
-                append_hex_escape(fixed, '=', u);
+                append_hex_escape(text, '=', u);
         }
+        if (w->b64 && text.size() != w->text.size()) {
+            std::string octets;
+            decode_base64(text, octets);
+            if (octets.empty())
+                continue;
+            text.clear();
+            append_base64(octets, text);
+        }
+        fixed.append(w->head);
+        fixed.append(text);
         fixed.append("?=");
-        i = w->end;
     }
     if (out)
         out->append(fixed);
@@ -666,7 +679,6 @@ void append_encoded_words(std::string_view run, std::string& out)
     bool const utf8 = is_utf8(run);
     std::string_view const charset = utf8 ? "utf-8" : "unknown-8bit";
     std::size_t const chunk_octets = (75 - 7 - charset.size()) / 4 * 3;
-    static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (std::size_t k = 0; k < run.size();) {
         std::size_t take = std::min<std::size_t>(chunk_octets, run.size() - k);
         if (utf8)
@@ -677,18 +689,7 @@ void append_encoded_words(std::string_view run, std::string& out)
         out += "=?";
         out += charset;
         out += "?B?";
-        auto chunk = run.substr(k, take);
-        for (std::size_t m = 0; m < chunk.size(); m += 3) {
-            std::uint32_t val = static_cast<unsigned char>(chunk[m]) << 16;
-            if (m + 1 < chunk.size())
-                val |= static_cast<unsigned char>(chunk[m + 1]) << 8;
-            if (m + 2 < chunk.size())
-                val |= static_cast<unsigned char>(chunk[m + 2]);
-            out.push_back(b64[val >> 18]);
-            out.push_back(b64[(val >> 12) & 63]);
-            out.push_back(m + 1 < chunk.size() ? b64[(val >> 6) & 63] : '=');
-            out.push_back(m + 2 < chunk.size() ? b64[val & 63] : '=');
-        }
+        append_base64(run.substr(k, take), out);
         out += "?=";
         k += take;
     }
@@ -910,6 +911,8 @@ void append_as_group(std::span<address_token const> phrase, std::string_view add
     for (auto const& t : phrase)
         named = named || (t.kind != address_token::space && t.kind != address_token::comment);
     if (named) {
+        while (phrase.back().kind == address_token::space) // the one below stands for it
+            phrase = phrase.first(phrase.size() - 1);
         append_phrase(phrase, out);
         out.push_back(' ');
     } else if (!phrase.empty() && phrase.front().kind == address_token::space) {

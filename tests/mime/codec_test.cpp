@@ -319,6 +319,28 @@ TEST(EncodedWords, AStrayOpenerIsEncodedWhereEncodedWordsFollow)
               " =?utf-8?q?J=C3=B6rg?= <j@b>, =?utf-8?B?SsO2cmc=?= <j@b>");
 }
 
+// A raw 8-bit octet inside a B word's text is dropped, as base64 decoders
+// skip it; when it stood for a character, what is left is no whole
+// base64 ("sKzA8r16ILivP7Iyw==", 17 characters before the padding), which
+// Python's `email` gives back undecoded. Such a word is decoded as far as
+// it goes and encoded again; one from which nothing decodes is left out.
+// Q words have the octet escaped; words without 8-bit octets are copied.
+TEST(EncodedWords, ARepairedWordIsValid)
+{
+    auto words = [](std::string_view v) {
+        std::string out;
+        m::encode_words(v, out);
+        return out;
+    };
+    EXPECT_EQ(words("=?gbk?B?sKzA8r16IL\xe9ivP7Iyw==?= T\xe9st"),
+              "=?gbk?B?sKzA8r16ILivP7Iy?= =?unknown-8bit?B?VOlzdA==?=");
+    EXPECT_EQ(words("=?iso-8859-1?B?Y2Fm\xe9" "6g==?= caf\xc3\xa9"), "=?iso-8859-1?B?Y2Fm6g==?= =?utf-8?B?Y2Fmw6k=?=");
+    EXPECT_EQ(words("=?x?B?\xe9\xe9?= caf\xc3\xa9"), " =?utf-8?B?Y2Fmw6k=?=");
+    EXPECT_EQ(words("=?x?Q?Di\xe9?= =?x?B?Y2Fm?= caf\xc3\xa9"), "=?x?Q?Di=E9?= =?x?B?Y2Fm?= =?utf-8?B?Y2Fmw6k=?=");
+    EXPECT_EQ(encoded_list(" =?gbk?B?sKzA8r16IL\xe9ivP7Iyw==?= <a\xe9@x.com>"),
+              " =?gbk?B?sKzA8r16ILivP7Iy?= =?unknown-8bit?B?YelAeC5jb20=?= :;");
+}
+
 // An address list for a 7-bit hop: a display name is encoded whole, so
 // the comma and quotes of "M\xfcller, Hans" stay inside the encoded word
 // (word by word, a quote was left outside and the list broken).
