@@ -93,16 +93,24 @@ constexpr bool is_composite_type(field_value const& ct) noexcept
            (ct.type == "message" && (ct.subtype == "rfc822" || ct.subtype == "global"));
 }
 
+// The RFC 2045 default (RFC 2046 5.1.5's in a digest). The parameters of
+// an invalid field stay ("Content-Type: text; charset=iso-8859-1;
+// name=a.txt", "BINARY; name=x"): readers such as Python's `email` take
+// them, a charset says how the text is written and a name what the part
+// is called; only a missing charset is the default's.
 void set_default_type(part& pt, bool in_digest)
 {
+    auto params = std::move(pt.content_type.params);
     pt.content_type = field_value{};
+    pt.content_type.params = std::move(params);
     if (in_digest) {
         pt.content_type.type = "message";
         pt.content_type.subtype = "rfc822";
     } else {
         pt.content_type.type = "text";
         pt.content_type.subtype = "plain";
-        pt.content_type.params.push_back(parameter{"charset", "us-ascii", {}});
+        if (!pt.content_type.param("charset"))
+            pt.content_type.params.insert(pt.content_type.params.begin(), parameter{"charset", "us-ascii", {}});
     }
 }
 
@@ -878,9 +886,8 @@ void parser::finish_field()
                 // sanitizer must write within limits::max_field_bytes.
                 ok = ok && fv.type.size() <= 127 && fv.subtype.size() <= 127;
                 pt.defects |= d;
-                if (ok) {
-                    pt.content_type = std::move(fv);
-                } else {
+                pt.content_type = std::move(fv); // invalid: its parameters stay (set_default_type)
+                if (!ok) {
                     pt.defects |= bit(defect::content_type_invalid);
                     pt.content_type_defaulted = true;
                 }

@@ -113,6 +113,16 @@ def small_cases():
                                     "--g", b"Content-Type: t\xe9xt/plain", "", "8-bit type",
                                     "--g", "Content-Type: text/plain; charset=\"unterminated", "", "unterminated quote",
                                     "--g--")
+    # An invalid type's parameters stay with the RFC 2045 default: the
+    # charset of the text, the name of an attachment.
+    c["content-type-invalid-params"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="g"', "",
+                                           "--g", "Content-Type: text; charset=iso-8859-1", "",
+                                           b"caf\xe9 cr\xe8me",
+                                           "--g", 'Content-Type: BINARY; name="report.bin"',
+                                           "Content-Transfer-Encoding: base64", "", "AAECAwQF",
+                                           "--g", 'Content-Type: application-x-gzip; name="document.xml.gz"', "",
+                                           "blah blah blah",
+                                           "--g--")
     c["nested-prefix-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="outer"', "",
                                       "--outer", 'Content-Type: multipart/alternative; boundary="outer-inner"', "",
                                       "--outer-inner", "Content-Type: text/plain", "", "inner one",

@@ -382,6 +382,28 @@ TEST(Parser, StepLimitKeepsTheRestOpaqueAtEverySplit)
     EXPECT_FALSE(m::parse(in, l).over_limit);
 }
 
+// An invalid Content-Type (no subtype, a type that is no token) takes the
+// default too, but its parameters stay: the charset of the text, the name
+// of an attachment (flanker's "Content-Type: ; name=...", MimeKit's
+// "application-x-gzip; name=..."). They were dropped with the type.
+TEST(Parser, AnInvalidContentTypeKeepsItsParameters)
+{
+    auto t = m::parse("Content-Type: text; charset=iso-8859-1; name=\"a b.txt\"\r\n\r\ncaf\xe9\r\n");
+    auto const& p = t.parts[0];
+    EXPECT_TRUE(p.has(m::defect::content_type_invalid));
+    EXPECT_TRUE(p.content_type_defaulted);
+    EXPECT_EQ(p.content_type.type + "/" + p.content_type.subtype, "text/plain");
+    ASSERT_EQ(p.content_type.params.size(), 2u);
+    EXPECT_EQ(*p.content_type.param("charset"), "iso-8859-1");
+    EXPECT_EQ(*p.content_type.param("name"), "a b.txt");
+    t = m::parse("Content-Type: ; name=report.bin\r\n\r\nx\r\n");
+    EXPECT_EQ(t.parts[0].content_type.params.size(), 2u);
+    EXPECT_EQ(*t.parts[0].content_type.param("charset"), "us-ascii"); // the default's, first
+    EXPECT_EQ(t.parts[0].content_type.params[1].name, "name");
+    t = m::parse("Content-Type: \r\n\r\nx\r\n"); // nothing to keep
+    EXPECT_EQ(t.parts[0].content_type.params.size(), 1u);
+}
+
 TEST(Parser, LineStartingWithAnOpenBoundaryIsFlagged)
 {
     auto t = m::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bX\r\n--b--\r\n");
