@@ -52,6 +52,26 @@ struct lexer {
     bool done() const noexcept { return i >= s.size(); }
     char peek() const noexcept { return s[i]; }
 
+    // Just past the ')' that closes the comment opening at `at`, nested
+    // ones included; npos when it is not closed.
+    std::size_t comment_end(std::size_t at) const noexcept
+    {
+        int level = 0;
+        while (at < s.size()) {
+            char d = s[at++];
+            if (d == '\\') {
+                if (at < s.size()) // a quoted pair; a final backslash quotes nothing
+                    ++at;
+            } else if (d == '(') {
+                ++level;
+            } else if (d == ')') {
+                if (--level == 0)
+                    return at;
+            }
+        }
+        return std::string_view::npos;
+    }
+
     void skip_cfws() noexcept
     {
         while (i < s.size()) {
@@ -59,21 +79,11 @@ struct lexer {
             if (is_wsp(c)) {
                 ++i;
             } else if (c == '(') {
-                int level = 0;
-                while (i < s.size()) {
-                    char d = s[i++];
-                    if (d == '\\') {
-                        if (i < s.size()) // a quoted pair; a final backslash quotes nothing
-                            ++i;
-                    } else if (d == '(') {
-                        ++level;
-                    } else if (d == ')') {
-                        if (--level == 0)
-                            break;
-                    }
-                }
-                if (level != 0)
+                i = comment_end(i);
+                if (i == std::string_view::npos) {
+                    i = s.size();
                     bad = true; // unterminated comment swallows the rest
+                }
             } else {
                 break;
             }
@@ -375,7 +385,19 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
             // up to white space before what starts a parameter
             // ("access-type=mail-server server=...": a ';' is missing).
             auto b = lx.i;
-            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"' && lx.peek() != '(') {
+            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"') {
+                if (lx.peek() == '(') {
+                    // Parentheses inside a word ("name=Invoice_(3021).pdf",
+                    // as mailers write file names) are the value's, as
+                    // readers take them; a comment after white space or
+                    // at the value's end is a comment.
+                    auto const close = lx.comment_end(lx.i);
+                    if (lx.i == b || is_wsp(raw[lx.i - 1]) || close == std::string_view::npos ||
+                        close == raw.size() || is_wsp(raw[close]) || raw[close] == ';' || raw[close] == '(')
+                        break;
+                    lx.i = close;
+                    continue;
+                }
                 if (is_wsp(lx.peek())) {
                     auto j = lx.i;
                     while (j < raw.size() && is_wsp(raw[j]))

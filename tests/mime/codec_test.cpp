@@ -228,6 +228,28 @@ TEST(ContentType, ReadsAParameterWhoseSemicolonIsMissing)
     EXPECT_EQ(u.params.size(), 1u);
 }
 
+// Parentheses inside an unquoted word are the value's, as readers take
+// them (enmime's "name=Invoice_(302232133150612).pdf": the name was cut
+// to "Invoice_" and written back so); a comment after white space, or at
+// the value's end, is still a comment.
+TEST(ContentType, ParenthesesInsideAnUnquotedValueAreItsOwn)
+{
+    m::field_value v;
+    m::defect_set d = 0;
+    ASSERT_TRUE(m::parse_field_value("application/pdf; name=Invoice_(302232133150612).pdf; x=a(b)c(d)e", true, 64, v,
+                                     d));
+    EXPECT_EQ(*v.param("name"), "Invoice_(302232133150612).pdf");
+    EXPECT_EQ(*v.param("x"), "a(b)c(d)e");
+    EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid)); // no token: written quoted
+    m::field_value c;
+    ASSERT_TRUE(m::parse_field_value("text/plain; charset=us-ascii (Plain text); a=b(c); n=x(y) z; u=(v)w", true, 64,
+                                     c, d));
+    EXPECT_EQ(*c.param("charset"), "us-ascii");
+    EXPECT_EQ(*c.param("a"), "b");
+    EXPECT_EQ(*c.param("n"), "x"); // "(y)" ends the word: a comment, then junk
+    EXPECT_EQ(*c.param("u"), "w"); // a comment before the value
+}
+
 TEST(ContentType, RefusesWhatHasNoUsableType)
 {
     for (std::string_view bad : {"", "text", "/plain", "text/", "te xt/plain", "t\xe9xt/plain", "??? garbage",
