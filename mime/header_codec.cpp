@@ -385,7 +385,7 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
             // up to white space before what starts a parameter
             // ("access-type=mail-server server=...": a ';' is missing).
             auto b = lx.i;
-            while (!lx.done() && lx.peek() != ';' && lx.peek() != '"') {
+            while (!lx.done() && lx.peek() != ';') {
                 if (lx.peek() == '(') {
                     // Parentheses inside a word ("name=Invoice_(3021).pdf",
                     // as mailers write file names) are the value's, as
@@ -396,6 +396,18 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
                         close == raw.size() || is_wsp(raw[close]) || raw[close] == ';' || raw[close] == '(')
                         break;
                     lx.i = close;
+                    continue;
+                }
+                if (lx.peek() == '"') {
+                    // So is a quoted string glued to a word, quotes and
+                    // all (name=3D"a.jpg" from a header that went through
+                    // quoted-printable: Python's `email` reads it so).
+                    auto close = lx.i + 1;
+                    while (close < raw.size() && raw[close] != '"')
+                        close += raw[close] == '\\' ? 2 : 1;
+                    if (lx.i == b || is_wsp(raw[lx.i - 1]) || close >= raw.size())
+                        break;
+                    lx.i = close + 1;
                     continue;
                 }
                 if (is_wsp(lx.peek())) {

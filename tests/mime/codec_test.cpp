@@ -231,7 +231,8 @@ TEST(ContentType, ReadsAParameterWhoseSemicolonIsMissing)
 // Parentheses inside an unquoted word are the value's, as readers take
 // them (enmime's "name=Invoice_(302232133150612).pdf": the name was cut
 // to "Invoice_" and written back so); a comment after white space, or at
-// the value's end, is still a comment.
+// the value's end, is still a comment. A quoted string glued to a word
+// likewise (name=3D"a.jpg" was cut to "3D").
 TEST(ContentType, ParenthesesInsideAnUnquotedValueAreItsOwn)
 {
     m::field_value v;
@@ -248,6 +249,15 @@ TEST(ContentType, ParenthesesInsideAnUnquotedValueAreItsOwn)
     EXPECT_EQ(*c.param("a"), "b");
     EXPECT_EQ(*c.param("n"), "x"); // "(y)" ends the word: a comment, then junk
     EXPECT_EQ(*c.param("u"), "w"); // a comment before the value
+    // A quoted string glued to a word is the value's too, quotes and all
+    // (a header that went through quoted-printable: name=3D"a.jpg").
+    m::field_value q;
+    ASSERT_TRUE(m::parse_field_value("image/jpeg; name=3D\"inline.jpg\"; x=a\"b\\\"c\"; y=z \"w\"; u=a\"b", true, 64,
+                                     q, d));
+    EXPECT_EQ(*q.param("name"), "3D\"inline.jpg\"");
+    EXPECT_EQ(*q.param("x"), "a\"b\\\"c\"");
+    EXPECT_EQ(*q.param("y"), "z");   // after white space: junk
+    EXPECT_EQ(*q.param("u"), "a");   // never closed
 }
 
 TEST(ContentType, RefusesWhatHasNoUsableType)
