@@ -402,12 +402,15 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
                     // So is a quoted string glued to a word, quotes and
                     // all (name=3D"a.jpg" from a header that went through
                     // quoted-printable: Python's `email` reads it so).
-                    auto close = lx.i + 1;
-                    while (close < raw.size() && raw[close] != '"')
-                        close += raw[close] == '\\' ? 2 : 1;
-                    if (lx.i == b || is_wsp(raw[lx.i - 1]) || close >= raw.size())
+                    if (lx.i == b || is_wsp(raw[lx.i - 1]))
                         break;
-                    lx.i = close + 1;
+                    auto const at = lx.i;
+                    lx.quoted(); // to its closing quote
+                    if (lx.bad) { // never closed: not the value's
+                        lx.i = at;
+                        lx.bad = false;
+                        break;
+                    }
                     continue;
                 }
                 if (is_wsp(lx.peek())) {

@@ -158,6 +158,11 @@ def hex_unescaped(s):
     return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s)
 
 
+# An RFC 2047 encoded word: charset (printable ASCII), B or Q, text
+# (raw 8-bit octets allowed, as senders write them).
+ENCODED_WORD = rb"=\?([!->@-~]+)\?([QqBb])\?([^?\s]*)\?="
+
+
 def strict_2047(v):
     """Encoded words decoded as RFC 2047 reads them, their octets as they
     are: only a whole word (between white space, or inside a comment's
@@ -168,7 +173,7 @@ def strict_2047(v):
         if m.group(2) in b"Bb":
             return b64_lenient(m.group(3))
         return hex_unescaped(m.group(3).replace(b"_", b" "))
-    return re.sub(rb"(?:(?<=[\s(])|^)=\?([!->@-~]+)\?([QqBb])\?([^?\s]*)\?=(?=[\s)]|$)", one, v)
+    return re.sub(rb"(?:(?<=[\s(])|^)" + ENCODED_WORD + rb"(?=[\s)]|$)", one, v)
 
 
 def addr_norm(v):
@@ -238,7 +243,7 @@ def lenient_words(v):
             if not text:
                 return b""
         return b"=?" + m.group(1) + b"?" + m.group(2) + b"?" + text + b"?="
-    return re.sub(rb"=\?([!->@-~]+)\?([QqBb])\?([^?\s]*)\?=", fix, v)
+    return re.sub(ENCODED_WORD, fix, v)
 
 
 # The ways a field of the original may be read: as written, its encoded
