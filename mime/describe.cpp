@@ -350,9 +350,8 @@ void md5_extensions_close(std::string& out, part const& p)
 
 void leaf(std::string& out, part const& p)
 {
-    static std::vector<parameter> const none;
     if (p.opaque) {
-        basic_fields(out, p, "application", "octet-stream", none);
+        basic_fields(out, p, "application", "octet-stream", p.octet_params());
     } else {
         basic_fields(out, p, p.content_type.type, p.content_type.subtype, p.content_type.params);
         if (p.content_type.type == "text") {

@@ -401,16 +401,12 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
                 if (lx.peek() == '"') {
                     // So is a quoted string glued to a word, quotes and
                     // all (name=3D"a.jpg" from a header that went through
-                    // quoted-printable: Python's `email` reads it so).
+                    // quoted-printable: Python's `email` reads it so). One
+                    // never closed takes the rest of the field, as at the
+                    // value's start (and the value is flagged).
                     if (lx.i == b || is_wsp(raw[lx.i - 1]))
                         break;
-                    auto const at = lx.i;
                     lx.quoted(); // to its closing quote
-                    if (lx.bad) { // never closed: not the value's
-                        lx.i = at;
-                        lx.bad = false;
-                        break;
-                    }
                     continue;
                 }
                 if (is_wsp(lx.peek())) {
@@ -523,6 +519,15 @@ std::string const* field_value::param(std::string_view name) const noexcept
         if (p.name == name)
             return &p.value;
     return nullptr;
+}
+
+std::vector<parameter> part::octet_params() const
+{
+    std::vector<parameter> kept;
+    for (auto const& p : content_type.params)
+        if (p.name == "name")
+            kept.push_back(p);
+    return kept;
 }
 
 void render_field_value(field_value const& v, std::size_t column, std::string& out, std::size_t* items_written)

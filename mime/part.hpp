@@ -169,6 +169,11 @@ struct part {
         return !opaque && first_child != no_part && content_type.type == "message";
     }
     bool has(defect d) const noexcept { return (defects & bit(d)) != 0; }
+    // The parameters it keeps written as application/octet-stream (opaque,
+    // or a message/* leaf that cannot be carried): its name, which readers
+    // give an attachment whose Content-Disposition names none. An opaque
+    // holder of the rest of the message (a limit reached) has none.
+    std::vector<parameter> octet_params() const;
 };
 
 // The parse result. parts[0] is the top level; parts are in document order.

@@ -1035,6 +1035,7 @@ void renderer::content_type(std::uint32_t i)
     if (p.opaque || as_octets_) {
         v.type = "application";
         v.subtype = "octet-stream";
+        v.params = p.octet_params();
     } else {
         v = p.content_type;
         if (p.is_multipart()) {

@@ -257,7 +257,13 @@ TEST(ContentType, ParenthesesInsideAnUnquotedValueAreItsOwn)
     EXPECT_EQ(*q.param("name"), "3D\"inline.jpg\"");
     EXPECT_EQ(*q.param("x"), "a\"b\\\"c\"");
     EXPECT_EQ(*q.param("y"), "z");   // after white space: junk
-    EXPECT_EQ(*q.param("u"), "a");   // never closed
+    EXPECT_EQ(*q.param("u"), "a\"b"); // never closed: the rest of the field
+    m::field_value open;
+    m::defect_set od = 0;
+    ASSERT_TRUE(m::parse_field_value("image/jpeg; name=a\"b; x=y", true, 64, open, od));
+    EXPECT_EQ(*open.param("name"), "a\"b; x=y");
+    EXPECT_EQ(open.param("x"), nullptr);
+    EXPECT_NE(od & m::bit(m::defect::parameter_invalid), 0u);
 }
 
 TEST(ContentType, RefusesWhatHasNoUsableType)

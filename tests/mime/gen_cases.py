@@ -255,6 +255,15 @@ def fidelity_cases(c, top, mv):
                                    b"Final-Recipient: utf-8; j\xc3\xbcrgen@example.org", "Action: failed",
                                    b"Diagnostic-Code: smtp; 550 Benutzer unbekannt: J\xc3\xbcrgen",
                                    "--rep--")
+    # Written as application/octet-stream, a part keeps its name.
+    c["opaque-keeps-name"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "failed",
+                                 "--rep", 'Content-Type: message/delivery-status; name="status.txt"', "",
+                                 b"Reporting-MTA: dns; mx\x00.example.org", "",
+                                 "Final-Recipient: rfc822; bob@example.org", "Action: failed",
+                                 "--rep", 'Content-Type: message/rfc822; name="returned.eml"',
+                                 "Content-Transfer-Encoding: x-uuencode", "",
+                                 "begin 644 returned.eml", "`", "end",
+                                 "--rep--")
     c["message-leaf-8bit"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
                                  "Reporting-MTA: dns; mx.example.org", "",
                                  b"Final-Recipient: rfc822; bob@example.org", b"Action: failed",

@@ -574,6 +574,61 @@ TEST(Sanitizer, StrayCrInAHeaderLineIsWrittenAsASpace)
     EXPECT_EQ(m::describe(r.message, m::parse(r.message)), m::describe(in, m::parse(in)));
 }
 
+// A part written as application/octet-stream, because its content
+// cannot be carried as its type or its type cannot be read, was written
+// without its Content-Type parameters: an attachment named only there
+// lost its name. It keeps it now; a holder of the rest of the message,
+// past a limit, names nothing.
+TEST(Sanitizer, APartWrittenAsOctetsKeepsItsName)
+{
+    auto report = [](std::string ct, std::string body) {
+        return top + "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+                     "--r\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--r\r\n" +
+               ct + "\r\n" + body + "\r\n--r--\r\n";
+    };
+    struct expectation {
+        std::string in;
+        bool seven;
+        std::string field; // the Content-Type written
+    };
+    std::vector<expectation> cases{
+        // NUL in a delivery-status: not 7bit or 8bit
+        {report("Content-Type: message/delivery-status; name=\"status.txt\"\r\n",
+                std::string("Reporting-MTA: dns; x\0y\r\n", 24)),
+         false, "Content-Type: application/octet-stream; name=status.txt\r\n"},
+        // 8-bit octets for a 7-bit hop, an RFC 2231 name
+        {report("Content-Type: message/delivery-status;\r\n name*=utf-8''st%C3%A4tus.txt; x-other=1\r\n",
+                "Reporting-UA: j\xc3\xbcrgen\r\n"),
+         true, "Content-Type: application/octet-stream; name*=utf-8''st%C3%A4tus.txt\r\n"},
+        // a composite in an encoding no one knows: kept opaque
+        {report("Content-Type: message/rfc822; name=\"fwd.eml\"\r\nContent-Transfer-Encoding: x-uue\r\n",
+                "begin 644 fwd.eml\r\nend\r\n"),
+         false, "Content-Type: application/octet-stream; name=fwd.eml\r\n"},
+    };
+    for (auto const& c : cases) {
+        m::sanitize_options o;
+        o.seven_bit = c.seven;
+        auto r = m::sanitize(c.in, o);
+        EXPECT_NE(r.message.find(c.field), std::string::npos) << r.message;
+        EXPECT_TRUE(has_change(r, "made_opaque")) << r.message;
+    }
+    // `mime structure` shows the opaque part with the name it will have.
+    auto const shown = m::describe(cases[2].in, m::parse(cases[2].in));
+    EXPECT_NE(shown.find("(\"application\" \"octet-stream\" (\"name\" \"fwd.eml\") "), std::string::npos) << shown;
+    // The holder of what is past the part limit is no one attachment.
+    m::limits l;
+    l.max_parts = 3;
+    std::string many = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+    for (int i = 0; i < 4; ++i)
+        many += "--b\r\nContent-Type: application/pdf; name=\"f" + std::to_string(i) + ".pdf\"\r\n\r\nx\r\n";
+    many += "--b--\r\n";
+    m::sanitize_options o;
+    o.parse_limits = l;
+    auto r = m::sanitize(many, o);
+    EXPECT_NE(r.message.find("Content-Type: application/octet-stream\r\n"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find("name=\"f1.pdf\""), std::string::npos) << r.message;
+}
+
 // `mime structure` shows an encoded composite as the sanitizer writes
 // it: its declared type, encoding and size outside, the decoded tree
 // inside, the same layers decoded and the same left opaque.
