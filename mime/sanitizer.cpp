@@ -68,6 +68,28 @@ struct message_leaf {
     bool recipient_fields = false; // a report with Original- and Final-Recipient (RFC 3464, 8098)
 };
 
+// A charset in which the octets CR and LF are not line ends: UTF-16 and
+// UTF-32 (and their older names, UCS-2, UCS-4, RFC 1641's and Microsoft's
+// "unicode") write a line end as 0D 00 0A 00 or 00 0D 00 0A, and any 0D
+// or 0A octet may be half of another character. A text part in one is
+// octets: a line end "normalized" in it, a CRLF added at its end or a
+// quoted-printable line break taken for one would change its characters.
+bool charset_without_octet_lines(part const& p)
+{
+    auto const* cs = p.content_type.param("charset");
+    if (cs == nullptr)
+        return false;
+    std::string n; // lower case, without '-' and '_' ("UTF-16LE", "utf_16")
+    for (char c : *cs)
+        if (c != '-' && c != '_' && c != ' ')
+            n.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    for (std::string_view prefix : {"utf16", "utf32", "ucs2", "ucs4", "iso10646ucs2", "iso10646ucs4", "csucs4",
+                                    "csunicode", "unicodefffe", "unicodefeff"})
+        if (n.starts_with(prefix))
+            return true;
+    return n == "unicode" || n == "unicode11" || n == "iso10646";
+}
+
 // A text or message/* leaf labelled base64 whose body is not base64 at
 // all (lines of words, header fields): its octets are its content, as the
 // readers that ignore the label (Python's email) show it. Decoded, it
@@ -743,8 +765,9 @@ renderer::leaf_plan renderer::plan_leaf(std::uint32_t i)
     auto raw = body(p);
     // message/global-* reports (RFC 6533) are UTF-8 header fields that may
     // be encoded: text, but their type is kept whatever the encoding.
-    bool const text = !p.opaque && (p.content_type.type == "text" ||
-                                    (p.content_type.type == "message" && p.content_type.subtype.starts_with("global-")));
+    bool const text = !p.opaque && !charset_without_octet_lines(p) &&
+                      (p.content_type.type == "text" ||
+                       (p.content_type.type == "message" && p.content_type.subtype.starts_with("global-")));
     bool const end = at_end(i);
     auto e = p.encoding;
     if (false_base64_label(p, raw))

@@ -42,6 +42,7 @@ package, not with x400gw's parser:
 Exit status 0 when every check passed; the failures are listed otherwise.
 """
 import base64
+import codecs
 import binascii
 import email
 import email.header
@@ -457,6 +458,16 @@ def decoded(raw, cte):
     return m.get_payload(decode=True)
 
 
+def wide_charset(charset):
+    """A charset of 16- or 32-bit units (UTF-16, UTF-32), as Python's codecs
+    know them (four letters take eight octets or more): its text is octets,
+    whose 0D and 0A are no line ends."""
+    try:
+        return charset is not None and len(codecs.encode("abcd", charset)) >= 8
+    except (LookupError, ValueError):
+        return False
+
+
 def norm_text(b):
     return b.replace(b"\r\n", b"\n").replace(b"\r", b"\n").rstrip(b"\n")
 
@@ -747,7 +758,8 @@ def check_content(ctl, orig, tree, out, out_msg, seven_bit):
             a, b = unfold(norm_text(want)), unfold(norm_text(got))
             if t in ("message/delivery-status", "message/disposition-notification"):
                 a, b = recipients_unescaped(a), recipients_unescaped(b)
-        elif enc == "quoted-printable" or (t.startswith("text/") and not p["opaque"]):
+        elif enc == "quoted-printable" or (t.startswith("text/") and not p["opaque"]
+                                           and not wide_charset(p["params"].get("charset"))):
             a, b = norm_text(want), norm_text(got)
         else:
             a, b = want, got

@@ -255,6 +255,18 @@ def fidelity_cases(c, top, mv):
                                    b"Final-Recipient: utf-8; j\xc3\xbcrgen@example.org", "Action: failed",
                                    b"Diagnostic-Code: smtp; 550 Benutzer unbekannt: J\xc3\xbcrgen",
                                    "--rep--")
+    # Text in UTF-16 and UTF-32 is octets: its 0D and 0A are halves of
+    # characters, never line ends.
+    c["text-wide-charset"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="w"', "",
+                                 "--w", "Content-Type: text/plain; charset=utf-16le",
+                                 "Content-Transfer-Encoding: binary", "",
+                                 "Test\nmessage\r\n".encode("utf-16-le"),
+                                 "--w", 'Content-Type: text/plain; charset="utf-16"', "",
+                                 "Gr\u00fc\u00dfe\n".encode("utf-16"),
+                                 "--w", "Content-Type: text/plain; charset=UTF-32BE",
+                                 "Content-Transfer-Encoding: 8bit", "",
+                                 "a\rb\r\n".encode("utf-32-be"),
+                                 "--w--")
     # Written as application/octet-stream, a part keeps its name.
     c["opaque-keeps-name"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "failed",
                                  "--rep", 'Content-Type: message/delivery-status; name="status.txt"', "",

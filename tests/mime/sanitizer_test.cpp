@@ -629,6 +629,57 @@ TEST(Sanitizer, APartWrittenAsOctetsKeepsItsName)
     EXPECT_EQ(r.message.find("name=\"f1.pdf\""), std::string::npos) << r.message;
 }
 
+// A text part in UTF-16 or UTF-32 is octets: "Test\n" in UTF-16LE is
+// 54 00 65 00 73 00 74 00 0A 00, and the 0A is half of a character.
+// Stalwart's test message of it left as quoted-printable with that 0A
+// read as a line end, written CRLF: 0D 0A 00, no longer UTF-16.
+TEST(Sanitizer, TextInAWideCharsetKeepsItsOctets)
+{
+    auto wide = [](std::string_view ascii, bool big) {
+        std::string w;
+        for (char c : ascii) {
+            if (big)
+                w.push_back('\0');
+            w.push_back(c);
+            if (!big)
+                w.push_back('\0');
+        }
+        return w;
+    };
+    std::string const le = wide("Test\rmessage\n", false), be = wide("Gr\r\n", true);
+    std::string const in = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                                 "--b\r\nContent-Type: text/plain; charset=utf-16le\r\n"
+                                 "Content-Transfer-Encoding: binary\r\n\r\n" + le +
+                           "\r\n--b\r\nContent-Type: text/plain; charset=\"Unicode\"\r\n\r\n" + le +
+                           "\r\n--b\r\nContent-Type: text/plain; charset=UTF-16BE\r\n"
+                           "Content-Transfer-Encoding: quoted-printable\r\n\r\n=00G=00r=00=0D=00=0A=XY" +
+                           "\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nline\nline\r\n--b--\r\n";
+    for (bool seven : {false, true}) {
+        m::sanitize_options o;
+        o.seven_bit = seven;
+        auto r = m::sanitize(in, o);
+        auto t = m::parse(r.message);
+        ASSERT_EQ(t.parts.size(), 5u) << r.message;
+        std::vector<std::string> content;
+        for (std::uint32_t i = 1; i < 5; ++i) {
+            auto const& p = t.parts[i];
+            auto b = r.message.substr(p.body_begin, p.body_end - p.body_begin);
+            std::string d;
+            if (p.encoding == m::transfer_encoding::base64)
+                m::decode_base64(b, d);
+            else if (p.encoding == m::transfer_encoding::quoted_printable)
+                m::decode_qp(b, d);
+            else
+                d = b;
+            content.push_back(d);
+        }
+        EXPECT_EQ(content[0], le) << r.message;
+        EXPECT_EQ(content[1], le) << r.message;
+        EXPECT_EQ(content[2], be + "=XY") << r.message; // the invalid escape as it stood
+        EXPECT_EQ(content[3], "line\r\nline") << r.message; // a text in lines: line ends CRLF
+    }
+}
+
 // `mime structure` shows an encoded composite as the sanitizer writes
 // it: its declared type, encoding and size outside, the decoded tree
 // inside, the same layers decoded and the same left opaque.
