@@ -41,6 +41,23 @@ def crlf_base64(b):
     return base64.encodebytes(b).replace(b"\n", b"\r\n")
 
 
+def widened(b):
+    """Every text part in an identity encoding rewritten in UTF-16LE, its
+    charset said so: its 0D and 0A octets are then halves of characters."""
+    def one(m):
+        head, body = m.group(1), m.group(2)
+        if re.search(rb"(?im)^content-transfer-encoding:[ \t]*(base64|quoted-printable)", head):
+            return m.group(0)
+        head = re.sub(rb"(?i)charset=(\"[^\"]*\"|[^;\s]+)", b"charset=utf-16le", head, count=1)
+        if b"charset=utf-16le" not in head:
+            head = re.sub(rb"(?i)(content-type:[ \t]*text/[a-z0-9.+-]+)", rb"\1; charset=utf-16le", head, count=1)
+        return head + body.decode("latin-1").encode("utf-16-le")
+    # a header holding a text type, its empty line, and the body up to
+    # the line end before a line starting with "--" (or the end)
+    return re.sub(rb"(?is)((?:^|\n)content-type:[ \t]*text/[^\n]*\n(?:[^\n]+\n)*?\r?\n)(.*?)(?=\r?\n--|\Z)",
+                  one, b)
+
+
 MUTATIONS = {
     "lf": lambda b: b.replace(b"\r\n", b"\n"),
     "cr": lambda b: b.replace(b"\r\n", b"\r").replace(b"\n", b"\r"),
@@ -61,6 +78,7 @@ MUTATIONS = {
     "nomv": lambda b: re.sub(rb"(?im)^mime-version:[^\n]*\n", b"", b),
     "ws": lambda b: re.sub(rb"(?im)^(content-type):", rb"\1 :", b),
     "fold": lambda b: re.sub(rb"(?i)(boundary=)", rb"\r\n \1", b),
+    "wide": widened,
     "dupct": lambda b: re.sub(rb"(?im)^(content-type:[^\r\n]*\r?\n)", rb"Content-Type: text/plain\r\n\1", b, count=2),
 }
 

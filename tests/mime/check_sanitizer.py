@@ -700,8 +700,9 @@ def names(msg):
     def one(v):
         if isinstance(v, tuple):
             v = email.utils.collapse_rfc2231_value(v)
-        # a quote left open by a cut keeps its '"' for Python
-        v = None if v is None else re.sub(r"[^\x20-\x7e]+", "?", v).strip().strip('"')
+        # a quote left open by a cut keeps its '"' for Python, and a
+        # quoted string folded keeps its line break (unfolded here)
+        v = None if v is None else re.sub(r"[^\x20-\x7e]+", "?", re.sub(r"\r?\n(?=[ \t])", "", v)).strip().strip('"')
         return v or None   # an empty value ("filename" cut before its "=") names nothing
     return one(msg.get_param("filename", header="content-disposition")), one(msg.get_param("name"))
 
