@@ -534,6 +534,25 @@ def original_leaves(orig, tree):
     return leaves
 
 MAX_DECODE_NESTING = 4
+MAX_DEPTH = 100
+
+
+def cut_at_depth(tree, left):
+    """The tree as x400gw reads it with `left` levels of depth: a composite
+    at that depth is an opaque leaf holding its body (x400gw's limit counts
+    from the top of the output, where a decoded entity sits deeper than in
+    a parse of its own)."""
+    parts, cut, kept = tree["parts"], set(), []
+    for q in parts:
+        if q["parent"] in cut:
+            cut.add(q["index"])
+            continue
+        if q["depth"] >= left and q["children"] and not q["opaque"]:
+            q = dict(q, children=[], opaque=True, type="application/octet-stream",
+                     flags=q["flags"] + ["depth_limit"])
+            cut.add(q["index"])
+        kept.append(q)
+    return dict(tree, parts=kept)
 
 
 def qp_rfc(raw):
@@ -620,7 +639,7 @@ def stray_crs_read(header):
     return bytes(out)
 
 
-def expanded_leaves(ctl, orig, tree, level=0, cr=None):
+def expanded_leaves(ctl, orig, tree, level=0, cr=None, depth=0):
     """(bytes, part) for each leaf of the original; a multipart or message
     that came base64 or quoted-printable encoded is replaced by its own
     leaves, decoded by Python and located by our parser: its header read
@@ -681,7 +700,8 @@ def expanded_leaves(ctl, orig, tree, level=0, cr=None):
                 body = re.sub(rb"\r(?!\n)", b"\r\n", body)
             entity += b"\r\n" + body
             sub = json.loads(run(ctl, ["structure", "--json", "-"], data=entity))
-            for src, q in expanded_leaves(ctl, entity, sub, level + 1, cr):
+            sub = cut_at_depth(sub, MAX_DEPTH - depth - p["depth"])
+            for src, q in expanded_leaves(ctl, entity, sub, level + 1, cr, depth + p["depth"]):
                 if q is not None and converted:
                     # its bare CRs are CRLF here, octets to x400gw (and in
                     # the output) where the type is not text
