@@ -58,6 +58,16 @@ def widened(b):
                   one, b)
 
 
+def boundary_prefixed(b):
+    """A line that starts with its multipart's boundary but is no delimiter
+    ("--B-not-a-delimiter") put at the start of every part's body: readers
+    that match delimiters by prefix split there (issue 12's third class)."""
+    for bnd in set(re.findall(rb'(?i)boundary="?([^";\r\n]+)"?', b)):
+        delimiter = re.compile(rb"(?m)^--" + re.escape(bnd) + rb"[ \t]*\r?$\n(?:[^\r\n][^\n]*\n)*?\r?\n")
+        b = delimiter.sub(lambda m: m.group(0) + b"--" + bnd + b"-not-a-delimiter\r\n", b)
+    return b
+
+
 MUTATIONS = {
     "lf": lambda b: b.replace(b"\r\n", b"\n"),
     "cr": lambda b: b.replace(b"\r\n", b"\r").replace(b"\n", b"\r"),
@@ -79,6 +89,7 @@ MUTATIONS = {
     "ws": lambda b: re.sub(rb"(?im)^(content-type):", rb"\1 :", b),
     "fold": lambda b: re.sub(rb"(?i)(boundary=)", rb"\r\n \1", b),
     "wide": widened,
+    "bprefix": boundary_prefixed,
     "dupct": lambda b: re.sub(rb"(?im)^(content-type:[^\r\n]*\r?\n)", rb"Content-Type: text/plain\r\n\1", b, count=2),
 }
 
