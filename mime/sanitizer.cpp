@@ -83,11 +83,12 @@ bool charset_without_octet_lines(part const& p)
     for (char c : *cs)
         if (c != '-' && c != '_' && c != ' ')
             n.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    for (std::string_view prefix : {"utf16", "utf32", "ucs2", "ucs4", "iso10646ucs2", "iso10646ucs4", "csucs4",
-                                    "csunicode", "unicodefffe", "unicodefeff"})
+    for (std::string_view prefix : {"utf16", "utf32", "ucs2", "ucs4", "iso10646ucs2", "iso10646ucs4", "unicodefffe",
+                                    "unicodefeff"})
         if (n.starts_with(prefix))
             return true;
-    return n == "unicode" || n == "unicode11" || n == "iso10646";
+    // (csUnicode11UTF7 and the other csUnicode... aliases are not.)
+    return n == "unicode" || n == "unicode11" || n == "csunicode" || n == "csunicode11" || n == "csucs4";
 }
 
 // A text or message/* leaf labelled base64 whose body is not base64 at

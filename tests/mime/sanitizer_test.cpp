@@ -678,6 +678,16 @@ TEST(Sanitizer, TextInAWideCharsetKeepsItsOctets)
         EXPECT_EQ(content[2], be + "=XY") << r.message; // the invalid escape as it stood
         EXPECT_EQ(content[3], "line\r\nline") << r.message; // a text in lines: line ends CRLF
     }
+    // Which names are wide: UTF-16 and UTF-32 by any spelling, UCS-2 and
+    // UCS-4, Microsoft's "unicode"; UTF-7 and UTF-8 by their old names not.
+    auto lines_of = [](std::string cs) {
+        auto r = m::sanitize(top + "Content-Type: text/plain; charset=" + cs + "\r\n\r\na\nb\r\n");
+        return r.message.find("\r\n\r\na\r\nb\r\n") != std::string::npos;
+    };
+    for (auto cs : {"UTF-16", "utf_16le", "utf-32BE", "ucs-2", "ISO-10646-UCS-4", "unicode", "unicodeFFFE", "csUnicode"})
+        EXPECT_FALSE(lines_of(cs)) << cs;
+    for (auto cs : {"utf-8", "UTF-7", "csUnicode11UTF7", "unicode-1-1-utf-8", "iso-8859-1", "gb18030", "\"\""})
+        EXPECT_TRUE(lines_of(cs)) << cs;
 }
 
 // `mime structure` shows an encoded composite as the sanitizer writes
