@@ -254,9 +254,16 @@ READINGS = (lambda v: v, decode_2047, lambda v: decode_2047(lenient_words(v)), s
 
 def fields_as_read(header):
     """A header (lines ended) as x400gw reads its fields, where Python
-    would end it: lines without a colon are no fields, "Name : value" is
+    would end it: lines without a colon are no fields (nor the lines folded
+    after them), "Name : value" is
     Name, and a name with octets outside RFC 5322's ftext is read on."""
-    header = b"".join(l for l in re.split(rb"(?<=\n)", header) if b":" in l or l[:1] in (b" ", b"\t"))
+    kept, keep = [], True
+    for l in re.split(rb"(?<=\n)", header):
+        if l[:1] not in (b" ", b"\t"):  # a line folded goes with its field's first
+            keep = b":" in l
+        if keep:
+            kept.append(l)
+    header = b"".join(kept)
     header = re.sub(rb"(?m)^([^:\s]+)[ \t]+:", rb"\1:", header)
     return re.sub(rb"(?m)^([^ \t:][^:\r\n]*):", lambda m: clean_name(m.group(1)) + b":", header)
 
