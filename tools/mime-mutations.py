@@ -54,7 +54,7 @@ def widened(b):
         return head + body.decode("latin-1").encode("utf-16-le")
     # a header holding a text type, its empty line, and the body up to
     # the line end before a line starting with "--" (or the end)
-    return re.sub(rb"(?is)((?:^|\n)content-type:[ \t]*text/[^\n]*\n(?:[^\n]+\n)*?\r?\n)(.*?)(?=\r?\n--|\Z)",
+    return re.sub(rb"(?is)((?:^|\n)content-type:[ \t]*text/[^\n]*\n(?:[^\n]+\n)*?\r?\n)(.*?)(?=\r?\n--|(?<=\n)--|\Z)",
                   one, b)
 
 
