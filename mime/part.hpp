@@ -171,8 +171,9 @@ struct part {
     bool has(defect d) const noexcept { return (defects & bit(d)) != 0; }
     // The parameters it keeps written as application/octet-stream (opaque,
     // or a message/* leaf that cannot be carried): its name, which readers
-    // give an attachment whose Content-Disposition names none. An opaque
-    // holder of the rest of the message (a limit reached) has none.
+    // give an attachment whose Content-Disposition names none. The opaque
+    // holder of the rest of the message (a limit reached) holds more than
+    // its own part and gets none.
     std::vector<parameter> octet_params() const;
 };
 
