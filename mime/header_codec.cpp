@@ -485,16 +485,22 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
             expect = s.index + 1;
             std::string_view v = s.value;
             if (s.extended) {
-                if (k == 0) {
-                    // charset'language'value
-                    auto q1 = v.find('\'');
-                    auto q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
-                    if (q2 != std::string_view::npos) {
+                // charset'language'value, in the first segment only (RFC
+                // 2231 section 4.1). Mailers also put it on a later one
+                // (name*0="Book "; name*2*=utf-8''%e2%98%95 ...): a quote
+                // can only be a prefix there (a value writes it %27), so
+                // it is taken as one, as Stalwart's reader takes it, and
+                // the charset is the first one given.
+                auto q1 = v.find('\'');
+                auto q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
+                if (q2 != std::string_view::npos) {
+                    if (p.charset.empty())
                         p.charset = std::string(v.substr(0, q1));
-                        v.remove_prefix(q2 + 1);
-                    } else {
+                    v.remove_prefix(q2 + 1);
+                    if (k != 0)
                         param_bad = true;
-                    }
+                } else if (k == 0) {
+                    param_bad = true;
                 }
                 bool bad = false;
                 p.value += percent_decode(v, bad);

@@ -195,6 +195,20 @@ TEST(ContentType, ParsesParametersCommentsAndRfc2231)
     m::parse_field_value("a/b; n*0=x; n*2=z", true, 64, gap, d);
     EXPECT_EQ(*gap.param("n"), "xz");
     EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid));
+
+    // The charset on a later segment (Stalwart's IMAP test message): a
+    // prefix, taken as the charset when none came before (it was kept in
+    // the name: "Book about utf-8''...").
+    m::field_value late;
+    d = 0;
+    m::parse_field_value("image/gif; name*1=\"about \"; name*0=\"Book \";\r\n name*2*=utf-8''%e2%98%95 tables.gif; "
+                         "t*0*=iso-8859-1''caf%e9; t*1*=utf-8''s",
+                         true, 64, late, d);
+    EXPECT_EQ(*late.param("name"), "Book about \xe2\x98\x95 tables.gif");
+    EXPECT_EQ(late.params[0].charset, "utf-8");
+    EXPECT_EQ(*late.param("t"), "caf\xe9s");
+    EXPECT_EQ(late.params[1].charset, "iso-8859-1"); // the first one given
+    EXPECT_TRUE(d & m::bit(m::defect::parameter_invalid));
 }
 
 // A parameter whose ';' is missing (RFC 2046 5.2.3.7's own example) is

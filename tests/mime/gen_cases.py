@@ -267,6 +267,13 @@ def fidelity_cases(c, top, mv):
                                  "Content-Transfer-Encoding: 8bit", "",
                                  "a\rb\r\n".encode("utf-32-be"),
                                  "--w--")
+    # RFC 2231's charset on a later segment than the first: a prefix.
+    c["rfc2231-late-charset"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="r"', "",
+                                    "--r", "Content-Type: text/plain", "", "see the attachment",
+                                    "--r", 'Content-Type: image/gif; name*1="about "; name*0="Book ";',
+                                    "              name*2*=utf-8''%e2%98%95 tables.gif",
+                                    "Content-Transfer-Encoding: base64", "",
+                                    "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "--r--")
     # Written as application/octet-stream, a part keeps its name.
     c["opaque-keeps-name"] = msg(*top, mv, report, "", "--rep", "Content-Type: text/plain", "", "failed",
                                  "--rep", 'Content-Type: message/delivery-status; name="status.txt"', "",
