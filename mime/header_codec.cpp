@@ -278,6 +278,11 @@ bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept
+{
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 std::string_view trim(std::string_view s) noexcept
 {
     while (!s.empty() && is_wsp(s.front()))

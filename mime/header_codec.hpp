@@ -32,6 +32,9 @@ bool has_8bit_octet(std::string_view s) noexcept;
 // U+10FFFF, cut short).
 std::optional<char32_t> next_utf8(std::string_view s, std::size_t& i) noexcept;
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII letters in either case: how a reader that splits at any line
+// starting with "--boundary" may compare it (Courier's reformime does).
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
 // A MIME-Version value that says 1.0: RFC 2045 section 4 allows comments
 // and white space around it ("1.0 (produced by MetaSend Vx.x)").
 bool is_mime_version_1_0(std::string_view value) noexcept;

@@ -225,8 +225,9 @@ void parser::note_boundary_in_content(std::string_view head, bool cut)
 {
     // RFC 2046 5.1.1: a boundary must not occur in the content it
     // delimits. Readers that take any line starting with "--boundary" for
-    // a delimiter (many do) would split the part here, so the sanitizer
-    // chooses a new boundary for each multipart flagged this way.
+    // a delimiter (many do, and Courier's in any letter case) would split
+    // the part here, so the sanitizer chooses a new boundary for each
+    // multipart flagged this way.
     head.remove_prefix(2);
     for (auto const& g : frames_) {
         ++steps_;
@@ -237,7 +238,7 @@ void parser::note_boundary_in_content(std::string_view head, bool cut)
         auto const& b = msg_.parts[g.part].boundary;
         // `cut`: only the head of a longer line was kept; one that could
         // still go on with the boundary counts.
-        if (head.size() >= b.size() ? head.compare(0, b.size(), b) == 0 : cut && b.starts_with(head))
+        if (head.size() >= b.size() ? istarts_with(head, b) : cut && istarts_with(b, head))
             mark(g.part, defect::boundary_in_content);
     }
 }
@@ -603,12 +604,13 @@ parser::own_line parser::own_boundary_line()
         return own_line::no;
     std::string_view rest(line_);
     rest.remove_prefix(2);
-    if (!rest.starts_with(*b))
+    if (!istarts_with(rest, *b))
         return own_line::no;
+    bool const exact = rest.starts_with(*b);
     rest.remove_prefix(b->size());
     if (rest.starts_with("--"))
         rest.remove_prefix(2);
-    return is_padding(rest) ? own_line::delimiter : own_line::starts_with_boundary;
+    return exact && is_padding(rest) ? own_line::delimiter : own_line::starts_with_boundary;
 }
 
 void parser::on_delimiter(std::size_t k, bool close, bool junk)
@@ -969,11 +971,9 @@ void parser::finish_field()
         }
         break;
     case f_mime_version:
-        if (idx == 0) {
-            saw_mime_version_ = true;
-            if (pt.mime_version_count++ == 0)
-                pt.mime_version = v;
-        }
+        saw_mime_version_ = saw_mime_version_ || idx == 0;
+        if (pt.mime_version_count++ == 0)
+            pt.mime_version = v;
         break;
     default: {
         auto e = static_cast<std::size_t>(field_kind_ - f_envelope_first);
@@ -1074,7 +1074,7 @@ void parser::end_header(std::uint64_t header_end, std::uint64_t body_begin)
             if (!g.boundary_active)
                 continue;
             auto const& a = msg_.parts[g.part].boundary;
-            if (a.starts_with(*b) || b->starts_with(a)) {
+            if (istarts_with(a, *b) || istarts_with(*b, a)) {
                 pt->defects |= bit(defect::boundary_prefix);
                 break;
             }

@@ -152,7 +152,7 @@ struct part {
     bool cte_not_plain = false;
 
     std::string boundary;          // the usable boundary of a multipart
-    std::string mime_version;      // top level: the first MIME-Version value
+    std::string mime_version;      // the first MIME-Version value of the header
     std::uint32_t mime_version_count = 0;
     bool has_disposition = false;
     field_value disposition;

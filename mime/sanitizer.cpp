@@ -238,9 +238,23 @@ void for_each_dash_line(std::string_view text, F&& f)
             f(at + 1);
 }
 
+// Boundaries compared as a reader that ignores letter case compares them.
+struct ascii_case_hash {
+    std::size_t operator()(std::string_view s) const noexcept
+    {
+        std::size_t h = 14695981039346656037ull;
+        for (char c : s)
+            h = (h ^ static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ull;
+        return h;
+    }
+};
+struct ascii_case_equal {
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return iequals(a, b); }
+};
+
 // The multiparts of a tree by boundary, for the lines that start with
-// one: a hash lookup per distinct boundary length, so a line costs the
-// same whatever the number of multiparts.
+// one in any letter case: a hash lookup per distinct boundary length, so
+// a line costs the same whatever the number of multiparts.
 class boundary_lines {
 public:
     explicit boundary_lines(message const& m)
@@ -280,7 +294,8 @@ public:
     }
 
 private:
-    std::unordered_map<std::string_view, std::vector<std::uint32_t>> by_boundary_; // views of the tree's boundaries
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>, ascii_case_hash, ascii_case_equal>
+        by_boundary_; // views of the tree's boundaries
     std::vector<std::size_t> lengths_;
     std::size_t longest_ = 0;
 };
@@ -304,19 +319,23 @@ bool match_outside_bodies(std::string_view in, message const& m, boundary_lines 
 }
 
 // The token every new boundary starts with: one that occurs in none of
-// `texts`. Every occurrence of the fixed prefix in them is collected in
-// one pass, so a message that holds the tokens we would try first (they
-// are predictable) cannot make us use one of them, nor cost more than
-// that pass.
+// `texts`, in any letter case. Every occurrence of the fixed prefix in
+// them is collected in one pass, so a message that holds the tokens we
+// would try first (they are predictable) cannot make us use one of them,
+// nor cost more than that pass.
 std::string choose_token(std::vector<std::string_view> const& texts, std::vector<std::string> const& not_prefixes,
                          std::uint64_t seed)
 {
     static constexpr std::string_view prefix = "=_x400gw_";
     static constexpr char hex[] = "0123456789abcdef";
-    std::vector<std::string_view> taken;
+    std::vector<std::string> taken; // in lower case, as the tokens are
     for (auto t : texts) {
-        for (auto at = t.find(prefix); at != std::string_view::npos; at = t.find(prefix, at + 1))
-            taken.push_back(t.substr(at + prefix.size(), 12));
+        for (auto at = t.find("=_"); at != std::string_view::npos; at = t.find("=_", at + 1)) {
+            if (istarts_with(t.substr(at), prefix)) {
+                taken.emplace_back(t.substr(at + prefix.size(), 12));
+                to_lower(taken.back());
+            }
+        }
     }
     std::sort(taken.begin(), taken.end());
     std::uint64_t h = seed;
@@ -329,8 +348,8 @@ std::string choose_token(std::vector<std::string_view> const& texts, std::vector
         // A boundary already written inside (a decoded composite's) must
         // not be a prefix of ours either.
         bool const clash = std::any_of(not_prefixes.begin(), not_prefixes.end(),
-                                       [&](std::string const& b) { return token.starts_with(b); });
-        if (!clash && !std::binary_search(taken.begin(), taken.end(), std::string_view(token).substr(prefix.size())))
+                                       [&](std::string const& b) { return istarts_with(token, b); });
+        if (!clash && !std::binary_search(taken.begin(), taken.end(), token.substr(prefix.size())))
             return token;
         h = (h + 0x9e3779b97f4a7c15ull) * 1099511628211ull;
     }
@@ -607,7 +626,7 @@ void renderer::plan_boundaries()
         for (auto const& nb : embedded_boundaries_[slot]) {
             for (auto a = m_.parts[k].parent; a != no_part; a = m_.parts[a].parent) {
                 auto const& b = m_.parts[a].boundary;
-                if (m_.parts[a].is_multipart() && !b.empty() && (b.starts_with(nb) || nb.starts_with(b)))
+                if (m_.parts[a].is_multipart() && !b.empty() && (istarts_with(b, nb) || istarts_with(nb, b)))
                     must[a] = true;
             }
         }
@@ -1084,7 +1103,14 @@ void renderer::content_type(std::uint32_t i)
 void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte)
 {
     auto const& p = m_.parts[i];
-    bool const root = i == 0 && !ctx_.embedded;
+    // The header of a message, the top level's or a nested one's (RFC
+    // 2045 4: a message/rfc822 body is MIME only if its own header says
+    // MIME-Version, and strict readers ignore its Content-Type and
+    // Content-Transfer-Encoding without it). Every message header written
+    // here holds MIME fields, so every one says MIME-Version: 1.0. A body
+    // part needs none, but one that says another version, or nothing, is
+    // not MIME to Courier's reformime either: it says 1.0 once, if at all.
+    bool const message_header = (i == 0 && !ctx_.embedded) || (p.is_message_root && p.parent != no_part);
     bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque || as_octets_ ||
                             regenerated_[i] ||
                             (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |
@@ -1141,7 +1167,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
             }
             return;
         }
-        if (root && iequals(f.name, "mime-version")) {
+        if (iequals(f.name, "mime-version")) {
             if (mv_done) {
                 note("mime_version_fixed", i, "second MIME-Version removed");
                 return;
@@ -1195,7 +1221,7 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
         out_ += cte_label;
         out_ += "\r\n";
     }
-    if (root && !mv_done) {
+    if (message_header && !mv_done) {
         out_ += "MIME-Version: 1.0\r\n";
         note("mime_version_added", i, "MIME-Version: 1.0 added");
     }
@@ -1426,10 +1452,12 @@ bool already_clean(std::string_view in, message const& m, bool seven_bit, std::u
         return false;
     if (!in.ends_with("\r\n"))
         return false;
-    auto const& root = m.parts[0];
-    if (root.mime_version_count != 1 || !is_mime_version_1_0(root.mime_version))
-        return false;
     for (auto const& p : m.parts) {
+        // Every message header, nested ones too, says MIME-Version: 1.0
+        // once; a body part's says it once or not at all.
+        if ((p.is_message_root || p.mime_version_count != 0) &&
+            (p.mime_version_count != 1 || !is_mime_version_1_0(p.mime_version)))
+            return false;
         if (!p.content_type_present || p.content_type_defaulted || p.opaque || p.synthesized || p.cte_not_plain)
             return false;
         auto e = p.encoding;

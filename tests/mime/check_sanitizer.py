@@ -17,9 +17,10 @@ package, not with x400gw's parser:
     octet; base64 and quoted-printable bodies are valid with lines of at
     most 76 characters;
   - every multipart has a valid boundary, at least one part, a close
-    delimiter; no line of the message starts with "--" and a boundary
-    unless it is exactly one of that boundary's delimiters, and no
-    boundary is a prefix of an enclosing or enclosed one (RFC 2046 5.1.1);
+    delimiter; no line of the message starts with "--" and a boundary,
+    in any letter case, unless it is exactly one of that boundary's
+    delimiters, and no boundary is a prefix of an enclosing or enclosed
+    one, in any letter case (RFC 2046 5.1.1);
   - with --7bit no entity declares 8bit (RFC 6152), whatever the input;
   - content: each leaf of the original (located with `mime structure
     --json`, which gives only offsets) is decoded by Python and compared
@@ -417,7 +418,8 @@ def check_entity(m, seven_bit, raw_out):
 
 def check_boundaries(msg, out):
     """RFC 2046 5.1.1 as a reader that takes any line starting with
-    "--boundary" for a delimiter sees it."""
+    "--boundary" for a delimiter sees it, in any letter case (Courier's
+    reformime does)."""
     lines = out.split(b"\r\n")
     found = []  # (boundary, number of parts)
     stack = [(msg, ())]
@@ -428,7 +430,7 @@ def check_boundaries(msg, out):
         if m.get_content_maintype() == "multipart":
             b = m.get_boundary().encode("latin-1")
             for a in anc:
-                if a.startswith(b) or b.startswith(a):
+                if a.lower().startswith(b.lower()) or b.lower().startswith(a.lower()):
                     raise Failure("boundary %r and enclosing boundary %r, one a prefix of the other" % (b, a))
             found.append((b, len(m.get_payload())))
             anc = anc + (b,)
@@ -441,7 +443,7 @@ def check_boundaries(msg, out):
     for b in set(b for b, _ in found):
         opens = closes = 0
         for line in dashed:
-            if not line.startswith(b"--" + b):
+            if not line.lower().startswith(b"--" + b.lower()):
                 continue
             padded = line.rstrip(b" \t")  # RFC 2046 transport padding
             if padded == b"--" + b:

@@ -283,6 +283,25 @@ def fidelity_cases(c, top, mv):
                                  "Content-Transfer-Encoding: x-uuencode", "",
                                  "begin 644 returned.eml", "`", "end",
                                  "--rep--")
+    # Nested messages without MIME-Version (RFC 2045 4): a multipart, an
+    # HTML one, a second and a wrong MIME-Version, and 8-bit text that a
+    # 7-bit hop gets in base64. Each leaves saying MIME-Version: 1.0 once;
+    # a body part that says another version says 1.0.
+    c["nested-message-no-mime-version"] = msg(
+        *top, mv, 'Content-Type: multipart/mixed; boundary="o"', "",
+        "--o", "Content-Type: message/rfc822", "",
+        "Subject: a forwarded multipart", 'Content-Type: multipart/alternative; boundary="i"', "",
+        "--i", "Content-Type: text/plain", "", "plain", "--i", "Content-Type: text/html", "", "<p>html</p>", "--i--",
+        "--o", "Content-Type: message/rfc822", "",
+        "Subject: html", "Content-Type: text/html; charset=utf-8", "", "<p>only html</p>",
+        "--o", "Content-Type: message/rfc822", "",
+        "Subject: twice", "MIME-Version: 1.0", "MIME-Version: 1.0", "", "two MIME-Version fields",
+        "--o", "Content-Type: message/rfc822", "",
+        "Subject: wrong", "MIME-Version: 2.0", "", "a version that is not 1.0",
+        "--o", "Content-Type: message/rfc822", "",
+        "Subject: 8-bit", "", b"Gr\xfc\xdfe aus K\xf6ln",
+        "--o", "Content-Type: text/html", "MIME-Version: 2.0", "", "<p>a body part's own version</p>",
+        "--o--")
     c["message-leaf-8bit"] = msg(*top, mv, report, "", "--rep", "Content-Type: message/delivery-status", "",
                                  "Reporting-MTA: dns; mx.example.org", "",
                                  b"Final-Recipient: rfc822; bob@example.org", b"Action: failed",
