@@ -26,7 +26,7 @@ RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
 # REST API's answers against docs/openapi.json (JSON Schema 2020-12).
 TEST_PACKAGES=(swaks postfix python3 python3-aiosmtpd python3-jsonschema clang libclang-rt-14-dev
   libgmime-3.0-dev curl procps tshark nodejs libnet-ssleay-perl libio-socket-ssl-perl
-  prometheus file dpkg-dev)
+  prometheus file dpkg-dev maildrop)
 
 say() { printf '%s\n' "$*" >&2; }
 
