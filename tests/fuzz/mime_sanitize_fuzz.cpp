@@ -8,11 +8,13 @@
 // unchanged. And the promises of issue 12, checked here without the
 // parser's own flags:
 //   - for a 7-bit hop no entity declares 8bit or binary;
-//   - in every multipart, a line that starts with "--" and its boundary is
-//     one of its delimiters, one per part and one close, and no boundary
-//     is a prefix of an enclosing one or the reverse (RFC 2046 5.1.1);
-//     outside it, no line starts with its boundary but another one's
-//     delimiters;
+//   - in every multipart, a line that starts with "--" and its boundary,
+//     in any letter case (Courier's reader ignores it), is one of its
+//     delimiters, one per part and one close, and no boundary is a prefix
+//     of an enclosing one or the reverse (RFC 2046 5.1.1); outside it, no
+//     line starts with its boundary but another one's delimiters;
+//   - every message header, nested ones too, says MIME-Version 1.0 once,
+//     and a body part's says it once if at all (RFC 2045 4);
 //   - when the input is within every limit and holds no encoded
 //     composite, leaves correspond one to one: each keeps its decoded
 //     content (text line ends and header-field folding aside) and its
@@ -23,6 +25,7 @@
 //   - a step budget bounds the work: the same input under a tiny budget
 //     still gives a clean message, reported over the limit.
 #include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
 
@@ -66,6 +69,17 @@ void check_wire(std::string const& s, bool seven_bit)
     }
 }
 
+// "--" and then `b` in any letter case.
+bool dash_boundary(std::string_view line, std::string_view b)
+{
+    if (line.size() < 2 + b.size() || !line.starts_with("--"))
+        return false;
+    for (std::size_t i = 0; i < b.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(line[2 + i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
 void check_boundaries(std::string_view out, m::message const& tree)
 {
     for (auto const& p : tree.parts) {
@@ -76,7 +90,7 @@ void check_boundaries(std::string_view out, m::message const& tree)
         for (auto a = p.parent; a != m::no_part; a = tree.parts[a].parent) {
             auto const& ab = tree.parts[a].boundary;
             if (tree.parts[a].is_multipart())
-                check(!ab.starts_with(b) && !b.starts_with(ab));
+                check(!dash_boundary("--" + ab, b) && !dash_boundary("--" + b, ab));
         }
         std::size_t children = 0;
         for (auto c = p.first_child; c != m::no_part; c = tree.parts[c].next_sibling)
@@ -89,8 +103,9 @@ void check_boundaries(std::string_view out, m::message const& tree)
             auto eol = region.find("\r\n", at);
             auto line = region.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
             at = eol == std::string_view::npos ? region.size() + 1 : eol + 2;
-            if (line.size() < 2 + b.size() || !line.starts_with("--") || line.compare(2, b.size(), b) != 0)
+            if (!dash_boundary(line, b))
                 continue;
+            check(line.compare(2, b.size(), b) == 0);
             auto tail = line.substr(2 + b.size());
             bool const close = tail.starts_with("--");
             if (close)
@@ -116,7 +131,7 @@ void check_boundaries(std::string_view out, m::message const& tree)
             auto const o = at;
             auto line = out.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
             at = eol == std::string_view::npos ? out.size() : eol + 2;
-            if (!line.starts_with("--") || line.compare(2, b.size(), b) != 0 || line.size() < 2 + b.size())
+            if (!dash_boundary(line, b))
                 continue;
             if (o >= p.body_begin && o < p.body_end)
                 continue;
@@ -330,6 +345,9 @@ void run(std::string_view in, m::sanitize_options o)
             for (auto const& p : tree.parts)
                 check(p.encoding != m::transfer_encoding::eight_bit && p.encoding != m::transfer_encoding::binary);
         check_boundaries(r.message, tree);
+        for (auto const& p : tree.parts)
+            if (p.is_message_root || p.mime_version_count != 0)
+                check(p.mime_version_count == 1 && m::is_mime_version_1_0(p.mime_version));
         if (o.parse_limits.max_steps == ~std::uint64_t{0})
             check_content(in, before, r.message, tree, seven);
         auto again_options = o;
