@@ -653,7 +653,7 @@ void renderer::plan_boundaries()
         if (!p.is_multipart())
             continue;
         bool regen = must[k] || (p.defects & boundary_defects) || p.boundary.empty() ||
-                     !is_valid_boundary(p.boundary) || token.starts_with(p.boundary);
+                     !is_valid_boundary(p.boundary) || istarts_with(token, p.boundary);
         if (!regen) {
             boundary_[k] = p.boundary;
             continue;
