@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn parameter test data in JavaMail's format into messages.
 
-    tools/mime-param-messages.py OUT FILE...
+    tools/mime-param-messages.py [--ctl CTL] OUT FILE...
 
 Each FILE holds Content-Type headers (folded lines after a
 "Content-Type:" line), each followed by "Expect: N" and N lines of
@@ -12,9 +12,15 @@ Content-Disposition, so that `check_sanitizer.py` compares the name
 Python reads from each before and after sanitizing. A `title` parameter
 is renamed `name` (`filename` in the disposition) when the header has no
 `name`. OUT/expect.tsv lists what JavaMail expects of each header.
+
+With --ctl, an x400gwctl binary, each header's parameters as x400gw reads
+them (`mime structure --json` of NNN-ct.eml) are compared with what
+JavaMail expects: a line per header that differs, then a count.
 """
+import json
 import os
 import re
+import subprocess
 import sys
 
 MESSAGE = ("From: a@example.org\r\nTo: b@example.org\r\nSubject: p%d\r\nMIME-Version: 1.0\r\n"
@@ -43,15 +49,28 @@ def headers(lines):
         yield "\r\n".join(field)[len("Content-Type:"):], expect
 
 
+def as_javamail_reads(ctl, path, renamed):
+    """x400gw's parameters of the part, named as JavaMail's test names them."""
+    with open(path, "rb") as f:
+        tree = subprocess.run([ctl, "mime", "structure", "--json"], stdin=f, stdout=subprocess.PIPE,
+                              check=True).stdout
+    params = json.loads(tree)["parts"][2]["params"]
+    return {("title" if renamed and k == "name" else k): v for k, v in params.items()}
+
+
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    ctl = None
+    if args[:1] == ["--ctl"] and len(args) > 1:
+        ctl, args = args[1], args[2:]
+    if len(args) < 2:
         sys.stderr.write(__doc__)
         return 2
-    out = sys.argv[1]
+    out = args[0]
     os.makedirs(out, exist_ok=True)
-    n = 0
+    n = same = 0
     with open(os.path.join(out, "expect.tsv"), "w", encoding="utf-8") as expect_file:
-        for path in sys.argv[2:]:
+        for path in args[1:]:
             with open(path, encoding="latin-1") as f:
                 lines = f.read().split("\n")
             for value, expect in headers(lines):
@@ -67,7 +86,17 @@ def main():
                               newline="") as f:
                         f.write(MESSAGE % (n, fields))
                 expect_file.write("%03d\t%s\n" % (n, " | ".join(expect)))
+                if ctl:
+                    want = dict(line.split("=", 1) for line in expect)
+                    want = {k: v.encode("latin-1").decode("unicode_escape") for k, v in want.items()}
+                    got = as_javamail_reads(ctl, os.path.join(out, "%03d-ct.eml" % n), not has_name)
+                    if got == want:
+                        same += 1
+                    else:
+                        print("DIFF %03d: x400gw %r, JavaMail %r" % (n, got, want))
     print("%d headers, %d messages" % (n, 2 * n))
+    if ctl:
+        print("%d of %d headers read as JavaMail's test expects" % (same, n))
     return 0
 
 
