@@ -570,14 +570,11 @@ struct writer822 {
 
     std::string base64_part(std::string_view content_type, std::string const& body, std::string_view disposition = {})
     {
-        std::string encoded;
-        mime::encode_base64(body, encoded);
         std::string out = "Content-Type: " + std::string(content_type) + "\r\nContent-Transfer-Encoding: base64\r\n";
         if (!disposition.empty())
             out += "Content-Disposition: " + std::string(disposition) + "\r\n";
         out += "\r\n";
-        for (std::size_t i = 0; i < encoded.size(); i += 76)
-            out += encoded.substr(i, 76) + "\r\n";
+        mime::encode_base64(body, out); // lines of 76 characters, each ended with CRLF
         return out;
     }
 
@@ -663,7 +660,8 @@ struct writer822 {
         if (auto const* b = std::get_if<p22::bilaterally_defined>(&part))
             return base64_part("application/octet-stream", b->octets);
         if (auto const* f = std::get_if<p22::file_transfer>(&part)) {
-            if (f->data.size() != 1 || f->data[0].kind != ber::external::encoding::octet_aligned)
+            // One octet-aligned data value, or none (an empty file).
+            if (f->data.size() > 1 || (f->data.size() == 1 && f->data[0].kind != ber::external::encoding::octet_aligned))
                 return encapsulated(part, "file-transfer");
             // RFC 2157 / RFC 2183: the file's name, dates and size become
             // Content-Disposition parameters; the rest is stated as lost.
@@ -695,10 +693,11 @@ struct writer822 {
             auto const document = at.document_type ? at.document_type->to_string() : std::string(ftam_unstructured_binary);
             if (document != ftam_unstructured_binary)
                 losses.push_back("the FTAM document type " + document + " of a file is not carried");
-            else if (f->data[0].direct_reference && f->data[0].direct_reference->to_string() != ftam_unstructured_binary)
+            else if (!f->data.empty() && f->data[0].direct_reference &&
+                     f->data[0].direct_reference->to_string() != ftam_unstructured_binary)
                 losses.push_back("the FTAM document type " + f->data[0].direct_reference->to_string() +
                                  " of a file is not carried");
-            return base64_part(type, f->data[0].data, disposition);
+            return base64_part(type, f->data.empty() ? std::string() : f->data[0].data, disposition);
         }
         if (auto const* m = std::get_if<p22::message_body_part>(&part)) {
             if (m->data.empty())
@@ -898,7 +897,13 @@ struct reader822 {
     std::string domain;
     std::vector<std::string> losses;
 
-    result<p22::or_descriptor> descriptor(header_address const& a)
+    // A heading address. One that has no O/R address (no domain, a UTF-8
+    // local part, a syntax error) does not refuse the message: the
+    // envelope names who gets it, and the heading only tells people who
+    // was meant. Its text is carried as the free-form name, which to-mime
+    // writes back as a group's display name. nullopt when nothing of it
+    // is left to carry (an empty address without a display name).
+    std::optional<p22::or_descriptor> descriptor(header_address const& a)
     {
         p22::or_descriptor d;
         if (!a.display.empty()) {
@@ -908,34 +913,41 @@ struct reader822 {
             else
                 losses.push_back("the display name " + a.display + " has no T.61 form and is not carried");
         }
+        std::optional<std::string> why;
         auto x = map.to_x400(a.addr_spec, ad::role::header);
         if (!x)
-            return refused{"address " + a.addr_spec + " cannot be mapped: " + x.failure().why};
-        if (auto why = not_encodable(x->address))
-            return refused{"address " + a.addr_spec + " cannot be mapped: " + *why};
-        d.formal_name = p1::or_name{x->address, {}, {}};
+            why = x.failure().why;
+        else if (auto e = not_encodable(x->address))
+            why = *e;
+        if (!why) {
+            d.formal_name = p1::or_name{x->address, {}, {}};
+            return d;
+        }
+        losses.push_back("the address '" + a.addr_spec + "' has no O/R address (" + *why +
+                         ") and is carried as a free-form name");
+        if (!a.addr_spec.empty()) {
+            auto const text = d.free_form_name ? text::t61_to_utf8(*d.free_form_name) + " <" + a.addr_spec + ">"
+                                               : a.addr_spec;
+            d.free_form_name = teletex_of(text, "address", losses);
+        }
+        if (!d.free_form_name)
+            return std::nullopt;
         return d;
     }
 
-    result<std::vector<p22::or_descriptor>> descriptors(std::string_view v)
+    std::vector<p22::or_descriptor> descriptors(std::string_view v)
     {
         std::vector<p22::or_descriptor> out;
-        for (auto const& a : address_list(v)) {
-            auto d = descriptor(a);
-            if (!d)
-                return d.failure();
-            out.push_back(std::move(*d));
-        }
+        for (auto const& a : address_list(v))
+            if (auto d = descriptor(a))
+                out.push_back(std::move(*d));
         return out;
     }
 
-    result<std::vector<p22::recipient_specifier>> recipients(std::string_view v)
+    std::vector<p22::recipient_specifier> recipients(std::string_view v)
     {
-        auto ds = descriptors(v);
-        if (!ds)
-            return ds.failure();
         std::vector<p22::recipient_specifier> out;
-        for (auto& d : *ds) {
+        for (auto& d : descriptors(v)) {
             p22::recipient_specifier r;
             r.recipient = std::move(d);
             out.push_back(std::move(r));
@@ -1101,11 +1113,16 @@ struct reader822 {
         }
         if (!at.empty())
             f.parameters = p22::file_transfer_parameters(at);
-        ber::external x;
-        x.direct_reference = ber::oid::parse(ftam_unstructured_binary);
-        x.kind = ber::external::encoding::octet_aligned;
-        x.data = std::move(content);
-        f.data.push_back(std::move(x));
+        // The file's contents as data values: one octet-aligned value, or
+        // none for an empty file (an empty value is an FTAM-3 data element
+        // without octets, which Wireshark's FTAM dissector calls malformed).
+        if (!content.empty()) {
+            ber::external x;
+            x.direct_reference = ber::oid::parse(ftam_unstructured_binary);
+            x.kind = ber::external::encoding::octet_aligned;
+            x.data = std::move(content);
+            f.data.push_back(std::move(x));
+        }
         if (ct.type != "application" || ct.subtype != "octet-stream")
             losses.push_back("the media type " + ct.type + "/" + ct.subtype + " of a file body part is not carried");
         body.push_back(std::move(f));
@@ -1144,46 +1161,25 @@ struct reader822 {
             h.this_ipm = ipm_id_from(*v, domain, losses);
         if (auto v = get("sender")) {
             auto d = descriptors(*v);
-            if (!d)
-                return d.failure();
-            if (!d->empty())
-                h.originator = d->front();
-            if (auto from = get("from")) {
-                auto a = descriptors(*from);
-                if (!a)
-                    return a.failure();
-                h.authorizing_users = std::move(*a);
-            }
+            if (!d.empty())
+                h.originator = d.front();
+            if (auto from = get("from"))
+                h.authorizing_users = descriptors(*from);
         } else if (auto from = get("from")) {
             auto d = descriptors(*from);
-            if (!d)
-                return d.failure();
-            if (!d->empty())
-                h.originator = d->front();
-            if (d->size() > 1) {
-                h.authorizing_users = std::move(*d);
-            }
+            if (!d.empty())
+                h.originator = d.front();
+            if (d.size() > 1)
+                h.authorizing_users = std::move(d);
         }
-        for (auto [name, field] : {std::pair{"to", &h.primary_recipients}, std::pair{"cc", &h.copy_recipients}}) {
-            if (auto v = get(name)) {
-                auto r = recipients(*v);
-                if (!r)
-                    return r.failure();
-                *field = std::move(*r);
-            }
-        }
-        if (auto v = get("bcc")) {
-            auto r = recipients(*v);
-            if (!r)
-                return r.failure();
-            h.blind_copy_recipients = std::move(*r);
-        }
-        if (auto v = get("reply-to")) {
-            auto r = descriptors(*v);
-            if (!r)
-                return r.failure();
-            h.reply_recipients = std::move(*r);
-        }
+        if (auto v = get("to"))
+            h.primary_recipients = recipients(*v);
+        if (auto v = get("cc"))
+            h.copy_recipients = recipients(*v);
+        if (auto v = get("bcc"))
+            h.blind_copy_recipients = recipients(*v);
+        if (auto v = get("reply-to"))
+            h.reply_recipients = descriptors(*v);
         if (auto v = get("subject")) {
             // RFC 2047 words decoded, then T.61 (an undecodable 8-bit
             // Subject is read as UTF-8, or failing that as Latin-1).
@@ -1497,10 +1493,7 @@ result<p22::ipn> mdn_to_ipn(from_mime_input const& in, mime::message const& tree
     auto semi = final_recipient->find(';');
     header_address who;
     who.addr_spec = trim(std::string_view(*final_recipient).substr(semi == std::string::npos ? 0 : semi + 1));
-    auto d = r.descriptor(who);
-    if (!d)
-        return d.failure();
-    n.ipn_originator = std::move(*d);
+    n.ipn_originator = r.descriptor(who);
     if (auto const* o = get("original-recipient")) {
         auto s = o->find(';');
         if (s != std::string::npos && ad::iequals(trim(std::string_view(*o).substr(0, s)), "x400"))
@@ -1889,8 +1882,14 @@ addressing::result<p1::report, mapping_refusal> answer_probe(p1::probe const& pr
     return r;
 }
 
-addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input const& in, addressing::mapper const& map)
+addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input const& raw, addressing::mapper const& map)
 {
+    // The message is read as the sanitizer writes it, not as it came: an
+    // encoded composite decoded, a false label on a multipart dropped, a
+    // broken boundary repaired, the same tree that an SMTP next hop gets
+    // (docs/mime.md). What the mapping reads is then one well-formed tree.
+    from_mime_input in = raw;
+    in.message = mime::sanitize(raw.message).message;
     auto const state = map.state();
     reader822 r{map, state->identity.domain, {}};
     auto tree = mime::parse(in.message);
@@ -1904,10 +1903,11 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
             return dsn_to_report(in, tree, map);
     }
     std::optional<p22::information_object> content;
-    if (ct->type == "multipart" && ct->subtype == "report") {
-        auto const* type = ct->param("report-type");
-        if (!type || !ad::iequals(*type, "disposition-notification"))
-            return refused{"a multipart/report other than delivery-status or disposition-notification"};
+    // An MDN becomes an IPN; a report of another type (an ARF feedback
+    // report, a TLS report) is a message like any other.
+    auto const* report_type = ct->param("report-type");
+    if (ct->type == "multipart" && ct->subtype == "report" && report_type &&
+        ad::iequals(*report_type, "disposition-notification")) {
         auto n = mdn_to_ipn(in, tree, r);
         if (!n)
             return n.failure();

@@ -3,6 +3,7 @@
 #include "samples.hpp"
 
 #include "addressing/std_or.hpp"
+#include "mime/codec.hpp"
 #include "mime/sanitizer.hpp"
 #include "x400/mapping.hpp"
 
@@ -197,6 +198,102 @@ TEST(Mapping, MimeToX400ToMimeKeepsTheMessage)
     EXPECT_EQ(again->envelope.mail_from, "ann@a.example");
     ASSERT_EQ(again->envelope.rcpt_to.size(), 2u);
     EXPECT_EQ(again->envelope.rcpt_to[1].address, "cy@c.example");
+}
+
+// A body part whose base64 runs over one line: encode_base64 already
+// breaks lines, and they were broken again every 76 characters, which cut
+// quanta across lines and left empty lines in the body.
+TEST(Mapping, Base64BodiesAreWrappedOnce)
+{
+    auto const map = test_mapper();
+    std::string data;
+    for (int i = 0; i < 300; ++i)
+        data += static_cast<char>(i * 7);
+    std::string encoded;
+    x400gw::mime::encode_base64(data, encoded);
+    std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                                 encoded;
+    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto back = x4::to_mime(*x, map);
+    ASSERT_TRUE(back) << back.failure().why;
+    auto const& m = back->message;
+    auto const body = m.find("\r\n\r\n", m.find("Content-Transfer-Encoding: base64"));
+    ASSERT_NE(body, std::string::npos) << m;
+    EXPECT_EQ(m.substr(body + 4), encoded) << m;
+}
+
+// Malformed MIME is read as the sanitizer writes it: a multipart with a
+// transfer encoding label it does not use, and a multipart that really is
+// base64-encoded (RFC 2045 6.4 forbids both), keep their parts.
+TEST(Mapping, MalformedMimeIsReadAsTheSanitizerRepairsIt)
+{
+    auto const map = test_mapper();
+    std::string const inner = "--b1\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n"
+                              "--b1\r\nContent-Type: application/pdf; name=\"q.pdf\"\r\n"
+                              "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
+    std::string encoded_inner;
+    x400gw::mime::encode_base64(inner, encoded_inner);
+    for (auto const& body : {inner, encoded_inner}) {
+        std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
+                                     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+                                     "Content-Transfer-Encoding: base64\r\n\r\n" + body;
+        auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+        ASSERT_TRUE(x) << x.failure().why;
+        auto const ipm = content_of(*x);
+        ASSERT_EQ(ipm.body.size(), 2u) << body;
+        EXPECT_EQ(std::get<p22::ia5_text>(ipm.body[0]).text, "first part");
+        auto const& file = std::get<p22::file_transfer>(ipm.body[1]);
+        EXPECT_EQ(file.file_name, "q.pdf");
+        EXPECT_EQ(file.data.at(0).data, "%PDF-1.4\n");
+    }
+}
+
+// A heading address with no O/R address does not refuse the message: the
+// envelope's addresses decide who gets it. Each is carried as a free-form
+// name, and comes back as a group's display name.
+TEST(Mapping, HeadingAddressesWithoutAnOrAddressAreFreeFormNames)
+{
+    auto const map = test_mapper();
+    std::string const original = "From: Ann Lee <ann@a.example>\r\n"
+                                 "To: bob@b.example, eryq, \"J\xc3\xb8ran\" <j\xc3\xb8ran@example.com>\r\n"
+                                 "Cc: <@relay.example,@other.example:cy@c.example>, <>\r\n"
+                                 "Subject: x\r\n\r\nbody\r\n";
+    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const ipm = content_of(*x);
+    ASSERT_EQ(ipm.heading.primary_recipients.size(), 3u);
+    EXPECT_TRUE(ipm.heading.primary_recipients[0].recipient.formal_name);
+    auto const& bare = ipm.heading.primary_recipients[1].recipient;
+    EXPECT_FALSE(bare.formal_name);
+    EXPECT_EQ(bare.free_form_name, "eryq");
+    auto const& utf8 = ipm.heading.primary_recipients[2].recipient;
+    EXPECT_FALSE(utf8.formal_name);
+    ASSERT_TRUE(utf8.free_form_name);
+    EXPECT_NE(utf8.free_form_name->find("example.com>"), std::string::npos);
+    // The empty address has nothing to carry; the source route is text.
+    ASSERT_EQ(ipm.heading.copy_recipients.size(), 1u);
+    auto back = x4::to_mime(*x, map);
+    ASSERT_TRUE(back) << back.failure().why;
+    EXPECT_NE(back->message.find("\"eryq\":;"), std::string::npos) << back->message;
+}
+
+// A multipart/report that is neither a DSN nor an MDN (an ARF feedback
+// report) is a message like any other.
+TEST(Mapping, OtherReportsAreMessages)
+{
+    auto const map = test_mapper();
+    std::string const original = "From: abuse@a.example\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n"
+                                 "--b\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n"
+                                 "--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+                                 "--b--\r\n";
+    auto x = x4::from_mime({original, "abuse@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const ipm = content_of(*x);
+    ASSERT_EQ(ipm.body.size(), 2u);
+    EXPECT_EQ(std::get<p22::ia5_text>(ipm.body[0]).text, "A complaint.");
 }
 
 TEST(Mapping, WhatItWritesIsAlreadySanitized)

@@ -5,6 +5,7 @@
 #include "samples.hpp"
 
 #include "addressing/std_or.hpp"
+#include "mime/codec.hpp"
 #include "x400/mapping.hpp"
 
 #include <cstdio>
@@ -42,7 +43,36 @@ int main(int argc, char** argv)
         m.content = x400gw::x400::p22::encode(c);
         return m;
     };
+    x400gw::addressing::gateway_identity gw;
+    gw.domain = "gw.example";
+    gw.address = *x400gw::addressing::parse_std_or("/PRMD=Gateway/ADMD= /C=XX/");
+    x400gw::addressing::mapper const map(*x400gw::addressing::make_mapping_state(gw, {}));
+    // What from-mime writes for MIME that is not well formed: a false
+    // base64 label on the multipart, a heading address with no O/R
+    // address, an empty attachment (no data value) and one over a line of
+    // base64.
+    auto const from_mime = [&map] {
+        std::string pdf = "%PDF-1.4\n";
+        for (int i = 0; i < 200; ++i)
+            pdf += static_cast<char>(i);
+        std::string b64;
+        x400gw::mime::encode_base64(pdf, b64);
+        std::string const text =
+            "From: Ann Lee <ann@a.example>\r\nTo: bob@b.example, eryq\r\nSubject: from MIME\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+            "--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+            "--b1\r\nContent-Type: application/pdf; name=\"q.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            b64 + "--b1\r\nContent-Type: application/octet-stream; name=\"empty.bin\"\r\n\r\n"
+                  "--b1--\r\n";
+        return x400gw::x400::from_mime({text, "ann@a.example", {"bob@b.example"}, 1796385600, "from-mime-1"}, map);
+    }();
+    if (!from_mime) {
+        std::fprintf(stderr, "x400_sample_writer: from-mime refused its sample: %s\n", from_mime.failure().why.c_str());
+        return 1;
+    }
     sample const all[] = {
+        {"message-from-mime", *from_mime},
         {"message-ipn-receipt", ipn_message(samples::receipt_notification())},
         {"message-ipn-non-receipt", ipn_message(samples::non_receipt_notification())},
         {"message-full", samples::full_message()},
@@ -50,12 +80,8 @@ int main(int argc, char** argv)
         {"message-minimal", samples::minimal_message()},
         {"probe", samples::sample_probe()},
         {"report", samples::sample_report()},
-        {"report-probe-answer", [] {
+        {"report-probe-answer", [&map] {
              // The report answering an IPM probe: a delivery report.
-             x400gw::addressing::gateway_identity gw;
-             gw.domain = "gw.example";
-             gw.address = *x400gw::addressing::parse_std_or("/PRMD=Gateway/ADMD= /C=XX/");
-             x400gw::addressing::mapper map(*x400gw::addressing::make_mapping_state(gw, {}));
              auto p = samples::sample_probe();
              p.type = p1::content_type{p1::content_types::p22_1988, std::nullopt};
              return p1::mts_apdu{*x400gw::x400::answer_probe(p, map, 1796385600, "answer-1")};
@@ -87,6 +113,10 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "x400_sample_writer: cannot write %s\n", c.name);
             return 1;
         }
+    }
+    if (!write(dir + "/ipm-from-mime.p22", std::get<p1::message>(*from_mime).content)) {
+        std::fprintf(stderr, "x400_sample_writer: cannot write ipm-from-mime\n");
+        return 1;
     }
     return 0;
 }
