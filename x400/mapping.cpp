@@ -1017,7 +1017,7 @@ struct reader822 {
             }
             return true;
         }
-        if (p.is_message() && ct.subtype == "rfc822") {
+        if (p.is_message() && (ct.subtype == "rfc822" || ct.subtype == "global") && p.first_child != mime::no_part) {
             auto inner = ipm_of(bytes, tree, p.first_child);
             if (!inner)
                 return inner.failure();
@@ -1032,7 +1032,15 @@ struct reader822 {
             std::string charset = cs ? *cs : "us-ascii";
             mime::to_lower(charset);
             bool const ascii = std::none_of(content.begin(), content.end(), [](char c) { return c & 0x80; });
-            if (ascii) {
+            // Octets under 128 are ASCII text only in a charset that is
+            // ASCII there: not in UTF-16 or UTF-32 (NULs between the
+            // letters), nor in the 7-bit charsets that switch sets by
+            // escapes (ISO-2022-JP, UTF-7, HZ). Such text goes on as a file.
+            bool const wide_or_shifted =
+                charset.starts_with("utf-16") || charset.starts_with("utf-32") || charset.starts_with("ucs-") ||
+                charset.starts_with("iso-2022") || charset == "utf-7" || charset.starts_with("hz-") ||
+                content.find('\0') != std::string::npos || content.find('\x1b') != std::string::npos;
+            if (ascii && !wide_or_shifted) {
                 body.push_back(p22::ia5_text{5, crlf(content)});
                 return true;
             }

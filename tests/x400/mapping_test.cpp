@@ -296,6 +296,45 @@ TEST(Mapping, OtherReportsAreMessages)
     EXPECT_EQ(std::get<p22::ia5_text>(ipm.body[0]).text, "A complaint.");
 }
 
+// Octets under 128 are IA5 text only when the charset reads them as
+// ASCII: UTF-16 text of Latin letters, or ISO-2022-JP, is not.
+TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
+{
+    auto const map = test_mapper();
+    for (std::string const charset : {"utf-16le", "UTF-32BE", "iso-2022-jp", "utf-7"}) {
+        std::string const text = charset == "iso-2022-jp" ? std::string("\x1b$B$3$s\x1b(B\r\n")
+                                 : charset == "utf-7"     ? std::string("Hi Mom -+Jjo--!\r\n")
+                                 : charset == "UTF-32BE"  ? std::string("\0\0\0H\0\0\0i", 8)
+                                                          : std::string("H\0i\0", 4);
+        std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
+                                     "Content-Type: text/plain; charset=" + charset + "\r\n\r\n" + text;
+        auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+        ASSERT_TRUE(x) << x.failure().why;
+        auto const ipm = content_of(*x);
+        ASSERT_EQ(ipm.body.size(), 1u);
+        EXPECT_FALSE(std::holds_alternative<p22::ia5_text>(ipm.body[0])) << charset;
+    }
+}
+
+// message/global (RFC 6532) is a message like message/rfc822.
+TEST(Mapping, MessageGlobalIsAMessageBodyPart)
+{
+    auto const map = test_mapper();
+    std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: message/global\r\n\r\n"
+                                 "From: J\xc3\xb8ran <j\xc3\xb8ran@example.com>\r\nSubject: Gr\xc3\xbc\xc3\x9f" "e\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n";
+    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const ipm = content_of(*x);
+    ASSERT_EQ(ipm.body.size(), 1u);
+    auto const* m = std::get_if<p22::message_body_part>(&ipm.body[0]);
+    ASSERT_NE(m, nullptr);
+    ASSERT_EQ(m->data.size(), 1u);
+    EXPECT_TRUE(m->data[0].heading.subject);
+    EXPECT_TRUE(m->data[0].heading.originator);
+}
+
 TEST(Mapping, WhatItWritesIsAlreadySanitized)
 {
     for (auto const& m : {samples::full_message(), samples::minimal_message()}) {
