@@ -40,6 +40,43 @@ std::string trim(std::string_view s)
     return std::string(mime::trim(s));
 }
 
+// Text from the X.400 side on one line. IA5 and Teletex strings (and
+// ps-encoded text, "(013)") may hold CR and LF: written as they are into a
+// header field they would end it and start another (header injection),
+// and in a report's text they could start a delimiter line. Each CR, LF
+// and NUL becomes a space.
+std::string one_line(std::string s)
+{
+    std::replace_if(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; }, ' ');
+    return s;
+}
+
+// A header field's value as written: a CR or LF that is not the line
+// break of a fold (CR LF, then SP or HTAB, then something other than white
+// space on that line) becomes a space, so no value can end its field or the
+// header, whichever text from the X.400 side it holds.
+std::string header_value(std::string_view v)
+{
+    std::string out(v);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i] == '\r' && i + 2 < out.size() && out[i + 1] == '\n' && (out[i + 2] == ' ' || out[i + 2] == '\t')) {
+            auto const next = out.find_first_not_of(" \t", i + 2);
+            if (next != std::string::npos && out[next] != '\r' && out[next] != '\n') {
+                ++i;
+                continue;
+            }
+        }
+        if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0')
+            out[i] = ' ';
+    }
+    return out;
+}
+
+std::string std_or_text(ad::or_address const& a)
+{
+    return one_line(ad::render_std_or(a));
+}
+
 // ------------------------------------------------------------ identifiers
 
 // RFC 2156 global-id: "/C=XX/ADMD=A/PRMD=P/" (4.6.1 uses the std-or form).
@@ -49,7 +86,7 @@ std::string global_id(p1::global_domain_identifier const& g)
     a.c = g.country;
     a.admd = g.admd;
     a.prmd = g.prmd;
-    return ad::render_std_or(a);
+    return std_or_text(a);
 }
 
 std::optional<p1::global_domain_identifier> parse_global_id(std::string_view text)
@@ -64,7 +101,7 @@ std::optional<p1::global_domain_identifier> parse_global_id(std::string_view tex
 // mts-msg-id = "[" global-id ";" *text "]"  (RFC 2156 4.6.1.1)
 std::string mts_id_text(p1::mts_identifier const& id)
 {
-    return "[" + global_id(id.domain) + ";" + id.local + "]";
+    return one_line("[" + global_id(id.domain) + ";" + id.local + "]");
 }
 
 std::optional<p1::mts_identifier> parse_mts_id(std::string_view text)
@@ -117,13 +154,13 @@ std::string msg_id(p22::ipm_identifier const& id, std::string_view domain)
         auto decoded = ad::ps_decode(id.user_relative_identifier);
         if (decoded && decoded->find('@') != std::string::npos && decoded->find(' ') == std::string::npos &&
             decoded->find('<') == std::string::npos)
-            return "<" + *decoded + ">";
+            return one_line("<" + *decoded + ">");
     }
     auto local = ad::ps_encode(id.user_relative_identifier);
     std::string out = "<" + no_spaces(local ? *local : id.user_relative_identifier) + "*";
     if (id.user)
         out += no_spaces(ad::render_std_or(id.user->address));
-    return out + "@" + std::string(domain) + ">";
+    return one_line(out + "@" + std::string(domain) + ">");
 }
 
 p22::ipm_identifier ipm_id_from(std::string_view msgid, std::string_view domain, std::vector<std::string>& losses)
@@ -302,7 +339,7 @@ std::string display_of(p22::or_descriptor const& d)
     if (std::all_of(n.begin(), n.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }))
         return "\"" + n + "\"";
     std::string out;
-    mime::encode_words(n, out);
+    mime::encode_words(one_line(n), out);
     return out;
 }
 
@@ -443,7 +480,7 @@ result<std::string> rfc822_of(ad::mapper const& map, p1::or_name const& n, ad::r
     auto m = map.to_rfc822(n.address, r);
     if (!m)
         return refused{"O/R address " + ad::render_std_or(n.address) + " cannot be mapped: " + m.failure().why};
-    return m->address;
+    return one_line(m->address);
 }
 
 // ------------------------------------------------------------- to MIME
@@ -484,7 +521,7 @@ struct writer822 {
     {
         out += name;
         out += ": ";
-        out += value;
+        out += header_value(value);
         out += "\r\n";
     }
 
@@ -768,13 +805,13 @@ struct writer822 {
             std::string v;
             bool const ascii = std::none_of(h.subject->begin(), h.subject->end(), [](char c) { return c & 0x80; });
             if (ascii) {
-                v = *h.subject;
+                v = one_line(*h.subject);
             } else {
                 // T.61 is not a MIME charset: read into UTF-8 (diacritics
                 // combined with their letters) and encoded (RFC 2047).
                 std::size_t unmapped = 0;
                 auto const utf8 = text::t61_to_utf8(*h.subject, &unmapped);
-                mime::encode_words(utf8, v);
+                mime::encode_words(one_line(utf8), v);
                 if (unmapped)
                     losses.push_back(std::to_string(unmapped) +
                                      " octet(s) of the Teletex subject have no T.61 reading (U+FFFD)");
@@ -804,10 +841,10 @@ struct writer822 {
             losses.push_back("Discarded-X400-IPMS-Extensions: " + x.type.to_string());
         if (env) {
             field(out, "X400-MTS-Identifier", mts_id_text(env->message_id));
-            field(out, "X400-Originator", ad::render_std_or(env->originator.address));
+            field(out, "X400-Originator", std_or_text(env->originator.address));
             std::string recips;
             for (auto const& r : env->recipients)
-                recips += (recips.empty() ? "" : ",\r\n ") + ad::render_std_or(r.name.address);
+                recips += (recips.empty() ? "" : ",\r\n ") + std_or_text(r.name.address);
             field(out, "X400-Recipients", recips);
             field(out, "X400-Content-Type", env->type.built_in == p1::content_types::p2_1984 ? "P2" : "P2-1988");
             if (env->content_identifier)
@@ -1270,7 +1307,7 @@ p1::non_delivery_report reason_of(std::string_view status)
 std::string reporting_mta(p1::report const& r)
 {
     if (r.ext.reporting_mta_name)
-        return *r.ext.reporting_mta_name;
+        return one_line(*r.ext.reporting_mta_name);
     if (!r.trace.empty())
         return global_id(r.trace.back().domain);
     return global_id(r.report_id.domain);
@@ -1294,10 +1331,10 @@ result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
     if (!r.trace.empty())
         status += "Arrival-Date: " + date_of(r.trace.front().arrival_time) + "\r\n";
     for (auto const& x : r.recipients) {
-        auto const std_or = ad::render_std_or(x.actual_recipient.address);
+        auto const std_or = std_or_text(x.actual_recipient.address);
         status += "\r\n";
         if (x.originally_intended_recipient)
-            status += "Original-Recipient: x400; " + ad::render_std_or(x.originally_intended_recipient->address) + "\r\n";
+            status += "Original-Recipient: x400; " + std_or_text(x.originally_intended_recipient->address) + "\r\n";
         status += "Final-Recipient: x400; " + std_or + "\r\n";
         if (auto const* d = std::get_if<p1::delivery_report>(&x.report)) {
             status += "Action: delivered\r\nStatus: 2.0.0\r\n";
@@ -1313,7 +1350,7 @@ result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
         }
         status += "Last-Attempt-Date: " + date_of(x.arrival_time) + "\r\n";
         if (x.supplementary_information)
-            status += "X400-Supplementary-Info: " + *x.supplementary_information + "\r\n";
+            status += "X400-Supplementary-Info: " + one_line(*x.supplementary_information) + "\r\n";
     }
     std::string returned;
     if (r.returned_content) {
@@ -1333,11 +1370,11 @@ result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
     msg += "From: Mail Delivery Subsystem <postmaster@" + state->identity.domain + ">\r\n";
     msg += "To: " + *to + "\r\n";
     msg += "Subject: Delivery report for " + no_spaces(mts_id_text(r.subject_id)) + "\r\n";
-    msg += "Message-ID: <" + no_spaces(r.report_id.local) + "*" + no_spaces(global_id(r.report_id.domain)) + "@" +
+    msg += "Message-ID: <" + no_spaces(one_line(r.report_id.local)) + "*" + no_spaces(global_id(r.report_id.domain)) + "@" +
            state->identity.domain + ">\r\n";
     msg += "X400-MTS-Identifier: " + mts_id_text(r.report_id) + "\r\n";
     for (auto const& l : out.losses)
-        msg += "Comments: x400gw: " + l + "\r\n";
+        msg += "Comments: x400gw: " + one_line(l) + "\r\n";
     msg += "MIME-Version: 1.0\r\n";
     std::string const boundary = "x400gw-report";
     msg += "Content-Type: multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\"\r\n\r\n";
@@ -1348,7 +1385,7 @@ result<mime_message> report_to_dsn(p1::report const& r, ad::mapper const& map)
     msg += "--" + boundary + "--\r\n";
     out.message = mime::sanitize(msg).message;
     out.envelope.mail_from = "";
-    out.envelope.rcpt_to.push_back({*to, "NEVER", ad::render_std_or(r.destination.address)});
+    out.envelope.rcpt_to.push_back({*to, "NEVER", std_or_text(r.destination.address)});
     out.envelope.ret = "HDRS";
     out.envelope.envid = mts_id_text(r.report_id);
     return out;
@@ -1375,7 +1412,7 @@ result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& e
         if (!a)
             return a.failure();
         if (r.indicators.test(p1::pri::responsibility))
-            out.envelope.rcpt_to.push_back({*a, "NEVER", ad::render_std_or(r.name.address)});
+            out.envelope.rcpt_to.push_back({*a, "NEVER", std_or_text(r.name.address)});
         to += (to.empty() ? "" : ", ") + *a;
     }
     if (out.envelope.rcpt_to.empty())
@@ -1387,7 +1424,7 @@ result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& e
         human = "The message was received at " + date_of(rf->receipt_time) + ".\r\n";
         extra += "X400-Receipt-Time: " + date_of(rf->receipt_time) + "\r\n";
         if (rf->supplementary_information)
-            extra += "X400-Supplementary-Info: " + *rf->supplementary_information + "\r\n";
+            extra += "X400-Supplementary-Info: " + one_line(*rf->supplementary_information) + "\r\n";
     } else if (auto const* nf = std::get_if<p22::non_receipt_fields>(&n.fields)) {
         disposition = std::string("automatic-action/MDN-sent-automatically; ") +
                       (nf->reason == 1 ? "dispatched" : "deleted");
@@ -1397,7 +1434,7 @@ result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& e
         if (nf->discard)
             extra += "X400-Discard-Reason: " + std::to_string(*nf->discard) + "\r\n";
         if (nf->auto_forward_comment)
-            extra += "X400-Auto-Forward-Comment: " + *nf->auto_forward_comment + "\r\n";
+            extra += "X400-Auto-Forward-Comment: " + one_line(*nf->auto_forward_comment) + "\r\n";
         if (nf->returned_ipm)
             out.losses.push_back("the returned IPM of a non-receipt notification is not included");
     } else {
@@ -1409,12 +1446,12 @@ result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& e
     msg += "From: " + *from + "\r\nTo: " + to + "\r\n";
     msg += std::string("Subject: ") + (std::holds_alternative<p22::receipt_fields>(n.fields) ? "Receipt" : "Non-receipt") +
            " notification\r\n";
-    msg += "Message-ID: <" + no_spaces(env.message_id.local) + "*" + no_spaces(global_id(env.message_id.domain)) + "@" +
+    msg += "Message-ID: <" + no_spaces(one_line(env.message_id.local)) + "*" + no_spaces(global_id(env.message_id.domain)) + "@" +
            domain + ">\r\n";
     msg += "In-Reply-To: " + msg_id(n.subject_ipm, domain) + "\r\n";
     msg += "X400-MTS-Identifier: " + mts_id_text(env.message_id) + "\r\n";
     for (auto const& l : out.losses)
-        msg += "Comments: x400gw: " + l + "\r\n";
+        msg += "Comments: x400gw: " + one_line(l) + "\r\n";
     msg += "MIME-Version: 1.0\r\n";
     std::string const boundary = "x400gw-notification";
     msg += "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"" + boundary +
@@ -1423,7 +1460,7 @@ result<mime_message> ipn_to_mdn(p22::ipn const& n, p1::message_envelope const& e
     msg += "--" + boundary + "\r\nContent-Type: message/disposition-notification\r\n\r\n";
     msg += "Reporting-UA: " + domain + "; x400gw\r\n";
     if (n.ipm_intended_recipient && n.ipm_intended_recipient->formal_name)
-        msg += "Original-Recipient: x400; " + ad::render_std_or(n.ipm_intended_recipient->formal_name->address) + "\r\n";
+        msg += "Original-Recipient: x400; " + std_or_text(n.ipm_intended_recipient->formal_name->address) + "\r\n";
     msg += "Final-Recipient: rfc822; " + *from + "\r\n";
     msg += "Original-Message-ID: " + msg_id(n.subject_ipm, domain) + "\r\n";
     msg += "Disposition: " + disposition + "\r\n" + extra + "\r\n";
@@ -1807,11 +1844,11 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
         std::string fields;
         for (auto const& l : out.losses) {
             if (l.starts_with("Discarded-")) {
-                fields += l + "\r\n";
+                fields += one_line(l) + "\r\n";
                 continue;
             }
             std::string comment; // RFC 2047 words where a loss quotes non-ASCII text
-            mime::encode_words(l, comment);
+            mime::encode_words(one_line(l), comment);
             fields += "Comments: x400gw: " + comment + "\r\n";
         }
         auto const at = text->find("\r\nMIME-Version: 1.0\r\n");
@@ -1830,7 +1867,7 @@ addressing::result<mime_message, mapping_refusal> to_mime(p1::mts_apdu const& ap
         auto a = rfc822_of(map, r.name, ad::role::recipient);
         if (!a)
             return a.failure();
-        out.envelope.rcpt_to.push_back({*a, notify_of(r.indicators), ad::render_std_or(r.name.address)});
+        out.envelope.rcpt_to.push_back({*a, notify_of(r.indicators), std_or_text(r.name.address)});
     }
     if (out.envelope.rcpt_to.empty())
         return refused{"no recipient is this MTA's responsibility"};

@@ -5,8 +5,11 @@
 // crash, no throw; what to-mime writes is what the sanitizer would write
 // (it passes unchanged); what from-mime builds encodes and decodes again;
 // the IPM inside decodes as P22; a probe's answer encodes and decodes;
-// T.61 text reads into well-formed UTF-8.
+// T.61 text reads into well-formed UTF-8; the header to-mime writes holds
+// only fields it means to write (no text from the X.400 side starts one).
 #include "addressing/std_or.hpp"
+#include "mime/header_codec.hpp"
+#include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
 #include "x400/mapping.hpp"
 #include "x400/text.hpp"
@@ -14,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 namespace x4 = x400gw::x400;
@@ -39,6 +43,32 @@ ad::mapper const& the_mapper()
         return ad::mapper(*ad::make_mapping_state(gw, {}));
     }();
     return m;
+}
+
+// The names of every field to-mime writes in a message's top header: the
+// heading's, the envelope's, the reports' and the MIME ones.
+bool only_our_fields(std::string const& message)
+{
+    static std::set<std::string, std::less<>> const names{
+        "autoforwarded", "bcc", "cc", "comments", "content-transfer-encoding", "content-type", "date",
+        "discarded-x400-ipms-extensions", "discarded-x400-mts-extensions", "expiry-date", "from", "importance",
+        "in-reply-to", "message-id", "mime-version", "obsoletes", "priority", "references", "reply-by",
+        "reply-to", "sender", "sensitivity", "subject", "to", "x400-content-identifier", "x400-content-type",
+        "x400-mts-identifier", "x400-originator", "x400-received", "x400-recipients"};
+    auto const tree = x400gw::mime::parse(message);
+    if (tree.parts.empty())
+        return true;
+    bool ok = true;
+    x400gw::mime::for_each_field(std::string_view(message).substr(0, tree.parts[0].header_end),
+                                 [&](x400gw::mime::raw_field const& f) {
+                                     std::string name(f.name);
+                                     x400gw::mime::to_lower(name);
+                                     if (!names.contains(name)) {
+                                         std::fprintf(stderr, "unexpected field: %s\n", name.c_str());
+                                         ok = false;
+                                     }
+                                 });
+    return ok;
 }
 
 void through_x400(x4::p1::mts_apdu const& apdu)
@@ -69,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (auto mime = x4::to_mime(*apdu, map)) {
             auto again = x400gw::mime::sanitize(mime->message);
             check(again.unchanged);
+            check(only_our_fields(mime->message));
             std::vector<std::string> to;
             for (auto const& r : mime->envelope.rcpt_to)
                 to.push_back(r.address);

@@ -335,6 +335,44 @@ TEST(Mapping, MessageGlobalIsAMessageBodyPart)
     EXPECT_TRUE(m->data[0].heading.originator);
 }
 
+// IA5 and Teletex strings may hold CR and LF, and ps-encoded text may
+// decode to them: none of them may end a header field and start another
+// (header injection from the X.400 side) or start a line of a report.
+TEST(Mapping, NoX400TextStartsAHeaderLine)
+{
+    auto const map = test_mapper();
+    auto const injected = [](std::string const& text) {
+        std::size_t at = 0;
+        while ((at = text.find("X-Evil", at)) != std::string::npos) {
+            if (at == 0 || text[at - 1] == '\n' || text[at - 1] == '\r')
+                return true;
+            ++at;
+        }
+        return false;
+    };
+    auto m = samples::full_message();
+    m.envelope.message_id.local = "m1\r\nX-Evil: 1";
+    auto ipm = samples::full_ipm();
+    ipm.heading.subject = "a\r\nX-Evil: 1";
+    ipm.heading.originator->free_form_name = "Ann\r\nX-Evil: 1";
+    ipm.heading.this_ipm = p22::ipm_identifier{std::nullopt, "x(013)(010)X-Evil:1(a)y"};
+    ipm.heading.primary_recipients.push_back({samples::descriptor(samples::person("Bo", "Ray"), "Bo\nX-Evil: 2"), {}, {}, {}});
+    ipm.body.resize(1);   // the text bodies may hold such lines
+    m.content = p22::encode(ipm);
+    auto mime = x4::to_mime(p1::mts_apdu{m}, map);
+    ASSERT_TRUE(mime) << mime.failure().why;
+    EXPECT_FALSE(injected(mime->message)) << mime->message;
+
+    auto r = samples::sample_report();
+    r.subject_id.local = "s1\r\nX-Evil: 1";
+    r.report_id.local = "r1\nX-Evil: 1";
+    r.ext.reporting_mta_name = "mta\r\nX-Evil: 1";
+    r.recipients.front().supplementary_information = "why\r\nX-Evil: 1";
+    auto dsn = x4::to_mime(p1::mts_apdu{r}, map);
+    ASSERT_TRUE(dsn) << dsn.failure().why;
+    EXPECT_FALSE(injected(dsn->message)) << dsn->message;
+}
+
 TEST(Mapping, WhatItWritesIsAlreadySanitized)
 {
     for (auto const& m : {samples::full_message(), samples::minimal_message()}) {
