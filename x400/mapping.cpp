@@ -406,19 +406,37 @@ std::string decode_words(std::string_view v)
     return out;
 }
 
-// Header text (UTF-8 after decode_words) as a TeletexString: ASCII as it
-// is, anything else through T.61; what T.61 cannot write is '?', stated.
-std::string teletex_of(std::string_view utf8, char const* what, std::vector<std::string>& losses)
+// Header text (UTF-8 after decode_words) as a TeletexString of at most
+// `bound` octets (X.420's upper bound for the field): ASCII as it is,
+// anything else through T.61; what T.61 cannot write is '?', and what is
+// past the bound is cut (never between a diacritic and its letter); both
+// stated.
+std::string teletex_of(std::string_view utf8, char const* what, std::size_t bound, std::vector<std::string>& losses)
 {
-    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return !(c & 0x80); }))
-        return std::string(utf8);
-    std::size_t bad = 0;
-    auto t = text::utf8_to_t61(utf8, &bad);
-    if (bad)
-        losses.push_back(std::to_string(bad) + " character(s) of the " + what +
-                         " have no T.61 form and are written as '?'");
+    std::string t;
+    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return !(c & 0x80); })) {
+        t = std::string(utf8);
+    } else {
+        std::size_t bad = 0;
+        t = text::utf8_to_t61(utf8, &bad);
+        if (bad)
+            losses.push_back(std::to_string(bad) + " character(s) of the " + what +
+                             " have no T.61 form and are written as '?'");
+    }
+    if (t.size() > bound) {
+        t.resize(bound);
+        // T.61's non-spacing diacritics (0xC1-0xCF) come before their letter.
+        while (!t.empty() && static_cast<unsigned char>(t.back()) >= 0xc1 && static_cast<unsigned char>(t.back()) <= 0xcf)
+            t.pop_back();
+        losses.push_back(std::string("the ") + what + " is longer than X.420 allows (" + std::to_string(bound) +
+                         " octets) and is cut there");
+    }
     return t;
 }
+
+// X.420 upper bounds (ub-free-form-name, ub-subject-field).
+constexpr std::size_t free_form_name_bound = 64;
+constexpr std::size_t subject_bound = 128;
 
 // The O/R address as P1 writes it: every value a PrintableString (the
 // Teletex markers RFC 2156 allows in text have no BER form here yet), the
@@ -946,7 +964,7 @@ struct reader822 {
         if (!a.display.empty()) {
             auto const utf8 = decode_words(a.display);
             if (text::t61_representable(utf8))
-                d.free_form_name = teletex_of(utf8, "display name", losses);
+                d.free_form_name = teletex_of(utf8, "display name", free_form_name_bound, losses);
             else
                 losses.push_back("the display name " + a.display + " has no T.61 form and is not carried");
         }
@@ -965,7 +983,7 @@ struct reader822 {
         if (!a.addr_spec.empty()) {
             auto const text = d.free_form_name ? text::t61_to_utf8(*d.free_form_name) + " <" + a.addr_spec + ">"
                                                : a.addr_spec;
-            d.free_form_name = teletex_of(text, "address", losses);
+            d.free_form_name = teletex_of(text, "address", free_form_name_bound, losses);
         }
         if (!d.free_form_name)
             return std::nullopt;
@@ -1231,7 +1249,7 @@ struct reader822 {
             auto utf8 = decode_words(*v);
             if (!ber::valid_utf8(utf8))
                 utf8 = text::latin1_to_utf8(utf8);
-            h.subject = teletex_of(utf8, "Subject", losses);
+            h.subject = teletex_of(utf8, "Subject", subject_bound, losses);
         }
         if (auto v = get("in-reply-to")) {
             auto ids = id_list(*v);

@@ -50,7 +50,7 @@ ad::mapper const& the_mapper()
 bool only_our_fields(std::string const& message)
 {
     static std::set<std::string, std::less<>> const names{
-        "autoforwarded", "bcc", "cc", "comments", "content-transfer-encoding", "content-type", "date",
+        "autoforwarded", "bcc", "cc", "comments", "content-disposition", "content-transfer-encoding", "content-type", "date",
         "discarded-x400-ipms-extensions", "discarded-x400-mts-extensions", "expiry-date", "from", "importance",
         "in-reply-to", "message-id", "mime-version", "obsoletes", "priority", "references", "reply-by",
         "reply-to", "sender", "sensitivity", "subject", "to", "x400-content-identifier", "x400-content-type",
@@ -76,8 +76,9 @@ void through_x400(x4::p1::mts_apdu const& apdu)
     auto const wire = x4::p1::encode(apdu);
     auto back = x4::p1::decode({reinterpret_cast<std::uint8_t const*>(wire.data()), wire.size()});
     check(back.ok());
-    auto const& m = std::get<x4::p1::message>(*back);
-    check(x4::p22::decode({reinterpret_cast<std::uint8_t const*>(m.content.data()), m.content.size()}).ok());
+    // A message's content is the P22 from-mime built; a DSN became a report.
+    if (auto const* m = std::get_if<x4::p1::message>(&*back))
+        check(x4::p22::decode({reinterpret_cast<std::uint8_t const*>(m->content.data()), m->content.size()}).ok());
 }
 
 } // namespace

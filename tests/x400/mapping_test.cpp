@@ -373,6 +373,28 @@ TEST(Mapping, NoX400TextStartsAHeaderLine)
     EXPECT_FALSE(injected(dsn->message)) << dsn->message;
 }
 
+// X.420's upper bounds hold in what from-mime writes: a Subject of at most
+// 128 octets, a free-form name of at most 64 (a peer that checks them
+// would refuse the message), never cut between a diacritic and its letter.
+TEST(Mapping, HeadingTextKeepsX420Bounds)
+{
+    auto const map = test_mapper();
+    std::string subject;
+    for (int i = 0; i < 127; ++i)
+        subject += 'S';
+    subject += "\xc3\xa9 and more";   // é: two T.61 octets across the bound
+    std::string name(100, 'N');
+    std::string const original = "From: \"" + name + "\" <ann@a.example>\r\nSubject: " + subject +
+                                 "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n";
+    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const h = content_of(*x).heading;
+    ASSERT_TRUE(h.subject);
+    EXPECT_EQ(*h.subject, subject.substr(0, 127));
+    ASSERT_TRUE(h.originator && h.originator->free_form_name);
+    EXPECT_EQ(*h.originator->free_form_name, name.substr(0, 64));
+}
+
 TEST(Mapping, WhatItWritesIsAlreadySanitized)
 {
     for (auto const& m : {samples::full_message(), samples::minimal_message()}) {

@@ -918,6 +918,13 @@ function expectedP22(json, want) {
 }
 
 function checkTshark(name, file, json) {
+    // One TPKT carries at most 65,535 octets; a larger PDU (a corpus
+    // message with attachments, never a sample here) is left to the
+    // library's decoder.
+    if (fs.statSync(file).size > 60000) {
+        console.log(`skip tshark ${name}: larger than one TPKT`);
+        return;
+    }
     const got = tsharkFields(file);
     if (!got.p1) {
         failures++;
