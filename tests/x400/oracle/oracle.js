@@ -1039,7 +1039,7 @@ for (const f of files) {
 // The bare P22 contents.
 for (const f of fs.readdirSync(samplesDir).filter((x) => x.endsWith('.p22')).sort()) {
     const file = path.join(samplesDir, f);
-    const r = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', file], { encoding: 'utf8' });
+    const r = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) {
         failures++;
         console.log(`FAIL x400gw cannot decode ${f}: ${r.stderr}`);
@@ -1061,7 +1061,7 @@ for (const f of fs.readdirSync(samplesDir).filter((x) => x.endsWith('.p22')).sor
     const encoded = Buffer.from(W('IPMSInformationObjects', 'InformationObject')._encode_InformationObject(value, asn1.BER).toBytes());
     const out = path.join(work, f.replace(/\.p22$/, '.wildboar.p22'));
     fs.writeFileSync(out, encoded);
-    const back = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', out], { encoding: 'utf8' });
+    const back = spawnSync(x400gwctl, ['x400', 'decode', '--json', '--content', 'ipm', out], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (back.status !== 0) {
         failures++;
         console.log(`FAIL x400gw cannot decode @wildboar/x400's encoding of ${f}: ${back.stderr}`);
