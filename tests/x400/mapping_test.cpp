@@ -51,6 +51,13 @@ std::string read_file(std::string const& path)
     return s.str();
 }
 
+// from_mime with the test gateway, a fixed time and one recipient.
+x400gw::addressing::result<p1::mts_apdu, x4::mapping_refusal> mime_to_x400(std::string const& message,
+                                                                           std::string const& from = "ann@a.example")
+{
+    return x4::from_mime({message, from, {"bob@b.example"}, 1796385600, "l-1"}, test_mapper());
+}
+
 // The address a header field maps to, given the O/R name it came from.
 std::optional<ad::or_address> formal(std::optional<p22::or_descriptor> const& d)
 {
@@ -214,7 +221,7 @@ TEST(Mapping, Base64BodiesAreWrappedOnce)
     std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
                                  "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
                                  encoded;
-    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    auto x = mime_to_x400(original);
     ASSERT_TRUE(x) << x.failure().why;
     auto back = x4::to_mime(*x, map);
     ASSERT_TRUE(back) << back.failure().why;
@@ -229,7 +236,6 @@ TEST(Mapping, Base64BodiesAreWrappedOnce)
 // base64-encoded (RFC 2045 6.4 forbids both), keep their parts.
 TEST(Mapping, MalformedMimeIsReadAsTheSanitizerRepairsIt)
 {
-    auto const map = test_mapper();
     std::string const inner = "--b1\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n"
                               "--b1\r\nContent-Type: application/pdf; name=\"q.pdf\"\r\n"
                               "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
@@ -239,7 +245,7 @@ TEST(Mapping, MalformedMimeIsReadAsTheSanitizerRepairsIt)
         std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
                                      "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
                                      "Content-Transfer-Encoding: base64\r\n\r\n" + body;
-        auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+        auto x = mime_to_x400(original);
         ASSERT_TRUE(x) << x.failure().why;
         auto const ipm = content_of(*x);
         ASSERT_EQ(ipm.body.size(), 2u) << body;
@@ -260,7 +266,7 @@ TEST(Mapping, HeadingAddressesWithoutAnOrAddressAreFreeFormNames)
                                  "To: bob@b.example, eryq, \"J\xc3\xb8ran\" <j\xc3\xb8ran@example.com>\r\n"
                                  "Cc: <@relay.example,@other.example:cy@c.example>, <>\r\n"
                                  "Subject: x\r\n\r\nbody\r\n";
-    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    auto x = mime_to_x400(original);
     ASSERT_TRUE(x) << x.failure().why;
     auto const ipm = content_of(*x);
     ASSERT_EQ(ipm.heading.primary_recipients.size(), 3u);
@@ -283,13 +289,12 @@ TEST(Mapping, HeadingAddressesWithoutAnOrAddressAreFreeFormNames)
 // report) is a message like any other.
 TEST(Mapping, OtherReportsAreMessages)
 {
-    auto const map = test_mapper();
     std::string const original = "From: abuse@a.example\r\nMIME-Version: 1.0\r\n"
                                  "Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n"
                                  "--b\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n"
                                  "--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
                                  "--b--\r\n";
-    auto x = x4::from_mime({original, "abuse@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    auto x = mime_to_x400(original, "abuse@a.example");
     ASSERT_TRUE(x) << x.failure().why;
     auto const ipm = content_of(*x);
     ASSERT_EQ(ipm.body.size(), 2u);
@@ -300,7 +305,6 @@ TEST(Mapping, OtherReportsAreMessages)
 // ASCII: UTF-16 text of Latin letters, or ISO-2022-JP, is not.
 TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
 {
-    auto const map = test_mapper();
     for (std::string const charset : {"utf-16le", "UTF-32BE", "iso-2022-jp", "utf-7"}) {
         std::string const text = charset == "iso-2022-jp" ? std::string("\x1b$B$3$s\x1b(B\r\n")
                                  : charset == "utf-7"     ? std::string("Hi Mom -+Jjo--!\r\n")
@@ -308,7 +312,7 @@ TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
                                                           : std::string("H\0i\0", 4);
         std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
                                      "Content-Type: text/plain; charset=" + charset + "\r\n\r\n" + text;
-        auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+        auto x = mime_to_x400(original);
         ASSERT_TRUE(x) << x.failure().why;
         auto const ipm = content_of(*x);
         ASSERT_EQ(ipm.body.size(), 1u);
@@ -319,12 +323,11 @@ TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
 // message/global (RFC 6532) is a message like message/rfc822.
 TEST(Mapping, MessageGlobalIsAMessageBodyPart)
 {
-    auto const map = test_mapper();
     std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
                                  "Content-Type: message/global\r\n\r\n"
                                  "From: J\xc3\xb8ran <j\xc3\xb8ran@example.com>\r\nSubject: Gr\xc3\xbc\xc3\x9f" "e\r\n"
                                  "Content-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n";
-    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    auto x = mime_to_x400(original);
     ASSERT_TRUE(x) << x.failure().why;
     auto const ipm = content_of(*x);
     ASSERT_EQ(ipm.body.size(), 1u);
@@ -378,7 +381,6 @@ TEST(Mapping, NoX400TextStartsAHeaderLine)
 // would refuse the message), never cut between a diacritic and its letter.
 TEST(Mapping, HeadingTextKeepsX420Bounds)
 {
-    auto const map = test_mapper();
     std::string subject;
     for (int i = 0; i < 127; ++i)
         subject += 'S';
@@ -386,7 +388,7 @@ TEST(Mapping, HeadingTextKeepsX420Bounds)
     std::string name(100, 'N');
     std::string const original = "From: \"" + name + "\" <ann@a.example>\r\nSubject: " + subject +
                                  "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n";
-    auto x = x4::from_mime({original, "ann@a.example", {"bob@b.example"}, 1796385600, "l-1"}, map);
+    auto x = mime_to_x400(original);
     ASSERT_TRUE(x) << x.failure().why;
     auto const h = content_of(*x).heading;
     ASSERT_TRUE(h.subject);
