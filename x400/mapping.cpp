@@ -1082,7 +1082,11 @@ struct reader822 {
             return true;
         }
         auto content = body_of(bytes, p);
-        if (ct.type == "text" && ct.subtype == "plain") {
+        // Text with NULs is a file under a text label (an image or a sound
+        // labelled text/plain): it goes on as a file, its octets as they
+        // are, with no line ends made CR LF.
+        bool const binary = content.find('\0') != std::string::npos;
+        if (ct.type == "text" && ct.subtype == "plain" && !binary) {
             auto const* cs = ct.param("charset");
             std::string charset = cs ? *cs : "us-ascii";
             mime::to_lower(charset);
@@ -1094,7 +1098,7 @@ struct reader822 {
             bool const wide_or_shifted =
                 charset.starts_with("utf-16") || charset.starts_with("utf-32") || charset.starts_with("ucs-") ||
                 charset.starts_with("iso-2022") || charset == "utf-7" || charset.starts_with("hz-") ||
-                content.find('\0') != std::string::npos || content.find('\x1b') != std::string::npos;
+                content.find('\x1b') != std::string::npos;
             if (ascii && !wide_or_shifted) {
                 body.push_back(p22::ia5_text{5, crlf(content)});
                 return true;

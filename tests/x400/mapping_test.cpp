@@ -320,6 +320,27 @@ TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
     }
 }
 
+// A file labelled text/plain (a WAV or a JPEG sent so) is not text: its
+// octets go on as they are, no LF made CR LF.
+TEST(Mapping, BinaryUnderATextLabelIsAFile)
+{
+    std::string data("RIFF\0\0\n\x01\xff\n\r\n", 13);
+    std::string encoded;
+    x400gw::mime::encode_base64(data, encoded);
+    std::string const original = "From: ann@a.example\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: text/plain; charset=us-ascii; name=\"a.wav\"\r\n"
+                                 "Content-Transfer-Encoding: base64\r\n\r\n" + encoded;
+    auto x = mime_to_x400(original);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const ipm = content_of(*x);
+    ASSERT_EQ(ipm.body.size(), 1u);
+    auto const* file = std::get_if<p22::file_transfer>(&ipm.body[0]);
+    ASSERT_NE(file, nullptr);
+    EXPECT_EQ(file->file_name, "a.wav");
+    ASSERT_EQ(file->data.size(), 1u);
+    EXPECT_EQ(file->data[0].data, data);
+}
+
 // message/global (RFC 6532) is a message like message/rfc822.
 TEST(Mapping, MessageGlobalIsAMessageBodyPart)
 {
