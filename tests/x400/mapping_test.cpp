@@ -4,11 +4,13 @@
 
 #include "addressing/std_or.hpp"
 #include "mime/codec.hpp"
+#include "mime/parser.hpp"
 #include "mime/sanitizer.hpp"
 #include "x400/mapping.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -416,6 +418,176 @@ TEST(Mapping, HeadingTextKeepsX420Bounds)
     EXPECT_EQ(*h.subject, subject.substr(0, 127));
     ASSERT_TRUE(h.originator && h.originator->free_form_name);
     EXPECT_EQ(*h.originator->free_form_name, name.substr(0, 64));
+}
+
+namespace {
+
+// A BER encoding (definite lengths) as a tree that can be changed and
+// written again: a primitive value that is itself BER (an MTS-APDU's
+// content octets) is opened too.
+struct tlv {
+    std::string tag;
+    bool constructed = false;
+    bool wrapped = false;
+    std::string value;
+    std::vector<tlv> children;
+};
+
+std::string write_tlvs(std::vector<tlv> const& nodes);
+
+std::optional<std::vector<tlv>> read_tlvs(std::string_view b)
+{
+    std::vector<tlv> out;
+    std::size_t i = 0;
+    while (i < b.size()) {
+        tlv t;
+        std::size_t const start = i;
+        auto const first = static_cast<unsigned char>(b[i++]);
+        if ((first & 0x1f) == 0x1f)
+            while (i < b.size() && (static_cast<unsigned char>(b[i++]) & 0x80)) {
+            }
+        if (i >= b.size())
+            return std::nullopt;
+        t.tag = std::string(b.substr(start, i - start));
+        t.constructed = first & 0x20;
+        std::size_t n = static_cast<unsigned char>(b[i++]);
+        if (n == 0x80)
+            return std::nullopt;
+        if (n & 0x80) {
+            std::size_t const k = n & 0x7f;
+            if (k > 4 || i + k > b.size())
+                return std::nullopt;
+            n = 0;
+            for (std::size_t j = 0; j < k; ++j)
+                n = n << 8 | static_cast<unsigned char>(b[i++]);
+        }
+        if (n > b.size() - i)
+            return std::nullopt;
+        auto const value = b.substr(i, n);
+        i += n;
+        if (t.constructed) {
+            auto c = read_tlvs(value);
+            if (!c)
+                return std::nullopt;
+            t.children = std::move(*c);
+        } else if (n > 2 && (value[0] == '\xa0' || value[0] == '\xa1' || value[0] == '\x30' || value[0] == '\x31')) {
+            if (auto c = read_tlvs(value); c && write_tlvs(*c) == value) {
+                t.wrapped = true;
+                t.children = std::move(*c);
+            } else {
+                t.value = std::string(value);
+            }
+        } else {
+            t.value = std::string(value);
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::string write_tlvs(std::vector<tlv> const& nodes)
+{
+    std::string out;
+    for (auto const& t : nodes) {
+        auto const body = t.constructed || t.wrapped ? write_tlvs(t.children) : t.value;
+        out += t.tag;
+        if (body.size() < 128) {
+            out += static_cast<char>(body.size());
+        } else {
+            std::string len;
+            for (auto n = body.size(); n; n >>= 8)
+                len.insert(len.begin(), static_cast<char>(n & 0xff));
+            out += static_cast<char>(0x80 | len.size());
+            out += len;
+        }
+        out += body;
+    }
+    return out;
+}
+
+// Every primitive value of printable text, as pointers into the tree.
+void text_values(std::vector<tlv>& nodes, std::vector<std::string*>& out)
+{
+    for (auto& t : nodes) {
+        if (t.constructed || t.wrapped)
+            text_values(t.children, out);
+        else if (!t.value.empty() && std::all_of(t.value.begin(), t.value.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+            out.push_back(&t.value);
+    }
+}
+
+// A line that starts with the planted field in some entity's header, or in
+// the fields of a report part.
+bool planted_field(std::string const& message)
+{
+    auto const tree = x400gw::mime::parse(message);
+    auto has = [&](std::size_t begin, std::size_t end) {
+        std::string_view const block = std::string_view(message).substr(begin, end - begin);
+        for (std::size_t at = block.find("X-Evil"); at != std::string_view::npos; at = block.find("X-Evil", at + 1))
+            if (at == 0 || block[at - 1] == '\n' || block[at - 1] == '\r')
+                return true;
+        return false;
+    };
+    for (auto const& p : tree.parts) {
+        if (has(p.header_begin, p.header_end))
+            return true;
+        if (p.content_type.type == "message" &&
+            (p.content_type.subtype == "delivery-status" || p.content_type.subtype == "disposition-notification") &&
+            has(p.body_begin, p.body_end))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+// No text from the X.400 side starts a header line, whatever value holds
+// it: every printable text value of every sample PDU (and of the P22
+// content inside) is replaced with text holding CR, LF or both and a
+// field, the PDU is encoded again and mapped. A refusal is fine; a header
+// line of the sender's choosing is not.
+TEST(Mapping, NoTextValueOfAnySampleStartsAHeaderLine)
+{
+    auto const map = test_mapper();
+    auto const from = mime_to_x400("From: Ann <ann@a.example>\r\nTo: bob@b.example, eryq\r\nSubject: s\r\n\r\nx\r\n");
+    ASSERT_TRUE(from) << from.failure().why;
+    auto ipn = [](p22::information_object const& n) {
+        auto m = samples::minimal_message();
+        m.content = p22::encode(n);
+        return p1::mts_apdu{m};
+    };
+    std::vector<p1::mts_apdu> const all{p1::mts_apdu{samples::full_message()}, p1::mts_apdu{samples::minimal_message()},
+                                        p1::mts_apdu{samples::intl_message()}, p1::mts_apdu{samples::sample_report()},
+                                        ipn(samples::receipt_notification()), ipn(samples::non_receipt_notification()),
+                                        *from};
+    std::size_t tried = 0;
+    for (auto const& apdu : all) {
+        auto const wire = p1::encode(apdu);
+        auto tree = read_tlvs(wire);
+        ASSERT_TRUE(tree);
+        std::vector<std::string*> values;
+        text_values(*tree, values);
+        for (auto* v : values) {
+            auto const kept = *v;
+            for (std::string const payload : {"\r\nX-Evil: 1", "\r\nX-Evil: 1\r\n", "\nX-Evil: 1", "\rX-Evil: 1",
+                                              "(013)(010)X-Evil:1(a)x"}) {
+                *v = kept.substr(0, 1) + payload;
+                auto const mutated = write_tlvs(*tree);
+                auto decoded = p1::decode(as_bytes(mutated));
+                ++tried;
+                if (!decoded)
+                    continue;
+                auto mime = x4::to_mime(*decoded, map);
+                if (mime) {
+                    EXPECT_FALSE(planted_field(mime->message)) << "value '" << kept << "' as '" << *v << "':\n"
+                                                                << mime->message;
+                }
+            }
+            *v = kept;
+        }
+    }
+    RecordProperty("mutations", static_cast<int>(tried));
+    EXPECT_GT(tried, 1000u);
 }
 
 TEST(Mapping, WhatItWritesIsAlreadySanitized)
