@@ -152,15 +152,17 @@ std::string msg_id(p22::ipm_identifier const& id, std::string_view domain)
     // ps-encoded text of an addr-spec) goes back to that msg-id.
     if (!id.user) {
         auto decoded = ad::ps_decode(id.user_relative_identifier);
-        if (decoded && decoded->find('@') != std::string::npos && decoded->find(' ') == std::string::npos &&
-            decoded->find('<') == std::string::npos)
-            return one_line("<" + *decoded + ">");
+        // Only an addr-spec of visible characters: ps-encoding can write any
+        // octet, a CR or LF too, and those stay encoded below.
+        if (decoded && decoded->find('@') != std::string::npos &&
+            std::all_of(decoded->begin(), decoded->end(), [](char c) { return c > 0x20 && c < 0x7f && c != '<' && c != '>'; }))
+            return "<" + *decoded + ">";
     }
     auto local = ad::ps_encode(id.user_relative_identifier);
     std::string out = "<" + no_spaces(local ? *local : id.user_relative_identifier) + "*";
     if (id.user)
-        out += no_spaces(ad::render_std_or(id.user->address));
-    return one_line(out + "@" + std::string(domain) + ">");
+        out += no_spaces(std_or_text(id.user->address));
+    return out + "@" + std::string(domain) + ">";
 }
 
 p22::ipm_identifier ipm_id_from(std::string_view msgid, std::string_view domain, std::vector<std::string>& losses)
