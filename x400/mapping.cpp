@@ -1608,7 +1608,9 @@ result<p1::mts_apdu> dsn_to_report(from_mime_input const& in, mime::message cons
     auto const& gw = state->identity.address;
     std::string_view const bytes = in.message;
     std::uint32_t status_part = mime::no_part;
-    for (std::uint32_t i = 0; i < tree.parts.size(); ++i)
+    // The first one (RFC 6522: the report's second part); a later one is
+    // not the report's.
+    for (std::uint32_t i = 0; i < tree.parts.size() && status_part == mime::no_part; ++i)
         if (tree.parts[i].content_type.type == "message" && tree.parts[i].content_type.subtype == "delivery-status")
             status_part = i;
     if (status_part == mime::no_part)

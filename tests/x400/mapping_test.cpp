@@ -650,6 +650,23 @@ TEST(Mapping, ReportToDsnToReport)
     }
 }
 
+// The report's own delivery-status part is the first one (RFC 6522); a
+// later one (inside a returned message, say) does not replace it.
+TEST(Mapping, TheFirstDeliveryStatusPartIsTheReport)
+{
+    auto const map = test_mapper();
+    auto dsn = x4::to_mime(p1::mts_apdu{samples::sample_report()}, map);
+    ASSERT_TRUE(dsn) << dsn.failure().why;
+    auto text = dsn->message;
+    auto const close = text.rfind("\r\n--x400gw-report--");
+    ASSERT_NE(close, std::string::npos) << text;
+    text.insert(close, "\r\n--x400gw-report\r\nContent-Type: message/delivery-status\r\n\r\n"
+                       "Final-Recipient: rfc822; x@y.example\r\nAction: failed\r\n");
+    auto back = x4::from_mime({text, "", {dsn->envelope.rcpt_to.at(0).address}, 1796385600, "rep-2"}, map);
+    ASSERT_TRUE(back) << back.failure().why;
+    EXPECT_EQ(std::get<p1::report>(*back).recipients.size(), samples::sample_report().recipients.size());
+}
+
 TEST(Mapping, IpnToMdnToIpn)
 {
     auto const map = test_mapper();
