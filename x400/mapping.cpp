@@ -1959,8 +1959,8 @@ addressing::result<p1::mts_apdu, mapping_refusal> from_mime(from_mime_input cons
     // encoded composite decoded, a false label on a multipart dropped, a
     // broken boundary repaired, the same tree that an SMTP next hop gets
     // (docs/mime.md). What the mapping reads is then one well-formed tree.
-    from_mime_input in = raw;
-    in.message = mime::sanitize(raw.message).message;
+    from_mime_input const in{mime::sanitize(raw.message).message, raw.mail_from, raw.rcpt_to, raw.now,
+                             raw.local_identifier};
     auto const state = map.state();
     reader822 r{map, state->identity.domain, {}};
     auto tree = mime::parse(in.message);

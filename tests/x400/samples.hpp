@@ -10,7 +10,10 @@
 #include "x400/p1.hpp"
 #include "x400/p22.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace x400gw::x400::samples {
 
@@ -415,6 +418,45 @@ inline std::optional<std::string> rewrite(std::string_view in, bool segments, st
             continue;
         }
         out.append(in.substr(e->offset, e->end - e->offset));
+    }
+    if (s.failed())
+        return std::nullopt;
+    return out;
+}
+
+// Re-encodes `in` with its text value number `target` replaced by the
+// value's first octet and `payload`. The text values, counted in `seen` in
+// document order, are the primitive elements of printable ASCII, within
+// constructed elements and within primitive values that are BER themselves
+// (an MTS-APDU's content octets). nullopt when `in` is not BER.
+inline std::optional<std::string> with_text(std::string_view in, std::size_t target, std::string_view payload,
+                                            std::size_t& seen, std::size_t depth = 0)
+{
+    if (depth > 60)
+        return std::nullopt;
+    ber::session s({reinterpret_cast<std::uint8_t const*>(in.data()), in.size()});
+    ber::reader r(s, s.input());
+    std::string out;
+    while (auto e = r.next()) {
+        std::string const content(reinterpret_cast<char const*>(e->content.data()), e->content.size());
+        std::optional<std::string> changed;
+        bool const nested = !e->constructed && content.size() > 2 &&
+                            (content[0] == '\xa0' || content[0] == '\xa1' || content[0] == '\x30' || content[0] == '\x31');
+        if (e->constructed || nested) {
+            auto const before = seen;
+            changed = with_text(content, target, payload, seen, depth + 1);
+            if (!changed && e->constructed)
+                return std::nullopt;
+            if (!changed)
+                seen = before;   // not BER after all: a value like any other
+        }
+        if (!changed && !e->constructed && !content.empty() &&
+            std::all_of(content.begin(), content.end(), [](char c) { return c >= 0x20 && c < 0x7f; }) && seen++ == target)
+            changed = content.substr(0, 1) + std::string(payload);
+        if (changed)
+            out += ber::encode_identifier(e->tag, e->constructed) + ber::encode_length(changed->size()) + *changed;
+        else
+            out.append(in.substr(e->offset, e->end - e->offset));
     }
     if (s.failed())
         return std::nullopt;
