@@ -22,7 +22,8 @@ namespace http = beast::http;
 
 http::response<http::string_body> to_beast(rest::response const& r, unsigned version)
 {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    // A 1.x client with a minor version past 1 is answered in 1.1 (RFC 9110 2.5).
+    http::response<http::string_body> res{static_cast<http::status>(r.status), std::min(version, 11u)};
     res.set(http::field::content_type, r.content_type);
     for (auto const& [name, value] : r.headers)
         res.set(name, value);
@@ -264,8 +265,6 @@ task<bool> stream_raw(runtime& rt, Stream& stream, http::request<http::string_bo
     co_return true;
 }
 
-// One connection's requests, in order, until the client closes, errs or
-// idles for 30 s. Stream is a beast::tcp_stream or a TLS stream over one.
 bool is_import(http::request<http::string_body> const& req)
 {
     auto const target = req.target();
@@ -273,6 +272,41 @@ bool is_import(http::request<http::string_body> const& req)
            (target.starts_with("/api/v1/route-file") || target.starts_with("/api/v1/table-file/"));
 }
 
+// A final answer after which nothing more is read: Connection: close, then
+// a lingering close, reading and dropping what the client is still sending
+// (a while, a bounded amount), so that closing does not reset the
+// connection before the client has read the answer.
+template <class Stream>
+task<void> answer_and_close(Stream& stream, rest::response const& r, unsigned version, std::size_t drop_at_most)
+{
+    auto res = to_beast(r, version);
+    res.set(http::field::server, "x400gw");
+    res.keep_alive(false);
+    res.prepare_payload();
+    (void)co_await http::async_write(stream, res, use_tuple);
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    for (std::size_t dropped = 0; dropped < drop_at_most;) {
+        auto [rec, got] = co_await beast::get_lowest_layer(stream).async_read_some(asio::buffer(sink), use_tuple);
+        if (rec)
+            break;
+        dropped += got;
+    }
+}
+
+// Whether a read ended on input no HTTP/1.1 server may act on, rather
+// than on the network: such a request gets a 400 or 431 before the close.
+bool bad_input(error_code const& ec)
+{
+    return ec.category() == http::make_error_code(http::error::bad_field).category() &&
+           ec != http::error::end_of_stream && ec != http::error::body_limit;
+}
+
+// One connection's requests, in order, until the client closes, errs or
+// idles for 30 s. Stream is a beast::tcp_stream or a TLS stream over one.
 template <class Stream>
 task<void> exchange(runtime& rt, Stream& stream)
 {
@@ -283,48 +317,68 @@ task<void> exchange(runtime& rt, Stream& stream)
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
         auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
         (void)hn;
+        if (bad_input(hec)) {
+            auto const received = buffer.cdata();
+            auto const problem = rest::unparsable(
+                hec.message(), {static_cast<char const*>(received.data()), std::min<std::size_t>(received.size(), 256)},
+                hec == http::error::header_limit);
+            co_await answer_and_close(stream, problem, 11, rest::max_body);
+            co_return;
+        }
         bool too_large = hec == http::error::body_limit;
         if (hec && !too_large)
             co_return;
+        auto& head = parser.get();
+        bool continue_first = false;
+        if (!too_large) {
+            std::string encodings;
+            for (auto [f, end] = head.equal_range(http::field::transfer_encoding); f != end; ++f)
+                encodings.append(encodings.empty() ? "" : ", ").append(f->value());
+            auto const verdict = rest::check_head({head.version(), head.count(http::field::host),
+                                                   head.count(http::field::content_length), encodings,
+                                                   head[http::field::expect],
+                                                   parser.chunked() || parser.content_length().value_or(0) > 0});
+            if (verdict.refuse) {
+                co_await answer_and_close(stream, *verdict.refuse, head.version(), rest::max_body);
+                co_return;
+            }
+            continue_first = verdict.send_continue;
+        }
         // A whole route or table file may be sent (PUT text/plain): those
         // two resources take more than a JSON request.
-        auto const limit = !hec && is_import(parser.get()) ? rest::max_import : rest::max_body;
+        auto const limit = !too_large && is_import(head) ? rest::max_import : rest::max_body;
         if (!too_large) {
             auto const length = parser.content_length();
             too_large = length && *length > limit;
+        }
+        if (!too_large && continue_first) {
+            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+            auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(go_on), use_tuple);
+            (void)cn;
+            if (cec)
+                co_return;
         }
         if (!too_large) {
             parser.body_limit(limit);
             auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
             (void)n;
             too_large = ec == http::error::body_limit;
+            if (bad_input(ec)) {
+                co_await answer_and_close(stream, rest::unparsable(ec.message(), {}, false), head.version(),
+                                          rest::max_body);
+                co_return;
+            }
             if (ec && !too_large)
                 co_return;
         }
         if (too_large) {
-            auto res = to_beast(rest::problem(413, "the request body exceeds " + std::to_string(limit) +
-                                                       " octets"), 11);
-            res.set(http::field::server, "x400gw");
-            res.keep_alive(false);
-            res.prepare_payload();
-            (void)co_await http::async_write(stream, res, use_tuple);
-            // A lingering close: read and drop what the client is still
-            // sending (a while, a bounded amount), so that closing does not
-            // reset the connection before the client has read the 413.
-            auto& socket = beast::get_lowest_layer(stream).socket();
-            error_code ignored;
-            socket.shutdown(tcp::socket::shutdown_send, ignored);
-            beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-            std::array<char, 16384> sink;
-            for (std::size_t dropped = 0; dropped < 64 * limit;) {
-                auto [rec, got] = co_await beast::get_lowest_layer(stream).async_read_some(asio::buffer(sink), use_tuple);
-                if (rec)
-                    break;
-                dropped += got;
-            }
+            co_await answer_and_close(stream, rest::problem(413, "the request body exceeds " + std::to_string(limit) +
+                                                                     " octets"),
+                                      11, 64 * limit);
             co_return;
         }
-        auto const& req = parser.get();
+        auto& req = parser.get();
+        req.target(rest::origin_target(req.target()));
         bool const api = req.target().starts_with("/api/");
         api_result result;
         if (api)

@@ -2,6 +2,7 @@
 #include "gateway/rest/api.hpp"
 
 #include "addressing/mixer.hpp"
+#include "addressing/or_address.hpp"
 #include "addressing/std_or.hpp"
 #include "addressing/table_edit.hpp"
 #include "addressing/validate.hpp"
@@ -32,7 +33,11 @@ std::string_view reason(int status)
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return "Error";
     }
 }
@@ -673,25 +678,90 @@ response import_refused(std::string_view detail, std::vector<std::string> const&
     return r;
 }
 
+namespace {
+
+// HTTP's optional white space (RFC 9110 5.6.3) off both ends.
+std::string_view trim_ows(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+} // namespace
+
 std::optional<std::string> bearer_token(std::string_view authorization)
 {
     auto const space = authorization.find(' ');
-    if (space == std::string_view::npos)
+    if (space == std::string_view::npos || !addressing::iequals(authorization.substr(0, space), "bearer"))
         return std::nullopt;
-    auto scheme = authorization.substr(0, space);
-    if (scheme.size() != 6)
-        return std::nullopt;
-    for (std::size_t i = 0; i < 6; ++i)
-        if (std::tolower(static_cast<unsigned char>(scheme[i])) != "bearer"[i])
-            return std::nullopt;
-    auto token = authorization.substr(space + 1);
-    while (!token.empty() && token.front() == ' ')
-        token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ')
-        token.remove_suffix(1);
+    auto const token = trim_ows(authorization.substr(space + 1));
     if (token.empty())
         return std::nullopt;
     return std::string(token);
+}
+
+head_verdict check_head(request_head const& head)
+{
+    auto refuse = [](int status, std::string_view detail) {
+        return head_verdict{problem(status, detail), false};
+    };
+    if (head.version >= 11 && head.host_fields != 1)
+        return refuse(400, head.host_fields == 0 ? "an HTTP/1.1 request needs a Host field"
+                                                 : "a request may have only one Host field");
+    if (!head.transfer_encoding.empty()) {
+        // RFC 9112 6.1 and 6.3: without chunked last, or beside a
+        // Content-Length, or in HTTP/1.0, the body's end is not known.
+        if (head.version < 11)
+            return refuse(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+        if (head.content_length_fields != 0)
+            return refuse(400, "a request may not have both Transfer-Encoding and Content-Length");
+        std::vector<std::string_view> codings;
+        for (std::string_view rest = head.transfer_encoding; !rest.empty();) {
+            auto const comma = rest.find(',');
+            auto const coding = trim_ows(rest.substr(0, comma));
+            if (!coding.empty())
+                codings.push_back(coding.substr(0, coding.find(';')));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+        if (codings.empty() || !addressing::iequals(trim_ows(codings.back()), "chunked"))
+            return refuse(400, "the request's Transfer-Encoding does not end in chunked, so its length is unknown");
+        if (codings.size() > 1)
+            return refuse(501, "only the chunked transfer coding is understood here");
+    }
+    auto const expect = trim_ows(head.expect);
+    if (!expect.empty() && !addressing::iequals(expect, "100-continue"))
+        return refuse(417, "the only expectation met here is 100-continue");
+    return {std::nullopt, !expect.empty() && head.version >= 11 && head.has_body};
+}
+
+response unparsable(std::string_view what, std::string_view received, bool head_too_large)
+{
+    if (head_too_large)
+        return problem(431, "the request's header section is over the limit");
+    // "METHOD target HTTP/d.d": well formed, in a version not spoken here.
+    auto const line = received.substr(0, received.find('\r'));
+    auto const version = line.substr(line.rfind(' ') + 1);
+    auto const digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (std::count(line.begin(), line.end(), ' ') == 2 && version.size() == 8 && version.starts_with("HTTP/") &&
+        digit(version[5]) && version[6] == '.' && digit(version[7]) && version != "HTTP/1.0" && version != "HTTP/1.1")
+        return problem(505, "only HTTP/1.0 and HTTP/1.1 are spoken here, not " + std::string(version));
+    return problem(400, "the request is not valid HTTP/1.1: " + std::string(what));
+}
+
+std::string origin_target(std::string_view target)
+{
+    if (target.empty() || target.front() == '/' || target == "*")
+        return std::string(target);
+    auto const url = boost::urls::parse_absolute_uri(target);
+    if (!url || !(addressing::iequals(url->scheme(), "http") || addressing::iequals(url->scheme(), "https")))
+        return std::string(target);
+    std::string out = url->encoded_path().empty() ? std::string("/") : std::string(url->encoded_path());
+    if (url->has_query())
+        out.append("?").append(url->encoded_query());
+    return out;
 }
 
 std::variant<response, operation> route(request const& req)

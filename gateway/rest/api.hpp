@@ -160,6 +160,34 @@ struct table_summary {
     std::size_t entries = 0;
 };
 
+// --- HTTP/1.1 framing (RFC 9112), before any route is looked at. ---
+// What the HTTP reader saw of a request's head.
+struct request_head {
+    unsigned version = 11;                // 10 or 11
+    std::size_t host_fields = 1;
+    std::size_t content_length_fields = 0;
+    std::string_view transfer_encoding;   // every Transfer-Encoding value, joined by ", "
+    std::string_view expect;
+    bool has_body = false;                // a Content-Length over 0, or chunked
+};
+struct head_verdict {
+    std::optional<response> refuse;   // answer this, then close the connection
+    bool send_continue = false;       // "100 Continue" before reading the body
+};
+// Whether a parsed head can be trusted: an HTTP/1.1 request without
+// exactly one Host (400), a body whose length cannot be known (400) or
+// whose coding we cannot undo (501), or an expectation we cannot meet
+// (417) is refused before its body is read.
+head_verdict check_head(request_head const& head);
+// The problem for a request the HTTP reader could not parse: `what` is its
+// reason, `received` what had arrived of it. A head over the size limit is
+// 431, a well-formed request line of another HTTP version 505, anything
+// else 400.
+response unparsable(std::string_view what, std::string_view received, bool head_too_large);
+// A request target in absolute form ("http://host/path?q", RFC 9112 3.2.2)
+// as the origin form the routes read ("/path?q"); any other target as it is.
+std::string origin_target(std::string_view target);
+
 // Whether the operation changes anything (then it needs an admin token).
 bool writes(operation const& op) noexcept;
 

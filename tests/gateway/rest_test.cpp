@@ -114,7 +114,64 @@ TEST(Rest, BearerTokens)
     EXPECT_FALSE(bearer_token("Basic abc"));
     EXPECT_FALSE(bearer_token("Bearer"));
     EXPECT_FALSE(bearer_token("Bearer    "));
+    EXPECT_EQ(bearer_token("BEARER \tabc\t"), "abc");
+    EXPECT_FALSE(bearer_token("Bearerx abc"));
     EXPECT_EQ(unauthorized("x").headers.at(0).first, "WWW-Authenticate");
+}
+
+// RFC 9112's framing rules, decided on the head alone.
+TEST(Rest, FramingThatCannotBeTrustedIsRefused)
+{
+    auto status = [](request_head const& h) { return check_head(h).refuse ? check_head(h).refuse->status : 0; };
+    EXPECT_EQ(status({}), 0);
+    EXPECT_EQ(status({.version = 10, .host_fields = 0}), 0);
+    EXPECT_EQ(status({.host_fields = 0}), 400);
+    EXPECT_EQ(status({.host_fields = 2}), 400);
+    EXPECT_EQ(status({.transfer_encoding = "chunked", .has_body = true}), 0);
+    EXPECT_EQ(status({.transfer_encoding = " Chunked ", .has_body = true}), 0);
+    EXPECT_EQ(status({.transfer_encoding = "gzip"}), 400);
+    EXPECT_EQ(status({.transfer_encoding = "chunked, gzip"}), 400);
+    EXPECT_EQ(status({.transfer_encoding = ","}), 400);
+    EXPECT_EQ(status({.transfer_encoding = "gzip, chunked"}), 501);
+    EXPECT_EQ(status({.content_length_fields = 1, .transfer_encoding = "chunked"}), 400);
+    EXPECT_EQ(status({.version = 10, .transfer_encoding = "chunked"}), 400);
+    EXPECT_EQ(status({.expect = "teapot"}), 417);
+    EXPECT_EQ(check_head({.expect = "100-Continue", .has_body = true}).send_continue, true);
+    EXPECT_EQ(check_head({.expect = "100-continue"}).send_continue, false);   // nothing to ask for
+    EXPECT_EQ(check_head({.version = 10, .host_fields = 0, .expect = "100-continue", .has_body = true}).send_continue,
+              false);   // RFC 9110 10.1.1: ignored in HTTP/1.0
+    auto const refused = check_head({.transfer_encoding = "gzip, chunked"}).refuse;
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->content_type, "application/problem+json");
+    EXPECT_EQ(json::parse(refused->body).at("title").as_string(), "Not Implemented");
+}
+
+TEST(Rest, UnparsableRequestsGetTheirStatus)
+{
+    EXPECT_EQ(unparsable("bad field", "GET / HTTP/1.1\r\nno colon\r\n", false).status, 400);
+    EXPECT_EQ(unparsable("header limit", "GET / HTTP/1.1\r\nX: aaaa", true).status, 431);
+    EXPECT_EQ(unparsable("bad version", "GET / HTTP/2.0\r\n", false).status, 505);
+    EXPECT_EQ(unparsable("bad version", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false).status, 505);
+    EXPECT_EQ(unparsable("bad version", "GET /\r\n", false).status, 400);
+    EXPECT_EQ(unparsable("bad version", "GET / HTTP/1.10\r\n", false).status, 400);
+    EXPECT_EQ(unparsable("bad version", "GET a b HTTP/3.0\r\n", false).status, 400);
+    EXPECT_EQ(unparsable("bad version", "", false).status, 400);
+    auto const doc = json::parse(unparsable("bad method", "\x01\r\n", false).body).as_object();
+    EXPECT_EQ(doc.at("detail").as_string(), "the request is not valid HTTP/1.1: bad method");
+}
+
+TEST(Rest, AbsoluteFormTargetsAreRead)
+{
+    EXPECT_EQ(origin_target("/api/v1/queue?limit=1"), "/api/v1/queue?limit=1");
+    EXPECT_EQ(origin_target("http://gw.example:8025/api/v1/queue?limit=1"), "/api/v1/queue?limit=1");
+    EXPECT_EQ(origin_target("HTTPS://gw.example/healthz"), "/healthz");
+    EXPECT_EQ(origin_target("http://gw.example"), "/");
+    EXPECT_EQ(origin_target("http://gw.example?x=1"), "/?x=1");
+    EXPECT_EQ(origin_target("http://gw.example/a%2Fb"), "/a%2Fb");
+    EXPECT_EQ(origin_target("*"), "*");
+    EXPECT_EQ(origin_target("ftp://gw.example/x"), "ftp://gw.example/x");
+    EXPECT_EQ(origin_target("gw.example:8025"), "gw.example:8025");
+    refused(get(origin_target("ftp://gw.example/x")), 400);
 }
 
 TEST(Rest, PagesAndDocuments)

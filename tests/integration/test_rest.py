@@ -9,10 +9,12 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.error
 import urllib.request
 
@@ -226,6 +228,87 @@ class RestTest(RestBase):
         wait_for(lambda: self.states(ids[0]) != ["active"], what="the first attempt to end")
         self.assertEqual(self.states(ids[0]), ["deferred"] if self.message(ids[0])["attempts"] else ["queued"])
         self.assertEqual(self.request("GET", "/api/v1/audit", self.reader)[1]["items"], [])
+
+    def exchange(self, data, then=None):
+        """Raw bytes to the admin port; every response until the gateway
+        closes, as (status, headers, body) triples. `then` is sent once the
+        first interim (1xx) response has come."""
+        s = socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=10)
+        s.sendall(data)
+        got, responses = b"", []
+        try:
+            while True:
+                while b"\r\n\r\n" in got:
+                    head, _, rest = got.partition(b"\r\n\r\n")
+                    lines = head.decode("latin-1").split("\r\n")
+                    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
+                    status = int(lines[0].split()[1])
+                    length = int(headers.get("content-length", "0"))
+                    if len(rest) < length:
+                        break
+                    responses.append((status, headers, rest[:length]))
+                    got = rest[length:]
+                    if status == 100 and then is not None:
+                        s.sendall(then)
+                b = s.recv(65536)
+                if not b:
+                    break
+                got += b
+        finally:
+            s.close()
+        self.assertEqual(got, b"", "a partial response")
+        return responses
+
+    def test_http_framing_errors_get_a_problem_and_a_close(self):
+        auth = f"Authorization: Bearer {self.admin}\r\n".encode()
+        close = b"Connection: close\r\n"
+        # Requests no HTTP/1.1 server may act on (RFC 9112): each gets one
+        # problem document, Connection: close, and nothing after it is read.
+        after = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        bad = [
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400),
+            (b"GARBAGE\r\n\r\n", 400),
+            (b"GET /healthz\r\n\r\n", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+            (b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400),
+            (b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400),
+            (b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            (b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+             b"0\r\n\r\n", 501),
+            (b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             b"zz\r\n{}\r\n0\r\n\r\n", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", 431),
+            (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            (b"GET /healthz HTTP/1.1\r\n\r\n", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n", 417),
+        ]
+        for data, code in bad:
+            responses = self.exchange(data + after)
+            self.assertEqual([r[0] for r in responses], [code], data[:80])
+            status, headers, body = responses[0]
+            self.assertEqual(headers["content-type"], "application/problem+json", data[:80])
+            self.assertEqual(headers["connection"], "close", data[:80])
+            self.assertEqual(json.loads(body)["status"], code)
+        # HTTP/1.0 needs no Host; the absolute form must be accepted (RFC
+        # 9112 3.2.2), on the plain resources and the API alike.
+        self.assertEqual(self.exchange(b"GET /healthz HTTP/1.0\r\n\r\n"), [(200, unittest.mock.ANY, b"ok\n")])
+        responses = self.exchange(b"GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                  b"GET HTTP://h:1/api/v1/queue?limit=1 HTTP/1.1\r\nHost: h:1\r\n" + auth + close + b"\r\n")
+        self.assertEqual([r[0] for r in responses], [200, 200])
+        self.assertEqual(json.loads(responses[1][2])["items"], [])
+        # Expect: 100-continue gets its interim answer before the body is sent.
+        body = json.dumps({"action": "hold", "ids": self.send(1)}).encode()
+        responses = self.exchange(b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\n" + auth + close +
+                                  b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                                  b"Content-Length: %d\r\n\r\n" % len(body), then=body)
+        self.assertEqual([r[0] for r in responses], [100, 200])
+        # Too large is said before the body is asked for.
+        responses = self.exchange(b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\n" + auth +
+                                  b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                                  b"Content-Length: 99999999\r\n\r\n")
+        self.assertEqual([r[0] for r in responses], [413])
 
     def test_list_show_raw_structure_and_pages_while_mail_arrives(self):
         ids = self.send(12)
