@@ -93,6 +93,15 @@ std::string normalise_value(std::string_view v, bool admd)
     return out;
 }
 
+std::string describe_char(char ch)
+{
+    auto const u = static_cast<unsigned char>(ch);
+    if (u >= 0x21 && u < 0x7f)
+        return std::string("'") + ch + "'";
+    static constexpr char hex[] = "0123456789ABCDEF";
+    return std::string("octet 0x") + hex[u >> 4] + hex[u & 15];
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept
 {
     if (a.size() != b.size())

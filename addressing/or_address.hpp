@@ -96,6 +96,9 @@ void append_normalised(std::string& out, std::string_view v, bool admd = false);
 
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// A character as an error message names it: 'x' when it is visible ASCII,
+// "octet 0xEF" otherwise, so no message carries a raw control or 8-bit octet.
+std::string describe_char(char ch);
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 

@@ -46,15 +46,6 @@ bool is_std_char(char ch) noexcept
     return is_printable_char(ch) || ch == '{' || ch == '}' || ch == '*';
 }
 
-std::string describe_char(char ch)
-{
-    auto const u = static_cast<unsigned char>(ch);
-    if (u >= 0x21 && u < 0x7f)
-        return std::string("'") + ch + "'";
-    static constexpr char hex[] = "0123456789ABCDEF";
-    return std::string("octet 0x") + hex[u >> 4] + hex[u & 15];
-}
-
 //   [ sep ] pair *( sep pair ) [ sep ]     pair = key "=" value
 result<std::vector<token>> tokenize(std::string_view text, syntax const& sx)
 {

@@ -5,6 +5,7 @@
 
 #include "addressing/ps_encoding.hpp"
 #include "addressing/rfc822.hpp"
+#include "addressing/text_lines.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -167,7 +168,7 @@ result<dmn_or_address> parse_dmn_or(std::string_view text, bool mcgam, std::vect
             } else if (have_dollar && ch == '@' && value.empty()) {
                 // "$@": the level is omitted (checked below)
             } else if (!is_dmn_char(ch)) {
-                return error{"character '" + std::string(1, ch) + "' not allowed", i};
+                return error{describe_char(ch) + " not allowed", i};
             }
             (have_dollar ? value : cur).push_back(ch);
         }
@@ -309,16 +310,6 @@ std::optional<error> check_entry(table_kind kind, table_entry const& e,
     return std::nullopt;
 }
 
-// The line of `text` that starts at `pos`, without its LF; `pos` moves past it.
-std::string_view next_line(std::string_view text, std::size_t& pos)
-{
-    std::size_t const nl = text.find('\n', pos);
-    std::size_t const end = nl == std::string_view::npos ? text.size() : nl;
-    std::string_view const line = text.substr(pos, end - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    return line;
-}
-
 } // namespace
 
 result<mapping_table> parse_table(std::string_view text, table_kind kind, std::string_view source,
@@ -338,14 +329,10 @@ result<mapping_table> parse_table(std::string_view text, table_kind kind, std::s
     t.source = std::string(source);
     std::unordered_map<std::string, std::size_t> seen;
     bool const mcgam = !is_gateway_table(kind);
-    std::size_t line_no = 0;
-    std::size_t pos = 0;
-    while (pos < text.size() && !(first && !errors)) {
-        std::string_view raw = next_line(text, pos);
-        ++line_no;
-        if (!raw.empty() && raw.back() == '\r')
-            raw.remove_suffix(1);
-        std::string_view const line = raw;
+    text_lines lines(text);
+    std::string_view line;
+    while (!(first && !errors) && lines.next(line)) {
+        std::size_t const line_no = lines.number();
         std::string_view const stripped = trim(line);
         if (stripped.empty() || stripped.front() == '#')
             continue;
@@ -576,11 +563,10 @@ result<mapping_table> parse_px(std::string_view zone, table_kind kind, std::stri
     std::unordered_map<std::string, std::size_t> seen;
     std::unordered_map<std::string, std::string> mapping_of; // key -> rendered line, to fold owner+wildcard
     bool const gate = is_gateway_table(kind);
-    std::size_t line_no = 0;
-    std::size_t pos = 0;
-    while (pos < zone.size()) {
-        std::string_view line = next_line(zone, pos);
-        ++line_no;
+    text_lines lines(zone);
+    std::string_view line;
+    while (lines.next(line)) {
+        std::size_t const line_no = lines.number();
         if (auto semi = line.find(';'); semi != std::string_view::npos)
             line = line.substr(0, semi);
         line = trim(line);

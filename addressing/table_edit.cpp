@@ -1,6 +1,8 @@
 // addressing/table_edit.cpp
 #include "addressing/table_edit.hpp"
 
+#include "addressing/text_lines.hpp"
+
 #include <vector>
 
 namespace x400gw::addressing {
@@ -33,17 +35,14 @@ std::optional<std::string> normal_key(table_kind kind, std::string_view key)
     return entry_key(kind, e);
 }
 
-// The text as lines without their line ends.
+// The text as lines without their line ends, numbered as parse_table
+// numbers them.
 std::vector<std::string_view> split_lines(std::string_view text)
 {
     std::vector<std::string_view> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto const nl = text.find('\n', pos);
-        auto const end = nl == std::string_view::npos ? text.size() : nl;
-        out.push_back(text.substr(pos, end - pos));
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    }
+    text_lines lines(text);
+    for (std::string_view line; lines.next(line);)
+        out.push_back(line);
     return out;
 }
 

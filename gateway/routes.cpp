@@ -1,6 +1,8 @@
 // gateway/routes.cpp
 #include "gateway/routes.hpp"
 
+#include "addressing/text_lines.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -235,16 +237,11 @@ bool parse_route_table(std::string_view text, std::string_view source, std::vect
                        std::vector<std::string>& errors)
 {
     std::map<std::string, std::size_t> seen;
-    std::size_t line_no = 0;
-    std::size_t pos = 0;
+    addressing::text_lines lines(text);
     auto const refuse = [&](std::string why) {
-        errors.push_back(std::string(source) + ":" + std::to_string(line_no) + ": " + std::move(why));
+        errors.push_back(std::string(source) + ":" + std::to_string(lines.number()) + ": " + std::move(why));
     };
-    while (pos < text.size()) {
-        auto const nl = text.find('\n', pos);
-        auto line = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
-        ++line_no;
+    for (std::string_view line; lines.next(line);) {
         if (auto const hash = line.find('#'); hash != std::string_view::npos)
             line = line.substr(0, hash);
         auto const w = words(line);
@@ -271,7 +268,7 @@ bool parse_route_table(std::string_view text, std::string_view source, std::vect
             refuse(*bad);
             continue;
         }
-        auto [it, fresh] = seen.emplace(r.domain, line_no);
+        auto [it, fresh] = seen.emplace(r.domain, lines.number());
         if (!fresh) {
             refuse("a second route for " + r.domain + " (first on line " + std::to_string(it->second) + ")");
             continue;

@@ -57,7 +57,7 @@ def case_json(args, expected):
 with tempfile.TemporaryDirectory() as d:
     def write(name, text):
         path = os.path.join(d, name)
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         return path
 
@@ -180,6 +180,9 @@ tables = { domain-to-or = "t2.txt" }
     case(["address", "table", "check", "--kind", "domain-to-or", skipped], 0, f"{skipped}: 1 entries, domain-to-or\n",
          "warning: " + skipped + ":1: PRMD skipped")
     case(["address", "table", "check", "--kind", "or-to-domain", table2], 1, "", "table: ")
+    windows = write("windows.txt", "\ufeff# saved by Notepad\r\nWidget.COM#O$Widget.ADMD$BTT.C$TC#\r\n"
+                                   "gadget.example#PRMD$Gadget.ADMD$ .C$GB#\r\n")
+    case(["address", "table", "check", "--kind", "domain-to-or", windows], 0, f"{windows}: 2 entries, domain-to-or\n")
     case(["address", "table", "check", "--kind", "sideways", table2], 2, "")
     case(["address", "table", "check", "--kind", "domain-to-or", os.path.join(d, "missing.txt")], 1, "", "cannot read")
     zone = "ab.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.\n*.ab.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.\n"

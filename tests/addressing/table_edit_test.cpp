@@ -28,6 +28,15 @@ TEST(TableEdit, AddAppendsAndKeepsCommentsAndOrder)
     EXPECT_EQ(r.entry.line, 5u);
 }
 
+TEST(TableEdit, ATableFromAWindowsEditorIsEditedByItsLines)
+{
+    std::string const text = "\xEF\xBB\xBF# MCGAMs\r\nwidget.example#O$Widget.ADMD$BTT.C$TC#\r\n";
+    auto r = ad::replace_entry(text, table_kind::domain_to_or, "widget.example", "O$Gadget.ADMD$BTT.C$TC");
+    ASSERT_EQ(r.status, edit_status::done) << r.why;
+    EXPECT_EQ(r.text, "# MCGAMs\nwidget.example#O$Gadget.ADMD$BTT.C$TC#\n");
+    EXPECT_EQ(r.entry.line, 2u);
+}
+
 TEST(TableEdit, AddRefusesAKeyThatIsThereInAnyCase)
 {
     auto r = ad::add_entry(table2, table_kind::domain_to_or, "WIDGET.Example.", "O$Other.ADMD$BTT.C$TC");

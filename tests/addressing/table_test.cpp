@@ -88,6 +88,23 @@ TEST(Table, AppFLinesOfEachKind)
     EXPECT_EQ(g2.entries.size(), 1u);
 }
 
+TEST(Table, AByteOrderMarkAndCrLfLineEndsAreNotPartOfTheText)
+{
+    auto t = table("\xEF\xBB\xBF" "AC.UK#PRMD$UK\\.AC.ADMD$ .C$GB#\r\n# c\r\nGMD.DE#PRMD$GMD.ADMD$DBP.C$DE#\r\n",
+                   ad::table_kind::domain_to_or);
+    ASSERT_EQ(t.entries.size(), 2u);
+    EXPECT_EQ(t.entries[0].domain, "AC.UK");
+    EXPECT_EQ(t.entries[1].line, 3u);
+    auto z = ad::parse_px("\xEF\xBB\xBF" "ab.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.\r\n", ad::table_kind::domain_to_or, "z");
+    ASSERT_TRUE(z) << z.failure().why;
+    // A BOM anywhere else is text like any other.
+    EXPECT_EQ(refusal("AC.UK#PRMD$UK.ADMD$ .C$GB#\n\xEF\xBB\xBFGMD.DE#PRMD$G.ADMD$ .C$DE#\n", ad::table_kind::domain_to_or),
+              "t.txt:2: '\xEF\xBB\xBFGMD.DE' is not a domain (letters, digits, inner hyphens)");
+    // An octet the O/R side may not hold is named by its value.
+    EXPECT_EQ(refusal("AC.UK#PRMD$U\xC3\x9C.ADMD$ .C$GB#\n", ad::table_kind::domain_to_or),
+              "t.txt:1: octet 0xC3 not allowed");
+}
+
 TEST(Table, BlankAdmdSurvivesThanksToTheTrailingHash)
 {
     auto t = table("bd.it#PRMD$uk\\.bd.ADMD$ .C$it#\n", ad::table_kind::domain_to_or);

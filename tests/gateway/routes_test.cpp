@@ -113,6 +113,28 @@ TEST(Routes, RouteFileBothWays)
     EXPECT_EQ(again, routes);
 }
 
+// A file written on Windows: a byte order mark and CR LF line ends, with
+// the CR right after the last word of each line.
+TEST(Routes, RouteFileFromAWindowsEditor)
+{
+    std::vector<route> routes;
+    std::vector<std::string> errors;
+    ASSERT_TRUE(parse_route_table("\xEF\xBB\xBF" "a.example 127.0.0.1:2526\r\n"
+                                  "# comment\r\n"
+                                  "\r\n"
+                                  "b.example h:25 tls=may\r\n"
+                                  "c.example h\r\n",
+                                  "f", routes, errors))
+        << errors.front();
+    ASSERT_EQ(routes.size(), 3u);
+    EXPECT_EQ(routes[0].domain, "a.example");
+    EXPECT_EQ(routes[0].port, 2526);
+    EXPECT_EQ(routes[1].tls.level, tls_level::may);
+    EXPECT_EQ(routes[2].host, "h");
+    EXPECT_FALSE(parse_route_table("a.example h\r\nb.example h tls=maybe\r\n", "f", routes, errors));
+    EXPECT_EQ(errors, std::vector<std::string>{"f:2: tls must be none, may, encrypt or verify, not 'maybe'"});
+}
+
 TEST(Routes, RouteFileNamesEveryBadLine)
 {
     std::vector<route> routes;

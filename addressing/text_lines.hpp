@@ -1,0 +1,46 @@
+// addressing/text_lines.hpp
+//
+// The lines of a file an administrator wrote (a MIXER table, a PX zone, a
+// route file), read the same way wherever one is read: LF or CR LF line
+// ends, and a UTF-8 byte order mark before the first line ignored, as
+// editors on Windows write both. Line numbers count from 1, so that every
+// reader names the line a person sees.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace x400gw::addressing {
+
+class text_lines {
+public:
+    explicit text_lines(std::string_view text) noexcept
+        : text_(text), pos_(text.starts_with("\xEF\xBB\xBF") ? 3 : 0)
+    {
+    }
+
+    // The next line, without its line end, in `line`; false after the last.
+    bool next(std::string_view& line) noexcept
+    {
+        if (pos_ >= text_.size())
+            return false;
+        auto const nl = text_.find('\n', pos_);
+        auto const end = nl == std::string_view::npos ? text_.size() : nl;
+        line = text_.substr(pos_, end - pos_);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        pos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+        ++number_;
+        return true;
+    }
+
+    // The number of the line `next` gave last.
+    std::size_t number() const noexcept { return number_; }
+
+private:
+    std::string_view text_;
+    std::size_t pos_;
+    std::size_t number_ = 0;
+};
+
+} // namespace x400gw::addressing
