@@ -770,6 +770,14 @@ std::variant<response, operation> route(request const& req)
     if (!parsed)
         return problem(400, "the request target is not a valid origin-form URL");
     auto const& url = *parsed;
+    // Every parameter here takes one value: a repeated one is said, never
+    // read as its last (or first) value.
+    std::vector<std::string> keys;
+    for (auto const p : url.params()) {
+        if (std::find(keys.begin(), keys.end(), p.key) != keys.end())
+            return problem(400, "query parameter \"" + std::string(p.key) + "\" is given more than once");
+        keys.push_back(std::string(p.key));
+    }
     std::vector<std::string> seg;
     for (auto const s : url.segments())
         seg.push_back(s);

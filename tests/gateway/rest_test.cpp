@@ -75,6 +75,11 @@ TEST(Rest, EveryErrorClassIsAProblem)
     refused(get("/api/v1/queue?sender=%01"), 400);
     refused(get("/api/v1/audit?cursor=-3"), 400);
     refused(get("/api/v1/summary?x"), 400);
+    // A repeated parameter is refused, not read as one of its values.
+    auto twice = refused(get("/api/v1/queue?state=held&state=queued"), 400);
+    EXPECT_EQ(twice.at("detail").as_string(), "query parameter \"state\" is given more than once");
+    refused(get("/api/v1/route-lookup?domain=a.example&domain=b.example"), 400);
+    refused(get("/api/v1/tables/domain-to-or?limit=5&limit=6"), 400);
     auto d = refused({"PATCH", "/api/v1/queue/100000000A", "", "", ""}, 405);
     EXPECT_NE(std::string(d.at("detail").as_string()).find("GET, HEAD, DELETE"), std::string::npos);
     refused(post("/api/v1/queue/actions", "{\"action\":\"hold\""), 400);
