@@ -418,10 +418,28 @@ task<void> serve(runtime& rt, tcp::socket socket)
         // HTTPS: the SMTP server's certificate, as it is now (SIGHUP may
         // have replaced it since the start), so bearer tokens never cross
         // the network in the clear. No plaintext fallback on this port.
+        // The first octet tells the two apart: every TLS connection opens
+        // with a handshake record (type 22). Plain HTTP gets a plain 400
+        // saying so, and is not read as a request.
+        stream.expires_after(rt.cfg.tls.handshake_timeout);
+        unsigned char first = 0;
+        auto [rec, got] = co_await stream.async_read_some(asio::buffer(&first, 1), use_tuple);
+        if (!rec && got == 1 && first != 22) {
+            rt.m.tls_handshakes.Add({{"direction", "admin"}, {"result", "failed"}}).Increment();
+            log("admin", "plain HTTP on the HTTPS admin port, answered 400");
+            co_await answer_and_close(stream, rest::problem(400, "this port speaks HTTPS only: use https://"), 11,
+                                      rest::max_body);
+            co_return;
+        }
         auto context = rt.tls;
         beast::ssl_stream<beast::tcp_stream&> tls(stream, *context);
-        stream.expires_after(rt.cfg.tls.handshake_timeout);
-        auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        error_code ec = rec;
+        if (!ec) {
+            auto [hec, used] = co_await tls.async_handshake(asio::ssl::stream_base::server, asio::buffer(&first, 1),
+                                                            use_tuple);
+            (void)used;
+            ec = hec;
+        }
         if (ec) {
             bool const timeout = ec == beast::error::timeout;
             rt.m.tls_handshakes.Add({{"direction", "admin"}, {"result", timeout ? "timeout" : "failed"}}).Increment();
