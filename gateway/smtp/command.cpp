@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <vector>
 
 namespace x400gw::smtp {
 namespace {
@@ -171,6 +172,35 @@ constexpr std::array verbs{
     verb_entry{"STARTTLS", verb::starttls}, verb_entry{"AUTH", verb::auth},
 };
 
+// RFC 3461 4: xtext = *( xchar / hexchar ), xchar = "!".."~" less "+"
+// and "=", hexchar = "+" and two upper-case hex digits. Empty is no value.
+std::optional<std::string> decode_xtext(std::string_view text)
+{
+    if (text.empty())
+        return std::nullopt;
+    auto const hex = [](char c) {
+        return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (c == '+') {
+            if (i + 2 >= text.size())
+                return std::nullopt;
+            int const hi = hex(text[i + 1]), lo = hex(text[i + 2]);
+            if (hi < 0 || lo < 0)
+                return std::nullopt;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c < '!' || c > '~' || c == '=') {
+            return std::nullopt;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
 {
     bool const mail = cmd.what == verb::mail;
@@ -190,6 +220,9 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
         return replies::bad_recipient_syntax("Bad recipient address syntax: null path");
     rest.remove_prefix(used);
     // esmtp-param *(SP esmtp-param); esmtp-param = esmtp-keyword ["=" esmtp-value]
+    // Each parameter at most once: a second SIZE or BODY would leave the
+    // transaction with two meanings.
+    std::vector<std::string_view> seen;
     while (!rest.empty()) {
         if (rest.front() != ' ')
             return replies::parameter_syntax("Syntax error after the address");
@@ -202,6 +235,9 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
         auto const eq = param.find('=');
         auto const key = param.substr(0, eq);
         auto const value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+        if (std::any_of(seen.begin(), seen.end(), [key](std::string_view k) { return iequals(k, key); }))
+            return replies::parameter_syntax("Duplicate parameter " + std::string(key.substr(0, 64)));
+        seen.push_back(key);
         if (mail && iequals(key, "SIZE")) {
             std::uint64_t n = 0;
             if (!parse_number(value, n))
@@ -214,6 +250,12 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
                 cmd.body = body_type::eight_bit_mime;
             else
                 return replies::bad_parameter("Unsupported BODY type");
+        } else if (mail && iequals(key, "AUTH")) {
+            // Whether AUTH is offered is the session's to say (check_mail).
+            auto decoded = decode_xtext(value);
+            if (!decoded)
+                return replies::parameter_syntax("Bad AUTH parameter: not xtext");
+            cmd.auth = std::move(*decoded);
         } else {
             return replies::bad_parameter("Unsupported parameter " + std::string(key.substr(0, 64)));
         }

@@ -43,6 +43,7 @@ struct command {
     mailbox path;                  // MAIL reverse path (null for <>), RCPT forward path
     std::optional<std::uint64_t> size;   // MAIL SIZE=
     body_type body = body_type::unspecified;
+    std::optional<std::string> auth;     // MAIL AUTH= (RFC 4954 5), xtext decoded: "<>" or the submitter
     std::uint64_t chunk_size = 0;  // BDAT
     bool last_chunk = false;       // BDAT ... LAST
 };

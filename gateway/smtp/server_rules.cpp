@@ -22,6 +22,11 @@ std::optional<reply> check_mail(session_state const& s, command const& c, server
         return replies::non_ascii_address();
     if (c.size && *c.size > p.message_size)
         return replies::message_too_big_for_size(p.message_size);
+    // RFC 4954 5: where AUTH is offered (under TLS only), its MAIL
+    // parameter is accepted and, as no client is trusted to vouch for
+    // another submitter, read as AUTH=<>; elsewhere it is unknown.
+    if (c.auth && !(p.auth_offered && s.tls))
+        return replies::bad_parameter("Unsupported parameter AUTH");
     return std::nullopt;
 }
 

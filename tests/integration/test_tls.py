@@ -613,7 +613,10 @@ relay_networks = ["192.0.2.0/24"]
         code, lines = c.cmd("AUTH PLAIN " + plain("alice", "correct horse"))
         self.assertEqual(code, 235, lines)
         self.assertEqual(c.cmd("AUTH PLAIN " + plain("alice", "correct horse"))[0], 503)
-        c.cmd("MAIL FROM:<alice@corp.test>")
+        # RFC 4954 5: the AUTH parameter, as Exchange and sendmail send it.
+        self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test> AUTH=alice+40corp.test")[0], 250)
+        c.cmd("RSET")
+        self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test> AUTH=<>")[0], 250)
         self.assertEqual(c.cmd("RCPT TO:<someone@elsewhere.test>")[0], 250)
         self.assertEqual(c.cmd("DATA")[0], 354)
         c.send(MESSAGE.format(subject="authenticated") + ".\r\n")

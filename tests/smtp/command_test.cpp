@@ -74,6 +74,24 @@ TEST(CommandParser, MailAndRcptRefusals)
     EXPECT_EQ(refused("MAIL FROM:<a@b.example> BODY=BINARYMIME").code, 555);
     EXPECT_EQ(refused("MAIL TO:<a@b.example>").code, 501);
     EXPECT_EQ(refused("RCPT TO:<a@b.example> NOTIFY=NEVER").code, 555);
+    // Each parameter once, in any case of its keyword.
+    auto twice = refused("MAIL FROM:<a@b.example> BODY=7BIT body=8BITMIME");
+    EXPECT_EQ(twice.code, 501);
+    EXPECT_EQ(twice.status, (smtp::enhanced_status{5, 5, 4}));
+    EXPECT_EQ(twice.text, "Duplicate parameter body");
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> SIZE=1 SIZE=1").code, 501);
+}
+
+// RFC 4954 5: AUTH=<> or the submitter in xtext (RFC 3461 4).
+TEST(CommandParser, MailAuthParameter)
+{
+    EXPECT_EQ(ok("MAIL FROM:<a@b.example> SIZE=9 AUTH=<>").auth, "<>");
+    EXPECT_EQ(ok("MAIL FROM:<e=mc2@example.com> AUTH=e+3Dmc2@example.com").auth, "e=mc2@example.com");
+    EXPECT_FALSE(ok("MAIL FROM:<a@b.example>").auth);
+    for (auto bad : {"AUTH=", "AUTH", "AUTH=a+3", "AUTH=a+3d", "AUTH=a=b", "AUTH=a+ZZ"})
+        EXPECT_EQ(refused(std::string("MAIL FROM:<a@b.example> ") + bad).code, 501) << bad;
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> AUTH=<> AUTH=<>").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<a@b.example> AUTH=<>").code, 555);
 }
 
 TEST(CommandParser, Bdat)

@@ -139,6 +139,21 @@ TEST(SessionRules, RequireTls)
     EXPECT_EQ(r->status.render(), "5.7.0");
 }
 
+TEST(SessionRules, MailAuthParameterWhereAuthIsOffered)
+{
+    smtp::server_policy p;
+    p.tls_offered = true;
+    smtp::session_state s;
+    step(s, "EHLO c.example", p);
+    EXPECT_EQ(step(s, "MAIL FROM:<a@b.example> AUTH=<>", p)->code, 555);   // AUTH is not configured
+    p.auth_offered = true;
+    EXPECT_EQ(step(s, "MAIL FROM:<a@b.example> AUTH=<>", p)->code, 555);   // nor offered without TLS
+    s.tls = true;
+    EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example> AUTH=<>", p));
+    step(s, "RSET", p);
+    EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example> AUTH=someone+40b.example", p));
+}
+
 TEST(SessionRules, StartTlsForgetsEverything)
 {
     smtp::server_policy p;
