@@ -359,9 +359,15 @@ task<void> exchange(runtime& rt, Stream& stream)
                 co_return;
         }
         if (!too_large) {
+            // A body may take long (a 64 MB import over a slow link): the
+            // 30 s are between two reads that bring something, not for all.
             parser.body_limit(limit);
-            auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-            (void)n;
+            error_code ec;
+            while (!ec && !parser.is_done()) {
+                beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+                std::size_t n = 0;
+                std::tie(ec, n) = co_await http::async_read_some(stream, buffer, parser, use_tuple);
+            }
             too_large = ec == http::error::body_limit;
             if (bad_input(ec)) {
                 co_await answer_and_close(stream, rest::unparsable(ec.message(), {}, false), head.version(),
