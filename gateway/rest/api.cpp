@@ -184,7 +184,48 @@ std::string media_type(request const& req)
     return lower;
 }
 
+// The first member name an object of `text` (valid JSON) repeats, decoded.
+// Boost.JSON keeps the last of them; another reader may take the first, so
+// {"action":"hold","action":"delete"} means nothing certain and is refused.
+std::optional<std::string> repeated_member(std::string_view text)
+{
+    struct level {
+        bool object = false;
+        bool at_key = false;
+        std::vector<std::string> names;
+    };
+    std::vector<level> open;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (c == '{' || c == '[') {
+            open.push_back({c == '{', c == '{', {}});
+        } else if (c == '}' || c == ']') {
+            open.pop_back();
+        } else if (c == ',' && !open.empty()) {
+            open.back().at_key = open.back().object;
+        } else if (c == ':' && !open.empty()) {
+            open.back().at_key = false;
+        } else if (c == '"') {
+            auto const start = i;
+            for (++i; text[i] != '"'; ++i)
+                if (text[i] == '\\')
+                    ++i;
+            if (open.empty() || !open.back().at_key)
+                continue;
+            boost::system::error_code ec;
+            auto const name = json::parse(text.substr(start, i + 1 - start), ec);
+            std::string key(name.as_string());
+            auto& names = open.back().names;
+            if (std::find(names.begin(), names.end(), key) != names.end())
+                return key;
+            names.push_back(std::move(key));
+        }
+    }
+    return std::nullopt;
+}
+
 // The JSON body of a POST: an object, or a problem. An empty body is {}.
+// A UTF-8 byte order mark before it is skipped (RFC 8259 8.1 allows it).
 std::variant<response, json::object> json_body(request const& req)
 {
     if (req.body.size() > max_body)
@@ -193,10 +234,15 @@ std::variant<response, json::object> json_body(request const& req)
         return json::object{};
     if (media_type(req) != "application/json")
         return problem(415, "the request body must be application/json, not \"" + req.content_type + "\"");
+    std::string_view text = req.body;
+    if (text.starts_with("\xEF\xBB\xBF"))
+        text.remove_prefix(3);
     boost::system::error_code ec;
-    auto v = json::parse(req.body, ec);
+    auto v = json::parse(text, ec);
     if (ec)
         return problem(400, "the request body is not valid JSON: " + ec.message());
+    if (auto name = repeated_member(text))
+        return problem(400, "the request body gives the member \"" + *name + "\" more than once");
     if (!v.is_object())
         return problem(400, "the request body must be a JSON object");
     return std::move(v.as_object());
