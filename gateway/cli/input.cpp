@@ -37,7 +37,8 @@ std::optional<std::string> read_input(std::string const& file)
             break;
     }
     if (std::ferror(f)) {
-        std::fprintf(stderr, "x400gwctl: %s: read error\n", standard_input ? "stdin" : file.c_str());
+        // errno says why: "Is a directory", "Input/output error", ...
+        std::fprintf(stderr, "x400gwctl: %s: %s\n", standard_input ? "stdin" : file.c_str(), std::strerror(errno));
         return std::nullopt;
     }
     return data;

@@ -56,6 +56,8 @@ def main():
     expect(p.returncode == 2, "two files exit 2 (got %d)" % p.returncode)
     p = run(ctl, ["mime", "structure", "/nonexistent/file.eml"])
     expect(p.returncode == 1, "unreadable file exits 1 (got %d)" % p.returncode)
+    p = run(ctl, ["mime", "structure", "/"])
+    expect(p.returncode == 1 and b"/: Is a directory" in p.stderr, "a directory is named as one: %r" % p.stderr)
     p = run(ctl, ["mime", "sanitize", "-v"], b"Subject: x\n\nhi\n")
     expect(p.returncode == 0 and b"mime_version_added" in p.stderr, "-v lists the changes on stderr")
 
