@@ -4,7 +4,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -18,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -29,15 +33,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-template <class Stream>
-api_reply exchange(Stream& stream, http::request<http::string_body>& req)
+// How long the client waits: to connect and finish a TLS handshake, and
+// between two reads or writes that move something. A wedged or black-holed
+// gateway gives a script an error, never a process that waits for ever.
+constexpr auto connect_deadline = std::chrono::seconds(10);
+constexpr auto idle_deadline = std::chrono::seconds(60);
+
+api_reply reply_of(http::response<http::string_body> const& res)
 {
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1ull << 31);   // a raw 50 MB message fits
-    http::read(stream, buffer, parser);
-    auto const& res = parser.get();
     api_reply out;
     out.status = static_cast<int>(res.result_int());
     out.content_type = std::string(res[http::field::content_type]);
@@ -51,6 +54,70 @@ api_reply exchange(Stream& stream, http::request<http::string_body>& req)
             out.error = "HTTP " + std::to_string(out.status);
     }
     return out;
+}
+
+// The request and its answer over a connected stream (and handshaken, for
+// TLS); a failure throws system_error, as the caller reports every one.
+template <class Stream>
+asio::awaitable<api_reply> exchange(Stream& stream, http::request<http::string_body>& req)
+{
+    auto& lowest = beast::get_lowest_layer(stream);
+    http::request_serializer<http::string_body> sr{req};
+    while (!sr.is_done()) {
+        lowest.expires_after(idle_deadline);
+        co_await http::async_write_some(stream, sr, asio::use_awaitable);
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 31);   // a raw 50 MB message fits
+    while (!parser.is_done()) {
+        lowest.expires_after(idle_deadline);
+        co_await http::async_read_some(stream, buffer, parser, asio::use_awaitable);
+    }
+    co_return reply_of(parser.get());
+}
+
+asio::awaitable<api_reply> over_tcp(beast::tcp_stream& stream, tcp::resolver::results_type endpoints,
+                                    http::request<http::string_body>& req)
+{
+    stream.expires_after(connect_deadline);
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+    co_return co_await exchange(stream, req);
+}
+
+asio::awaitable<api_reply> over_tls(beast::ssl_stream<beast::tcp_stream>& stream,
+                                    tcp::resolver::results_type endpoints, http::request<http::string_body>& req)
+{
+    auto& lowest = beast::get_lowest_layer(stream);
+    lowest.expires_after(connect_deadline);
+    co_await lowest.async_connect(endpoints, asio::use_awaitable);
+    lowest.expires_after(connect_deadline);
+    co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    co_return co_await exchange(stream, req);
+}
+
+// Runs one of the above to its end on `io`, rethrowing what it threw.
+api_reply run(asio::io_context& io, asio::awaitable<api_reply> work)
+{
+    auto done = asio::co_spawn(io, std::move(work), asio::use_future);
+    io.run();
+    return done.get();
+}
+
+// An error as an operator reads it: Boost adds its category and the
+// source location of the throw ("[system:111 at .../reactive_socket_service.hpp...]").
+std::string reason(std::exception const& e)
+{
+    std::string what = e.what();
+    if (auto const cut = what.rfind(" ["); cut != std::string::npos && what.back() == ']')
+        what.resize(cut);
+    auto const* se = dynamic_cast<boost::system::system_error const*>(&e);
+    if (se && se->code().category() == http::make_error_code(http::error::bad_version).category())
+        what = "the answer is not HTTP (" + what + ")";
+    if (se && se->code() == beast::error::timeout)
+        what = "timed out (" + std::to_string(connect_deadline.count()) + " s to connect, " +
+               std::to_string(idle_deadline.count()) + " s with nothing sent or received)";
+    return what;
 }
 
 } // namespace
@@ -107,8 +174,7 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
         auto const endpoints = resolver.resolve(host, port);
         if (!tls) {
             beast::tcp_stream stream(io);
-            stream.connect(endpoints);
-            return exchange(stream, req);
+            return run(io, over_tcp(stream, endpoints, req));
         }
         asio::ssl::context ctx(asio::ssl::context::tls_client);
         ctx.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -128,12 +194,10 @@ api_reply call_api(api_options const& o, std::string const& token, std::string c
         } else {
             X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), host.c_str());
         }
-        beast::get_lowest_layer(stream).connect(endpoints);
-        stream.handshake(asio::ssl::stream_base::client);
-        return exchange(stream, req);
+        return run(io, over_tls(stream, endpoints, req));
     } catch (std::exception const& e) {
         out.status = 0;
-        out.error = "cannot reach " + o.url + ": " + e.what();
+        out.error = "cannot reach " + o.url + ": " + reason(e);
         return out;
     }
 }

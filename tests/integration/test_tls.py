@@ -702,6 +702,21 @@ handshake_timeout = "2s"
         self.assertTrue(head.startswith(b"HTTP/1.1 400 "), answer[:200])
         self.assertIn(b"Content-Type: application/problem+json", head)
         self.assertIn("speaks HTTPS only", json.loads(body)["detail"])
+        # x400gwctl over HTTPS: the certificate checked against --ca-file,
+        # and said so when it does not verify.
+        ctl = os.path.join(os.path.dirname(BIN), "x400gwctl")
+        token = subprocess.run([ctl, "token", "create", "--name", "ops", "--role", "read", "--database",
+                                self.db.dsn], capture_output=True, text=True, check=True).stdout.strip()
+        env = dict(os.environ, X400GW_TOKEN=token)
+        url = f"https://127.0.0.1:{self.g.admin_port}"
+        r = subprocess.run([ctl, "summary", "--url", url, "--ca-file", self.ca, "--json"], capture_output=True,
+                           text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("by_state", json.loads(r.stdout))
+        r = subprocess.run([ctl, "summary", "--url", url], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("certificate verify failed", r.stderr)
+        self.assertNotIn(" at /", r.stderr)   # no source location of the library's throw
         # A client that connects and says nothing is let go after the handshake timeout.
         silent = socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=10)
         self.cleanups.append(silent.close)
