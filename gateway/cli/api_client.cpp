@@ -135,6 +135,9 @@ std::string load_token(api_options const& o, std::string& why)
     } else if (char const* env = std::getenv("X400GW_TOKEN")) {
         token = env;
     }
+    // A token file saved by a Windows editor: its BOM and CR are not the token's.
+    if (token.starts_with("\xEF\xBB\xBF"))
+        token.erase(0, 3);
     while (!token.empty() && (token.back() == '\r' || token.back() == ' '))
         token.pop_back();
     if (token.empty())

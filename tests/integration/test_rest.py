@@ -479,6 +479,13 @@ class RestTest(RestBase):
         self.assertRegex(r.stdout, r"-- \d+ Kbytes in 3 Requests\.")
         r = ctl("queue", *url, "--json")
         self.assertEqual(len(json.loads(r.stdout)["items"]), 3)
+        # A token file saved by a Windows editor (BOM, CR LF) holds the same token.
+        token_file = os.path.join(self.workdir, "token.txt")
+        with open(token_file, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + self.reader.encode() + b"\r\n")
+        no_env_token = {k: v for k, v in os.environ.items() if k != "X400GW_TOKEN"}
+        r = ctl("summary", *url, "--token-file", token_file, token_env=no_env_token)
+        self.assertEqual(r.returncode, 0, r.stderr)
         r = ctl("queue", *url, "hold", ids[0])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("hold: 1 messages, 1 recipients changed", r.stdout)
