@@ -343,6 +343,7 @@ task<void> exchange(runtime& rt, Stream& stream)
                 co_return;
             }
             continue_first = verdict.send_continue;
+            head.target(rest::origin_target(head.target()));
         }
         // A whole route or table file may be sent (PUT text/plain): those
         // two resources take more than a JSON request.
@@ -383,8 +384,7 @@ task<void> exchange(runtime& rt, Stream& stream)
                                       11, 64 * limit);
             co_return;
         }
-        auto& req = parser.get();
-        req.target(rest::origin_target(req.target()));
+        auto const& req = parser.get();
         bool const api = req.target().starts_with("/api/");
         api_result result;
         if (api)

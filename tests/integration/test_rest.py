@@ -298,6 +298,11 @@ class RestTest(RestBase):
                                   b"GET HTTP://h:1/api/v1/queue?limit=1 HTTP/1.1\r\nHost: h:1\r\n" + auth + close + b"\r\n")
         self.assertEqual([r[0] for r in responses], [200, 200])
         self.assertEqual(json.loads(responses[1][2])["items"], [])
+        # ... and an import in absolute form keeps an import's size limit.
+        routes = b"# padding\n" * 120000 + b"absolute.example 127.0.0.1:2599\n"
+        responses = self.exchange(b"PUT http://h:1/api/v1/route-file HTTP/1.1\r\nHost: h:1\r\n" + auth + close +
+                                  b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(routes) + routes)
+        self.assertEqual([r[0] for r in responses], [200], responses[0][2][:200])
         # Expect: 100-continue gets its interim answer before the body is sent.
         body = json.dumps({"action": "hold", "ids": self.send(1)}).encode()
         responses = self.exchange(b"POST /api/v1/queue/actions HTTP/1.1\r\nHost: x\r\n" + auth + close +
