@@ -334,10 +334,10 @@ task<void> exchange(runtime& rt, Stream& stream)
             std::string encodings;
             for (auto [f, end] = head.equal_range(http::field::transfer_encoding); f != end; ++f)
                 encodings.append(encodings.empty() ? "" : ", ").append(f->value());
-            auto const verdict = rest::check_head({head.version(), head.count(http::field::host),
-                                                   head.count(http::field::content_length), encodings,
-                                                   head[http::field::expect],
-                                                   parser.chunked() || parser.content_length().value_or(0) > 0});
+            auto const verdict = rest::check_head(
+                {head.version(), head.count(http::field::host), head.count(http::field::content_length),
+                 head.count(http::field::authorization), head.count(http::field::content_type), encodings,
+                 head[http::field::expect], parser.chunked() || parser.content_length().value_or(0) > 0});
             if (verdict.refuse) {
                 co_await answer_and_close(stream, *verdict.refuse, head.version(), rest::max_body);
                 co_return;

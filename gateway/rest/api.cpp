@@ -757,6 +757,10 @@ head_verdict check_head(request_head const& head)
     if (head.version >= 11 && head.host_fields != 1)
         return refuse(400, head.host_fields == 0 ? "an HTTP/1.1 request needs a Host field"
                                                  : "a request may have only one Host field");
+    if (head.authorization_fields > 1)
+        return refuse(400, "a request may have only one Authorization field");
+    if (head.content_type_fields > 1)
+        return refuse(400, "a request may have only one Content-Type field");
     if (!head.transfer_encoding.empty()) {
         // RFC 9112 6.1 and 6.3: without chunked last, or beside a
         // Content-Length, or in HTTP/1.0, the body's end is not known.

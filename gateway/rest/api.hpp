@@ -166,6 +166,8 @@ struct request_head {
     unsigned version = 11;                // 10 or 11
     std::size_t host_fields = 1;
     std::size_t content_length_fields = 0;
+    std::size_t authorization_fields = 0;
+    std::size_t content_type_fields = 0;
     std::string_view transfer_encoding;   // every Transfer-Encoding value, joined by ", "
     std::string_view expect;
     bool has_body = false;                // a Content-Length over 0, or chunked
@@ -175,7 +177,8 @@ struct head_verdict {
     bool send_continue = false;       // "100 Continue" before reading the body
 };
 // Whether a parsed head can be trusted: an HTTP/1.1 request without
-// exactly one Host (400), a body whose length cannot be known (400) or
+// exactly one Host, two Authorization or Content-Type fields (which one
+// counts?) (400), a body whose length cannot be known (400) or
 // whose coding we cannot undo (501), or an expectation we cannot meet
 // (417) is refused before its body is read.
 head_verdict check_head(request_head const& head);

@@ -144,6 +144,9 @@ TEST(Rest, FramingThatCannotBeTrustedIsRefused)
     EXPECT_EQ(status({.version = 10, .host_fields = 0}), 0);
     EXPECT_EQ(status({.host_fields = 0}), 400);
     EXPECT_EQ(status({.host_fields = 2}), 400);
+    EXPECT_EQ(status({.authorization_fields = 2}), 400);
+    EXPECT_EQ(status({.content_type_fields = 2}), 400);
+    EXPECT_EQ(status({.authorization_fields = 1, .content_type_fields = 1}), 0);
     EXPECT_EQ(status({.transfer_encoding = "chunked", .has_body = true}), 0);
     EXPECT_EQ(status({.transfer_encoding = " Chunked ", .has_body = true}), 0);
     EXPECT_EQ(status({.transfer_encoding = "gzip"}), 400);

@@ -283,6 +283,7 @@ class RestTest(RestBase):
             (b"GET /healthz HTTP/1.1\r\n\r\n", 400),
             (b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
             (b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n", 417),
+            (b"GET /api/v1/queue HTTP/1.1\r\nHost: x\r\n" + auth + b"Authorization: Bearer other\r\n\r\n", 400),
         ]
         for data, code in bad:
             responses = self.exchange(data + after)
