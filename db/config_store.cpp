@@ -1,6 +1,8 @@
 // db/config_store.cpp
 #include "db/config_store.hpp"
 
+#include <array>
+
 namespace x400gw::db {
 
 std::map<std::string, std::int64_t> config_versions(connection& c)
@@ -64,8 +66,23 @@ bool delete_route(connection& c, std::string_view domain)
 void replace_routes(connection& c, std::vector<route_row> const& routes)
 {
     (void)c.exec(statements::delete_routes, {});
-    for (auto const& r : routes)
-        upsert_route(c, r);
+    if (routes.empty())
+        return;
+    std::array<std::vector<std::string>, 7> columns;
+    for (auto const& r : routes) {
+        columns[0].push_back(r.domain);
+        columns[1].push_back(r.host);
+        columns[2].push_back(std::to_string(r.port));
+        columns[3].push_back(r.tls);
+        columns[4].push_back(r.tls_name);
+        columns[5].push_back(r.tls_ca_file);
+        columns[6].push_back(r.tls_fallback ? "true" : "false");
+    }
+    std::array<std::string, 7> arrays;
+    for (std::size_t i = 0; i < arrays.size(); ++i)
+        arrays[i] = render_text_array(columns[i]);
+    (void)c.exec(statements::insert_routes,
+                 {{arrays[0]}, {arrays[1]}, {arrays[2]}, {arrays[3]}, {arrays[4]}, {arrays[5]}, {arrays[6]}});
 }
 
 void store_table(connection& c, std::string_view kind, std::string_view body, std::size_t entries)

@@ -313,6 +313,12 @@ inline constexpr statement upsert_route{"upsert_route", R"sql(
         tls_name = excluded.tls_name, tls_ca_file = excluded.tls_ca_file, tls_fallback = excluded.tls_fallback)sql"};
 inline constexpr statement delete_route{"delete_route", "DELETE FROM route WHERE domain = $1"};
 inline constexpr statement delete_routes{"delete_routes", "DELETE FROM route"};
+// A whole route file in one statement: one round trip however many routes.
+inline constexpr statement insert_routes{"insert_routes", R"sql(
+    INSERT INTO route (domain, host, port, tls, tls_name, tls_ca_file, tls_fallback)
+    SELECT d, h, p::integer, t, n, f, b::boolean
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS r(d, h, p, t, n, f, b))sql"};
 inline constexpr statement load_table{"load_table", "SELECT body FROM mapping_table WHERE kind = $1"};
 inline constexpr statement store_table{"store_table", R"sql(
     INSERT INTO mapping_table (kind, body, entries) VALUES ($1, $2, $3::integer)
