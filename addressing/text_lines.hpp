@@ -12,12 +12,16 @@
 
 namespace x400gw::addressing {
 
+// `text` without the UTF-8 byte order mark an editor may have put first
+// (also for the REST API's JSON bodies and x400gwctl's token file).
+constexpr std::string_view without_bom(std::string_view text) noexcept
+{
+    return text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text;
+}
+
 class text_lines {
 public:
-    explicit text_lines(std::string_view text) noexcept
-        : text_(text), pos_(text.starts_with("\xEF\xBB\xBF") ? 3 : 0)
-    {
-    }
+    explicit text_lines(std::string_view text) noexcept : text_(without_bom(text)) {}
 
     // The next line, without its line end, in `line`; false after the last.
     bool next(std::string_view& line) noexcept
@@ -39,7 +43,7 @@ public:
 
 private:
     std::string_view text_;
-    std::size_t pos_;
+    std::size_t pos_ = 0;
     std::size_t number_ = 0;
 };
 

@@ -1,6 +1,8 @@
 // gateway/cli/api_client.cpp
 #include "gateway/cli/api_client.hpp"
 
+#include "addressing/text_lines.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -136,8 +138,7 @@ std::string load_token(api_options const& o, std::string& why)
         token = env;
     }
     // A token file saved by a Windows editor: its BOM and CR are not the token's.
-    if (token.starts_with("\xEF\xBB\xBF"))
-        token.erase(0, 3);
+    token = std::string(addressing::without_bom(token));
     while (!token.empty() && (token.back() == '\r' || token.back() == ' '))
         token.pop_back();
     if (token.empty())

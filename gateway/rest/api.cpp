@@ -5,6 +5,7 @@
 #include "addressing/or_address.hpp"
 #include "addressing/std_or.hpp"
 #include "addressing/table_edit.hpp"
+#include "addressing/text_lines.hpp"
 #include "addressing/validate.hpp"
 #include "db/connection.hpp"
 #include "queue/qid.hpp"
@@ -234,9 +235,7 @@ std::variant<response, json::object> json_body(request const& req)
         return json::object{};
     if (media_type(req) != "application/json")
         return problem(415, "the request body must be application/json, not \"" + req.content_type + "\"");
-    std::string_view text = req.body;
-    if (text.starts_with("\xEF\xBB\xBF"))
-        text.remove_prefix(3);
+    auto const text = addressing::without_bom(req.body);
     boost::system::error_code ec;
     auto v = json::parse(text, ec);
     if (ec)
