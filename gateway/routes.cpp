@@ -1,6 +1,7 @@
 // gateway/routes.cpp
 #include "gateway/routes.hpp"
 
+#include "addressing/or_address.hpp"
 #include "addressing/text_lines.hpp"
 
 #include <algorithm>
@@ -244,6 +245,16 @@ bool parse_route_table(std::string_view text, std::string_view source, std::vect
     for (std::string_view line; lines.next(line);) {
         if (auto const hash = line.find('#'); hash != std::string_view::npos)
             line = line.substr(0, hash);
+        // Tabs separate words; any other control octet (a CR that ends no
+        // line, a NUL) is refused, as the JSON form refuses it.
+        auto const control = std::find_if(line.begin(), line.end(), [](char c) {
+            auto const u = static_cast<unsigned char>(c);
+            return (u < 0x20 && c != '\t') || u == 0x7f;
+        });
+        if (control != line.end()) {
+            refuse(addressing::describe_char(*control) + " is not allowed in a route line");
+            continue;
+        }
         auto const w = words(line);
         if (w.empty())
             continue;

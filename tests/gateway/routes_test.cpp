@@ -135,6 +135,25 @@ TEST(Routes, RouteFileFromAWindowsEditor)
     EXPECT_EQ(errors, std::vector<std::string>{"f:2: tls must be none, may, encrypt or verify, not 'maybe'"});
 }
 
+// A control octet inside a route line (a CR that is not a line end, a NUL)
+// is refused by value: the JSON form refuses it too, and a value carrying
+// one would not read back the same from the rendered file.
+TEST(Routes, ControlOctetsInARouteLineAreRefused)
+{
+    std::vector<route> routes;
+    std::vector<std::string> errors;
+    EXPECT_FALSE(parse_route_table("a.example h tls_name=mx:2\r# note\n"
+                                   "b.example h tls_ca_file=/etc/ca\x01.pem\n"
+                                   "c.example h\x7f\n"
+                                   "d.example h\ttls=may # \x01 in a comment is no matter\n",
+                                   "f", routes, errors));
+    EXPECT_EQ(errors, (std::vector<std::string>{"f:1: octet 0x0D is not allowed in a route line",
+                                                "f:2: octet 0x01 is not allowed in a route line",
+                                                "f:3: octet 0x7F is not allowed in a route line"}));
+    ASSERT_EQ(routes.size(), 1u);
+    EXPECT_EQ(routes[0].domain, "d.example");
+}
+
 TEST(Routes, RouteFileNamesEveryBadLine)
 {
     std::vector<route> routes;
