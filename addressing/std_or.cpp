@@ -482,7 +482,15 @@ result<or_address> parse_or_text_at(std::string_view text, bool allow_imcea)
     std::size_t lead = 0;
     while (lead < text.size() && text[lead] == ' ')
         ++lead;
-    std::string_view const body = text.substr(lead);
+    std::string_view body = text.substr(lead);
+    // Exchange's proxy type, as its address lists write it ("X400:" for the
+    // primary address, "x400:" for the others): no attribute has that name.
+    if (allow_imcea && body.size() >= 5 && iequals(body.substr(0, 5), "X400:")) {
+        lead += 5;
+        body.remove_prefix(5);
+        if (body.empty())
+            return error{"nothing after the proxy type X400:", lead};
+    }
     if (allow_imcea && looks_like_imcea(body)) {
         auto enc = parse_imcea(body);
         if (!enc)

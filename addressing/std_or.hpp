@@ -46,7 +46,8 @@ result<or_address> parse_std_or(std::string_view text);
 
 // Any text form an administrator or a peer will type or send: RFC 2156,
 // RFC 1685/F.401 labelled (`G=john; S=smith; O=a bank ltd; P=abl; A=snomail; C=aq`),
-// Exchange proxies (`c=US;a= ;p=MS;o=PARIS;s=user;`), MS Mail
+// Exchange proxies (`c=US;a= ;p=MS;o=PARIS;s=user;`, also with the proxy
+// type Exchange lists them with, `X400:c=US;...`, in any case), MS Mail
 // (`c=US;a=TELENET;p=ABC;o=P/Q;g=JOHN;s=STEEL`, `/c=US/.../o=P$/Q/...`), and
 // IMCEA encapsulation (`IMCEAX400-c=US+3Ba=+20+3B...@domain`, any case).
 // Delimiter (spec note 2.4): text starting with "/" uses "/" (and ";", as

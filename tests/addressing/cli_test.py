@@ -94,6 +94,10 @@ tables = { domain-to-or = "t2.txt" }
          "/S=user/O=PARIS/PRMD=MS/ADMD= /C=US/\n")
     case(["address", "parse", "imceax400-c=US+3Ba=+20+3Bp=MS+3Bo=PARIS+3Bs=user+3B@host.microsoft.com"], 0,
          "/S=user/O=PARIS/PRMD=MS/ADMD= /C=US/\n")
+    case(["address", "parse", "X400:c=US;a= ;p=MS;o=PARIS;s=user;"], 0, "/S=user/O=PARIS/PRMD=MS/ADMD= /C=US/\n")
+    case(["address", "to-rfc822", "--gateway-domain", "gw.example", "--gateway-or", "C=TC;ADMD=BTT;O=GW",
+          "x400:c=US;a= ;p=MS;o=PARIS;s=user;"], 0, "\"/S=user/O=PARIS/PRMD=MS/ADMD= /C=US/\"@gw.example\n")
+    case(["address", "parse", "X400:"], 1, "", "nothing after the proxy type X400:")
     case(["address", "parse", "--form", "labelled", "/G=john/S=smith/O=a bank ltd/PRMD=abl/ADMD=snomail/C=aq/"], 0,
          "G=john; S=smith; O=a bank ltd; P=abl; A=snomail; C=aq\n")
     case(["address", "parse", "--form", "imcea", "--domain", "host.microsoft.com", "c=US;a= ;p=MS;o=PARIS;s=user;"], 0,

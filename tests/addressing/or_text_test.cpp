@@ -284,6 +284,27 @@ TEST(Exchange, ProxyAddressWithBlankAdmd)
     EXPECT_EQ(ad::render_exchange(a), "c=US;a= ;p=MS;o=PARIS;s=user;");
 }
 
+// Exchange lists its addresses with the proxy type first (the
+// proxyAddresses attribute, the address book's "E-mail addresses" page):
+// "X400:" for the primary one, "x400:" for the others. Administrators copy
+// them whole; no O/R attribute is called X400, so the prefix is read as
+// what it is.
+TEST(Exchange, ProxyTypePrefixIsRead)
+{
+    auto const plain = parsed("c=US;a= ;p=MS;o=PARIS;s=user;");
+    EXPECT_EQ(parsed("X400:c=US;a= ;p=MS;o=PARIS;s=user;"), plain);
+    EXPECT_EQ(parsed("x400:c=US;a= ;p=MS;o=PARIS;s=user;"), plain);
+    EXPECT_EQ(parsed(" X400:/C=US/ADMD= /PRMD=MS/O=PARIS/S=user/"), plain);
+    auto bare = ad::parse_or_text("X400:");
+    ASSERT_FALSE(bare);
+    EXPECT_EQ(bare.failure().why, "nothing after the proxy type X400:");
+    // Only at the front, once, and only in the administrator's forms.
+    EXPECT_FALSE(ad::parse_or_text("X400:X400:c=US;a= ;s=user"));
+    EXPECT_FALSE(ad::parse_or_text("c=US;X400:a= ;s=user"));
+    EXPECT_FALSE(ad::parse_std_or("X400:/C=US/ADMD= /S=user/"));
+    EXPECT_FALSE(ad::parse_or_text("SMTP:user@example.com"));
+}
+
 TEST(Exchange, MsMailSemicolonAndSlashForms)
 {
     // KB Q108732: "/" needs "$" only in the slash form
