@@ -31,7 +31,7 @@ result<mapping_table> load_table_file(std::string const& path, table_kind kind)
 std::optional<error> check_identity(gateway_identity const& identity)
 {
     if (!is_domain_name(identity.domain) || identity.domain.find('.') == std::string::npos)
-        return error{"gateway domain '" + identity.domain + "' is not a domain of two labels or more"};
+        return error{"gateway domain " + quoted(identity.domain) + " is not a domain of two labels or more"};
     if (auto e = check_or_address(identity.address))
         return error{"gateway O/R address: " + e->why};
     return std::nullopt;

@@ -93,13 +93,43 @@ std::string normalise_value(std::string_view v, bool admd)
     return out;
 }
 
+namespace {
+
+void append_hex(std::string& out, unsigned char u)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    out.push_back(hex[u >> 4]);
+    out.push_back(hex[u & 15]);
+}
+
+} // namespace
+
 std::string describe_char(char ch)
 {
     auto const u = static_cast<unsigned char>(ch);
     if (u >= 0x21 && u < 0x7f)
         return std::string("'") + ch + "'";
-    static constexpr char hex[] = "0123456789ABCDEF";
-    return std::string("octet 0x") + hex[u >> 4] + hex[u & 15];
+    std::string out = "octet 0x";
+    append_hex(out, u);
+    return out;
+}
+
+std::string quoted(std::string_view text)
+{
+    std::string out = "'";
+    for (char ch : text) {
+        auto const u = static_cast<unsigned char>(ch);
+        if (ch == '\\') {
+            out += "\\\\";
+        } else if (u >= 0x20 && u < 0x7f) {
+            out.push_back(ch);
+        } else {
+            out += "\\x";
+            append_hex(out, u);
+        }
+    }
+    out.push_back('\'');
+    return out;
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept

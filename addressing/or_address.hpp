@@ -99,6 +99,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 // A character as an error message names it: 'x' when it is visible ASCII,
 // "octet 0xEF" otherwise, so no message carries a raw control or 8-bit octet.
 std::string describe_char(char ch);
+// A text as an error message quotes it: 'text', with every octet outside
+// visible ASCII and the space written \xHH and a backslash as \\ (a raw CR
+// would hide the start of the message, a BOM would not show at all).
+std::string quoted(std::string_view text);
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 

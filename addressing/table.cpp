@@ -301,7 +301,7 @@ std::optional<error> check_entry(table_kind kind, table_entry const& e,
                                  std::unordered_map<std::string, std::size_t>& seen, std::string_view source)
 {
     if (!is_domain_name(e.domain))
-        return error{located(source, e.line, "'" + e.domain + "' is not a domain (letters, digits, inner hyphens)")};
+        return error{located(source, e.line, quoted(e.domain) + " is not a domain (letters, digits, inner hyphens)")};
     if (kind == table_kind::gate_or_to_domain && e.or_side.extra)
         return error{located(source, e.line, "gate1 keys match on C, ADMD, PRMD, O and OU only")};
     auto [it, fresh] = seen.emplace(entry_key(kind, e), e.line);

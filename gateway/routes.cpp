@@ -66,13 +66,13 @@ std::optional<std::string> apply_option(route& r, std::string_view word)
 {
     auto const eq = word.find('=');
     if (eq == std::string_view::npos || eq == 0)
-        return "'" + std::string(word) + "' is not an option (tls=, tls_name=, tls_ca_file=, tls_fallback=)";
+        return addressing::quoted(word) + " is not an option (tls=, tls_name=, tls_ca_file=, tls_fallback=)";
     auto const key = word.substr(0, eq);
     auto const value = word.substr(eq + 1);
     if (key == "tls") {
         auto l = parse_tls_level(value);
         if (!l)
-            return "tls must be none, may, encrypt or verify, not '" + std::string(value) + "'";
+            return "tls must be none, may, encrypt or verify, not " + addressing::quoted(value);
         r.tls.level = *l;
     } else if (key == "tls_name") {
         r.tls.name = std::string(value);
@@ -84,9 +84,9 @@ std::optional<std::string> apply_option(route& r, std::string_view word)
         else if (value == "no" || value == "false")
             r.tls.fallback = false;
         else
-            return "tls_fallback must be yes or no, not '" + std::string(value) + "'";
+            return "tls_fallback must be yes or no, not " + addressing::quoted(value);
     } else {
-        return "unknown option '" + std::string(key) + "' (tls, tls_name, tls_ca_file, tls_fallback)";
+        return "unknown option " + addressing::quoted(key) + " (tls, tls_name, tls_ca_file, tls_fallback)";
     }
     return std::nullopt;
 }
@@ -127,12 +127,12 @@ std::optional<std::string> parse_next_hop(std::string_view text, std::string& ho
     if (h.starts_with("[")) {
         auto const close = h.find(']');
         if (close == std::string_view::npos)
-            return "unclosed '[' in next hop '" + std::string(text) + "'";
+            return "unclosed '[' in next hop " + addressing::quoted(text);
         auto rest = h.substr(close + 1);
         h = h.substr(1, close - 1);
         if (!rest.empty()) {
             if (rest.front() != ':')
-                return "text after ']' in next hop '" + std::string(text) + "'";
+                return "text after ']' in next hop " + addressing::quoted(text);
             port_text = rest.substr(1);
         }
     } else if (auto const colon = h.rfind(':'); colon != std::string_view::npos) {
@@ -145,19 +145,19 @@ std::optional<std::string> parse_next_hop(std::string_view text, std::string& ho
         unsigned p = 0;
         auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
         if (ec != std::errc{} || end != port_text.data() + port_text.size() || p == 0 || p > 65535)
-            return "bad port in next hop '" + std::string(text) + "'";
+            return "bad port in next hop " + addressing::quoted(text);
         port = static_cast<std::uint16_t>(p);
     }
     if (h.empty())
-        return "empty host in next hop '" + std::string(text) + "'";
+        return "empty host in next hop " + addressing::quoted(text);
     // A host name, an IPv4 address or (in brackets) an IPv6 address, with
     // an optional zone: nothing a route file or a log line would misread.
     bool const bracketed = text.starts_with("[");
     for (unsigned char c : h)
         if (!std::isalnum(c) && c != '-' && c != '.' && c != '_' && c != '%' && !(c == ':' && bracketed))
-            return "'" + std::string(h) + "' is not a host name or address";
+            return addressing::quoted(h) + " is not a host name or address";
     if (bracketed && h.find(':') == std::string_view::npos)
-        return "only an IPv6 address is written in brackets, not '" + std::string(h) + "'";
+        return "only an IPv6 address is written in brackets, not " + addressing::quoted(h);
     host = std::string(h);
     return std::nullopt;
 }
@@ -171,7 +171,7 @@ std::optional<std::string> normal_route_domain(std::string_view text, std::strin
         out = std::move(d);
         return std::nullopt;
     }
-    return "'" + std::string(text) + "' is not a route domain (\"example.com\", \"*.example.com\" or \"*\")";
+    return addressing::quoted(text) + " is not a route domain (\"example.com\", \"*.example.com\" or \"*\")";
 }
 
 route_set::route_set(std::vector<route> file, std::vector<route> database, std::string default_ca_file)

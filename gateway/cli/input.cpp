@@ -3,6 +3,7 @@
 // See input.hpp.
 #include "gateway/cli/input.hpp"
 
+#include "addressing/or_address.hpp"
 #include "addressing/table.hpp"
 
 #include <toml++/toml.h>
@@ -67,8 +68,8 @@ std::optional<std::string> read_addressing_section(std::string const& config_fil
                 auto kind = addressing::parse_table_kind(key.str());
                 auto path = node.value<std::string>();
                 if (!kind || !path)
-                    return config_file + ": [addressing] tables: unknown kind or non-string path for '" +
-                           std::string(key.str()) + "'";
+                    return config_file + ": [addressing] tables: unknown kind or non-string path for " +
+                           addressing::quoted(key.str());
                 std::filesystem::path p(*path);
                 if (p.is_relative())
                     p = base / p;

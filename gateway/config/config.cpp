@@ -1,6 +1,8 @@
 // gateway/config/config.cpp
 #include "gateway/config/config.hpp"
 
+#include "addressing/or_address.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -38,7 +40,7 @@ public:
     {
         for (auto const& [k, v] : t)
             if (!keys.contains(k.str()))
-                fail(v, "unknown key '" + std::string(k.str()) + "' in " + std::string(section));
+                fail(v, "unknown key " + addressing::quoted(k.str()) + " in " + std::string(section));
     }
 
     void get(toml::table const& t, std::string_view key, std::string& out) const
@@ -86,7 +88,7 @@ public:
             auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), count);
             std::string_view unit(p, static_cast<std::size_t>(s->data() + s->size() - p));
             if (ec != std::errc{} || count < 0)
-                fail(*n, std::string(key) + ": bad duration '" + *s + "'");
+                fail(*n, std::string(key) + ": bad duration " + addressing::quoted(*s));
             if (unit == "ms")
                 ms = std::chrono::milliseconds(count);
             else if (unit == "s" || unit.empty())
@@ -98,7 +100,7 @@ public:
             else if (unit == "d")
                 ms = std::chrono::hours(24 * count);
             else
-                fail(*n, std::string(key) + ": unknown unit '" + std::string(unit) + "' (ms, s, m, h, d)");
+                fail(*n, std::string(key) + ": unknown unit " + addressing::quoted(unit) + " (ms, s, m, h, d)");
         } else {
             fail(*n, std::string(key) + " must be a duration: seconds, or a string like \"30s\", \"5m\"");
         }
@@ -144,7 +146,7 @@ x400_route parse_x400_route(reader const& r, toml::table const& t)
     r.get(t, "prefix", out.prefix_text);
     auto prefix = addressing::parse_route_prefix(out.prefix_text);
     if (!prefix)
-        r.fail_at(t.source(), "[[x400_route]] prefix '" + out.prefix_text + "': " + prefix.failure().why);
+        r.fail_at(t.source(), "[[x400_route]] prefix " + addressing::quoted(out.prefix_text) + ": " + prefix.failure().why);
     out.prefix = *prefix;
     std::tie(out.host, out.port) = parse_next_hop(r, t, "[[x400_route]]");
     std::string form = "std-or";
@@ -177,8 +179,8 @@ addressing::mapping_config parse_addressing(reader const& r, toml::table const& 
         for (auto const& [k, v] : *tables) {
             auto kind = addressing::parse_table_kind(k.str());
             if (!kind)
-                r.fail(v, "unknown table kind '" + std::string(k.str()) +
-                              "' (or-to-domain, domain-to-or, gate-or-to-domain, gate-domain-to-or)");
+                r.fail(v, "unknown table kind " + addressing::quoted(k.str()) +
+                              " (or-to-domain, domain-to-or, gate-or-to-domain, gate-domain-to-or)");
             auto file = v.value<std::string>();
             if (!file)
                 r.fail(v, "a table must be a file name");
@@ -419,7 +421,7 @@ config load_config(std::string const& path)
         for (auto& d : get_strings(r, *t, "local_domains")) {
             d = lower(d);
             if (d.empty() || d == "*" || d.find('*', d.starts_with("*.") ? 1 : 0) != std::string::npos)
-                r.fail(*t->get("local_domains"), "local_domains: '" + d + "' is not a domain or \"*.domain\"");
+                r.fail(*t->get("local_domains"), "local_domains: " + addressing::quoted(d) + " is not a domain or \"*.domain\"");
             c.local_domains.push_back(d);
         }
         if (t->get("relay_networks")) {
@@ -427,7 +429,7 @@ config load_config(std::string const& path)
             for (auto const& n : get_strings(r, *t, "relay_networks")) {
                 auto parsed = parse_network(n);
                 if (!parsed)
-                    r.fail(*t->get("relay_networks"), "relay_networks: '" + n + "' is not an address or CIDR block");
+                    r.fail(*t->get("relay_networks"), "relay_networks: " + addressing::quoted(n) + " is not an address or CIDR block");
                 c.relay_networks.push_back(*parsed);
             }
         }

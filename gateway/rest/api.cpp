@@ -545,7 +545,7 @@ std::variant<response, operation> route_config(request const& req, boost::urls::
             return problem(400, "domain is required: /api/v1/route-lookup?domain=example.com");
         std::string lowered;
         if (auto why = gateway::normal_route_domain(*domain, lowered); why || lowered.starts_with("*"))
-            return problem(400, "'" + *domain + "' is not a domain");
+            return problem(400, addressing::quoted(*domain) + " is not a domain");
         return lookup_route{lowered};
     }
     if (seg[0] == "route-file" && seg.size() == 1) {

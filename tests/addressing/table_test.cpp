@@ -99,7 +99,11 @@ TEST(Table, AByteOrderMarkAndCrLfLineEndsAreNotPartOfTheText)
     ASSERT_TRUE(z) << z.failure().why;
     // A BOM anywhere else is text like any other.
     EXPECT_EQ(refusal("AC.UK#PRMD$UK.ADMD$ .C$GB#\n\xEF\xBB\xBFGMD.DE#PRMD$G.ADMD$ .C$DE#\n", ad::table_kind::domain_to_or),
-              "t.txt:2: '\xEF\xBB\xBFGMD.DE' is not a domain (letters, digits, inner hyphens)");
+              "t.txt:2: '\\xEF\\xBB\\xBFGMD.DE' is not a domain (letters, digits, inner hyphens)");
+    // A quoted text shows every octet outside visible ASCII by its value: a
+    // CR that ends no line would otherwise hide the start of the message.
+    EXPECT_EQ(refusal("AC.UK\r#PRMD$UK.ADMD$ .C$GB#\n", ad::table_kind::domain_to_or),
+              "t.txt:1: 'AC.UK\\x0D' is not a domain (letters, digits, inner hyphens)");
     // An octet the O/R side may not hold is named by its value.
     EXPECT_EQ(refusal("AC.UK#PRMD$U\xC3\x9C.ADMD$ .C$GB#\n", ad::table_kind::domain_to_or),
               "t.txt:1: octet 0xC3 not allowed");

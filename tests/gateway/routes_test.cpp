@@ -152,6 +152,11 @@ TEST(Routes, ControlOctetsInARouteLineAreRefused)
                                                 "f:3: octet 0x7F is not allowed in a route line"}));
     ASSERT_EQ(routes.size(), 1u);
     EXPECT_EQ(routes[0].domain, "d.example");
+    // A next hop from the configuration file (TOML has "\r") or the REST API
+    // is quoted with such octets shown by value.
+    std::string host;
+    std::uint16_t port = 0;
+    EXPECT_EQ(parse_next_hop("mx\r.example", host, port), "'mx\\x0D.example' is not a host name or address");
 }
 
 TEST(Routes, RouteFileNamesEveryBadLine)
