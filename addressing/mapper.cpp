@@ -142,7 +142,7 @@ result<route_prefix> parse_route_prefix(std::string_view text)
         else if (iequals(key, "OU"))
             level = next_ou;
         else
-            return error{"route keys use C, ADMD, PRMD, O and OU only, not '" + std::string(key) + "'"};
+            return error{"route keys use C, ADMD, PRMD, O and OU only, not " + quoted(key)};
         if (level >= level_count)
             return error{"more than 4 OUs in a route key"};
         if (seen[level])

@@ -277,7 +277,7 @@ result<or_address> build(std::vector<token>& tokens, build_options const& opt)
         token& t = tokens[idx];
         auto cls = classify(t.key);
         if (!cls)
-            return error{"unknown attribute type '" + t.key + "'", t.at};
+            return error{"unknown attribute type " + quoted(t.key), t.at};
         // Every value but a leniently read DDA must be a std-printablestring;
         // "|" separates the lines of PD-ADDRESS and appears nowhere else.
         bool const lenient_dda = !opt.strict && (cls->k == kind::dda || cls->k == kind::dda_n);

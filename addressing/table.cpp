@@ -73,11 +73,11 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
         auto lv = hierarchy_level(p.attr);
         if (!lv) {
             if (p.bare)
-                return error{"'" + p.attr + "' is not an attribute (an unescaped '.' in a value? write '\\.')"};
+                return error{quoted(p.attr) + " is not an attribute (an unescaped '.' in a value? write '\\.')"};
             if (mcgam)
-                return error{"'" + p.attr + "' may not appear in an MCGAM table (only C, ADMD, PRMD, O, OU)"};
+                return error{quoted(p.attr) + " may not appear in an MCGAM table (only C, ADMD, PRMD, O, OU)"};
             if (!p.value)
-                return error{"'" + p.attr + "' cannot be omitted"};
+                return error{quoted(p.attr) + " cannot be omitted"};
             std::string const up = to_upper(p.attr);
             std::optional<std::string>* field = nullptr;
             if (up == "S") field = &x.surname;
@@ -96,7 +96,7 @@ result<dmn_or_address> assemble(std::vector<part>& parts, bool mcgam, std::vecto
                 // read from the right: the first DDA met is the most significant
                 x.ddas.push_back(dda{p.attr.substr(1), std::move(*p.value)});
             } else {
-                return error{"unknown attribute '" + p.attr + "'"};
+                return error{"unknown attribute " + quoted(p.attr)};
             }
             continue;
         }
@@ -513,7 +513,7 @@ result<dmn_or_address> parse_dns_or(std::string_view text, bool mcgam)
                 p.attr = std::string(label.substr(0, label.size() - 1));
                 p.value = " ";
             } else {
-                return error{"'" + std::string(label) + "' is not an O/R element in DNS form", start};
+                return error{quoted(label) + " is not an O/R element in DNS form", start};
             }
         } else {
             p.attr = std::string(label.substr(0, dash));

@@ -109,7 +109,7 @@ edit_result edit(std::string_view text, table_kind kind, op o, std::string_view 
         if (auto k = normal_key(kind, key); !k || *k != entry_key(kind, entry))
             return fail(edit_status::bad_entry, "the key does not parse as a key of this table");
     } else if (!normal_key(kind, key)) {
-        return fail(edit_status::bad_entry, "'" + std::string(key) + "' is not a key of a " +
+        return fail(edit_status::bad_entry, quoted(key) + " is not a key of a " +
                                                 std::string(kind_name(kind)) + " table");
     }
     auto const* found = find_entry(*current, key);
@@ -121,7 +121,7 @@ edit_result edit(std::string_view text, table_kind kind, op o, std::string_view 
         return finish(join_lines(lines), kind, std::move(entry), key);
     }
     if (!found)
-        return fail(edit_status::not_found, "no entry with the key '" + std::string(key) + "'");
+        return fail(edit_status::not_found, "no entry with the key " + quoted(key));
     auto const index = found->line - 1;
     if (o == op::replace) {
         table_entry previous = *found;
