@@ -40,21 +40,31 @@ std::string trim(std::string_view s)
     return std::string(mime::trim(s));
 }
 
+// A control octet that is not text: every C0 octet but HTAB, and DEL.
+// RFC 5322 has the others only as obsolete syntax (obs-NO-WS-CTL), which a
+// generator must not write, and a terminal acts on them (ESC, BEL).
+bool stray_control(char c) noexcept
+{
+    auto const u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+}
+
 // Text from the X.400 side on one line. IA5 and Teletex strings (and
 // ps-encoded text, "(013)") may hold CR and LF: written as they are into a
 // header field they would end it and start another (header injection),
-// and in a report's text they could start a delimiter line. Each CR, LF
-// and NUL becomes a space.
+// and in a report's text they could start a delimiter line. Each CR, LF,
+// NUL and other stray control octet becomes a space.
 std::string one_line(std::string s)
 {
-    std::replace_if(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; }, ' ');
+    std::replace_if(s.begin(), s.end(), stray_control, ' ');
     return s;
 }
 
 // A header field's value as written: a CR or LF that is not the line
 // break of a fold (CR LF, then SP or HTAB, then something other than white
 // space on that line) becomes a space, so no value can end its field or the
-// header, whichever text from the X.400 side it holds.
+// header, whichever text from the X.400 side it holds; so does any other
+// stray control octet.
 std::string header_value(std::string_view v)
 {
     std::string out(v);
@@ -66,7 +76,7 @@ std::string header_value(std::string_view v)
                 continue;
             }
         }
-        if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0')
+        if (stray_control(out[i]))
             out[i] = ' ';
     }
     return out;
@@ -415,12 +425,15 @@ std::string decode_words(std::string_view v)
 // stated.
 std::string teletex_of(std::string_view utf8, char const* what, std::size_t bound, std::vector<std::string>& losses)
 {
+    // A stray control octet is no text (and ESC would start a T.61 code
+    // extension): a space, as on the way in.
+    std::string const plain = one_line(std::string(utf8));
     std::string t;
-    if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return !(c & 0x80); })) {
-        t = std::string(utf8);
+    if (std::all_of(plain.begin(), plain.end(), [](char c) { return !(c & 0x80); })) {
+        t = plain;
     } else {
         std::size_t bad = 0;
-        t = text::utf8_to_t61(utf8, &bad);
+        t = text::utf8_to_t61(plain, &bad);
         if (bad)
             losses.push_back(std::to_string(bad) + " character(s) of the " + what +
                              " have no T.61 form and are written as '?'");

@@ -6,7 +6,8 @@
 // (it passes unchanged); what from-mime builds encodes and decodes again;
 // the IPM inside decodes as P22; a probe's answer encodes and decodes;
 // T.61 text reads into well-formed UTF-8; the header to-mime writes holds
-// only fields it means to write (no text from the X.400 side starts one).
+// only fields it means to write (no text from the X.400 side starts one),
+// and no control octet but HTAB.
 #include "addressing/std_or.hpp"
 #include "mime/header_codec.hpp"
 #include "mime/parser.hpp"
@@ -66,6 +67,16 @@ bool only_our_fields(std::string const& message)
                                      if (!names.contains(name)) {
                                          std::fprintf(stderr, "unexpected field: %s\n", name.c_str());
                                          ok = false;
+                                     }
+                                     // No control octet but HTAB, beyond a fold's CR LF.
+                                     for (std::size_t i = 0; i < f.value.size(); ++i) {
+                                         auto const u = static_cast<unsigned char>(f.value[i]);
+                                         bool const fold = f.value.substr(i).starts_with("\r\n") ||
+                                                           (i > 0 && f.value.substr(i - 1).starts_with("\r\n"));
+                                         if (((u < 0x20 && u != '\t') || u == 0x7f) && !fold) {
+                                             std::fprintf(stderr, "control octet 0x%02X in %s\n", u, name.c_str());
+                                             ok = false;
+                                         }
                                      }
                                  });
     return ok;

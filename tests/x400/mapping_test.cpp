@@ -398,6 +398,46 @@ TEST(Mapping, NoX400TextStartsAHeaderLine)
     EXPECT_FALSE(injected(dsn->message)) << dsn->message;
 }
 
+// Other control octets from the X.400 side (an ESC that starts a terminal
+// sequence, a BEL, DEL) are not text either: RFC 5322 allows them only as
+// obsolete syntax, which a generator must not write, and a terminal acts on
+// them. Each becomes a space in the header and in a report's text; HTAB
+// stays.
+TEST(Mapping, NoControlOctetFromTheX400SideIsWritten)
+{
+    auto const map = test_mapper();
+    auto const stray = [](std::string const& text) {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            auto const u = static_cast<unsigned char>(text[i]);
+            bool const line_end = (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ||
+                                  (text[i] == '\n' && i > 0 && text[i - 1] == '\r');
+            if ((u < 0x20 && text[i] != '\t' && !line_end) || u == 0x7f)
+                return true;
+        }
+        return false;
+    };
+    auto m = samples::full_message();
+    m.envelope.message_id.local = "m1\x1b[2J";
+    auto ipm = samples::full_ipm();
+    ipm.heading.subject = "a\x1b[31mred\x07\tand\x7f";
+    ipm.heading.originator->free_form_name = "Ann\x1b]0;title\x07";
+    ipm.body.resize(1);
+    m.content = p22::encode(ipm);
+    auto mime = x4::to_mime(p1::mts_apdu{m}, map);
+    ASSERT_TRUE(mime) << mime.failure().why;
+    auto const header = mime->message.substr(0, mime->message.find("\r\n\r\n"));
+    EXPECT_FALSE(stray(header)) << header;
+    EXPECT_NE(header.find("Subject: a [31mred \tand \r\n"), std::string::npos) << header;
+
+    auto r = samples::sample_report();
+    r.subject_id.local = "s1\x1b[2J";
+    r.ext.reporting_mta_name = "mta\x08\x08\x08";
+    r.recipients.front().supplementary_information = "why\x1b[31m";
+    auto dsn = x4::to_mime(p1::mts_apdu{r}, map);
+    ASSERT_TRUE(dsn) << dsn.failure().why;
+    EXPECT_FALSE(stray(dsn->message)) << dsn->message;
+}
+
 // X.420's upper bounds hold in what from-mime writes: a Subject of at most
 // 128 octets, a free-form name of at most 64 (a peer that checks them
 // would refuse the message), never cut between a diacritic and its letter.
@@ -417,6 +457,23 @@ TEST(Mapping, HeadingTextKeepsX420Bounds)
     EXPECT_EQ(*h.subject, subject.substr(0, 127));
     ASSERT_TRUE(h.originator && h.originator->free_form_name);
     EXPECT_EQ(*h.originator->free_form_name, name.substr(0, 64));
+}
+
+// The other way, the same octets (encoded words may decode to them) are
+// not written into a Teletex heading field, where ESC would start a T.61
+// code extension.
+TEST(Mapping, NoControlOctetFromTheMimeSideIsWritten)
+{
+    std::string const original = "From: =?utf-8?q?Ann=1B=5D0=3Bt=07?= <ann@a.example>\r\n"
+                                 "Subject: =?utf-8?q?a=1B[31mred=07=09and=7F?=\r\n"
+                                 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n";
+    auto x = mime_to_x400(original);
+    ASSERT_TRUE(x) << x.failure().why;
+    auto const h = content_of(*x).heading;
+    ASSERT_TRUE(h.subject);
+    EXPECT_EQ(*h.subject, "a [31mred \tand ");
+    ASSERT_TRUE(h.originator && h.originator->free_form_name);
+    EXPECT_EQ(*h.originator->free_form_name, "Ann ]0;t ");
 }
 
 namespace {
