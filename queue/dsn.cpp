@@ -6,12 +6,13 @@
 namespace x400gw::queue {
 namespace {
 
-// Peer text goes into header-like fields: no line ends, bounded length.
+// Peer text goes into header-like fields: no line ends or other control
+// octets (each a space), bounded length.
 std::string field_value(std::string_view text, std::size_t max = 900)
 {
     std::string out;
     for (char c : text.substr(0, max))
-        out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
     return out;
 }
 

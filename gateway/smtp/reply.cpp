@@ -86,8 +86,10 @@ std::string reply::summary() const
     for (char c : text) {
         if (c == '\n')
             out += " / ";
+        else if (c == '\t')
+            out += ' ';
         else
-            out += c;
+            out += (c >= 32 && c <= 126) ? c : '?';
     }
     return out;
 }

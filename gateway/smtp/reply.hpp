@@ -37,7 +37,9 @@ struct reply {
     // each ending in CRLF.
     std::string render() const;
     void render_to(std::string& out) const;
-    // One line for logs: "550 5.1.1 text / more text".
+    // One line for logs, the queue's last error and a bounce's diagnostic:
+    // "550 5.1.1 text / more text", printable ASCII only (HTAB a space, any
+    // other octet RFC 5321's textstring does not allow '?').
     std::string summary() const;
 };
 

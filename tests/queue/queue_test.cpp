@@ -100,6 +100,22 @@ TEST(Dsn, MultipartReportWithOriginalHeaders)
     }
 }
 
+// Whatever reached a recipient's diagnostic (a local error's text), no
+// control octet reaches the report's fields.
+TEST(Dsn, NoControlOctetInTheReportFields)
+{
+    q::dsn_request r;
+    r.reporting_mta = "gw.example";
+    r.qid = "1ABCDEFGHJ";
+    r.original_sender = "alice@corp.example";
+    r.arrival = q::clock_time{sys_days{2024y / 1 / 1}};
+    r.now = r.arrival + hours(1);
+    r.message_id = "1ABCDEFGHJ.dsn@gw.example";
+    r.recipients.push_back({"bob@b.example", "failed", "5.1.1", "x\x1b[2Jy\x07\x7f", "mx.b.example"});
+    auto const dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Diagnostic-Code: x-x400gw; x [2Jy  \r\n"), std::string::npos) << dsn;
+}
+
 TEST(Dsn, HeaderSection)
 {
     EXPECT_EQ(q::header_section("A: b\r\nC: d\r\n\r\nbody"), "A: b\r\nC: d\r\n");

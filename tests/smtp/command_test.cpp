@@ -127,3 +127,14 @@ TEST(Reply, RenderMultiLine)
     EXPECT_EQ(r.summary(), "550 5.1.1 No such user / really");
     EXPECT_EQ(smtp::replies::queued("ABC").render(), "250 2.0.0 Ok: queued as ABC\r\n");
 }
+
+// A next hop's reply text goes into the queue's last error, the log, the
+// REST API and a bounce's Diagnostic-Code: its summary holds only what
+// RFC 5321's textstring allows there (HTAB as a space), and '?' for the
+// rest (ESC would act on an administrator's terminal, 8-bit octets would
+// make the bounce's report part 8-bit).
+TEST(Reply, SummaryHoldsOnlyPrintableText)
+{
+    smtp::reply r{550, {5, 1, 1}, "bad\x1b[31m\tuser\x07\nna\xc3\xafve\x7f"};
+    EXPECT_EQ(r.summary(), "550 5.1.1 bad?[31m user? / na??ve?");
+}
