@@ -346,6 +346,15 @@ bool stage1(std::string_view local, bool quoted, domain_derivation const& rhs, x
 
 } // namespace
 
+result<x400_mapping, refusal> map_written_822_to_x400(std::string_view text, role r, gateway_identity const& gw,
+                                                      mapping_tables const& tables)
+{
+    auto spec = addr_spec_of(text);
+    if (!spec)
+        return refusals::address_syntax("not an RFC 822 address: " + spec.failure().why);
+    return map_822_to_x400(*spec, r, gw, tables);
+}
+
 result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, gateway_identity const& gw,
                                               mapping_tables const& tables)
 {

@@ -84,6 +84,11 @@ result<rfc822_mapping, refusal> map_x400_to_822(or_address const& a, role r, gat
 // An IMCEAX400 local part is decoded only at the gateway's own domain.
 result<x400_mapping, refusal> map_822_to_x400(std::string_view address, role r, gateway_identity const& gw,
                                               mapping_tables const& tables);
+// The same for an address as an administrator writes one (addr_spec_of:
+// `John <john@example.com>`, comments, white space around): the lookups of
+// x400gwctl and the REST API, never the SMTP envelope.
+result<x400_mapping, refusal> map_written_822_to_x400(std::string_view text, role r, gateway_identity const& gw,
+                                                      mapping_tables const& tables);
 
 // The local part of `a` in std-or form, RFC 822 quoted when needed, at `domain`.
 std::string render_std_or_mailbox(or_address const& a, std::string_view domain);

@@ -92,6 +92,71 @@ std::string mailbox::address() const
     return out;
 }
 
+result<std::string> addr_spec_of(std::string_view text)
+{
+    constexpr auto npos = std::string::npos;
+    std::string plain;   // the text without its comments
+    std::size_t open = npos, close = npos;
+    bool quoted = false;
+    int depth = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (depth > 0) {
+            if (c == '\\')
+                ++i;
+            else if (c == '(')
+                ++depth;
+            else if (c == ')')
+                --depth;
+            continue;
+        }
+        if (quoted) {
+            plain.push_back(c);
+            if (c == '\\' && i + 1 < text.size())
+                plain.push_back(text[++i]);
+            else if (c == '"')
+                quoted = false;
+            continue;
+        }
+        if (c == '(') {
+            ++depth;
+            continue;
+        }
+        if (c == '"') {
+            quoted = true;
+        } else if (c == '<') {
+            if (open != npos)
+                return error{"more than one '<'", i};
+            open = plain.size();
+        } else if (c == '>' && open != npos && close == npos) {
+            close = plain.size();
+        }
+        plain.push_back(c);
+    }
+    if (depth > 0)
+        return error{"unterminated comment", text.size()};
+    if (quoted)
+        return error{"unterminated quoted string", text.size()};
+    auto const trim = [](std::string_view s) {
+        auto const first = s.find_first_not_of(" \t\r\n");
+        if (first == std::string_view::npos)
+            return std::string_view{};
+        return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+    };
+    std::string_view const all = plain;
+    if (open != npos) {
+        if (close == npos)
+            return error{"'<' without its '>'", open};
+        if (!trim(all.substr(close + 1)).empty())
+            return error{"text after the '>'", close + 1};
+        return std::string(trim(all.substr(open + 1, close - open - 1)));
+    }
+    auto const spec = trim(all);
+    if (spec.ends_with(';') && spec.find(':') != std::string_view::npos)
+        return error{"a group, not one mailbox", 0};
+    return std::string(spec);
+}
+
 result<mailbox> parse_mailbox(std::string_view text)
 {
     if (text.size() >= 2 && text.front() == '<' && text.back() == '>')

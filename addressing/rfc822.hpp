@@ -33,6 +33,15 @@ struct mailbox {
 // RFC 822 source route. Linear.
 result<mailbox> parse_mailbox(std::string_view text);
 
+// The addr-spec of an RFC 822 address as people and programs write one
+// (RFC 822 6.1, RFC 5322 3.4): `John Smith <john@example.com>`,
+// `john@example.com (John)`, `<john@example.com>`, white space around.
+// Comments are dropped, the phrase too; the text inside "<" ">" (a route
+// included), else the whole, is returned for parse_mailbox to judge.
+// Refuses an unterminated comment, quoted string or "<", text after ">",
+// two "<", and a group (`Team: a@b, c@d;`), which is no one mailbox.
+result<std::string> addr_spec_of(std::string_view text);
+
 // RFC 5322 dot-atom: 1*atext *( "." 1*atext ).
 bool is_dot_atom(std::string_view s) noexcept;
 // The local part as written in an address: itself when a dot-atom, otherwise

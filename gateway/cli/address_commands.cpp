@@ -282,7 +282,7 @@ int run_to_x400(address_options const& opt)
     if (auto const* status = std::get_if<int>(&setup))
         return *status;
     auto const& m = std::get<mapping_setup>(setup);
-    auto mapped = ad::map_822_to_x400(opt.text, *r, m.identity, m.tables);
+    auto mapped = ad::map_written_822_to_x400(opt.text, *r, m.identity, m.tables);
     if (!mapped) {
         auto const& f = mapped.failure();
         std::cerr << "map: " << f.code << ' ' << f.status << ' ' << f.why << '\n';

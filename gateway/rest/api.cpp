@@ -1184,7 +1184,7 @@ response render_address_lookup(address_lookup const& op, ad::mapping_state const
         o["address"] = mapped->address;
         return json_response(o);
     }
-    auto mapped = ad::map_822_to_x400(op.address, op.role, state.identity, state.tables);
+    auto mapped = ad::map_written_822_to_x400(op.address, op.role, state.identity, state.tables);
     if (!mapped)
         return refuse("map", mapped.failure().why, mapped.failure().code, mapped.failure().status);
     o["mapped"] = true;

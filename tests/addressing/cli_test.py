@@ -152,6 +152,12 @@ tables = { domain-to-or = "t2.txt" }
     case(["address", "to-x400", "Support@sales.Master400.it"] + gw + tables, 0,
          "/S=Support/PRMD=sales/ADMD=Master400/C=it/\n")
     case(["address", "to-x400", "user@example.org"] + gw, 0, "/RFC-822=user(a)example.org/O=SMTP-GW/ADMD=BTT/C=TC/\n")
+    # an RFC 822 address as written: a phrase and angle brackets, comments, blanks around
+    for written in ["User Name <user@example.org>", "\"Name, User\" <user@example.org>",
+                    "user@example.org (User Name)", " user@example.org\n"]:
+        case(["address", "to-x400", written] + gw, 0, "/RFC-822=user(a)example.org/O=SMTP-GW/ADMD=BTT/C=TC/\n")
+    case(["address", "to-x400", "Team: a@example.org, b@example.org;"] + gw, 1, "",
+         "map: 501 5.1.3 not an RFC 822 address: a group, not one mailbox")
     case(["address", "to-x400", "--role", "header", "postmaster@UK.alter.net"] + gw + tables, 0,
          "/RFC-822=postmaster(a)UK.alter.net/PRMD=relay/ADMD=BTglobal/C=gb/\n")
     case(["address", "to-x400", "--role", "return", "postmaster@UK.alter.net"] + gw + tables, 0,

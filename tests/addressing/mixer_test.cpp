@@ -6,6 +6,7 @@
 // section 8 (missing PRMD, blank ADMD); round trips where the RFC promises
 // them.
 #include "addressing/mixer.hpp"
+#include "addressing/rfc822.hpp"
 #include "addressing/std_or.hpp"
 #include "addressing/validate.hpp"
 
@@ -114,6 +115,34 @@ ad::mapping_method method_822(std::string_view address, ad::role r = ad::role::r
 } // namespace
 
 // ---- X.400 -> RFC 822, RFC 2156 4.3.5 examples ----------------------------
+
+// An RFC 822 address as people and other programs write one (RFC 822 6.1:
+// a mailbox is an addr-spec or a phrase with a route-addr; comments and
+// white space may stand around its tokens): the addr-spec inside.
+TEST(Rfc822, AddrSpecOfWhatAPersonWrites)
+{
+    auto spec = [](std::string_view text) {
+        auto r = ad::addr_spec_of(text);
+        return r ? *r : "refused: " + r.failure().why;
+    };
+    EXPECT_EQ(spec("john@example.com"), "john@example.com");
+    EXPECT_EQ(spec("<john@example.com>"), "john@example.com");
+    EXPECT_EQ(spec("  john@example.com \t"), "john@example.com");
+    EXPECT_EQ(spec("John Smith <john@example.com>"), "john@example.com");
+    EXPECT_EQ(spec("\"Smith, John <js>\" <john@example.com>"), "john@example.com");
+    EXPECT_EQ(spec("=?utf-8?q?J=C3=B6rg?= <jorg@example.com>"), "jorg@example.com");
+    EXPECT_EQ(spec("john@example.com (John (the) Smith)"), "john@example.com");
+    EXPECT_EQ(spec("(at home) \"john smith\"@example.com"), "\"john smith\"@example.com");
+    EXPECT_EQ(spec("\"a(b)c\"@example.com"), "\"a(b)c\"@example.com");
+    EXPECT_EQ(spec("Route <@a.example,@b.example:john@example.com>"), "@a.example,@b.example:john@example.com");
+    EXPECT_EQ(spec("@a.example:john@example.com"), "@a.example:john@example.com");
+    EXPECT_EQ(spec("John <john@example.com"), "refused: '<' without its '>'");
+    EXPECT_EQ(spec("John <john@example.com> x"), "refused: text after the '>'");
+    EXPECT_EQ(spec("<a@b.example> <c@d.example>"), "refused: more than one '<'");
+    EXPECT_EQ(spec("john@example.com (John"), "refused: unterminated comment");
+    EXPECT_EQ(spec("\"john@example.com"), "refused: unterminated quoted string");
+    EXPECT_EQ(spec("Team: a@b.example, c@d.example;"), "refused: a group, not one mailbox");
+}
 
 TEST(ToRfc822, Rfc2156Example1OmittedPrmdStopsTheDomain)
 {

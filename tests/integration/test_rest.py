@@ -680,6 +680,10 @@ class RestTestConfig(RestBase):
         self.assertEqual(offline.returncode, 0, offline.stderr)
         status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=x400&address=ops%40mapped.test", self.reader)
         self.assertEqual((doc["mapped"], doc["address"]), (True, offline.stdout.strip()))
+        # As written, with a phrase and angle brackets: the same mapping.
+        status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=x400&address=Ops%20Team%20%3Cops%40mapped.test%3E",
+                                      self.reader)
+        self.assertEqual((doc["mapped"], doc["address"]), (True, offline.stdout.strip()))
         status, doc, _ = self.request("GET", "/api/v1/address-lookup?to=rfc822&address=%2FS%3DSmith%2FO%3DWidget"
                                              "%2FADMD%3DBTT%2FC%3DTC%2F", self.reader)
         self.assertEqual(doc["address"], "Smith@widget.test")
