@@ -4,7 +4,8 @@
 // back, against a small fixed set of MCGAMs. Promises checked: refusals are
 // only the named ones (501/553 5.1.3); a Stage II result (the address in
 // the RFC-822 DDA) maps back to exactly the address given; an address that
-// maps through an MCGAM maps back to RFC 822 without refusal.
+// maps through an MCGAM maps back to RFC 822 without refusal; an address
+// as written maps as the addr-spec addr_spec_of finds in it.
 #include "addressing/mapper.hpp"
 #include "addressing/mixer.hpp"
 #include "addressing/validate.hpp"
@@ -78,6 +79,18 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     static ad::gateway_identity const gw{"gw.example", *ad::parse_or_text("C=TC;ADMD=BTT;O=GW")};
     std::string_view const text(reinterpret_cast<char const*>(data), size);
     check_resolve(text);
+    // An address as written: an addr-spec it gives maps as that addr-spec
+    // does, and a bare addr-spec (no comment, phrase or blank) is itself.
+    if (auto spec = ad::addr_spec_of(text)) {
+        auto const written = ad::map_written_822_to_x400(text, ad::role::recipient, gw, tables);
+        auto const direct = ad::map_822_to_x400(*spec, ad::role::recipient, gw, tables);
+        if (written.ok() != direct.ok() || (written && !(written->address == direct->address)))
+            std::abort();
+        if (ad::parse_mailbox(text) && text.find_first_of(" \t\r\n(<") == std::string_view::npos && *spec != text)
+            std::abort();
+    } else if (ad::map_written_822_to_x400(text, ad::role::recipient, gw, tables).failure().code != 501) {
+        std::abort();
+    }
     for (auto r : {ad::role::recipient, ad::role::header, ad::role::return_path}) {
         auto x = ad::map_822_to_x400(text, r, gw, tables);
         if (!x) {
