@@ -1,6 +1,7 @@
 // gateway/cli/api_client.cpp
 #include "gateway/cli/api_client.hpp"
 
+#include "addressing/or_address.hpp"
 #include "addressing/text_lines.hpp"
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -146,24 +148,54 @@ std::string load_token(api_options const& o, std::string& why)
     return token;
 }
 
+namespace {
+
+// Why `url` cannot be the admin port's URL, or nothing. The scheme in any
+// case (RFC 3986 3.1); a path is a prefix (a proxy in front); user
+// information would not be used (the token is the credential), nor would a
+// query or a fragment.
+std::optional<std::string> url_trouble(std::string const& url)
+{
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || !(addressing::iequals(parsed->scheme(), "http") || addressing::iequals(parsed->scheme(), "https")) ||
+        parsed->host_address().empty())
+        return "must be http://HOST:PORT or https://HOST:PORT, not " + url;
+    if (parsed->has_userinfo())
+        return "user information is not used (the API token is the credential): " + url;
+    if (parsed->has_query() || parsed->has_fragment())
+        return "a query or a fragment is not used: " + url;
+    if (parsed->has_port()) {
+        auto const text = parsed->port();
+        unsigned port = 0;
+        auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || port == 0 || port > 65535)
+            return "the port must be 1 to 65535: " + url;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 api_reply call_api(api_options const& o, std::string const& token, std::string const& method,
                    std::string const& path, std::string const& body, std::string const& content_type)
 {
     api_reply out;
-    auto parsed = boost::urls::parse_absolute_uri(o.url);
-    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
-        out.error = "--url must be http://HOST:PORT or https://HOST:PORT, not " + o.url;
+    if (auto why = url_trouble(o.url)) {
+        out.error = "--url " + *why;
         return out;
     }
-    bool const tls = parsed->scheme() == "https";
-    std::string const host = parsed->host();
-    std::string const port = parsed->has_port() ? std::string(parsed->port()) : (tls ? "443" : "80");
-    std::string prefix = parsed->path();
+    auto const parsed = *boost::urls::parse_absolute_uri(o.url);
+    bool const tls = addressing::iequals(parsed.scheme(), "https");
+    // The address without an IPv6 literal's brackets, to connect to and to
+    // check the certificate against; the Host field as written, with the port.
+    std::string const host = parsed.host_address();
+    std::string const port = parsed.has_port() ? std::string(parsed.port()) : (tls ? "443" : "80");
+    std::string prefix = parsed.path();
     while (!prefix.empty() && prefix.back() == '/')
         prefix.pop_back();
 
     http::request<http::string_body> req{http::string_to_verb(method), prefix + path, 11};
-    req.set(http::field::host, host);
+    req.set(http::field::host, parsed.encoded_host_and_port());
     req.set(http::field::user_agent, "x400gwctl");
     req.set(http::field::authorization, "Bearer " + token);
     req.set(http::field::connection, "close");
@@ -213,7 +245,8 @@ std::string url_encode(std::string const& s)
 
 void add_api_options(CLI::App* cmd, api_options& o)
 {
-    cmd->add_option("--url", o.url, "The gateway's admin port (default http://127.0.0.1:8025)");
+    cmd->add_option("--url", o.url, "The gateway's admin port (default http://127.0.0.1:8025)")
+        ->check([](std::string const& url) { return url_trouble(url).value_or(std::string()); });
     cmd->add_option("--token-file", o.token_file, "File whose first line is the API token (default $X400GW_TOKEN)");
     cmd->add_option("--ca-file", o.ca_file, "CA certificates for an https --url (default the system's)");
 }

@@ -492,6 +492,21 @@ class RestTest(RestBase):
         no_env_token = {k: v for k, v in os.environ.items() if k != "X400GW_TOKEN"}
         r = ctl("summary", *url, "--token-file", token_file, token_env=no_env_token)
         self.assertEqual(r.returncode, 0, r.stderr)
+        # --url: the scheme in any case (RFC 3986 3.1); an IPv6 literal is
+        # connected to, not looked up with its brackets; a URL x400gwctl
+        # cannot use is a usage error (2) that says why.
+        r = ctl("summary", "--url", self.base.replace("http://", "HTTP://"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = ctl("summary", "--url", "http://[::1]:1")
+        self.assertEqual(r.returncode, 1)
+        self.assertNotIn("resolve", r.stderr)
+        host_port = self.base.split("//", 1)[1]
+        for bad, why in [(host_port, "http://HOST:PORT"), ("http://127.0.0.1:99999", "port"),
+                         ("http://user:secret@" + host_port, "user"), ("ftp://" + host_port, "http://HOST:PORT"),
+                         (self.base + "/?x=1", "query")]:
+            r = ctl("summary", "--url", bad)
+            self.assertEqual(r.returncode, 2, (bad, r.stderr))
+            self.assertIn(why, r.stderr, bad)
         r = ctl("queue", *url, "hold", ids[0])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("hold: 1 messages, 1 recipients changed", r.stdout)
