@@ -40,8 +40,6 @@ inline std::string_view readable(beast::flat_buffer const& b)
     return {static_cast<char const*>(data.data()), data.size()};
 }
 
-// "host:port" or "[v6]:port" -> endpoint parts; false when malformed.
-bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port);
 
 // "1.2.3.4:25", "[::1]:25" for logs
 std::string render_endpoint(tcp::endpoint const& e);

@@ -119,6 +119,24 @@ std::string route::next_hop_text() const
     return next_hop();
 }
 
+bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port)
+{
+    auto const colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+        return false;
+    auto h = text.substr(0, colon);
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']')
+        h = h.substr(1, h.size() - 2);
+    unsigned p = 0;
+    auto const digits = text.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), p);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || p > 65535)
+        return false;
+    host = std::string(h);
+    port = static_cast<std::uint16_t>(p);
+    return true;
+}
+
 std::optional<std::string> parse_next_hop(std::string_view text, std::string& host, std::uint16_t& port)
 {
     std::string_view h = text;

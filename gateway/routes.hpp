@@ -59,6 +59,10 @@ struct route {
 // "host", "host:port", "[2001:db8::1]:port": the host and port (25 when
 // none is given), or the reason it is refused.
 std::optional<std::string> parse_next_hop(std::string_view text, std::string& host, std::uint16_t& port);
+// "host:port" or "[v6]:port" -> its parts, the port required (0 allowed);
+// false when malformed. For listening addresses and hop names, which x400gw
+// wrote or checked itself.
+bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port);
 // A route's domain pattern, lower-cased and without a trailing dot, or the
 // reason it is refused: a domain, "*.domain" or "*".
 std::optional<std::string> normal_route_domain(std::string_view text, std::string& out);

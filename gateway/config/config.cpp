@@ -264,6 +264,21 @@ std::optional<std::array<std::uint8_t, 16>> parse_address(std::string_view text,
     return std::nullopt;
 }
 
+// Why `text` cannot be a listening address, or nothing: an IP address and
+// a port ("0.0.0.0:25", "[::]:25"). A name would be looked up once, at
+// start, and is refused rather than guessed at.
+std::optional<std::string> listen_trouble(std::string_view text)
+{
+    std::string host;
+    std::uint16_t port = 0;
+    bool v4 = false;
+    if (!split_host_port(text, host, port))
+        return addressing::quoted(text) + " is not address:port (\"0.0.0.0:25\", \"[::]:25\")";
+    if (!parse_address(host, v4))
+        return addressing::quoted(text) + " does not give an IP address (a host name is not looked up here)";
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<network> parse_network(std::string_view text)
@@ -342,6 +357,8 @@ config load_config(std::string const& path)
             c.listen.clear();
             auto one = [&](toml::node const& e) {
                 if (auto s2 = e.value<std::string>()) {
+                    if (auto why = listen_trouble(*s2))
+                        r.fail(e, "listen: " + *why);
                     c.listen.push_back({*s2});
                     return;
                 }
@@ -354,6 +371,8 @@ config load_config(std::string const& path)
                 r.get(*lt, "address", l.address);
                 if (l.address.empty())
                     r.fail(e, "a listener needs an address");
+                if (auto why = listen_trouble(l.address))
+                    r.fail(*(*lt)["address"].node(), "listen: " + *why);
                 if (auto b = (*lt)["require_tls"].value<bool>())
                     l.require_tls = *b;
                 if (auto b = (*lt)["implicit_tls"].value<bool>())
@@ -368,6 +387,8 @@ config load_config(std::string const& path)
             }
         }
         r.get(*t, "admin_listen", c.admin_listen);
+        if (auto why = t->get("admin_listen") ? listen_trouble(c.admin_listen) : std::nullopt)
+            r.fail(*t->get("admin_listen"), "admin_listen: " + *why);
         if (auto b = (*t)["admin_tls"].value<bool>())
             c.admin_tls = *b;
         r.get(*t, "node_name", c.node_name);

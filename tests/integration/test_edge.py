@@ -9,10 +9,12 @@ import re
 import resource
 import select
 import socket
+import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import GatewayTest, Smtp, wait_for
+from harness import BIN, GatewayTest, Smtp, wait_for
 
 CLIENT_HEADER = ("From: Alice <alice@corp.test>\r\nTo: bob@local.test\r\nSubject: edge\r\n"
                  "Message-ID: <edge.1@corp.test>\r\nDate: Fri, 04 Dec 2026 12:00:00 +0000\r\n"
@@ -326,6 +328,34 @@ relay_networks = ["192.0.2.0/24"]
         code, _ = s.reply()
         s.close()
         return code == 220
+
+
+class ListenAddressTest(unittest.TestCase):
+    """A listening address the gateway cannot bind is refused by --check-config with its line."""
+
+    def test_bad_listen_addresses_name_their_line(self):
+        if not BIN:
+            raise unittest.SkipTest("X400GW_BIN is set by deploy/test.sh")
+        cases = [
+            ('listen = ["localhost:2525"]', "l.conf:2: listen: 'localhost:2525' does not give an IP address"),
+            ('listen = ["127.0.0.1"]', "l.conf:2: listen: '127.0.0.1' is not address:port"),
+            ('listen = ["127.0.0.1:2525",\n  { address = "mx.example:587", require_tls = true }]',
+             "l.conf:3: listen: 'mx.example:587' does not give an IP address"),
+            ('admin_listen = "127.0.0.1:70000"', "l.conf:2: admin_listen: '127.0.0.1:70000' is not address:port"),
+        ]
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "l.conf")
+            for line, error in cases:
+                with open(conf, "w") as f:
+                    f.write(f'[server]\n{line}\n[database]\nconninfo = "dbname=x"\n')
+                r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 1, (line, r.stderr))
+                self.assertIn(error, r.stderr)
+            for good in ('listen = ["[::1]:2525", "0.0.0.0:25"]', 'admin_listen = "[::]:8025"'):
+                with open(conf, "w") as f:
+                    f.write(f'[server]\n{good}\n[database]\nconninfo = "dbname=x"\n')
+                r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, (good, r.stderr))
 
 
 if __name__ == "__main__":
