@@ -6,6 +6,7 @@
 #include "addressing/ps_encoding.hpp"
 #include "addressing/rfc822.hpp"
 #include "addressing/text_lines.hpp"
+#include "addressing/zone_file.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -557,46 +558,41 @@ result<std::string> render_px(mapping_table const& t)
 
 result<mapping_table> parse_px(std::string_view zone, table_kind kind, std::string_view source)
 {
+    auto records = read_zone(zone, source);
+    if (!records)
+        return records.failure();
     mapping_table t;
     t.kind = kind;
     t.source = std::string(source);
     std::unordered_map<std::string, std::size_t> seen;
     std::unordered_map<std::string, std::string> mapping_of; // key -> rendered line, to fold owner+wildcard
+    std::vector<std::string> other_types;
+    std::size_t others = 0;
+    bool more_types = false;
     bool const gate = is_gateway_table(kind);
-    text_lines lines(zone);
-    std::string_view line;
-    while (lines.next(line)) {
-        std::size_t const line_no = lines.number();
-        if (auto semi = line.find(';'); semi != std::string_view::npos)
-            line = line.substr(0, semi);
-        line = trim(line);
-        if (line.empty())
+    for (auto& rec : *records) {
+        std::size_t const line_no = rec.line;
+        // PX is type 26 (RFC 2163), which tools that do not know it print
+        // as TYPE26 (RFC 3597); the zone's other records are not mappings.
+        if (rec.type != "PX" && rec.type != "TYPE26") {
+            ++others;
+            if (std::find(other_types.begin(), other_types.end(), rec.type) == other_types.end()) {
+                if (other_types.size() < 4)
+                    other_types.push_back(rec.type);
+                else
+                    more_types = true;
+            }
             continue;
-        if (line.size() >= 4 && iequals(line.substr(0, 4), "$TTL"))
-            continue;
-        if (line.front() == '$')
-            return error{located(source, line_no, "only $TTL directives are understood; write owner names in full")};
-        std::vector<std::string_view> words;
-        for (std::size_t i = 0; i < line.size();) {
-            while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
-                ++i;
-            std::size_t j = i;
-            while (j < line.size() && line[j] != ' ' && line[j] != '\t')
-                ++j;
-            if (j > i)
-                words.push_back(line.substr(i, j - i));
-            i = j;
         }
-        std::size_t px = 1;
-        while (px < words.size() && !iequals(words[px], "PX"))
-            ++px;
-        if (px >= words.size() || px + 4 != words.size())
+        if (rec.data.size() != 3)
             return error{located(source, line_no, "expected: owner [ttl] [IN] PX preference map822 mapx400")};
-        if (!is_digits(words[px + 1]))
+        if (!is_digits(rec.data[0]))
             return error{located(source, line_no, "PX preference must be a number")};
-        std::string_view owner = words[0];
-        std::string_view map822 = words[px + 2];
-        std::string_view mapx400 = words[px + 3];
+        std::string const map822_name = absolute_name(rec.data[1], rec.origin);
+        std::string const mapx400_name = absolute_name(rec.data[2], rec.origin);
+        std::string_view owner = rec.owner;
+        std::string_view map822 = map822_name;
+        std::string_view mapx400 = mapx400_name;
         if (!map822.empty() && map822.back() == '.')
             map822.remove_suffix(1);
         if (!mapx400.empty() && mapx400.back() == '.')
@@ -634,6 +630,14 @@ result<mapping_table> parse_px(std::string_view zone, table_kind kind, std::stri
         if (auto bad = check_entry(kind, e, seen, source))
             return *bad;
         t.entries.push_back(std::move(e));
+    }
+    if (others) {
+        std::string types;
+        for (auto const& ty : other_types)
+            types += (types.empty() ? "" : ", ") + ty;
+        t.warnings.push_back(std::string(source) + ": " + std::to_string(others) +
+                             " record(s) other than PX skipped (" + types + (more_types ? ", ..." : "") +
+                             ")");
     }
     return t;
 }

@@ -106,10 +106,12 @@ result<dmn_or_address> parse_dns_or(std::string_view text, bool mcgam);
 //   table2  *.ab.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.
 //   gate2   *.mw. IN PX 50 mw. O-cce.PRMD-nrc.ADMD-acme.C-it.G.
 result<std::string> render_px(mapping_table const& t);
-// PX records back to a table of `kind`. Accepts "owner [ttl] [IN] PX pref
-// map822 mapx400", ";" comments and $TTL lines; the owner and wildcard
-// records of one mapping collapse into one line. The ".G." suffix must be
-// present on gateway kinds and absent on MCGAM kinds.
+// PX records back to a table of `kind`, from a DNS master file as
+// zone_file.hpp reads one ("owner [ttl] [class] PX pref map822 mapx400",
+// $ORIGIN, "@", parentheses, comments; TYPE26 is PX); records of other
+// types are skipped with one warning. The owner and wildcard records of
+// one mapping collapse into one line. The ".G." suffix must be present on
+// gateway kinds and absent on MCGAM kinds.
 result<mapping_table> parse_px(std::string_view zone, table_kind kind, std::string_view source);
 
 } // namespace x400gw::addressing

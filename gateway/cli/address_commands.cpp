@@ -355,6 +355,8 @@ int run_table_convert(address_options const& opt)
         std::cerr << "table: " << t.failure().why << '\n';
         return refused;
     }
+    for (auto const& w : t->warnings)
+        std::cerr << "warning: " << w << '\n';
     std::cout << ad::render_table(*t);
     return ok;
 }

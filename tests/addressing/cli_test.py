@@ -201,6 +201,11 @@ tables = { domain-to-or = "t2.txt" }
     zfile = write("zone.txt", zone)
     case(["address", "table", "convert", "--kind", "domain-to-or", "--to", "mixer", zfile], 0,
          "ab.fr#PRMD$ab.ADMD$ac.C$fr#\n")
+    # a zone as a DNS server keeps it: SOA over lines, NS, $ORIGIN, "@", a blank owner
+    full_zone = write("full.zone", "$ORIGIN fr.\n@ IN SOA ns hostmaster (\n  1 3600 900 604800 86400 )\n"
+                                   "  IN NS ns\nab IN PX 50 ab PRMD-ab.ADMD-ac.C-fr.\n")
+    case(["address", "table", "convert", "--kind", "domain-to-or", "--to", "mixer", full_zone], 0,
+         "ab.fr#PRMD$ab.ADMD$ac.C$fr#\n", "warning: " + full_zone + ": 2 record(s) other than PX skipped (SOA, NS)")
     t1px = write("t1px.txt", "PRMD$ab.ADMD$ac.C$fr#ab.fr#\n")
     case(["address", "table", "convert", "--kind", "or-to-domain", "--to", "dns", t1px], 0,
          "PRMD-ab.ADMD-ac.X42D.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.\n"

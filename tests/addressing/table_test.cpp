@@ -286,6 +286,47 @@ TEST(Px, ZoneRefusals)
                              ad::table_kind::domain_to_or, "z"));
 }
 
+// A zone as a DNS server exports it or an administrator writes it (RFC 1035
+// 5.1): an SOA over several lines, NS and other records beside the PX ones,
+// $ORIGIN with relative names and "@", an owner left blank for the
+// previous one, TTLs in BIND's units, quoted text holding ";" and "(".
+TEST(Px, AZoneFileAsDnsServersWriteIt)
+{
+    std::string const zone = "$TTL 1h\n"
+                             "$ORIGIN fr.\n"
+                             "@ IN SOA ns.fr. hostmaster.fr. ( 2026120701 ; serial\n"
+                             "        3600 900 604800 86400 )\n"
+                             "  IN NS ns.fr.\n"
+                             "info IN TXT \"PX (RFC 2163); see ab\"\n"
+                             "ab 2D IN PX 50 ab PRMD-ab.ADMD-ac.C-fr.\n"
+                             "*.ab IN PX 50 ab PRMD-ab.ADMD-ac.C-fr.\n"
+                             "cd IN 300 PX ( 10\n"
+                             "    cd.fr. PRMD-cd.ADMD-ac.C-fr. )\n"
+                             "   IN TYPE26 10 cd.fr. PRMD-cd.ADMD-ac.C-fr.\n";
+    auto t = ad::parse_px(zone, ad::table_kind::domain_to_or, "z");
+    ASSERT_TRUE(t) << t.failure().why;
+    EXPECT_EQ(ad::render_table(*t), "ab.fr#PRMD$ab.ADMD$ac.C$fr#\ncd.fr#PRMD$cd.ADMD$ac.C$fr#\n");
+    EXPECT_EQ(t->entries[1].line, 9u);
+    EXPECT_EQ(t->warnings, std::vector<std::string>{"z: 3 record(s) other than PX skipped (SOA, NS, TXT)"});
+}
+
+TEST(Px, ZoneFileRefusalsNameTheirLine)
+{
+    auto why = [](std::string_view zone) {
+        auto t = ad::parse_px(zone, ad::table_kind::domain_to_or, "z");
+        return t ? std::string("read") : t.failure().why;
+    };
+    EXPECT_EQ(why("$INCLUDE other.zone\n"), "z:1: '$INCLUDE' is not read here; give the records in this file");
+    EXPECT_EQ(why("$ORIGIN fr\n"), "z:1: $ORIGIN must be a whole name, ending in '.'");
+    EXPECT_EQ(why("; c\n  IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr.\n"), "z:2: a record with no owner before any owner is named");
+    EXPECT_EQ(why("ab.fr. IN PX ( 50 ab.fr.\nPRMD-ab.ADMD-ac.C-fr.\n"), "z:1: '(' without its ')'");
+    EXPECT_EQ(why("ab.fr. IN PX 50 ab.fr. PRMD-ab.ADMD-ac.C-fr. )\n"), "z:1: ')' without its '('");
+    EXPECT_EQ(why("ab.fr. IN TXT \"open\n"), "z:1: a quoted string is not closed on its line");
+    EXPECT_EQ(why("ab.fr. 3600 IN\n"), "z:1: expected: owner [ttl] [class] type data");
+    // Without $ORIGIN, names are taken as written.
+    EXPECT_EQ(why("ab.fr IN PX 50 ab.fr PRMD-ab.ADMD-ac.C-fr\n"), "read");
+}
+
 TEST(DmnOr, GatewayDdasKeepTheirOrder)
 {
     // found by table_fuzz: the rightmost DDA is the first (most significant)
