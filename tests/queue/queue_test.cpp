@@ -73,7 +73,10 @@ TEST(Outcome, ClassFromReply)
     EXPECT_EQ(q::outcome::from_reply(452, "5.2.2", "452 full", "mx").dsn_status, "4.0.0");
 }
 
-TEST(Dsn, MultipartReportWithOriginalHeaders)
+namespace {
+
+// A report on one failed recipient, bob@b.example, with `diagnostic`.
+q::dsn_request one_failure(std::string diagnostic)
 {
     q::dsn_request r;
     r.reporting_mta = "gw.example";
@@ -82,7 +85,15 @@ TEST(Dsn, MultipartReportWithOriginalHeaders)
     r.arrival = q::clock_time{sys_days{2024y / 1 / 1}};
     r.now = r.arrival + hours(1);
     r.message_id = "1ABCDEFGHJ.dsn@gw.example";
-    r.recipients.push_back({"bob@b.example", "failed", "5.1.1", "smtp; 550 5.1.1 No such user", "mx.b.example"});
+    r.recipients.push_back({"bob@b.example", "failed", "5.1.1", std::move(diagnostic), "mx.b.example"});
+    return r;
+}
+
+} // namespace
+
+TEST(Dsn, MultipartReportWithOriginalHeaders)
+{
+    auto r = one_failure("smtp; 550 5.1.1 No such user");
     r.original_message = "Subject: hello\r\nFrom: alice@corp.example\r\n\r\nsecret body\r\n";
     auto const dsn = q::compose_dsn(r);
     EXPECT_NE(dsn.find("Content-Type: multipart/report; report-type=delivery-status;"), std::string::npos);
@@ -104,15 +115,7 @@ TEST(Dsn, MultipartReportWithOriginalHeaders)
 // control octet reaches the report's fields.
 TEST(Dsn, NoControlOctetInTheReportFields)
 {
-    q::dsn_request r;
-    r.reporting_mta = "gw.example";
-    r.qid = "1ABCDEFGHJ";
-    r.original_sender = "alice@corp.example";
-    r.arrival = q::clock_time{sys_days{2024y / 1 / 1}};
-    r.now = r.arrival + hours(1);
-    r.message_id = "1ABCDEFGHJ.dsn@gw.example";
-    r.recipients.push_back({"bob@b.example", "failed", "5.1.1", "x\x1b[2Jy\x07\x7f", "mx.b.example"});
-    auto const dsn = q::compose_dsn(r);
+    auto const dsn = q::compose_dsn(one_failure("x\x1b[2Jy\x07\x7f"));
     EXPECT_NE(dsn.find("Diagnostic-Code: x-x400gw; x [2Jy  \r\n"), std::string::npos) << dsn;
 }
 
