@@ -59,12 +59,29 @@ tcp::endpoint parse_listen(std::string const& text)
     return {address, port};
 }
 
-void open_acceptor(tcp::acceptor& a, tcp::endpoint const& ep)
+// Listens on `text`, or says why not, naming the address: the system's
+// reason, and what usually helps where it is the port's owner or rights.
+std::optional<std::string> open_acceptor(tcp::acceptor& a, std::string const& text)
 {
-    a.open(ep.protocol());
-    a.set_option(asio::socket_base::reuse_address(true));
-    a.bind(ep);
-    a.listen(asio::socket_base::max_listen_connections);
+    auto const ep = parse_listen(text);
+    error_code ec;
+    a.open(ep.protocol(), ec);
+    if (!ec)
+        a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+        a.bind(ep, ec);
+    if (!ec)
+        a.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec)
+        return std::nullopt;
+    std::string why = "cannot listen on " + text + ": " + ec.message();
+    if (ec == asio::error::address_in_use)
+        why += " (another process holds the port: ss -ltnp shows which)";
+    else if (ec == asio::error::access_denied && ep.port() < 1024)
+        why += " (a port below 1024 needs root or CAP_NET_BIND_SERVICE, as the shipped unit grants)";
+    else if (ec == error_code(EADDRNOTAVAIL, boost::system::system_category()))
+        why += " (no interface of this machine has that address)";
+    return why;
 }
 
 bool migrate(std::string const& conninfo)
@@ -286,9 +303,15 @@ int main(int argc, char** argv)
     try {
         for (auto const& l : cfg.listen) {
             listeners.push_back(std::make_unique<tcp::acceptor>(*io));
-            open_acceptor(*listeners.back(), parse_listen(l.address));
+            if (auto why = open_acceptor(*listeners.back(), l.address)) {
+                std::cerr << "x400gw: " << *why << "\n";
+                return 1;
+            }
         }
-        open_acceptor(admin, parse_listen(cfg.admin_listen));
+        if (auto why = open_acceptor(admin, cfg.admin_listen)) {
+            std::cerr << "x400gw: admin port: " << *why << "\n";
+            return 1;
+        }
     } catch (std::exception const& e) {
         std::cerr << "x400gw: cannot listen: " << e.what() << "\n";
         return 1;

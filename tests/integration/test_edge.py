@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import BIN, GatewayTest, Smtp, wait_for
+from harness import BIN, DSN, GatewayTest, Smtp, free_port, wait_for
 
 CLIENT_HEADER = ("From: Alice <alice@corp.test>\r\nTo: bob@local.test\r\nSubject: edge\r\n"
                  "Message-ID: <edge.1@corp.test>\r\nDate: Fri, 04 Dec 2026 12:00:00 +0000\r\n"
@@ -331,11 +331,12 @@ relay_networks = ["192.0.2.0/24"]
 
 
 class ListenAddressTest(unittest.TestCase):
-    """A listening address the gateway cannot bind is refused by --check-config with its line."""
+    """Listening addresses: a bad one is refused by --check-config with its line; a port another
+    process holds stops the start with the address and the reason."""
 
     def test_bad_listen_addresses_name_their_line(self):
-        if not BIN:
-            raise unittest.SkipTest("X400GW_BIN is set by deploy/test.sh")
+        if not BIN or not DSN:
+            raise unittest.SkipTest("X400GW_BIN and X400GW_TEST_DSN are set by deploy/test.sh")
         cases = [
             ('listen = ["localhost:2525"]', "l.conf:2: listen: 'localhost:2525' does not give an IP address"),
             ('listen = ["127.0.0.1"]', "l.conf:2: listen: '127.0.0.1' is not address:port"),
@@ -351,6 +352,18 @@ class ListenAddressTest(unittest.TestCase):
                 r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
                 self.assertEqual(r.returncode, 1, (line, r.stderr))
                 self.assertIn(error, r.stderr)
+            # A port another process holds: said with the address, and what to do.
+            with socket.socket() as holder:
+                holder.bind(("127.0.0.1", 0))
+                holder.listen()
+                port = holder.getsockname()[1]
+                with open(conf, "w") as f:
+                    f.write(f'[server]\nlisten = ["127.0.0.1:{port}"]\nadmin_listen = "127.0.0.1:{free_port()}"\n')
+                r = subprocess.run([BIN, "--config", conf, "--database", DSN], capture_output=True, text=True,
+                                   timeout=60)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(f"x400gw: cannot listen on 127.0.0.1:{port}: Address already in use", r.stderr)
+                self.assertNotIn("reactive_socket_service", r.stderr)
             for good in ('listen = ["[::1]:2525", "0.0.0.0:25"]', 'admin_listen = "[::]:8025"'):
                 with open(conf, "w") as f:
                     f.write(f'[server]\n{good}\n[database]\nconninfo = "dbname=x"\n')
