@@ -103,16 +103,14 @@ struct path_result {
     std::size_t used = 0;
 };
 
-// Reads "<" ... ">" at the start of `text`, honouring quoted strings, and
-// fills `out`. A null path "<>" leaves `out` empty.
-path_result parse_path(std::string_view text, mailbox& out)
+// The index in `text` of the first `stop` octet outside a quoted string,
+// from `from`; text.size() when there is none.
+std::size_t unquoted_find(std::string_view text, std::size_t from, std::string_view stop) noexcept
 {
-    if (text.empty() || text.front() != '<')
-        return {"address must be enclosed in <>", 0};
-    std::size_t i = 1;
     bool quoted = false;
+    std::size_t i = from;
     for (; i < text.size(); ++i) {
-        char c = text[i];
+        char const c = text[i];
         if (quoted) {
             if (c == '\\')
                 ++i;
@@ -120,13 +118,35 @@ path_result parse_path(std::string_view text, mailbox& out)
                 quoted = false;
         } else if (c == '"') {
             quoted = true;
-        } else if (c == '>') {
+        } else if (stop.find(c) != std::string_view::npos) {
             break;
         }
     }
-    if (i >= text.size())
-        return {"missing closing >", 0};
-    std::string_view inner = text.substr(1, i - 1);
+    return std::min(i, text.size());
+}
+
+// Reads "<" ... ">" at the start of `text`, honouring quoted strings, and
+// fills `out`. A null path "<>" leaves `out` empty. An address without its
+// brackets (Postfix's default, strict_rfc821_envelopes = no) is read up to
+// the first blank outside a quoted string, and may hold no "<" or ">".
+path_result parse_path(std::string_view text, mailbox& out)
+{
+    std::string_view inner;
+    std::size_t used = 0;
+    if (!text.empty() && text.front() == '<') {
+        auto const i = unquoted_find(text, 1, ">");
+        if (i >= text.size())
+            return {"missing closing >", 0};
+        inner = text.substr(1, i - 1);
+        used = i + 1;
+    } else {
+        used = unquoted_find(text, 0, " \t");
+        inner = text.substr(0, used);
+        if (inner.empty())
+            return {"no address", 0};
+        if (unquoted_find(inner, 0, "<>") != inner.size())
+            return {"'<' or '>' in an address without its brackets", 0};
+    }
     if (!inner.empty() && inner.front() == '@') {
         // A-d-l (source route): RFC 5321 4.1.2 says to accept and ignore it.
         auto colon = inner.find(':');
@@ -136,11 +156,11 @@ path_result parse_path(std::string_view text, mailbox& out)
     }
     if (inner.empty()) {
         out = {};
-        return {std::nullopt, i + 1};
+        return {std::nullopt, used};
     }
     if (auto why = parse_mailbox(inner, out))
         return {why, 0};
-    return {std::nullopt, i + 1};
+    return {std::nullopt, used};
 }
 
 bool parse_number(std::string_view text, std::uint64_t& out) noexcept

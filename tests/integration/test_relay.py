@@ -151,7 +151,10 @@ class Relay(GatewayTest):
         self.assertEqual(c.cmd("DATA")[1], ["503 5.5.1 Need MAIL command"])
         self.assertEqual(c.cmd("FROB")[1], ["500 5.5.1 Command unrecognized"])
         self.assertEqual(c.cmd("NOOP " + "x" * 600)[1], ["500 5.5.2 Line too long"])
-        self.assertEqual(c.cmd("MAIL FROM:a@corp.test")[0], 501)
+        self.assertEqual(c.cmd("MAIL FROM:a@corp.test>")[0], 501)
+        # Without angle brackets, as Postfix takes it by default (old clients send it so).
+        self.assertEqual(c.cmd("MAIL FROM:a@corp.test")[1], ["250 2.1.0 Ok"])
+        self.assertEqual(c.cmd("RSET")[0], 250)
         self.assertEqual(c.cmd("MAIL FROM:<a@corp.test> SIZE=99999999999")[1][0][:9], "552 5.3.4")
         self.assertEqual(c.cmd("MAIL FROM:<a@corp.test> XYZ=1")[1][0][:9], "555 5.5.4")
         self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)

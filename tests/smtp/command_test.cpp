@@ -58,11 +58,30 @@ TEST(CommandParser, MailAndRcpt)
     EXPECT_EQ(ok("RCPT TO:<u@[192.0.2.1]>").path.domain, "[192.0.2.1]");
 }
 
+// Postfix's default (strict_rfc821_envelopes = no), which the edge follows
+// where RFC 5321 is stricter than the clients that exist: an address
+// without its angle brackets, as old clients and devices send it, is read
+// as if it had them (up to the first blank outside a quoted string).
+TEST(CommandParser, AddressWithoutAngleBrackets)
+{
+    auto m = ok("MAIL FROM:a.b@example.com SIZE=1000");
+    EXPECT_EQ(m.path.render(), "a.b@example.com");
+    EXPECT_EQ(m.size, 1000u);
+    EXPECT_EQ(ok("MAIL FROM: a@b.example").path.domain, "b.example");
+    EXPECT_EQ(ok("RCPT TO:postmaster").path.render(), "postmaster");
+    EXPECT_EQ(ok("RCPT TO:@relay.example:u@d.example").path.render(), "u@d.example");
+    EXPECT_EQ(ok(R"(RCPT TO:"a b"@x.example)").path.local_part, R"("a b")");
+    EXPECT_EQ(refused("RCPT TO:a@@b.example").status, (smtp::enhanced_status{5, 1, 3}));
+}
+
 TEST(CommandParser, MailAndRcptRefusals)
 {
-    auto r = refused("MAIL FROM:a@b.example");
+    auto r = refused("MAIL FROM:a@b.example>");
     EXPECT_EQ(r.code, 501);
     EXPECT_EQ(r.status, (smtp::enhanced_status{5, 1, 7}));
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example").code, 501);
+    EXPECT_EQ(refused("MAIL FROM:").code, 501);
+    EXPECT_EQ(refused("RCPT TO:a<b@c.example").code, 501);
     r = refused("RCPT TO:<a@@b>");
     EXPECT_EQ(r.status, (smtp::enhanced_status{5, 1, 3}));
     EXPECT_EQ(refused("RCPT TO:<>").status, (smtp::enhanced_status{5, 1, 3}));
