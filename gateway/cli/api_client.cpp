@@ -55,7 +55,8 @@ api_reply reply_of(http::response<http::string_body> const& res)
         if (!ec && v.is_object() && v.as_object().contains("detail") && v.at("detail").is_string())
             out.error = std::string(v.at("detail").as_string());
         else
-            out.error = "HTTP " + std::to_string(out.status);
+            out.error = "HTTP " + std::to_string(out.status) + " " + std::string(http::obsolete_reason(res.result())) +
+                        " with no problem document (is --url the gateway's admin port?)";
     }
     return out;
 }
