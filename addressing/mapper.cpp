@@ -11,21 +11,36 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <memory>
 
 namespace x400gw::addressing {
 
+result<std::string> read_text_file(std::string const& path)
+{
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+    if (!f)
+        return error{path + ": cannot read (" + std::strerror(errno) + ")"};
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        auto const n = std::fread(buf, 1, sizeof buf, f.get());
+        text.append(buf, n);
+        if (n < sizeof buf)
+            break;
+    }
+    // fopen opens a directory; reading it fails with EISDIR.
+    if (std::ferror(f.get()))
+        return error{path + ": cannot read (" + std::strerror(errno) + ")"};
+    return text;
+}
+
 result<mapping_table> load_table_file(std::string const& path, table_kind kind)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return error{path + ": cannot read (" + std::strerror(errno) + ")"};
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        return error{path + ": read error"};
-    return parse_table(text.str(), kind, path);
+    auto text = read_text_file(path);
+    if (!text)
+        return text.failure();
+    return parse_table(*text, kind, path);
 }
 
 std::optional<error> check_identity(gateway_identity const& identity)

@@ -57,6 +57,9 @@ result<mapping_sources> load_mapping_sources(mapping_config const& config);
 result<std::shared_ptr<mapping_state const>> load_mapping_state(mapping_config const& config);
 // Reads one table file. Refusals read "file:line: reason" or "file: cannot read ...".
 result<mapping_table> load_table_file(std::string const& path, table_kind kind);
+// The whole of the file at `path`, or "PATH: cannot read (reason)": a
+// directory is refused ("Is a directory"), not read as an empty file.
+result<std::string> read_text_file(std::string const& path);
 // Builds a state from tables already parsed (tests, benchmarks, the admin API).
 result<std::shared_ptr<mapping_state const>> make_mapping_state(gateway_identity identity,
                                                                   std::vector<mapping_table> tables);

@@ -28,10 +28,8 @@
 
 #include <boost/json.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace x400gw::cli {
 
@@ -292,16 +290,6 @@ int run_to_x400(address_options const& opt)
     return ok;
 }
 
-std::optional<std::string> read_file(std::string const& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 int run_table_check(address_options const& opt)
 {
     auto kind = ad::parse_table_kind(opt.kind);
@@ -345,9 +333,9 @@ int run_table_convert(address_options const& opt)
         std::cout << *zone;
         return ok;
     }
-    auto text = read_file(opt.file);
+    auto text = ad::read_text_file(opt.file);
     if (!text) {
-        std::cerr << "table: " << opt.file << ": cannot read\n";
+        std::cerr << "table: " << text.failure().why << '\n';
         return refused;
     }
     auto t = ad::parse_px(*text, *kind, opt.file);

@@ -199,6 +199,9 @@ tables = { domain-to-or = "t2.txt" }
     t2px = write("t2px.txt", "ab.fr#PRMD$ab.ADMD$ac.C$fr#\n")
     case(["address", "table", "convert", "--kind", "domain-to-or", "--to", "dns", t2px], 0, zone)
     zfile = write("zone.txt", zone)
+    # a directory is no table, not an empty one
+    case(["address", "table", "check", "--kind", "domain-to-or", d], 1, "", "Is a directory")
+    case(["address", "table", "convert", "--kind", "domain-to-or", "--to", "mixer", d], 1, "", "Is a directory")
     case(["address", "table", "convert", "--kind", "domain-to-or", "--to", "mixer", zfile], 0,
          "ab.fr#PRMD$ab.ADMD$ac.C$fr#\n")
     # a zone as a DNS server keeps it: SOA over lines, NS, $ORIGIN, "@", a blank owner
