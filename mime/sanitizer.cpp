@@ -361,6 +361,7 @@ std::string choose_token(std::vector<std::string_view> const& texts, std::vector
 struct render_context {
     bool embedded = false;              // an entity inside the message, not the message
     bool followed_by_delimiter = false; // embedded: a delimiter line of an ancestor follows
+    bool message_root = false;          // embedded: the entity is a nested message (its header says MIME-Version)
     bool remap_parts = false;           // changes are reported on outer_part
     std::uint32_t outer_part = 0;
     std::size_t decode_nesting = 0;     // encoded composites around this one
@@ -525,7 +526,8 @@ void renderer::plan_embedded()
         if (tree.over_limit)
             r_.over_limit = true;
         render_context c;
-        c.embedded = k != 0;
+        c.embedded = k != 0 || ctx_.embedded;
+        c.message_root = k == 0 ? !ctx_.embedded || ctx_.message_root : p.is_message_root;
         c.followed_by_delimiter = !at_end(static_cast<std::uint32_t>(k));
         c.remap_parts = true;
         c.outer_part = ctx_.remap_parts ? ctx_.outer_part : static_cast<std::uint32_t>(k);
@@ -1110,7 +1112,10 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
     // here holds MIME fields, so every one says MIME-Version: 1.0. A body
     // part needs none, but one that says another version, or nothing, is
     // not MIME to Courier's reformime either: it says 1.0 once, if at all.
-    bool const message_header = (i == 0 && !ctx_.embedded) || (p.is_message_root && p.parent != no_part);
+    // A decoded composite rendered on its own (plan_embedded) is a nested
+    // message when its part in the enclosing tree is one.
+    bool const message_header =
+        (i == 0 && (!ctx_.embedded || ctx_.message_root)) || (p.is_message_root && p.parent != no_part);
     bool const ct_rebuild = !p.content_type_present || p.content_type_defaulted || p.opaque || as_octets_ ||
                             regenerated_[i] ||
                             (p.defects & (bit(defect::parameter_invalid) | bit(defect::parameter_limit) |

@@ -999,6 +999,32 @@ TEST(Sanitizer, StepBudgetBoundsTheWorkAndDegradesToACleanMessage)
     }
 }
 
+// Found by fuzzing: a nested message whose multipart body came
+// quoted-printable is decoded and written on its own; when the budget ran
+// out inside it, it was written as octets with no MIME-Version, so a
+// reader took its Content-Type for a non-MIME header's (RFC 2045 4). At
+// every budget each message header says MIME-Version 1.0 once.
+TEST(Sanitizer, DecodedNestedMessageSaysMimeVersionAtEveryBudget)
+{
+    std::string const in = top + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                 "Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n"
+                                 "Content-Type: multipart/mixed; boundary=i\r\n"
+                                 "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                                 "--i\r\n\r\ntext=3D\r\n--i\r\n\r\nmore text\r\n--i--\r\n\r\n--b--\r\n";
+    for (std::uint64_t budget = 0; budget < 2 * in.size(); ++budget) {
+        m::sanitize_options o;
+        o.parse_limits.max_steps = budget;
+        auto r = m::sanitize(in, o);
+        auto t = m::parse(r.message);
+        EXPECT_EQ(t.all_defects, 0u) << budget << "\n" << r.message;
+        for (auto const& p : t.parts) {
+            if (p.is_message_root) {
+                EXPECT_EQ(p.mime_version_count, 1u) << budget << "\n" << r.message;
+            }
+        }
+    }
+}
+
 // Found by fuzzing: decoded composites inside decoded composites wrote
 // more entities than max_parts allows, so the output did not parse again
 // within the limits.
