@@ -1178,7 +1178,10 @@ void renderer::header(std::uint32_t i, std::string_view cte_label, bool keep_cte
                 return;
             }
             mv_done = true;
-            if (is_mime_version_1_0(f.value) && copyable_mime_field(f)) {
+            // Copied only when the parser read it as 1.0 too: a value past
+            // max_field_bytes is read cut short, and a long comment cut
+            // before its ")" is no longer 1.0 to the next reader.
+            if (is_mime_version_1_0(f.value) && is_mime_version_1_0(p.mime_version) && copyable_mime_field(f)) {
                 field(f, i);
             } else {
                 out_ += "MIME-Version: 1.0\r\n";
