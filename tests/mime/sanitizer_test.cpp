@@ -2,6 +2,7 @@
 // on named incidents. The Python checker (check_sanitizer.py) verifies the
 // same outputs with an independent MIME implementation.
 #include "mime/codec.hpp"
+#include "mime/header_codec.hpp"
 #include "mime/sanitizer.hpp"
 
 #include "test_support.hpp"
@@ -1023,6 +1024,25 @@ TEST(Sanitizer, DecodedNestedMessageSaysMimeVersionAtEveryBudget)
             }
         }
     }
+}
+
+// Found by fuzzing: a MIME-Version 1.0 whose comment runs past
+// max_field_bytes was copied; read within the limit, it is cut before its
+// ")" and is no version at all. It is written as 1.0 instead.
+TEST(Sanitizer, MimeVersionPastTheFieldLimitIsWrittenAgain)
+{
+    m::sanitize_options o;
+    o.parse_limits.max_field_bytes = 300;
+    std::string const in = "MIME-Version: 1.0 (" + std::string(300, 'n') + ")\r\nSubject: s\r\n\r\nbody\r\n";
+    auto r = m::sanitize(in, o);
+    auto t = m::parse(r.message, o.parse_limits);
+    ASSERT_FALSE(t.parts.empty());
+    EXPECT_EQ(t.parts[0].mime_version_count, 1u);
+    EXPECT_TRUE(m::is_mime_version_1_0(t.parts[0].mime_version)) << r.message;
+    EXPECT_NE(r.message.find("MIME-Version: 1.0\r\n"), std::string::npos);
+    // Within the limit, the comment stays.
+    std::string const fits = "MIME-Version: 1.0 (fine)\r\nSubject: s\r\n\r\nbody\r\n";
+    EXPECT_NE(m::sanitize(fits, o).message.find("MIME-Version: 1.0 (fine)\r\n"), std::string::npos);
 }
 
 // Found by fuzzing: decoded composites inside decoded composites wrote
