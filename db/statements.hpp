@@ -39,20 +39,22 @@ inline constexpr statement prune_ledger{"prune_ledger", R"sql(
     DELETE FROM commit_ledger WHERE committed_at < now() - interval '1 day')sql"};
 
 inline constexpr statement insert_message{"insert_message", R"sql(
-    INSERT INTO message (id, qid, sender, size, client, body)
-    VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea))sql"};
+    INSERT INTO message (id, qid, sender, size, client, body, dsn_ret, dsn_envid)
+    VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea, $7, $8))sql"};
 
 // Recipients of one message as two parallel text arrays, one statement.
 // With an owner ($4), they are born leased to it for $5 seconds: the
 // process that took the message delivers it from memory, with no claim
 // (see delivery::hand_off). The ids come back in the arrays' order: one
 // statement draws them from the sequence row by row, so sorted they follow
-// the rows.
+// the rows. $6 and $7, the recipients' NOTIFY and ORCPT (RFC 3461), are
+// NULL when no recipient has one: unnest pads a shorter array with NULLs.
 inline constexpr statement insert_recipients{"insert_recipients", R"sql(
-    INSERT INTO recipient (message_id, address, next_hop, lease_owner, lease_until)
+    INSERT INTO recipient (message_id, address, next_hop, lease_owner, lease_until, notify, orcpt)
     SELECT $1::bigint, a, h, $4::text,
-           CASE WHEN $4::text IS NOT NULL THEN now() + $5::integer * interval '1 second' END
-      FROM unnest($2::text[], $3::text[]) AS t(a, h)
+           CASE WHEN $4::text IS NOT NULL THEN now() + $5::integer * interval '1 second' END,
+           nullif(n, ''), nullif(o, '')
+      FROM unnest($2::text[], $3::text[], $6::text[], $7::text[]) AS t(a, h, n, o)
  RETURNING id)sql"};
 
 // FOR UPDATE SKIP LOCKED lets several processes claim at once without
@@ -88,7 +90,8 @@ inline constexpr statement claim_due{"claim_due", R"sql(
            extract(epoch FROM m.received_at)::float8::text, coalesce(r.pending_action, ''),
            CASE WHEN octet_length(m.body) <= $4::integer
                  AND r.id = (SELECT min(id) FROM recipient WHERE message_id = r.message_id)
-                THEN m.body END)sql"};
+                THEN m.body END,
+           coalesce(r.notify, ''), coalesce(r.orcpt, ''), coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''))sql"};
 
 inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
 // The first $2 octets, where a DSN finds the header it returns.

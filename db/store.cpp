@@ -28,19 +28,40 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
     keep.push_back(std::to_string(m.body.size()));
     std::string_view const size = keep.back();
     calls.push_back({&statements::insert_message,
-                     {{key}, {m.qid}, {m.sender}, {size}, {m.client}, {m.body, true}}});
-    std::vector<std::string> addresses, hops;
+                     {{key},
+                      {m.qid},
+                      {m.sender},
+                      {size},
+                      {m.client},
+                      {m.body, true},
+                      {m.dsn_ret, false, m.dsn_ret.empty()},
+                      {m.dsn_envid, false, m.dsn_envid.empty()}}});
+    std::vector<std::string> addresses, hops, notify, orcpt;
+    bool dsn = false;
     for (auto const& r : m.recipients) {
         addresses.push_back(r.address);
         hops.push_back(r.next_hop);
+        notify.push_back(r.notify);
+        orcpt.push_back(r.orcpt);
+        dsn = dsn || !r.notify.empty() || !r.orcpt.empty();
     }
     keep.push_back(render_text_array(addresses));
     std::string_view const a = keep.back();
     keep.push_back(render_text_array(hops));
     std::string_view const h = keep.back();
+    keep.push_back(dsn ? render_text_array(notify) : std::string());
+    std::string_view const n = keep.back();
+    keep.push_back(dsn ? render_text_array(orcpt) : std::string());
+    std::string_view const o = keep.back();
     keep.push_back(std::to_string(m.lease_seconds));
     calls.push_back({&statements::insert_recipients,
-                     {{key}, {a}, {h}, {m.lease_owner, false, m.lease_owner.empty()}, {keep.back()}}});
+                     {{key},
+                      {a},
+                      {h},
+                      {m.lease_owner, false, m.lease_owner.empty()},
+                      {keep.back()},
+                      {n, false, !dsn},
+                      {o, false, !dsn}}});
 }
 
 } // namespace
@@ -184,6 +205,10 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.pending_action = r.get(i, 8);
         if (!r.is_null(i, 9))
             cr.body = std::string(r.get(i, 9));
+        cr.notify = r.get(i, 10);
+        cr.orcpt = r.get(i, 11);
+        cr.dsn_ret = r.get(i, 12);
+        cr.dsn_envid = r.get(i, 13);
         out.push_back(std::move(cr));
     }
     return out;

@@ -20,12 +20,18 @@ namespace x400gw::db {
 struct new_recipient {
     std::string address;    // forward path without <>
     std::string next_hop;   // "host:port"
+    // RFC 3461, "" when not given: NOTIFY as smtp::command has it, and
+    // ORCPT as "addr-type;address".
+    std::string notify;
+    std::string orcpt;
 };
 
 struct new_message {
     std::uint64_t key = 0;
     std::string qid;
     std::string sender;     // reverse path without <>, "" for <>
+    std::string dsn_ret;    // RFC 3461 RET: "FULL", "HDRS" or "" (not given)
+    std::string dsn_envid;  // RFC 3461 ENVID, decoded; "" when not given
     std::string client;     // "host[addr]" for logs
     std::vector<new_recipient> recipients;
     std::string body;       // as it will be delivered, trace header included
@@ -77,6 +83,8 @@ struct claimed_recipient {
     int attempts = 0;
     double received_at = 0;   // seconds since the epoch
     std::string pending_action;   // "bounce": an administrator's bounce to carry out; else ""
+    std::string notify, orcpt;    // the recipient's RFC 3461 parameters (new_recipient)
+    std::string dsn_ret, dsn_envid;   // its message's (new_message)
     std::optional<std::string> body;   // a body of at most `body_octets`, on one recipient of its message
 };
 

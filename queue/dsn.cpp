@@ -1,6 +1,7 @@
 // queue/dsn.cpp
 #include "queue/dsn.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 namespace x400gw::queue {
@@ -16,10 +17,11 @@ std::string field_value(std::string_view text, std::size_t max = 900)
     return out;
 }
 
-// The original header, as text/rfc822-headers: CRLF line ends, lines no
-// longer than 998 octets (a header that breaks that limit is cut, since the
-// part is for a human to read, not for a machine to resend).
-void append_headers(std::string& out, std::string_view headers)
+// The original header (text/rfc822-headers) or message (message/rfc822,
+// RET=FULL): CRLF line ends, lines no longer than 998 octets (a line that
+// breaks that limit is cut, since the part is for a human to read, not for
+// a machine to resend).
+void append_lines(std::string& out, std::string_view headers)
 {
     while (!headers.empty()) {
         auto nl = headers.find('\n');
@@ -68,15 +70,34 @@ std::string_view capped_header(std::string_view header, std::size_t limit) noexc
     return {};
 }
 
+std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on) noexcept
+{
+    auto const asks = [notify](std::string_view word) { return notify.find(word) != std::string_view::npos; };
+    if (kind == outcome_kind::failed && (notify.empty() || asks("FAILURE")))
+        return "failed";
+    if (kind == outcome_kind::delivered && !passed_on && asks("SUCCESS"))
+        return "relayed";
+    return {};
+}
+
 std::string compose_dsn(dsn_request const& r)
 {
     std::string const boundary = r.qid + "/" + r.reporting_mta + "/report";
     std::string const date = render_date(r.now);
+    bool const failures = std::any_of(r.recipients.begin(), r.recipients.end(),
+                                      [](dsn_recipient const& x) { return x.action == "failed"; });
+    bool const relayed = std::any_of(r.recipients.begin(), r.recipients.end(),
+                                     [](dsn_recipient const& x) { return x.action == "relayed"; });
+    // RFC 3461 4.3: the whole message for RET=FULL, in a DSN that reports
+    // a failure; a success returns at most the header.
+    bool const whole = r.return_full && failures && r.original_complete &&
+                       r.original_message.size() <= returned_message_limit;
+    auto const header = header_section(r.original_message);
     std::string out;
-    out.reserve(2048 + r.original_message.size() / 4);
+    out.reserve(2048 + (whole ? r.original_message.size() : r.original_message.size() / 4));
     out += "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\n";
     out += "To: <" + field_value(r.original_sender) + ">\r\n";
-    out += "Subject: Undelivered Mail Returned to Sender\r\n";
+    out += failures ? "Subject: Undelivered Mail Returned to Sender\r\n" : "Subject: Successful Mail Delivery Report\r\n";
     out += "Date: " + date + "\r\n";
     out += "Message-ID: <" + r.message_id + ">\r\n";
     out += "Auto-Submitted: auto-replied\r\n";
@@ -87,23 +108,42 @@ std::string compose_dsn(dsn_request const& r)
     out += "--" + boundary + "\r\n";
     out += "Content-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
     out += "This is the mail gateway at " + r.reporting_mta + ".\r\n\r\n";
-    out += "Your message (queue id " + r.qid + ") could not be delivered to one or more\r\n";
-    out += "recipients. Its header is attached below";
-    out += header_section(r.original_message).size() > returned_header_limit
-               ? ", cut at " + std::to_string(returned_header_limit) + " octets.\r\n\r\n"
-               : ".\r\n\r\n";
-    for (auto const& rcpt : r.recipients)
-        out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
-    out += "\r\n";
+    if (failures) {
+        out += "Your message (queue id " + r.qid + ") could not be delivered to one or more\r\n";
+        if (whole)
+            out += "recipients. It is attached below.\r\n\r\n";
+        else
+            out += "recipients. Its header is attached below" +
+                   (header.size() > returned_header_limit
+                        ? ", cut at " + std::to_string(returned_header_limit) + " octets.\r\n\r\n"
+                        : std::string(".\r\n\r\n"));
+        for (auto const& rcpt : r.recipients)
+            if (rcpt.action == "failed")
+                out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
+        out += "\r\n";
+    }
+    if (relayed) {
+        out += "Your message (queue id " + r.qid + ") was relayed to a mail system that does\r\n";
+        out += "not send delivery notifications; no further notification will come for:\r\n\r\n";
+        for (auto const& rcpt : r.recipients)
+            if (rcpt.action == "relayed")
+                out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
+        out += "\r\n";
+    }
 
     out += "--" + boundary + "\r\n";
     out += "Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n";
+    if (!r.envid.empty())
+        out += "Original-Envelope-Id: " + field_value(r.envid, 100) + "\r\n";
     out += "Reporting-MTA: dns; " + r.reporting_mta + "\r\n";
     out += "X-X400gw-Queue-ID: " + r.qid + "\r\n";
     out += "X-X400gw-Sender: rfc822; " + field_value(r.original_sender) + "\r\n";
     out += "Arrival-Date: " + render_date(r.arrival) + "\r\n";
     for (auto const& rcpt : r.recipients) {
         out += "\r\n";
+        if (auto const semi = rcpt.original_recipient.find(';'); semi != std::string::npos)
+            out += "Original-Recipient: " + field_value(rcpt.original_recipient.substr(0, semi)) + "; " +
+                   field_value(rcpt.original_recipient.substr(semi + 1), 500) + "\r\n";
         out += "Final-Recipient: rfc822; " + field_value(rcpt.address) + "\r\n";
         out += "Action: " + rcpt.action + "\r\n";
         out += "Status: " + field_value(rcpt.status, 16) + "\r\n";
@@ -116,8 +156,18 @@ std::string compose_dsn(dsn_request const& r)
     out += "\r\n";
 
     out += "--" + boundary + "\r\n";
-    out += "Content-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\n\r\n";
-    append_headers(out, capped_header(header_section(r.original_message), returned_header_limit));
+    if (whole) {
+        bool const eight = std::any_of(r.original_message.begin(), r.original_message.end(),
+                                       [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        out += "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n";
+        out += eight ? "Content-Transfer-Encoding: 8bit\r\n\r\n" : "\r\n";
+        append_lines(out, r.original_message);   // every line, CRLF
+    } else {
+        out += failures ? "Content-Description: Undelivered Message Headers\r\n"
+                        : "Content-Description: Message Headers\r\n";
+        out += "Content-Type: text/rfc822-headers\r\n\r\n";
+        append_lines(out, capped_header(header, returned_header_limit));
+    }
     out += "\r\n--" + boundary + "--\r\n";
     return out;
 }

@@ -2,11 +2,13 @@
 //
 // Delivery status notifications, RFC 3464 (message/delivery-status inside
 // RFC 6522 multipart/report), with the original message's header as
-// text/rfc822-headers (RET=HDRS, the default). Pure: the caller supplies
+// text/rfc822-headers (RET=HDRS, the default) or whole as message/rfc822
+// (RET=FULL, RFC 3461 4.3). Pure: the caller supplies
 // the time, the ids and the original message. A DSN is itself sent with a
 // null reverse path (RFC 5321 4.5.5) so that it can never cause another.
 #pragma once
 
+#include "queue/outcome.hpp"
 #include "queue/retry.hpp"
 
 #include <string>
@@ -17,10 +19,11 @@ namespace x400gw::queue {
 
 struct dsn_recipient {
     std::string address;          // the envelope forward path, without <>
-    std::string action = "failed";
+    std::string action = "failed";   // or "relayed" (RFC 3464 2.3.3)
     std::string status;           // "5.1.1"
     std::string diagnostic;       // "smtp; 550 5.1.1 No such user", or our words
     std::string remote_mta;       // host name or [address], may be empty
+    std::string original_recipient;   // RFC 3461 ORCPT, "addr-type;address"; may be empty
 };
 
 struct dsn_request {
@@ -31,8 +34,23 @@ struct dsn_request {
     clock_time now;
     std::string message_id;       // for the DSN's own Message-ID, without <>
     std::vector<dsn_recipient> recipients;
-    std::string_view original_message;
+    std::string_view original_message;   // the whole message, or its first octets
+    bool original_complete = false;       // original_message is the whole message
+    std::string envid;            // RFC 3461 ENVID, decoded; may be empty
+    bool return_full = false;     // RFC 3461 RET=FULL
 };
+
+// RFC 3461 4.1 and 5.2.2: the action a DSN reports for an outcome of a
+// recipient whose NOTIFY is `notify` ("" when the client gave none: a
+// failure is reported, a success not), or "" for none. A success is
+// reported ("relayed") only when NOTIFY asked for it and the next hop,
+// not offering DSN, did not take the request on (`passed_on`).
+std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on) noexcept;
+
+// RET=FULL returns a failed message whole when it is at most this long
+// (Postfix's bounce_size_limit); a longer one, or one with RET=HDRS or
+// none, is returned as its header (returned_header_limit).
+inline constexpr std::size_t returned_message_limit = 50000;
 
 // RFC 5322 date-time in UTC: "Mon, 23 Nov 2026 16:40:34 +0000".
 std::string render_date(clock_time t);

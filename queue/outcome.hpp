@@ -23,6 +23,9 @@ struct outcome {
     std::string diagnostic;     // "smtp; 550 5.1.1 No such user", or our own words
     std::string remote_host;    // "mx.example[192.0.2.1]:25", or empty when never connected
     std::string tls;            // "TLSv1.3:TLS_AES_256_GCM_SHA384:verified", "none", or empty when never connected
+    // The next hop offers DSN (RFC 3461) and was given the recipient's
+    // NOTIFY: a success is its to report, not ours.
+    bool notify_passed_on = false;
 
     // From an SMTP reply: its class decides; its enhanced status, when it
     // has one, is the DSN status, else a default for the class.

@@ -6,7 +6,7 @@ namespace x400gw::queue {
 settlement settle(outcome const& o, retry_policy const& p, clock_time arrival, int attempts, clock_time now,
                   double spread)
 {
-    settlement s{o, std::nullopt, false};
+    settlement s{o, std::nullopt};
     if (o.kind == outcome_kind::deferred) {
         s.next_attempt = next_attempt(p, arrival, attempts + 1, now, spread);
         if (!s.next_attempt) {
@@ -16,7 +16,6 @@ settlement settle(outcome const& o, retry_policy const& p, clock_time arrival, i
             s.result.diagnostic = "delivery time expired; last error: " + o.diagnostic;
         }
     }
-    s.notify_sender = s.result.kind == outcome_kind::failed;
     return s;
 }
 

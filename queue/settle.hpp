@@ -17,7 +17,6 @@ namespace x400gw::queue {
 struct settlement {
     outcome result;                          // the outcome as recorded: kind, status, diagnostic
     std::optional<clock_time> next_attempt;  // set when deferred
-    bool notify_sender = false;              // failed: the recipient belongs in a DSN
 };
 
 // `attempts` counts the attempts before this one; `arrival` is when the

@@ -192,33 +192,54 @@ constexpr std::array verbs{
     verb_entry{"STARTTLS", verb::starttls}, verb_entry{"AUTH", verb::auth},
 };
 
-// RFC 3461 4: xtext = *( xchar / hexchar ), xchar = "!".."~" less "+"
-// and "=", hexchar = "+" and two upper-case hex digits. Empty is no value.
-std::optional<std::string> decode_xtext(std::string_view text)
+// RFC 3461 4.1: NOTIFY="NEVER" / 1#( "SUCCESS" / "FAILURE" / "DELAY" ),
+// in any letter case, each at most once. Written back in upper case, in
+// that order, so the queue holds one spelling.
+std::optional<std::string> parse_notify(std::string_view value)
 {
-    if (text.empty())
-        return std::nullopt;
-    auto const hex = [](char c) {
-        return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    };
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char const c = text[i];
-        if (c == '+') {
-            if (i + 2 >= text.size())
-                return std::nullopt;
-            int const hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-            if (hi < 0 || lo < 0)
-                return std::nullopt;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else if (c < '!' || c > '~' || c == '=') {
+    if (iequals(value, "NEVER"))
+        return std::string("NEVER");
+    constexpr std::array<std::string_view, 3> words{"SUCCESS", "FAILURE", "DELAY"};
+    std::array<bool, 3> given{};
+    while (true) {
+        auto const comma = value.find(',');
+        auto const word = value.substr(0, comma);
+        auto const it = std::find_if(words.begin(), words.end(), [word](std::string_view w) { return iequals(w, word); });
+        if (it == words.end() || given[static_cast<std::size_t>(it - words.begin())])
             return std::nullopt;
-        } else {
-            out.push_back(c);
-        }
+        given[static_cast<std::size_t>(it - words.begin())] = true;
+        if (comma == std::string_view::npos)
+            break;
+        value.remove_prefix(comma + 1);
     }
+    std::string out;
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (given[i])
+            out += (out.empty() ? "" : ",") + std::string(words[i]);
     return out;
+}
+
+// What an ENVID or ORCPT decodes to goes into report fields and the next
+// hop's envelope: printable US-ASCII only, as Postfix and sendmail ask.
+bool printable_ascii(std::string_view s)
+{
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= ' ' && c <= '~'; });
+}
+
+// RFC 3461 4.2: ORCPT=addr-type ";" xtext, addr-type an atom; at most 500
+// characters. Kept as "addr-type;address", the address decoded.
+std::optional<std::string> parse_orcpt(std::string_view value)
+{
+    auto const semi = value.find(';');
+    if (semi == std::string_view::npos || semi == 0 || value.size() > 500)
+        return std::nullopt;
+    auto const type = value.substr(0, semi);
+    if (!std::all_of(type.begin(), type.end(), [](char c) { return is_atext(c); }))
+        return std::nullopt;
+    auto address = decode_xtext(value.substr(semi + 1));
+    if (!address || !printable_ascii(*address))
+        return std::nullopt;
+    return std::string(type) + ";" + *address;
 }
 
 parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
@@ -276,6 +297,30 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
             if (!decoded)
                 return replies::parameter_syntax("Bad AUTH parameter: not xtext");
             cmd.auth = std::move(*decoded);
+        } else if (mail && iequals(key, "RET")) {
+            // RFC 3461 4.3
+            if (iequals(value, "FULL"))
+                cmd.ret = "FULL";
+            else if (iequals(value, "HDRS"))
+                cmd.ret = "HDRS";
+            else
+                return replies::parameter_syntax("Bad RET parameter: FULL or HDRS");
+        } else if (mail && iequals(key, "ENVID")) {
+            // RFC 3461 4.4: xtext of at most 100 characters.
+            auto decoded = decode_xtext(value);
+            if (!decoded || value.size() > 100 || !printable_ascii(*decoded))
+                return replies::parameter_syntax("Bad ENVID parameter: at most 100 characters of xtext");
+            cmd.envid = std::move(*decoded);
+        } else if (!mail && iequals(key, "NOTIFY")) {
+            auto notify = parse_notify(value);
+            if (!notify)
+                return replies::parameter_syntax("Bad NOTIFY parameter: NEVER, or SUCCESS, FAILURE and DELAY");
+            cmd.notify = std::move(*notify);
+        } else if (!mail && iequals(key, "ORCPT")) {
+            auto orcpt = parse_orcpt(value);
+            if (!orcpt)
+                return replies::parameter_syntax("Bad ORCPT parameter: addr-type;xtext");
+            cmd.orcpt = std::move(*orcpt);
         } else {
             return replies::bad_parameter("Unsupported parameter " + std::string(key.substr(0, 64)));
         }
@@ -284,6 +329,50 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
 }
 
 } // namespace
+
+std::optional<std::string> decode_xtext(std::string_view text)
+{
+    if (text.empty())
+        return std::nullopt;
+    auto const hex = [](char c) {
+        return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (c == '+') {
+            if (i + 2 >= text.size())
+                return std::nullopt;
+            int const hi = hex(text[i + 1]), lo = hex(text[i + 2]);
+            if (hi < 0 || lo < 0)
+                return std::nullopt;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c < '!' || c > '~' || c == '=') {
+            return std::nullopt;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string encode_xtext(std::string_view text)
+{
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : text) {
+        auto const u = static_cast<unsigned char>(c);
+        if (u < '!' || u > '~' || c == '+' || c == '=') {
+            out.push_back('+');
+            out.push_back(digits[u >> 4]);
+            out.push_back(digits[u & 15]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
 
 std::string_view verb_name(verb v) noexcept
 {

@@ -2,7 +2,8 @@
 //
 // SMTP commands, RFC 5321 section 4.1, with the extensions x400gw offers:
 // SIZE (RFC 1870), 8BITMIME (RFC 6152), PIPELINING (RFC 2920),
-// ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), CHUNKING (RFC 3030). Sans-I/O:
+// ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), CHUNKING (RFC 3030), DSN (RFC
+// 3461: RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT). Sans-I/O:
 // a line becomes a typed command once, or a reply that refuses it.
 //
 //   mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] CRLF
@@ -44,6 +45,11 @@ struct command {
     std::optional<std::uint64_t> size;   // MAIL SIZE=
     body_type body = body_type::unspecified;
     std::optional<std::string> auth;     // MAIL AUTH= (RFC 4954 5), xtext decoded: "<>" or the submitter
+    // RFC 3461, empty when not given. MAIL: ret "FULL" or "HDRS"; envid
+    // decoded from xtext. RCPT: notify "NEVER" or some of "SUCCESS",
+    // "FAILURE", "DELAY" in that order, comma-separated; orcpt
+    // "addr-type;address", the address decoded from xtext.
+    std::string ret, envid, notify, orcpt;
     std::uint64_t chunk_size = 0;  // BDAT
     bool last_chunk = false;       // BDAT ... LAST
 };
@@ -52,6 +58,11 @@ using parsed_command = std::variant<command, reply>;
 
 // `line` is a command line without its CR LF.
 parsed_command parse_command(std::string_view line);
+
+// RFC 3461 4: xtext = *( xchar / hexchar ), xchar = "!".."~" less "+"
+// and "=", hexchar = "+" and two upper-case hex digits. Empty is no value.
+std::optional<std::string> decode_xtext(std::string_view text);
+std::string encode_xtext(std::string_view text);
 
 // A mailbox (without angle brackets) checked against RFC 5321 4.1.2.
 // Returns the reason when it is not one.

@@ -180,6 +180,10 @@ void delivery::hand_off(db::new_message m)
         r.sender = m.sender;
         r.address = std::move(m.recipients[i].address);
         r.next_hop = std::move(m.recipients[i].next_hop);
+        r.notify = std::move(m.recipients[i].notify);
+        r.orcpt = std::move(m.recipients[i].orcpt);
+        r.dsn_ret = m.dsn_ret;
+        r.dsn_envid = m.dsn_envid;
         r.received_at = now;
     }
     if (keep_body)
@@ -225,6 +229,8 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.qid = j.qid;
         progress.sender = j.sender;
         progress.received_at = j.received_at;
+        progress.dsn_ret = j.recipients.front().dsn_ret;
+        progress.dsn_envid = j.recipients.front().dsn_envid;
         if (std::get<2>(k)) {
             std::vector<queue::outcome> bounced(
                 j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
@@ -403,8 +409,13 @@ task<void> delivery::connection_loop(std::string name)
         }
         envelope_to_send e;
         e.reverse_path = j.sender;
-        for (auto const& r : j.recipients)
+        e.dsn_ret = j.recipients.front().dsn_ret;
+        e.dsn_envid = j.recipients.front().dsn_envid;
+        for (auto const& r : j.recipients) {
             e.forward_paths.push_back(r.address);
+            e.notify.push_back(r.notify);
+            e.orcpt.push_back(r.orcpt);
+        }
         e.body = *body;
         std::string seven_bit;
         if (!session->capabilities().eight_bit_mime && mime::needs_7bit_downgrade(*body)) {
@@ -439,6 +450,11 @@ task<void> delivery::connection_loop(std::string name)
         std::vector<queue::outcome> outcomes;
         try {
             outcomes = co_await session->send(e);
+            // RFC 3461 5.2: a next hop that offers DSN took the NOTIFY with
+            // the message, and reports success itself.
+            if (session->capabilities().dsn)
+                for (auto& o : outcomes)
+                    o.notify_passed_on = true;
         } catch (peer_error const& x) {
             outcomes.assign(j.recipients.size(), queue::outcome::transient(x.status(), x.what(), session->remote()));
         }
@@ -512,10 +528,10 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
             rt_.m.delivery_latency.Observe(delay);
             break;
         }
-        if (s.notify_sender) {
+        if (auto const action = queue::notice_for(o.kind, r.notify, o.notify_passed_on); !action.empty()) {
             // Recorded with the DSN, once every job of the message has ended.
-            progress.failures.push_back({res, {r.address, "failed", o.dsn_status, res.reply,
-                                               o.remote_host.substr(0, o.remote_host.find('['))}});
+            progress.notices.push_back({res, {r.address, std::string(action), o.dsn_status, res.reply,
+                                              o.remote_host.substr(0, o.remote_host.find('[')), r.orcpt}});
             continue;
         }
         results.push_back(std::move(res));
@@ -552,20 +568,22 @@ task<void> delivery::job_ended(std::uint64_t key)
         co_return;
     auto progress = std::move(it->second);
     progress_.erase(it);
-    if (!progress.failures.empty())
-        co_await notify_failures(key, std::move(progress));
+    if (!progress.notices.empty())
+        co_await notify_sender(key, std::move(progress));
 }
 
-// Every failure of the message from this claim, recorded in one transaction
-// with the one DSN that lists them (RFC 3464), while we hold their leases
-// (record_final checks the owner); a null reverse path gets no DSN (RFC
-// 5321 4.5.5), and neither does a sender we have no route to.
-task<void> delivery::notify_failures(std::uint64_t key, message_progress progress)
+// Every outcome of the message from this claim that the sender is to hear
+// of (failures, and successes NOTIFY=SUCCESS asked for that no next hop
+// will report), recorded in one transaction with the one DSN that lists
+// them (RFC 3464), while we hold their leases (record_final checks the
+// owner); a null reverse path gets no DSN (RFC 5321 4.5.5), and neither
+// does a sender we have no route to.
+task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
 {
     std::vector<db::recipient_result> results;
     std::vector<std::int64_t> ids;
     queue::dsn_request req;
-    for (auto& f : progress.failures) {
+    for (auto& f : progress.notices) {
         ids.push_back(f.result.id);
         results.push_back(std::move(f.result));
         req.recipients.push_back(std::move(f.notice));
@@ -591,17 +609,23 @@ task<void> delivery::notify_failures(std::uint64_t key, message_progress progres
     req.arrival = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
         std::chrono::duration<double>(progress.received_at)));
     req.now = std::chrono::system_clock::now();
+    req.envid = progress.dsn_envid;
+    req.return_full = progress.dsn_ret == "FULL";
     auto const owner = rt_.owner;
     try {
         // The DSN's key, the original header and the composition happen on
         // the database thread, in the job that records the failures.
+        // Enough for any header a DSN returns, and for a whole message
+        // that RET=FULL returns (queue::returned_message_limit).
+        constexpr std::size_t head_octets = 64 * 1024;
         auto store = [&keys = rt_.keys, &owner, key, &results, &dsns, &req](db::connection& c) {
             if (!dsns.empty()) {
                 auto& dsn = dsns.back();
                 dsn.key = keys.take(c);
                 dsn.qid = queue::render_qid(dsn.key);
-                auto head = db::load_head(c, key, 64 * 1024);
+                auto head = db::load_head(c, key, head_octets);
                 auto const original = head ? *head : std::string();
+                req.original_complete = original.size() < head_octets;
                 req.message_id = dsn.qid + "." + req.qid + "@" + req.reporting_mta;
                 req.original_message = original;
                 dsn.body = queue::compose_dsn(req);
@@ -610,10 +634,12 @@ task<void> delivery::notify_failures(std::uint64_t key, message_progress progres
             return db::record_attempt(c, owner, key, results, dsns);
         };
         co_await run_db(rt_.pool, store);
+        bool const failures = std::any_of(req.recipients.begin(), req.recipients.end(),
+                                          [](queue::dsn_recipient const& r) { return r.action == "failed"; });
         for (auto const& d : dsns) {
             rt_.m.dsn_generated.Increment();
-            log(progress.qid, "sender non-delivery notification: " + d.qid + " nrcpt=" +
-                                  std::to_string(results.size()));
+            log(progress.qid, std::string(failures ? "sender non-delivery notification: " : "sender delivery notification: ") +
+                                  d.qid + " nrcpt=" + std::to_string(results.size()));
             log(d.qid, "queued from=<> nrcpt=1 size=" + std::to_string(d.body.size()) + " dsn_for=" + progress.qid);
         }
     } catch (std::exception const& e) {

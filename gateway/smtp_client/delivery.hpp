@@ -56,9 +56,10 @@ private:
         std::unique_ptr<asio::steady_timer> idle;   // idle connections wait here for work
     };
 
-    // A recipient that failed, held until every job of its message from the
-    // same claim has ended, so that one DSN lists all of them.
-    struct held_failure {
+    // A recipient the sender is to hear of (failed, or relayed with
+    // NOTIFY=SUCCESS), held until every job of its message from the same
+    // claim has ended, so that one DSN lists all of them.
+    struct held_notice {
         db::recipient_result result;
         queue::dsn_recipient notice;
     };
@@ -67,7 +68,8 @@ private:
         std::string qid;
         std::string sender;
         double received_at = 0;
-        std::vector<held_failure> failures;
+        std::string dsn_ret, dsn_envid;   // RFC 3461 RET and ENVID
+        std::vector<held_notice> notices;
     };
 
     void dispatch(std::vector<db::claimed_recipient> claimed);
@@ -77,7 +79,7 @@ private:
     void release(job const& j);
     void release(std::vector<std::int64_t> const& ids);
     task<void> job_ended(std::uint64_t key);
-    task<void> notify_failures(std::uint64_t key, message_progress progress);
+    task<void> notify_sender(std::uint64_t key, message_progress progress);
     void ensure_connections(std::string const& name);
     task<void> connection_loop(std::string name);
     task<std::unique_ptr<smtp_client_session>> connect(std::string const& name, queue::outcome& failure);

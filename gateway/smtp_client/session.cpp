@@ -1,6 +1,8 @@
 // gateway/smtp_client/session.cpp
 #include "gateway/smtp_client/session.hpp"
 
+#include "gateway/smtp/command.hpp"
+
 #include "gateway/smtp/data_writer.hpp"
 #include "gateway/tls.hpp"
 
@@ -200,10 +202,21 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
         mail += " SIZE=" + std::to_string(e.body.size());
     if (caps_.eight_bit_mime && has_8bit(e.body))
         mail += " BODY=8BITMIME";
+    if (caps_.dsn && !e.dsn_ret.empty())
+        mail += " RET=" + e.dsn_ret;
+    if (caps_.dsn && !e.dsn_envid.empty())
+        mail += " ENVID=" + smtp::encode_xtext(e.dsn_envid);
     mail += "\r\n";
     std::vector<std::string> rcpts;
-    for (auto const& f : e.forward_paths)
-        rcpts.push_back("RCPT TO:<" + f + ">\r\n");
+    for (std::size_t i = 0; i < e.forward_paths.size(); ++i) {
+        std::string rcpt = "RCPT TO:<" + e.forward_paths[i] + ">";
+        if (caps_.dsn && i < e.notify.size() && !e.notify[i].empty())
+            rcpt += " NOTIFY=" + e.notify[i];
+        if (auto const semi = i < e.orcpt.size() ? e.orcpt[i].find(';') : std::string::npos;
+            caps_.dsn && semi != std::string::npos)
+            rcpt += " ORCPT=" + e.orcpt[i].substr(0, semi + 1) + smtp::encode_xtext(e.orcpt[i].substr(semi + 1));
+        rcpts.push_back(rcpt + "\r\n");
+    }
 
     smtp::reply mail_reply;
     std::vector<smtp::reply> rcpt_replies;

@@ -44,6 +44,10 @@ private:
 struct envelope_to_send {
     std::string reverse_path;                 // without <>; "" for <>
     std::vector<std::string> forward_paths;
+    // RFC 3461, passed on to a next hop that offers DSN; "" when not given.
+    // notify and orcpt run parallel to forward_paths (or are empty).
+    std::string dsn_ret, dsn_envid;
+    std::vector<std::string> notify, orcpt;
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 

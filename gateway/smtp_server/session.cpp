@@ -361,7 +361,7 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
         helo_ = cmd.argument;   // a host name or an address literal: parse_command checked it
         if (cmd.what == verb::ehlo) {
             smtp::capabilities offered;
-            offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = true;
+            offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = offered.dsn = true;
             offered.size = rt_.cfg.limits.message_size;
             offered.starttls = policy_.tls_offered && !state_.tls;
             offered.auth = policy_.auth_offered && state_.tls && !state_.authenticated;
@@ -511,6 +511,8 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->key = key;
     tx_->qid = queue::render_qid(key);
     tx_->reverse_path = reverse_path;
+    tx_->dsn_ret = cmd.ret;
+    tx_->dsn_envid = cmd.envid;
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + " session=" + id_);
@@ -597,7 +599,7 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
         }
         next_hop = route->next_hop();
     }
-    tx_->recipients.push_back({std::move(address), std::move(next_hop)});
+    tx_->recipients.push_back({std::move(address), std::move(next_hop), cmd.notify, cmd.orcpt});
     return replies::ok_recipient();
 }
 
@@ -818,6 +820,8 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.key = t.key;
     m.qid = t.qid;
     m.sender = t.reverse_path.render();
+    m.dsn_ret = t.dsn_ret;
+    m.dsn_envid = t.dsn_envid;
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);

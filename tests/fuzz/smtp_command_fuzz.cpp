@@ -1,7 +1,10 @@
 // tests/fuzz/smtp_command_fuzz.cpp: command lines out of arbitrary octets
 // (line_reader, split into odd pieces), each parsed into a command or a
 // refusal. Promises: lines never exceed the limit, refusals carry a 5xx
-// code with an enhanced status, accepted MAIL/RCPT paths re-parse.
+// code with an enhanced status, accepted MAIL/RCPT paths re-parse, and
+// the DSN parameters taken (RFC 3461) are printable ASCII that is passed
+// on as it was understood: ENVID and ORCPT encode to xtext that decodes
+// to them, NOTIFY re-parses to itself.
 #include "gateway/smtp/command.hpp"
 #include "gateway/smtp/line_reader.hpp"
 
@@ -37,6 +40,22 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
                     if ((c.what == smtp::verb::mail || c.what == smtp::verb::rcpt) && !c.path.null()) {
                         smtp::mailbox again;
                         if (smtp::parse_mailbox(c.path.render(), again) || again.render() != c.path.render())
+                            std::abort();
+                    }
+                    for (char ch : c.envid + c.orcpt + c.notify + c.ret)
+                        if (ch < ' ' || ch > '~')
+                            std::abort();
+                    if (!c.envid.empty() && smtp::decode_xtext(smtp::encode_xtext(c.envid)) != c.envid)
+                        std::abort();
+                    if (auto const semi = c.orcpt.find(';'); !c.orcpt.empty()) {
+                        if (semi == std::string::npos ||
+                            smtp::decode_xtext(smtp::encode_xtext(c.orcpt.substr(semi + 1))) != c.orcpt.substr(semi + 1))
+                            std::abort();
+                    }
+                    if (!c.notify.empty()) {
+                        auto again = smtp::parse_command("RCPT TO:<a@b.example> NOTIFY=" + c.notify);
+                        auto const* a = std::get_if<smtp::command>(&again);
+                        if (!a || a->notify != c.notify)
                             std::abort();
                     }
                 }

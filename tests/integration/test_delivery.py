@@ -2,11 +2,15 @@
 step, temporary then permanent failures, DSNs, expiry."""
 
 import email
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import GatewayTest, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from harness import GatewayTest, Smtp, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
 from flaky_sink import FlakySink
 from slow_multiline import SlowMultilinePeer
 
@@ -110,6 +114,98 @@ class Delivery(GatewayTest):
         wait_for(lambda: "status=deferred" in gw.log(), timeout=30, what="the deferral")
         self.assertRegex(gw.log(), r"relay=none, .*dsn=4.4.1, status=deferred \(connect to 127.0.0.1:\d+: Connection refused")
         self.assertEqual(self.db.query("SELECT state FROM recipient"), "deferred")
+
+
+class DsnExtension(GatewayTest):
+    """RFC 3461 end to end: the parameters are taken, kept in the queue,
+    passed on to a next hop that offers DSN (Postfix's smtp-sink, which
+    writes what it was given into the message), and acted on where the next
+    hop does not (aiosmtpd)."""
+
+    def transaction(self, port, mail, rcpts, subject):
+        c = Smtp(port)
+        c.reply()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertIn("DSN", [line[4:] for line in lines])
+        for command in [mail] + rcpts:
+            code, lines = c.cmd(command)
+            self.assertEqual(code, 250, (command, lines))
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        code, lines = c.cmd(f"Subject: {subject}\r\nMessage-ID: <{subject}@corp.test>\r\n\r\nthe body\r\n.")
+        self.assertEqual(code, 250, lines)
+        c.cmd("QUIT")
+        return re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
+
+    def test_parameters_reach_a_next_hop_that_offers_dsn(self):
+        # smtp-sink runs as nobody, who must reach the directory.
+        dump = tempfile.mkdtemp(prefix="x400gw-smtp-sink-")
+        os.chmod(dump, 0o777)
+        self.cleanups.append(lambda: shutil.rmtree(dump, ignore_errors=True))
+        port = free_port()
+        home = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{port}"), ("corp.test", f"127.0.0.1:{home.port}")],
+                          retry={"first_delay": "1s", "max_delay": "1s", "lifetime": "1h", "jitter": 0.0})
+        # The next hop is down at first: the parameters wait in the queue,
+        # and the retry (a claim, not the hand-over from memory) has them.
+        self.transaction(gw.port, "MAIL FROM:<alice@corp.test> RET=HDRS ENVID=QQ+2B314+3D",
+                         ["RCPT TO:<bob@dest.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bx@dest.test",
+                          "RCPT TO:<carol@dest.test>"], "passed-on")
+        wait_for(lambda: "status=deferred" in gw.log(), what="the first attempt deferred")
+        self.assertEqual(self.db.query("SELECT dsn_ret || ' ' || dsn_envid FROM message"), "HDRS QQ+314=")
+        self.assertEqual(self.db.query("SELECT address || ' ' || coalesce(notify, '-') || ' ' || coalesce(orcpt, '-') "
+                                       "FROM recipient ORDER BY id"),
+                         "bob@dest.test SUCCESS,FAILURE rfc822;Bob+x@dest.test\ncarol@dest.test - -")
+        sink = subprocess.Popen(["smtp-sink", "-u", "nobody", "-d", dump + "/%H%M%S.", f"127.0.0.1:{port}", "10"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.cleanups.append(sink.kill)
+        files = wait_for(lambda: os.listdir(dump), what="the message at smtp-sink")
+        with open(os.path.join(dump, files[0]), errors="replace") as f:
+            text = f.read()
+        self.assertIn("X-Mail-Args: <alice@corp.test> RET=HDRS ENVID=QQ+2B314+3D", text)
+        self.assertIn("X-Rcpt-Args: <bob@dest.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bx@dest.test", text)
+        self.assertRegex(text, r"X-Rcpt-Args: <carol@dest.test>\n")
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message done")
+        # The next hop took NOTIFY=SUCCESS on: the success is its to report.
+        time.sleep(1.0)
+        self.assertEqual(home.count(), 0)
+
+    def test_notify_decides_what_the_sender_hears_where_the_next_hop_has_no_dsn(self):
+        good, bad = free_port(), free_port()
+        ok_sink = FlakySink(["250 2.0.0 Ok"], good).start()
+        no_sink = FlakySink(["550 5.1.1 no such user"], bad).start()
+        self.cleanups += [ok_sink.stop, no_sink.stop]
+        home = self.sink()
+        gw = self.gateway([("ok.test", f"127.0.0.1:{good}"), ("no.test", f"127.0.0.1:{bad}"),
+                           ("corp.test", f"127.0.0.1:{home.port}")])
+        # NOTIFY=SUCCESS to a next hop without DSN: a "relayed" report, with
+        # the ENVID and ORCPT; NOTIFY=NEVER on a failure: nothing.
+        relayed = self.transaction(gw.port, "MAIL FROM:<alice@corp.test> ENVID=env+2B1",
+                                   ["RCPT TO:<bob@ok.test> NOTIFY=SUCCESS ORCPT=rfc822;Bob@ok.test",
+                                    "RCPT TO:<eve@no.test> NOTIFY=NEVER"], "relayed")
+        home.wait_count(1, timeout=30)
+        report = home.messages[0]
+        self.assertEqual(report.mail_from, "<>")
+        text = report.original_content.decode()
+        self.assertIn("Subject: Successful Mail Delivery Report", text)
+        self.assertIn("Original-Envelope-Id: env+1\r\n", text)
+        self.assertIn("Original-Recipient: rfc822; Bob@ok.test\r\nFinal-Recipient: rfc822; bob@ok.test\r\n"
+                      "Action: relayed\r\nStatus: 2.0.0\r\n", text)
+        self.assertNotIn("eve@no.test", text)
+        self.assertIn(relayed, text)
+        self.assertIn(relayed + " sender delivery notification: ", gw.log())
+        self.assertRegex(gw.log(), relayed + r" to=<eve@no.test>, .*dsn=5.1.1, status=bounced")
+        # NOTIFY=FAILURE with RET=FULL: the failure, and the message whole.
+        failed = self.transaction(gw.port, "MAIL FROM:<alice@corp.test> RET=FULL",
+                                  ["RCPT TO:<eve@no.test> NOTIFY=FAILURE"], "returned")
+        home.wait_count(2, timeout=30)
+        text = home.messages[1].original_content.decode()
+        self.assertIn(failed, text)
+        self.assertIn("Action: failed", text)
+        msg = email.message_from_bytes(home.messages[1].original_content)
+        self.assertIn("message/rfc822", [p.get_content_type() for p in msg.walk()])
+        self.assertIn("the body", text)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="every message done")
+        self.assertEqual(home.count(), 2)
 
 
 if __name__ == "__main__":

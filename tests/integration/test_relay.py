@@ -47,7 +47,8 @@ class Relay(GatewayTest):
         code, lines = c.cmd("EHLO client.test")
         self.assertEqual(code, 250)
         for kw in ("PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING"):
-            self.assertIn("250-" + kw if kw != "CHUNKING" else "250 CHUNKING", lines)
+            self.assertIn("250-" + kw, lines)
+        self.assertEqual(lines[-1], "250 DSN")
         # One octet per write, the whole transaction.
         wire = ("MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\n"
                 "Subject: bytewise\r\n\r\nbody\r\n..dot\r\n.\r\n")

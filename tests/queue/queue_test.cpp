@@ -119,6 +119,82 @@ TEST(Dsn, NoControlOctetInTheReportFields)
     EXPECT_NE(dsn.find("Diagnostic-Code: x-x400gw; x [2Jy  \r\n"), std::string::npos) << dsn;
 }
 
+// RFC 3461: NOTIFY decides which outcomes the sender hears of.
+TEST(Dsn, NotifyDecidesTheNotice)
+{
+    using k = q::outcome_kind;
+    EXPECT_EQ(q::notice_for(k::failed, "", false), "failed");
+    EXPECT_EQ(q::notice_for(k::failed, "FAILURE", true), "failed");
+    EXPECT_EQ(q::notice_for(k::failed, "SUCCESS,DELAY", false), "");
+    EXPECT_EQ(q::notice_for(k::failed, "NEVER", false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "", false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "FAILURE", false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS,FAILURE", false), "relayed");
+    // A next hop that took the NOTIFY reports the success itself.
+    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS", true), "");
+    EXPECT_EQ(q::notice_for(k::deferred, "SUCCESS,FAILURE,DELAY", false), "");
+    EXPECT_EQ(q::notice_for(k::quarantined, "", false), "");
+}
+
+// ENVID and ORCPT come back in the report (RFC 3464 2.2.1, 2.3.1); a
+// relayed recipient is reported as such, with no failure wording.
+TEST(Dsn, EnvelopeIdOriginalRecipientAndRelayed)
+{
+    auto r = one_failure("smtp; 550 5.1.1 No such user");
+    r.envid = "QQ314159";
+    r.recipients.front().original_recipient = "rfc822;Bob@B.example";
+    r.recipients.push_back({"carol@c.example", "relayed", "2.0.0", "smtp; 250 2.0.0 Ok", "mx.c.example", ""});
+    r.original_message = "Subject: hello\r\n\r\nsecret body\r\n";
+    r.original_complete = true;
+    auto dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("\r\n\r\nOriginal-Envelope-Id: QQ314159\r\nReporting-MTA: dns; gw.example\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("Original-Recipient: rfc822; Bob@B.example\r\nFinal-Recipient: rfc822; bob@b.example\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("Final-Recipient: rfc822; carol@c.example\r\nAction: relayed\r\nStatus: 2.0.0\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("Subject: Undelivered Mail Returned to Sender"), std::string::npos);
+    EXPECT_NE(dsn.find("<carol@c.example>: smtp; 250 2.0.0 Ok"), std::string::npos);
+    EXPECT_EQ(dsn.find("secret body"), std::string::npos) << "no RET=FULL: the header only";
+
+    // Only relayed: a success report, with the header.
+    r.recipients.erase(r.recipients.begin());
+    r.return_full = true;
+    dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Subject: Successful Mail Delivery Report"), std::string::npos);
+    EXPECT_EQ(dsn.find("could not be delivered"), std::string::npos);
+    EXPECT_EQ(dsn.find("Action: failed"), std::string::npos);
+    EXPECT_NE(dsn.find("Content-Type: text/rfc822-headers\r\n\r\nSubject: hello\r\n"), std::string::npos);
+    EXPECT_EQ(dsn.find("secret body"), std::string::npos) << "a success returns no content";
+}
+
+// RET=FULL returns a failed message whole, up to returned_message_limit.
+TEST(Dsn, ReturnFullReturnsTheWholeMessage)
+{
+    auto r = one_failure("smtp; 550 5.1.1 No such user");
+    r.return_full = true;
+    r.original_message = "Subject: hello\r\n\r\nsecret body\nbare LF line\r\n";
+    r.original_complete = true;
+    auto dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Content-Type: message/rfc822\r\n\r\nSubject: hello\r\n\r\nsecret body\r\nbare LF line\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_EQ(dsn.find("text/rfc822-headers"), std::string::npos);
+    EXPECT_NE(dsn.find("It is attached below."), std::string::npos);
+    // 8-bit content is labelled so.
+    std::string eight = "Subject: x\r\n\r\ncaf\xc3\xa9\r\n";
+    r.original_message = eight;
+    EXPECT_NE(q::compose_dsn(r).find("message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), std::string::npos);
+    // Incomplete (only its first octets were read) or over the limit: the header.
+    std::string big = "Subject: big\r\n\r\n" + std::string(q::returned_message_limit, 'x') + "\r\n";
+    r.original_message = big;
+    dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Content-Type: text/rfc822-headers\r\n\r\nSubject: big\r\n"), std::string::npos);
+    EXPECT_EQ(dsn.find("xxxxxxxx"), std::string::npos);
+    r.original_message = "Subject: hello\r\n\r\nsecret body\r\n";
+    r.original_complete = false;
+    EXPECT_EQ(q::compose_dsn(r).find("secret body"), std::string::npos);
+}
+
 TEST(Dsn, HeaderSection)
 {
     EXPECT_EQ(q::header_section("A: b\r\nC: d\r\n\r\nbody"), "A: b\r\nC: d\r\n");
@@ -140,20 +216,20 @@ TEST(Settle, DecidesEachOutcome)
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::deferred);
     ASSERT_TRUE(s.next_attempt);
     EXPECT_EQ(*s.next_attempt, arrival + 310s);
-    EXPECT_FALSE(s.notify_sender);
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "");
     // Past the lifetime a deferral is a failure with 4.4.7, and the DSN says why.
     s = x400gw::queue::settle(deferred, p, arrival, 9, arrival + 3601s, 0.0);
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
     EXPECT_EQ(s.result.dsn_status, "4.4.7");
     EXPECT_NE(s.result.diagnostic.find("connect failed"), std::string::npos);
-    EXPECT_TRUE(s.notify_sender);
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "failed");
     auto const refused = x400gw::queue::outcome::from_reply(550, "5.1.1", "550 5.1.1 no such user", "mx[192.0.2.1]:25");
     s = x400gw::queue::settle(refused, p, arrival, 0, arrival, 0.0);
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
-    EXPECT_TRUE(s.notify_sender);
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "failed");
     EXPECT_FALSE(s.next_attempt);
     auto const sent = x400gw::queue::outcome::from_reply(250, "2.0.0", "250 ok", "mx");
-    EXPECT_FALSE(x400gw::queue::settle(sent, p, arrival, 0, arrival, 0.0).notify_sender);
+    EXPECT_EQ(x400gw::queue::settle(sent, p, arrival, 0, arrival, 0.0).result.kind, x400gw::queue::outcome_kind::delivered);
 }
 
 TEST(Dsn, ReturnedHeaderIsCappedAtAFieldBoundary)

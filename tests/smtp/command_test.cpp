@@ -92,7 +92,8 @@ TEST(CommandParser, MailAndRcptRefusals)
     EXPECT_EQ(refused("MAIL FROM:<a@b.example> SIZE=x").code, 501);
     EXPECT_EQ(refused("MAIL FROM:<a@b.example> BODY=BINARYMIME").code, 555);
     EXPECT_EQ(refused("MAIL TO:<a@b.example>").code, 501);
-    EXPECT_EQ(refused("RCPT TO:<a@b.example> NOTIFY=NEVER").code, 555);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> NOTIFY=NEVER").code, 555);
+    EXPECT_EQ(refused("RCPT TO:<a@b.example> RET=FULL").code, 555);
     // Each parameter once, in any case of its keyword.
     auto twice = refused("MAIL FROM:<a@b.example> BODY=7BIT body=8BITMIME");
     EXPECT_EQ(twice.code, 501);
@@ -111,6 +112,44 @@ TEST(CommandParser, MailAuthParameter)
         EXPECT_EQ(refused(std::string("MAIL FROM:<a@b.example> ") + bad).code, 501) << bad;
     EXPECT_EQ(refused("MAIL FROM:<a@b.example> AUTH=<> AUTH=<>").code, 501);
     EXPECT_EQ(refused("RCPT TO:<a@b.example> AUTH=<>").code, 555);
+}
+
+// RFC 3461: RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT, in any
+// letter case; NOTIFY kept in one spelling, ENVID and ORCPT decoded from
+// xtext (and encoded again for the next hop).
+TEST(CommandParser, DsnParameters)
+{
+    auto m = ok("MAIL FROM:<a@b.example> ret=hdrs ENVID=QQ+2B1+3D2");
+    EXPECT_EQ(m.ret, "HDRS");
+    EXPECT_EQ(m.envid, "QQ+1=2");
+    EXPECT_EQ(smtp::encode_xtext(m.envid), "QQ+2B1+3D2");
+    EXPECT_EQ(ok("MAIL FROM:<> RET=FULL").ret, "FULL");
+    auto r = ok("RCPT TO:<b@c.example> NOTIFY=delay,Success ORCPT=rfc822;B+2Bx@c.example");
+    EXPECT_EQ(r.notify, "SUCCESS,DELAY");
+    EXPECT_EQ(r.orcpt, "rfc822;B+x@c.example");
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> NOTIFY=NEVER").notify, "NEVER");
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> NOTIFY=FAILURE").notify, "FAILURE");
+    EXPECT_EQ(ok("RCPT TO:<b@c.example>").notify, "");
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=utf-8;j\\x{FC}rgen@x.example").orcpt, "utf-8;j\\x{FC}rgen@x.example");
+}
+
+TEST(CommandParser, DsnParameterRefusals)
+{
+    for (auto bad : {"NOTIFY=", "NOTIFY=NEVER,SUCCESS", "NOTIFY=SUCCESS,SUCCESS", "NOTIFY=SOMETIMES",
+                     "NOTIFY=SUCCESS,", "ORCPT=b@c.example", "ORCPT=;b@c.example", "ORCPT=rfc822;",
+                     "ORCPT=rfc 822;b@c", "ORCPT=rfc822;b+0Ac@d", "ORCPT=rfc822;b+zz",
+                     // What it decodes to is printable US-ASCII (RFC 6533's 7-bit form above).
+                     "ORCPT=utf-8;j+C3+BCrgen@x.example"}) {
+        auto const r = refused(std::string("RCPT TO:<b@c.example> ") + bad);
+        EXPECT_EQ(r.code, 501) << bad;
+        EXPECT_EQ(r.status, (smtp::enhanced_status{5, 5, 4})) << bad;
+    }
+    for (auto bad : {"RET=", "RET=ALL", "ENVID=", "ENVID=a=b", "ENVID=x+0D+0Ay"})
+        EXPECT_EQ(refused(std::string("MAIL FROM:<a@b.example> ") + bad).code, 501) << bad;
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> ENVID=" + std::string(101, 'x')).code, 501);
+    EXPECT_EQ(ok("MAIL FROM:<a@b.example> ENVID=" + std::string(100, 'x')).envid.size(), 100u);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> RET=FULL RET=HDRS").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<b@c.example> NOTIFY=NEVER notify=NEVER").code, 501);
 }
 
 TEST(CommandParser, Bdat)
