@@ -599,7 +599,15 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
         }
         next_hop = route->next_hop();
     }
-    tx_->recipients.push_back({std::move(address), std::move(next_hop), cmd.notify, cmd.orcpt});
+    // RFC 3461 4.2: a recipient the mapping rewrote keeps the address the
+    // client gave as its ORCPT, unless it gave one, so that a report from
+    // here or from a next hop names the address the sender knows.
+    auto orcpt = cmd.orcpt;
+    auto const given = cmd.path.render();
+    if (orcpt.empty() && !postmaster && address != given &&
+        std::all_of(given.begin(), given.end(), [](char c) { return c > ' ' && c <= '~'; }))
+        orcpt = "rfc822;" + given;
+    tx_->recipients.push_back({std::move(address), std::move(next_hop), cmd.notify, std::move(orcpt)});
     return replies::ok_recipient();
 }
 

@@ -5,7 +5,8 @@ refused at RCPT while the others in the transaction are delivered."""
 import os
 import unittest
 
-from harness import GatewayTest, mixer_section, rcpt_code, swaks, wait_for
+from harness import GatewayTest, free_port, mixer_section, rcpt_code, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from flaky_sink import FlakySink
 
 
 class Addressing(GatewayTest):
@@ -55,6 +56,23 @@ class Addressing(GatewayTest):
         m = gw.metrics()
         self.assertEqual(m['x400gw_address_mappings_total{direction="x400_to_rfc822",method="table"}'], 1.0)
         self.assertEqual(m['x400gw_address_mappings_total{direction="rfc822_to_x400",method="table"}'], 1.0)
+
+    def test_a_mapped_recipient_keeps_its_address_as_orcpt(self):
+        # RFC 3461 4.2: the report on a recipient the mapping rewrote names
+        # the address the sender used, as Original-Recipient.
+        port = free_port()
+        refusing = FlakySink(["550 5.1.1 no such user"], port).start()
+        self.cleanups.append(refusing.stop)
+        home = self.sink()
+        table = self.write("or-to-domain.txt", "O$Widget.PRMD$@.ADMD$BTT.C$TC#widget.test#\n")
+        gw = self.gateway([("widget.test", f"127.0.0.1:{port}"), ("corp.test", f"127.0.0.1:{home.port}")],
+                          extra_top=mixer_section({"or-to-domain": table}))
+        swaks(gw.port, '"/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test', sender="alice@corp.test",
+              data="Subject: mapped and refused\r\n\r\nhello\r\n")
+        home.wait_count(1)
+        text = home.messages[0].original_content.decode()
+        self.assertIn('Original-Recipient: rfc822; "/S=Smith/O=Widget/ADMD=BTT/C=TC/"@mixer.test\r\n'
+                      "Final-Recipient: rfc822; Smith@widget.test\r\nAction: failed\r\n", text)
 
     def test_sighup_swaps_tables_and_keeps_old_ones_when_invalid(self):
         import signal
