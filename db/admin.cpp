@@ -22,6 +22,8 @@ message_view message_row(result const& r, int i)
     m.client = r.get(i, 3);
     m.size = r.get_int(i, 4);
     m.received_at = r.get_double(i, 5);
+    m.dsn_ret = r.get(i, 6);
+    m.dsn_envid = r.get(i, 7);
     return m;
 }
 
@@ -51,6 +53,8 @@ void attach_recipients(connection& c, std::vector<message_view>& messages)
         v.attempts = static_cast<int>(r.get_int(i, 7));
         v.next_attempt = r.get_double(i, 8);
         v.lease_until = r.get_double(i, 9);
+        v.notify = r.get(i, 10);
+        v.orcpt = r.get(i, 11);
         it->second->recipients.push_back(std::move(v));
     }
 }

@@ -38,6 +38,7 @@ struct recipient_view {
     int attempts = 0;
     double next_attempt = 0;      // seconds since the epoch
     double lease_until = 0;       // 0 when not leased
+    std::string notify, orcpt;    // RFC 3461, "" when not given
 };
 
 struct message_view {
@@ -47,6 +48,7 @@ struct message_view {
     std::string client;
     std::int64_t size = 0;
     double received_at = 0;
+    std::string dsn_ret, dsn_envid;   // RFC 3461, "" when not given
     std::vector<recipient_view> recipients;
 };
 

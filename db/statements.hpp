@@ -183,7 +183,8 @@ inline constexpr statement user_delete{"user_delete", "DELETE FROM smtp_user WHE
 // Messages by a filter; a null parameter is no condition. $1 the keyset
 // cursor (the last id seen), $9 the page size.
 inline constexpr statement list_messages{"list_messages", R"sql(
-    SELECT m.id, m.qid, m.sender, m.client, m.size, extract(epoch FROM m.received_at)::float8
+    SELECT m.id, m.qid, m.sender, m.client, m.size, extract(epoch FROM m.received_at)::float8,
+           coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, '')
       FROM message m
      WHERE m.id > $1::bigint
        AND ($2::text IS NULL OR m.qid LIKE $2 || '%')
@@ -199,13 +200,15 @@ inline constexpr statement list_messages{"list_messages", R"sql(
      LIMIT $9::integer)sql"};
 
 inline constexpr statement message_by_qid{"message_by_qid", R"sql(
-    SELECT id, qid, sender, client, size, extract(epoch FROM received_at)::float8 FROM message WHERE qid = $1)sql"};
+    SELECT id, qid, sender, client, size, extract(epoch FROM received_at)::float8,
+           coalesce(dsn_ret, ''), coalesce(dsn_envid, '') FROM message WHERE qid = $1)sql"};
 
 inline constexpr statement recipients_of{"recipients_of", R"sql(
     SELECT message_id, address, next_hop, state, coalesce(last_reply, ''), coalesce(pending_action, ''),
            CASE WHEN lease_until > now() THEN coalesce(lease_owner, '') ELSE '' END, attempts,
            extract(epoch FROM next_attempt)::float8,
-           CASE WHEN lease_until > now() THEN extract(epoch FROM lease_until)::float8 ELSE 0 END
+           CASE WHEN lease_until > now() THEN extract(epoch FROM lease_until)::float8 ELSE 0 END,
+           coalesce(notify, ''), coalesce(orcpt, '')
       FROM recipient WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id)sql"};
 
 inline constexpr statement attempts_of{"attempts_of", R"sql(

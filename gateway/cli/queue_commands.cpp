@@ -160,6 +160,13 @@ int show(queue_options const& o)
         std::printf("id: %s\nsize: %lld\narrival: %s\nsender: <%s>\nclient: %s\n", json_text(v.at("id")).c_str(),
                     static_cast<long long>(v.at("size").as_int64()), json_text(v.at("arrival")).c_str(),
                     json_text(v.at("sender")).c_str(), json_text(v.at("client")).c_str());
+        // The DSN parameters the client gave (RFC 3461), when it gave any.
+        std::string dsn;
+        for (auto const* key : {"ret", "envid"})
+            if (auto const* x = v.if_contains(key))
+                dsn += std::string(dsn.empty() ? "" : " ") + key + "=" + json_text(*x);
+        if (!dsn.empty())
+            std::printf("dsn: %s\n", dsn.c_str());
         for (auto const& r : v.at("recipients").as_array()) {
             std::printf("recipient: <%s> via %s: %s, %lld attempts", json_text(r.at("address")).c_str(),
                         json_text(r.at("next_hop")).c_str(), json_text(r.at("state")).c_str(),
@@ -170,6 +177,9 @@ int show(queue_options const& o)
                 std::printf(", %s pending", json_text(r.at("pending_action")).c_str());
             if (!r.at("lease_owner").is_null())
                 std::printf(", in flight on %s", json_text(r.at("lease_owner")).c_str());
+            for (auto const* key : {"notify", "orcpt"})
+                if (auto const* x = r.as_object().if_contains(key))
+                    std::printf(", %s=%s", key, json_text(*x).c_str());
             if (!r.at("last_reply").is_null())
                 std::printf("\n  last reply: %s", json_text(r.at("last_reply")).c_str());
             std::printf("\n");

@@ -324,7 +324,7 @@ std::variant<response, operation> one_action(request const& req, std::string qid
 json::object recipient_json(db::recipient_view const& r, double now)
 {
     bool const active = r.lease_until > now;
-    return {{"address", r.address},
+    json::object o{{"address", r.address},
             {"next_hop", r.next_hop},
             {"state", active ? std::string("active") : r.state},
             {"attempts", r.attempts},
@@ -333,6 +333,12 @@ json::object recipient_json(db::recipient_view const& r, double now)
             {"pending_action", text_or_null(r.pending_action)},
             {"lease_owner", active ? text_or_null(r.lease_owner) : nullptr},
             {"lease_until", active ? time_or_null(r.lease_until) : nullptr}};
+    // The DSN parameters (RFC 3461), only when the client gave them.
+    if (!r.notify.empty())
+        o["notify"] = r.notify;
+    if (!r.orcpt.empty())
+        o["orcpt"] = r.orcpt;
+    return o;
 }
 
 json::object message_json(db::message_view const& m, double now)
@@ -340,12 +346,17 @@ json::object message_json(db::message_view const& m, double now)
     json::array rcpts;
     for (auto const& r : m.recipients)
         rcpts.push_back(recipient_json(r, now));
-    return {{"id", m.qid},
-            {"size", m.size},
-            {"arrival", rfc3339(m.received_at)},
-            {"age_seconds", static_cast<std::int64_t>(std::max(0.0, std::floor(now - m.received_at)))},
-            {"sender", m.sender},
-            {"recipients", std::move(rcpts)}};
+    json::object o{{"id", m.qid},
+                   {"size", m.size},
+                   {"arrival", rfc3339(m.received_at)},
+                   {"age_seconds", static_cast<std::int64_t>(std::max(0.0, std::floor(now - m.received_at)))},
+                   {"sender", m.sender},
+                   {"recipients", std::move(rcpts)}};
+    if (!m.dsn_ret.empty())
+        o["ret"] = m.dsn_ret;
+    if (!m.dsn_envid.empty())
+        o["envid"] = m.dsn_envid;
+    return o;
 }
 
 

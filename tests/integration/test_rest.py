@@ -20,7 +20,7 @@ import urllib.request
 
 import jsonschema
 
-from harness import BIN, GatewayTest, mixer_section, rcpt_code, swaks, wait_for
+from harness import BIN, GatewayTest, Smtp, mixer_section, rcpt_code, swaks, wait_for
 
 CTL = os.path.join(os.path.dirname(BIN), "x400gwctl")
 OPENAPI = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.json")
@@ -517,6 +517,25 @@ class RestTest(RestBase):
         r = ctl("queue", *url, "show", ids[1])
         self.assertIn("recipient: <bob@dest.test>", r.stdout)
         self.assertIn("attempt: ", r.stdout)
+        self.assertNotIn("dsn: ", r.stdout)
+        self.assertNotIn("notify=", r.stdout)
+        # The DSN parameters a client gave (RFC 3461) are shown with the message.
+        c = Smtp(self.g.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for command in ("MAIL FROM:<alice@corp.test> RET=FULL ENVID=e+2B1",
+                        "RCPT TO:<bob@dest.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@dest.test", "DATA"):
+            c.cmd(command)
+        code, lines = c.cmd("Subject: dsn\r\n\r\nx\r\n.")
+        self.assertEqual(code, 250, lines)
+        qid = re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
+        doc = self.message(qid)
+        self.assertEqual((doc["ret"], doc["envid"]), ("FULL", "e+1"))
+        self.assertEqual((doc["recipients"][0]["notify"], doc["recipients"][0]["orcpt"]),
+                         ("SUCCESS,FAILURE", "rfc822;Bob@dest.test"))
+        r = ctl("queue", *url, "show", qid)
+        self.assertIn("dsn: ret=FULL envid=e+1\n", r.stdout)
+        self.assertIn(", notify=SUCCESS,FAILURE, orcpt=rfc822;Bob@dest.test", r.stdout)
         r = ctl("queue", *url, "show", "ZZZZZZZZZZ")
         self.assertEqual(r.returncode, 1)
         self.assertIn("no message ZZZZZZZZZZ", r.stderr)
