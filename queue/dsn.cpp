@@ -90,8 +90,15 @@ std::string compose_dsn(dsn_request const& r)
                                      [](dsn_recipient const& x) { return x.action == "relayed"; });
     // RFC 3461 4.3: the whole message for RET=FULL, in a DSN that reports
     // a failure; a success returns at most the header.
+    // (Not when a line of the message could be taken for this report's
+    // delimiter: the boundary holds the queue id, which a sender may guess.)
     bool const whole = r.return_full && failures && r.original_complete &&
-                       r.original_message.size() <= returned_message_limit;
+                       r.original_message.size() <= returned_message_limit &&
+                       r.original_message.find(boundary) == std::string_view::npos;
+    // 8-bit octets in the returned message: it and the report around it are
+    // labelled 8bit (RFC 2045 6.4: a composite is labelled as what it holds).
+    bool const eight = whole && std::any_of(r.original_message.begin(), r.original_message.end(),
+                                            [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
     auto const header = header_section(r.original_message);
     std::string out;
     out.reserve(2048 + (whole ? r.original_message.size() : r.original_message.size() / 4));
@@ -103,6 +110,8 @@ std::string compose_dsn(dsn_request const& r)
     out += "Auto-Submitted: auto-replied\r\n";
     out += "MIME-Version: 1.0\r\n";
     out += "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"" + boundary + "\"\r\n";
+    if (eight)
+        out += "Content-Transfer-Encoding: 8bit\r\n";
     out += "\r\nThis is a MIME-encapsulated message.\r\n\r\n";
 
     out += "--" + boundary + "\r\n";
@@ -157,8 +166,6 @@ std::string compose_dsn(dsn_request const& r)
 
     out += "--" + boundary + "\r\n";
     if (whole) {
-        bool const eight = std::any_of(r.original_message.begin(), r.original_message.end(),
-                                       [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         out += "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n";
         out += eight ? "Content-Transfer-Encoding: 8bit\r\n\r\n" : "\r\n";
         append_lines(out, r.original_message);   // every line, CRLF

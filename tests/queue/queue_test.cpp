@@ -180,10 +180,19 @@ TEST(Dsn, ReturnFullReturnsTheWholeMessage)
               std::string::npos) << dsn;
     EXPECT_EQ(dsn.find("text/rfc822-headers"), std::string::npos);
     EXPECT_NE(dsn.find("It is attached below."), std::string::npos);
-    // 8-bit content is labelled so.
+    // 8-bit content is labelled so, and so is the report around it.
     std::string eight = "Subject: x\r\n\r\ncaf\xc3\xa9\r\n";
     r.original_message = eight;
-    EXPECT_NE(q::compose_dsn(r).find("message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), std::string::npos);
+    dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("boundary=\"1ABCDEFGHJ/gw.example/report\"\r\nContent-Transfer-Encoding: 8bit\r\n"),
+              std::string::npos) << dsn;
+    // A line that could be taken for the report's delimiter: the header only.
+    std::string forged = "Subject: x\r\n\r\n--1ABCDEFGHJ/gw.example/report--\r\n";
+    r.original_message = forged;
+    dsn = q::compose_dsn(r);
+    EXPECT_EQ(dsn.find("\r\n--1ABCDEFGHJ/gw.example/report--\r\n"), dsn.rfind("--1ABCDEFGHJ/gw.example/report--") - 2);
+    EXPECT_NE(dsn.find("text/rfc822-headers"), std::string::npos);
     // Incomplete (only its first octets were read) or over the limit: the header.
     std::string big = "Subject: big\r\n\r\n" + std::string(q::returned_message_limit, 'x') + "\r\n";
     r.original_message = big;
