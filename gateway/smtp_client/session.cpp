@@ -2,7 +2,6 @@
 #include "gateway/smtp_client/session.hpp"
 
 #include "gateway/smtp/command.hpp"
-
 #include "gateway/smtp/data_writer.hpp"
 #include "gateway/tls.hpp"
 
