@@ -91,7 +91,8 @@ inline constexpr statement claim_due{"claim_due", R"sql(
            CASE WHEN octet_length(m.body) <= $4::integer
                  AND r.id = (SELECT min(id) FROM recipient WHERE message_id = r.message_id)
                 THEN m.body END,
-           coalesce(r.notify, ''), coalesce(r.orcpt, ''), coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''))sql"};
+           coalesce(r.notify, ''), coalesce(r.orcpt, ''), coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''),
+           coalesce(r.delay_reported, false)::text)sql"};
 
 inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
 // The first $2 octets, where a DSN finds the header it returns.
@@ -109,11 +110,14 @@ inline constexpr statement record_final{"record_final", R"sql(
 
 // A deferral gives way to the action that waited for it: 'hold' holds,
 // 'retry' and 'bounce' make it due now ('bounce' stays, for the scheduler),
-// 'delete' is carried out by delete_pending in the same transaction.
+// 'delete' is carried out by delete_pending in the same transaction. $5:
+// its delay report was due with this attempt (and is in the same
+// transaction, when the sender is to have one).
 inline constexpr statement record_deferred{"record_deferred", R"sql(
     UPDATE recipient SET state = CASE pending_action WHEN 'hold' THEN 'held' ELSE 'deferred' END,
                          lease_owner = NULL, lease_until = NULL,
                          attempts = attempts + 1, last_reply = $3,
+                         delay_reported = CASE WHEN $5::boolean THEN true ELSE delay_reported END,
                          next_attempt = CASE WHEN pending_action IN ('retry', 'bounce') THEN now()
                                              ELSE to_timestamp($4::float8) END,
                          pending_action = CASE WHEN pending_action IN ('bounce', 'delete') THEN pending_action END

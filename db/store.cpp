@@ -209,6 +209,7 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.orcpt = r.get(i, 11);
         cr.dsn_ret = r.get(i, 12);
         cr.dsn_envid = r.get(i, 13);
+        cr.delay_reported = r.get(i, 14) == "true";
         out.push_back(std::move(cr));
     }
     return out;
@@ -257,7 +258,8 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
             break;
         case queue::outcome_kind::deferred:
             keep.push_back(text(r.next_attempt));
-            calls.push_back({&statements::record_deferred, {{ids}, {owner}, {r.reply}, {keep.back()}}});
+            calls.push_back({&statements::record_deferred,
+                             {{ids}, {owner}, {r.reply}, {keep.back()}, {r.delay_due ? "true" : "false"}}});
             break;
         }
         ++updates;

@@ -85,6 +85,7 @@ struct claimed_recipient {
     std::string pending_action;   // "bounce": an administrator's bounce to carry out; else ""
     std::string notify, orcpt;    // the recipient's RFC 3461 parameters (new_recipient)
     std::string dsn_ret, dsn_envid;   // its message's (new_message)
+    bool delay_reported = false;      // its delay report is behind it (queue::settle)
     std::optional<std::string> body;   // a body of at most `body_octets`, on one recipient of its message
 };
 
@@ -103,6 +104,7 @@ struct recipient_result {
     queue::outcome_kind kind = queue::outcome_kind::deferred;
     std::string reply;          // last reply or reason, for the row
     double next_attempt = 0;    // with deferred: seconds since the epoch
+    bool delay_due = false;     // with deferred: its delay report fell due (settlement::delay_due)
     // For the attempt history:
     std::string address;
     std::string next_hop;

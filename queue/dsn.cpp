@@ -70,13 +70,15 @@ std::string_view capped_header(std::string_view header, std::size_t limit) noexc
     return {};
 }
 
-std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on) noexcept
+std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on, bool delay_due) noexcept
 {
     auto const asks = [notify](std::string_view word) { return notify.find(word) != std::string_view::npos; };
     if (kind == outcome_kind::failed && (notify.empty() || asks("FAILURE")))
         return "failed";
     if (kind == outcome_kind::delivered && !passed_on && asks("SUCCESS"))
         return "relayed";
+    if (kind == outcome_kind::deferred && delay_due && (notify.empty() || asks("DELAY")))
+        return "delayed";
     return {};
 }
 
@@ -84,10 +86,13 @@ std::string compose_dsn(dsn_request const& r)
 {
     std::string const boundary = r.qid + "/" + r.reporting_mta + "/report";
     std::string const date = render_date(r.now);
-    bool const failures = std::any_of(r.recipients.begin(), r.recipients.end(),
-                                      [](dsn_recipient const& x) { return x.action == "failed"; });
-    bool const relayed = std::any_of(r.recipients.begin(), r.recipients.end(),
-                                     [](dsn_recipient const& x) { return x.action == "relayed"; });
+    auto const reports = [&r](std::string_view action) {
+        return std::any_of(r.recipients.begin(), r.recipients.end(),
+                           [action](dsn_recipient const& x) { return x.action == action; });
+    };
+    bool const failures = reports("failed");
+    bool const relayed = reports("relayed");
+    bool const delayed = reports("delayed");
     // RFC 3461 4.3: the whole message for RET=FULL, in a DSN that reports
     // a failure; a success returns at most the header.
     // (Not when a line of the message could be taken for this report's
@@ -104,7 +109,9 @@ std::string compose_dsn(dsn_request const& r)
     out.reserve(2048 + (whole ? r.original_message.size() : r.original_message.size() / 4));
     out += "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\n";
     out += "To: <" + field_value(r.original_sender) + ">\r\n";
-    out += failures ? "Subject: Undelivered Mail Returned to Sender\r\n" : "Subject: Successful Mail Delivery Report\r\n";
+    out += failures  ? "Subject: Undelivered Mail Returned to Sender\r\n"
+           : delayed ? "Subject: Delayed Mail (still being retried)\r\n"
+                     : "Subject: Successful Mail Delivery Report\r\n";
     out += "Date: " + date + "\r\n";
     out += "Message-ID: <" + r.message_id + ">\r\n";
     out += "Auto-Submitted: auto-replied\r\n";
@@ -128,6 +135,15 @@ std::string compose_dsn(dsn_request const& r)
                         : std::string(".\r\n\r\n"));
         for (auto const& rcpt : r.recipients)
             if (rcpt.action == "failed")
+                out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
+        out += "\r\n";
+    }
+    if (delayed) {
+        out += "Your message (queue id " + r.qid + ") has not yet been delivered to the recipients\r\n";
+        out += "below. This is a warning only: it is still being retried, and you need not\r\n";
+        out += "send it again.\r\n\r\n";
+        for (auto const& rcpt : r.recipients)
+            if (rcpt.action == "delayed")
                 out += "<" + field_value(rcpt.address) + ">: " + field_value(rcpt.diagnostic) + "\r\n";
         out += "\r\n";
     }
@@ -161,6 +177,8 @@ std::string compose_dsn(dsn_request const& r)
         std::string diagnostic = rcpt.diagnostic.starts_with("smtp; ") ? rcpt.diagnostic : "x-x400gw; " + rcpt.diagnostic;
         out += "Diagnostic-Code: " + field_value(diagnostic) + "\r\n";
         out += "Last-Attempt-Date: " + date + "\r\n";
+        if (rcpt.will_retry_until)
+            out += "Will-Retry-Until: " + render_date(*rcpt.will_retry_until) + "\r\n";
     }
     out += "\r\n";
 

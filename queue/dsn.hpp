@@ -11,6 +11,7 @@
 #include "queue/outcome.hpp"
 #include "queue/retry.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,11 +20,12 @@ namespace x400gw::queue {
 
 struct dsn_recipient {
     std::string address;          // the envelope forward path, without <>
-    std::string action = "failed";   // or "relayed" (RFC 3464 2.3.3)
+    std::string action = "failed";   // or "relayed", "delayed" (RFC 3464 2.3.3)
     std::string status;           // "5.1.1"
     std::string diagnostic;       // "smtp; 550 5.1.1 No such user", or our words
     std::string remote_mta;       // host name or [address], may be empty
     std::string original_recipient;   // RFC 3461 ORCPT, "addr-type;address"; may be empty
+    std::optional<clock_time> will_retry_until;   // with "delayed": when it will fail (RFC 3464 2.3.7)
 };
 
 struct dsn_request {
@@ -41,11 +43,12 @@ struct dsn_request {
 };
 
 // RFC 3461 4.1 and 5.2.2: the action a DSN reports for an outcome of a
-// recipient whose NOTIFY is `notify` ("" when the client gave none: a
-// failure is reported, a success not), or "" for none. A success is
-// reported ("relayed") only when NOTIFY asked for it and the next hop,
-// not offering DSN, did not take the request on (`passed_on`).
-std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on) noexcept;
+// recipient whose NOTIFY is `notify` ("" when the client gave none: as
+// FAILURE,DELAY), or "" for none. A success is reported ("relayed") only
+// when NOTIFY asked for it and the next hop, not offering DSN, did not take
+// the request on (`passed_on`); a deferral ("delayed") only when its delay
+// report is due (`delay_due`, settlement::delay_due).
+std::string_view notice_for(outcome_kind kind, std::string_view notify, bool passed_on, bool delay_due) noexcept;
 
 // RET=FULL returns a failed message whole when it is at most this long
 // (Postfix's bounce_size_limit); a longer one, or one with RET=HDRS or

@@ -22,6 +22,10 @@ struct retry_policy {
     double multiplier = 2.0;
     double jitter = 0.1;                          // +/- this fraction of the delay
     std::chrono::seconds lifetime{5 * 24 * 3600}; // RFC 5321 4.5.4.1: 4-5 days
+    // A recipient still deferred this long after arrival gets one delay
+    // report (RFC 3464 Action: delayed), as sendmail's queuewarn (4h) and
+    // Postfix's delay_warning_time; zero sends none.
+    std::chrono::seconds delay_warning{4 * 3600};
 };
 
 // After `attempts` failed attempts (1 after the first), the time of the

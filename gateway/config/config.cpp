@@ -501,12 +501,13 @@ config load_config(std::string const& path)
             r.fail(*t->get("lease"), "lease must be at least 2 seconds");
     }
     if (auto* t = r.section(root, "retry")) {
-        r.only(*t, "[retry]", {"first_delay", "max_delay", "multiplier", "jitter", "lifetime"});
+        r.only(*t, "[retry]", {"first_delay", "max_delay", "multiplier", "jitter", "lifetime", "delay_warning"});
         r.get_duration(*t, "first_delay", c.retry.first_delay);
         r.get_duration(*t, "max_delay", c.retry.max_delay);
         r.get_double(*t, "multiplier", c.retry.multiplier, 1.0, 100.0);
         r.get_double(*t, "jitter", c.retry.jitter, 0.0, 0.9);
         r.get_duration(*t, "lifetime", c.retry.lifetime);
+        r.get_duration(*t, "delay_warning", c.retry.delay_warning);
     }
     if (auto* n = root.get("route")) {
         auto* a = n->as_array();

@@ -493,7 +493,8 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
     auto& progress = progress_[j.key];
     for (std::size_t i = 0; i < j.recipients.size(); ++i) {
         auto const& r = j.recipients[i];
-        auto const s = queue::settle(outcomes[i], rt_.cfg.retry, arrival, r.attempts, now, spread(random_));
+        auto const s =
+            queue::settle(outcomes[i], rt_.cfg.retry, arrival, r.attempts, now, spread(random_), r.delay_reported);
         auto const& o = s.result;
         db::recipient_result res;
         res.id = r.id;
@@ -502,6 +503,7 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         // printable ASCII, bounded.
         res.reply = printable(o.diagnostic, 900);
         res.next_attempt = s.next_attempt ? seconds_since_epoch(*s.next_attempt) : 0;
+        res.delay_due = s.delay_due;
         res.address = r.address;
         res.next_hop = r.next_hop;
         res.remote = o.remote_host;
@@ -528,10 +530,14 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
             rt_.m.delivery_latency.Observe(delay);
             break;
         }
-        if (auto const action = queue::notice_for(o.kind, r.notify, o.notify_passed_on); !action.empty()) {
+        if (auto const action = queue::notice_for(o.kind, r.notify, o.notify_passed_on, s.delay_due);
+            !action.empty()) {
             // Recorded with the DSN, once every job of the message has ended.
+            std::optional<queue::clock_time> until;
+            if (s.delay_due)
+                until = arrival + rt_.cfg.retry.lifetime;
             progress.notices.push_back({res, {r.address, std::string(action), o.dsn_status, res.reply,
-                                              o.remote_host.substr(0, o.remote_host.find('[')), r.orcpt}});
+                                              o.remote_host.substr(0, o.remote_host.find('[')), r.orcpt, until}});
             continue;
         }
         results.push_back(std::move(res));
@@ -573,13 +579,24 @@ task<void> delivery::job_ended(std::uint64_t key)
 }
 
 // Every outcome of the message from this claim that the sender is to hear
-// of (failures, and successes NOTIFY=SUCCESS asked for that no next hop
-// will report), recorded in one transaction with the one DSN that lists
-// them (RFC 3464), while we hold their leases (record_final checks the
-// owner); a null reverse path gets no DSN (RFC 5321 4.5.5), and neither
-// does a sender we have no route to.
+// of (failures, deferrals whose delay report is due, and successes
+// NOTIFY=SUCCESS asked for that no next hop will report), recorded in one
+// transaction with the one DSN that lists them (RFC 3464), while we hold
+// their leases (record_final checks the owner); a null reverse path gets
+// no DSN (RFC 5321 4.5.5), and neither does a sender we have no route to.
 task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
 {
+    // Postfix's words for the log: a failure makes it a non-delivery
+    // notification, else a delay makes it a delay notification.
+    std::string_view kind = "delivery";
+    for (auto const& f : progress.notices) {
+        if (f.notice.action == "failed") {
+            kind = "non-delivery";
+            break;
+        }
+        if (f.notice.action == "delayed")
+            kind = "delay";
+    }
     std::vector<db::recipient_result> results;
     std::vector<std::int64_t> ids;
     queue::dsn_request req;
@@ -594,8 +611,8 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
         auto const routes = rt_.routes;
         auto const* route = routes->resolve(at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1));
         if (!route) {
-            warn(progress.qid, "sender non-delivery notification not sent: no route for <" +
-                                   printable(progress.sender) + ">");
+            warn(progress.qid, "sender " + std::string(kind) +
+                                   " notification not sent: no route for <" + printable(progress.sender) + ">");
         } else {
             db::new_message d;
             d.recipients.push_back({progress.sender, route->next_hop()});
@@ -634,12 +651,10 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
             return db::record_attempt(c, owner, key, results, dsns);
         };
         co_await run_db(rt_.pool, store);
-        bool const failures = std::any_of(req.recipients.begin(), req.recipients.end(),
-                                          [](queue::dsn_recipient const& r) { return r.action == "failed"; });
         for (auto const& d : dsns) {
             rt_.m.dsn_generated.Increment();
-            log(progress.qid, std::string(failures ? "sender non-delivery notification: " : "sender delivery notification: ") +
-                                  d.qid + " nrcpt=" + std::to_string(results.size()));
+            log(progress.qid, "sender " + std::string(kind) + " notification: " + d.qid +
+                                  " nrcpt=" + std::to_string(results.size()));
             log(d.qid, "queued from=<> nrcpt=1 size=" + std::to_string(d.body.size()) + " dsn_for=" + progress.qid);
         }
     } catch (std::exception const& e) {

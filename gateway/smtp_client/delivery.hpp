@@ -56,8 +56,8 @@ private:
         std::unique_ptr<asio::steady_timer> idle;   // idle connections wait here for work
     };
 
-    // A recipient the sender is to hear of (failed, or relayed with
-    // NOTIFY=SUCCESS), held until every job of its message from the same
+    // A recipient the sender is to hear of (failed, delayed, or relayed
+    // with NOTIFY=SUCCESS), held until every job of its message from the same
     // claim has ended, so that one DSN lists all of them.
     struct held_notice {
         db::recipient_result result;

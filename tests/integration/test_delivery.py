@@ -207,6 +207,43 @@ class DsnExtension(GatewayTest):
         wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="every message done")
         self.assertEqual(home.count(), 2)
 
+    def test_a_delay_report_once_as_notify_allows(self):
+        # A next hop that says "try later" for good: at [retry] delay_warning
+        # the sender hears once that the message is delayed, for the
+        # recipients whose NOTIFY does not leave DELAY out.
+        slow = free_port()
+        sink = FlakySink(["451 4.3.0 Try again later"], slow).start()
+        self.cleanups.append(sink.stop)
+        home = self.sink()
+        gw = self.gateway([("slow.test", f"127.0.0.1:{slow}"), ("corp.test", f"127.0.0.1:{home.port}")],
+                          retry={"first_delay": "1s", "max_delay": "1s", "lifetime": "1h", "jitter": 0.0,
+                                 "delay_warning": "3s"})
+        qid = self.transaction(gw.port, "MAIL FROM:<alice@corp.test> RET=FULL ENVID=slow1",
+                               ["RCPT TO:<bob@slow.test>", "RCPT TO:<carol@slow.test> NOTIFY=FAILURE",
+                                "RCPT TO:<dave@slow.test> NOTIFY=DELAY"], "delayed")
+        # A bounce never causes a report, a delay report neither.
+        silent = self.transaction(gw.port, "MAIL FROM:<>", ["RCPT TO:<erin@slow.test>"], "silent")
+        home.wait_count(1, timeout=30)
+        report = home.messages[0]
+        self.assertEqual(report.mail_from, "<>")
+        text = report.original_content.decode()
+        self.assertIn("Subject: Delayed Mail (still being retried)\r\n", text)
+        self.assertIn("Original-Envelope-Id: slow1\r\n", text)
+        for rcpt in ("bob", "dave"):
+            self.assertRegex(text, f"Final-Recipient: rfc822; {rcpt}@slow.test\r\nAction: delayed\r\n"
+                                   r"Status: 4\.3\.0\r\n")
+        self.assertNotIn("carol@slow.test", text)
+        self.assertRegex(text, r"Will-Retry-Until: \w{3}, \d\d \w{3} \d{4} ")
+        self.assertNotIn("the body", text, "RET=FULL returns the message with a failure only")
+        self.assertIn(qid + " sender delay notification: ", gw.log())
+        # Once: the retries go on, and no second report comes.
+        attempts = sink.attempts
+        wait_for(lambda: sink.attempts >= attempts + 4, timeout=30, what="more attempts")
+        self.assertEqual(home.count(), 1)
+        self.assertEqual(self.db.query("SELECT count(*) FROM recipient WHERE delay_reported AND state = 'deferred'"),
+                         "4")
+        self.assertNotIn(silent + " sender", gw.log())
+
 
 if __name__ == "__main__":
     unittest.main()

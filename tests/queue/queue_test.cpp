@@ -123,17 +123,94 @@ TEST(Dsn, NoControlOctetInTheReportFields)
 TEST(Dsn, NotifyDecidesTheNotice)
 {
     using k = q::outcome_kind;
-    EXPECT_EQ(q::notice_for(k::failed, "", false), "failed");
-    EXPECT_EQ(q::notice_for(k::failed, "FAILURE", true), "failed");
-    EXPECT_EQ(q::notice_for(k::failed, "SUCCESS,DELAY", false), "");
-    EXPECT_EQ(q::notice_for(k::failed, "NEVER", false), "");
-    EXPECT_EQ(q::notice_for(k::delivered, "", false), "");
-    EXPECT_EQ(q::notice_for(k::delivered, "FAILURE", false), "");
-    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS,FAILURE", false), "relayed");
+    EXPECT_EQ(q::notice_for(k::failed, "", false, false), "failed");
+    EXPECT_EQ(q::notice_for(k::failed, "FAILURE", true, false), "failed");
+    EXPECT_EQ(q::notice_for(k::failed, "SUCCESS,DELAY", false, false), "");
+    EXPECT_EQ(q::notice_for(k::failed, "NEVER", false, false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "", false, false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "FAILURE", false, false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS,FAILURE", false, false), "relayed");
     // A next hop that took the NOTIFY reports the success itself.
-    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS", true), "");
-    EXPECT_EQ(q::notice_for(k::deferred, "SUCCESS,FAILURE,DELAY", false), "");
-    EXPECT_EQ(q::notice_for(k::quarantined, "", false), "");
+    EXPECT_EQ(q::notice_for(k::delivered, "SUCCESS", true, false), "");
+    EXPECT_EQ(q::notice_for(k::deferred, "SUCCESS,FAILURE,DELAY", false, false), "");
+    EXPECT_EQ(q::notice_for(k::quarantined, "", false, false), "");
+    // A deferral whose delay report is due: reported unless NOTIFY leaves
+    // out DELAY (none given is FAILURE,DELAY, RFC 3461 4.1).
+    EXPECT_EQ(q::notice_for(k::deferred, "", false, true), "delayed");
+    EXPECT_EQ(q::notice_for(k::deferred, "FAILURE,DELAY", true, true), "delayed");
+    EXPECT_EQ(q::notice_for(k::deferred, "SUCCESS,FAILURE", false, true), "");
+    EXPECT_EQ(q::notice_for(k::deferred, "NEVER", false, true), "");
+    EXPECT_EQ(q::notice_for(k::failed, "DELAY", false, true), "");
+}
+
+// A recipient still deferred at delay_warning after its arrival has one
+// delay report due; the retry before it is brought forward to that time,
+// and none is due once it was made or when the warning is off.
+TEST(Settle, DelayReportFallsDueOnce)
+{
+    q::retry_policy p;
+    p.first_delay = seconds(1800);
+    p.jitter = 0;
+    p.delay_warning = seconds(3600);
+    auto const arrival = q::clock_time{} + seconds(1000000);
+    auto const deferred = q::outcome::transient("4.4.1", "connect failed", "");
+    auto s = q::settle(deferred, p, arrival, 0, arrival + seconds(10), 0.0);
+    EXPECT_FALSE(s.delay_due);
+    EXPECT_EQ(*s.next_attempt, arrival + seconds(1810));
+    // The next retry would come at 3,000 + 3,600 s: the report's time comes first.
+    s = q::settle(deferred, p, arrival, 1, arrival + seconds(3000), 0.0);
+    EXPECT_FALSE(s.delay_due);
+    EXPECT_EQ(*s.next_attempt, arrival + seconds(3600));
+    s = q::settle(deferred, p, arrival, 2, arrival + seconds(3600), 0.0);
+    EXPECT_TRUE(s.delay_due);
+    EXPECT_EQ(*s.next_attempt, arrival + seconds(3600 + 7200));
+    EXPECT_EQ(q::notice_for(s.result.kind, "", false, s.delay_due), "delayed");
+    s = q::settle(deferred, p, arrival, 3, arrival + seconds(10800), 0.0, true);
+    EXPECT_FALSE(s.delay_due);
+    // A failure is never a delay, whatever the time.
+    auto const refused = q::outcome::from_reply(550, "5.1.1", "550 5.1.1 no such user", "mx");
+    EXPECT_FALSE(q::settle(refused, p, arrival, 2, arrival + seconds(7200), 0.0).delay_due);
+    // Off: no report, no retry brought forward.
+    p.delay_warning = seconds(0);
+    s = q::settle(deferred, p, arrival, 1, arrival + seconds(3000), 0.0);
+    EXPECT_FALSE(s.delay_due);
+    EXPECT_EQ(*s.next_attempt, arrival + seconds(6600));
+    s = q::settle(deferred, p, arrival, 2, arrival + seconds(7200), 0.0);
+    EXPECT_FALSE(s.delay_due);
+}
+
+// A delay report (RFC 3464 Action: delayed) warns and returns the header
+// only, even with RET=FULL; it says until when the message is retried.
+TEST(Dsn, DelayReport)
+{
+    auto r = one_failure("smtp; 451 4.3.0 try later");
+    r.recipients.front().action = "delayed";
+    r.recipients.front().status = "4.3.0";
+    r.recipients.front().will_retry_until = r.arrival + hours(24 * 5);
+    r.return_full = true;
+    r.original_message = "Subject: hello\r\n\r\nsecret body\r\n";
+    r.original_complete = true;
+    auto dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Subject: Delayed Mail (still being retried)\r\n"), std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("This is a warning only"), std::string::npos);
+    EXPECT_EQ(dsn.find("could not be delivered"), std::string::npos);
+    EXPECT_NE(dsn.find("<bob@b.example>: smtp; 451 4.3.0 try later\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("Action: delayed\r\nStatus: 4.3.0\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("Last-Attempt-Date: Mon, 01 Jan 2024 01:00:00 +0000\r\n"
+                       "Will-Retry-Until: Sat, 06 Jan 2024 00:00:00 +0000\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("Content-Description: Message Headers\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                       "Subject: hello\r\n"),
+              std::string::npos);
+    EXPECT_EQ(dsn.find("secret body"), std::string::npos) << "RET=FULL is for failures";
+    // With a failure beside it, the report is a failure report that also warns.
+    r.recipients.push_back({"carol@c.example", "failed", "5.1.1", "smtp; 550 5.1.1 no", "mx.c.example"});
+    dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Subject: Undelivered Mail Returned to Sender"), std::string::npos);
+    EXPECT_NE(dsn.find("This is a warning only"), std::string::npos);
+    EXPECT_NE(dsn.find("Action: failed"), std::string::npos);
+    EXPECT_NE(dsn.find("Action: delayed"), std::string::npos);
+    EXPECT_EQ(dsn.find("Will-Retry-Until"), dsn.rfind("Will-Retry-Until")) << "for the delayed one only";
 }
 
 // ENVID and ORCPT come back in the report (RFC 3464 2.2.1, 2.3.1); a
@@ -225,17 +302,17 @@ TEST(Settle, DecidesEachOutcome)
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::deferred);
     ASSERT_TRUE(s.next_attempt);
     EXPECT_EQ(*s.next_attempt, arrival + 310s);
-    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "");
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false, false), "");
     // Past the lifetime a deferral is a failure with 4.4.7, and the DSN says why.
     s = x400gw::queue::settle(deferred, p, arrival, 9, arrival + 3601s, 0.0);
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
     EXPECT_EQ(s.result.dsn_status, "4.4.7");
     EXPECT_NE(s.result.diagnostic.find("connect failed"), std::string::npos);
-    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "failed");
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false, false), "failed");
     auto const refused = x400gw::queue::outcome::from_reply(550, "5.1.1", "550 5.1.1 no such user", "mx[192.0.2.1]:25");
     s = x400gw::queue::settle(refused, p, arrival, 0, arrival, 0.0);
     EXPECT_EQ(s.result.kind, x400gw::queue::outcome_kind::failed);
-    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false), "failed");
+    EXPECT_EQ(x400gw::queue::notice_for(s.result.kind, "", false, false), "failed");
     EXPECT_FALSE(s.next_attempt);
     auto const sent = x400gw::queue::outcome::from_reply(250, "2.0.0", "250 ok", "mx");
     EXPECT_EQ(x400gw::queue::settle(sent, p, arrival, 0, arrival, 0.0).result.kind, x400gw::queue::outcome_kind::delivered);
