@@ -24,6 +24,7 @@ message_view message_row(result const& r, int i)
     m.received_at = r.get_double(i, 5);
     m.dsn_ret = r.get(i, 6);
     m.dsn_envid = r.get(i, 7);
+    m.priority = static_cast<int>(r.get_int(i, 8));
     return m;
 }
 

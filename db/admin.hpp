@@ -49,6 +49,7 @@ struct message_view {
     std::int64_t size = 0;
     double received_at = 0;
     std::string dsn_ret, dsn_envid;   // RFC 3461, "" when not given
+    int priority = 0;                 // RFC 6710 MT-PRIORITY as accepted
     std::vector<recipient_view> recipients;
 };
 

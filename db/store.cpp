@@ -27,6 +27,8 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
     std::string_view const key = keep.back();
     keep.push_back(std::to_string(m.body.size()));
     std::string_view const size = keep.back();
+    keep.push_back(std::to_string(m.priority));
+    std::string_view const priority = keep.back();
     calls.push_back({&statements::insert_message,
                      {{key},
                       {m.qid},
@@ -35,7 +37,8 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
                       {m.client},
                       {m.body, true},
                       {m.dsn_ret, false, m.dsn_ret.empty()},
-                      {m.dsn_envid, false, m.dsn_envid.empty()}}});
+                      {m.dsn_envid, false, m.dsn_envid.empty()},
+                      {priority, false, m.priority == 0}}});
     std::vector<std::string> addresses, hops, notify, orcpt;
     bool dsn = false;
     for (auto const& r : m.recipients) {
@@ -210,6 +213,7 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.dsn_ret = r.get(i, 12);
         cr.dsn_envid = r.get(i, 13);
         cr.delay_reported = r.get(i, 14) == "true";
+        cr.priority = static_cast<int>(r.get_int(i, 15));
         out.push_back(std::move(cr));
     }
     return out;

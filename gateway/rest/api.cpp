@@ -356,6 +356,8 @@ json::object message_json(db::message_view const& m, double now)
         o["ret"] = m.dsn_ret;
     if (!m.dsn_envid.empty())
         o["envid"] = m.dsn_envid;
+    if (m.priority != 0)
+        o["priority"] = m.priority;
     return o;
 }
 

@@ -311,6 +311,14 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
             if (!decoded || value.size() > 100 || !printable_ascii(*decoded))
                 return replies::parameter_syntax("Bad ENVID parameter: at most 100 characters of xtext");
             cmd.envid = std::move(*decoded);
+        } else if (mail && iequals(key, "MT-PRIORITY")) {
+            // RFC 6710 3: a sign and one digit, -9 to 9.
+            auto digits = value;
+            if (!digits.empty() && (digits.front() == '+' || digits.front() == '-'))
+                digits.remove_prefix(1);
+            if (digits.size() != 1 || digits.front() < '0' || digits.front() > '9')
+                return replies::parameter_syntax("Bad MT-PRIORITY parameter: -9 to 9");
+            cmd.priority = (value.front() == '-' ? -1 : 1) * (digits.front() - '0');
         } else if (!mail && iequals(key, "NOTIFY")) {
             auto notify = parse_notify(value);
             if (!notify)

@@ -28,6 +28,8 @@ reply render_ehlo(std::string_view host, std::string_view client, capabilities c
         text += "\nDSN";
     if (offered.smtputf8)
         text += "\nSMTPUTF8";
+    if (offered.mt_priority)
+        text += "\nMT-PRIORITY";
     // No enhanced status on the EHLO reply: its lines are keywords.
     return {250, {}, std::move(text)};
 }
@@ -64,6 +66,8 @@ capabilities parse_ehlo(reply const& r)
             caps.dsn = true;
         else if (kw == "SMTPUTF8")
             caps.smtputf8 = true;
+        else if (kw == "MT-PRIORITY")
+            caps.mt_priority = true;   // with or without its policy's name (RFC 6710 3)
         else if (kw == "SIZE" && !arg.empty())
             std::from_chars(arg.data(), arg.data() + arg.size(), caps.size);
     }

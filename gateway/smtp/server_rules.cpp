@@ -194,6 +194,12 @@ void advance(session_state& s, command const& cmd, reply const& r) noexcept
     }
 }
 
+int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept
+{
+    int const p = asked.value_or(0);
+    return p > 0 && !c.trusted && !c.authenticated ? 0 : p;
+}
+
 std::optional<reply> check_relay(relay_client const& c, destination d, std::string_view local_part)
 {
     if (c.trusted || c.authenticated)

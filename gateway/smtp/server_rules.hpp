@@ -95,6 +95,11 @@ struct relay_client {
 // honour and so relay.
 std::optional<reply> check_relay(relay_client const& c, destination d, std::string_view local_part);
 
+// The priority a message is accepted with (RFC 6710 4): what MAIL asked
+// (0 when nothing), except that a client that may not relay may lower its
+// message's priority but not raise it, so strangers cannot jump the queue.
+int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept;
+
 // A value that a header field may carry as it is: printable US-ASCII and
 // space, nothing that ends a line.
 bool header_safe(std::string_view v) noexcept;

@@ -184,6 +184,7 @@ void delivery::hand_off(db::new_message m)
         r.orcpt = std::move(m.recipients[i].orcpt);
         r.dsn_ret = m.dsn_ret;
         r.dsn_envid = m.dsn_envid;
+        r.priority = m.priority;
         r.received_at = now;
     }
     if (keep_body)
@@ -216,6 +217,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             j.sender = r.sender;
             j.next_hop = r.next_hop;
             j.received_at = r.received_at;
+            j.priority = r.priority;
         }
         if (r.body && !j.body)
             j.body = std::move(r.body);
@@ -241,7 +243,13 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         touched.insert(j.next_hop);
         if (j.body)
             held_body_octets_ += j.body->size();
-        h.jobs.push_back(std::move(j));
+        // Higher priority first (RFC 6710 4), in arrival order among equals.
+        if (h.jobs.empty() || h.jobs.back().priority >= j.priority)
+            h.jobs.push_back(std::move(j));
+        else
+            h.jobs.insert(std::find_if(h.jobs.begin(), h.jobs.end(),
+                                       [p = j.priority](job const& queued) { return queued.priority < p; }),
+                          std::move(j));
     }
     for (auto const& name : touched)
         ensure_connections(name);
@@ -411,6 +419,7 @@ task<void> delivery::connection_loop(std::string name)
         e.reverse_path = j.sender;
         e.dsn_ret = j.recipients.front().dsn_ret;
         e.dsn_envid = j.recipients.front().dsn_envid;
+        e.priority = j.priority;
         for (auto const& r : j.recipients) {
             e.forward_paths.push_back(r.address);
             e.notify.push_back(r.notify);

@@ -33,8 +33,13 @@ public:
     // to itself (db::new_message::lease_owner), delivered from memory: no
     // claim, and no reading back of a small body. Whether one more is
     // welcome is asked before the commit, so that a full scheduler's
-    // messages are committed unleased and claimed in their turn.
-    bool takes_hand_off() const noexcept { return !stopping_ && in_flight() < rt_.cfg.max_in_flight; }
+    // messages are committed unleased and claimed in their turn. A message
+    // of raised priority (RFC 6710) is taken up to twice the room, ahead of
+    // a backlog that waits in the database in the order it became due.
+    bool takes_hand_off(int priority = 0) const noexcept
+    {
+        return !stopping_ && in_flight() < rt_.cfg.max_in_flight * (priority > 0 ? 2 : 1);
+    }
     void hand_off(db::new_message m);
     void stop();               // no new claims; deliveries under way go on
     void abort();              // the grace is over: close the connections still open
@@ -47,6 +52,7 @@ private:
         std::string sender;
         std::string next_hop;
         double received_at = 0;
+        int priority = 0;   // RFC 6710: the order of a next hop's jobs
         std::vector<db::claimed_recipient> recipients;
         std::optional<std::string> body;   // came with the claim (small messages); else loaded before sending
     };

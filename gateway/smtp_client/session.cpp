@@ -205,6 +205,8 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
         mail += " RET=" + e.dsn_ret;
     if (caps_.dsn && !e.dsn_envid.empty())
         mail += " ENVID=" + smtp::encode_xtext(e.dsn_envid);
+    if (caps_.mt_priority && e.priority != 0)
+        mail += " MT-PRIORITY=" + std::to_string(e.priority);
     mail += "\r\n";
     std::vector<std::string> rcpts;
     for (std::size_t i = 0; i < e.forward_paths.size(); ++i) {

@@ -48,6 +48,7 @@ struct envelope_to_send {
     // notify and orcpt run parallel to forward_paths (or are empty).
     std::string dsn_ret, dsn_envid;
     std::vector<std::string> notify, orcpt;
+    int priority = 0;   // RFC 6710, passed on to a next hop that offers MT-PRIORITY when not 0
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 

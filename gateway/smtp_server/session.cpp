@@ -361,7 +361,8 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
         helo_ = cmd.argument;   // a host name or an address literal: parse_command checked it
         if (cmd.what == verb::ehlo) {
             smtp::capabilities offered;
-            offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = offered.dsn = true;
+            offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = offered.dsn =
+                offered.mt_priority = true;
             offered.size = rt_.cfg.limits.message_size;
             offered.starttls = policy_.tls_offered && !state_.tls;
             offered.auth = policy_.auth_offered && state_.tls && !state_.authenticated;
@@ -513,9 +514,15 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->reverse_path = reverse_path;
     tx_->dsn_ret = cmd.ret;
     tx_->dsn_envid = cmd.envid;
+    tx_->priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
+    std::string priority_note;
+    if (cmd.priority)
+        priority_note = " mt_priority=" + std::to_string(tx_->priority) +
+                        (tx_->priority != *cmd.priority ? " (asked " + std::to_string(*cmd.priority) + ")" : "");
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
-    log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + " session=" + id_);
+    log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + priority_note +
+                      " session=" + id_);
     co_return replies::ok_sender();
 }
 
@@ -830,11 +837,12 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.sender = t.reverse_path.render();
     m.dsn_ret = t.dsn_ret;
     m.dsn_envid = t.dsn_envid;
+    m.priority = t.priority;
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);
     auto* const scheduler = rt_.scheduler;
-    bool const hand_off = scheduler && scheduler->takes_hand_off();
+    bool const hand_off = scheduler && scheduler->takes_hand_off(t.priority);
     if (hand_off) {
         m.lease_owner = rt_.owner;
         m.lease_seconds = static_cast<int>(rt_.cfg.lease.count());

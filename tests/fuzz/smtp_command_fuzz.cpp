@@ -4,7 +4,8 @@
 // code with an enhanced status, accepted MAIL/RCPT paths re-parse, and
 // the DSN parameters taken (RFC 3461) are printable ASCII that is passed
 // on as it was understood: ENVID and ORCPT encode to xtext that decodes
-// to them, NOTIFY re-parses to itself.
+// to them, NOTIFY re-parses to itself; an MT-PRIORITY (RFC 6710) taken is
+// one of MAIL's, from -9 to 9.
 #include "gateway/smtp/command.hpp"
 #include "gateway/smtp/line_reader.hpp"
 
@@ -52,6 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
                             smtp::decode_xtext(smtp::encode_xtext(c.orcpt.substr(semi + 1))) != c.orcpt.substr(semi + 1))
                             std::abort();
                     }
+                    if (c.priority && (*c.priority < -9 || *c.priority > 9 || c.what != smtp::verb::mail))
+                        std::abort();
                     if (!c.notify.empty()) {
                         auto again = smtp::parse_command("RCPT TO:<a@b.example> NOTIFY=" + c.notify);
                         auto const* a = std::get_if<smtp::command>(&again);

@@ -245,5 +245,37 @@ class DsnExtension(GatewayTest):
         self.assertNotIn(silent + " sender", gw.log())
 
 
+class MtPriority(GatewayTest):
+    """RFC 6710: the gateway offers MT-PRIORITY, keeps a message's priority
+    and passes it on to a next hop that offers the extension, and only to
+    one that does."""
+
+    def test_priority_is_passed_on_where_offered(self):
+        offers = SlowMultilinePeer(pause=0.0, keywords=["MT-PRIORITY STANAG4406"]).start()
+        plain = SlowMultilinePeer(pause=0.0).start()
+        self.cleanups += [offers.stop, plain.stop]
+        gw = self.gateway([("offers.test", f"127.0.0.1:{offers.port}"), ("plain.test", f"127.0.0.1:{plain.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertIn("MT-PRIORITY", [line[4:] for line in lines])
+        for priority, rcpts in (("4", ["ops@offers.test", "ops@plain.test"]), ("-3", ["low@offers.test"])):
+            self.assertEqual(c.cmd(f"MAIL FROM:<alice@corp.test> MT-PRIORITY={priority}")[0], 250)
+            for rcpt in rcpts:
+                self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            self.assertEqual(c.cmd(f"Subject: priority {priority}\r\n\r\nbody\r\n.")[0], 250)
+        code, lines = c.cmd("MAIL FROM:<alice@corp.test> MT-PRIORITY=10")
+        self.assertEqual((code, lines[-1][:9]), (501, "501 5.5.4"))
+        c.cmd("QUIT")
+        wait_for(lambda: len(offers.messages) == 2 and len(plain.messages) == 1, timeout=30, what="three deliveries")
+        mails = [line for line in offers.transcript if line.startswith("MAIL")]
+        self.assertEqual(sorted(re.sub(r" SIZE=\d+", "", m) for m in mails),
+                         ["MAIL FROM:<alice@corp.test> MT-PRIORITY=-3", "MAIL FROM:<alice@corp.test> MT-PRIORITY=4"])
+        self.assertEqual([m for m in plain.transcript if m.startswith("MAIL")][0].split(" SIZE=")[0],
+                         "MAIL FROM:<alice@corp.test>")
+        self.assertIn(" mt_priority=4 ", gw.log())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -519,22 +519,24 @@ class RestTest(RestBase):
         self.assertIn("attempt: ", r.stdout)
         self.assertNotIn("dsn: ", r.stdout)
         self.assertNotIn("notify=", r.stdout)
-        # The DSN parameters a client gave (RFC 3461) are shown with the message.
+        self.assertNotIn("priority: ", r.stdout)
+        # The DSN parameters a client gave (RFC 3461) and its priority (RFC
+        # 6710) are shown with the message.
         c = Smtp(self.g.port)
         c.reply()
         c.cmd("EHLO client.test")
-        for command in ("MAIL FROM:<alice@corp.test> RET=FULL ENVID=e+2B1",
+        for command in ("MAIL FROM:<alice@corp.test> RET=FULL ENVID=e+2B1 MT-PRIORITY=-2",
                         "RCPT TO:<bob@dest.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@dest.test", "DATA"):
             c.cmd(command)
         code, lines = c.cmd("Subject: dsn\r\n\r\nx\r\n.")
         self.assertEqual(code, 250, lines)
         qid = re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
         doc = self.message(qid)
-        self.assertEqual((doc["ret"], doc["envid"]), ("FULL", "e+1"))
+        self.assertEqual((doc["ret"], doc["envid"], doc["priority"]), ("FULL", "e+1", -2))
         self.assertEqual((doc["recipients"][0]["notify"], doc["recipients"][0]["orcpt"]),
                          ("SUCCESS,FAILURE", "rfc822;Bob@dest.test"))
         r = ctl("queue", *url, "show", qid)
-        self.assertIn("dsn: ret=FULL envid=e+1\n", r.stdout)
+        self.assertIn("dsn: ret=FULL envid=e+1\npriority: -2\n", r.stdout)
         self.assertIn(", notify=SUCCESS,FAILURE, orcpt=rfc822;Bob@dest.test", r.stdout)
         r = ctl("queue", *url, "show", "ZZZZZZZZZZ")
         self.assertEqual(r.returncode, 1)

@@ -8,7 +8,8 @@ everywhere), but one famous MTA once took the first "354-" line for the
 whole reply and sent the body into the rest.
 
 Server: SlowMultilinePeer(pause).start() listens on .port in a thread of
-its own and keeps what it receives in .messages. Run alone:
+its own and keeps what it receives in .messages, and every command line in
+.transcript; `keywords` are EHLO keywords to offer besides its own. Run alone:
     python3 slow_multiline.py PORT
 """
 
@@ -18,8 +19,9 @@ import threading
 
 
 class SlowMultilinePeer:
-    def __init__(self, pause=2.0, port=0, pipelining=False, eight_bit=True):
+    def __init__(self, pause=2.0, port=0, pipelining=False, eight_bit=True, keywords=()):
         self.pause = pause
+        self.keywords = list(keywords)
         self.eight_bit = eight_bit
         self.port = port
         self.pipelining = pipelining
@@ -84,6 +86,7 @@ class SlowMultilinePeer:
                     kws = ["slow.test greets you", "SIZE 10000000"] + (["8BITMIME"] if self.eight_bit else [])
                     if self.pipelining:
                         kws.append("PIPELINING")
+                    kws += self.keywords
                     await self._reply(writer, 250, kws)
                 elif verb == "HELO":
                     await self._reply(writer, 250, ["slow.test", "hello"])

@@ -152,6 +152,23 @@ TEST(CommandParser, DsnParameterRefusals)
     EXPECT_EQ(refused("RCPT TO:<b@c.example> NOTIFY=NEVER notify=NEVER").code, 501);
 }
 
+// RFC 6710: MT-PRIORITY on MAIL, a sign and one digit, once.
+TEST(CommandParser, MtPriority)
+{
+    EXPECT_FALSE(ok("MAIL FROM:<a@b.example>").priority);
+    EXPECT_EQ(ok("MAIL FROM:<a@b.example> MT-PRIORITY=4").priority, 4);
+    EXPECT_EQ(ok("MAIL FROM:<a@b.example> mt-priority=-9 SIZE=10").priority, -9);
+    EXPECT_EQ(ok("MAIL FROM:<a@b.example> MT-PRIORITY=+9").priority, 9);
+    EXPECT_EQ(ok("MAIL FROM:<> MT-PRIORITY=0").priority, 0);
+    for (auto bad : {"MT-PRIORITY=", "MT-PRIORITY=10", "MT-PRIORITY=-10", "MT-PRIORITY=high", "MT-PRIORITY=+",
+                     "MT-PRIORITY=4 MT-PRIORITY=4", "MT-PRIORITY=--1", "MT-PRIORITY"}) {
+        auto const r = refused(std::string("MAIL FROM:<a@b.example> ") + bad);
+        EXPECT_EQ(r.code, 501) << bad;
+        EXPECT_EQ(r.status, (smtp::enhanced_status{5, 5, 4})) << bad;
+    }
+    EXPECT_EQ(refused("RCPT TO:<b@c.example> MT-PRIORITY=1").code, 555) << "a MAIL parameter";
+}
+
 TEST(CommandParser, Bdat)
 {
     auto b = ok("BDAT 1000 LAST");
@@ -174,7 +191,12 @@ TEST(Ehlo, RenderAndParseAgree)
     EXPECT_TRUE(back.eight_bit_mime);
     EXPECT_TRUE(back.chunking);
     EXPECT_FALSE(back.starttls);
+    EXPECT_FALSE(back.mt_priority);
     EXPECT_EQ(back.size, 12345u);
+    caps.mt_priority = true;
+    EXPECT_TRUE(smtp::parse_ehlo(smtp::render_ehlo("gw.example", "client", caps)).mt_priority);
+    // A next hop may name its priority assignment policy (RFC 6710 3).
+    EXPECT_TRUE(smtp::parse_ehlo({250, {}, "mx.example\nMT-PRIORITY STANAG4406"}).mt_priority);
     EXPECT_EQ(r.render().substr(0, 4), "250-");
 }
 

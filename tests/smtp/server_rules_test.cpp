@@ -189,6 +189,18 @@ TEST(SessionRules, Bdat)
     EXPECT_EQ(smtp::check_bdat(s)->code, 503);
 }
 
+// RFC 6710 4: only a client that may relay raises its message's priority.
+TEST(RelayControl, WhoMayRaiseThePriority)
+{
+    smtp::relay_client const stranger{false, false}, trusted{true, false}, authenticated{false, true};
+    EXPECT_EQ(smtp::accepted_priority(stranger, std::nullopt), 0);
+    EXPECT_EQ(smtp::accepted_priority(stranger, 4), 0);
+    EXPECT_EQ(smtp::accepted_priority(stranger, -4), -4);
+    EXPECT_EQ(smtp::accepted_priority(trusted, 9), 9);
+    EXPECT_EQ(smtp::accepted_priority(authenticated, 2), 2);
+    EXPECT_EQ(smtp::accepted_priority(authenticated, -9), -9);
+}
+
 TEST(RelayControl, WhoMaySendWhere)
 {
     using smtp::destination;
