@@ -474,11 +474,12 @@ config load_config(std::string const& path)
         r.get_duration(*t, "greeting_timeout", c.limits.greeting_timeout);
     }
     if (auto* t = r.section(root, "delivery")) {
-        r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "claim_batch", "lease", "poll_interval",
-                                  "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
+        r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "recipients_per_transaction", "claim_batch",
+                                  "lease", "poll_interval", "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
                                   "data_timeout", "quarantine_after", "conversion_budget", "tls_ca_file"});
         r.get_int(*t, "connections_per_hop", c.connections_per_hop, 1, 1000);
         r.get_int(*t, "max_in_flight", c.max_in_flight, 1, 100000);
+        r.get_int(*t, "recipients_per_transaction", c.recipients_per_transaction, 1, 1000);
         r.get_int(*t, "claim_batch", c.claim_batch, 1, 10000);
         r.get_duration(*t, "lease", c.lease);
         r.get_duration(*t, "poll_interval", c.poll_interval);

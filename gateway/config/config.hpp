@@ -115,6 +115,7 @@ struct config {
     // [delivery]
     int connections_per_hop = 20;
     int max_in_flight = 400;                       // recipients claimed or handed over, not yet recorded
+    int recipients_per_transaction = 50;           // RCPTs in one SMTP transaction (Postfix's default)
     int claim_batch = 100;
     std::chrono::seconds lease{120};
     std::chrono::milliseconds poll_interval{1000};

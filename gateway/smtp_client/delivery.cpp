@@ -224,8 +224,30 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         r.body.reset();
         j.recipients.push_back(std::move(r));
     }
+    // A job carries at most recipients_per_transaction recipients (Postfix's
+    // destination_recipient_limit): RFC 5321 4.5.3.1.8 asks a server to take
+    // only 100, and one that takes fewer answers 452 to the rest. Only the
+    // first part keeps a body that came with the claim; the others load it.
+    std::vector<std::pair<bool, job>> jobs;
+    auto const limit = static_cast<std::size_t>(rt_.cfg.recipients_per_transaction);
+    for (auto& [k, whole] : grouped) {
+        bool const bounced = std::get<2>(k);
+        if (bounced || whole.recipients.size() <= limit) {
+            jobs.emplace_back(bounced, std::move(whole));
+            continue;
+        }
+        for (std::size_t at = 0; at < whole.recipients.size(); at += limit) {
+            job part{whole.key, whole.qid, whole.sender, whole.next_hop, whole.received_at, whole.priority, {}, {}};
+            auto const end = std::min(whole.recipients.size(), at + limit);
+            part.recipients.assign(std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(at)),
+                                   std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(end)));
+            if (at == 0)
+                part.body = std::move(whole.body);
+            jobs.emplace_back(false, std::move(part));
+        }
+    }
     std::set<std::string> touched;
-    for (auto& [k, j] : grouped) {
+    for (auto& [bounced, j] : jobs) {
         auto& progress = progress_[j.key];
         ++progress.jobs;
         progress.qid = j.qid;
@@ -233,10 +255,10 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.received_at = j.received_at;
         progress.dsn_ret = j.recipients.front().dsn_ret;
         progress.dsn_envid = j.recipients.front().dsn_envid;
-        if (std::get<2>(k)) {
-            std::vector<queue::outcome> bounced(
+        if (bounced) {
+            std::vector<queue::outcome> outcomes(
                 j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
-            spawn(rt_.io, record(std::move(j), std::move(bounced), {}), "record");
+            spawn(rt_.io, record(std::move(j), std::move(outcomes), {}), "record");
             continue;
         }
         auto& h = hops_[j.next_hop];

@@ -182,7 +182,45 @@ task<std::optional<queue::outcome>> smtp_client_session::start_tls(client_tls co
 
 task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send const& e)
 {
+    // RFC 5321 4.5.3.1.10: a server that answers 452 to some recipients
+    // after taking others wants the rest in another transaction, now; a
+    // backoff would spread one message over hours. Each further
+    // transaction carries those the last one refused so, as long as the
+    // last one delivered to some: the loop ends.
+    std::vector<bool> again;
+    auto out = co_await send_transaction(e, again);
+    std::vector<std::size_t> sent(out.size());
+    for (std::size_t i = 0; i < sent.size(); ++i)
+        sent[i] = i;
+    for (;;) {
+        std::vector<std::size_t> rest;
+        bool delivered = false;
+        for (std::size_t k = 0; k < sent.size(); ++k) {
+            if (again[k])
+                rest.push_back(sent[k]);
+            else if (out[sent[k]].kind == queue::outcome_kind::delivered)
+                delivered = true;
+        }
+        if (rest.empty() || !delivered || !usable_)
+            co_return out;
+        envelope_to_send next{e.reverse_path, {}, e.dsn_ret, e.dsn_envid, {}, {}, e.priority, e.body};
+        for (auto i : rest) {
+            next.forward_paths.push_back(e.forward_paths[i]);
+            next.notify.push_back(i < e.notify.size() ? e.notify[i] : std::string());
+            next.orcpt.push_back(i < e.orcpt.size() ? e.orcpt[i] : std::string());
+        }
+        auto const got = co_await send_transaction(next, again);
+        for (std::size_t k = 0; k < rest.size(); ++k)
+            out[rest[k]] = got[k];
+        sent = std::move(rest);
+    }
+}
+
+task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope_to_send const& e,
+                                                                         std::vector<bool>& refused_452)
+{
     std::vector<queue::outcome> out(e.forward_paths.size());
+    refused_452.assign(out.size(), false);
     if (caps_.size && e.body.size() > caps_.size) {
         for (auto& o : out)
             o = queue::outcome::permanent("5.3.4", "message size " + std::to_string(e.body.size()) +
@@ -260,6 +298,7 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
             any_accepted = true;
         else
             out[i] = outcome_of(rcpt_replies[i], remote_);
+        refused_452[i] = rcpt_replies[i].code == 452;
     }
     if (!any_accepted) {
         if (caps_.pipelining && data_reply.code == 354) {

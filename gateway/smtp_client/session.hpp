@@ -77,7 +77,9 @@ public:
     // "TLSv1.3:TLS_AES_256_GCM_SHA384:verified", "TLSv1.2:...:unverified" or "none".
     std::string const& tls_summary() const noexcept { return tls_summary_; }
 
-    // One mail transaction; one outcome per forward path, in order.
+    // The envelope's mail; one outcome per forward path, in order. One
+    // transaction, and another for the recipients refused with 452 (too
+    // many recipients, RFC 5321 4.5.3.1.10) as long as each delivers some.
     // Throws peer_error when the connection is no longer usable.
     task<std::vector<queue::outcome>> send(envelope_to_send const& e);
 
@@ -91,6 +93,9 @@ private:
     struct tls_stream;
     beast::tcp_stream& transport() noexcept;   // the TCP layer, under TLS or not
     task<smtp::reply> read_reply(std::chrono::seconds timeout);
+    // One mail transaction; `refused_452[i]`: forward path i was refused
+    // with 452, and may go in the next transaction.
+    task<std::vector<queue::outcome>> send_transaction(envelope_to_send const& e, std::vector<bool>& refused_452);
     task<void> write(std::string const& data, std::chrono::seconds timeout);
     task<void> write(std::array<asio::const_buffer, 2> data, std::chrono::seconds timeout);
     task<std::optional<queue::outcome>> start_tls(client_tls const& tls);

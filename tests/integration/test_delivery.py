@@ -245,6 +245,50 @@ class DsnExtension(GatewayTest):
         self.assertNotIn(silent + " sender", gw.log())
 
 
+class RecipientLimits(GatewayTest):
+    """Many recipients for one next hop: at most recipients_per_transaction
+    in one transaction, and those a next hop refuses with 452 (too many
+    recipients) in the next transaction at once, not after a backoff."""
+
+    def send(self, port, rcpts):
+        c = Smtp(port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test>")[0], 250)
+        for rcpt in rcpts:
+            self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        self.assertEqual(c.cmd("Subject: many\r\n\r\nbody\r\n.")[0], 250)
+        c.cmd("QUIT")
+
+    def test_a_452_sends_the_rest_in_the_next_transaction(self):
+        port = free_port()
+        sink = FlakySink(["250 2.0.0 Ok"], port, rcpt_limit=2).start()
+        self.cleanups.append(sink.stop)
+        # An hour's backoff: only a transaction at once delivers the rest in time.
+        gw = self.gateway([("dest.test", f"127.0.0.1:{port}")],
+                          retry={"first_delay": "1h", "max_delay": "1h", "lifetime": "1d"})
+        rcpts = [f"u{i}@dest.test" for i in range(5)]
+        self.send(gw.port, rcpts)
+        wait_for(lambda: sum(len(e.rcpt_tos) for e in sink.accepted) == 5, timeout=30, what="five recipients delivered")
+        self.assertEqual([len(e.rcpt_tos) for e in sink.accepted], [2, 2, 1])
+        self.assertEqual(sorted(r for e in sink.accepted for r in e.rcpt_tos), rcpts)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message done")
+        self.assertNotIn("status=deferred", gw.log())
+
+    def test_recipients_per_transaction(self):
+        port = free_port()
+        sink = FlakySink(["250 2.0.0 Ok"], port).start()
+        self.cleanups.append(sink.stop)
+        gw = self.gateway([("dest.test", f"127.0.0.1:{port}")], extra="recipients_per_transaction = 3\n")
+        rcpts = [f"u{i}@dest.test" for i in range(7)]
+        self.send(gw.port, rcpts)
+        wait_for(lambda: sum(len(e.rcpt_tos) for e in sink.accepted) == 7, timeout=30, what="seven recipients delivered")
+        self.assertEqual(sorted(len(e.rcpt_tos) for e in sink.accepted), [1, 3, 3])
+        self.assertEqual(sorted(r for e in sink.accepted for r in e.rcpt_tos), rcpts)
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message done")
+
+
 class MtPriority(GatewayTest):
     """RFC 6710: the gateway offers MT-PRIORITY, keeps a message's priority
     and passes it on to a next hop that offers the extension, and only to

@@ -4,7 +4,9 @@ accepts the second; ["550 5.1.1 no such user"] refuses for good. Past the
 script it repeats the last reply. Built on aiosmtpd (Debian's
 python3-aiosmtpd); records every accepted message.
 
-Misbehaviour: temporary and permanent failures, on demand.
+Misbehaviour: temporary and permanent failures, on demand; with
+`rcpt_limit`, "452 4.5.3 Too many recipients" to every RCPT past that many
+in one transaction (RFC 5321 4.5.3.1.10).
 """
 
 import threading
@@ -13,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 
 class FlakySink:
-    def __init__(self, script, port):
+    def __init__(self, script, port, rcpt_limit=None):
         self.script = list(script)
         self.attempts = 0
         self.accepted = []
@@ -21,6 +23,12 @@ class FlakySink:
         peer = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if rcpt_limit is not None and len(envelope.rcpt_tos) >= rcpt_limit:
+                    return "452 4.5.3 Too many recipients"
+                envelope.rcpt_tos.append(address)
+                return "250 2.1.5 Ok"
+
             async def handle_DATA(self, server, session, envelope):
                 with peer.lock:
                     reply = peer.script[min(peer.attempts, len(peer.script) - 1)]
