@@ -50,6 +50,7 @@ struct message_view {
     double received_at = 0;
     std::string dsn_ret, dsn_envid;   // RFC 3461, "" when not given
     int priority = 0;                 // RFC 6710 MT-PRIORITY as accepted
+    bool require_tls = false;         // RFC 8689 REQUIRETLS
     std::vector<recipient_view> recipients;
 };
 

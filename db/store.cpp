@@ -38,7 +38,8 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
                       {m.body, true},
                       {m.dsn_ret, false, m.dsn_ret.empty()},
                       {m.dsn_envid, false, m.dsn_envid.empty()},
-                      {priority, false, m.priority == 0}}});
+                      {priority, false, m.priority == 0},
+                      {"true", false, !m.require_tls}}});
     std::vector<std::string> addresses, hops, notify, orcpt;
     bool dsn = false;
     for (auto const& r : m.recipients) {
@@ -214,6 +215,7 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.dsn_envid = r.get(i, 13);
         cr.delay_reported = r.get(i, 14) == "true";
         cr.priority = static_cast<int>(r.get_int(i, 15));
+        cr.require_tls = r.get(i, 16) == "true";
         out.push_back(std::move(cr));
     }
     return out;

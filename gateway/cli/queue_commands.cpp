@@ -169,6 +169,8 @@ int show(queue_options const& o)
             std::printf("dsn: %s\n", dsn.c_str());
         if (auto const* p = v.if_contains("priority"))
             std::printf("priority: %lld\n", static_cast<long long>(p->as_int64()));
+        if (v.if_contains("requiretls"))
+            std::printf("requiretls: yes\n");
         for (auto const& r : v.at("recipients").as_array()) {
             std::printf("recipient: <%s> via %s: %s, %lld attempts", json_text(r.at("address")).c_str(),
                         json_text(r.at("next_hop")).c_str(), json_text(r.at("state")).c_str(),

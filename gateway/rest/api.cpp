@@ -358,6 +358,8 @@ json::object message_json(db::message_view const& m, double now)
         o["envid"] = m.dsn_envid;
     if (m.priority != 0)
         o["priority"] = m.priority;
+    if (m.require_tls)
+        o["requiretls"] = true;
     return o;
 }
 

@@ -311,6 +311,10 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
             if (!decoded || value.size() > 100 || !printable_ascii(*decoded))
                 return replies::parameter_syntax("Bad ENVID parameter: at most 100 characters of xtext");
             cmd.envid = std::move(*decoded);
+        } else if (mail && iequals(key, "REQUIRETLS")) {
+            if (eq != std::string_view::npos)
+                return replies::parameter_syntax("Bad REQUIRETLS parameter: it takes no value");
+            cmd.require_tls = true;
         } else if (mail && iequals(key, "MT-PRIORITY")) {
             // RFC 6710 3: a sign and one digit, -9 to 9.
             auto digits = value;

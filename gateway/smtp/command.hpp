@@ -51,6 +51,7 @@ struct command {
     // "addr-type;address", the address decoded from xtext.
     std::string ret, envid, notify, orcpt;
     std::optional<int> priority;   // MAIL MT-PRIORITY= (RFC 6710), -9 to 9
+    bool require_tls = false;      // MAIL REQUIRETLS (RFC 8689)
     std::uint64_t chunk_size = 0;  // BDAT
     bool last_chunk = false;       // BDAT ... LAST
 };

@@ -30,6 +30,8 @@ reply render_ehlo(std::string_view host, std::string_view client, capabilities c
         text += "\nSMTPUTF8";
     if (offered.mt_priority)
         text += "\nMT-PRIORITY";
+    if (offered.require_tls)
+        text += "\nREQUIRETLS";
     // No enhanced status on the EHLO reply: its lines are keywords.
     return {250, {}, std::move(text)};
 }
@@ -66,6 +68,8 @@ capabilities parse_ehlo(reply const& r)
             caps.dsn = true;
         else if (kw == "SMTPUTF8")
             caps.smtputf8 = true;
+        else if (kw == "REQUIRETLS")
+            caps.require_tls = true;
         else if (kw == "MT-PRIORITY")
             caps.mt_priority = true;   // with or without its policy's name (RFC 6710 3)
         else if (kw == "SIZE" && !arg.empty())

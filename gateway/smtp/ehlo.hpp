@@ -20,6 +20,7 @@ struct capabilities {
     bool dsn = false;                 // RFC 3461
     bool smtputf8 = false;            // RFC 6531
     bool mt_priority = false;         // RFC 6710
+    bool require_tls = false;         // RFC 8689 REQUIRETLS
     bool auth = false;                // RFC 4954: AUTH PLAIN LOGIN (offered, not parsed from peers)
     std::uint64_t size = 0;           // RFC 1870; 0: no limit announced
 };

@@ -72,6 +72,7 @@ reply relay_denied(std::string_view why);              // 550 5.7.1 (no route)
 reply relaying_denied();                               // 554 5.7.1 (relay control)
 reply no_x400_route(std::string_view std_or);          // 550 5.1.2
 reply tls_required();                                  // 530 5.7.0 (RFC 3207 4)
+reply requiretls_without_tls();                        // 530 5.7.10 (RFC 8689 4.1: REQUIRETLS outside TLS)
 reply too_many_messages_from_client();                 // 450 4.7.1
 reply too_many_connections_from_client(std::string_view host);   // 421 4.7.0
 reply too_many_junk_commands(std::string_view host);   // 421 4.7.0

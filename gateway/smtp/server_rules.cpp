@@ -27,6 +27,10 @@ std::optional<reply> check_mail(session_state const& s, command const& c, server
     // another submitter, read as AUTH=<>; elsewhere it is unknown.
     if (c.auth && !(p.auth_offered && s.tls))
         return replies::bad_parameter("Unsupported parameter AUTH");
+    // RFC 8689: REQUIRETLS is offered under TLS only; its parameter asks
+    // for TLS all the way, and a message that came in the clear cannot have it.
+    if (c.require_tls && !s.tls)
+        return replies::requiretls_without_tls();
     return std::nullopt;
 }
 

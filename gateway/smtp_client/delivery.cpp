@@ -185,6 +185,7 @@ void delivery::hand_off(db::new_message m)
         r.dsn_ret = m.dsn_ret;
         r.dsn_envid = m.dsn_envid;
         r.priority = m.priority;
+        r.require_tls = m.require_tls;
         r.received_at = now;
     }
     if (keep_body)
@@ -218,6 +219,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             j.next_hop = r.next_hop;
             j.received_at = r.received_at;
             j.priority = r.priority;
+            j.require_tls = r.require_tls;
         }
         if (r.body && !j.body)
             j.body = std::move(r.body);
@@ -237,7 +239,8 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             continue;
         }
         for (std::size_t at = 0; at < whole.recipients.size(); at += limit) {
-            job part{whole.key, whole.qid, whole.sender, whole.next_hop, whole.received_at, whole.priority, {}, {}};
+            job part{whole.key,      whole.qid,      whole.sender,      whole.next_hop,
+                     whole.received_at, whole.priority, whole.require_tls, {}, {}};
             auto const end = std::min(whole.recipients.size(), at + limit);
             part.recipients.assign(std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(at)),
                                    std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(end)));
@@ -255,6 +258,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.received_at = j.received_at;
         progress.dsn_ret = j.recipients.front().dsn_ret;
         progress.dsn_envid = j.recipients.front().dsn_envid;
+        progress.require_tls = j.require_tls;
         if (bounced) {
             std::vector<queue::outcome> outcomes(
                 j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
@@ -411,6 +415,24 @@ task<void> delivery::connection_loop(std::string name)
             continue;
         }
         auto j = take_job(h);
+        if (j.require_tls) {
+            // RFC 8689 4.2.1: TLS with a certificate verified for the next
+            // hop, and a next hop that offers REQUIRETLS, or no delivery:
+            // the sender asked that the message never travel otherwise.
+            std::string missing;
+            if (!session->tls_summary().ends_with(":verified"))
+                missing = session->tls_summary() == "none" ? "no TLS" : "TLS without a verified certificate";
+            else if (!session->capabilities().require_tls)
+                missing = "REQUIRETLS not offered";
+            if (!missing.empty()) {
+                std::vector<queue::outcome> refused(
+                    j.recipients.size(),
+                    queue::outcome::permanent("5.7.30", "REQUIRETLS support required: " + missing + " at " +
+                                                            session->remote(), session->remote()));
+                co_await record(std::move(j), std::move(refused), {});
+                continue;
+            }
+        }
         std::optional<std::string> body = std::move(j.body);
         j.body.reset();
         std::string db_trouble;
@@ -442,6 +464,7 @@ task<void> delivery::connection_loop(std::string name)
         e.dsn_ret = j.recipients.front().dsn_ret;
         e.dsn_envid = j.recipients.front().dsn_envid;
         e.priority = j.priority;
+        e.require_tls = j.require_tls;
         for (auto const& r : j.recipients) {
             e.forward_paths.push_back(r.address);
             e.notify.push_back(r.notify);
@@ -648,6 +671,9 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
             db::new_message d;
             d.recipients.push_back({progress.sender, route->next_hop()});
             d.client = "local";
+            // RFC 8689 4.3: the report on a REQUIRETLS message travels as
+            // it would have, and returns no content.
+            d.require_tls = progress.require_tls;
             dsns.push_back(std::move(d));
         }
     }
@@ -658,7 +684,7 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
         std::chrono::duration<double>(progress.received_at)));
     req.now = std::chrono::system_clock::now();
     req.envid = progress.dsn_envid;
-    req.return_full = progress.dsn_ret == "FULL";
+    req.return_full = progress.dsn_ret == "FULL" && !progress.require_tls;
     auto const owner = rt_.owner;
     try {
         // The DSN's key, the original header and the composition happen on

@@ -53,6 +53,7 @@ private:
         std::string next_hop;
         double received_at = 0;
         int priority = 0;   // RFC 6710: the order of a next hop's jobs
+        bool require_tls = false;   // RFC 8689: verified TLS to a next hop that offers REQUIRETLS
         std::vector<db::claimed_recipient> recipients;
         std::optional<std::string> body;   // came with the claim (small messages); else loaded before sending
     };
@@ -75,6 +76,7 @@ private:
         std::string sender;
         double received_at = 0;
         std::string dsn_ret, dsn_envid;   // RFC 3461 RET and ENVID
+        bool require_tls = false;         // RFC 8689: its reports are REQUIRETLS too
         std::vector<held_notice> notices;
     };
 

@@ -203,7 +203,7 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
         }
         if (rest.empty() || !delivered || !usable_)
             co_return out;
-        envelope_to_send next{e.reverse_path, {}, e.dsn_ret, e.dsn_envid, {}, {}, e.priority, e.body};
+        envelope_to_send next{e.reverse_path, {}, e.dsn_ret, e.dsn_envid, {}, {}, e.priority, e.require_tls, e.body};
         for (auto i : rest) {
             next.forward_paths.push_back(e.forward_paths[i]);
             next.notify.push_back(i < e.notify.size() ? e.notify[i] : std::string());
@@ -245,6 +245,8 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
         mail += " ENVID=" + smtp::encode_xtext(e.dsn_envid);
     if (caps_.mt_priority && e.priority != 0)
         mail += " MT-PRIORITY=" + std::to_string(e.priority);
+    if (caps_.require_tls && e.require_tls)
+        mail += " REQUIRETLS";
     mail += "\r\n";
     std::vector<std::string> rcpts;
     for (std::size_t i = 0; i < e.forward_paths.size(); ++i) {

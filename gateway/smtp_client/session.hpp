@@ -49,6 +49,7 @@ struct envelope_to_send {
     std::string dsn_ret, dsn_envid;
     std::vector<std::string> notify, orcpt;
     int priority = 0;   // RFC 6710, passed on to a next hop that offers MT-PRIORITY when not 0
+    bool require_tls = false;   // RFC 8689, passed on (delivery checked the next hop offers it)
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 

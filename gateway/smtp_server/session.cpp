@@ -363,6 +363,7 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
             smtp::capabilities offered;
             offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = offered.dsn =
                 offered.mt_priority = true;
+            offered.require_tls = state_.tls;
             offered.size = rt_.cfg.limits.message_size;
             offered.starttls = policy_.tls_offered && !state_.tls;
             offered.auth = policy_.auth_offered && state_.tls && !state_.authenticated;
@@ -515,6 +516,7 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->dsn_ret = cmd.ret;
     tx_->dsn_envid = cmd.envid;
     tx_->priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
+    tx_->require_tls = cmd.require_tls;
     std::string priority_note;
     if (cmd.priority)
         priority_note = " mt_priority=" + std::to_string(tx_->priority) +
@@ -522,7 +524,7 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + priority_note +
-                      " session=" + id_);
+                      (cmd.require_tls ? " requiretls=yes" : "") + " session=" + id_);
     co_return replies::ok_sender();
 }
 
@@ -838,6 +840,7 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.dsn_ret = t.dsn_ret;
     m.dsn_envid = t.dsn_envid;
     m.priority = t.priority;
+    m.require_tls = t.require_tls;
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);

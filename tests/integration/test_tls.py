@@ -16,7 +16,8 @@ import threading
 import time
 import unittest
 
-from harness import BIN, Gateway, GatewayTest, Smtp, free_port, swaks, wait_for
+from harness import BIN, Gateway, GatewayTest, Smtp, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from slow_multiline import SlowMultilinePeer
 
 
 def make_certificates(workdir, name="gw.test"):
@@ -547,6 +548,57 @@ class Gateway2(Gateway):
         with open(self.config, "a") as f:
             for domain, hop, text in routes:
                 f.write(f'\n[[route]]\ndomain = "{domain}"\nnext_hop = "{hop}"\n{text}')
+
+
+class RequireTls(GatewayTest):
+    """RFC 8689 REQUIRETLS: offered and taken under TLS only; the message
+    goes only over verified TLS to a next hop that offers REQUIRETLS, and
+    fails with 5.7.30 elsewhere; its report is REQUIRETLS too."""
+
+    def test_requiretls(self):
+        ca, crt, key = make_certificates(self.workdir, name="mx.dest.test")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        offers = SlowMultilinePeer(pause=0.0, keywords=["REQUIRETLS"], tls_context=ctx).start()
+        lacks = SlowMultilinePeer(pause=0.0, tls_context=ctx).start()
+        self.cleanups += [offers.stop, lacks.stop]
+        home = self.sink()
+        verify = 'tls = "verify"\ntls_name = "mx.dest.test"\n'
+        g = Gateway2(self.db, [("offers.test", f"127.0.0.1:{offers.port}", verify),
+                               ("lacks.test", f"127.0.0.1:{lacks.port}", verify),
+                               ("corp.test", f"127.0.0.1:{home.port}", "")], self.workdir,
+                     extra=f'tls_ca_file = "{ca}"', extra_top=f'[tls]\ncertificate = "{crt}"\nkey = "{key}"\n')
+        self.cleanups.append(lambda: g.stop(timeout=15))
+        g.start()
+        plain = Smtp(g.port)
+        plain.reply()
+        code, lines = plain.cmd("EHLO client.test")
+        self.assertNotIn("REQUIRETLS", [line[4:] for line in lines])
+        code, lines = plain.cmd("MAIL FROM:<alice@corp.test> REQUIRETLS")
+        self.assertEqual((code, lines[-1][:10]), (530, "530 5.7.10"))
+        c = TlsClient(g.port, ca)
+        self.cleanups.append(c.close)
+        c.reply()
+        c.cmd("EHLO client.test")
+        c.starttls()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertIn("REQUIRETLS", [line[4:] for line in lines])
+        for command, want in (("MAIL FROM:<alice@corp.test> REQUIRETLS", 250), ("RCPT TO:<a@offers.test>", 250),
+                              ("RCPT TO:<b@lacks.test>", 250), ("DATA", 354)):
+            self.assertEqual(c.cmd(command)[0], want, command)
+        code, lines = c.cmd(MESSAGE.format(subject="requiretls") + ".")
+        self.assertEqual(code, 250, lines)
+        qid = re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
+        wait_for(lambda: offers.messages, what="the delivery to the next hop that offers REQUIRETLS")
+        mail = [line for line in offers.transcript if line.startswith("MAIL")]
+        self.assertRegex(mail[0], r"^MAIL FROM:<alice@corp.test>( SIZE=\d+)? REQUIRETLS$")
+        wait_for(lambda: re.search(qid + r" to=<b@lacks.test>, .*dsn=5\.7\.30, status=bounced \(REQUIRETLS support "
+                                   r"required: REQUIRETLS not offered", g.log()), what="the 5.7.30 failure")
+        self.assertEqual(lacks.messages, [])
+        # The report is REQUIRETLS as well: the sender's next hop has no TLS.
+        wait_for(lambda: re.search(r"to=<alice@corp.test>, .*dsn=5\.7\.30, status=bounced \(REQUIRETLS support "
+                                   r"required: no TLS", g.log()), what="the report refused the plaintext next hop")
+        self.assertEqual(home.count(), 0)
 
 
 class Auth(GatewayTest):

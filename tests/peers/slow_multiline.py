@@ -9,7 +9,8 @@ whole reply and sent the body into the rest.
 
 Server: SlowMultilinePeer(pause).start() listens on .port in a thread of
 its own and keeps what it receives in .messages, and every command line in
-.transcript; `keywords` are EHLO keywords to offer besides its own. Run alone:
+.transcript; `keywords` are EHLO keywords to offer besides its own (after
+STARTTLS only, when it has a `tls_context`). Run alone:
     python3 slow_multiline.py PORT
 """
 
@@ -19,9 +20,10 @@ import threading
 
 
 class SlowMultilinePeer:
-    def __init__(self, pause=2.0, port=0, pipelining=False, eight_bit=True, keywords=()):
+    def __init__(self, pause=2.0, port=0, pipelining=False, eight_bit=True, keywords=(), tls_context=None):
         self.pause = pause
         self.keywords = list(keywords)
+        self.tls_context = tls_context   # an ssl.SSLContext: STARTTLS is offered and done
         self.eight_bit = eight_bit
         self.port = port
         self.pipelining = pipelining
@@ -73,6 +75,7 @@ class SlowMultilinePeer:
 
     async def _session(self, reader, writer):
         mail_from, rcpts = None, []
+        secure = False
         try:
             await self._reply(writer, 220, ["slow.test ESMTP, slowly", "really ready now"])
             while True:
@@ -86,8 +89,15 @@ class SlowMultilinePeer:
                     kws = ["slow.test greets you", "SIZE 10000000"] + (["8BITMIME"] if self.eight_bit else [])
                     if self.pipelining:
                         kws.append("PIPELINING")
-                    kws += self.keywords
+                    if self.tls_context and not secure:
+                        kws.append("STARTTLS")
+                    else:
+                        kws += self.keywords
                     await self._reply(writer, 250, kws)
+                elif verb == "STAR" and self.tls_context and not secure:
+                    await self._reply(writer, 220, ["2.0.0 go ahead"])
+                    await writer.start_tls(self.tls_context)
+                    secure = True
                 elif verb == "HELO":
                     await self._reply(writer, 250, ["slow.test", "hello"])
                 elif verb == "MAIL":

@@ -169,6 +169,16 @@ TEST(CommandParser, MtPriority)
     EXPECT_EQ(refused("RCPT TO:<b@c.example> MT-PRIORITY=1").code, 555) << "a MAIL parameter";
 }
 
+TEST(CommandParser, RequireTls)
+{
+    EXPECT_FALSE(ok("MAIL FROM:<a@b.example>").require_tls);
+    EXPECT_TRUE(ok("MAIL FROM:<a@b.example> requiretls SIZE=5").require_tls);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> REQUIRETLS=yes").code, 501);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> REQUIRETLS=").code, 501);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> REQUIRETLS REQUIRETLS").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<b@c.example> REQUIRETLS").code, 555);
+}
+
 TEST(CommandParser, Bdat)
 {
     auto b = ok("BDAT 1000 LAST");
@@ -197,6 +207,9 @@ TEST(Ehlo, RenderAndParseAgree)
     EXPECT_TRUE(smtp::parse_ehlo(smtp::render_ehlo("gw.example", "client", caps)).mt_priority);
     // A next hop may name its priority assignment policy (RFC 6710 3).
     EXPECT_TRUE(smtp::parse_ehlo({250, {}, "mx.example\nMT-PRIORITY STANAG4406"}).mt_priority);
+    EXPECT_FALSE(back.require_tls);
+    caps.require_tls = true;
+    EXPECT_TRUE(smtp::parse_ehlo(smtp::render_ehlo("gw.example", "client", caps)).require_tls);
     EXPECT_EQ(r.render().substr(0, 4), "250-");
 }
 

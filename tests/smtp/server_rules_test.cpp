@@ -154,6 +154,21 @@ TEST(SessionRules, MailAuthParameterWhereAuthIsOffered)
     EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example> AUTH=someone+40b.example", p));
 }
 
+// RFC 8689: REQUIRETLS asks for TLS all the way, so not in the clear.
+TEST(SessionRules, RequireTlsOnlyUnderTls)
+{
+    smtp::server_policy p;
+    p.tls_offered = true;
+    smtp::session_state s;
+    step(s, "EHLO c.example", p);
+    auto const r = step(s, "MAIL FROM:<a@b.example> REQUIRETLS", p);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->code, 530);
+    EXPECT_EQ(r->status.render(), "5.7.10");
+    s.tls = true;
+    EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example> REQUIRETLS", p));
+}
+
 TEST(SessionRules, StartTlsForgetsEverything)
 {
     smtp::server_policy p;
