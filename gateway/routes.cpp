@@ -112,6 +112,28 @@ std::optional<tls_level> parse_tls_level(std::string_view s) noexcept
     return std::nullopt;
 }
 
+bool route::via_mx() const noexcept
+{
+    return host.size() == 2 && (host[0] == 'm' || host[0] == 'M') && (host[1] == 'x' || host[1] == 'X');
+}
+
+std::string route::next_hop_for(std::string_view domain) const
+{
+    if (!via_mx())
+        return next_hop();
+    auto d = lower(domain);
+    while (!d.empty() && d.back() == '.')
+        d.pop_back();
+    return "mx:" + d + ":" + std::to_string(port);
+}
+
+bool split_mx_hop(std::string_view hop, std::string& domain, std::uint16_t& port)
+{
+    if (!hop.starts_with("mx:"))
+        return false;
+    return split_host_port(hop.substr(3), domain, port) && !domain.empty();
+}
+
 std::string route::next_hop_text() const
 {
     if (host.find(':') != std::string::npos)
@@ -240,8 +262,16 @@ route_tls route_set::tls_for(std::string_view next_hop) const
 {
     route_tls out;
     bool found = false;
+    // An MX hop's policy is its domain's route's, when that route still
+    // goes by MX.
+    std::string mx_domain;
+    std::uint16_t mx_port = 0;
+    route const* by_mx = nullptr;
+    if (split_mx_hop(next_hop, mx_domain, mx_port))
+        if (auto const* r = resolve(mx_domain); r && r->via_mx())
+            by_mx = r;
     for (auto const& r : routes_) {
-        if (r.next_hop() != next_hop)
+        if (by_mx ? &r != by_mx : r.next_hop() != next_hop)
             continue;
         if (!found || r.tls.level > out.level)
             out = r.tls;

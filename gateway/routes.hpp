@@ -48,6 +48,12 @@ struct route {
     route_tls tls;
     route_origin origin = route_origin::file;
     std::string next_hop() const { return host + ":" + std::to_string(port); }
+    // The next hop "mx" (any case; a host of that name is written "mx."):
+    // the recipient domain's MX hosts (RFC 5321 5.1), on `port`.
+    bool via_mx() const noexcept;
+    // The next hop a recipient at `domain` is queued for: next_hop(), or
+    // for an MX route "mx:DOMAIN:PORT", one hop (and connections) per domain.
+    std::string next_hop_for(std::string_view domain) const;
     // "host:port", with brackets around an IPv6 address.
     std::string next_hop_text() const;
     friend bool operator==(route const& a, route const& b)
@@ -63,6 +69,8 @@ std::optional<std::string> parse_next_hop(std::string_view text, std::string& ho
 // false when malformed. For listening addresses and hop names, which x400gw
 // wrote or checked itself.
 bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port);
+// "mx:DOMAIN:PORT" (route::next_hop_for) -> its parts; false for any other hop.
+bool split_mx_hop(std::string_view hop, std::string& domain, std::uint16_t& port);
 // A route's domain pattern, lower-cased and without a trailing dot, or the
 // reason it is refused: a domain, "*.domain" or "*".
 std::optional<std::string> normal_route_domain(std::string_view text, std::string& out);

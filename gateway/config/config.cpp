@@ -476,7 +476,8 @@ config load_config(std::string const& path)
     if (auto* t = r.section(root, "delivery")) {
         r.only(*t, "[delivery]", {"connections_per_hop", "max_in_flight", "recipients_per_transaction", "claim_batch",
                                   "lease", "poll_interval", "connection_idle", "metrics_interval", "connect_timeout", "command_timeout",
-                                  "data_timeout", "quarantine_after", "conversion_budget", "tls_ca_file"});
+                                  "data_timeout", "quarantine_after", "conversion_budget", "tls_ca_file",
+                                  "dns_server"});
         r.get_int(*t, "connections_per_hop", c.connections_per_hop, 1, 1000);
         r.get_int(*t, "max_in_flight", c.max_in_flight, 1, 100000);
         r.get_int(*t, "recipients_per_transaction", c.recipients_per_transaction, 1, 1000);
@@ -496,6 +497,18 @@ config load_config(std::string const& path)
         r.get_int(*t, "quarantine_after", c.quarantine_after, 1, 1000);
         r.get_duration(*t, "conversion_budget", c.conversion_budget);
         r.get(*t, "tls_ca_file", c.tls_ca_file);
+        if (auto* n = t->get("dns_server")) {
+            r.get(*t, "dns_server", c.dns_server);
+            auto const colon = c.dns_server.rfind(':');
+            unsigned port = 0;
+            in_addr a{};
+            auto const digits = std::string_view(c.dns_server).substr(colon == std::string::npos ? 0 : colon + 1);
+            auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+            if (colon == std::string::npos || ec != std::errc{} || end != digits.data() + digits.size() ||
+                port == 0 || port > 65535 || inet_pton(AF_INET, c.dns_server.substr(0, colon).c_str(), &a) != 1)
+                r.fail(*n, "dns_server: " + addressing::quoted(c.dns_server) +
+                               " is not an IPv4 address and port (192.0.2.53:53)");
+        }
         if (c.conversion_budget.count() <= 0)
             r.fail(*t->get("conversion_budget"), "conversion_budget must be positive");
         if (c.lease.count() < 2)

@@ -4,6 +4,7 @@
 #include "gateway/cpu.hpp"
 #include "gateway/db_bridge.hpp"
 #include "gateway/log.hpp"
+#include "gateway/smtp_client/dns.hpp"
 #include "gateway/tls.hpp"
 #include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
@@ -296,10 +297,110 @@ void delivery::ensure_connections(std::string const& name)
     }
 }
 
-task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& name, queue::outcome& failure)
+namespace {
+
+// Runs a blocking lookup on `pool`, resuming on the caller's executor.
+template <class F>
+auto run_on(asio::thread_pool& pool, F f) -> task<std::invoke_result_t<F&>>
 {
-    std::string host;
+    using R = std::invoke_result_t<F&>;
+    auto work = [f = std::move(f)]() mutable -> task<R> { co_return f(); };
+    co_return co_await asio::co_spawn(pool.get_executor(), std::move(work), asio::use_awaitable);
+}
+
+// RFC 5321 5.1: the first MX hosts are tried, not a list without end
+// (Postfix's smtp_mx_address_limit counts addresses; five hosts here).
+constexpr std::size_t mx_hosts_tried = 5;
+
+} // namespace
+
+task<std::unique_ptr<smtp_client_session>> delivery::open_session(beast::tcp_stream& stream, std::string const& host)
+{
+    auto const ep = stream.socket().remote_endpoint();
+    auto remote = host + "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    // Commands and bodies are written whole: no write waits for an ACK
+    // (see run_listener in smtp_server/session.cpp).
+    error_code nec;
+    stream.socket().set_option(tcp::no_delay(true), nec);
+    co_return std::make_unique<smtp_client_session>(stream.release_socket(), std::move(remote),
+                                                    rt_.cfg.client_timeouts, rt_.cfg.hostname, rt_.m);
+}
+
+// RFC 5321 5.1: the domain's MX hosts by preference, each of its addresses
+// in turn; no MX record, the domain itself; an address literal, that
+// address. No such domain, or a null MX (RFC 7505), fails the recipients
+// at once; a lookup that fails for now defers them.
+task<std::unique_ptr<smtp_client_session>> delivery::connect_mx(std::string const& domain, std::uint16_t port,
+                                                                queue::outcome& failure, std::string& host)
+{
+    auto const server = rt_.cfg.dns_server;
+    std::string literal = domain.starts_with("ipv6:") ? domain.substr(5) : domain;
+    error_code bad;
+    (void)asio::ip::make_address(literal, bad);
+    std::vector<std::string> hosts;
+    bool implicit = false;
+    if (bad) {
+        literal.clear();
+        auto const seed = static_cast<std::uint32_t>(random_());
+        auto find_mx = [&domain, &server, seed] { return lookup_mx(domain, server, seed); };
+        auto mx = co_await run_on(dns_, find_mx);
+        if (mx.status == dns_status::no_domain) {
+            failure = queue::outcome::permanent("5.4.4", "domain " + domain + " not found in the DNS", "");
+            co_return nullptr;
+        }
+        if (mx.status == dns_status::null_mx) {
+            failure = queue::outcome::permanent("5.1.10", "domain " + domain + " accepts no mail (null MX)", "");
+            co_return nullptr;
+        }
+        if (mx.status == dns_status::failed) {
+            failure = queue::outcome::transient("4.4.3", "MX lookup for " + domain + ": " + mx.why, "");
+            co_return nullptr;
+        }
+        implicit = mx.hosts.empty();
+        hosts = implicit ? std::vector<std::string>{domain} : std::move(mx.hosts);
+        if (hosts.size() > mx_hosts_tried)
+            hosts.resize(mx_hosts_tried);
+    } else {
+        hosts = {literal};
+    }
+    std::string last = "no MX host has an address";
+    for (auto const& name : hosts) {
+        std::vector<std::string> addresses;
+        if (!literal.empty()) {
+            addresses = {literal};
+        } else {
+            auto find_addresses = [&name, &server] { return lookup_addresses(name, server); };
+            auto a = co_await run_on(dns_, find_addresses);
+            if (implicit && a.status != dns_status::failed && a.addresses.empty()) {
+                failure = queue::outcome::permanent("5.4.4", "domain " + domain + " has no MX and no address", "");
+                co_return nullptr;
+            }
+            if (a.status == dns_status::failed)
+                last = "address lookup for " + name + ": " + a.why;
+            addresses = std::move(a.addresses);
+        }
+        for (auto const& address : addresses) {
+            beast::tcp_stream stream(rt_.io);
+            stream.expires_after(rt_.cfg.client_timeouts.connect);
+            auto [ec] = co_await stream.async_connect(tcp::endpoint(asio::ip::make_address(address, bad), port),
+                                                      use_tuple);
+            if (!ec) {
+                host = name;
+                co_return co_await open_session(stream, name);
+            }
+            last = "connect to " + name + "[" + address + "]:" + std::to_string(port) + ": " + ec.message();
+        }
+    }
+    failure = queue::outcome::transient("4.4.1", "no MX host of " + domain + " took a connection; last: " + last, "");
+    co_return nullptr;
+}
+
+task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& name, queue::outcome& failure,
+                                                             std::string& host)
+{
     std::uint16_t port = 25;
+    if (std::string domain; split_mx_hop(name, domain, port))
+        co_return co_await connect_mx(domain, port, failure, host);
     if (!split_host_port(name, host, port)) {
         failure = queue::outcome::transient("4.3.5", "bad next hop " + name, "");
         co_return nullptr;
@@ -317,13 +418,7 @@ task<std::unique_ptr<smtp_client_session>> delivery::connect(std::string const& 
         failure = queue::outcome::transient("4.4.1", "connect to " + name + ": " + cec.message(), "");
         co_return nullptr;
     }
-    auto remote = host + "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-    // Commands and bodies are written whole: no write waits for an ACK
-    // (see run_listener in smtp_server/session.cpp).
-    error_code nec;
-    stream.socket().set_option(tcp::no_delay(true), nec);
-    co_return std::make_unique<smtp_client_session>(stream.release_socket(), std::move(remote),
-                                                    rt_.cfg.client_timeouts, rt_.cfg.hostname, rt_.m);
+    co_return co_await open_session(stream, host);
 }
 
 client_tls delivery::tls_for(std::string const& next_hop, std::string const& host, std::string& why)
@@ -364,11 +459,10 @@ task<void> delivery::connection_loop(std::string name)
     queue::outcome failure;
     std::unique_ptr<smtp_client_session> session;
     try {
-        session = co_await connect(name, failure);
+        std::string host;
+        session = co_await connect(name, failure, host);
         if (session) {
-            std::string host, why;
-            std::uint16_t port = 0;
-            split_host_port(name, host, port);
+            std::string why;
             auto tls = tls_for(name, host, why);
             if (tls.level != tls_level::none && !tls.context) {
                 failure = queue::outcome::transient("4.7.5", "TLS for " + name + " cannot be set up: " + why, "");
@@ -663,13 +757,14 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
     if (!progress.sender.empty()) {
         auto const at = progress.sender.rfind('@');
         auto const routes = rt_.routes;
-        auto const* route = routes->resolve(at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1));
+        auto const sender_domain = at == std::string::npos ? rt_.cfg.hostname : progress.sender.substr(at + 1);
+        auto const* route = routes->resolve(sender_domain);
         if (!route) {
             warn(progress.qid, "sender " + std::string(kind) +
                                    " notification not sent: no route for <" + printable(progress.sender) + ">");
         } else {
             db::new_message d;
-            d.recipients.push_back({progress.sender, route->next_hop()});
+            d.recipients.push_back({progress.sender, route->next_hop_for(sender_domain)});
             d.client = "local";
             // RFC 8689 4.3: the report on a REQUIRETLS message travels as
             // it would have, and returns no content.

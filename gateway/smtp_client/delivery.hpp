@@ -15,6 +15,8 @@
 #include "gateway/smtp_client/session.hpp"
 #include "queue/dsn.hpp"
 
+#include <boost/asio/thread_pool.hpp>
+
 #include <deque>
 #include <map>
 #include <random>
@@ -90,7 +92,13 @@ private:
     task<void> notify_sender(std::uint64_t key, message_progress progress);
     void ensure_connections(std::string const& name);
     task<void> connection_loop(std::string name);
-    task<std::unique_ptr<smtp_client_session>> connect(std::string const& name, queue::outcome& failure);
+    // A connection to the next hop `name`; `host` is the host name it
+    // reached (an MX host, for an MX hop), for TLS.
+    task<std::unique_ptr<smtp_client_session>> connect(std::string const& name, queue::outcome& failure,
+                                                       std::string& host);
+    task<std::unique_ptr<smtp_client_session>> connect_mx(std::string const& domain, std::uint16_t port,
+                                                          queue::outcome& failure, std::string& host);
+    task<std::unique_ptr<smtp_client_session>> open_session(beast::tcp_stream& stream, std::string const& host);
     task<void> record(job j, std::vector<queue::outcome> outcomes, std::string_view body);
     void fail_all_queued(std::string const& name, queue::outcome const& o);
 
@@ -115,6 +123,9 @@ private:
     asio::steady_timer wake_timer_;
     asio::steady_timer upkeep_timer_;
     std::mt19937_64 random_;
+    // MX and address lookups, which block in libresolv (dns.hpp): off the
+    // I/O thread, two at a time.
+    asio::thread_pool dns_{2};
 };
 
 } // namespace x400gw::gateway

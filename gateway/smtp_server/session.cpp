@@ -606,7 +606,7 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
             log(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " dsn=5.7.1 (no route for " + printable(domain) + ")");
             return replies::relay_denied("Relay access denied: no route to " + printable(domain));
         }
-        next_hop = route->next_hop();
+        next_hop = route->next_hop_for(domain);
     }
     // RFC 3461 4.2: a recipient the mapping rewrote keeps the address the
     // client gave as its ORCPT, unless it gave one, so that a report from

@@ -79,16 +79,41 @@ TEST(Routes, TheDatabaseReplacesTheFileDomainByDomain)
 
 TEST(Routes, TlsForANextHopIsTheStrictest)
 {
-    auto verify = make("b.test", "mx", 25, tls_level::verify);
+    auto verify = make("b.test", "relay", 25, tls_level::verify);
     verify.tls.name = "mx.example";
-    route_set s({make("a.test", "mx", 25, tls_level::may), verify, make("c.test", "other", 25, tls_level::none)}, {},
-                "default-ca.pem");
-    auto t = s.tls_for("mx:25");
+    route_set s({make("a.test", "relay", 25, tls_level::may), verify, make("c.test", "other", 25, tls_level::none)},
+                {}, "default-ca.pem");
+    auto t = s.tls_for("relay:25");
     EXPECT_EQ(t.level, tls_level::verify);
     EXPECT_EQ(t.name, "mx.example");
     EXPECT_EQ(t.ca_file, "default-ca.pem");
     EXPECT_EQ(s.tls_for("unknown:25").level, tls_level::may);
     EXPECT_EQ(s.tls_for("other:25").level, tls_level::none);
+}
+
+// The next hop "mx": one hop per recipient domain, whose TLS is its route's.
+TEST(Routes, MxRoutes)
+{
+    auto by_mx = make("*", "MX", 2525, tls_level::verify);
+    EXPECT_TRUE(by_mx.via_mx());
+    EXPECT_FALSE(make("a.test", "mx.", 25).via_mx());
+    EXPECT_FALSE(make("a.test", "mx.example", 25).via_mx());
+    EXPECT_EQ(by_mx.next_hop_for("Dest.Example."), "mx:dest.example:2525");
+    EXPECT_EQ(make("a.test", "relay", 25).next_hop_for("a.test"), "relay:25");
+    std::string domain;
+    std::uint16_t port = 0;
+    EXPECT_TRUE(split_mx_hop("mx:dest.example:2525", domain, port));
+    EXPECT_EQ(domain, "dest.example");
+    EXPECT_EQ(port, 2525);
+    EXPECT_TRUE(split_mx_hop(by_mx.next_hop_for("[192.0.2.1]"), domain, port));
+    EXPECT_EQ(domain, "192.0.2.1");
+    EXPECT_FALSE(split_mx_hop("mx:25", domain, port));
+    EXPECT_FALSE(split_mx_hop("relay:25", domain, port));
+    route_set s({by_mx, make("plain.test", "relay", 25, tls_level::none)}, {}, "ca.pem");
+    EXPECT_EQ(s.tls_for("mx:dest.example:2525").level, tls_level::verify);
+    EXPECT_EQ(s.tls_for("mx:dest.example:2525").ca_file, "ca.pem");
+    // A domain whose route no longer goes by MX: the default, may.
+    EXPECT_EQ(s.tls_for("mx:plain.test:25").level, tls_level::may);
 }
 
 TEST(Routes, RouteFileBothWays)

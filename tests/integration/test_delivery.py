@@ -11,6 +11,7 @@ import time
 import unittest
 
 from harness import GatewayTest, Smtp, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from dns_server import DnsServer
 from flaky_sink import FlakySink
 from slow_multiline import SlowMultilinePeer
 
@@ -287,6 +288,57 @@ class RecipientLimits(GatewayTest):
         self.assertEqual(sorted(len(e.rcpt_tos) for e in sink.accepted), [1, 3, 3])
         self.assertEqual(sorted(r for e in sink.accepted for r in e.rcpt_tos), rcpts)
         wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message done")
+
+
+class MxRouting(GatewayTest):
+    """A route whose next hop is "mx": each recipient domain's MX hosts by
+    preference (RFC 5321 5.1), the domain itself without MX, and an
+    immediate failure for a domain that does not exist, has no address or
+    says it takes no mail (null MX, RFC 7505)."""
+
+    def test_delivery_by_mx(self):
+        sink = self.sink()
+        dns = DnsServer({
+            ("dest.test", "MX"): [(20, "mx1.dest.test"), (10, "down.dest.test")],
+            ("down.dest.test", "A"): ["127.0.0.2"],      # nothing listens there
+            ("mx1.dest.test", "A"): ["127.0.0.1"],
+            ("implicit.test", "A"): ["127.0.0.1"],       # no MX: the domain is its own host
+            ("corp.test", "A"): ["127.0.0.1"],
+            ("nomail.test", "MX"): [(0, "")],            # RFC 7505
+            ("noaddr.test", "TXT"): [],                  # exists, no MX and no address
+        }, servfail=["broken.test"]).start()
+        self.cleanups.append(dns.stop)
+        gw = self.gateway([("*", f"mx:{sink.port}")], extra=f'dns_server = "127.0.0.1:{dns.port}"',
+                          retry={"first_delay": "1h", "max_delay": "1h", "lifetime": "1d"})
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test>")[0], 250)
+        for rcpt in ("a@dest.test", "b@Implicit.test", "c@nomail.test", "d@missing.test", "e@noaddr.test",
+                     "f@broken.test"):
+            self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250, rcpt)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        code, lines = c.cmd("Subject: by mx\r\n\r\nbody\r\n.")
+        self.assertEqual(code, 250, lines)
+        qid = re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
+        c.cmd("QUIT")
+        sink.wait_count(3)   # a, b and the report on c, d and e
+        log = gw.log()
+        self.assertRegex(log, qid + rf" to=<a@dest.test>, relay=mx1.dest.test\[127.0.0.1\]:{sink.port}, .*status=sent")
+        self.assertRegex(log, qid + rf" to=<b@Implicit.test>, relay=implicit.test\[127.0.0.1\]:{sink.port}, "
+                              r".*status=sent")
+        self.assertRegex(log, qid + r" to=<c@nomail.test>, .*dsn=5\.1\.10, status=bounced")
+        self.assertRegex(log, qid + r" to=<d@missing.test>, .*dsn=5\.4\.4, status=bounced")
+        self.assertRegex(log, qid + r" to=<e@noaddr.test>, .*dsn=5\.4\.4, status=bounced")
+        self.assertRegex(log, qid + r" to=<f@broken.test>, .*dsn=4\.4\.3, status=deferred")
+        self.assertLess(dns.queries.index(("down.dest.test", "A")), dns.queries.index(("mx1.dest.test", "A")),
+                        "the lower preference first")
+        report = [m for m in sink.messages if m.mail_from == "<>"]
+        self.assertEqual(len(report), 1)
+        self.assertEqual(report[0].rcpt_tos, ["alice@corp.test"])
+        text = report[0].original_content.decode()
+        for rcpt, status in (("c@nomail.test", "5.1.10"), ("d@missing.test", "5.4.4"), ("e@noaddr.test", "5.4.4")):
+            self.assertIn(f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n", text)
 
 
 class MtPriority(GatewayTest):

@@ -1,0 +1,180 @@
+// gateway/smtp_client/dns.cpp
+#include "gateway/smtp_client/dns.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+
+namespace x400gw::gateway {
+namespace {
+
+// One resolver state per lookup: res_n* functions are safe on threads
+// that do not share it.
+class resolver {
+public:
+    explicit resolver(std::string const& server)
+    {
+        if (res_ninit(&state_) != 0) {
+            why_ = "cannot initialise the resolver";
+            return;
+        }
+        open_ = true;
+        if (!server.empty()) {
+            auto const colon = server.rfind(':');
+            unsigned port = 53;
+            std::string const host = server.substr(0, colon);
+            if (colon != std::string::npos) {
+                auto const digits = std::string_view(server).substr(colon + 1);
+                std::from_chars(digits.data(), digits.data() + digits.size(), port);
+            }
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<std::uint16_t>(port));
+            if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
+                why_ = "dns_server " + server + " is not an IPv4 address and port";
+                return;
+            }
+            state_.nscount = 1;
+            state_.nsaddr_list[0] = a;
+        }
+        state_.retrans = 2;   // seconds before a retry, and two tries: a dead server costs 4 s, not 30
+        state_.retry = 2;
+        ready_ = true;
+    }
+    ~resolver()
+    {
+        if (open_)
+            res_nclose(&state_);
+    }
+    resolver(resolver const&) = delete;
+    resolver& operator=(resolver const&) = delete;
+
+    std::string const& why() const noexcept { return why_; }
+
+    // The answer section's records of `type` (their RDATA's offset in the
+    // message kept by `parse`), or the status when there are none.
+    dns_status query(std::string const& name, int type, std::string& why)
+    {
+        if (!ready_) {
+            why = why_;
+            return dns_status::failed;
+        }
+        buffer_.resize(65536);
+        length_ = res_nquery(&state_, name.c_str(), ns_c_in, type, buffer_.data(), static_cast<int>(buffer_.size()));
+        if (length_ >= 0) {
+            if (ns_initparse(buffer_.data(), length_, &message_) < 0) {
+                why = "a malformed answer for " + name;
+                return dns_status::failed;
+            }
+            return dns_status::ok;
+        }
+        length_ = 0;
+        switch (state_.res_h_errno) {
+        case HOST_NOT_FOUND: return dns_status::no_domain;
+        case NO_DATA: return dns_status::ok;   // the name exists, without such records
+        case TRY_AGAIN: why = "no answer for " + name + " (server failure or time-out)"; return dns_status::failed;
+        default: why = "lookup of " + name + " failed"; return dns_status::failed;
+        }
+    }
+
+    template <class F>
+    void each(int type, F f)
+    {
+        if (length_ == 0)
+            return;
+        for (int i = 0; i < ns_msg_count(message_, ns_s_an); ++i) {
+            ns_rr rr;
+            if (ns_parserr(&message_, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != type)
+                continue;
+            f(rr);
+        }
+    }
+
+    ns_msg const& message() const noexcept { return message_; }
+
+private:
+    struct __res_state state_ {};
+    bool open_ = false;
+    bool ready_ = false;
+    std::string why_;
+    std::vector<unsigned char> buffer_;
+    int length_ = 0;
+    ns_msg message_{};
+};
+
+} // namespace
+
+mx_answer order_mx(std::vector<std::pair<int, std::string>> records, std::mt19937& rng)
+{
+    mx_answer out;
+    out.status = dns_status::ok;
+    if (records.size() == 1 && (records[0].second.empty() || records[0].second == ".")) {
+        out.status = dns_status::null_mx;
+        return out;
+    }
+    std::shuffle(records.begin(), records.end(), rng);
+    std::stable_sort(records.begin(), records.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
+    for (auto& [preference, host] : records) {
+        while (!host.empty() && host.back() == '.')
+            host.pop_back();
+        if (!host.empty() && std::find(out.hosts.begin(), out.hosts.end(), host) == out.hosts.end())
+            out.hosts.push_back(std::move(host));
+    }
+    return out;
+}
+
+mx_answer lookup_mx(std::string const& domain, std::string const& server, std::uint32_t seed)
+{
+    resolver r(server);
+    mx_answer out;
+    out.status = r.query(domain, ns_t_mx, out.why);
+    if (out.status != dns_status::ok)
+        return out;
+    std::vector<std::pair<int, std::string>> records;
+    r.each(ns_t_mx, [&](ns_rr const& rr) {
+        if (ns_rr_rdlen(rr) < 3)
+            return;
+        char name[NS_MAXDNAME];
+        auto const& m = r.message();
+        if (ns_name_uncompress(ns_msg_base(m), ns_msg_end(m), ns_rr_rdata(rr) + 2, name, sizeof name) < 0)
+            return;
+        records.emplace_back(ns_get16(ns_rr_rdata(rr)), name);
+    });
+    std::mt19937 rng(seed);
+    return order_mx(std::move(records), rng);
+}
+
+address_answer lookup_addresses(std::string const& host, std::string const& server)
+{
+    resolver r(server);
+    address_answer out;
+    bool exists = false;
+    for (int const type : {int(ns_t_a), int(ns_t_aaaa)}) {
+        std::string why;
+        auto const s = r.query(host, type, why);
+        if (s == dns_status::failed && out.why.empty())
+            out.why = why;
+        if (s != dns_status::ok)
+            continue;
+        exists = true;
+        r.each(type, [&](ns_rr const& rr) {
+            char text[INET6_ADDRSTRLEN];
+            auto const family = type == ns_t_a ? AF_INET : AF_INET6;
+            auto const size = type == ns_t_a ? 4 : 16;
+            if (ns_rr_rdlen(rr) == size && inet_ntop(family, ns_rr_rdata(rr), text, sizeof text))
+                out.addresses.emplace_back(text);
+        });
+    }
+    out.status = !out.addresses.empty() ? dns_status::ok
+                 : !out.why.empty()     ? dns_status::failed
+                 : exists               ? dns_status::ok
+                                        : dns_status::no_domain;
+    return out;
+}
+
+} // namespace x400gw::gateway
