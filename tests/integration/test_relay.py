@@ -46,9 +46,10 @@ class Relay(GatewayTest):
         self.assertEqual(c.reply()[0], 220)
         code, lines = c.cmd("EHLO client.test")
         self.assertEqual(code, 250)
-        for kw in ("PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING"):
+        for kw in ("PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"):
             self.assertIn("250-" + kw, lines)
-        self.assertEqual(lines[-1], "250 DSN")
+        self.assertEqual(lines[-1], "250 MT-PRIORITY")
+        self.assertNotIn("250-REQUIRETLS", lines, "offered under TLS only")
         # One octet per write, the whole transaction.
         wire = ("MAIL FROM:<a@corp.test>\r\nRCPT TO:<b@dest.test>\r\nDATA\r\n"
                 "Subject: bytewise\r\n\r\nbody\r\n..dot\r\n.\r\n")
