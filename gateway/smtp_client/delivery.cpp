@@ -299,15 +299,6 @@ void delivery::ensure_connections(std::string const& name)
 
 namespace {
 
-// Runs a blocking lookup on `pool`, resuming on the caller's executor.
-template <class F>
-auto run_on(asio::thread_pool& pool, F f) -> task<std::invoke_result_t<F&>>
-{
-    using R = std::invoke_result_t<F&>;
-    auto work = [f = std::move(f)]() mutable -> task<R> { co_return f(); };
-    co_return co_await asio::co_spawn(pool.get_executor(), std::move(work), asio::use_awaitable);
-}
-
 // RFC 5321 5.1: the first MX hosts are tried, not a list without end
 // (Postfix's smtp_mx_address_limit counts addresses; five hosts here).
 constexpr std::size_t mx_hosts_tried = 5;
