@@ -16,6 +16,17 @@ from flaky_sink import FlakySink
 from slow_multiline import SlowMultilinePeer
 
 
+def flaky_next_hop(test, script, domain, retry):
+    """A FlakySink answering `script` for `domain`, a sink for corp.test
+    (where the senders' reports go) and a gateway routing to both."""
+    port = free_port()
+    sink = FlakySink(script, port).start()
+    test.cleanups.append(sink.stop)
+    home = test.sink()
+    gw = test.gateway([(domain, f"127.0.0.1:{port}"), ("corp.test", f"127.0.0.1:{home.port}")], retry=retry)
+    return sink, home, gw
+
+
 class Delivery(GatewayTest):
     def test_multiline_replies_split_and_slow_at_every_step(self):
         for pipelining in (False, True):
@@ -95,12 +106,8 @@ class Delivery(GatewayTest):
         self.assertNotIn("non-delivery notification", gw.log())
 
     def test_expiry_fails_with_a_dsn(self):
-        port = free_port()
-        sink = FlakySink(["421 4.4.2 busy, always"], port).start()
-        self.cleanups.append(sink.stop)
-        home = self.sink()
-        gw = self.gateway([("dest.test", f"127.0.0.1:{port}"), ("corp.test", f"127.0.0.1:{home.port}")],
-                          retry={"first_delay": "1s", "max_delay": "1s", "lifetime": "4s", "jitter": 0.0})
+        sink, home, gw = flaky_next_hop(self, ["421 4.4.2 busy, always"], "dest.test",
+                                        {"first_delay": "1s", "max_delay": "1s", "lifetime": "4s", "jitter": 0.0})
         swaks(gw.port, "bob@dest.test", data="Subject: too late\r\n\r\nx\r\n")
         home.wait_count(1, timeout=40)
         text = home.messages[0].original_content.decode()
@@ -136,6 +143,15 @@ class DsnExtension(GatewayTest):
         self.assertEqual(code, 250, lines)
         c.cmd("QUIT")
         return re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
+
+    def first_report(self, home, subject):
+        """The text of the first message at `home`: a report, from <>, with `subject`."""
+        home.wait_count(1, timeout=30)
+        report = home.messages[0]
+        self.assertEqual(report.mail_from, "<>")
+        text = report.original_content.decode()
+        self.assertIn(f"Subject: {subject}\r\n", text)
+        return text
 
     def test_parameters_reach_a_next_hop_that_offers_dsn(self):
         # smtp-sink runs as nobody, who must reach the directory.
@@ -183,11 +199,7 @@ class DsnExtension(GatewayTest):
         relayed = self.transaction(gw.port, "MAIL FROM:<alice@corp.test> ENVID=env+2B1",
                                    ["RCPT TO:<bob@ok.test> NOTIFY=SUCCESS ORCPT=rfc822;Bob@ok.test",
                                     "RCPT TO:<eve@no.test> NOTIFY=NEVER"], "relayed")
-        home.wait_count(1, timeout=30)
-        report = home.messages[0]
-        self.assertEqual(report.mail_from, "<>")
-        text = report.original_content.decode()
-        self.assertIn("Subject: Successful Mail Delivery Report", text)
+        text = self.first_report(home, "Successful Mail Delivery Report")
         self.assertIn("Original-Envelope-Id: env+1\r\n", text)
         self.assertIn("Original-Recipient: rfc822; Bob@ok.test\r\nFinal-Recipient: rfc822; bob@ok.test\r\n"
                       "Action: relayed\r\nStatus: 2.0.0\r\n", text)
@@ -212,23 +224,15 @@ class DsnExtension(GatewayTest):
         # A next hop that says "try later" for good: at [retry] delay_warning
         # the sender hears once that the message is delayed, for the
         # recipients whose NOTIFY does not leave DELAY out.
-        slow = free_port()
-        sink = FlakySink(["451 4.3.0 Try again later"], slow).start()
-        self.cleanups.append(sink.stop)
-        home = self.sink()
-        gw = self.gateway([("slow.test", f"127.0.0.1:{slow}"), ("corp.test", f"127.0.0.1:{home.port}")],
-                          retry={"first_delay": "1s", "max_delay": "1s", "lifetime": "1h", "jitter": 0.0,
-                                 "delay_warning": "3s"})
+        sink, home, gw = flaky_next_hop(self, ["451 4.3.0 Try again later"], "slow.test",
+                                        {"first_delay": "1s", "max_delay": "1s", "lifetime": "1h", "jitter": 0.0,
+                                         "delay_warning": "3s"})
         qid = self.transaction(gw.port, "MAIL FROM:<alice@corp.test> RET=FULL ENVID=slow1",
                                ["RCPT TO:<bob@slow.test>", "RCPT TO:<carol@slow.test> NOTIFY=FAILURE",
                                 "RCPT TO:<dave@slow.test> NOTIFY=DELAY"], "delayed")
         # A bounce never causes a report, a delay report neither.
         silent = self.transaction(gw.port, "MAIL FROM:<>", ["RCPT TO:<erin@slow.test>"], "silent")
-        home.wait_count(1, timeout=30)
-        report = home.messages[0]
-        self.assertEqual(report.mail_from, "<>")
-        text = report.original_content.decode()
-        self.assertIn("Subject: Delayed Mail (still being retried)\r\n", text)
+        text = self.first_report(home, "Delayed Mail (still being retried)")
         self.assertIn("Original-Envelope-Id: slow1\r\n", text)
         for rcpt in ("bob", "dave"):
             self.assertRegex(text, f"Final-Recipient: rfc822; {rcpt}@slow.test\r\nAction: delayed\r\n"
