@@ -134,6 +134,11 @@ task<void> delivery::run_upkeep()
             }
             if (std::chrono::steady_clock::now() >= next_prune) {
                 next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+                // A next hop with no connection and no work is forgotten: MX
+                // routes make one per recipient domain, which would pile up.
+                std::erase_if(hops_, [](auto const& entry) {
+                    return entry.second.connections == 0 && entry.second.jobs.empty();
+                });
                 auto prune = [](db::connection& c) { db::prune_ledger(c); };
                 co_await run_db(rt_.control, prune);
             }
