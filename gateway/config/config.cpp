@@ -458,13 +458,15 @@ config load_config(std::string const& path)
     if (auto* t = r.section(root, "limits")) {
         r.only(*t, "[limits]", {"message_size", "recipients", "errors", "max_sessions", "command_timeout",
                                 "data_timeout", "greeting_timeout", "sessions_per_client", "connections_per_minute",
-                                "messages_per_minute", "admin_connections", "min_data_rate", "junk_commands"});
+                                "messages_per_minute", "admin_connections", "min_data_rate", "junk_commands",
+                                "max_hops"});
         r.get_int(*t, "sessions_per_client", c.sessions_per_client, 1, 1000000);
         r.get_int(*t, "connections_per_minute", c.connections_per_minute, 0, 1000000);
         r.get_int(*t, "messages_per_minute", c.messages_per_minute, 0, 1000000);
         r.get_int(*t, "admin_connections", c.admin_connections, 1, 100000);
         r.get_int(*t, "min_data_rate", c.limits.min_data_rate, 0, std::int64_t(1) << 30);
         r.get_int(*t, "junk_commands", c.limits.junk_commands, 1, 1000000);
+        r.get_int(*t, "max_hops", c.limits.max_hops, 10, 1000);
         r.get_int(*t, "message_size", c.limits.message_size, 1024, std::int64_t(1) << 40);
         r.get_int(*t, "recipients", c.limits.recipients, 1, 100000);
         r.get_int(*t, "errors", c.limits.errors, 1, 1000);

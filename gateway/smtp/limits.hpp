@@ -22,6 +22,10 @@ struct server_limits {
     // data_timeout of grace (Postfix's smtpd_min_data_rate).
     std::uint64_t min_data_rate = 500;
     std::size_t junk_commands = 100;                 // NOOP, RSET, VRFY, HELP without mail before 421
+    // RFC 5321 6.3: a message with this many Received: fields is looping
+    // (Postfix's hopcount_limit; the RFC asks for at least 100, and a
+    // lower one stops a loop sooner between gateways that count alike).
+    std::size_t max_hops = 100;
 };
 
 struct client_timeouts {                              // RFC 5321 4.5.3.2, per phase

@@ -131,6 +131,10 @@ reply relaying_denied() { return {554, {5, 7, 1}, "Relaying denied"}; }
 reply no_x400_route(std::string_view std_or) { return {550, {5, 1, 2}, "No X.400 route for "s + std::string(std_or)}; }
 reply tls_required() { return {530, {5, 7, 0}, "Must issue a STARTTLS command first"}; }
 reply requiretls_without_tls() { return {530, {5, 7, 10}, "REQUIRETLS needs a TLS session: issue STARTTLS first"}; }
+reply mail_loop(std::size_t hops)
+{
+    return {554, {5, 4, 6}, "Too many hops (" + std::to_string(hops) + " Received: fields): a mail loop"};
+}
 reply too_many_messages_from_client() { return {450, {4, 7, 1}, "Too many messages from your address, try again later"}; }
 reply too_many_connections_from_client(std::string_view host)
 {

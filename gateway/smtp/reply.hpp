@@ -73,6 +73,7 @@ reply relaying_denied();                               // 554 5.7.1 (relay contr
 reply no_x400_route(std::string_view std_or);          // 550 5.1.2
 reply tls_required();                                  // 530 5.7.0 (RFC 3207 4)
 reply requiretls_without_tls();                        // 530 5.7.10 (RFC 8689 4.1: REQUIRETLS outside TLS)
+reply mail_loop(std::size_t hops);                     // 554 5.4.6 (RFC 5321 6.3: too many Received: fields)
 reply too_many_messages_from_client();                 // 450 4.7.1
 reply too_many_connections_from_client(std::string_view host);   // 421 4.7.0
 reply too_many_junk_commands(std::string_view host);   // 421 4.7.0

@@ -198,6 +198,27 @@ void advance(session_state& s, command const& cmd, reply const& r) noexcept
     }
 }
 
+std::size_t count_received(std::string_view message, std::size_t limit) noexcept
+{
+    std::size_t n = 0;
+    std::size_t pos = 0;
+    while (pos < message.size() && n < limit) {
+        auto const end = message.find('\n', pos);
+        auto line = message.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        if (line.empty() || line == "\r")
+            break;   // the end of the header section
+        constexpr std::string_view name = "received:";
+        if (line.size() >= name.size() &&
+            std::equal(name.begin(), name.end(), line.begin(),
+                       [](char a, char b) { return a == (b >= 'A' && b <= 'Z' ? char(b - 'A' + 'a') : b); }))
+            ++n;
+        if (end == std::string_view::npos)
+            break;
+        pos = end + 1;
+    }
+    return n;
+}
+
 int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept
 {
     int const p = asked.value_or(0);

@@ -100,6 +100,11 @@ std::optional<reply> check_relay(relay_client const& c, destination d, std::stri
 // message's priority but not raise it, so strangers cannot jump the queue.
 int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept;
 
+// The Received: fields in a message's header section (up to its first
+// empty line), for RFC 5321 6.3's loop detection; counting stops at
+// `limit`.
+std::size_t count_received(std::string_view message, std::size_t limit) noexcept;
+
 // A value that a header field may carry as it is: printable US-ASCII and
 // space, nothing that ends a line.
 bool header_safe(std::string_view v) noexcept;

@@ -795,6 +795,15 @@ std::string smtp_server_session::trace_header(transaction const& t) const
 task<smtp::reply> smtp_server_session::finish(std::string body)
 {
     auto& t = *tx_;
+    // RFC 5321 6.3: a message that has passed this many MTAs is going round
+    // in circles (a route or an MX that leads back); refused before it is
+    // queued, so the loop ends here and the sender's MTA reports it.
+    auto const limit = rt_.cfg.limits.max_hops;
+    if (auto const hops = smtp::count_received(body, limit); hops >= limit) {
+        log(t.qid, "reject data from=" + envelope(t.reverse_path) + " dsn=5.4.6 (mail loop: " + std::to_string(hops) +
+                       " Received: fields) session=" + id_);
+        co_return smtp::replies::mail_loop(hops);
+    }
     auto trace = trace_header(t);
     prepared_content prepared;
     bool done_here = false;

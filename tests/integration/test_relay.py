@@ -39,6 +39,22 @@ class Relay(GatewayTest):
         wait_for(lambda: gw.metrics().get("x400gw_messages_delivered_total") == 1.0, what="delivered counter")
         self.assertEqual(gw.metrics()["x400gw_messages_received_total"], 1.0)
 
+    def test_a_mail_loop_is_refused(self):
+        # RFC 5321 6.3: [limits] max_hops Received: fields (here 10) is a loop.
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")], extra_top="[limits]\nmax_hops = 10\n")
+        hops = "".join(f"Received: from hop{i}.test by hop{i + 1}.test; Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+                       for i in range(10))
+        c = Smtp.at_data(gw.port)
+        code, lines = c.cmd(hops + "Subject: loop\r\n\r\nround and round\r\n.")
+        self.assertEqual((code, lines[-1][:9]), (554, "554 5.4.6"), lines)
+        self.assertIn("dsn=5.4.6 (mail loop: 10 Received: fields)", gw.log())
+        # One hop fewer is mail like any other.
+        c = Smtp.at_data(gw.port)
+        code, lines = c.cmd(hops[hops.index("\r\n") + 2:] + "Subject: nine\r\n\r\nx\r\n.")
+        self.assertEqual(code, 250, lines)
+        sink.wait_count(1)
+
     def test_one_octet_per_write_and_pipelined_end_of_data(self):
         sink = self.sink()
         gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])

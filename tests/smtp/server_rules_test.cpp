@@ -204,6 +204,22 @@ TEST(SessionRules, Bdat)
     EXPECT_EQ(smtp::check_bdat(s)->code, 503);
 }
 
+// RFC 5321 6.3: Received: fields of the header section only, any case.
+TEST(LoopDetection, CountsReceivedFieldsInTheHeader)
+{
+    EXPECT_EQ(smtp::count_received("Received: a\r\n\tfolded\r\nRECEIVED:b\nX-Received: c\r\nSubject: s\r\n"
+                                   "\r\nReceived: in the body\r\n",
+                                   100),
+              2u);
+    EXPECT_EQ(smtp::count_received("Received: a", 100), 1u);
+    EXPECT_EQ(smtp::count_received("\r\nReceived: body only\r\n", 100), 0u);
+    std::string many;
+    for (int i = 0; i < 150; ++i)
+        many += "Received: from hop" + std::to_string(i) + "\r\n";
+    EXPECT_EQ(smtp::count_received(many + "\r\nbody", 100), 100u) << "counting stops at the limit";
+    EXPECT_EQ(smtp::count_received(many + "\r\nbody", 1000), 150u);
+}
+
 // RFC 6710 4: only a client that may relay raises its message's priority.
 TEST(RelayControl, WhoMayRaiseThePriority)
 {
