@@ -200,6 +200,7 @@ void advance(session_state& s, command const& cmd, reply const& r) noexcept
 
 std::size_t count_received(std::string_view message, std::size_t limit) noexcept
 {
+    message = message.substr(0, 256 * 1024);
     std::size_t n = 0;
     std::size_t pos = 0;
     while (pos < message.size() && n < limit) {
