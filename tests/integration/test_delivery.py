@@ -310,6 +310,7 @@ class MxRouting(GatewayTest):
             ("corp.test", "A"): ["127.0.0.1"],
             ("nomail.test", "MX"): [(0, "")],            # RFC 7505
             ("noaddr.test", "TXT"): [],                  # exists, no MX and no address
+            ("self.test", "MX"): [(10, "GW.test"), (20, "mx1.dest.test")],   # we are its best MX
         }, servfail=["broken.test"]).start()
         self.cleanups.append(dns.stop)
         gw = self.gateway([("*", f"mx:{sink.port}")], extra=f'dns_server = "127.0.0.1:{dns.port}"',
@@ -319,14 +320,14 @@ class MxRouting(GatewayTest):
         c.cmd("EHLO client.test")
         self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test>")[0], 250)
         for rcpt in ("a@dest.test", "b@Implicit.test", "c@nomail.test", "d@missing.test", "e@noaddr.test",
-                     "f@broken.test"):
+                     "f@broken.test", "g@self.test"):
             self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250, rcpt)
         self.assertEqual(c.cmd("DATA")[0], 354)
         code, lines = c.cmd("Subject: by mx\r\n\r\nbody\r\n.")
         self.assertEqual(code, 250, lines)
         qid = re.search(r"queued as ([0-9A-Z]{10})", lines[-1]).group(1)
         c.cmd("QUIT")
-        sink.wait_count(3)   # a, b and the report on c, d and e
+        sink.wait_count(3)   # a, b and the report on c, d, e and g
         log = gw.log()
         self.assertRegex(log, qid + rf" to=<a@dest.test>, relay=mx1.dest.test\[127.0.0.1\]:{sink.port}, .*status=sent")
         self.assertRegex(log, qid + rf" to=<b@Implicit.test>, relay=implicit.test\[127.0.0.1\]:{sink.port}, "
@@ -335,13 +336,16 @@ class MxRouting(GatewayTest):
         self.assertRegex(log, qid + r" to=<d@missing.test>, .*dsn=5\.4\.4, status=bounced")
         self.assertRegex(log, qid + r" to=<e@noaddr.test>, .*dsn=5\.4\.4, status=bounced")
         self.assertRegex(log, qid + r" to=<f@broken.test>, .*dsn=4\.4\.3, status=deferred")
+        self.assertRegex(log, qid + r" to=<g@self.test>, .*dsn=5\.4\.6, status=bounced \(mail for self.test loops "
+                              r"back to myself\)")
         self.assertLess(dns.queries.index(("down.dest.test", "A")), dns.queries.index(("mx1.dest.test", "A")),
                         "the lower preference first")
         report = [m for m in sink.messages if m.mail_from == "<>"]
         self.assertEqual(len(report), 1)
         self.assertEqual(report[0].rcpt_tos, ["alice@corp.test"])
         text = report[0].original_content.decode()
-        for rcpt, status in (("c@nomail.test", "5.1.10"), ("d@missing.test", "5.4.4"), ("e@noaddr.test", "5.4.4")):
+        for rcpt, status in (("c@nomail.test", "5.1.10"), ("d@missing.test", "5.4.4"), ("e@noaddr.test", "5.4.4"),
+                             ("g@self.test", "5.4.6")):
             self.assertIn(f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n", text)
 
 
