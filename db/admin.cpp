@@ -26,6 +26,7 @@ message_view message_row(result const& r, int i)
     m.dsn_envid = r.get(i, 7);
     m.priority = static_cast<int>(r.get_int(i, 8));
     m.require_tls = r.get(i, 9) == "t";
+    m.smtputf8 = r.get(i, 10) == "t";
     return m;
 }
 

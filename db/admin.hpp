@@ -51,6 +51,7 @@ struct message_view {
     std::string dsn_ret, dsn_envid;   // RFC 3461, "" when not given
     int priority = 0;                 // RFC 6710 MT-PRIORITY as accepted
     bool require_tls = false;         // RFC 8689 REQUIRETLS
+    bool smtputf8 = false;            // RFC 6531 SMTPUTF8
     std::vector<recipient_view> recipients;
 };
 

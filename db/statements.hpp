@@ -39,8 +39,8 @@ inline constexpr statement prune_ledger{"prune_ledger", R"sql(
     DELETE FROM commit_ledger WHERE committed_at < now() - interval '1 day')sql"};
 
 inline constexpr statement insert_message{"insert_message", R"sql(
-    INSERT INTO message (id, qid, sender, size, client, body, dsn_ret, dsn_envid, priority, require_tls)
-    VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea, $7, $8, $9::smallint, $10::boolean))sql"};
+    INSERT INTO message (id, qid, sender, size, client, body, dsn_ret, dsn_envid, priority, require_tls, smtputf8)
+    VALUES ($1::bigint, $2, $3, $4::integer, $5, $6::bytea, $7, $8, $9::smallint, $10::boolean, $11::boolean))sql"};
 
 // Recipients of one message as two parallel text arrays, one statement.
 // With an owner ($4), they are born leased to it for $5 seconds: the
@@ -93,7 +93,7 @@ inline constexpr statement claim_due{"claim_due", R"sql(
                 THEN m.body END,
            coalesce(r.notify, ''), coalesce(r.orcpt, ''), coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''),
            coalesce(r.delay_reported, false)::text, coalesce(m.priority, 0)::text,
-           coalesce(m.require_tls, false)::text)sql"};
+           coalesce(m.require_tls, false)::text, coalesce(m.smtputf8, false)::text)sql"};
 
 inline constexpr statement load_body{"load_body", "SELECT body FROM message WHERE id = $1::bigint"};
 // The first $2 octets, where a DSN finds the header it returns.
@@ -189,7 +189,8 @@ inline constexpr statement user_delete{"user_delete", "DELETE FROM smtp_user WHE
 // cursor (the last id seen), $9 the page size.
 inline constexpr statement list_messages{"list_messages", R"sql(
     SELECT m.id, m.qid, m.sender, m.client, m.size, extract(epoch FROM m.received_at)::float8,
-           coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''), coalesce(m.priority, 0), coalesce(m.require_tls, false)
+           coalesce(m.dsn_ret, ''), coalesce(m.dsn_envid, ''), coalesce(m.priority, 0), coalesce(m.require_tls, false),
+           coalesce(m.smtputf8, false)
       FROM message m
      WHERE m.id > $1::bigint
        AND ($2::text IS NULL OR m.qid LIKE $2 || '%')
@@ -206,8 +207,8 @@ inline constexpr statement list_messages{"list_messages", R"sql(
 
 inline constexpr statement message_by_qid{"message_by_qid", R"sql(
     SELECT id, qid, sender, client, size, extract(epoch FROM received_at)::float8,
-           coalesce(dsn_ret, ''), coalesce(dsn_envid, ''), coalesce(priority, 0), coalesce(require_tls, false)
-      FROM message WHERE qid = $1)sql"};
+           coalesce(dsn_ret, ''), coalesce(dsn_envid, ''), coalesce(priority, 0), coalesce(require_tls, false),
+           coalesce(smtputf8, false) FROM message WHERE qid = $1)sql"};
 
 inline constexpr statement recipients_of{"recipients_of", R"sql(
     SELECT message_id, address, next_hop, state, coalesce(last_reply, ''), coalesce(pending_action, ''),

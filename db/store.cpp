@@ -39,7 +39,8 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
                       {m.dsn_ret, false, m.dsn_ret.empty()},
                       {m.dsn_envid, false, m.dsn_envid.empty()},
                       {priority, false, m.priority == 0},
-                      {"true", false, !m.require_tls}}});
+                      {"true", false, !m.require_tls},
+                      {"true", false, !m.smtputf8}}});
     std::vector<std::string> addresses, hops, notify, orcpt;
     bool dsn = false;
     for (auto const& r : m.recipients) {
@@ -216,6 +217,7 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
         cr.delay_reported = r.get(i, 14) == "true";
         cr.priority = static_cast<int>(r.get_int(i, 15));
         cr.require_tls = r.get(i, 16) == "true";
+        cr.smtputf8 = r.get(i, 17) == "true";
         out.push_back(std::move(cr));
     }
     return out;

@@ -34,6 +34,7 @@ struct new_message {
     std::string dsn_envid;  // RFC 3461 ENVID, decoded; "" when not given
     int priority = 0;       // RFC 6710 MT-PRIORITY, -9 to 9; 0 (NULL in the row) when not given
     bool require_tls = false;   // RFC 8689 REQUIRETLS
+    bool smtputf8 = false;      // RFC 6531 SMTPUTF8
     std::string client;     // "host[addr]" for logs
     std::vector<new_recipient> recipients;
     std::string body;       // as it will be delivered, trace header included
@@ -90,6 +91,7 @@ struct claimed_recipient {
     bool delay_reported = false;      // its delay report is behind it (queue::settle)
     int priority = 0;                 // its message's RFC 6710 priority
     bool require_tls = false;         // its message's RFC 8689 REQUIRETLS
+    bool smtputf8 = false;            // its message's RFC 6531 SMTPUTF8
     std::optional<std::string> body;   // a body of at most `body_octets`, on one recipient of its message
 };
 

@@ -1,6 +1,8 @@
 // queue/dsn.cpp
 #include "queue/dsn.hpp"
 
+#include "mime/header_codec.hpp"
+
 #include <algorithm>
 #include <ctime>
 
@@ -100,11 +102,18 @@ std::string compose_dsn(dsn_request const& r)
     bool const whole = r.return_full && failures && r.original_complete &&
                        r.original_message.size() <= returned_message_limit &&
                        r.original_message.find(boundary) == std::string_view::npos;
-    // 8-bit octets in the returned message: it and the report around it are
-    // labelled 8bit (RFC 2045 6.4: a composite is labelled as what it holds).
-    bool const eight = whole && std::any_of(r.original_message.begin(), r.original_message.end(),
-                                            [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
     auto const header = header_section(r.original_message);
+    auto const returned_header = capped_header(header, returned_header_limit);
+    // RFC 6533: with SMTPUTF8, a UTF-8 address is of type utf-8 in a
+    // message/global-delivery-status.
+    bool const global = r.utf8 && std::any_of(r.recipients.begin(), r.recipients.end(), [](dsn_recipient const& x) {
+        return mime::has_8bit_octet(x.address) || mime::has_8bit_octet(x.original_recipient);
+    });
+    // 8-bit octets in what is returned or reported: that part and the
+    // report around it are labelled 8bit (RFC 2045 6.4: a composite is
+    // labelled as what it holds).
+    bool const eight_header = !whole && mime::has_8bit_octet(returned_header);
+    bool const eight = (whole && mime::has_8bit_octet(r.original_message)) || eight_header || global;
     std::string out;
     out.reserve(2048 + (whole ? r.original_message.size() : r.original_message.size() / 4));
     out += "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\n";
@@ -157,7 +166,9 @@ std::string compose_dsn(dsn_request const& r)
     }
 
     out += "--" + boundary + "\r\n";
-    out += "Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n";
+    out += global ? "Content-Description: Delivery report\r\nContent-Type: message/global-delivery-status\r\n"
+                    "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                  : "Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n";
     if (!r.envid.empty())
         out += "Original-Envelope-Id: " + field_value(r.envid, 100) + "\r\n";
     out += "Reporting-MTA: dns; " + r.reporting_mta + "\r\n";
@@ -166,10 +177,15 @@ std::string compose_dsn(dsn_request const& r)
     out += "Arrival-Date: " + render_date(r.arrival) + "\r\n";
     for (auto const& rcpt : r.recipients) {
         out += "\r\n";
-        if (auto const semi = rcpt.original_recipient.find(';'); semi != std::string::npos)
-            out += "Original-Recipient: " + field_value(rcpt.original_recipient.substr(0, semi)) + "; " +
-                   field_value(rcpt.original_recipient.substr(semi + 1), 500) + "\r\n";
-        out += "Final-Recipient: rfc822; " + field_value(rcpt.address) + "\r\n";
+        if (auto const semi = rcpt.original_recipient.find(';'); semi != std::string::npos) {
+            auto const address = rcpt.original_recipient.substr(semi + 1);
+            out += "Original-Recipient: " +
+                   (global && mime::has_8bit_octet(address) ? std::string("utf-8")
+                                                : field_value(rcpt.original_recipient.substr(0, semi))) +
+                   "; " + field_value(address, 500) + "\r\n";
+        }
+        out += std::string("Final-Recipient: ") + (global && mime::has_8bit_octet(rcpt.address) ? "utf-8; " : "rfc822; ") +
+               field_value(rcpt.address) + "\r\n";
         out += "Action: " + rcpt.action + "\r\n";
         out += "Status: " + field_value(rcpt.status, 16) + "\r\n";
         if (!rcpt.remote_mta.empty())
@@ -190,8 +206,13 @@ std::string compose_dsn(dsn_request const& r)
     } else {
         out += failures ? "Content-Description: Undelivered Message Headers\r\n"
                         : "Content-Description: Message Headers\r\n";
-        out += "Content-Type: text/rfc822-headers\r\n\r\n";
-        append_lines(out, capped_header(header, returned_header_limit));
+        // RFC 6533 6.3: a UTF-8 header of an SMTPUTF8 message is message/global-headers.
+        if (eight_header)
+            out += r.utf8 ? "Content-Type: message/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                          : "Content-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+        else
+            out += "Content-Type: text/rfc822-headers\r\n\r\n";
+        append_lines(out, returned_header);
     }
     out += "\r\n--" + boundary + "--\r\n";
     return out;

@@ -40,6 +40,10 @@ struct dsn_request {
     bool original_complete = false;       // original_message is the whole message
     std::string envid;            // RFC 3461 ENVID, decoded; may be empty
     bool return_full = false;     // RFC 3461 RET=FULL
+    // RFC 6533: the original was given with SMTPUTF8; a report on UTF-8
+    // addresses is message/global-delivery-status, and a UTF-8 header
+    // comes back as message/global-headers.
+    bool utf8 = false;
 };
 
 // RFC 3461 4.1 and 5.2.2: the action a DSN reports for an outcome of a

@@ -171,6 +171,8 @@ int show(queue_options const& o)
             std::printf("priority: %lld\n", static_cast<long long>(p->as_int64()));
         if (v.if_contains("requiretls"))
             std::printf("requiretls: yes\n");
+        if (v.if_contains("smtputf8"))
+            std::printf("smtputf8: yes\n");
         for (auto const& r : v.at("recipients").as_array()) {
             std::printf("recipient: <%s> via %s: %s, %lld attempts", json_text(r.at("address")).c_str(),
                         json_text(r.at("next_hop")).c_str(), json_text(r.at("state")).c_str(),

@@ -360,6 +360,8 @@ json::object message_json(db::message_view const& m, double now)
         o["priority"] = m.priority;
     if (m.require_tls)
         o["requiretls"] = true;
+    if (m.smtputf8)
+        o["smtputf8"] = true;
     return o;
 }
 

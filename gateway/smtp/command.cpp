@@ -51,8 +51,8 @@ bool valid_domain(std::string_view d) noexcept
                 return false;
             label = 0;
         } else if (is_let_dig(c) || (c == '-' && label > 0) || (static_cast<unsigned char>(c) >= 0x80)) {
-            // 8-bit: SMTPUTF8 is not offered, but refusing here would be a
-            // worse error message than the routing decision that follows.
+            // 8-bit: a U-label (RFC 6531 3.3) with SMTPUTF8; without it,
+            // or not UTF-8, the session rules refuse it (553 5.6.7).
             if (++label > 63)
                 return false;
         } else {
@@ -311,6 +311,10 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
             if (!decoded || value.size() > 100 || !printable_ascii(*decoded))
                 return replies::parameter_syntax("Bad ENVID parameter: at most 100 characters of xtext");
             cmd.envid = std::move(*decoded);
+        } else if (mail && iequals(key, "SMTPUTF8")) {
+            if (eq != std::string_view::npos)
+                return replies::parameter_syntax("Bad SMTPUTF8 parameter: it takes no value");
+            cmd.smtputf8 = true;
         } else if (mail && iequals(key, "REQUIRETLS")) {
             if (eq != std::string_view::npos)
                 return replies::parameter_syntax("Bad REQUIRETLS parameter: it takes no value");

@@ -52,6 +52,7 @@ struct command {
     std::string ret, envid, notify, orcpt;
     std::optional<int> priority;   // MAIL MT-PRIORITY= (RFC 6710), -9 to 9
     bool require_tls = false;      // MAIL REQUIRETLS (RFC 8689)
+    bool smtputf8 = false;         // MAIL SMTPUTF8 (RFC 6531): UTF-8 addresses and header fields
     std::uint64_t chunk_size = 0;  // BDAT
     bool last_chunk = false;       // BDAT ... LAST
 };

@@ -145,7 +145,7 @@ reply too_many_junk_commands(std::string_view host)
     return {421, {4, 7, 0}, std::string(host) + " too many commands without mail, closing connection"};
 }
 reply too_many_recipients() { return {452, {4, 5, 3}, "Too many recipients"}; }
-reply non_ascii_address() { return {553, {5, 6, 7}, "Non-ASCII address without SMTPUTF8, which is not offered"}; }
+reply non_ascii_address() { return {553, {5, 6, 7}, "Non-ASCII address without SMTPUTF8, or not UTF-8"}; }
 reply too_many_sessions(std::string_view host) { return {421, {4, 7, 0}, std::string(host) + " too many connections, try again later"}; }
 reply message_too_big() { return {552, {5, 3, 4}, "Message size exceeds fixed limit"}; }
 reply message_too_big_for_size(std::uint64_t max)

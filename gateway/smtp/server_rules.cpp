@@ -1,24 +1,32 @@
 // gateway/smtp/server_rules.cpp
 #include "gateway/smtp/server_rules.hpp"
 
+#include "mime/header_codec.hpp"
+
 #include <algorithm>
 #include <array>
 
 namespace x400gw::smtp {
 namespace {
 
-bool has_8bit(std::string_view s) noexcept
+bool has_8bit(mailbox const& m) noexcept
 {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    return mime::has_8bit_octet(m.local_part) || mime::has_8bit_octet(m.domain);
 }
 
-bool has_8bit(mailbox const& m) noexcept { return has_8bit(m.local_part) || has_8bit(m.domain); }
+// RFC 6531 3.3: with SMTPUTF8 an address may hold UTF-8; without, only ASCII.
+bool address_allowed(mailbox const& m, bool smtputf8) noexcept
+{
+    if (!has_8bit(m))
+        return true;
+    return smtputf8 && mime::is_utf8(m.local_part) && mime::is_utf8(m.domain);
+}
 
 std::optional<reply> check_mail(session_state const& s, command const& c, server_policy const& p)
 {
     if (p.require_tls && !s.tls)
         return replies::tls_required();
-    if (has_8bit(c.path))
+    if (!address_allowed(c.path, c.smtputf8))
         return replies::non_ascii_address();
     if (c.size && *c.size > p.message_size)
         return replies::message_too_big_for_size(p.message_size);
@@ -38,7 +46,7 @@ std::optional<reply> check_rcpt(session_state const& s, command const& c, server
 {
     if (s.recipients >= p.recipients)
         return replies::too_many_recipients();
-    if (has_8bit(c.path))
+    if (!address_allowed(c.path, s.smtputf8))
         return replies::non_ascii_address();
     return std::nullopt;
 }
@@ -154,6 +162,7 @@ void end_transaction(session_state& s) noexcept
     s.recipients = 0;
     s.bdat = false;
     s.bdat_failed = false;
+    s.smtputf8 = false;
 }
 
 void advance(session_state& s, command const& cmd, reply const& r) noexcept
@@ -177,6 +186,7 @@ void advance(session_state& s, command const& cmd, reply const& r) noexcept
     case verb::mail:
         end_transaction(s);
         s.in_transaction = true;
+        s.smtputf8 = cmd.smtputf8;
         break;
     case verb::rcpt:
         ++s.recipients;
@@ -243,15 +253,24 @@ std::optional<reply> check_relay(relay_client const& c, destination d, std::stri
     return replies::relaying_denied();
 }
 
-bool header_safe(std::string_view v) noexcept
+bool header_safe(std::string_view v, bool utf8) noexcept
 {
-    return std::all_of(v.begin(), v.end(), [](char c) { return c >= 32 && c <= 126; });
+    auto const printable = [](char c) { return c >= 32 && c <= 126; };
+    if (std::all_of(v.begin(), v.end(), printable))
+        return true;
+    // RFC 6532: UTF-8 where the message is SMTPUTF8; still no control octet.
+    return utf8 && mime::is_utf8(v) &&
+           std::all_of(v.begin(), v.end(), [&](char c) { return printable(c) || static_cast<unsigned char>(c) >= 0x80; });
 }
 
 namespace {
 
-void append_safe(std::string& out, std::string_view v)
+void append_safe(std::string& out, std::string_view v, bool utf8 = false)
 {
+    if (utf8 && header_safe(v, true)) {
+        out += v;
+        return;
+    }
     for (char c : v)
         out += (c >= 32 && c <= 126) ? c : '?';
 }
@@ -267,7 +286,7 @@ std::string render_received(received_info const& r)
     h += "])\r\n\tby ";
     append_safe(h, r.by);
     h += " (x400gw) with ";
-    h += r.esmtp ? "ESMTP" : "SMTP";
+    h += r.utf8 ? "UTF8SMTP" : r.esmtp ? "ESMTP" : "SMTP";
     if (r.esmtp && r.tls)
         h += 'S';
     if (r.esmtp && r.authenticated)
@@ -276,7 +295,7 @@ std::string render_received(received_info const& r)
     append_safe(h, r.id);
     if (!r.for_recipient.empty()) {
         h += "\r\n\tfor <";
-        append_safe(h, r.for_recipient);
+        append_safe(h, r.for_recipient, r.utf8);
         h += '>';
     }
     h += "; ";

@@ -32,6 +32,7 @@ struct session_state {
     std::size_t recipients = 0;    // RCPTs accepted in this transaction
     bool bdat = false;             // a BDAT chunk accepted in this transaction
     bool bdat_failed = false;      // a chunk was refused: the rest are read and dropped
+    bool smtputf8 = false;         // this transaction's MAIL said SMTPUTF8 (RFC 6531)
 };
 
 // Where a session is, for the table's "allowed" column.
@@ -108,8 +109,9 @@ int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept;
 std::size_t count_received(std::string_view message, std::size_t limit) noexcept;
 
 // A value that a header field may carry as it is: printable US-ASCII and
-// space, nothing that ends a line.
-bool header_safe(std::string_view v) noexcept;
+// space, nothing that ends a line; with `utf8` (an SMTPUTF8 message, RFC
+// 6532), UTF-8 as well.
+bool header_safe(std::string_view v, bool utf8 = false) noexcept;
 
 // The Received: field a session prepends (RFC 5321 4.4, RFC 3848 protocol
 // names). Every client-supplied value was checked by the parser (the EHLO
@@ -123,6 +125,7 @@ struct received_info {
     bool esmtp = false;
     bool tls = false;
     bool authenticated = false;
+    bool utf8 = false;               // SMTPUTF8: "UTF8SMTP..." (RFC 6531 4.3), UTF-8 kept in "for"
     std::string_view id;             // the queue id
     std::string_view for_recipient;  // empty unless exactly one recipient
     std::string_view date;           // RFC 5322 date-time

@@ -6,6 +6,7 @@
 #include "gateway/log.hpp"
 #include "gateway/smtp_client/dns.hpp"
 #include "gateway/tls.hpp"
+#include "mime/header_codec.hpp"
 #include "mime/sanitizer.hpp"
 #include "queue/dsn.hpp"
 #include "queue/qid.hpp"
@@ -194,6 +195,7 @@ void delivery::hand_off(db::new_message m)
         r.dsn_envid = m.dsn_envid;
         r.priority = m.priority;
         r.require_tls = m.require_tls;
+        r.smtputf8 = m.smtputf8;
         r.received_at = now;
     }
     if (keep_body)
@@ -228,6 +230,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             j.received_at = r.received_at;
             j.priority = r.priority;
             j.require_tls = r.require_tls;
+            j.smtputf8 = r.smtputf8;
         }
         if (r.body && !j.body)
             j.body = std::move(r.body);
@@ -247,8 +250,14 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             continue;
         }
         for (std::size_t at = 0; at < whole.recipients.size(); at += limit) {
-            job part{whole.key,      whole.qid,      whole.sender,      whole.next_hop,
-                     whole.received_at, whole.priority, whole.require_tls, {}, {}};
+            job part{.key = whole.key,
+                     .qid = whole.qid,
+                     .sender = whole.sender,
+                     .next_hop = whole.next_hop,
+                     .received_at = whole.received_at,
+                     .priority = whole.priority,
+                     .require_tls = whole.require_tls,
+                     .smtputf8 = whole.smtputf8};
             auto const end = std::min(whole.recipients.size(), at + limit);
             part.recipients.assign(std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(at)),
                                    std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(end)));
@@ -267,6 +276,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.dsn_ret = j.recipients.front().dsn_ret;
         progress.dsn_envid = j.recipients.front().dsn_envid;
         progress.require_tls = j.require_tls;
+        progress.smtputf8 = j.smtputf8;
         if (bounced) {
             std::vector<queue::outcome> outcomes(
                 j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
@@ -305,6 +315,17 @@ void delivery::ensure_connections(std::string const& name)
 }
 
 namespace {
+
+// RFC 6531 3.4: a message given with SMTPUTF8 needs it where its envelope
+// or its header holds UTF-8; an all-ASCII one may go to any next hop.
+template <class Job>
+bool needs_smtputf8(Job const& j, std::string_view body)
+{
+    using mime::has_8bit_octet;
+    return has_8bit_octet(j.sender) || has_8bit_octet(queue::header_section(body)) ||
+           std::any_of(j.recipients.begin(), j.recipients.end(),
+                       [](auto const& r) { return has_8bit_octet(r.address); });
+}
 
 // RFC 5321 5.1: the first MX hosts are tried, not a list without end
 // (Postfix's smtp_mx_address_limit counts addresses; five hosts here).
@@ -566,12 +587,21 @@ task<void> delivery::connection_loop(std::string name)
             co_await job_ended(j.key);
             continue;
         }
+        if (j.smtputf8 && !session->capabilities().smtputf8 && needs_smtputf8(j, *body)) {
+            // RFC 6531 3.4: not to a next hop without SMTPUTF8 (Postfix's words).
+            std::vector<queue::outcome> refused(
+                j.recipients.size(), queue::outcome::permanent("5.6.7", "SMTPUTF8 is required, but was not offered by " +
+                                                                           session->remote(), session->remote()));
+            co_await record(std::move(j), std::move(refused), {});
+            continue;
+        }
         envelope_to_send e;
         e.reverse_path = j.sender;
         e.dsn_ret = j.recipients.front().dsn_ret;
         e.dsn_envid = j.recipients.front().dsn_envid;
         e.priority = j.priority;
         e.require_tls = j.require_tls;
+        e.smtputf8 = j.smtputf8;
         for (auto const& r : j.recipients) {
             e.forward_paths.push_back(r.address);
             e.notify.push_back(r.notify);
@@ -782,6 +812,7 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
             // RFC 8689 4.3: the report on a REQUIRETLS message travels as
             // it would have, and returns no content.
             d.require_tls = progress.require_tls;
+            d.smtputf8 = progress.smtputf8;
             dsns.push_back(std::move(d));
         }
     }
@@ -793,6 +824,7 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
     req.now = std::chrono::system_clock::now();
     req.envid = progress.dsn_envid;
     req.return_full = progress.dsn_ret == "FULL" && !progress.require_tls;
+    req.utf8 = progress.smtputf8;
     auto const owner = rt_.owner;
     try {
         // The DSN's key, the original header and the composition happen on

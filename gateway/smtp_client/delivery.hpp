@@ -56,6 +56,7 @@ private:
         double received_at = 0;
         int priority = 0;   // RFC 6710: the order of a next hop's jobs
         bool require_tls = false;   // RFC 8689: verified TLS to a next hop that offers REQUIRETLS
+        bool smtputf8 = false;      // RFC 6531: given with SMTPUTF8
         std::vector<db::claimed_recipient> recipients;
         std::optional<std::string> body;   // came with the claim (small messages); else loaded before sending
     };
@@ -79,6 +80,7 @@ private:
         double received_at = 0;
         std::string dsn_ret, dsn_envid;   // RFC 3461 RET and ENVID
         bool require_tls = false;         // RFC 8689: its reports are REQUIRETLS too
+        bool smtputf8 = false;            // RFC 6531: its reports are SMTPUTF8 (RFC 6533) too
         std::vector<held_notice> notices;
     };
 

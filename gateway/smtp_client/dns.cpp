@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+
+#include <idn2.h>
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -107,6 +110,20 @@ private:
     ns_msg message_{};
 };
 
+// RFC 5890: a domain with U-labels (an SMTPUTF8 recipient's) is looked up
+// by its A-labels; nullopt when it is no valid IDN.
+std::optional<std::string> a_labels(std::string const& domain)
+{
+    if (std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return domain;
+    char* ascii = nullptr;
+    if (idn2_to_ascii_8z(domain.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+        return std::nullopt;
+    std::string out(ascii);
+    idn2_free(ascii);
+    return out;
+}
+
 } // namespace
 
 mx_answer order_mx(std::vector<std::pair<int, std::string>> records, std::mt19937& rng)
@@ -130,9 +147,14 @@ mx_answer order_mx(std::vector<std::pair<int, std::string>> records, std::mt1993
 
 mx_answer lookup_mx(std::string const& domain, std::string const& server, std::uint32_t seed)
 {
-    resolver r(server);
     mx_answer out;
-    out.status = r.query(domain, ns_t_mx, out.why);
+    auto const name = a_labels(domain);
+    if (!name) {
+        out.status = dns_status::no_domain;
+        return out;
+    }
+    resolver r(server);
+    out.status = r.query(*name, ns_t_mx, out.why);
     if (out.status != dns_status::ok)
         return out;
     std::vector<std::pair<int, std::string>> records;
@@ -151,12 +173,17 @@ mx_answer lookup_mx(std::string const& domain, std::string const& server, std::u
 
 address_answer lookup_addresses(std::string const& host, std::string const& server)
 {
-    resolver r(server);
     address_answer out;
+    auto const name = a_labels(host);
+    if (!name) {
+        out.status = dns_status::no_domain;
+        return out;
+    }
+    resolver r(server);
     bool exists = false;
     for (int const type : {int(ns_t_a), int(ns_t_aaaa)}) {
         std::string why;
-        auto const s = r.query(host, type, why);
+        auto const s = r.query(*name, type, why);
         if (s == dns_status::failed && out.why.empty())
             out.why = why;
         if (s != dns_status::ok)

@@ -5,6 +5,8 @@
 // blocks: callers run them on a thread of their own, never the I/O thread.
 // `server` ("address:port", IPv4) replaces the system's name servers, for
 // a site with its own resolver and for the tests; empty: /etc/resolv.conf.
+// A name with U-labels (RFC 5890; an SMTPUTF8 recipient's domain) is looked
+// up by its A-labels (libidn2); one that is no valid IDN does not exist.
 #pragma once
 
 #include <cstdint>

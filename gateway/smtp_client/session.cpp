@@ -203,7 +203,13 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
         }
         if (rest.empty() || !delivered || !usable_)
             co_return out;
-        envelope_to_send next{e.reverse_path, {}, e.dsn_ret, e.dsn_envid, {}, {}, e.priority, e.require_tls, e.body};
+        envelope_to_send next{.reverse_path = e.reverse_path,
+                              .dsn_ret = e.dsn_ret,
+                              .dsn_envid = e.dsn_envid,
+                              .priority = e.priority,
+                              .require_tls = e.require_tls,
+                              .smtputf8 = e.smtputf8,
+                              .body = e.body};
         for (auto i : rest) {
             next.forward_paths.push_back(e.forward_paths[i]);
             next.notify.push_back(i < e.notify.size() ? e.notify[i] : std::string());
@@ -247,6 +253,8 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
         mail += " MT-PRIORITY=" + std::to_string(e.priority);
     if (caps_.require_tls && e.require_tls)
         mail += " REQUIRETLS";
+    if (caps_.smtputf8 && e.smtputf8)
+        mail += " SMTPUTF8";
     mail += "\r\n";
     std::vector<std::string> rcpts;
     for (std::size_t i = 0; i < e.forward_paths.size(); ++i) {

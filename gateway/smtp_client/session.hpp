@@ -50,6 +50,7 @@ struct envelope_to_send {
     std::vector<std::string> notify, orcpt;
     int priority = 0;   // RFC 6710, passed on to a next hop that offers MT-PRIORITY when not 0
     bool require_tls = false;   // RFC 8689, passed on (delivery checked the next hop offers it)
+    bool smtputf8 = false;      // RFC 6531, passed on to a next hop that offers SMTPUTF8
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 

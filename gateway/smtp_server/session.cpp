@@ -364,6 +364,7 @@ task<void> smtp_server_session::proceed(smtp::command const& cmd)
             offered.pipelining = offered.eight_bit_mime = offered.enhanced_status = offered.chunking = offered.dsn =
                 offered.mt_priority = true;
             offered.require_tls = state_.tls;
+            offered.smtputf8 = true;
             offered.size = rt_.cfg.limits.message_size;
             offered.starttls = policy_.tls_offered && !state_.tls;
             offered.auth = policy_.auth_offered && state_.tls && !state_.authenticated;
@@ -517,6 +518,7 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->dsn_envid = cmd.envid;
     tx_->priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
     tx_->require_tls = cmd.require_tls;
+    tx_->smtputf8 = cmd.smtputf8;
     std::string priority_note;
     if (cmd.priority)
         priority_note = " mt_priority=" + std::to_string(tx_->priority) +
@@ -524,7 +526,8 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + priority_note +
-                      (cmd.require_tls ? " requiretls=yes" : "") + " session=" + id_);
+                      (cmd.require_tls ? " requiretls=yes" : "") + (cmd.smtputf8 ? " smtputf8=yes" : "") +
+                      " session=" + id_);
     co_return replies::ok_sender();
 }
 
@@ -592,7 +595,7 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
     // Whatever the mapping made of the address goes into the envelope and
     // into header fields: it must be as safe as what the parser accepts.
     smtp::mailbox checked;
-    if (!smtp::header_safe(address) || smtp::parse_mailbox(address, checked)) {
+    if (!smtp::header_safe(address, tx_->smtputf8) || smtp::parse_mailbox(address, checked)) {
         warn(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " mapped=<" + printable(address) +
                            "> dsn=5.1.3 (the mapping gives no valid address)");
         return replies::bad_recipient_syntax("Bad recipient address syntax: mapped to an invalid address");
@@ -783,6 +786,7 @@ std::string smtp_server_session::trace_header(transaction const& t) const
     r.esmtp = state_.esmtp;
     r.tls = state_.tls;
     r.authenticated = state_.authenticated;
+    r.utf8 = t.smtputf8;
     r.id = t.qid;
     // "for" names the recipient only when there is exactly one, as Postfix does.
     if (t.recipients.size() == 1)
@@ -850,6 +854,7 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.dsn_envid = t.dsn_envid;
     m.priority = t.priority;
     m.require_tls = t.require_tls;
+    m.smtputf8 = t.smtputf8;
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);

@@ -311,6 +311,7 @@ class MxRouting(GatewayTest):
             ("nomail.test", "MX"): [(0, "")],            # RFC 7505
             ("noaddr.test", "TXT"): [],                  # exists, no MX and no address
             ("self.test", "MX"): [(10, "GW.test"), (20, "mx1.dest.test")],   # we are its best MX
+            ("xn--bcher-kva.test", "MX"): [(10, "mx1.dest.test")],           # b\u00fccher.test
         }, servfail=["broken.test"]).start()
         self.cleanups.append(dns.stop)
         gw = self.gateway([("*", f"mx:{sink.port}")], extra=f'dns_server = "127.0.0.1:{dns.port}"',
@@ -347,6 +348,66 @@ class MxRouting(GatewayTest):
         for rcpt, status in (("c@nomail.test", "5.1.10"), ("d@missing.test", "5.4.4"), ("e@noaddr.test", "5.4.4"),
                              ("g@self.test", "5.4.6")):
             self.assertIn(f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n", text)
+        # A domain of U-labels (SMTPUTF8) is looked up by its A-labels, and
+        # delivered to its MX host (aiosmtpd offers SMTPUTF8).
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for command, want in (("MAIL FROM:<alice@corp.test> SMTPUTF8", 250), ("RCPT TO:<h@b\u00fccher.test>", 250),
+                              ("DATA", 354), ("Subject: idn\r\n\r\nx\r\n.", 250)):
+            self.assertEqual(c.cmd(command)[0], want, command)
+        wait_for(lambda: re.search(r"to=<h@b\S+cher.test>, relay=mx1.dest.test\[127.0.0.1\]:\d+, .*status=sent",
+                                   gw.log()), what="the MX of the IDN reached")
+        self.assertIn("h@b\u00fccher.test", [r for m in sink.messages for r in m.rcpt_tos])
+        self.assertIn(("xn--bcher-kva.test", "MX"), dns.queries)
+
+
+class SmtpUtf8(GatewayTest):
+    """RFC 6531: UTF-8 addresses with SMTPUTF8, passed on to a next hop that
+    offers it; to one that does not, only mail that is ASCII after all, the
+    rest fails with 5.6.7 and a global report (RFC 6533)."""
+
+    def test_utf8_mail_goes_where_smtputf8_is_offered(self):
+        offers = SlowMultilinePeer(pause=0.0, keywords=["SMTPUTF8"]).start()
+        plain = SlowMultilinePeer(pause=0.0).start()
+        self.cleanups += [offers.stop, plain.stop]
+        home = self.sink()
+        gw = self.gateway([("offers.test", f"127.0.0.1:{offers.port}"), ("plain.test", f"127.0.0.1:{plain.port}"),
+                           ("corp.test", f"127.0.0.1:{home.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        code, lines = c.cmd("EHLO client.test")
+        self.assertIn("SMTPUTF8", [line[4:] for line in lines])
+        jurgen = "j\u00fcrgen"
+        for mail, rcpts, subject in (
+                (f"MAIL FROM:<{jurgen}@corp.test> SMTPUTF8", [f"{jurgen}@offers.test", f"{jurgen}@plain.test"],
+                 "Gr\u00fc\u00dfe"),
+                ("MAIL FROM:<alice@corp.test> SMTPUTF8", ["ascii@plain.test"], "plain")):
+            self.assertEqual(c.cmd(mail)[0], 250, mail)
+            for rcpt in rcpts:
+                self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250, rcpt)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            code, lines = c.cmd(f"Subject: {subject}\r\n\r\nbody\r\n.")
+            self.assertEqual(code, 250, lines)
+        # Without SMTPUTF8 a UTF-8 address is refused.
+        self.assertEqual(c.cmd(f"MAIL FROM:<{jurgen}@corp.test>")[1][-1][:9], "553 5.6.7")
+        c.cmd("QUIT")
+        wait_for(lambda: offers.messages and plain.messages, timeout=30, what="both deliveries")
+        utf8 = lambda text: text.encode().decode("latin-1")   # the peer's transcript is in Latin-1
+        self.assertIn(utf8(f"MAIL FROM:<{jurgen}@corp.test>"), [m.split(" SIZE=")[0] for m in offers.transcript])
+        self.assertTrue(any(m.startswith("MAIL") and m.endswith(" SMTPUTF8") for m in offers.transcript))
+        self.assertIn(utf8(f"RCPT TO:<{jurgen}@offers.test>"), offers.transcript)
+        # The plain next hop got the ASCII message only, without SMTPUTF8.
+        self.assertEqual([m.split(" SIZE=")[0] for m in plain.transcript if m.startswith("MAIL")],
+                         ["MAIL FROM:<alice@corp.test>"])
+        wait_for(lambda: re.search(r"to=<j\S+@plain.test>, .*dsn=5\.6\.7, status=bounced \(SMTPUTF8 is required",
+                                   gw.log()), what="the 5.6.7 failure")
+        home.wait_count(1)
+        report = home.messages[0].original_content
+        self.assertIn(b"Content-Type: message/global-delivery-status\r\n", report)
+        self.assertIn(f"Final-Recipient: utf-8; {jurgen}@plain.test\r\nAction: failed\r\nStatus: 5.6.7\r\n".encode(),
+                      report)
+        self.assertIn(f"Subject: Gr\u00fc\u00dfe".encode(), report)
 
 
 class MtPriority(GatewayTest):

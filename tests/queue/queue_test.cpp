@@ -179,6 +179,39 @@ TEST(Settle, DelayReportFallsDueOnce)
     EXPECT_FALSE(s.delay_due);
 }
 
+// RFC 6533: a report on a UTF-8 address of an SMTPUTF8 message is a
+// global one; its UTF-8 header comes back as message/global-headers.
+TEST(Dsn, GlobalReportForUtf8Addresses)
+{
+    auto r = one_failure("smtp; 550 5.1.1 No such user");
+    r.recipients.front().address = "j\xc3\xbcrgen@b.example";
+    r.original_message = "Subject: Gr\xc3\xbc\xc3\x9f\x65\r\n\r\nbody\r\n";
+    r.utf8 = true;
+    auto dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("boundary=\"1ABCDEFGHJ/gw.example/report\"\r\nContent-Transfer-Encoding: 8bit\r\n"),
+              std::string::npos) << dsn;
+    EXPECT_NE(dsn.find("Content-Type: message/global-delivery-status\r\nContent-Transfer-Encoding: 8bit\r\n"),
+              std::string::npos);
+    EXPECT_NE(dsn.find("Final-Recipient: utf-8; j\xc3\xbcrgen@b.example\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("Content-Type: message/global-headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                       "Subject: Gr\xc3\xbc\xc3\x9f\x65\r\n"),
+              std::string::npos);
+    // Without SMTPUTF8 the same octets are an 8-bit header, not a global one.
+    r.utf8 = false;
+    dsn = q::compose_dsn(r);
+    EXPECT_NE(dsn.find("Content-Type: message/delivery-status\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("Final-Recipient: rfc822; j\xc3\xbcrgen@b.example\r\n"), std::string::npos);
+    EXPECT_NE(dsn.find("Content-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: 8bit\r\n"),
+              std::string::npos);
+    // ASCII throughout: as before, no 8bit label anywhere.
+    r = one_failure("smtp; 550 5.1.1 No such user");
+    r.utf8 = true;
+    r.original_message = "Subject: plain\r\n\r\nbody\r\n";
+    dsn = q::compose_dsn(r);
+    EXPECT_EQ(dsn.find("8bit"), std::string::npos);
+    EXPECT_NE(dsn.find("Content-Type: message/delivery-status\r\n"), std::string::npos);
+}
+
 // A delay report (RFC 3464 Action: delayed) warns and returns the header
 // only, even with RET=FULL; it says until when the message is retried.
 TEST(Dsn, DelayReport)

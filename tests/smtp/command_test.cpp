@@ -169,6 +169,14 @@ TEST(CommandParser, MtPriority)
     EXPECT_EQ(refused("RCPT TO:<b@c.example> MT-PRIORITY=1").code, 555) << "a MAIL parameter";
 }
 
+TEST(CommandParser, SmtpUtf8)
+{
+    EXPECT_TRUE(ok("MAIL FROM:<j\xc3\xbcrgen@b\xc3\xbc" "cher.example> SMTPUTF8").smtputf8);
+    EXPECT_FALSE(ok("MAIL FROM:<a@b.example>").smtputf8);
+    EXPECT_EQ(refused("MAIL FROM:<a@b.example> SMTPUTF8=yes").code, 501);
+    EXPECT_EQ(refused("RCPT TO:<b@c.example> SMTPUTF8").code, 555);
+}
+
 TEST(CommandParser, RequireTls)
 {
     EXPECT_FALSE(ok("MAIL FROM:<a@b.example>").require_tls);

@@ -154,6 +154,24 @@ TEST(SessionRules, MailAuthParameterWhereAuthIsOffered)
     EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example> AUTH=someone+40b.example", p));
 }
 
+// RFC 6531: UTF-8 addresses with SMTPUTF8 only, and only UTF-8.
+TEST(SessionRules, Utf8AddressesWithSmtpUtf8Only)
+{
+    smtp::session_state s;
+    step(s, "EHLO c.example");
+    auto r = step(s, "MAIL FROM:<j\xc3\xbcrgen@b.example>");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->code, 553);
+    EXPECT_EQ(r->status.render(), "5.6.7");
+    EXPECT_EQ(step(s, "MAIL FROM:<j\xfcrgen@b.example> SMTPUTF8")->code, 553) << "Latin-1 is not UTF-8";
+    EXPECT_FALSE(step(s, "MAIL FROM:<j\xc3\xbcrgen@b.example> SMTPUTF8"));
+    EXPECT_FALSE(step(s, "RCPT TO:<\xe5\xbc\xa0@\xe4\xbe\x8b\xe5\xad\x90.example>"));
+    EXPECT_EQ(step(s, "RCPT TO:<b@\xff.example>")->code, 553);
+    step(s, "RSET");
+    EXPECT_FALSE(step(s, "MAIL FROM:<a@b.example>"));
+    EXPECT_EQ(step(s, "RCPT TO:<\xe5\xbc\xa0@b.example>")->code, 553) << "not in a transaction without SMTPUTF8";
+}
+
 // RFC 8689: REQUIRETLS asks for TLS all the way, so not in the clear.
 TEST(SessionRules, RequireTlsOnlyUnderTls)
 {
@@ -268,6 +286,14 @@ TEST(Received, ClientTextNeverStartsALine)
     r.for_recipient = {};
     EXPECT_NE(smtp::render_received(r).find("([IPv6:2001:db8::1])"), std::string::npos);
     EXPECT_NE(smtp::render_received(r).find("with ESMTPSA id"), std::string::npos);
+    // RFC 6531 4.3: an SMTPUTF8 transaction, its UTF-8 recipient kept; a
+    // line end is still not.
+    r.utf8 = true;
+    r.for_recipient = "j\xc3\xbcrgen@b.example";
+    EXPECT_NE(smtp::render_received(r).find("with UTF8SMTPSA id 1000000401\r\n\tfor <j\xc3\xbcrgen@b.example>;"),
+              std::string::npos);
+    r.for_recipient = "j\xc3\xbc\r\nX-Evil: 3@b.example";
+    EXPECT_NE(smtp::render_received(r).find("for <j????X-Evil: 3@b.example>"), std::string::npos);
 }
 
 TEST(ClientLimits, SessionsAndRates)
