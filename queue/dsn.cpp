@@ -179,13 +179,13 @@ std::string compose_dsn(dsn_request const& r)
         out += "\r\n";
         if (auto const semi = rcpt.original_recipient.find(';'); semi != std::string::npos) {
             auto const address = rcpt.original_recipient.substr(semi + 1);
-            out += "Original-Recipient: " +
-                   (global && mime::has_8bit_octet(address) ? std::string("utf-8")
-                                                : field_value(rcpt.original_recipient.substr(0, semi))) +
-                   "; " + field_value(address, 500) + "\r\n";
+            auto const type = global && mime::has_8bit_octet(address)
+                                  ? std::string("utf-8")
+                                  : field_value(rcpt.original_recipient.substr(0, semi));
+            out += "Original-Recipient: " + type + "; " + field_value(address, 500) + "\r\n";
         }
-        out += std::string("Final-Recipient: ") + (global && mime::has_8bit_octet(rcpt.address) ? "utf-8; " : "rfc822; ") +
-               field_value(rcpt.address) + "\r\n";
+        auto const final_type = global && mime::has_8bit_octet(rcpt.address) ? "utf-8; " : "rfc822; ";
+        out += "Final-Recipient: " + (final_type + field_value(rcpt.address)) + "\r\n";
         out += "Action: " + rcpt.action + "\r\n";
         out += "Status: " + field_value(rcpt.status, 16) + "\r\n";
         if (!rcpt.remote_mta.empty())

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 
 #include <idn2.h>
@@ -41,6 +42,12 @@ public:
             if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
                 why_ = "dns_server " + server + " is not an IPv4 address and port";
                 return;
+            }
+            // An IPv6 server from resolv.conf sits in the extension array
+            // and would be asked instead: none there, ours alone.
+            for (auto*& v6 : state_._u._ext.nsaddrs) {
+                std::free(v6);
+                v6 = nullptr;
             }
             state_.nscount = 1;
             state_.nsaddr_list[0] = a;
