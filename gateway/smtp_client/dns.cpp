@@ -17,6 +17,20 @@
 namespace x400gw::gateway {
 namespace {
 
+// RFC 5890: a domain with U-labels (an SMTPUTF8 recipient's) is looked up
+// by its A-labels; nullopt when it is no valid IDN.
+std::optional<std::string> a_labels(std::string const& domain)
+{
+    if (std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return domain;
+    char* ascii = nullptr;
+    if (idn2_to_ascii_8z(domain.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+        return std::nullopt;
+    std::string out(ascii);
+    idn2_free(ascii);
+    return out;
+}
+
 // One resolver state per lookup: res_n* functions are safe on threads
 // that do not share it.
 class resolver {
@@ -74,8 +88,12 @@ public:
             why = why_;
             return dns_status::failed;
         }
+        length_ = 0;
+        auto const ascii = a_labels(name);
+        if (!ascii)
+            return dns_status::no_domain;
         buffer_.resize(65536);
-        length_ = res_nquery(&state_, name.c_str(), ns_c_in, type, buffer_.data(), static_cast<int>(buffer_.size()));
+        length_ = res_nquery(&state_, ascii->c_str(), ns_c_in, type, buffer_.data(), static_cast<int>(buffer_.size()));
         if (length_ >= 0) {
             if (ns_initparse(buffer_.data(), length_, &message_) < 0) {
                 why = "a malformed answer for " + name;
@@ -117,20 +135,6 @@ private:
     ns_msg message_{};
 };
 
-// RFC 5890: a domain with U-labels (an SMTPUTF8 recipient's) is looked up
-// by its A-labels; nullopt when it is no valid IDN.
-std::optional<std::string> a_labels(std::string const& domain)
-{
-    if (std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-        return domain;
-    char* ascii = nullptr;
-    if (idn2_to_ascii_8z(domain.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
-        return std::nullopt;
-    std::string out(ascii);
-    idn2_free(ascii);
-    return out;
-}
-
 } // namespace
 
 mx_answer order_mx(std::vector<std::pair<int, std::string>> records, std::mt19937& rng)
@@ -155,13 +159,8 @@ mx_answer order_mx(std::vector<std::pair<int, std::string>> records, std::mt1993
 mx_answer lookup_mx(std::string const& domain, std::string const& server, std::uint32_t seed)
 {
     mx_answer out;
-    auto const name = a_labels(domain);
-    if (!name) {
-        out.status = dns_status::no_domain;
-        return out;
-    }
     resolver r(server);
-    out.status = r.query(*name, ns_t_mx, out.why);
+    out.status = r.query(domain, ns_t_mx, out.why);
     if (out.status != dns_status::ok)
         return out;
     std::vector<std::pair<int, std::string>> records;
@@ -181,16 +180,11 @@ mx_answer lookup_mx(std::string const& domain, std::string const& server, std::u
 address_answer lookup_addresses(std::string const& host, std::string const& server)
 {
     address_answer out;
-    auto const name = a_labels(host);
-    if (!name) {
-        out.status = dns_status::no_domain;
-        return out;
-    }
     resolver r(server);
     bool exists = false;
     for (int const type : {int(ns_t_a), int(ns_t_aaaa)}) {
         std::string why;
-        auto const s = r.query(*name, type, why);
+        auto const s = r.query(host, type, why);
         if (s == dns_status::failed && out.why.empty())
             out.why = why;
         if (s != dns_status::ok)
