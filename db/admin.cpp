@@ -22,11 +22,11 @@ message_view message_row(result const& r, int i)
     m.client = r.get(i, 3);
     m.size = r.get_int(i, 4);
     m.received_at = r.get_double(i, 5);
-    m.dsn_ret = r.get(i, 6);
-    m.dsn_envid = r.get(i, 7);
-    m.priority = static_cast<int>(r.get_int(i, 8));
-    m.require_tls = r.get(i, 9) == "t";
-    m.smtputf8 = r.get(i, 10) == "t";
+    m.options.dsn_ret = r.get(i, 6);
+    m.options.dsn_envid = r.get(i, 7);
+    m.options.priority = static_cast<int>(r.get_int(i, 8));
+    m.options.require_tls = r.get(i, 9) == "t";
+    m.options.smtputf8 = r.get(i, 10) == "t";
     return m;
 }
 

@@ -6,6 +6,7 @@
 // calling thread.
 #pragma once
 
+#include "queue/message_options.hpp"
 #include "db/connection.hpp"
 
 #include <cstdint>
@@ -48,10 +49,7 @@ struct message_view {
     std::string client;
     std::int64_t size = 0;
     double received_at = 0;
-    std::string dsn_ret, dsn_envid;   // RFC 3461, "" when not given
-    int priority = 0;                 // RFC 6710 MT-PRIORITY as accepted
-    bool require_tls = false;         // RFC 8689 REQUIRETLS
-    bool smtputf8 = false;            // RFC 6531 SMTPUTF8
+    queue::message_options options;
     std::vector<recipient_view> recipients;
 };
 

@@ -27,7 +27,8 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
     std::string_view const key = keep.back();
     keep.push_back(std::to_string(m.body.size()));
     std::string_view const size = keep.back();
-    keep.push_back(std::to_string(m.priority));
+    auto const& opt = m.options;
+    keep.push_back(std::to_string(opt.priority));
     std::string_view const priority = keep.back();
     calls.push_back({&statements::insert_message,
                      {{key},
@@ -36,11 +37,11 @@ void add_message(std::vector<call>& calls, std::deque<std::string>& keep, new_me
                       {size},
                       {m.client},
                       {m.body, true},
-                      {m.dsn_ret, false, m.dsn_ret.empty()},
-                      {m.dsn_envid, false, m.dsn_envid.empty()},
-                      {priority, false, m.priority == 0},
-                      {"true", false, !m.require_tls},
-                      {"true", false, !m.smtputf8}}});
+                      {opt.dsn_ret, false, opt.dsn_ret.empty()},
+                      {opt.dsn_envid, false, opt.dsn_envid.empty()},
+                      {priority, false, opt.priority == 0},
+                      {"true", false, !opt.require_tls},
+                      {"true", false, !opt.smtputf8}}});
     std::vector<std::string> addresses, hops, notify, orcpt;
     bool dsn = false;
     for (auto const& r : m.recipients) {
@@ -212,12 +213,12 @@ std::vector<claimed_recipient> claim_due(connection& c, std::string_view owner, 
             cr.body = std::string(r.get(i, 9));
         cr.notify = r.get(i, 10);
         cr.orcpt = r.get(i, 11);
-        cr.dsn_ret = r.get(i, 12);
-        cr.dsn_envid = r.get(i, 13);
+        cr.options.dsn_ret = r.get(i, 12);
+        cr.options.dsn_envid = r.get(i, 13);
         cr.delay_reported = r.get(i, 14) == "true";
-        cr.priority = static_cast<int>(r.get_int(i, 15));
-        cr.require_tls = r.get(i, 16) == "true";
-        cr.smtputf8 = r.get(i, 17) == "true";
+        cr.options.priority = static_cast<int>(r.get_int(i, 15));
+        cr.options.require_tls = r.get(i, 16) == "true";
+        cr.options.smtputf8 = r.get(i, 17) == "true";
         out.push_back(std::move(cr));
     }
     return out;

@@ -5,6 +5,7 @@
 // committer). No PGresult escapes this file's implementation.
 #pragma once
 
+#include "queue/message_options.hpp"
 #include "db/connection.hpp"
 #include "queue/outcome.hpp"
 
@@ -30,11 +31,7 @@ struct new_message {
     std::uint64_t key = 0;
     std::string qid;
     std::string sender;     // reverse path without <>, "" for <>
-    std::string dsn_ret;    // RFC 3461 RET: "FULL", "HDRS" or "" (not given)
-    std::string dsn_envid;  // RFC 3461 ENVID, decoded; "" when not given
-    int priority = 0;       // RFC 6710 MT-PRIORITY, -9 to 9; 0 (NULL in the row) when not given
-    bool require_tls = false;   // RFC 8689 REQUIRETLS
-    bool smtputf8 = false;      // RFC 6531 SMTPUTF8
+    queue::message_options options;   // each NULL in the row when not given (0, false)
     std::string client;     // "host[addr]" for logs
     std::vector<new_recipient> recipients;
     std::string body;       // as it will be delivered, trace header included
@@ -87,11 +84,8 @@ struct claimed_recipient {
     double received_at = 0;   // seconds since the epoch
     std::string pending_action;   // "bounce": an administrator's bounce to carry out; else ""
     std::string notify, orcpt;    // the recipient's RFC 3461 parameters (new_recipient)
-    std::string dsn_ret, dsn_envid;   // its message's (new_message)
+    queue::message_options options;   // its message's (new_message)
     bool delay_reported = false;      // its delay report is behind it (queue::settle)
-    int priority = 0;                 // its message's RFC 6710 priority
-    bool require_tls = false;         // its message's RFC 8689 REQUIRETLS
-    bool smtputf8 = false;            // its message's RFC 6531 SMTPUTF8
     std::optional<std::string> body;   // a body of at most `body_octets`, on one recipient of its message
 };
 

@@ -352,15 +352,15 @@ json::object message_json(db::message_view const& m, double now)
                    {"age_seconds", static_cast<std::int64_t>(std::max(0.0, std::floor(now - m.received_at)))},
                    {"sender", m.sender},
                    {"recipients", std::move(rcpts)}};
-    if (!m.dsn_ret.empty())
-        o["ret"] = m.dsn_ret;
-    if (!m.dsn_envid.empty())
-        o["envid"] = m.dsn_envid;
-    if (m.priority != 0)
-        o["priority"] = m.priority;
-    if (m.require_tls)
+    if (!m.options.dsn_ret.empty())
+        o["ret"] = m.options.dsn_ret;
+    if (!m.options.dsn_envid.empty())
+        o["envid"] = m.options.dsn_envid;
+    if (m.options.priority != 0)
+        o["priority"] = m.options.priority;
+    if (m.options.require_tls)
         o["requiretls"] = true;
-    if (m.smtputf8)
+    if (m.options.smtputf8)
         o["smtputf8"] = true;
     return o;
 }

@@ -191,11 +191,7 @@ void delivery::hand_off(db::new_message m)
         r.next_hop = std::move(m.recipients[i].next_hop);
         r.notify = std::move(m.recipients[i].notify);
         r.orcpt = std::move(m.recipients[i].orcpt);
-        r.dsn_ret = m.dsn_ret;
-        r.dsn_envid = m.dsn_envid;
-        r.priority = m.priority;
-        r.require_tls = m.require_tls;
-        r.smtputf8 = m.smtputf8;
+        r.options = m.options;
         r.received_at = now;
     }
     if (keep_body)
@@ -228,9 +224,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
             j.sender = r.sender;
             j.next_hop = r.next_hop;
             j.received_at = r.received_at;
-            j.priority = r.priority;
-            j.require_tls = r.require_tls;
-            j.smtputf8 = r.smtputf8;
+            j.options = r.options;
         }
         if (r.body && !j.body)
             j.body = std::move(r.body);
@@ -255,9 +249,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
                      .sender = whole.sender,
                      .next_hop = whole.next_hop,
                      .received_at = whole.received_at,
-                     .priority = whole.priority,
-                     .require_tls = whole.require_tls,
-                     .smtputf8 = whole.smtputf8};
+                     .options = whole.options};
             auto const end = std::min(whole.recipients.size(), at + limit);
             part.recipients.assign(std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(at)),
                                    std::make_move_iterator(whole.recipients.begin() + static_cast<std::ptrdiff_t>(end)));
@@ -273,10 +265,7 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         progress.qid = j.qid;
         progress.sender = j.sender;
         progress.received_at = j.received_at;
-        progress.dsn_ret = j.recipients.front().dsn_ret;
-        progress.dsn_envid = j.recipients.front().dsn_envid;
-        progress.require_tls = j.require_tls;
-        progress.smtputf8 = j.smtputf8;
+        progress.options = j.options;
         if (bounced) {
             std::vector<queue::outcome> outcomes(
                 j.recipients.size(), queue::outcome::permanent("5.0.0", "bounced by the administrator", ""));
@@ -288,11 +277,12 @@ void delivery::dispatch(std::vector<db::claimed_recipient> claimed)
         if (j.body)
             held_body_octets_ += j.body->size();
         // Higher priority first (RFC 6710 4), in arrival order among equals.
-        if (h.jobs.empty() || h.jobs.back().priority >= j.priority)
+        auto const priority = j.options.priority;
+        if (h.jobs.empty() || h.jobs.back().options.priority >= priority)
             h.jobs.push_back(std::move(j));
         else
             h.jobs.insert(std::find_if(h.jobs.begin(), h.jobs.end(),
-                                       [p = j.priority](job const& queued) { return queued.priority < p; }),
+                                       [priority](job const& queued) { return queued.options.priority < priority; }),
                           std::move(j));
     }
     for (auto const& name : touched)
@@ -543,7 +533,7 @@ task<void> delivery::connection_loop(std::string name)
             continue;
         }
         auto j = take_job(h);
-        if (j.require_tls) {
+        if (j.options.require_tls) {
             // RFC 8689 4.2.1: TLS with a certificate verified for the next
             // hop, and a next hop that offers REQUIRETLS, or no delivery:
             // the sender asked that the message never travel otherwise.
@@ -587,7 +577,7 @@ task<void> delivery::connection_loop(std::string name)
             co_await job_ended(j.key);
             continue;
         }
-        if (j.smtputf8 && !session->capabilities().smtputf8 && needs_smtputf8(j, *body)) {
+        if (j.options.smtputf8 && !session->capabilities().smtputf8 && needs_smtputf8(j, *body)) {
             // RFC 6531 3.4: not to a next hop without SMTPUTF8 (Postfix's words).
             std::vector<queue::outcome> refused(
                 j.recipients.size(), queue::outcome::permanent("5.6.7", "SMTPUTF8 is required, but was not offered by " +
@@ -597,11 +587,7 @@ task<void> delivery::connection_loop(std::string name)
         }
         envelope_to_send e;
         e.reverse_path = j.sender;
-        e.dsn_ret = j.recipients.front().dsn_ret;
-        e.dsn_envid = j.recipients.front().dsn_envid;
-        e.priority = j.priority;
-        e.require_tls = j.require_tls;
-        e.smtputf8 = j.smtputf8;
+        e.options = j.options;
         for (auto const& r : j.recipients) {
             e.forward_paths.push_back(r.address);
             e.notify.push_back(r.notify);
@@ -811,8 +797,8 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
             d.client = "local";
             // RFC 8689 4.3: the report on a REQUIRETLS message travels as
             // it would have, and returns no content.
-            d.require_tls = progress.require_tls;
-            d.smtputf8 = progress.smtputf8;
+            d.options.require_tls = progress.options.require_tls;
+            d.options.smtputf8 = progress.options.smtputf8;
             dsns.push_back(std::move(d));
         }
     }
@@ -822,9 +808,9 @@ task<void> delivery::notify_sender(std::uint64_t key, message_progress progress)
     req.arrival = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
         std::chrono::duration<double>(progress.received_at)));
     req.now = std::chrono::system_clock::now();
-    req.envid = progress.dsn_envid;
-    req.return_full = progress.dsn_ret == "FULL" && !progress.require_tls;
-    req.utf8 = progress.smtputf8;
+    req.envid = progress.options.dsn_envid;
+    req.return_full = progress.options.dsn_ret == "FULL" && !progress.options.require_tls;
+    req.utf8 = progress.options.smtputf8;
     auto const owner = rt_.owner;
     try {
         // The DSN's key, the original header and the composition happen on

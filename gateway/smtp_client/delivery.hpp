@@ -54,9 +54,7 @@ private:
         std::string sender;
         std::string next_hop;
         double received_at = 0;
-        int priority = 0;   // RFC 6710: the order of a next hop's jobs
-        bool require_tls = false;   // RFC 8689: verified TLS to a next hop that offers REQUIRETLS
-        bool smtputf8 = false;      // RFC 6531: given with SMTPUTF8
+        queue::message_options options;   // its priority orders a next hop's jobs (RFC 6710)
         std::vector<db::claimed_recipient> recipients;
         std::optional<std::string> body;   // came with the claim (small messages); else loaded before sending
     };
@@ -78,9 +76,7 @@ private:
         std::string qid;
         std::string sender;
         double received_at = 0;
-        std::string dsn_ret, dsn_envid;   // RFC 3461 RET and ENVID
-        bool require_tls = false;         // RFC 8689: its reports are REQUIRETLS too
-        bool smtputf8 = false;            // RFC 6531: its reports are SMTPUTF8 (RFC 6533) too
+        queue::message_options options;   // RET and ENVID shape its reports; REQUIRETLS and SMTPUTF8 go with them
         std::vector<held_notice> notices;
     };
 

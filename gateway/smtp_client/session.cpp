@@ -203,13 +203,7 @@ task<std::vector<queue::outcome>> smtp_client_session::send(envelope_to_send con
         }
         if (rest.empty() || !delivered || !usable_)
             co_return out;
-        envelope_to_send next{.reverse_path = e.reverse_path,
-                              .dsn_ret = e.dsn_ret,
-                              .dsn_envid = e.dsn_envid,
-                              .priority = e.priority,
-                              .require_tls = e.require_tls,
-                              .smtputf8 = e.smtputf8,
-                              .body = e.body};
+        envelope_to_send next{.reverse_path = e.reverse_path, .options = e.options, .body = e.body};
         for (auto i : rest) {
             next.forward_paths.push_back(e.forward_paths[i]);
             next.notify.push_back(i < e.notify.size() ? e.notify[i] : std::string());
@@ -245,15 +239,16 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
         mail += " SIZE=" + std::to_string(e.body.size());
     if (caps_.eight_bit_mime && has_8bit(e.body))
         mail += " BODY=8BITMIME";
-    if (caps_.dsn && !e.dsn_ret.empty())
-        mail += " RET=" + e.dsn_ret;
-    if (caps_.dsn && !e.dsn_envid.empty())
-        mail += " ENVID=" + smtp::encode_xtext(e.dsn_envid);
-    if (caps_.mt_priority && e.priority != 0)
-        mail += " MT-PRIORITY=" + std::to_string(e.priority);
-    if (caps_.require_tls && e.require_tls)
+    auto const& o = e.options;
+    if (caps_.dsn && !o.dsn_ret.empty())
+        mail += " RET=" + o.dsn_ret;
+    if (caps_.dsn && !o.dsn_envid.empty())
+        mail += " ENVID=" + smtp::encode_xtext(o.dsn_envid);
+    if (caps_.mt_priority && o.priority != 0)
+        mail += " MT-PRIORITY=" + std::to_string(o.priority);
+    if (caps_.require_tls && o.require_tls)
         mail += " REQUIRETLS";
-    if (caps_.smtputf8 && e.smtputf8)
+    if (caps_.smtputf8 && o.smtputf8)
         mail += " SMTPUTF8";
     mail += "\r\n";
     std::vector<std::string> rcpts;

@@ -15,6 +15,7 @@
 #include "gateway/smtp/ehlo.hpp"
 #include "gateway/smtp/limits.hpp"
 #include "gateway/smtp/reply_parser.hpp"
+#include "queue/message_options.hpp"
 #include "queue/outcome.hpp"
 
 #include <array>
@@ -44,13 +45,13 @@ private:
 struct envelope_to_send {
     std::string reverse_path;                 // without <>; "" for <>
     std::vector<std::string> forward_paths;
-    // RFC 3461, passed on to a next hop that offers DSN; "" when not given.
-    // notify and orcpt run parallel to forward_paths (or are empty).
-    std::string dsn_ret, dsn_envid;
+    // RFC 3461 NOTIFY and ORCPT, passed on to a next hop that offers DSN;
+    // parallel to forward_paths (or empty).
     std::vector<std::string> notify, orcpt;
-    int priority = 0;   // RFC 6710, passed on to a next hop that offers MT-PRIORITY when not 0
-    bool require_tls = false;   // RFC 8689, passed on (delivery checked the next hop offers it)
-    bool smtputf8 = false;      // RFC 6531, passed on to a next hop that offers SMTPUTF8
+    // Each passed on to a next hop that offers its extension (DSN,
+    // MT-PRIORITY when not 0, SMTPUTF8; REQUIRETLS, which delivery checked
+    // the next hop offers).
+    queue::message_options options;
     std::string_view body;                    // as stored; dot-stuffed while sending
 };
 

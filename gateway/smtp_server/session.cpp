@@ -514,15 +514,16 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     tx_->key = key;
     tx_->qid = queue::render_qid(key);
     tx_->reverse_path = reverse_path;
-    tx_->dsn_ret = cmd.ret;
-    tx_->dsn_envid = cmd.envid;
-    tx_->priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
-    tx_->require_tls = cmd.require_tls;
-    tx_->smtputf8 = cmd.smtputf8;
+    auto& o = tx_->options;
+    o.dsn_ret = cmd.ret;
+    o.dsn_envid = cmd.envid;
+    o.priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
+    o.require_tls = cmd.require_tls;
+    o.smtputf8 = cmd.smtputf8;
     std::string priority_note;
     if (cmd.priority)
-        priority_note = " mt_priority=" + std::to_string(tx_->priority) +
-                        (tx_->priority != *cmd.priority ? " (asked " + std::to_string(*cmd.priority) + ")" : "");
+        priority_note = " mt_priority=" + std::to_string(o.priority) +
+                        (o.priority != *cmd.priority ? " (asked " + std::to_string(*cmd.priority) + ")" : "");
     if (reverse_path.render() != cmd.path.render())
         tx_->x400_originator = cmd.path.render();
     log(tx_->qid, "client=" + peer_ + " helo=<" + helo_ + "> from=" + envelope(cmd.path) + priority_note +
@@ -595,7 +596,7 @@ smtp::reply smtp_server_session::on_rcpt(smtp::command const& cmd)
     // Whatever the mapping made of the address goes into the envelope and
     // into header fields: it must be as safe as what the parser accepts.
     smtp::mailbox checked;
-    if (!smtp::header_safe(address, tx_->smtputf8) || smtp::parse_mailbox(address, checked)) {
+    if (!smtp::header_safe(address, tx_->options.smtputf8) || smtp::parse_mailbox(address, checked)) {
         warn(tx_->qid, "reject rcpt to=" + envelope(cmd.path) + " mapped=<" + printable(address) +
                            "> dsn=5.1.3 (the mapping gives no valid address)");
         return replies::bad_recipient_syntax("Bad recipient address syntax: mapped to an invalid address");
@@ -786,7 +787,7 @@ std::string smtp_server_session::trace_header(transaction const& t) const
     r.esmtp = state_.esmtp;
     r.tls = state_.tls;
     r.authenticated = state_.authenticated;
-    r.utf8 = t.smtputf8;
+    r.utf8 = t.options.smtputf8;
     r.id = t.qid;
     // "for" names the recipient only when there is exactly one, as Postfix does.
     if (t.recipients.size() == 1)
@@ -850,16 +851,12 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
     m.key = t.key;
     m.qid = t.qid;
     m.sender = t.reverse_path.render();
-    m.dsn_ret = t.dsn_ret;
-    m.dsn_envid = t.dsn_envid;
-    m.priority = t.priority;
-    m.require_tls = t.require_tls;
-    m.smtputf8 = t.smtputf8;
+    m.options = t.options;
     m.client = peer_;
     m.body = std::move(prepared.content);
     m.recipients = std::move(t.recipients);
     auto* const scheduler = rt_.scheduler;
-    bool const hand_off = scheduler && scheduler->takes_hand_off(t.priority);
+    bool const hand_off = scheduler && scheduler->takes_hand_off(t.options.priority);
     if (hand_off) {
         m.lease_owner = rt_.owner;
         m.lease_seconds = static_cast<int>(rt_.cfg.lease.count());

@@ -39,10 +39,7 @@ private:
         std::uint64_t key = 0;
         std::string qid;
         smtp::mailbox reverse_path;
-        std::string dsn_ret, dsn_envid;   // RFC 3461 RET and ENVID, "" when not given
-        int priority = 0;                 // RFC 6710 MT-PRIORITY, as accepted
-        bool require_tls = false;         // RFC 8689 REQUIRETLS
-        bool smtputf8 = false;            // RFC 6531 SMTPUTF8
+        queue::message_options options;   // what MAIL asked (the priority as accepted)
         std::vector<db::new_recipient> recipients;
         std::string body;           // BDAT chunks so far
         // RFC 2156 5.3: the envelope's X.400 forms where they were mapped to
