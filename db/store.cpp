@@ -236,19 +236,6 @@ std::optional<std::string> load_body(connection& c, std::uint64_t message_key)
 std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns)
 {
-    bool const all_delivered =
-        !results.empty() && dsns.empty() && std::all_of(results.begin(), results.end(), [](recipient_result const& r) {
-            return r.kind == queue::outcome_kind::delivered;
-        });
-    if (all_delivered) {
-        std::vector<std::int64_t> ids;
-        for (auto const& r : results)
-            ids.push_back(r.id);
-        auto const key = text(static_cast<std::int64_t>(message_key));
-        auto const list = render_int_array(ids);
-        if (c.exec(statements::finish_delivered, {{key}, {owner}, {list}}).affected() == 1)
-            return results.size();
-    }
     std::vector<call> calls;
     std::deque<std::string> keep;
     std::size_t updates = 0;
@@ -303,6 +290,27 @@ std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_
     return recorded;
 }
 
+std::uint64_t finish_delivered(connection& c, std::string_view owner, std::span<delivered_message const> batch)
+{
+    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t> ids;
+    for (auto const& m : batch) {
+        keys.push_back(static_cast<std::int64_t>(m.key));
+        for (auto const& r : m.results)
+            ids.push_back(r.id);
+    }
+    auto const deleted = c.exec(statements::finish_delivered, {{render_int_array(keys)}, {owner}, {render_int_array(ids)}});
+    std::unordered_set<std::int64_t> gone;
+    for (int row = 0; row < deleted.rows(); ++row)
+        gone.insert(deleted.get_int(row, 0));
+    std::uint64_t recorded = 0;
+    std::vector<new_message> const none;
+    for (auto const& m : batch)
+        recorded += gone.contains(static_cast<std::int64_t>(m.key)) ? m.results.size()
+                                                                     : record_attempt(c, owner, m.key, m.results, none);
+    return recorded;
+}
+
 void release_leases(connection& c, std::string_view owner) { c.exec(statements::release_leases, {{owner}}); }
 
 void renew_leases(connection& c, std::string_view owner, int lease_seconds, std::vector<std::int64_t> const& ids)
@@ -314,7 +322,8 @@ void renew_leases(connection& c, std::string_view owner, int lease_seconds, std:
 
 std::vector<depth_row> queue_depth(connection& c)
 {
-    auto r = c.exec(statements::queue_depth, {});
+    auto const results = c.transaction({{&statements::whole_table_scans, {}}, {&statements::queue_depth, {}}});
+    auto const& r = results.back();
     std::vector<depth_row> out;
     for (int i = 0; i < r.rows(); ++i)
         out.push_back({std::string(r.get(i, 0)), r.get_int(i, 1), r.get_double(i, 2)});

@@ -115,12 +115,21 @@ struct recipient_result {
 // Records one attempt's outcomes and their history as `node`, carries out
 // the administrators' actions that waited for them, queues the DSNs it
 // produced, and removes the message when no recipient is left to deliver:
-// one transaction. When every recipient the message still has was
-// delivered in this attempt, under our lease, the message is deleted in one
-// statement instead (finish_delivered): nothing of it would be kept.
-// Returns how many of the recipients were still ours to record.
+// one transaction. Returns how many of the recipients were still ours to
+// record.
 std::uint64_t record_attempt(connection& c, std::string_view owner, std::uint64_t message_key,
                              std::vector<recipient_result> const& results, std::vector<new_message> const& dsns);
+
+// A message of which an attempt delivered every recipient it tried.
+struct delivered_message {
+    std::uint64_t key = 0;
+    std::vector<recipient_result> results;   // each of kind delivered
+};
+// Records the attempts `batch`. The messages with no other recipient left
+// are deleted in one statement (finish_delivered): nothing of them would
+// be kept. The others' outcomes are recorded one by one (record_attempt).
+// Returns how many of the recipients were still ours to record.
+std::uint64_t finish_delivered(connection& c, std::string_view owner, std::span<delivered_message const> batch);
 
 void release_leases(connection& c, std::string_view owner);
 // Extends the leases of the recipients `ids` that `owner` still holds.

@@ -32,6 +32,14 @@ constexpr std::size_t claimed_body_octets = 64 * 1024;
 // queued jobs hold less than this; past it, a job loads its body when its
 // turn comes, as a claimed large one does.
 constexpr std::size_t held_body_limit = 8 * 1024 * 1024;
+// A message delivered to every recipient is deleted from the queue with
+// the others of the same moment: one statement, one round trip and one
+// thread hand-off for up to finish_batch of them, at most finish_window
+// after its delivery. Until then its leases are renewed as before; should
+// the process die in between, they lapse and it is sent again (a
+// duplicate, as when the process dies before any outcome is written).
+constexpr std::size_t finish_batch = 100;
+constexpr auto finish_window = std::chrono::milliseconds(20);
 
 double seconds_since_epoch(std::chrono::system_clock::time_point t)
 {
@@ -53,7 +61,7 @@ void spawn(asio::io_context& io, task<void> t, std::string what)
 } // namespace
 
 delivery::delivery(runtime& rt)
-    : rt_(rt), wake_timer_(rt.io), upkeep_timer_(rt.io), random_(std::random_device{}())
+    : rt_(rt), wake_timer_(rt.io), upkeep_timer_(rt.io), finish_timer_(rt.io), random_(std::random_device{}())
 {
 }
 
@@ -68,6 +76,7 @@ void delivery::stop()
     stopping_ = true;
     wake_timer_.cancel();
     upkeep_timer_.cancel();
+    finish_timer_.cancel();   // what waits to be written is written now
     for (auto& [name, h] : hops_)
         if (h.idle)
             h.idle->cancel();
@@ -146,9 +155,15 @@ task<void> delivery::run_upkeep()
                 co_await run_db(rt_.control, prune);
             }
             if (std::chrono::steady_clock::now() >= next_depth) {
-                next_depth = std::chrono::steady_clock::now() + rt_.cfg.metrics_interval;
+                // It reads the whole queue, on the connection that claims
+                // and records: with a long backlog it is asked less often,
+                // so that it never takes more than a twentieth of that
+                // connection's time.
+                auto const started = std::chrono::steady_clock::now();
+                next_depth = started + rt_.cfg.metrics_interval;
                 auto depth = [](db::connection& c) { return db::queue_depth(c); };
                 auto rows = co_await run_db(rt_.pool, depth);
+                next_depth = std::max(next_depth, started + 20 * (std::chrono::steady_clock::now() - started));
                 for (auto const* state : {"queued", "deferred", "active", "quarantined", "held"}) {
                     double n = 0, oldest = 0;
                     for (auto const& r : rows)
@@ -720,7 +735,19 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         results.push_back(std::move(res));
         recorded_ids.push_back(r.id);
     }
-    if (!results.empty()) {
+    bool const all_delivered =
+        !results.empty() && results.size() == j.recipients.size() && std::all_of(results.begin(), results.end(), [](auto const& r) {
+            return r.kind == queue::outcome_kind::delivered;
+        });
+    if (all_delivered) {
+        finished_.push_back({j.key, std::move(results)});
+        if (!finishing_) {
+            finishing_ = true;
+            spawn(rt_.io, finish(), "finish");
+        } else if (finished_.size() >= finish_batch) {
+            finish_timer_.cancel();
+        }
+    } else if (!results.empty()) {
         auto const owner = rt_.owner;
         auto const key = j.key;
         try {
@@ -742,6 +769,34 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
     // Otherwise nothing became due: no claim that would find nothing.
     if (!stopping_ && (deferred || claim_cut_by_room_))
         wake();
+}
+
+task<void> delivery::finish()
+{
+    auto const owner = rt_.owner;
+    for (;;) {
+        if (!stopping_ && finished_.size() < finish_batch) {
+            finish_timer_.expires_after(finish_window);
+            (void)co_await finish_timer_.async_wait(use_tuple);
+        }
+        if (finished_.empty())
+            break;
+        auto const batch = std::exchange(finished_, {});
+        try {
+            auto store = [&owner, &batch](db::connection& c) { return db::finish_delivered(c, owner, batch); };
+            co_await run_db(rt_.pool, store);
+        } catch (std::exception const& e) {
+            // The leases lapse and the recipients are tried again: a
+            // duplicate at worst, never a loss.
+            report_db_failure(rt_.m, "delivery", "cannot record the outcomes, will retry after the lease", e);
+        }
+        for (auto const& m : batch)
+            for (auto const& r : m.results)
+                leased_.erase(r.id);
+        if (!stopping_ && claim_cut_by_room_)
+            wake();   // room freed may let a cut claim go on
+    }
+    finishing_ = false;
 }
 
 task<void> delivery::job_ended(std::uint64_t key)

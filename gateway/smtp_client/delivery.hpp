@@ -98,6 +98,9 @@ private:
                                                           queue::outcome& failure, std::string& host);
     task<std::unique_ptr<smtp_client_session>> open_session(beast::tcp_stream& stream, std::string const& host);
     task<void> record(job j, std::vector<queue::outcome> outcomes, std::string_view body);
+    // Writes the messages in finished_, a window's worth at a time, until a
+    // window passes with none.
+    task<void> finish();
     void fail_all_queued(std::string const& name, queue::outcome const& o);
 
     // The TLS a connection to `next_hop` (host:port) must have, by its route.
@@ -112,6 +115,11 @@ private:
     std::set<smtp_client_session*> clients_;   // open outbound connections
     std::map<std::uint64_t, message_progress> progress_;   // by message key
     std::set<std::int64_t> leased_;   // claimed and not yet recorded: the leases we renew
+    // Messages whose attempt delivered every recipient, not yet written:
+    // one statement deletes a window's worth of them (db::finish_delivered).
+    // Their recipients stay in leased_ until then.
+    std::vector<db::delivered_message> finished_;
+    bool finishing_ = false;   // finish() is running
     bool stopping_ = false;
     bool woken_ = false;
     // The last claim took fewer than it would have but for max_in_flight:
@@ -120,6 +128,7 @@ private:
     std::size_t held_body_octets_ = 0;   // bodies of jobs queued in hops_
     asio::steady_timer wake_timer_;
     asio::steady_timer upkeep_timer_;
+    asio::steady_timer finish_timer_;
     std::mt19937_64 random_;
     // MX and address lookups, which block in libresolv (dns.hpp): off the
     // I/O thread, two at a time.

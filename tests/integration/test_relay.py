@@ -133,6 +133,26 @@ class Relay(GatewayTest):
         self.assertGreater(claimed, 0)
         self.assertEqual(handed + claimed, 36.0)
 
+    def test_a_stop_right_after_delivery_leaves_nothing_to_send_again(self):
+        # Delivered messages wait a moment to be deleted together; a stop
+        # writes them first, so none is left queued to be sent twice.
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for i in range(30):
+            self.assertEqual(c.cmd("MAIL FROM:<a@corp.test>")[0], 250)
+            self.assertEqual(c.cmd(f"RCPT TO:<r{i}@dest.test>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            self.assertEqual(c.cmd(f"Subject: m{i}\r\n\r\nbody {i}\r\n.")[0], 250)
+        c.cmd("QUIT")
+        sink.wait_count(30)
+        self.assertEqual(gw.stop(), 0)
+        self.assertEqual(self.db.query("SELECT count(*) FROM message"), "0")
+        self.assertEqual(self.db.query("SELECT count(*) FROM recipient"), "0")
+        self.assertNotIn("cannot record", gw.log())
+
     def test_smuggled_end_of_data_is_body_content(self):
         # The SMTP smuggling sequences: none of them ends the data, so the
         # "second message" after each is content of the one real message.
