@@ -60,6 +60,29 @@ class Delivery(GatewayTest):
         self.assertEqual(sink.attempts, 2)
         wait_for(lambda: gw.metrics().get("x400gw_messages_deferred_total") == 1.0, what="deferred counter")
 
+    def test_one_next_hop_delivers_while_the_other_defers(self):
+        # A delivered job whose message keeps another recipient is not
+        # deleted with the delivered messages of its moment: its outcome is
+        # recorded on its own, and the message goes once the other is
+        # delivered too.
+        port = free_port()
+        flaky = FlakySink(["451 4.3.0 Try again later", "250 2.0.0 Ok"], port).start()
+        self.cleanups.append(flaky.stop)
+        sink = self.sink()
+        gw = self.gateway([("dest.test", f"127.0.0.1:{sink.port}"), ("flaky.test", f"127.0.0.1:{port}")],
+                          retry={"first_delay": "3s", "max_delay": "3s", "lifetime": "1d"})
+        swaks(gw.port, "ann@dest.test,bob@flaky.test", data="Subject: two hops\r\n\r\nsplit\r\n")
+        sink.wait_count(1)
+        wait_for(lambda: self.db.query("SELECT state FROM recipient WHERE address = 'ann@dest.test'") == "delivered"
+                 and self.db.query("SELECT state FROM recipient WHERE address = 'bob@flaky.test'") == "deferred",
+                 what="one recipient delivered, the other deferred")
+        self.assertEqual(self.db.query("SELECT count(*) FROM message"), "1")
+        wait_for(lambda: flaky.accepted, timeout=30, what="the retried delivery")
+        wait_for(lambda: self.db.query("SELECT count(*) FROM message") == "0", what="the message to go")
+        self.assertEqual(sink.count(), 1)
+        self.assertEqual(len(flaky.accepted), 1)
+        self.assertNotIn("cannot record", gw.log())
+
     def test_permanent_failure_sends_a_dsn_to_the_sender(self):
         port = free_port()
         sink = FlakySink(["550 5.1.1 <bob@dest.test>: no such user"], port).start()
