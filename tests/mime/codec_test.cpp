@@ -469,3 +469,25 @@ TEST(MimeVersion, OnePointZeroWithCommentsAndWhiteSpace)
     EXPECT_FALSE(m::is_mime_version_1_0("1.0 (unclosed"));
     EXPECT_TRUE(m::is_mime_version_1_0("1.0 (caf\xc3\xa9)")); // for a 7-bit hop the field is rewritten anyway
 }
+
+TEST(EightBit, FoundAtEveryPositionOfEveryLength)
+{
+    // The word-at-a-time scan's three stretches (32, 8 and 1 octets): an
+    // octet above 127 anywhere is found, and none is found where there is
+    // none.
+    for (std::size_t n = 0; n <= 80; ++n) {
+        std::string s(n, 'a');
+        EXPECT_FALSE(x400gw::mime::has_8bit_octet(s)) << n;
+        for (std::size_t at = 0; at < n; ++at) {
+            for (char c : {'\x80', '\xff'}) {
+                s[at] = c;
+                EXPECT_TRUE(x400gw::mime::has_8bit_octet(s)) << n << " " << at;
+                EXPECT_TRUE(x400gw::mime::has_8bit_octet(std::string_view(s).substr(at))) << n << " " << at;
+                EXPECT_FALSE(x400gw::mime::has_8bit_octet(std::string_view(s).substr(0, at))) << n << " " << at;
+                s[at] = '\x7f';
+                EXPECT_FALSE(x400gw::mime::has_8bit_octet(s)) << n << " " << at;
+                s[at] = 'a';
+            }
+        }
+    }
+}
