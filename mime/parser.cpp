@@ -30,6 +30,27 @@ constexpr std::array<std::uint8_t, 256> make_classes()
 }
 constexpr auto classes = make_classes();
 
+// Where the octets from p[j] on stop being class 0 (ordinary), found eight
+// at a time: a word holds none of NUL, CR, LF or an octet above 127 when
+// none of these tests marks a byte (the zero-byte test marks at least one
+// whenever a byte is zero; exact for "any"). Then octet by octet, as the
+// table says.
+std::size_t skip_ordinary(char const* p, std::size_t j, std::size_t n) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101u;
+    constexpr std::uint64_t high = 0x8080808080808080u;
+    auto const any_zero = [](std::uint64_t v) { return (v - ones) & ~v & high; };
+    for (; j + 8 <= n; j += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + j, sizeof w);
+        if ((w & high) | any_zero(w) | any_zero(w ^ (ones * '\n')) | any_zero(w ^ (ones * '\r')))
+            break;
+    }
+    while (j < n && classes[static_cast<unsigned char>(p[j])] == 0)
+        ++j;
+    return j;
+}
+
 // Header fields the tree keeps; the rest are only counted.
 enum field_kind : int {
     f_content_type,
@@ -317,8 +338,7 @@ void parser::scan(char const* p, std::size_t n)
         }
         std::size_t j = i;
         for (;;) {
-            while (j < n && classes[static_cast<unsigned char>(p[j])] == 0)
-                ++j;
+            j = skip_ordinary(p, j, n);
             if (j == n)
                 break;
             auto cls = classes[static_cast<unsigned char>(p[j])];

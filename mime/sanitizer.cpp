@@ -609,7 +609,9 @@ void renderer::plan_boundaries()
     // every boundary, and a match needs a new one.
     boundary_lines lines(m_);
     std::vector<bool> quoted(n, false);
-    bool out_of_steps = !match_outside_bodies(in_, m_, lines, *ctx_.steps_left, [&](std::uint32_t a) {
+    // (No boundary in the tree, no line to compare: a single part's body is
+    // not read again here.)
+    bool out_of_steps = !lines.empty() && !match_outside_bodies(in_, m_, lines, *ctx_.steps_left, [&](std::uint32_t a) {
         must[a] = true;
         quoted[a] = true;
     });
@@ -618,10 +620,11 @@ void renderer::plan_boundaries()
         if (slot == no_part)
             continue;
         std::string_view t = embedded_[slot];
-        for_each_dash_line(t, [&](std::size_t at) {
-            if (!out_of_steps)
-                out_of_steps = !lines.match(t, at, *ctx_.steps_left, [&](std::uint32_t a) { must[a] = true; });
-        });
+        if (!lines.empty())
+            for_each_dash_line(t, [&](std::size_t at) {
+                if (!out_of_steps)
+                    out_of_steps = !lines.match(t, at, *ctx_.steps_left, [&](std::uint32_t a) { must[a] = true; });
+            });
         // RFC 2046 5.1.2 only forbids an inner boundary that has an outer
         // one as prefix; a reader matching prefixes is misled by the
         // reverse too, so neither is let through.
@@ -639,16 +642,19 @@ void renderer::plan_boundaries()
     // One token that occurs nowhere in what we copy; each new boundary is
     // the token and a fixed-width serial, so no new boundary is a prefix of
     // another, and none can occur in content we copy.
-    std::uint64_t h = 1469598103934665603ull ^ in_.size();
-    for (std::size_t k = 0; k < std::min<std::size_t>(in_.size(), 4096); ++k)
-        h = (h ^ static_cast<unsigned char>(in_[k])) * 1099511628211ull;
-    std::vector<std::string_view> texts{in_};
-    for (auto const& e : embedded_)
-        texts.push_back(e);
     std::vector<std::string> inner;
     for (auto const& v : embedded_boundaries_)
         inner.insert(inner.end(), v.begin(), v.end());
-    std::string token = choose_token(texts, inner, h);
+    std::string token;   // needed only where there is a multipart
+    if (std::any_of(m_.parts.begin(), m_.parts.end(), [](part const& p) { return p.is_multipart(); })) {
+        std::uint64_t h = 1469598103934665603ull ^ in_.size();
+        for (std::size_t k = 0; k < std::min<std::size_t>(in_.size(), 4096); ++k)
+            h = (h ^ static_cast<unsigned char>(in_[k])) * 1099511628211ull;
+        std::vector<std::string_view> texts{in_};
+        for (auto const& e : embedded_)
+            texts.push_back(e);
+        token = choose_token(texts, inner, h);
+    }
     static constexpr char hex[] = "0123456789abcdef";
     for (std::size_t k = 0; k < n; ++k) {
         auto const& p = m_.parts[k];

@@ -102,6 +102,31 @@ TEST(Parser, LineEndsOfEveryKindAreCountedAndFlagged)
     EXPECT_EQ(p.size, 10u);       // each line end counted as two octets
 }
 
+// The body is skipped eight octets at a time where it holds none of NUL,
+// CR, LF or an octet above 127: each is found wherever it falls in a word,
+// and the lines and their sizes are what the octets say.
+TEST(Parser, SpecialOctetsAreFoundAtEveryPositionOfAWord)
+{
+    std::string const head = "Content-Type: text/plain\r\n\r\n";
+    for (std::size_t n = 1; n <= 40; ++n) {
+        auto plain = m::parse(head + std::string(n, 'a') + "\r\n");
+        EXPECT_FALSE(plain.parts[0].body_8bit || plain.parts[0].body_nul || plain.parts[0].body_bare_eol) << n;
+        EXPECT_EQ(plain.parts[0].lines, 1u) << n;
+        for (std::size_t at = 0; at < n; ++at) {
+            for (char c : {'\0', '\x80', '\xff', '\r', '\n'}) {
+                std::string body(n, 'a');
+                body[at] = c;
+                auto msg = m::parse(head + body + "\r\n");
+                auto const& p = msg.parts[0];
+                EXPECT_EQ(p.body_nul, c == '\0') << n << " " << at;
+                EXPECT_EQ(p.body_8bit, c == '\x80' || c == '\xff') << n << " " << at;
+                EXPECT_EQ(p.body_bare_eol, c == '\r' || c == '\n') << n << " " << at;
+                EXPECT_EQ(p.lines, c == '\r' || c == '\n' ? 2u : 1u) << n << " " << at;
+            }
+        }
+    }
+}
+
 // A message whose first line end is a bare CR (classic Mac OS) has bare-CR
 // line ends: they end header lines too, and its fields and body are found.
 // Elsewhere a bare CR in a header is a character of the line.
