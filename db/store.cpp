@@ -299,7 +299,8 @@ std::uint64_t finish_delivered(connection& c, std::string_view owner, std::span<
         for (auto const& r : m.results)
             ids.push_back(r.id);
     }
-    auto const deleted = c.exec(statements::finish_delivered, {{render_int_array(keys)}, {owner}, {render_int_array(ids)}});
+    auto const deleted =
+        c.exec(statements::finish_delivered, {{render_int_array(keys)}, {owner}, {render_int_array(ids)}});
     std::unordered_set<std::int64_t> gone;
     for (int row = 0; row < deleted.rows(); ++row)
         gone.insert(deleted.get_int(row, 0));

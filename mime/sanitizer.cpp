@@ -611,10 +611,11 @@ void renderer::plan_boundaries()
     std::vector<bool> quoted(n, false);
     // (No boundary in the tree, no line to compare: a single part's body is
     // not read again here.)
-    bool out_of_steps = !lines.empty() && !match_outside_bodies(in_, m_, lines, *ctx_.steps_left, [&](std::uint32_t a) {
+    auto const quoted_outside = [&](std::uint32_t a) {
         must[a] = true;
         quoted[a] = true;
-    });
+    };
+    bool out_of_steps = !lines.empty() && !match_outside_bodies(in_, m_, lines, *ctx_.steps_left, quoted_outside);
     for (std::size_t k = 0; k < n && !out_of_steps; ++k) {
         auto slot = embedded_slot_[k] != no_part ? embedded_slot_[k] : decoded_slot_[k];
         if (slot == no_part)

@@ -735,10 +735,9 @@ task<void> delivery::record(job j, std::vector<queue::outcome> outcomes, std::st
         results.push_back(std::move(res));
         recorded_ids.push_back(r.id);
     }
-    bool const all_delivered =
-        !results.empty() && results.size() == j.recipients.size() && std::all_of(results.begin(), results.end(), [](auto const& r) {
-            return r.kind == queue::outcome_kind::delivered;
-        });
+    auto const delivered = [](db::recipient_result const& r) { return r.kind == queue::outcome_kind::delivered; };
+    bool const all_delivered = !results.empty() && results.size() == j.recipients.size() &&
+                               std::all_of(results.begin(), results.end(), delivered);
     if (all_delivered) {
         finished_.push_back({j.key, std::move(results)});
         if (!finishing_) {
