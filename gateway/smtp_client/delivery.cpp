@@ -16,7 +16,6 @@
 #include <boost/asio/connect.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <tuple>
 
@@ -385,12 +384,8 @@ task<std::unique_ptr<smtp_client_session>> delivery::connect_mx(std::string cons
         // RFC 5321 5.1: our own name among the MX hosts ends the list there
         // (we are a better way to the domain than those after us); when it
         // leads, the mail would come back to us.
-        auto const self = std::find_if(hosts.begin(), hosts.end(), [this](std::string const& h) {
-            return h.size() == rt_.cfg.hostname.size() &&
-                   std::equal(h.begin(), h.end(), rt_.cfg.hostname.begin(), [](char a, char b) {
-                       return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-                   });
-        });
+        auto const self = std::find_if(hosts.begin(), hosts.end(),
+                                       [this](std::string const& h) { return mime::iequals(h, rt_.cfg.hostname); });
         if (!implicit && self == hosts.begin()) {
             failure = queue::outcome::permanent("5.4.6", "mail for " + domain + " loops back to myself", "");
             co_return nullptr;

@@ -1,6 +1,8 @@
 // gateway/smtp_client/dns.cpp
 #include "gateway/smtp_client/dns.hpp"
 
+#include "mime/header_codec.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -21,7 +23,7 @@ namespace {
 // by its A-labels; nullopt when it is no valid IDN.
 std::optional<std::string> a_labels(std::string const& domain)
 {
-    if (std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    if (!mime::has_8bit_octet(domain))
         return domain;
     char* ascii = nullptr;
     if (idn2_to_ascii_8z(domain.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
