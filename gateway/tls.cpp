@@ -72,6 +72,11 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls(tls_settings const& s
     ERR_clear_error();
     SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
     SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // One TLS 1.3 session ticket, not OpenSSL's default two: an MTA client
+    // keeps one session per next hop. It is still sent right after the
+    // handshake: its segment also acknowledges the client's Finished, which
+    // a client with Nagle on waits for before sending EHLO.
+    SSL_CTX_set_num_tickets(native, 1);
     if (!use_pair(native, s.certificate, s.key, why))
         return nullptr;
     if (!s.second_certificate.empty()) {

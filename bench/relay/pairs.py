@@ -5,7 +5,9 @@ Two (or more) x400gw binaries, one relay cell (smtp-source -> x400gw ->
 smtp-sink, as relay_bench.py measures it: messages per second end to
 end, CPU of the gateway and its PostgreSQL per 1,000 messages, peak PSS),
 run in turn A B A B ... against the same database and sink: pairing keeps
-the comparison meaningful when the machine's speed drifts. Prints each
+the comparison meaningful when the machine's speed drifts. --tls measures
+the STARTTLS cell instead (x400gw_tls_source, a connection and a full
+handshake a message, an RSA 2048 certificate made here). Prints each
 run, then the median of each binary. --set NAME:SECTION.KEY=VALUE adds a
 setting to that binary's configuration (VALUE as TOML writes it, e.g.
 --set two:database.pool_threads=2), so that one binary can be compared
@@ -37,6 +39,8 @@ def main():
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--admin-port", type=int, required=True)
+    ap.add_argument("--tls", action="store_true", help="the STARTTLS cell (needs --tls-source)")
+    ap.add_argument("--tls-source", help="x400gw_tls_source (bench/relay/tls_source.cpp)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME:SECTION.KEY=VALUE",
                     help="a configuration setting for binary NAME; repeatable")
     args = ap.parse_args()
@@ -53,6 +57,12 @@ def main():
     args.poll, args.settle, args.drain_timeout, args.source_timeout = 0.02, 1.0, 300.0, 900.0
 
     work = tempfile.mkdtemp(prefix="x400gw-pairs-")
+    if args.tls:
+        if not args.tls_source:
+            ap.error("--tls needs --tls-source")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                        "-keyout", os.path.join(work, "tls.key"), "-out", os.path.join(work, "tls.crt")],
+                       check=True, capture_output=True)
     results = {}
     for rnd in range(args.pairs):
         for spec in args.binary:
@@ -61,6 +71,8 @@ def main():
             sections = {"server": [f'listen = ["127.0.0.1:{args.port}"]', f'admin_listen = "127.0.0.1:{args.admin_port}"'],
                         "database": [f'conninfo = "{args.conninfo}"'],
                         "delivery": ["connections_per_hop = 20"]}
+            if args.tls:
+                sections["tls"] = [f'certificate = "{work}/tls.crt"', f'key = "{work}/tls.key"']
             for section, lines in extra.get(name, {}).items():
                 sections.setdefault(section, []).extend(lines)
             with open(conf, "w") as f:
@@ -78,7 +90,7 @@ def main():
             system = X400gw(f"127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}/metrics",
                             [gw.pid, args.postmaster])
             run_cell(system, 1, 5, 100, args)   # warm-up: connections, prepared statements
-            r = run_cell(system, args.size, args.sessions, args.messages, args)
+            r = run_cell(system, args.size, args.sessions, args.messages, args, tls=args.tls)
             gw.send_signal(signal.SIGTERM)
             gw.wait(60)
             if not r["ok"]:
@@ -87,7 +99,7 @@ def main():
             results.setdefault(name, []).append(r)
             print(f"pair {rnd + 1} {name}: {r['rate']:.0f} msg/s, {r['cpu_per_1000']:.2f} CPU s/1000, "
                   f"peak {r['peak_mib']:.1f} MiB", file=sys.stderr, flush=True)
-    print(f"{args.size} KB, {args.sessions} session(s), {args.messages} messages, {args.pairs} pairs (medians):")
+    print(f"{args.size} KB, {args.sessions} session(s){' over STARTTLS' if args.tls else ''}, {args.messages} messages, {args.pairs} pairs (medians):")
     print()
     print("| binary | msg/s | CPU s/1000 | peak MiB |")
     print("|---|---:|---:|---:|")

@@ -6,7 +6,7 @@
 # X400GW_PAIRS_PG, e.g. "shared_buffers=16MB") and one smtp-sink: how a
 # single change was measured in docs/performance.md. Options after the
 # binaries go to pairs.py (--size, --sessions, --messages, --pairs, and
-# --set NAME:SECTION.KEY=VALUE for a setting of one binary's configuration;
+# --tls for the STARTTLS cell, --set NAME:SECTION.KEY=VALUE for a setting of one binary's configuration;
 # the same binary under two names compares two settings).
 # Root, like bench/relay/run.sh.
 set -euo pipefail
@@ -23,8 +23,9 @@ done
 trap 'trap - INT TERM EXIT; bench_rig_stop' INT TERM EXIT
 read -r -a extra <<<"${X400GW_PAIRS_PG:-}"
 bench_rig_start pairs "${extra[@]}"
-echo "- command: \`${X400GW_PAIRS_PG:+X400GW_PAIRS_PG=\"$X400GW_PAIRS_PG\" }bench/relay/pairs.sh ${binaries[*]//--binary /}${*:+ $*}\`"
+named="${binaries[*]}"
+echo "- command: \`${X400GW_PAIRS_PG:+X400GW_PAIRS_PG=\"$X400GW_PAIRS_PG\" }bench/relay/pairs.sh ${named//--binary /}${*:+ $*}\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 /usr/bin/python3 "$here/pairs.py" --conninfo "$bench_conninfo" --postmaster "$(head -1 "$bench_pg/postmaster.pid")" \
-  --sink "127.0.0.1:$bench_sink_port" --port "$(free_port)" --admin-port "$(free_port)" "${binaries[@]}" "$@"
+  --sink "127.0.0.1:$bench_sink_port" --tls-source "$X400GW_ROOT/build/release/bench/relay/x400gw_tls_source" --port "$(free_port)" --admin-port "$(free_port)" "${binaries[@]}" "$@"
