@@ -140,15 +140,20 @@ inline constexpr statement record_history{"record_history", R"sql(
      WHERE EXISTS (SELECT 1 FROM message WHERE id = $1::bigint))sql"};
 
 // A message whose recipients are all final is removed with them; the log
-// lines are its history.
+// lines are its history. Each statement that deletes a message deletes its
+// recipients with it (recipient has no foreign key, V013; attempt's still
+// cascades).
 inline constexpr statement remove_if_done{"remove_if_done", R"sql(
-    DELETE FROM message WHERE id = $1::bigint
-       AND NOT EXISTS (SELECT 1 FROM recipient
-                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
+    WITH gone AS (
+        DELETE FROM message WHERE id = $1::bigint
+           AND NOT EXISTS (SELECT 1 FROM recipient
+                            WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held'))
+        RETURNING id)
+    DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)sql"};
 
 // The usual end of a message: every recipient it still has was just
 // delivered by this process, under its lease. The messages $1 go at once,
-// their recipients and their history with them (ON DELETE CASCADE),
+// their recipients and their history with them,
 // instead of writing each outcome and a history row only for
 // remove_if_done to delete them in the same transaction. $3 lists the
 // recipients delivered, of all the messages together (an id belongs to one
@@ -156,11 +161,14 @@ inline constexpr statement remove_if_done{"remove_if_done", R"sql(
 // has passed to another process, is not deleted, and not returned: its
 // outcomes are then recorded one by one.
 inline constexpr statement finish_delivered{"finish_delivered", R"sql(
-    DELETE FROM message m WHERE m.id = ANY($1::bigint[])
-       AND NOT EXISTS (SELECT 1 FROM recipient
-                        WHERE message_id = m.id
-                          AND (lease_owner IS DISTINCT FROM $2 OR id <> ALL($3::bigint[])))
- RETURNING m.id)sql"};
+    WITH gone AS (
+        DELETE FROM message m WHERE m.id = ANY($1::bigint[])
+           AND NOT EXISTS (SELECT 1 FROM recipient
+                            WHERE message_id = m.id
+                              AND (lease_owner IS DISTINCT FROM $2 OR id <> ALL($3::bigint[])))
+        RETURNING m.id),
+    recipients AS (DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)
+    SELECT id FROM gone)sql"};
 
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
@@ -291,9 +299,12 @@ inline constexpr statement bounce_later{"bounce_later", "UPDATE recipient SET pe
 #undef X400GW_BUSY
 // Messages left with nothing to deliver go, as remove_if_done does.
 inline constexpr statement remove_finished{"remove_finished", R"sql(
-    DELETE FROM message m WHERE m.id = ANY($1::bigint[])
-       AND NOT EXISTS (SELECT 1 FROM recipient
-                        WHERE message_id = m.id AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
+    WITH gone AS (
+        DELETE FROM message m WHERE m.id = ANY($1::bigint[])
+           AND NOT EXISTS (SELECT 1 FROM recipient
+                            WHERE message_id = m.id AND state IN ('queued', 'deferred', 'quarantined', 'held'))
+        RETURNING m.id)
+    DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)sql"};
 
 // qshape: recipients by state, next hop and age bucket (minutes, upper edges).
 inline constexpr statement queue_shape{"queue_shape", R"sql(

@@ -11,7 +11,9 @@ handshake a message, an RSA 2048 certificate made here). Prints each
 run, then the median of each binary. --set NAME:SECTION.KEY=VALUE adds a
 setting to that binary's configuration (VALUE as TOML writes it, e.g.
 --set two:database.pool_threads=2), so that one binary can be compared
-with itself under two settings.
+with itself under two settings; --sql NAME:STATEMENT runs a statement on
+the database before each run of NAME, once its gateway has migrated it
+(a schema change compared with the same binary).
 """
 import argparse
 import os
@@ -43,6 +45,9 @@ def main():
     ap.add_argument("--tls-source", help="x400gw_tls_source (bench/relay/tls_source.cpp)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME:SECTION.KEY=VALUE",
                     help="a configuration setting for binary NAME; repeatable")
+    ap.add_argument("--sql", action="append", default=[], metavar="NAME:STATEMENT",
+                    help="a statement run before each run of binary NAME; repeatable")
+    ap.add_argument("--psql", default="psql", help="psql, for --sql")
     args = ap.parse_args()
     names = [spec.partition("=")[0] for spec in args.binary]
     extra = {}   # name -> section -> ["key = value"]
@@ -53,6 +58,12 @@ def main():
         if name not in names or not (eq and dot and section and key and value):
             ap.error(f"--set {setting}: expected NAME:SECTION.KEY=VALUE with NAME one of {', '.join(names)}")
         extra.setdefault(name, {}).setdefault(section, []).append(f"{key} = {value}")
+    statements = {}   # name -> [SQL]
+    for given in args.sql:
+        name, _, sql = given.partition(":")
+        if name not in names or not sql:
+            ap.error(f"--sql {given}: expected NAME:STATEMENT with NAME one of {', '.join(names)}")
+        statements.setdefault(name, []).append(sql)
     # What run_cell reads of relay_bench.py's options.
     args.poll, args.settle, args.drain_timeout, args.source_timeout = 0.02, 1.0, 300.0, 900.0
 
@@ -87,6 +98,8 @@ def main():
                     break
                 except OSError:
                     time.sleep(0.1)
+            for sql in statements.get(name, []):
+                subprocess.run([args.psql, args.conninfo, "-qXc", sql], check=True)
             system = X400gw(f"127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}/metrics",
                             [gw.pid, args.postmaster])
             run_cell(system, 1, 5, 100, args)   # warm-up: connections, prepared statements
