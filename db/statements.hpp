@@ -139,21 +139,19 @@ inline constexpr statement record_history{"record_history", R"sql(
       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(r, h, m, o, y, t)
      WHERE EXISTS (SELECT 1 FROM message WHERE id = $1::bigint))sql"};
 
-// A message whose recipients are all final is removed with them; the log
-// lines are its history. Each statement that deletes a message deletes its
-// recipients with it (recipient has no foreign key, V013; attempt's still
-// cascades).
+// A message whose recipients are all final is removed with them (V013's
+// trigger deletes the recipients of every message deleted, as ON DELETE
+// CASCADE did; attempt's foreign key still cascades); the log lines are
+// its history.
 inline constexpr statement remove_if_done{"remove_if_done", R"sql(
-    WITH gone AS (
-        DELETE FROM message WHERE id = $1::bigint
-           AND NOT EXISTS (SELECT 1 FROM recipient
-                            WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held'))
-        RETURNING id)
-    DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)sql"};
+    DELETE FROM message WHERE id = $1::bigint
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = $1::bigint AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
 
 // The usual end of a message: every recipient it still has was just
 // delivered by this process, under its lease. The messages $1 go at once,
-// their recipients and their history with them,
+// their recipients and their history with them (V013's trigger, attempt's
+// cascade),
 // instead of writing each outcome and a history row only for
 // remove_if_done to delete them in the same transaction. $3 lists the
 // recipients delivered, of all the messages together (an id belongs to one
@@ -161,14 +159,11 @@ inline constexpr statement remove_if_done{"remove_if_done", R"sql(
 // has passed to another process, is not deleted, and not returned: its
 // outcomes are then recorded one by one.
 inline constexpr statement finish_delivered{"finish_delivered", R"sql(
-    WITH gone AS (
-        DELETE FROM message m WHERE m.id = ANY($1::bigint[])
-           AND NOT EXISTS (SELECT 1 FROM recipient
-                            WHERE message_id = m.id
-                              AND (lease_owner IS DISTINCT FROM $2 OR id <> ALL($3::bigint[])))
-        RETURNING m.id),
-    recipients AS (DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)
-    SELECT id FROM gone)sql"};
+    DELETE FROM message m WHERE m.id = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = m.id
+                          AND (lease_owner IS DISTINCT FROM $2 OR id <> ALL($3::bigint[])))
+ RETURNING m.id)sql"};
 
 inline constexpr statement release_leases{"release_leases", R"sql(
     UPDATE recipient SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1)sql"};
@@ -299,12 +294,9 @@ inline constexpr statement bounce_later{"bounce_later", "UPDATE recipient SET pe
 #undef X400GW_BUSY
 // Messages left with nothing to deliver go, as remove_if_done does.
 inline constexpr statement remove_finished{"remove_finished", R"sql(
-    WITH gone AS (
-        DELETE FROM message m WHERE m.id = ANY($1::bigint[])
-           AND NOT EXISTS (SELECT 1 FROM recipient
-                            WHERE message_id = m.id AND state IN ('queued', 'deferred', 'quarantined', 'held'))
-        RETURNING m.id)
-    DELETE FROM recipient r USING gone WHERE r.message_id = gone.id)sql"};
+    DELETE FROM message m WHERE m.id = ANY($1::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM recipient
+                        WHERE message_id = m.id AND state IN ('queued', 'deferred', 'quarantined', 'held')))sql"};
 
 // qshape: recipients by state, next hop and age bucket (minutes, upper edges).
 inline constexpr statement queue_shape{"queue_shape", R"sql(

@@ -83,6 +83,26 @@ class Delivery(GatewayTest):
         self.assertEqual(len(flaky.accepted), 1)
         self.assertNotIn("cannot record", gw.log())
 
+    def test_a_message_deleted_by_hand_takes_its_recipients(self):
+        # recipient has no foreign key (V013); a DELETE of messages from
+        # anywhere (an administrator's SQL, an older process) still takes
+        # their recipients, as ON DELETE CASCADE did, and their history.
+        port = free_port()
+        flaky = FlakySink(["451 4.3.0 Try again later"], port).start()
+        self.cleanups.append(flaky.stop)
+        gw = self.gateway([("flaky.test", f"127.0.0.1:{port}")],
+                          retry={"first_delay": "1h", "max_delay": "1h", "lifetime": "1d"})
+        for subject in ("one", "two"):
+            swaks(gw.port, "ann@flaky.test,bob@flaky.test", data=f"Subject: {subject}\r\n\r\nkept\r\n")
+        wait_for(lambda: self.db.query("SELECT count(*) FROM recipient WHERE state = 'deferred'") == "4"
+                 and self.db.query("SELECT count(*) FROM attempt") == "4", what="four recipients deferred")
+        self.db.query("DELETE FROM message WHERE id = (SELECT min(id) FROM message)")
+        self.assertEqual(self.db.query("SELECT count(*) FROM recipient"), "2")
+        self.assertEqual(self.db.query("SELECT count(*) FROM attempt"), "2")
+        self.db.query("DELETE FROM message")
+        self.assertEqual(self.db.query("SELECT count(*) FROM recipient") + self.db.query("SELECT count(*) FROM attempt"),
+                         "00")
+
     def test_permanent_failure_sends_a_dsn_to_the_sender(self):
         port = free_port()
         sink = FlakySink(["550 5.1.1 <bob@dest.test>: no such user"], port).start()
