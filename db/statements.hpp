@@ -139,10 +139,8 @@ inline constexpr statement record_history{"record_history", R"sql(
       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS a(r, h, m, o, y, t)
      WHERE EXISTS (SELECT 1 FROM message WHERE id = $1::bigint))sql"};
 
-// A message whose recipients are all final is removed with them (V013's
-// trigger deletes the recipients of every message deleted, as ON DELETE
-// CASCADE did; attempt's foreign key still cascades); the log lines are
-// its history.
+// A message whose recipients are all final is removed with them; the log
+// lines are its history.
 inline constexpr statement remove_if_done{"remove_if_done", R"sql(
     DELETE FROM message WHERE id = $1::bigint
        AND NOT EXISTS (SELECT 1 FROM recipient
@@ -150,8 +148,7 @@ inline constexpr statement remove_if_done{"remove_if_done", R"sql(
 
 // The usual end of a message: every recipient it still has was just
 // delivered by this process, under its lease. The messages $1 go at once,
-// their recipients and their history with them (V013's trigger, attempt's
-// cascade),
+// their recipients and their history with them (ON DELETE CASCADE),
 // instead of writing each outcome and a history row only for
 // remove_if_done to delete them in the same transaction. $3 lists the
 // recipients delivered, of all the messages together (an id belongs to one

@@ -84,9 +84,11 @@ class Delivery(GatewayTest):
         self.assertNotIn("cannot record", gw.log())
 
     def test_a_message_deleted_by_hand_takes_its_recipients(self):
-        # recipient has no foreign key (V013); a DELETE of messages from
-        # anywhere (an administrator's SQL, an older process) still takes
-        # their recipients, as ON DELETE CASCADE did, and their history.
+        # A DELETE of messages from anywhere (an administrator's SQL, a
+        # process of another version) takes their recipients and their
+        # history with them: recipient's and attempt's foreign keys
+        # cascade. Dropping recipient's key was measured and not kept
+        # (docs/performance.md, "The recipient's foreign key").
         port = free_port()
         flaky = FlakySink(["451 4.3.0 Try again later"], port).start()
         self.cleanups.append(flaky.stop)
