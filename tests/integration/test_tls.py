@@ -145,9 +145,9 @@ handshake_timeout = "2s"
                         s.sendall(line)
                     while f.readline()[3:4] == b"-":
                         pass
-                started = time.monotonic()
                 s = ctx.wrap_socket(s, server_hostname="gw.test")
                 f = s.makefile("rb")
+                started = time.monotonic()
                 s.sendall(b"EHLO client.test\r\n")
                 while (line := f.readline())[3:4] == b"-":
                     pass
