@@ -13,11 +13,18 @@ setting to that binary's configuration (VALUE as TOML writes it, e.g.
 --set two:database.pool_threads=2), so that one binary can be compared
 with itself under two settings; --sql NAME:STATEMENT runs a statement on
 the database before each run of NAME, once its gateway has migrated it
-(a schema change compared with the same binary).
+(a schema change compared with the same binary). --threads prints each of
+a binary's threads' context switches a message over its cell; --gaps
+MS,MS... then sends --gap-messages messages one at a time with that
+pause between them and prints the commit's average duration for each
+pause (x400gw_db_commit_duration_seconds): how the machine's idle
+wake-ups lengthen the commit.
 """
 import argparse
+import glob
 import os
 import signal
+import smtplib
 import socket
 import statistics
 import subprocess
@@ -26,7 +33,31 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from relay_bench import X400gw, run_cell  # noqa: E402
+from relay_bench import X400gw, metric, metrics, run_cell  # noqa: E402
+
+
+def switches(pid):
+    """{thread id: (voluntary, involuntary)} context switches so far."""
+    out = {}
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        fields = dict(line.split(":", 1) for line in open(status) if ":" in line)
+        out[status.split("/")[4]] = (int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"]))
+    return out
+
+
+def commit_after_gaps(smtp, url, gap_ms, n):
+    """The commit's average duration in us, n messages sent gap_ms apart."""
+    host, port = smtp.rsplit(":", 1)
+    body = "From: bench@source.example\r\nSubject: gap\r\n\r\n" + ("x" * 76 + "\r\n") * 12
+    before = metrics(url)
+    for _ in range(n):
+        with smtplib.SMTP(host, int(port)) as c:
+            c.sendmail("bench@source.example", ["sink@sink.example"], body)
+        time.sleep(gap_ms / 1000)
+    after = metrics(url)
+    seconds = metric(after, "x400gw_db_commit_duration_seconds_sum") - metric(before, "x400gw_db_commit_duration_seconds_sum")
+    count = metric(after, "x400gw_db_commit_duration_seconds_count") - metric(before, "x400gw_db_commit_duration_seconds_count")
+    return seconds / count * 1e6 if count else float("nan")
 
 
 def main():
@@ -48,6 +79,9 @@ def main():
     ap.add_argument("--sql", action="append", default=[], metavar="NAME:STATEMENT",
                     help="a statement run before each run of binary NAME; repeatable")
     ap.add_argument("--psql", default="psql", help="psql, for --sql")
+    ap.add_argument("--threads", action="store_true", help="each thread's context switches a message")
+    ap.add_argument("--gaps", default="", metavar="MS,MS...", help="the commit's duration with these pauses")
+    ap.add_argument("--gap-messages", type=int, default=200, help="messages for each pause (default 200)")
     args = ap.parse_args()
     names = [spec.partition("=")[0] for spec in args.binary]
     extra = {}   # name -> section -> ["key = value"]
@@ -103,7 +137,20 @@ def main():
             system = X400gw(f"127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}/metrics",
                             [gw.pid, args.postmaster])
             run_cell(system, 1, 5, 100, args)   # warm-up: connections, prepared statements
+            before = switches(gw.pid)
             r = run_cell(system, args.size, args.sessions, args.messages, args, tls=args.tls)
+            if args.threads:
+                after = switches(gw.pid)
+                for tid in sorted(after, key=int):
+                    v0, i0 = before.get(tid, (0, 0))
+                    v, i = after[tid][0] - v0, after[tid][1] - i0
+                    if v or i:
+                        print(f"pair {rnd + 1} {name}: thread {tid}: {v / args.messages:.2f} voluntary, "
+                              f"{i / args.messages:.2f} involuntary switches a message", file=sys.stderr)
+            for gap in (float(g) for g in args.gaps.split(",") if g):
+                us = commit_after_gaps(system.smtp, system.url, gap, args.gap_messages)
+                print(f"pair {rnd + 1} {name}: {gap:g} ms between messages: commit {us:.0f} us on average",
+                      file=sys.stderr, flush=True)
             gw.send_signal(signal.SIGTERM)
             gw.wait(60)
             if not r["ok"]:

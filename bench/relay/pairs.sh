@@ -8,8 +8,9 @@
 # binaries go to pairs.py (--size, --sessions, --messages, --pairs, --tls
 # for the STARTTLS cell, --set NAME:SECTION.KEY=VALUE for a setting of one
 # binary's configuration, --sql NAME:STATEMENT for a statement run on the
-# database before each of its runs; the same binary under two names
-# compares two settings, or two schemas).
+# database before each of its runs, --threads and --gaps MS,... for the
+# context switches and the commit's time after idle pauses; the same
+# binary under two names compares two settings, or two schemas).
 # Root, like bench/relay/run.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,7 +1,6 @@
 // gateway/smtp/data_writer.cpp
 #include "gateway/smtp/data_writer.hpp"
 
-#include <algorithm>
 #include <cstring>
 
 namespace x400gw::smtp {
