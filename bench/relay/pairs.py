@@ -14,7 +14,9 @@ setting to that binary's configuration (VALUE as TOML writes it, e.g.
 with itself under two settings; --sql NAME:STATEMENT runs a statement on
 the database before each run of NAME, once its gateway has migrated it
 (a schema change compared with the same binary). --threads prints each of
-a binary's threads' context switches a message over its cell; --gaps
+a binary's threads' context switches a message over its cell,
+--processes each process's CPU a message (the gateway's, and each of its
+PostgreSQL's processes by the title PostgreSQL gives it); --gaps
 MS,MS... then sends --gap-messages messages one at a time with that
 pause between them and prints the commit's average duration for each
 pause (x400gw_db_commit_duration_seconds): how the machine's idle
@@ -33,7 +35,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from relay_bench import X400gw, metric, metrics, run_cell  # noqa: E402
+from relay_bench import X400gw, all_stats, metric, metrics, run_cell, tree  # noqa: E402
 
 
 def switches(pid):
@@ -42,6 +44,20 @@ def switches(pid):
     for status in glob.glob(f"/proc/{pid}/task/*/status"):
         fields = dict(line.split(":", 1) for line in open(status) if ":" in line)
         out[status.split("/")[4]] = (int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"]))
+    return out
+
+
+def process_cpu(roots):
+    """{pid: (name, cpu seconds)} of roots and their descendants."""
+    stats = all_stats()
+    out = {}
+    for pid in tree(roots, stats):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                name = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        out[pid] = (name[:60], stats[pid][1])
     return out
 
 
@@ -80,6 +96,8 @@ def main():
                     help="a statement run before each run of binary NAME; repeatable")
     ap.add_argument("--psql", default="psql", help="psql, for --sql")
     ap.add_argument("--threads", action="store_true", help="each thread's context switches a message")
+    ap.add_argument("--processes", action="store_true",
+                    help="each process's CPU a message (the gateway, each PostgreSQL process)")
     ap.add_argument("--gaps", default="", metavar="MS,MS...", help="the commit's duration with these pauses")
     ap.add_argument("--gap-messages", type=int, default=200, help="messages for each pause (default 200)")
     args = ap.parse_args()
@@ -138,7 +156,14 @@ def main():
                             [gw.pid, args.postmaster])
             run_cell(system, 1, 5, 100, args)   # warm-up: connections, prepared statements
             before = switches(gw.pid)
+            cpu_before = process_cpu([gw.pid, args.postmaster])
             r = run_cell(system, args.size, args.sessions, args.messages, args, tls=args.tls)
+            if args.processes:
+                for pid, (what, seconds) in sorted(process_cpu([gw.pid, args.postmaster]).items()):
+                    used = seconds - cpu_before.get(pid, (what, 0.0))[1]
+                    if used > 0:
+                        print(f"pair {rnd + 1} {name}: {used / args.messages * 1e6:.0f} us of CPU a message: {what}",
+                              file=sys.stderr)
             if args.threads:
                 after = switches(gw.pid)
                 for tid in sorted(after, key=int):

@@ -8,9 +8,11 @@
 # binaries go to pairs.py (--size, --sessions, --messages, --pairs, --tls
 # for the STARTTLS cell, --set NAME:SECTION.KEY=VALUE for a setting of one
 # binary's configuration, --sql NAME:STATEMENT for a statement run on the
-# database before each of its runs, --threads and --gaps MS,... for the
-# context switches and the commit's time after idle pauses; the same
-# binary under two names compares two settings, or two schemas).
+# database before each of its runs, --threads, --processes and --gaps
+# MS,... for the context switches, each process's CPU and the commit's
+# time after idle pauses; the same binary under two names compares two
+# settings, or two schemas). bench/relay/interleave.sh runs two builds
+# side by side instead, for differences too small for runs in turn.
 # Root, like bench/relay/run.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
