@@ -219,6 +219,6 @@ echo
 echo
 echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- disk after: $(flush_rate) (pg_test_fsync -s 1)"
-echo "- x400gw log: $(wc -l <"$work/x400gw.log") lines, $(grep -Eic 'warn|error|fatal|refused|status=(deferred|failed)' "$work/x400gw.log" || true) of them warnings, errors or deferrals ($work/x400gw.log)"
+echo "- x400gw log: $(wc -l <"$work/x400gw.log") lines, $(grep -Ec ' (warning|error|fatal): |refused|status=(deferred|bounced|quarantined)' "$work/x400gw.log" || true) of them warnings, errors or deferrals ($work/x400gw.log)"
 echo "- Postfix maillog: $(grep -Eic 'warning|error|fatal|status=(deferred|bounced)' "$pf/maillog" || true) warnings, errors or deferrals ($pf/maillog)"
 exit "${status:-0}"
