@@ -12,7 +12,6 @@ import base64
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,15 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from relay_bench import metric, metrics  # noqa: E402
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from relay_bench import free_port, metric, metrics, start_x400gw  # noqa: E402
 
 
 def send_random(port, n, kib, sessions=10):
@@ -53,24 +44,11 @@ def main():
     ap.add_argument("--random-kib", type=int, default=0, help="random base64 bodies of this many KiB instead")
     args = ap.parse_args()
 
-    port, admin, hop = free_port(), free_port(), free_port()
+    hop = free_port()
     work = tempfile.mkdtemp(prefix="x400gw-backlog-")
-    conf = os.path.join(work, "x400gw.conf")
-    with open(conf, "w") as f:
-        f.write(f'[server]\nlisten = ["127.0.0.1:{port}"]\nadmin_listen = "127.0.0.1:{admin}"\n'
-                f'[database]\nconninfo = "{args.conninfo}"\n[delivery]\nconnections_per_hop = 20\n'
-                f'[[route]]\ndomain = "*"\nnext_hop = "127.0.0.1:{hop}"\n')
-    gw = subprocess.Popen([args.binary, "--config", conf], stdout=open(os.path.join(work, "x400gw.log"), "wb"),
-                          stderr=subprocess.STDOUT)
+    gw, port, url = start_x400gw(args.binary, work, "x400gw", args.conninfo, f"127.0.0.1:{hop}")
     sink = None
-    url = f"http://127.0.0.1:{admin}/metrics"
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", admin), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         started = time.time()
         if args.random_kib:
             send_random(port, args.messages, args.random_kib)

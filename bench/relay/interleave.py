@@ -10,25 +10,19 @@ one-session cell moves by 10 to 20 % from one run to the next with the
 same binary (a process's threads land on other CPUs, the host is busier):
 a change of a few percent does not show through that. Here both builds
 live through the same seconds and every message of one has a neighbour of
-the other, so what differs is the build. Run through interleave.sh, which
-starts the rig.
+the other, so what differs is the build. Run through `pairs.sh A=BIN
+B=BIN --interleave`, which starts the rig.
 """
 import argparse
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from relay_bench import start_x400gw  # noqa: E402
 
 
 def reply(s):
@@ -95,21 +89,8 @@ def main():
         try:
             for spec in args.binary:
                 name, _, path = spec.partition("=")
-                port, admin = free_port(), free_port()
-                conf = os.path.join(work, f"{name}.conf")
-                with open(conf, "w") as f:
-                    f.write(f'[server]\nlisten = ["127.0.0.1:{port}"]\nadmin_listen = "127.0.0.1:{admin}"\n'
-                            f'[database]\nconninfo = "{args.conninfo}"\n[delivery]\nconnections_per_hop = 20\n'
-                            f'[[route]]\ndomain = "*"\nnext_hop = "{args.sink}"\n')
-                log = open(os.path.join(work, f"{name}.log"), "ab")
-                gw = subprocess.Popen([path, "--config", conf], stdout=log, stderr=log)
+                gw, port, _ = start_x400gw(path, work, name, args.conninfo, args.sink)
                 running.append((name, port, gw))
-                for _ in range(300):
-                    try:
-                        socket.create_connection(("127.0.0.1", admin), timeout=0.2).close()
-                        break
-                    except OSError:
-                        time.sleep(0.1)
             for name, port, _ in running:   # warm-up: connections, prepared statements
                 for _ in range(100):
                     one_message(port, body)

@@ -11,8 +11,9 @@
 # database before each of its runs, --threads, --processes and --gaps
 # MS,... for the context switches, each process's CPU and the commit's
 # time after idle pauses; the same binary under two names compares two
-# settings, or two schemas). bench/relay/interleave.sh runs two builds
-# side by side instead, for differences too small for runs in turn.
+# settings, or two schemas). With --interleave first, the builds run side
+# by side instead, for differences too small for runs in turn
+# (interleave.py: --size, --messages, --rounds).
 # Root, like bench/relay/run.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,5 +35,10 @@ options=""
 echo "- command: \`${X400GW_PAIRS_PG:+X400GW_PAIRS_PG=\"$X400GW_PAIRS_PG\" }bench/relay/pairs.sh ${named//--binary /}$options\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+if [[ ${1:-} == --interleave ]]; then
+  shift
+  /usr/bin/python3 "$here/interleave.py" --conninfo "$bench_conninfo" --sink "127.0.0.1:$bench_sink_port" "${binaries[@]}" "$@"
+  exit
+fi
 /usr/bin/python3 "$here/pairs.py" --conninfo "$bench_conninfo" --postmaster "$(head -1 "$bench_pg/postmaster.pid")" \
   --sink "127.0.0.1:$bench_sink_port" --tls-source "$X400GW_ROOT/build/release/bench/relay/x400gw_tls_source" --psql "$PG_BIN/psql" --port "$(free_port)" --admin-port "$(free_port)" "${binaries[@]}" "$@"

@@ -24,6 +24,7 @@ library only; needs to read other users' /proc entries (run as root).
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -115,6 +116,37 @@ class PeakMemory(threading.Thread):
 # --- delivery counters --------------------------------------------------------
 
 _no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# --- a gateway for the side scripts (interleave.py, backlog.py) -------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_x400gw(path, work, name, conninfo, next_hop):
+    """An x400gw on free ports, configured as the bench configures it
+    (connections_per_hop = 20, one route to next_hop), once its admin port
+    answers: (process, SMTP port, metrics URL). Its log is WORK/NAME.log."""
+    port, admin = free_port(), free_port()
+    conf = os.path.join(work, f"{name}.conf")
+    with open(conf, "w") as f:
+        f.write(f'[server]\nlisten = ["127.0.0.1:{port}"]\nadmin_listen = "127.0.0.1:{admin}"\n'
+                f'[database]\nconninfo = "{conninfo}"\n[delivery]\nconnections_per_hop = 20\n'
+                f'[[route]]\ndomain = "*"\nnext_hop = "{next_hop}"\n')
+    log = open(os.path.join(work, f"{name}.log"), "ab")
+    gw = subprocess.Popen([path, "--config", conf], stdout=log, stderr=log)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", admin), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return gw, port, f"http://127.0.0.1:{admin}/metrics"
 
 
 def metrics(url):
