@@ -183,15 +183,16 @@ def main():
                 return 1
             results.setdefault(name, []).append(r)
             print(f"pair {rnd + 1} {name}: {r['rate']:.0f} msg/s, {r['cpu_per_1000']:.2f} CPU s/1000, "
-                  f"peak {r['peak_mib']:.1f} MiB", file=sys.stderr, flush=True)
+                  f"peak {r['peak_mib']:.1f} MiB (median {r['median_mib']:.1f})", file=sys.stderr, flush=True)
     print(f"{args.size} KB, {args.sessions} session(s){' over STARTTLS' if args.tls else ''}, {args.messages} messages, {args.pairs} pairs (medians):")
     print()
-    print("| binary | msg/s | CPU s/1000 | peak MiB |")
-    print("|---|---:|---:|---:|")
+    print("| binary | msg/s | CPU s/1000 | peak MiB | median MiB |")
+    print("|---|---:|---:|---:|---:|")
     for name, rs in results.items():
         print(f"| {name} | {statistics.median(r['rate'] for r in rs):.0f} "
               f"| {statistics.median(r['cpu_per_1000'] for r in rs):.2f} "
-              f"| {statistics.median(r['peak_mib'] for r in rs):.1f} |")
+              f"| {statistics.median(r['peak_mib'] for r in rs):.1f} "
+              f"| {statistics.median(r['median_mib'] for r in rs):.1f} |")
     return 0
 
 

@@ -98,6 +98,7 @@ class PeakMemory(threading.Thread):
         super().__init__(daemon=True)
         self.roots, self.interval = roots, interval
         self.peak_kib, self.samples = 0, 0
+        self.totals = []
         self._halt = threading.Event()
 
     def run(self):
@@ -105,7 +106,11 @@ class PeakMemory(threading.Thread):
             total = sum(pss_kib(p) for p in tree(self.roots, all_stats()))
             self.peak_kib = max(self.peak_kib, total)
             self.samples += 1
+            self.totals.append(total)
             self._halt.wait(self.interval)
+
+    def median_mib(self):
+        return sorted(self.totals)[len(self.totals) // 2] / 1024.0 if self.totals else 0.0
 
     def stop(self):
         self._halt.set()
@@ -267,7 +272,7 @@ def run_cell(system, size_kib, sessions, n, args, tls=False):
         "source_rc": src.returncode, "source_output": source_output,
         "accept_s": accepted_at - t0,
         "elapsed_s": (done_at or time.monotonic()) - t0,
-        "cpu_s": cpu1 - cpu0, "peak_mib": peak, "counts": delta,
+        "cpu_s": cpu1 - cpu0, "peak_mib": peak, "median_mib": mem.median_mib(), "counts": delta,
     }
     r["rate"] = n / r["elapsed_s"] if r["ok"] else 0.0
     r["cpu_per_1000"] = r["cpu_s"] * 1000.0 / max(delta["delivered"], 1)
