@@ -141,18 +141,25 @@ pg_start() {
 
 # The private cluster's settings, for deploy/run.sh and the benchmarks
 # alike (the benchmarks measure what operators run; docs/performance.md
-# has the figures). A gateway keeps five connections (two for the pool,
-# lease renewals, the committer's two lanes), and the queue's working set
-# is the messages in flight, which leave after delivery: 2 MB of shared
-# buffers (256 pages) hold it, the kernel's page cache does the rest, and
-# the default 128 MB, touched page by page as the queue's tables grow, was
-# most of the memory the gateway and its PostgreSQL used. The relay
-# bench's cells ran as fast with 16, 4 and 2 MB, each step less memory;
-# a backlog of 60,000 drained as fast with 1 MB as with 4, but 128 pages
-# leave little room for what 30 connections may pin at once. No logical
-# replication launcher (no subscriptions here). Durability is untouched:
-# fsync, synchronous_commit and full_page_writes keep their defaults.
-PRIVATE_PG_SETTINGS=(shared_buffers=2MB max_connections=30 max_logical_replication_workers=0)
+# has the figures). The queue's working set is the messages in flight,
+# which leave after delivery: 2 MB of shared buffers (256 pages) hold
+# it, the kernel's page cache does the rest, and the default 128 MB,
+# touched page by page as the queue's tables grow, was most of the
+# memory the gateway and its PostgreSQL used. The relay bench's cells ran
+# as fast with 16, 4 and 2 MB, each step less memory; a backlog of 60,000
+# drained as fast with 1 MB as with 4, but 128 pages leave little room
+# for what the connections may pin at once. Twenty connections (a
+# gateway holds pool_threads + 3 at most, four with the default pool;
+# x400gwctl's database commands one each), and no slots for what this
+# cluster never runs: replication senders (a site that replicates its
+# queue runs its own PostgreSQL), logical replication, background and
+# parallel-query workers. PostgreSQL sizes its process table and lock
+# tables for every slot (max_connections + workers + senders: 52 with
+# the settings before, 24 with these) and touches them at start: 1 MiB
+# of the private cluster's memory. Durability is untouched: fsync, synchronous_commit
+# and full_page_writes keep their defaults.
+PRIVATE_PG_SETTINGS=(shared_buffers=2MB max_connections=20 max_wal_senders=0 max_worker_processes=0
+                     max_logical_replication_workers=0)
 
 pg_stop() {
   local dir=$1
