@@ -123,7 +123,7 @@ class PeakMemory(threading.Thread):
 _no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-# --- a gateway for the side scripts (interleave.py, backlog.py) -------------
+# --- a gateway for the other scripts (interleave, backlog, stall) ----------
 
 def free_port():
     s = socket.socket()

@@ -35,4 +35,4 @@ echo "- command: \`${X400GW_BENCH_BEFORE:+X400GW_BENCH_BEFORE=$X400GW_BENCH_BEFO
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); x400gw $(git rev-parse --short HEAD); $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 /usr/bin/python3 "$here/stall_bench.py" --conninfo "$bench_conninfo" --sink "127.0.0.1:$bench_sink_port" \
-  --port "$(free_port)" --admin-port "$(free_port)" "${binaries[@]}" "$@"
+  "${binaries[@]}" "$@"

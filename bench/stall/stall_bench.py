@@ -20,11 +20,13 @@ import os
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "relay"))
+from relay_bench import start_x400gw  # noqa: E402
 
 
 def reply(f):
@@ -115,8 +117,6 @@ def main():
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--big", type=int, default=50 * 1000 * 1000, help="octets of the large messages")
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--admin-port", type=int, required=True)
     args = ap.parse_args()
 
     results = {}
@@ -124,20 +124,8 @@ def main():
     for rnd in range(args.rounds):
         for spec in args.binary:
             name, _, path = spec.partition("=")
-            conf = os.path.join(work, f"{name}.conf")
-            with open(conf, "w") as f:
-                f.write(f'[server]\nlisten = ["127.0.0.1:{args.port}"]\nadmin_listen = "127.0.0.1:{args.admin_port}"\n'
-                        f'[database]\nconninfo = "{args.conninfo}"\n'
-                        f'[[route]]\ndomain = "*"\nnext_hop = "{args.sink}"\n')
-            log = open(os.path.join(work, f"{name}.log"), "ab")
-            gw = subprocess.Popen([path, "--config", conf], stdout=log, stderr=log)
-            for _ in range(300):
-                try:
-                    socket.create_connection(("127.0.0.1", args.port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            waits, big, errors = measure(args.port, args.seconds, args.sessions, args.big)
+            gw, port, _ = start_x400gw(path, work, name, args.conninfo, args.sink)
+            waits, big, errors = measure(port, args.seconds, args.sessions, args.big)
             gw.send_signal(signal.SIGTERM)
             gw.wait(60)
             r = results.setdefault(name, {"waits": [], "big": 0, "errors": []})
