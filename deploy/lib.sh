@@ -188,6 +188,15 @@ bench_rig_start() {
   smtp-sink -u postfix "127.0.0.1:$bench_sink_port" 1000 &
   bench_sink=$!
 }
+# One line for a bench's header: the PostgreSQL clusters running besides
+# the rig's. Their processes map the same server binary and libraries, and
+# PSS divides a shared page among all its mappers: with another cluster
+# up, the rig's cluster reads several MiB lower.
+bench_other_clusters() {
+  local others
+  others=$(ps -C postgres -o args= | sed -n 's/.* -D \([^ ]*\).*/\1/p' | grep -vxF "$bench_pg" | tr '\n' ' ' || true)
+  echo "other PostgreSQL clusters on this machine: ${others:-none}${others:+(they share the server's pages with the bench's cluster, whose PSS then reads lower: compare runs without them)}"
+}
 bench_rig_stop() {
   if [[ -n $bench_sink ]]; then kill -TERM "$bench_sink" 2>/dev/null && wait "$bench_sink" 2>/dev/null || true; fi
   if [[ -n $bench_pg ]]; then pg_stop "$bench_pg"; fi

@@ -34,6 +34,7 @@ options=""
 [[ $# -gt 0 ]] && options=$(printf ' %q' "$@")
 echo "- command: \`${X400GW_PAIRS_PG:+X400GW_PAIRS_PG=\"$X400GW_PAIRS_PG\" }bench/relay/pairs.sh ${named//--binary /}$options\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- $(bench_other_clusters)"
 echo
 if [[ ${1:-} == --interleave ]]; then
   shift

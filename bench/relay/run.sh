@@ -207,6 +207,7 @@ echo "- bench PostgreSQL: fsync=$("$PG_BIN/psql" "$conninfo" -tAc 'SHOW fsync'),
 echo "- STARTTLS cells: X400GW_BENCH_TLS=$tls_kind, the same certificate$([[ $tls_kind == both ]] && echo s) for both systems"
 echo "- disk before: $(flush_rate) (pg_test_fsync -s 1)"
 echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- $(bench_other_clusters)"
 echo
 /usr/bin/python3 "$here/relay_bench.py" \
   --x400gw-smtp "127.0.0.1:$gw_port" --x400gw-metrics "http://127.0.0.1:$gw_admin/metrics" \
