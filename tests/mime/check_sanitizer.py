@@ -740,6 +740,9 @@ def names(msg):
         # a quote left open by a cut keeps its '"' for Python, and a
         # quoted string folded keeps its line break (unfolded here)
         v = None if v is None else re.sub(r"[^\x20-\x7e]+", "?", re.sub(r"\r?\n(?=[ \t])", "", v)).strip().strip('"')
+        # text after a quoted string's closing quote ('"caf\xe9" junk') is
+        # not part of the value (RFC 2045 5.1); Python keeps it, quote and all
+        v = v if v is None or '"' not in v else v[:v.index('"')]
         return v or None   # an empty value ("filename" cut before its "=") names nothing
     return one(msg.get_param("filename", header="content-disposition")), one(msg.get_param("name"))
 

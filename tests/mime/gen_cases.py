@@ -453,6 +453,12 @@ def fidelity_cases(c, top, mv):
                                   "Content-Type: text/plain", "", "first", "--" + longb, "Content-Type: text/html",
                                   "", "<p>second</p>", "--" + longb + "--")
 
+    # A quoted value with text after its closing quote, on a folded line:
+    # the value is the quoted string (RFC 2045 5.1); the rest is dropped.
+    c["parameter-junk-after-quote"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="jq"', "", "--jq",
+                                          b'Content-Disposition: inline; filename="caf\xc3\xa9"', " trailing words",
+                                          'Content-Type: image/png; name="x.png" junk', "",
+                                          "QUJD", "--jq--")
     # RFC 2046 5.2.3.7's own example: a parameter whose ';' is missing.
     c["parameter-semicolon-missing"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ext"', "", "--ext",
                                            "Content-Type: message/external-body;", "    access-type=mail-server",
