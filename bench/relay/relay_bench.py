@@ -15,7 +15,9 @@ delivered to smtp-sink:
 
 With --repeat N, each cell runs N times per system, the systems
 alternating, and the table shows each system's median run (this VM's
-speed drifts by a quarter from minute to minute).
+speed drifts by a quarter from minute to minute) and its highest peak of
+memory; a second table gives each run's peak, since a cell's first run
+can count processes an earlier cell left behind (Postfix's idle smtpd).
 
 Delivery is counted from x400gw's x400gw_messages_delivered_total (its
 /metrics) and from "status=sent" lines in Postfix's maillog. Standard
@@ -288,6 +290,7 @@ def summarise(runs):
     r = dict(by_rate[(len(by_rate) - 1) // 2])
     r["ok"] = all(x["ok"] for x in runs)
     r["peak_mib"] = max(x["peak_mib"] for x in runs)
+    r["peaks"] = [x["peak_mib"] for x in runs]   # in the order run
     r["load"] = runs[0]["load"]
     return r
 
@@ -422,6 +425,22 @@ def main():
         print("|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
         for sess, n in zip(tls_sessions, tls_counts):
             row(f"{sess} | {n}", f"STARTTLS x {sess}", ("tls", sess))
+        print()
+    if args.repeat > 1:
+        # The table's peak is each system's highest of its runs; a cell's
+        # first run can count processes an earlier cell left (Postfix's
+        # idle smtpd), so the runs are also compared one by one.
+        print("Peak memory run by run, MiB (x400gw / Postfix, in the order run):")
+        print()
+        print("| cell | x400gw | Postfix | runs where x400gw's is higher |")
+        print("|---|---:|---:|---:|")
+        cells = [((size, sess), f"{size} KB x {sess}") for size in sizes for sess in sessions]
+        cells += [(("tls", sess), f"STARTTLS x {sess}") for sess in tls_sessions]
+        for key, name in cells:
+            xs, ps = results[("x400gw",) + key]["peaks"], results[("Postfix",) + key]["peaks"]
+            higher = sum(1 for a, b in zip(xs, ps) if round(a) > round(b))
+            print(f"| {name} | {', '.join(f'{v:.0f}' for v in xs)} | {', '.join(f'{v:.0f}' for v in ps)} "
+                  f"| {higher} of {len(xs)} |")
         print()
     failed = [r for r in results.values() if not r["ok"]]
     for r in failed:
