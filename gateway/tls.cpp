@@ -77,6 +77,11 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls(tls_settings const& s
     // handshake: its segment also acknowledges the client's Finished, which
     // a client with Nagle on waits for before sending EHLO.
     SSL_CTX_set_num_tickets(native, 1);
+    // The chain sent is the certificate file's, leaf first, as written.
+    // Without this, OpenSSL tries to complete a chain the file does not
+    // carry from the context's certificate store (empty on a server) on
+    // every handshake: a verification of the leaf for nothing.
+    SSL_CTX_set_mode(native, SSL_MODE_NO_AUTO_CHAIN);
     if (!use_pair(native, s.certificate, s.key, why))
         return nullptr;
     if (!s.second_certificate.empty()) {

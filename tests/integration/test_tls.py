@@ -188,6 +188,24 @@ handshake_timeout = "2s"
         self.assertRegex(self.g.log(), r"tls from=\S+ version=TLSv1\.[23] cipher=")
         wait_for(self.gauges_at_zero, what="gauges at 0")
 
+    def test_the_chain_sent_is_the_certificate_files(self):
+        # The certificate file's chain, leaf first, exactly: the leaf alone
+        # is sent alone (no chain completed from a store on each
+        # handshake), and leaf and CA are sent as written.
+        def chain():
+            out = subprocess.run(["openssl", "s_client", "-starttls", "smtp", "-connect", f"127.0.0.1:{self.g.port}",
+                                  "-CAfile", self.ca, "-crlf", "-showcerts"],
+                                 input="QUIT\n", capture_output=True, text=True, timeout=30).stdout
+            return re.findall(r"^ *\d+ s:(.*)$", out, re.M)
+        self.assertEqual(chain(), ["CN = gw.test"])
+        with open(self.crt) as f, open(self.ca) as g:
+            both = f.read() + g.read()
+        with open(self.crt, "w") as f:
+            f.write(both)
+        self.g.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "TLS certificate and key replaced" in self.g.log(), what="the swap")
+        self.assertEqual(chain(), ["CN = gw.test", "CN = x400gw test CA"])
+
     def test_every_record_boundary(self):
         c = self.secure_client()
         expected = []
