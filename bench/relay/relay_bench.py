@@ -350,7 +350,8 @@ def main():
     if len(counts) != len(sessions):
         ap.error("--messages needs one count per --sessions entry")
     tls_sessions = [int(s) for s in args.tls_sessions.split(",") if s]
-    tls_counts = [int(s) for s in args.tls_messages.split(",") if s][:len(tls_sessions) or None] if tls_sessions else []
+    # no STARTTLS cells: the default counts are not theirs to check
+    tls_counts = [int(s) for s in args.tls_messages.split(",") if s] if tls_sessions else []
     if len(tls_counts) != len(tls_sessions):
         ap.error("--tls-messages needs one count per --tls-sessions entry")
     if tls_sessions and not args.tls_source:
