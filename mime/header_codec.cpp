@@ -580,7 +580,10 @@ void render_field_value(field_value const& v, std::size_t column, std::string& o
             return u >= 32 && u < 127;
         });
         std::vector<std::string> items;
-        if (printable && p.value.size() <= 900) {
+        // Quoted only while the item, escapes and all, stays well within a
+        // line; longer values go as RFC 2231 segments.
+        auto const escapes = std::count_if(p.value.begin(), p.value.end(), [](char c) { return c == '"' || c == '\\'; });
+        if (printable && p.name.size() + p.value.size() + static_cast<std::size_t>(escapes) <= 900) {
             item = p.name;
             item.push_back('=');
             if (is_token(p.value)) {

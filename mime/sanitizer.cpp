@@ -1055,18 +1055,29 @@ bool renderer::fitted_field(std::string_view name, field_value v, std::uint32_t 
     // (never the boundary) until it fits. One whose bare type is over the
     // limit (a Content-Disposition's; the parser does not take such a
     // Content-Type) is not written: false.
+    // A line over 998 octets (a parameter name of that size: values are
+    // split by RFC 2231) loses the parameter with the longest name first.
     std::string text;
     for (;;) {
         std::size_t items = 0;
         text.clear();
         render_field_value(v, name.size() + 2, text, &items);
-        if (text.size() + 1 <= max_field_bytes_ && items <= max_parameters_)
+        std::size_t longest = 0, column = name.size() + 2;
+        for (std::size_t at = 0; at <= text.size();) {
+            auto const end = std::min(text.find("\r\n", at), text.size());
+            longest = std::max(longest, column + end - at);
+            column = 0;
+            at = end + 2;
+        }
+        bool const too_long = longest > 998;
+        if (!too_long && text.size() + 1 <= max_field_bytes_ && items <= max_parameters_)
             break;
         if (v.params.empty())
             return false;
         auto drop = v.params.end();
         for (auto it = v.params.begin(); it != v.params.end(); ++it)
-            if (it->name != "boundary" || v.type != "multipart") // ours: short and valid
+            if ((it->name != "boundary" || v.type != "multipart") && // ours: short and valid
+                (!too_long || drop == v.params.end() || it->name.size() > drop->name.size()))
                 drop = it;
         if (drop == v.params.end())
             break;

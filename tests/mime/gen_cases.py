@@ -459,6 +459,13 @@ def fidelity_cases(c, top, mv):
                                           b'Content-Disposition: inline; filename="caf\xc3\xa9"', " trailing words",
                                           'Content-Type: image/png; name="x.png" junk', "",
                                           "QUJD", "--jq--")
+    # A parameter name too long for any line (dropped: no line over 998
+    # octets leaves), and a value whose quotes and backslashes would make
+    # its quoted form too long (written as RFC 2231 segments instead).
+    c["parameter-name-too-long"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="nl"', "", "--nl",
+                                       "Content-Type: text/plain; charset=us-ascii; " + "x" * 999 + "=1",
+                                       'Content-Disposition: attachment; filename="' + '\\"' * 500 + '"', "",
+                                       "text", "--nl--")
     # RFC 2046 5.2.3.7's own example: a parameter whose ';' is missing.
     c["parameter-semicolon-missing"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ext"', "", "--ext",
                                            "Content-Type: message/external-body;", "    access-type=mail-server",
