@@ -950,26 +950,52 @@ void append_phrase(std::span<address_token const> ts, std::string& out, bool spa
         }
         return;
     }
+    // A word that is already valid 7-bit encoded words stays as it is
+    // (encoded again it would be read as its own "=?...?=" text); the
+    // text between such words becomes encoded words, with the spaces
+    // around it inside them, since readers drop the white space between
+    // two encoded words.
+    if (!ts.empty() && ts.front().kind == address_token::space)
+        out.push_back(' ');
     std::string text;
-    bool leading = false, gap = false;
+    bool started = false, gap = false, written = false;
+    auto flush = [&] {
+        if (text.empty())
+            return;
+        if (written)
+            out.push_back(' ');
+        append_encoded_words(text, out);
+        text.clear();
+        written = true;
+    };
     for (auto const& t : ts) {
         if (t.kind == address_token::space) {
-            (text.empty() ? leading : gap) = true;
+            gap = started;
             continue;
         }
         if (t.kind == address_token::comment)
             continue;
-        if (gap && !text.empty())
+        if (t.kind == address_token::atom && !needs_words(t.text) && repair_encoded_words(t.text, nullptr)) {
+            if (gap && !text.empty())
+                text.push_back(' ');
+            flush();
+            if (written)
+                out.push_back(' ');
+            out.append(t.text);
+            written = started = true;
+            gap = false;
+            continue;
+        }
+        if (gap)
             text.push_back(' ');
         gap = false;
+        started = true;
         if (t.kind == address_token::quoted)
             text += unquoted(t.text);
         else
             text.append(t.text);
     }
-    if (leading)
-        out.push_back(' ');
-    append_encoded_words(text, out);
+    flush();
     for (auto const& t : ts) {
         if (t.kind == address_token::comment) {
             out.push_back(' ');

@@ -459,6 +459,12 @@ def fidelity_cases(c, top, mv):
                                           b'Content-Disposition: inline; filename="caf\xc3\xa9"', " trailing words",
                                           'Content-Type: image/png; name="x.png" junk', "",
                                           "QUJD", "--jq--")
+    # A display name of an encoded word beside raw 8-bit text: the word is
+    # kept, the rest encoded (encoded again, the word would read as its
+    # own "=?...?=" text).
+    c["address-encoded-word-beside-8bit"] = msg(b'From: =?utf-8?q?caf=C3=A9?= "q\xc3\xa9 \\" x" <w@example.com>',
+                                                "To: bob@example.org", "Subject: test", mv,
+                                                "Content-Type: text/plain; charset=us-ascii", "", "body")
     # A parameter name too long for any line (dropped: no line over 998
     # octets leaves), and a value whose quotes and backslashes would make
     # its quoted form too long (written as RFC 2231 segments instead).
