@@ -130,8 +130,10 @@ void set_default_type(part& pt, bool in_digest)
     } else {
         pt.content_type.type = "text";
         pt.content_type.subtype = "plain";
-        if (!pt.content_type.param("charset"))
+        if (!pt.content_type.param("charset")) {
             pt.content_type.params.insert(pt.content_type.params.begin(), parameter{"charset", "us-ascii", {}});
+            pt.charset_defaulted = true;
+        }
     }
 }
 

@@ -141,6 +141,7 @@ struct part {
     field_value content_type;      // effective: the RFC 2045 default when defaulted
     bool content_type_present = false; // a Content-Type field was seen
     bool content_type_defaulted = false; // missing, empty or unparsable
+    bool charset_defaulted = false; // its charset=us-ascii is the default's, not written
     bool opaque = false;           // limit reached: body kept as application/octet-stream
     bool is_message_root = false;  // top level or child of message/rfc822
 

@@ -1101,6 +1101,18 @@ void renderer::content_type(std::uint32_t i)
         v.params = p.octet_params();
     } else {
         v = p.content_type;
+        if (p.charset_defaulted && p.body_8bit && p.encoding != transfer_encoding::base64 &&
+            p.encoding != transfer_encoding::quoted_printable) {
+            // The default's us-ascii is no label for 8-bit text (a message
+            // without MIME, a part without a Content-Type): what RFC 1428
+            // says to write for 8-bit text of no known charset, utf-8 where
+            // the octets are UTF-8.
+            for (auto& q : v.params) {
+                if (q.name == "charset")
+                    q.value = is_utf8(body(p)) ? "utf-8" : "unknown-8bit";
+            }
+            note("charset_labelled", i, "8-bit text without a charset labelled " + *v.param("charset"));
+        }
         if (p.is_multipart()) {
             bool set = false;
             for (auto& q : v.params) {

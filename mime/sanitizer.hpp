@@ -70,7 +70,7 @@ struct sanitize_options {
 // line_ends_normalized, line_folded, header_encoded, header_fixed, parameter_dropped,
 // header_line_dropped, nul_removed, cte_reencoded, cte_relabelled,
 // cte_removed, made_opaque, preamble_dropped, epilogue_dropped,
-// final_crlf_added, composite_decoded. Changes of one kind are counted in one entry whose text
+// final_crlf_added, composite_decoded, charset_labelled. Changes of one kind are counted in one entry whose text
 // describes the first.
 struct change {
     std::string_view kind;

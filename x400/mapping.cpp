@@ -1118,10 +1118,16 @@ struct reader822 {
                 body.push_back(p22::ia5_text{5, crlf(content)});
                 return true;
             }
-            if (charset == "us-ascii" || charset == "ascii") {
-                // IA5String cannot hold them; Latin-1 is the likeliest reading.
-                losses.push_back("8-bit octets in a us-ascii text part are read as ISO 8859-1");
-                charset = "iso-8859-1";
+            if (charset == "us-ascii" || charset == "ascii" || charset == "unknown-8bit") {
+                // IA5String cannot hold them: UTF-8 where they are UTF-8
+                // (the sanitizer labels such text so), else Latin-1, the
+                // likeliest reading.
+                if (mime::is_utf8(content)) {
+                    charset = "utf-8";
+                } else {
+                    losses.push_back("8-bit octets in a " + charset + " text part are read as ISO 8859-1");
+                    charset = "iso-8859-1";
+                }
             }
             static constexpr std::array<std::pair<char const*, std::int64_t>, 10> sets{{
                 {"iso-8859-1", 100}, {"iso-8859-2", 101}, {"iso-8859-3", 109}, {"iso-8859-4", 110},

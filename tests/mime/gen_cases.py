@@ -646,6 +646,14 @@ def fidelity_cases(c, top, mv):
     c["header-line-own-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ob"',
                                         b"--ob\rX-Joined: one line", "", "--ob", "Content-Type: text/plain", "",
                                         "text", "--ob--")
+    # 8-bit text with no charset of its own: the default's us-ascii would
+    # be a false label (RFC 1428's unknown-8bit, or utf-8 when it is).
+    c["non-mime-8bit-body"] = msg("From: a@example.com", "Subject: just send 8", "",
+                                  b"Gr\xfc\xdfe aus K\xf6ln", "plain line")
+    c["part-without-type-8bit"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="nt"', "", "--nt",
+                                      "Content-Disposition: inline", "", b"caf\xc3\xa9 cr\xc3\xa8me", "--nt",
+                                      "Content-Type: text; charset=iso-8859-1", "", b"caf\xe9", "--nt",
+                                      "Content-Type: text/plain", "", b"declared, no charset: caf\xe9", "--nt--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")

@@ -88,6 +88,28 @@ TEST(Sanitizer, PlainRfc5322MessageGetsMimeFields)
     EXPECT_TRUE(has_change(r, "line_ends_normalized"));
 }
 
+// The RFC 2045 default's us-ascii is written only where it is true: 8-bit
+// text without a charset of its own is labelled utf-8 when it is UTF-8,
+// unknown-8bit (RFC 1428) otherwise; a charset the message gave stays.
+TEST(Sanitizer, EightBitTextWithoutACharsetIsNotCalledUsAscii)
+{
+    for (auto [body, charset] : {std::pair{"Gr\xc3\xbc\xc3\x9f" "e\r\n", "utf-8"},
+                                 std::pair{"Gr\xfc\xdf" "e\r\n", "unknown-8bit"}, std::pair{"plain\r\n", "us-ascii"}}) {
+        for (bool seven : {false, true}) {
+            m::sanitize_options o;
+            o.seven_bit = seven;
+            auto r = m::sanitize(std::string("Subject: x\r\n\r\n") + body, o);
+            EXPECT_NE(r.message.find(std::string("Content-Type: text/plain; charset=") + charset + "\r\n"),
+                      std::string::npos)
+                << r.message;
+            EXPECT_EQ(has_change(r, "charset_labelled"), std::string_view(charset) != "us-ascii") << r.message;
+        }
+    }
+    auto r = m::sanitize("MIME-Version: 1.0\r\nContent-Type: text; charset=iso-8859-1\r\n\r\nGr\xfc\xdf" "e\r\n");
+    EXPECT_NE(r.message.find("Content-Type: text/plain; charset=iso-8859-1\r\n"), std::string::npos) << r.message;
+    EXPECT_FALSE(has_change(r, "charset_labelled"));
+}
+
 // RFC 2045 4: a message/rfc822 body is MIME only if its own header says
 // MIME-Version. Courier's reformime reads a nested multipart or text/html
 // without it as text/plain, and a base64 body written into it for a 7-bit
@@ -115,11 +137,12 @@ TEST(Sanitizer, NestedMessageHeaderSaysMimeVersion)
         auto again = m::sanitize(r.message);
         EXPECT_TRUE(again.unchanged) << r.message;
     }
-    // base64 written into a nested header for a 7-bit hop.
+    // base64 written into a nested header for a 7-bit hop (its 8-bit text,
+    // not UTF-8, has no charset: unknown-8bit, not the default's us-ascii).
     m::sanitize_options o;
     o.seven_bit = true;
     auto r = m::sanitize(outer + "Subject: n\r\n\r\nGr\xfc\xdf" "e\r\n", o);
-    EXPECT_NE(r.message.find("Subject: n\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+    EXPECT_NE(r.message.find("Subject: n\r\nContent-Type: text/plain; charset=unknown-8bit\r\n"
                              "Content-Transfer-Encoding: base64\r\nMIME-Version: 1.0\r\n\r\n"),
               std::string::npos)
         << r.message;

@@ -321,6 +321,26 @@ TEST(Mapping, SevenBitTextInAnotherCharsetIsNotIa5Text)
     }
 }
 
+// 8-bit text with no charset, or the sanitizer's unknown-8bit, is not
+// IA5Text: UTF-8 when its octets are, ISO 8859-1 otherwise.
+TEST(Mapping, EightBitTextWithoutACharsetIsGeneralText)
+{
+    for (auto [header, text, set] :
+         {std::tuple{"", "Gr\xc3\xbc\xc3\x9f" "e", 196}, std::tuple{"", "Gr\xfc\xdf" "e", 100},
+          std::tuple{"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=unknown-8bit\r\n", "Gr\xfc\xdf" "e", 100},
+          std::tuple{"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=unknown-8bit\r\n",
+                     "Gr\xc3\xbc\xc3\x9f" "e", 196}}) {
+        auto x = mime_to_x400(std::string("From: ann@a.example\r\n") + header + "\r\n" + text + "\r\n");
+        ASSERT_TRUE(x) << x.failure().why;
+        auto const ipm = content_of(*x);
+        ASSERT_EQ(ipm.body.size(), 1u);
+        auto const* g = std::get_if<p22::general_text>(&ipm.body[0]);
+        ASSERT_NE(g, nullptr) << text;
+        EXPECT_EQ(g->text, std::string(text) + "\r\n");
+        EXPECT_EQ(g->character_sets, (std::vector<std::int64_t>{1, 6, set})) << text;
+    }
+}
+
 // A file labelled text/plain (a WAV or a JPEG sent so) is not text: its
 // octets go on as they are, no LF made CR LF.
 TEST(Mapping, BinaryUnderATextLabelIsAFile)
