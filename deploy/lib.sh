@@ -12,7 +12,7 @@ PG_USER=x400gw
 RUNTIME_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libpq-dev postgresql-15 prometheus-cpp-dev libtomlplusplus-dev libcli11-dev
-  libsystemd-dev libgtest-dev libsodium-dev libidn2-dev)
+  libsystemd-dev libgtest-dev libsodium-dev libidn2-dev libidn-dev)
 # What the tests, the fuzzers and the benchmarks add: real SMTP peers
 # (swaks, Postfix's smtp-source and smtp-sink, aiosmtpd), clang's libFuzzer,
 # GMime for the MIME comparison, curl for the admin port, and the two

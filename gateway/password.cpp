@@ -2,6 +2,10 @@
 #include "gateway/password.hpp"
 
 #include <sodium.h>
+#include <stringprep.h>
+
+#include <cstdlib>
+#include <memory>
 
 #include <stdexcept>
 
@@ -16,6 +20,21 @@ void ready()
 }
 
 } // namespace
+
+std::optional<std::string> saslprep(std::string_view in, bool stored)
+{
+    // The profile reads a C string: an input with a NUL (a prohibited
+    // character anyway) has no prepared form.
+    std::string const text(in);
+    if (text.find('\0') != std::string::npos)
+        return std::nullopt;
+    char* out = nullptr;
+    auto const flags = stored ? STRINGPREP_NO_UNASSIGNED : Stringprep_profile_flags{};
+    if (stringprep_profile(text.c_str(), &out, "SASLprep", flags) != STRINGPREP_OK)
+        return std::nullopt;
+    std::unique_ptr<char, decltype(&std::free)> const owned(out, &std::free);
+    return std::string(out);
+}
 
 std::optional<std::string> hash_password(std::string_view password)
 {

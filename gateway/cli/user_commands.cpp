@@ -89,7 +89,16 @@ enum class action { add, passwd, remove };
 
 int run(user_options const& o, action a)
 {
-    if (!valid_name(o.name)) {
+    // Names and passwords are kept in their SASLprep form (RFC 4013), the
+    // form AUTH compares (RFC 4616 5): a name given otherwise is found as
+    // given too, as stored before.
+    auto const prepared_name = gateway::saslprep(o.name, a == action::add);
+    if (!prepared_name) {
+        std::fprintf(stderr, "x400gwctl: user name is not UTF-8 or has a character SASLprep (RFC 4013) prohibits\n");
+        return 1;
+    }
+    std::string const& name = *prepared_name;
+    if (!valid_name(name)) {
         std::fprintf(stderr, "x400gwctl: user name must be 1 to 255 octets without spaces or control characters\n");
         return 1;
     }
@@ -103,7 +112,19 @@ int run(user_options const& o, action a)
             std::fprintf(stderr, "x400gwctl: no password given\n");
             return 1;
         }
-        hash = gateway::hash_password(*password);
+        auto prepared = gateway::saslprep(*password, true);
+        password->assign(password->size(), '\0');
+        if (!prepared) {
+            std::fprintf(stderr, "x400gwctl: the password is not UTF-8 or has a character SASLprep (RFC 4013) "
+                                 "prohibits (a control character, an unassigned code point)\n");
+            return 1;
+        }
+        if (prepared->empty()) {
+            std::fprintf(stderr, "x400gwctl: the password is empty in its SASLprep (RFC 4013) form\n");
+            return 1;
+        }
+        hash = gateway::hash_password(*prepared);
+        prepared->assign(prepared->size(), '\0');
         if (!hash) {
             std::fprintf(stderr, "x400gwctl: cannot hash the password (out of memory)\n");
             return 1;
@@ -114,21 +135,21 @@ int run(user_options const& o, action a)
         db::apply_migrations(c);
         switch (a) {
         case action::add:
-            if (!db::user_add(c, o.name, *hash)) {
-                std::fprintf(stderr, "x400gwctl: user %s exists (use user passwd)\n", o.name.c_str());
+            if (!db::user_add(c, name, *hash)) {
+                std::fprintf(stderr, "x400gwctl: user %s exists (use user passwd)\n", name.c_str());
                 return 1;
             }
-            std::printf("user %s added\n", o.name.c_str());
+            std::printf("user %s added\n", name.c_str());
             break;
         case action::passwd:
-            if (!db::user_passwd(c, o.name, *hash)) {
+            if (!db::user_passwd(c, name, *hash) && (name == o.name || !db::user_passwd(c, o.name, *hash))) {
                 std::fprintf(stderr, "x400gwctl: no user %s\n", o.name.c_str());
                 return 1;
             }
             std::printf("password of user %s changed\n", o.name.c_str());
             break;
         case action::remove:
-            if (!db::user_delete(c, o.name)) {
+            if (!db::user_delete(c, name) && (name == o.name || !db::user_delete(c, o.name))) {
                 std::fprintf(stderr, "x400gwctl: no user %s\n", o.name.c_str());
                 return 1;
             }

@@ -449,8 +449,21 @@ task<void> smtp_server_session::on_auth(smtp::command const& cmd)
     auto creds = std::get<smtp::credentials>(std::move(step));
     bool ok = false;
     try {
+        // Compared in their SASLprep form (RFC 4616 5), as `x400gwctl user`
+        // stores them; a name or password without one (not UTF-8, a
+        // prohibited character) as it came, and, where the forms differ,
+        // as stored before the user commands prepared them. Both
+        // verifications run whether the user exists or not.
         auto check = [&creds](db::connection& c) {
-            return verify_password(db::user_hash(c, creds.user), creds.password);
+            auto const user = saslprep(creds.user, false).value_or(creds.user);
+            auto password = saslprep(creds.password, false).value_or(creds.password);
+            auto hash = db::user_hash(c, user);
+            if (!hash && user != creds.user)
+                hash = db::user_hash(c, creds.user);
+            bool const prepared = verify_password(hash, password);
+            bool const as_sent = password != creds.password && verify_password(hash, creds.password);
+            password.assign(password.size(), '\0');
+            return prepared || as_sent;
         };
         ok = co_await run_db(rt_.pool, check);
     } catch (std::exception const& e) {

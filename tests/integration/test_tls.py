@@ -664,7 +664,7 @@ relay_networks = ["192.0.2.0/24"]
 
     def user(self, *args, password=None):
         return subprocess.run([self.ctl, "user", *args, "--database", self.db.dsn], input=password,
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, encoding="utf-8", timeout=60)
 
     def tls_client(self):
         c = TlsClient(self.g.port, self.ca)
@@ -727,6 +727,32 @@ relay_networks = ["192.0.2.0/24"]
             self.assertNotIn(secret, log)
         self.assertEqual(self.user("delete", "alice").returncode, 0)
         self.assertEqual(self.user("delete", "alice").returncode, 1)
+
+    def test_names_and_passwords_compare_in_their_saslprep_form(self):
+        # RFC 4616 5 / RFC 4013: a no-break space is a space, a soft hyphen
+        # nothing, ROMAN NUMERAL NINE is "IX"; stored and compared so.
+        r = self.user("add", "\u2168", password="correct\u00a0horse\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "user IX added")
+        self.assertEqual(self.db.query("SELECT name FROM smtp_user"), "IX")
+        for name, password in (("IX", "correct horse"), ("\u2168", "correct\u00a0horse"),
+                               ("I\u00adX", "cor\u00adrect horse")):
+            c = self.tls_client()
+            code, lines = c.cmd("AUTH PLAIN " + plain(name, password))
+            self.assertEqual(code, 235, (name, password, lines))
+        c = self.tls_client()
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain("IX", "correcthorse"))[0], 535)
+        self.assertEqual(self.user("passwd", "\u2168", password="battery staple\n").returncode, 0)
+        # A password SASLprep prohibits, or one not UTF-8, is refused by name.
+        for bad in ("bell\u0007\n", "\u00ad\n"):
+            r = self.user("passwd", "IX", password=bad)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("SASLprep", r.stderr)
+        r = subprocess.run([self.ctl, "user", "add", "latin", "--database", self.db.dsn],
+                           input=b"caf\xe9\n", capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"not UTF-8", r.stderr)
+        self.assertEqual(self.user("delete", "I\u00adX").returncode, 0)
 
     def test_failed_auth_is_rate_limited(self):
         self.assertEqual(self.user("add", "bob", password="pw\n").returncode, 0)

@@ -70,7 +70,7 @@ say "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 
 depends=$(dpkg-deb -f "$deb" Depends)
 say "Depends: $depends"
-for dep in libc6 libpq5 libssl3 libsodium23 libsystemd0 adduser; do
+for dep in libc6 libpq5 libssl3 libsodium23 libidn12 libsystemd0 adduser; do
   grep -qE "(^|, )$dep( |,|$)" <<<"$depends" || fail "Depends has no $dep"
 done
 [[ $(dpkg-deb -f "$deb" Package) == x400gw ]] || fail "Package is not x400gw"
