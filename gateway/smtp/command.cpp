@@ -1,9 +1,13 @@
 // gateway/smtp/command.cpp
 #include "gateway/smtp/command.hpp"
 
+#include "mime/header_codec.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <vector>
 
 namespace x400gw::smtp {
@@ -226,8 +230,36 @@ bool printable_ascii(std::string_view s)
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= ' ' && c <= '~'; });
 }
 
+// RFC 6533 3: the utf-8 address type's unitext form (raw UTF-8, which an
+// SMTPUTF8 client may send) written in its 7-bit xtext form, each
+// character past ASCII as "\x{HEX}" (upper case, no leading zero), the
+// form kept and passed on. nullopt: not UTF-8.
+std::optional<std::string> utf8_addr_xtext(std::string_view unitext)
+{
+    if (!mime::is_utf8(unitext))
+        return std::nullopt;
+    std::string out;
+    for (std::size_t i = 0; i < unitext.size();) {
+        auto const lead = static_cast<unsigned char>(unitext[i]);
+        if (lead < 0x80) {
+            out += unitext[i++];
+            continue;
+        }
+        std::size_t const n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        std::uint32_t cp = lead & (0xFFu >> (n + 1));
+        for (std::size_t k = 1; k < n; ++k)
+            cp = (cp << 6) | (static_cast<unsigned char>(unitext[i + k]) & 0x3Fu);
+        i += n;
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "\\x{%X}", static_cast<unsigned>(cp));
+        out += hex;
+    }
+    return out;
+}
+
 // RFC 3461 4.2: ORCPT=addr-type ";" xtext, addr-type an atom; at most 500
-// characters. Kept as "addr-type;address", the address decoded.
+// characters. Kept as "addr-type;address", the address decoded. The utf-8
+// type (RFC 6533) also comes as raw UTF-8 from an SMTPUTF8 client.
 std::optional<std::string> parse_orcpt(std::string_view value)
 {
     auto const semi = value.find(';');
@@ -236,7 +268,16 @@ std::optional<std::string> parse_orcpt(std::string_view value)
     auto const type = value.substr(0, semi);
     if (!std::all_of(type.begin(), type.end(), [](char c) { return is_atext(c); }))
         return std::nullopt;
-    auto address = decode_xtext(value.substr(semi + 1));
+    std::optional<std::string> seven_bit;
+    auto text = value.substr(semi + 1);
+    if (iequals(type, "utf-8") &&
+        std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+        seven_bit = utf8_addr_xtext(text);
+        if (!seven_bit)
+            return std::nullopt;
+        text = *seven_bit;
+    }
+    auto address = decode_xtext(text);
     if (!address || !printable_ascii(*address))
         return std::nullopt;
     return std::string(type) + ";" + *address;

@@ -131,6 +131,11 @@ TEST(CommandParser, DsnParameters)
     EXPECT_EQ(ok("RCPT TO:<b@c.example> NOTIFY=FAILURE").notify, "FAILURE");
     EXPECT_EQ(ok("RCPT TO:<b@c.example>").notify, "");
     EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=utf-8;j\\x{FC}rgen@x.example").orcpt, "utf-8;j\\x{FC}rgen@x.example");
+    // RFC 6533's unitext form (raw UTF-8, from an SMTPUTF8 client) is kept
+    // in the 7-bit form, as the next hop and the reports get it.
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=UTF-8;j\xc3\xbcrgen@\xe4\xbe\x8b.example").orcpt,
+              "UTF-8;j\\x{FC}rgen@\\x{4F8B}.example");
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=utf-8;\xf0\x9f\x93\xa7@x.example").orcpt, "utf-8;\\x{1F4E7}@x.example");
 }
 
 TEST(CommandParser, DsnParameterRefusals)
@@ -139,7 +144,9 @@ TEST(CommandParser, DsnParameterRefusals)
                      "NOTIFY=SUCCESS,", "ORCPT=b@c.example", "ORCPT=;b@c.example", "ORCPT=rfc822;",
                      "ORCPT=rfc 822;b@c", "ORCPT=rfc822;b+0Ac@d", "ORCPT=rfc822;b+zz",
                      // What it decodes to is printable US-ASCII (RFC 6533's 7-bit form above).
-                     "ORCPT=utf-8;j+C3+BCrgen@x.example"}) {
+                     "ORCPT=utf-8;j+C3+BCrgen@x.example",
+                     // raw 8-bit: only the utf-8 type's unitext form, and only UTF-8
+                     "ORCPT=rfc822;j\xc3\xbcrgen@x.example", "ORCPT=utf-8;j\xfcrgen@x.example"}) {
         auto const r = refused(std::string("RCPT TO:<b@c.example> ") + bad);
         EXPECT_EQ(r.code, 501) << bad;
         EXPECT_EQ(r.status, (smtp::enhanced_status{5, 5, 4})) << bad;
