@@ -501,15 +501,14 @@ config load_config(std::string const& path)
         r.get(*t, "tls_ca_file", c.tls_ca_file);
         if (auto* n = t->get("dns_server")) {
             r.get(*t, "dns_server", c.dns_server);
-            auto const colon = c.dns_server.rfind(':');
-            unsigned port = 0;
-            in_addr a{};
-            auto const digits = std::string_view(c.dns_server).substr(colon == std::string::npos ? 0 : colon + 1);
-            auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-            if (colon == std::string::npos || ec != std::errc{} || end != digits.data() + digits.size() ||
-                port == 0 || port > 65535 || inet_pton(AF_INET, c.dns_server.substr(0, colon).c_str(), &a) != 1)
+            // An IPv6 address in brackets: "[2001:db8::53]:53".
+            std::string host;
+            std::uint16_t port = 0;
+            bool v4 = false;
+            if (!split_host_port(c.dns_server, host, port) || port == 0 || !parse_address(host, v4) ||
+                (!v4 && !c.dns_server.starts_with("[")))
                 r.fail(*n, "dns_server: " + addressing::quoted(c.dns_server) +
-                               " is not an IPv4 address and port (192.0.2.53:53)");
+                               " is not an IP address and port (192.0.2.53:53, [2001:db8::53]:53)");
         }
         if (c.conversion_budget.count() <= 0)
             r.fail(*t->get("conversion_budget"), "conversion_budget must be positive");

@@ -125,7 +125,7 @@ struct config {
     int quarantine_after = 3;                      // conversion failures before quarantine
     std::chrono::milliseconds conversion_budget{10000};   // one MIME conversion at delivery
     std::string tls_ca_file = "/etc/ssl/certs/ca-certificates.crt";   // for tls = "verify"
-    std::string dns_server;   // "address:port" (IPv4) for MX routes' lookups; empty: /etc/resolv.conf
+    std::string dns_server;   // "address:port" ("[v6]:port") for MX routes' lookups; empty: /etc/resolv.conf
 
     // [retry]
     queue::retry_policy retry;

@@ -1,10 +1,10 @@
 // gateway/smtp_client/dns.cpp
 #include "gateway/smtp_client/dns.hpp"
 
+#include "gateway/routes.hpp"
 #include "mime/header_codec.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <optional>
 
@@ -45,28 +45,43 @@ public:
         }
         open_ = true;
         if (!server.empty()) {
-            auto const colon = server.rfind(':');
-            unsigned port = 53;
-            std::string const host = server.substr(0, colon);
-            if (colon != std::string::npos) {
-                auto const digits = std::string_view(server).substr(colon + 1);
-                std::from_chars(digits.data(), digits.data() + digits.size(), port);
-            }
+            std::string host;
+            std::uint16_t port = 0;
             sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<std::uint16_t>(port));
-            if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
-                why_ = "dns_server " + server + " is not an IPv4 address and port";
+            in6_addr a6{};
+            bool const split = split_host_port(server, host, port);
+            bool const v4 = split && inet_pton(AF_INET, host.c_str(), &a.sin_addr) == 1;
+            if (!v4 && !(split && inet_pton(AF_INET6, host.c_str(), &a6) == 1)) {
+                why_ = "dns_server " + server + " is not an IP address and port";
                 return;
             }
-            // An IPv6 server from resolv.conf sits in the extension array
-            // and would be asked instead: none there, ours alone.
-            for (auto*& v6 : state_._u._ext.nsaddrs) {
-                std::free(v6);
-                v6 = nullptr;
+            // Ours alone: an IPv6 server from resolv.conf sits in the
+            // extension array and would be asked instead.
+            for (auto*& ext : state_._u._ext.nsaddrs) {
+                std::free(ext);
+                ext = nullptr;
             }
             state_.nscount = 1;
-            state_.nsaddr_list[0] = a;
+            if (v4) {
+                a.sin_family = AF_INET;
+                a.sin_port = htons(port);
+                state_.nsaddr_list[0] = a;
+            } else {
+                // glibc's own form of an IPv6 server (res_init): the
+                // address in the extension array, allocated with malloc
+                // (res_nclose frees it), and a family of 0 in the list.
+                auto* six = static_cast<sockaddr_in6*>(std::calloc(1, sizeof(sockaddr_in6)));
+                if (six == nullptr) {
+                    why_ = "cannot initialise the resolver";
+                    return;
+                }
+                six->sin6_family = AF_INET6;
+                six->sin6_port = htons(port);
+                six->sin6_addr = a6;
+                state_._u._ext.nsaddrs[0] = six;
+                state_.nsaddr_list[0] = sockaddr_in{};
+                state_.nsaddr_list[0].sin_family = 0;
+            }
         }
         state_.retrans = 2;   // seconds before a retry, and two tries: a dead server costs 4 s, not 30
         state_.retry = 2;

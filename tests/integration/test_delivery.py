@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import GatewayTest, Smtp, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
+from harness import BIN, GatewayTest, Smtp, free_port, swaks, wait_for  # noqa: I001 (puts tests/peers on the path)
 from dns_server import DnsServer
 from flaky_sink import FlakySink
 from slow_multiline import SlowMultilinePeer
@@ -405,6 +405,35 @@ class MxRouting(GatewayTest):
                                    gw.log()), what="the MX of the IDN reached")
         self.assertIn("h@b\u00fccher.test", [r for m in sink.messages for r in m.rcpt_tos])
         self.assertIn(("xn--bcher-kva.test", "MX"), dns.queries)
+
+
+    def test_dns_server_over_ipv6(self):
+        try:
+            dns = DnsServer({("v6.test", "MX"): [(10, "mx.v6.test")], ("mx.v6.test", "A"): ["127.0.0.1"]},
+                            host="::1").start()
+        except OSError as e:
+            self.skipTest(f"no IPv6 loopback here: {e}")
+        self.cleanups.append(dns.stop)
+        sink = self.sink()
+        gw = self.gateway([("*", f"mx:{sink.port}")], extra=f'dns_server = "[::1]:{dns.port}"')
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for command, want in (("MAIL FROM:<alice@corp.test>", 250), ("RCPT TO:<a@v6.test>", 250), ("DATA", 354),
+                              ("Subject: v6\r\n\r\nx\r\n.", 250)):
+            self.assertEqual(c.cmd(command)[0], want, command)
+        sink.wait_count(1)
+        self.assertIn(("v6.test", "MX"), dns.queries)
+        # The address of an IPv6 server is written in brackets.
+        conf = os.path.join(self.workdir, "v6.conf")
+        for value, ok in ((f"[::1]:{dns.port}", True), (f"::1:{dns.port}", False), ("[::1]", False),
+                          ("[::1]:0", False), ("dns.test:53", False), ("192.0.2.53:53", True)):
+            with open(conf, "w") as f:
+                f.write(f'[server]\nlisten = ["127.0.0.1:0"]\n[delivery]\ndns_server = "{value}"\n')
+            r = subprocess.run([BIN, "--config", conf, "--check-config"], capture_output=True, text=True)
+            self.assertEqual(r.returncode == 0, ok, (value, r.stderr))
+            if not ok:
+                self.assertIn("is not an IP address and port", r.stderr)
 
 
 class SmtpUtf8(GatewayTest):

@@ -21,12 +21,12 @@ def encode_name(host):
 
 
 class DnsServer:
-    def __init__(self, records, servfail=()):
+    def __init__(self, records, servfail=(), host="127.0.0.1"):
         self.records = {(name.lower(), kind): values for (name, kind), values in records.items()}
         self.servfail = set(servfail)
         self.queries = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
