@@ -272,8 +272,9 @@ std::optional<std::string> parse_orcpt(std::string_view value)
     auto text = value.substr(semi + 1);
     if (iequals(type, "utf-8") &&
         std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+        // (The 7-bit form, what the next hop gets, within the 500 too.)
         seven_bit = utf8_addr_xtext(text);
-        if (!seven_bit)
+        if (!seven_bit || type.size() + 1 + seven_bit->size() > 500)
             return std::nullopt;
         text = *seven_bit;
     }

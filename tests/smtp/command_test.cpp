@@ -151,6 +151,11 @@ TEST(CommandParser, DsnParameterRefusals)
         EXPECT_EQ(r.code, 501) << bad;
         EXPECT_EQ(r.status, (smtp::enhanced_status{5, 5, 4})) << bad;
     }
+    // 200 characters of Cyrillic are 400 octets, and 1,200 in the 7-bit form.
+    std::string cyrillic;
+    for (int i = 0; i < 200; ++i)
+        cyrillic += "\xd0\x96";
+    EXPECT_EQ(refused("RCPT TO:<b@c.example> ORCPT=utf-8;" + cyrillic + "@x.example").code, 501);
     for (auto bad : {"RET=", "RET=ALL", "ENVID=", "ENVID=a=b", "ENVID=x+0D+0Ay"})
         EXPECT_EQ(refused(std::string("MAIL FROM:<a@b.example> ") + bad).code, 501) << bad;
     EXPECT_EQ(refused("MAIL FROM:<a@b.example> ENVID=" + std::string(101, 'x')).code, 501);
