@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
+#include <vector>
 
 namespace x400gw::smtp {
 namespace {
@@ -228,6 +230,108 @@ std::size_t count_received(std::string_view message, std::size_t limit) noexcept
         pos = end + 1;
     }
     return n;
+}
+
+namespace {
+
+// The header's fields, each with its folded lines, until the empty line
+// that ends the header (or the end of `message`); `f` gets each field's
+// text, line ends included, and where it starts.
+template <class F>
+void for_each_header_field(std::string_view message, F&& f)
+{
+    std::size_t pos = 0;
+    while (pos < message.size()) {
+        auto line_end = [&](std::size_t from) {
+            auto const nl = message.find('\n', from);
+            return nl == std::string_view::npos ? message.size() : nl + 1;
+        };
+        auto next = line_end(pos);
+        auto const first = message.substr(pos, next - pos);
+        if (first == "\n" || first == "\r\n")
+            return;   // the end of the header section
+        while (next < message.size() && (message[next] == ' ' || message[next] == '\t'))
+            next = line_end(next);
+        f(message.substr(pos, next - pos), pos);
+        pos = next;
+    }
+}
+
+constexpr std::string_view mt_priority_name = "mt-priority";
+
+// The value of an MT-Priority field, or nullopt when `field` is another.
+std::optional<std::string_view> mt_priority_value(std::string_view field) noexcept
+{
+    auto const colon = field.find(':');
+    if (colon == std::string_view::npos)
+        return std::nullopt;
+    auto name = field.substr(0, colon);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+        name.remove_suffix(1);
+    if (name.size() != mt_priority_name.size() ||
+        !std::equal(name.begin(), name.end(), mt_priority_name.begin(),
+                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? char(a - 'A' + 'a') : a) == b; }))
+        return std::nullopt;
+    return field.substr(colon + 1);
+}
+
+} // namespace
+
+std::optional<int> header_priority(std::string_view message) noexcept
+{
+    std::optional<int> value;
+    int fields = 0;
+    bool unreadable = false;
+    for_each_header_field(message.substr(0, 256 * 1024), [&](std::string_view field, std::size_t) {
+        auto v = mt_priority_value(field);
+        if (!v)
+            return;
+        ++fields;
+        // CFWS priority-value CFWS: comments (nested) and white space go.
+        std::string digits;
+        int depth = 0;
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            char const c = (*v)[i];
+            if (c == '\\' && depth > 0) {
+                ++i;
+            } else if (c == '(') {
+                ++depth;
+            } else if (c == ')' && depth > 0) {
+                --depth;
+            } else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                digits += c;
+            }
+        }
+        std::string_view d = digits;
+        bool const negative = d.starts_with('-');
+        if (d.starts_with('-') || d.starts_with('+'))
+            d.remove_prefix(1);
+        if (depth == 0 && d.size() == 1 && d[0] >= '0' && d[0] <= '9')
+            value = (negative ? -1 : 1) * (d[0] - '0');
+        else
+            unreadable = true;
+    });
+    return fields == 1 && !unreadable ? value : std::nullopt;
+}
+
+std::optional<std::string> tunnel_priority(std::string_view message, int priority)
+{
+    std::vector<std::pair<std::size_t, std::size_t>> found;   // (offset, length) of each MT-Priority field
+    for_each_header_field(message, [&](std::string_view field, std::size_t at) {
+        if (mt_priority_value(field))
+            found.emplace_back(at, field.size());
+    });
+    if (found.empty() && priority == 0)
+        return std::nullopt;
+    std::string out = "MT-Priority: " + std::to_string(priority) + "\r\n";
+    out.reserve(out.size() + message.size());
+    std::size_t pos = 0;
+    for (auto [at, size] : found) {
+        out.append(message.substr(pos, at - pos));
+        pos = at + size;
+    }
+    out.append(message.substr(pos));
+    return out;
 }
 
 int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept

@@ -101,6 +101,21 @@ std::optional<reply> check_relay(relay_client const& c, destination d, std::stri
 // message's priority but not raise it, so strangers cannot jump the queue.
 int accepted_priority(relay_client const& c, std::optional<int> asked) noexcept;
 
+// RFC 6758 3.1: the priority a message's own MT-Priority header field
+// gives, for a message whose MAIL gave none (what a relay without the
+// extension tunnelled): the value of the one such field, "-9" to "9" with
+// white space and comments around it; nullopt when there is none, more
+// than one, or one that says something else. Read in the first 256 KiB,
+// as count_received reads. The caller applies accepted_priority to it.
+std::optional<int> header_priority(std::string_view message) noexcept;
+
+// RFC 6758 3.3: the message as a next hop without MT-PRIORITY gets it:
+// every MT-Priority field of its header removed (a sender's own cannot
+// pass for the gateway's) and, where the message has a priority other
+// than 0 or had such a field, one of the gateway's own on top. nullopt
+// when that changes nothing (no field, priority 0).
+std::optional<std::string> tunnel_priority(std::string_view message, int priority);
+
 // The Received: fields in a message's header section (up to its first
 // empty line), for RFC 5321 6.3's loop detection; counting stops at
 // `limit`, and at the first 256 KiB (each MTA puts its field on top: a

@@ -3,6 +3,7 @@
 
 #include "gateway/smtp/command.hpp"
 #include "gateway/smtp/data_writer.hpp"
+#include "gateway/smtp/server_rules.hpp"
 #include "gateway/tls.hpp"
 #include "mime/header_codec.hpp"
 
@@ -217,9 +218,15 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
 {
     std::vector<queue::outcome> out(e.forward_paths.size());
     refused_452.assign(out.size(), false);
-    if (caps_.size && e.body.size() > caps_.size) {
+    // RFC 6758 3.3: a next hop without MT-PRIORITY gets the priority in the
+    // gateway's own MT-Priority field, and no sender's.
+    std::optional<std::string> tunnelled;
+    if (!caps_.mt_priority)
+        tunnelled = smtp::tunnel_priority(e.body, e.options.priority);
+    std::string_view const body = tunnelled ? std::string_view(*tunnelled) : e.body;
+    if (caps_.size && body.size() > caps_.size) {
         for (auto& o : out)
-            o = queue::outcome::permanent("5.3.4", "message size " + std::to_string(e.body.size()) +
+            o = queue::outcome::permanent("5.3.4", "message size " + std::to_string(body.size()) +
                                                        " exceeds the limit of " + remote_, remote_);
         co_return out;
     }
@@ -232,8 +239,8 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
     }
     std::string mail = "MAIL FROM:<" + e.reverse_path + ">";
     if (caps_.size)
-        mail += " SIZE=" + std::to_string(e.body.size());
-    if (caps_.eight_bit_mime && mime::has_8bit_octet(e.body))
+        mail += " SIZE=" + std::to_string(body.size());
+    if (caps_.eight_bit_mime && mime::has_8bit_octet(body))
         mail += " BODY=8BITMIME";
     auto const& o = e.options;
     if (caps_.dsn && !o.dsn_ret.empty())
@@ -318,11 +325,11 @@ task<std::vector<queue::outcome>> smtp_client_session::send_transaction(envelope
                 out[i] = outcome_of(data_reply, remote_);
         co_return out;
     }
-    if (smtp::sendable_as_is(e.body)) {
+    if (smtp::sendable_as_is(body)) {
         // The stored body as it is, and the end-of-data line: no copy.
-        co_await write({asio::buffer(e.body), asio::buffer(".\r\n", 3)}, timeouts_.data_block);
+        co_await write({asio::buffer(body), asio::buffer(".\r\n", 3)}, timeouts_.data_block);
     } else {
-        co_await write(smtp::stuff_body(e.body), timeouts_.data_block);
+        co_await write(smtp::stuff_body(body), timeouts_.data_block);
     }
     auto const final_reply = co_await read_reply(timeouts_.data_term);
     need_rset_ = false;

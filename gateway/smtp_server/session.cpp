@@ -531,6 +531,7 @@ task<smtp::reply> smtp_server_session::on_mail(smtp::command const& cmd)
     o.dsn_ret = cmd.ret;
     o.dsn_envid = cmd.envid;
     o.priority = smtp::accepted_priority({trusted_, state_.authenticated}, cmd.priority);
+    tx_->priority_asked = cmd.priority.has_value();
     o.require_tls = cmd.require_tls;
     o.smtputf8 = cmd.smtputf8;
     std::string priority_note;
@@ -821,6 +822,16 @@ task<smtp::reply> smtp_server_session::finish(std::string body)
         log(t.qid, "reject data from=" + envelope(t.reverse_path) + " dsn=5.4.6 (mail loop: " + std::to_string(hops) +
                        " Received: fields) session=" + id_);
         co_return smtp::replies::mail_loop(hops);
+    }
+    // RFC 6758 3.1: a priority tunnelled through a relay without the
+    // extension, in the message's one MT-Priority field, where MAIL gave
+    // none; taken as MAIL's would be (a stranger may only lower it).
+    if (!t.priority_asked) {
+        if (auto const asked = smtp::header_priority(body)) {
+            t.options.priority = smtp::accepted_priority({trusted_, state_.authenticated}, *asked);
+            log(t.qid, "mt_priority=" + std::to_string(t.options.priority) + " (MT-Priority field" +
+                           (t.options.priority != *asked ? ", asked " + std::to_string(*asked) : std::string()) + ")");
+        }
     }
     auto trace = trace_header(t);
     prepared_content prepared;

@@ -40,6 +40,7 @@ private:
         std::string qid;
         smtp::mailbox reverse_path;
         queue::message_options options;   // what MAIL asked (the priority as accepted)
+        bool priority_asked = false;      // MAIL gave MT-PRIORITY (else the header may, RFC 6758)
         std::vector<db::new_recipient> recipients;
         std::string body;           // BDAT chunks so far
         // RFC 2156 5.3: the envelope's X.400 forms where they were mapped to

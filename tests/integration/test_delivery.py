@@ -514,6 +514,41 @@ class MtPriority(GatewayTest):
         self.assertEqual([m for m in plain.transcript if m.startswith("MAIL")][0].split(" SIZE=")[0],
                          "MAIL FROM:<alice@corp.test>")
         self.assertIn(" mt_priority=4 ", gw.log())
+        # RFC 6758: the next hop without the extension got the priority in
+        # the gateway's own MT-Priority field; the one with it, none.
+        self.assertTrue(plain.messages[0][2].startswith(b"MT-Priority: 4\r\n"), plain.messages[0][2][:80])
+        self.assertFalse(any(b"MT-Priority" in m[2] for m in offers.messages))
+
+    def test_priority_tunnelled_in_the_header(self):
+        """RFC 6758: a priority in the message's MT-Priority field is taken
+        where MAIL gave none (a stranger's only to lower it), and a next hop
+        without the extension gets the gateway's field, never the sender's."""
+        offers = SlowMultilinePeer(pause=0.0, keywords=["MT-PRIORITY"]).start()
+        plain = SlowMultilinePeer(pause=0.0).start()
+        self.cleanups += [offers.stop, plain.stop]
+        gw = self.gateway([("offers.test", f"127.0.0.1:{offers.port}"), ("plain.test", f"127.0.0.1:{plain.port}")])
+        c = Smtp(gw.port)
+        c.reply()
+        c.cmd("EHLO client.test")
+        for rcpt, header in (("a@offers.test", "MT-Priority: 3 (immediate)"),
+                             ("b@plain.test", "MT-Priority: 9\r\nMT-Priority: 9"),   # two: neither read
+                             ("c@offers.test", "MT-Priority: 4"), ("d@plain.test", "X-Other: 1")):
+            self.assertEqual(c.cmd("MAIL FROM:<alice@corp.test>" + (" MT-PRIORITY=-2" if rcpt[0] == "c" else ""))[0],
+                             250)
+            self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            self.assertEqual(c.cmd(f"{header}\r\nSubject: {rcpt}\r\n\r\nbody\r\n.")[0], 250)
+        c.cmd("QUIT")
+        wait_for(lambda: len(offers.messages) == 2 and len(plain.messages) == 2, timeout=30, what="four deliveries")
+        mails = sorted(re.sub(r" SIZE=\d+", "", m) for m in offers.transcript if m.startswith("MAIL"))
+        # MAIL's -2 wins over the field's 4; the field's 3 is taken where MAIL gave none.
+        self.assertEqual(mails, ["MAIL FROM:<alice@corp.test> MT-PRIORITY=-2", "MAIL FROM:<alice@corp.test> MT-PRIORITY=3"])
+        by_rcpt = {m[1][0]: m[2] for m in plain.messages}
+        # The two fields of 9 removed, a field of the gateway's with 0 instead.
+        self.assertTrue(by_rcpt["b@plain.test"].startswith(b"MT-Priority: 0\r\n"), by_rcpt["b@plain.test"][:80])
+        self.assertEqual(by_rcpt["b@plain.test"].count(b"MT-Priority"), 1)
+        self.assertNotIn(b"MT-Priority", by_rcpt["d@plain.test"])
+        self.assertIn("mt_priority=3 (MT-Priority field)", gw.log())
 
 
 if __name__ == "__main__":

@@ -250,6 +250,36 @@ TEST(RelayControl, WhoMayRaiseThePriority)
     EXPECT_EQ(smtp::accepted_priority(authenticated, -9), -9);
 }
 
+// RFC 6758: the MT-Priority header field, read where MAIL gave no
+// priority, and written for a next hop without the extension.
+TEST(PriorityTunnel, HeaderPriorityIsTheOneReadableField)
+{
+    EXPECT_EQ(smtp::header_priority("Subject: x\r\nMT-Priority: 4\r\n\r\nbody\r\n"), 4);
+    EXPECT_EQ(smtp::header_priority("mt-priority:-9 (flash)\r\n\r\n"), -9);
+    EXPECT_EQ(smtp::header_priority("MT-Priority :\r\n (a (nested) comment) +2\r\n\r\n"), 2);
+    EXPECT_EQ(smtp::header_priority("MT-Priority: 0\n\n"), 0);
+    for (auto none : {"Subject: x\r\n\r\nMT-Priority: 4\r\n",                  // in the body
+                      "MT-Priority: 4\r\nMT-Priority: 4\r\n\r\n",               // twice
+                      "MT-Priority: 10\r\n\r\n", "MT-Priority: high\r\n\r\n",
+                      "MT-Priority: 4 5\r\n\r\n", "MT-Priority: (open 4\r\n\r\n",
+                      "X-MT-Priority: 4\r\n\r\n", "Priority: urgent\r\n\r\n"})
+        EXPECT_EQ(smtp::header_priority(none), std::nullopt) << none;
+}
+
+TEST(PriorityTunnel, OnlyTheGatewaysOwnFieldLeaves)
+{
+    EXPECT_EQ(smtp::tunnel_priority("Subject: x\r\n\r\nbody\r\n", 0), std::nullopt);
+    EXPECT_EQ(smtp::tunnel_priority("Subject: x\r\n\r\nbody\r\n", -3),
+              "MT-Priority: -3\r\nSubject: x\r\n\r\nbody\r\n");
+    // A sender's own fields (folded or not, any letter case) go, whatever
+    // they said; the body's lines stay.
+    EXPECT_EQ(smtp::tunnel_priority("MT-Priority: 9\r\nSubject: x\r\nmt-priority:\r\n 9\r\n\r\n"
+                                    "MT-Priority: 9\r\n",
+                                    2),
+              "MT-Priority: 2\r\nSubject: x\r\n\r\nMT-Priority: 9\r\n");
+    EXPECT_EQ(smtp::tunnel_priority("MT-Priority: 9\r\n\r\nbody\r\n", 0), "MT-Priority: 0\r\n\r\nbody\r\n");
+}
+
 TEST(RelayControl, WhoMaySendWhere)
 {
     using smtp::destination;
