@@ -5,9 +5,13 @@
 // command), never at any other sequence. The writer's side: any input,
 // dot-stuffed, reads back whole and ends exactly at its end-of-data line,
 // and one that sendable_as_is passes is sent unchanged and read back
-// unchanged.
+// unchanged. RFC 6758's tunnel: what tunnel_priority writes has exactly
+// one MT-Priority field, the gateway's, which header_priority reads back
+// (for a message whose first line is no continuation line, as the
+// gateway's trace field on top of every stored message makes sure).
 #include "gateway/smtp/data_reader.hpp"
 #include "gateway/smtp/data_writer.hpp"
+#include "gateway/smtp/server_rules.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -64,5 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         std::abort();
     if (smtp::sendable_as_is(input) && (stuffed != std::string(input) + ".\r\n" || back.body != input))
         std::abort();
+    int const priority = data[0] % 19 - 9;
+    if (!input.starts_with(' ') && !input.starts_with('\t')) {
+        auto const tunnelled = smtp::tunnel_priority(input, priority);
+        if (tunnelled ? smtp::header_priority(*tunnelled) != priority : priority != 0)
+            std::abort();
+    }
     return 0;
 }
