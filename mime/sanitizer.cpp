@@ -1102,16 +1102,18 @@ void renderer::content_type(std::uint32_t i)
     } else {
         v = p.content_type;
         if (p.charset_defaulted && p.body_8bit && p.encoding != transfer_encoding::base64 &&
-            p.encoding != transfer_encoding::quoted_printable) {
-            // The default's us-ascii is no label for 8-bit text (a message
-            // without MIME, a part without a Content-Type): what RFC 1428
-            // says to write for 8-bit text of no known charset, utf-8 where
-            // the octets are UTF-8.
+            p.encoding != transfer_encoding::quoted_printable && is_utf8(body(p))) {
+            // The default's us-ascii is no label for UTF-8 text (a message
+            // without MIME, a part without a Content-Type). Other 8-bit
+            // text keeps it: its charset is not known, and RFC 1428's
+            // unknown-8bit, which would say so, makes readers that look
+            // the label up as a codec fail (Python's get_content raises),
+            // where us-ascii gets its unknown octets replaced.
             for (auto& q : v.params) {
                 if (q.name == "charset")
-                    q.value = is_utf8(body(p)) ? "utf-8" : "unknown-8bit";
+                    q.value = "utf-8";
             }
-            note("charset_labelled", i, "8-bit text without a charset labelled " + *v.param("charset"));
+            note("charset_labelled", i, "UTF-8 text without a charset labelled utf-8");
         }
         if (p.is_multipart()) {
             bool set = false;

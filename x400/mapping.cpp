@@ -1119,9 +1119,8 @@ struct reader822 {
                 return true;
             }
             if (charset == "us-ascii" || charset == "ascii" || charset == "unknown-8bit") {
-                // IA5String cannot hold them: UTF-8 where they are UTF-8
-                // (the sanitizer labels such text so), else Latin-1, the
-                // likeliest reading.
+                // IA5String cannot hold them: UTF-8 where they are UTF-8,
+                // else Latin-1, the likeliest reading.
                 if (mime::is_utf8(content)) {
                     charset = "utf-8";
                 } else {

@@ -646,10 +646,10 @@ def fidelity_cases(c, top, mv):
     c["header-line-own-boundary"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="ob"',
                                         b"--ob\rX-Joined: one line", "", "--ob", "Content-Type: text/plain", "",
                                         "text", "--ob--")
-    # 8-bit text with no charset of its own: the default's us-ascii would
-    # be a false label (RFC 1428's unknown-8bit, or utf-8 when it is).
+    # 8-bit text with no charset of its own: UTF-8 is labelled utf-8, other
+    # 8-bit text keeps the default's us-ascii (no charset is known).
     c["non-mime-8bit-body"] = msg("From: a@example.com", "Subject: just send 8", "",
-                                  b"Gr\xfc\xdfe aus K\xf6ln", "plain line")
+                                  b"Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln", "plain line")
     c["part-without-type-8bit"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="nt"', "", "--nt",
                                       "Content-Disposition: inline", "", b"caf\xc3\xa9 cr\xc3\xa8me", "--nt",
                                       "Content-Type: text; charset=iso-8859-1", "", b"caf\xe9", "--nt",
