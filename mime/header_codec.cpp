@@ -539,6 +539,23 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
         }
         if (dup)
             d |= bit(defect::duplicate_parameter);
+        if (p.name == "charset") {
+            // RFC 2978's mime-charset, white space around it aside. Anything
+            // else ("", "utf-8\rContent-Transfer-Encoding: x") names no
+            // charset, and readers that look the label up as a codec fail
+            // on it (Python's get_content raises): the parameter is dropped
+            // and the field written again without it.
+            auto const v = trim(p.value);
+            bool const valid = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+                return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       std::string_view("!#$%&'+-^_`{}~").find(c) != std::string_view::npos;
+            });
+            if (!valid || v.size() != p.value.size())
+                param_bad = true;
+            if (!valid)
+                continue;
+            p.value = std::string(v);
+        }
         out.params.push_back(std::move(p));
     }
     if (param_bad)

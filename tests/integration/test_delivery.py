@@ -406,7 +406,6 @@ class MxRouting(GatewayTest):
         self.assertIn("h@b\u00fccher.test", [r for m in sink.messages for r in m.rcpt_tos])
         self.assertIn(("xn--bcher-kva.test", "MX"), dns.queries)
 
-
     def test_dns_server_over_ipv6(self):
         try:
             dns = DnsServer({("v6.test", "MX"): [(10, "mx.v6.test")], ("mx.v6.test", "A"): ["127.0.0.1"]},

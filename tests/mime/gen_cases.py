@@ -654,6 +654,15 @@ def fidelity_cases(c, top, mv):
                                       "Content-Disposition: inline", "", b"caf\xc3\xa9 cr\xc3\xa8me", "--nt",
                                       "Content-Type: text; charset=iso-8859-1", "", b"caf\xe9", "--nt",
                                       "Content-Type: text/plain", "", b"declared, no charset: caf\xe9", "--nt--")
+    # A charset parameter that names no charset (empty, white space or a
+    # control inside, an encoded CR): dropped, as readers that look it up
+    # as a codec fail; white space around a name is trimmed.
+    c["charset-not-a-name"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="cn"', "", "--cn",
+                                  'Content-Type: text/plain; charset=""', "", "empty", "--cn",
+                                  'Content-Type: text/plain; charset=" utf-8 "', "", b"caf\xc3\xa9", "--cn",
+                                  'Content-Type: text/plain; charset="utf 8"; format=flowed', "", "inside",
+                                  "--cn", "Content-Type: text/html; charset*=utf-8''utf-8%0DX-Injected%3A%20yes", "",
+                                  "<p>encoded CR</p>", "--cn--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")
