@@ -832,6 +832,39 @@ void encode_words(std::string_view text, std::string& out)
     }
 }
 
+void append_utf8_addr_xtext(std::string_view address, std::string& out)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (std::size_t k = 0; k < address.size();) {
+        auto const u = static_cast<unsigned char>(address[k]);
+        if (u == '\\' && address.substr(k).starts_with("\\x{")) {
+            auto close = address.find('}', k);
+            if (close != std::string_view::npos) {
+                out.append(address.substr(k, close + 1 - k));
+                k = close + 1;
+                continue;
+            }
+        }
+        if (u > 0x20 && u < 0x7f && u != '\\' && u != '+' && u != '=') {
+            out.push_back(address[k++]);
+            continue;
+        }
+        auto cp = static_cast<std::uint32_t>(next_utf8(address, k).value_or(0xFFFD));
+        char digits[8];
+        int n = 0;
+        do {
+            digits[n++] = hex[cp & 15];
+            cp >>= 4;
+        } while (cp);
+        if (n == 1)
+            digits[n++] = '0';
+        out.append("\\x{");
+        while (n)
+            out.push_back(digits[--n]);
+        out.push_back('}');
+    }
+}
+
 bool is_address_field(std::string_view name) noexcept
 {
     static constexpr std::string_view names[] = {

@@ -82,6 +82,12 @@ bool is_address_field(std::string_view name) noexcept;
 // written.
 void encode_address_list(std::string_view value, std::string& out);
 
+// RFC 6533 section 3's utf-8-addr-xtext of a UTF-8 address (is_utf8),
+// appended to out: each character outside QCHAR (the printable ASCII but
+// "\\", "+" and "=") written \\x{HEXPOINT}, upper case, at least two
+// digits; a \\x{...} already in the address is kept.
+void append_utf8_addr_xtext(std::string_view address, std::string& out);
+
 // One raw header field of a header block, as the sanitizer walks it.
 struct raw_field {
     std::string_view name;  // empty for a line without a colon
@@ -96,7 +102,9 @@ struct raw_field {
 // message::cr_line_ends) at a bare CR too.
 inline std::size_t line_after(std::string_view s, std::size_t i, bool cr_line_ends) noexcept
 {
-    auto e = s.find_first_of(cr_line_ends ? std::string_view("\r\n") : std::string_view("\n"), i);
+    // (find, a memchr, where only LF ends a line: find_first_of walks
+    // octet by octet)
+    auto e = cr_line_ends ? s.find_first_of("\r\n", i) : s.find('\n', i);
     if (e == std::string_view::npos)
         return s.size();
     return e + (s[e] == '\r' && e + 1 < s.size() && s[e + 1] == '\n' ? 2 : 1);

@@ -189,36 +189,8 @@ bool downgrade_utf8_addresses(std::string_view in, std::string& out)
             out.append(line).append(eol);
             continue;
         }
-        static constexpr char hex[] = "0123456789ABCDEF";
         out.append(line.substr(0, colon + 1)).append(" utf-8; ");
-        for (std::size_t k = 0; k < addr.size();) {
-            auto const u = static_cast<unsigned char>(addr[k]);
-            if (u == '\\' && addr.substr(k).starts_with("\\x{")) {
-                auto close = addr.find('}', k);
-                if (close != std::string_view::npos) {
-                    out.append(addr.substr(k, close + 1 - k));
-                    k = close + 1;
-                    continue;
-                }
-            }
-            if (u > 0x20 && u < 0x7f && u != '\\' && u != '+' && u != '=') {
-                out.push_back(addr[k++]);
-                continue;
-            }
-            auto cp = static_cast<std::uint32_t>(*next_utf8(addr, k));
-            char digits[8];
-            int n = 0;
-            do {
-                digits[n++] = hex[cp & 15];
-                cp >>= 4;
-            } while (cp);
-            if (n == 1)
-                digits[n++] = '0';
-            out.append("\\x{");
-            while (n)
-                out.push_back(digits[--n]);
-            out.push_back('}');
-        }
+        append_utf8_addr_xtext(addr, out);
         out.append(eol);
     }
     return !has_8bit_octet(out);

@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstdint>
-#include <cstdio>
 #include <vector>
 
 namespace x400gw::smtp {
@@ -230,33 +228,6 @@ bool printable_ascii(std::string_view s)
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= ' ' && c <= '~'; });
 }
 
-// RFC 6533 3: the utf-8 address type's unitext form (raw UTF-8, which an
-// SMTPUTF8 client may send) written in its 7-bit xtext form, each
-// character past ASCII as "\x{HEX}" (upper case, no leading zero), the
-// form kept and passed on. nullopt: not UTF-8.
-std::optional<std::string> utf8_addr_xtext(std::string_view unitext)
-{
-    if (!mime::is_utf8(unitext))
-        return std::nullopt;
-    std::string out;
-    for (std::size_t i = 0; i < unitext.size();) {
-        auto const lead = static_cast<unsigned char>(unitext[i]);
-        if (lead < 0x80) {
-            out += unitext[i++];
-            continue;
-        }
-        std::size_t const n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        std::uint32_t cp = lead & (0xFFu >> (n + 1));
-        for (std::size_t k = 1; k < n; ++k)
-            cp = (cp << 6) | (static_cast<unsigned char>(unitext[i + k]) & 0x3Fu);
-        i += n;
-        char hex[16];
-        std::snprintf(hex, sizeof hex, "\\x{%X}", static_cast<unsigned>(cp));
-        out += hex;
-    }
-    return out;
-}
-
 // RFC 3461 4.2: ORCPT=addr-type ";" xtext, addr-type an atom; at most 500
 // characters. Kept as "addr-type;address", the address decoded. The utf-8
 // type (RFC 6533) also comes as raw UTF-8 from an SMTPUTF8 client.
@@ -272,9 +243,14 @@ std::optional<std::string> parse_orcpt(std::string_view value)
     auto text = value.substr(semi + 1);
     if (iequals(type, "utf-8") &&
         std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-        // (The 7-bit form, what the next hop gets, within the 500 too.)
-        seven_bit = utf8_addr_xtext(text);
-        if (!seven_bit || type.size() + 1 + seven_bit->size() > 500)
+        // RFC 6533 3's unitext form (raw UTF-8) in its 7-bit form, each
+        // character past ASCII as "\x{HEX}": what is kept and passed on,
+        // and within the 500 too.
+        if (!mime::is_utf8(text))
+            return std::nullopt;
+        seven_bit.emplace();
+        mime::append_utf8_addr_xtext(text, *seven_bit);
+        if (type.size() + 1 + seven_bit->size() > 500)
             return std::nullopt;
         text = *seven_bit;
     }
@@ -362,13 +338,9 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
                 return replies::parameter_syntax("Bad REQUIRETLS parameter: it takes no value");
             cmd.require_tls = true;
         } else if (mail && iequals(key, "MT-PRIORITY")) {
-            // RFC 6710 3: a sign and one digit, -9 to 9.
-            auto digits = value;
-            if (!digits.empty() && (digits.front() == '+' || digits.front() == '-'))
-                digits.remove_prefix(1);
-            if (digits.size() != 1 || digits.front() < '0' || digits.front() > '9')
+            cmd.priority = parse_priority(value);
+            if (!cmd.priority)
                 return replies::parameter_syntax("Bad MT-PRIORITY parameter: -9 to 9");
-            cmd.priority = (value.front() == '-' ? -1 : 1) * (digits.front() - '0');
         } else if (!mail && iequals(key, "NOTIFY")) {
             auto notify = parse_notify(value);
             if (!notify)
@@ -387,6 +359,16 @@ parsed_command parse_mail_or_rcpt(command cmd, std::string_view rest)
 }
 
 } // namespace
+
+std::optional<int> parse_priority(std::string_view text) noexcept
+{
+    auto digits = text;
+    if (!digits.empty() && (digits.front() == '+' || digits.front() == '-'))
+        digits.remove_prefix(1);
+    if (digits.size() != 1 || digits.front() < '0' || digits.front() > '9')
+        return std::nullopt;
+    return (text.front() == '-' ? -1 : 1) * (digits.front() - '0');
+}
 
 std::optional<std::string> decode_xtext(std::string_view text)
 {

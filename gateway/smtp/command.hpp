@@ -62,6 +62,11 @@ using parsed_command = std::variant<command, reply>;
 // `line` is a command line without its CR LF.
 parsed_command parse_command(std::string_view line);
 
+// RFC 6710 3's priority-value, a sign and one digit, -9 to 9 (MAIL's
+// MT-PRIORITY parameter, and RFC 6758's MT-Priority field once its
+// comments and white space are gone); nullopt for anything else.
+std::optional<int> parse_priority(std::string_view text) noexcept;
+
 // RFC 3461 4: xtext = *( xchar / hexchar ), xchar = "!".."~" less "+"
 // and "=", hexchar = "+" and two upper-case hex digits. Empty is no value.
 std::optional<std::string> decode_xtext(std::string_view text);

@@ -234,45 +234,24 @@ std::size_t count_received(std::string_view message, std::size_t limit) noexcept
 
 namespace {
 
-// The header's fields, each with its folded lines, until the empty line
-// that ends the header (or the end of `message`); `f` gets each field's
-// text, line ends included, and where it starts.
+// Calls f(field, offset) for each MT-Priority field of the message's
+// header section (mime::for_each_field's reading, up to the first empty
+// line), `offset` where the field's first line starts in `message`.
 template <class F>
-void for_each_header_field(std::string_view message, F&& f)
+void for_each_priority_field(std::string_view message, F&& f)
 {
-    std::size_t pos = 0;
-    while (pos < message.size()) {
-        auto line_end = [&](std::size_t from) {
-            auto const nl = message.find('\n', from);
-            return nl == std::string_view::npos ? message.size() : nl + 1;
-        };
-        auto next = line_end(pos);
-        auto const first = message.substr(pos, next - pos);
-        if (first == "\n" || first == "\r\n")
-            return;   // the end of the header section
-        while (next < message.size() && (message[next] == ' ' || message[next] == '\t'))
-            next = line_end(next);
-        f(message.substr(pos, next - pos), pos);
-        pos = next;
+    std::size_t end = 0;
+    while (end < message.size()) {
+        auto const next = mime::line_after(message, end, false);
+        auto const line = message.substr(end, next - end);
+        if (line == "\n" || line == "\r\n")
+            break;   // the end of the header section
+        end = next;
     }
-}
-
-constexpr std::string_view mt_priority_name = "mt-priority";
-
-// The value of an MT-Priority field, or nullopt when `field` is another.
-std::optional<std::string_view> mt_priority_value(std::string_view field) noexcept
-{
-    auto const colon = field.find(':');
-    if (colon == std::string_view::npos)
-        return std::nullopt;
-    auto name = field.substr(0, colon);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
-        name.remove_suffix(1);
-    if (name.size() != mt_priority_name.size() ||
-        !std::equal(name.begin(), name.end(), mt_priority_name.begin(),
-                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? char(a - 'A' + 'a') : a) == b; }))
-        return std::nullopt;
-    return field.substr(colon + 1);
+    mime::for_each_field(message.substr(0, end), [&](mime::raw_field const& rf) {
+        if (mime::iequals(rf.name, "mt-priority"))
+            f(rf, static_cast<std::size_t>(rf.whole.data() - message.data()));
+    });
 }
 
 } // namespace
@@ -281,45 +260,32 @@ std::optional<int> header_priority(std::string_view message) noexcept
 {
     std::optional<int> value;
     int fields = 0;
-    bool unreadable = false;
-    for_each_header_field(message.substr(0, 256 * 1024), [&](std::string_view field, std::size_t) {
-        auto v = mt_priority_value(field);
-        if (!v)
-            return;
-        ++fields;
+    for_each_priority_field(message.substr(0, 256 * 1024), [&](mime::raw_field const& rf, std::size_t) {
         // CFWS priority-value CFWS: comments (nested) and white space go.
         std::string digits;
         int depth = 0;
-        for (std::size_t i = 0; i < v->size(); ++i) {
-            char const c = (*v)[i];
-            if (c == '\\' && depth > 0) {
+        for (std::size_t i = 0; i < rf.value.size(); ++i) {
+            char const c = rf.value[i];
+            if (c == '\\' && depth > 0)
                 ++i;
-            } else if (c == '(') {
+            else if (c == '(')
                 ++depth;
-            } else if (c == ')' && depth > 0) {
+            else if (c == ')' && depth > 0)
                 --depth;
-            } else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n')
                 digits += c;
-            }
         }
-        std::string_view d = digits;
-        bool const negative = d.starts_with('-');
-        if (d.starts_with('-') || d.starts_with('+'))
-            d.remove_prefix(1);
-        if (depth == 0 && d.size() == 1 && d[0] >= '0' && d[0] <= '9')
-            value = (negative ? -1 : 1) * (d[0] - '0');
-        else
-            unreadable = true;
+        ++fields;
+        value = depth == 0 ? parse_priority(digits) : std::nullopt;
     });
-    return fields == 1 && !unreadable ? value : std::nullopt;
+    return fields == 1 ? value : std::nullopt;
 }
 
 std::optional<std::string> tunnel_priority(std::string_view message, int priority)
 {
     std::vector<std::pair<std::size_t, std::size_t>> found;   // (offset, length) of each MT-Priority field
-    for_each_header_field(message, [&](std::string_view field, std::size_t at) {
-        if (mt_priority_value(field))
-            found.emplace_back(at, field.size());
+    for_each_priority_field(message, [&](mime::raw_field const& rf, std::size_t at) {
+        found.emplace_back(at, rf.whole.size());
     });
     if (found.empty() && priority == 0)
         return std::nullopt;
