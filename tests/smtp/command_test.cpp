@@ -136,6 +136,9 @@ TEST(CommandParser, DsnParameters)
     EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=UTF-8;j\xc3\xbcrgen@\xe4\xbe\x8b.example").orcpt,
               "UTF-8;j\\x{FC}rgen@\\x{4F8B}.example");
     EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=utf-8;\xf0\x9f\x93\xa7@x.example").orcpt, "utf-8;\\x{1F4E7}@x.example");
+    // A "+" is no xtext escape there: written as RFC 6533 writes it.
+    EXPECT_EQ(ok("RCPT TO:<b@c.example> ORCPT=utf-8;j\xc3\xbc+tag@x.example").orcpt,
+              "utf-8;j\\x{FC}\\x{2B}tag@x.example");
 }
 
 TEST(CommandParser, DsnParameterRefusals)
