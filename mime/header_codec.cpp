@@ -540,15 +540,17 @@ bool parse_field_value(std::string_view raw, bool with_subtype, std::size_t max_
         if (dup)
             d |= bit(defect::duplicate_parameter);
         if (p.name == "charset") {
-            // RFC 2978's mime-charset, white space around it aside. Anything
-            // else ("", "utf-8\rContent-Transfer-Encoding: x") names no
-            // charset, and readers that look the label up as a codec fail
-            // on it (Python's get_content raises): the parameter is dropped
-            // and the field written again without it.
+            // A name, white space around it aside: RFC 2978's mime-charset,
+            // and "." and ":" for the registry's aliases (ANSI_X3.4-1968,
+            // ISO_8859-1:1987). Anything else ("", "utf 8", a CR and the
+            // next field, "charset=us-ascii") names no charset, and readers
+            // that look the label up as a codec fail on it (Python's
+            // get_content raises): the parameter is dropped and the field
+            // written again without it.
             auto const v = trim(p.value);
             bool const valid = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
                 return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                       std::string_view("!#$%&'+-^_`{}~").find(c) != std::string_view::npos;
+                       std::string_view("!#$%&'+-^_`{}~.:").find(c) != std::string_view::npos;
             });
             if (!valid || v.size() != p.value.size())
                 param_bad = true;

@@ -12,7 +12,7 @@ package, not with x400gw's parser:
   - exactly one MIME-Version: 1.0 at the top (comments allowed, RFC 2045
     section 4); Python reports no defect on any entity;
   - every entity has exactly one non-empty, valid Content-Type, and a
-    charset in it names one (RFC 2978's characters); at most one
+    charset in it names one (RFC 2978's characters, ".", ":"); at most one
     Content-Transfer-Encoding, one of 7bit/8bit/quoted-printable/base64,
     only 7bit/8bit on multipart and message; 7bit bodies hold no 8-bit
     octet; base64 and quoted-printable bodies are valid with lines of at
@@ -375,13 +375,14 @@ def check_entity(m, seven_bit, raw_out):
         raise Failure("Content-Transfer-Encoding %r" % cte)
     charset = m.get_param("charset")
     if charset is not None:
-        # RFC 2978's mime-charset: readers look the label up as a codec
+        # RFC 2978's mime-charset, "." and ":" for the registry's aliases:
+        # readers look the label up as a codec
         # (Python's get_content raises on "" or on one with a CR inside)
         name = email.utils.collapse_rfc2231_value(charset) if isinstance(charset, tuple) else charset
         for _ in range(3):   # comments after it (RFC 2045), which Python's compat32 keeps in the value
             name = re.sub(r"\s*\([^()]*\)", "", name)
         name = name.strip()
-        if not re.fullmatch(r"[A-Za-z0-9!#$%&'+^_`{}~-]+", name):
+        if not re.fullmatch(r"[A-Za-z0-9!#$%&'+^_`{}~.:-]+", name):
             raise Failure("charset %r names no charset" % name[:60])
     maintype = m.get_content_maintype()
     if m.is_multipart() and not nested(m):

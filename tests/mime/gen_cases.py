@@ -656,13 +656,16 @@ def fidelity_cases(c, top, mv):
                                       "Content-Type: text/plain", "", b"declared, no charset: caf\xe9", "--nt--")
     # A charset parameter that names no charset (empty, white space or a
     # control inside, an encoded CR): dropped, as readers that look it up
-    # as a codec fail; white space around a name is trimmed.
+    # as a codec fail; white space around a name is trimmed, and a
+    # registered alias with "." or ":" stays.
     c["charset-not-a-name"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="cn"', "", "--cn",
                                   'Content-Type: text/plain; charset=""', "", "empty", "--cn",
                                   'Content-Type: text/plain; charset=" utf-8 "', "", b"caf\xc3\xa9", "--cn",
                                   'Content-Type: text/plain; charset="utf 8"; format=flowed', "", "inside",
                                   "--cn", "Content-Type: text/html; charset*=utf-8''utf-8%0DX-Injected%3A%20yes", "",
-                                  "<p>encoded CR</p>", "--cn--")
+                                  "<p>encoded CR</p>", "--cn",
+                                  "Content-Type: text/plain; charset=ANSI_X3.4-1968", "", "a registered alias",
+                                  "--cn--")
     c["encoded-composite-unknown"] = msg(*top, mv, 'Content-Type: multipart/mixed; boundary="uu"',
                                          "Content-Transfer-Encoding: x-gzip", "", "--uu",
                                          "Content-Type: text/plain", "", "kept as octets", "--uu--")
